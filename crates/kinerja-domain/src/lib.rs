@@ -1,0 +1,7 @@
+//! Kinerja's rules, free of I/O: the codes used on the wire and the rules that decide what a
+//! caller may do. Handlers and SQL call these; they never re-implement them.
+
+pub mod access;
+pub mod credentials;
+
+pub use access::{Role, Scope};

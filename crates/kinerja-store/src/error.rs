@@ -1,0 +1,49 @@
+//! What can go wrong in the store, in terms the API can answer with.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached now (down, restarting, pool exhausted); worth a retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; carries the constraint's name.
+    #[error("unique constraint {0} violated")]
+    Duplicate(String),
+    /// A foreign key refused the write (a referenced row is missing).
+    #[error("foreign key {0} violated")]
+    MissingReference(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(kind, info) => {
+                let constraint = info.constraint_name().unwrap_or_default().to_owned();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation => StoreError::Duplicate(constraint),
+                    DatabaseErrorKind::ForeignKeyViolation => StoreError::MissingReference(constraint),
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                        StoreError::Unavailable(info.message().to_owned())
+                    }
+                    _ => StoreError::Other(info.message().to_owned()),
+                }
+            }
+            DieselError::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,432 @@
+//! A private PostgreSQL cluster started from the server binaries installed on the machine.
+//!
+//! `kinerja serve` uses it when no `DATABASE_URL` is given, and the tests use it for throw-away
+//! clusters. The server listens only on a Unix socket inside its data folder (no TCP port, so
+//! nothing to clash with and nothing exposed). PostgreSQL refuses to run as root, so a root
+//! process runs `initdb` and the server as an unprivileged system user (`postgres` by default).
+//!
+//! The server runs under a small `sh` watchdog whose standard input is a pipe from this process:
+//! when this process ends for any reason, even a crash, the pipe closes and the watchdog stops
+//! the server with a fast shutdown, so no orphaned server is left behind.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+/// The database superuser the launcher creates; local socket connections are trusted, and the
+/// socket's folder is readable by the cluster's owner only.
+pub const SUPERUSER: &str = "kinerja";
+const PORT: u16 = 5432;
+/// Unix socket paths are limited to 107 bytes; `/.s.PGSQL.5432` takes 14 of them.
+const MAX_SOCKET_DIR_LEN: usize = 92;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LauncherError {
+    #[error(
+        "no PostgreSQL server binaries (initdb, postgres) were found on PATH, through `pg_config \
+         --bindir` or under /usr/lib/postgresql/*/bin. Install the PostgreSQL server (Debian/Ubuntu: \
+         `apt-get install postgresql`; Fedora: `dnf install postgresql-server`; macOS: `brew install \
+         postgresql@16`), or set DATABASE_URL to use a PostgreSQL server you run yourself"
+    )]
+    NoServerBinaries,
+    #[error(
+        "this process runs as root and PostgreSQL refuses to; it runs the cluster as the system \
+         user `{0}`, which does not exist. Create it (`useradd --system {0}`), name another \
+         unprivileged user with KINERJA_PG_USER, or set DATABASE_URL"
+    )]
+    NoSuchUser(String),
+    #[error(
+        "the PostgreSQL cluster runs as the user `{user}`, which cannot reach {dir}: a folder above it \
+         is closed to that user (as /root is). Put the data folder where `{user}` can enter every \
+         parent, e.g. KINERJA_DATA_DIR=/var/lib/kinerja, or `chmod o+x` the parent folders"
+    )]
+    Unreachable { user: String, dir: PathBuf },
+    #[error(
+        "the data folder path {0} is too long for a Unix socket ({MAX_SOCKET_DIR_LEN} bytes at \
+         most); choose a shorter KINERJA_DATA_DIR"
+    )]
+    PathTooLong(PathBuf),
+    #[error("{action} failed: {detail}")]
+    Failed { action: String, detail: String },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> LauncherError {
+    let context = context.into();
+    move |source| LauncherError::Io { context, source }
+}
+
+/// How to start a cluster.
+#[derive(Debug, Clone)]
+pub struct LaunchOptions {
+    /// The cluster's folder (PGDATA); the socket lives here too.
+    pub data_dir: PathBuf,
+    /// The system user that runs the cluster when this process is root.
+    pub system_user: String,
+    /// Throw-away clusters (tests): no fsync, and the folder is removed when the server stops.
+    pub ephemeral: bool,
+}
+
+/// The identity the cluster runs under, when it is not this process's own.
+#[derive(Debug, Clone)]
+struct RunAs {
+    name: String,
+    uid: u32,
+    gid: u32,
+}
+
+/// A running local cluster. Dropping it stops the server.
+#[derive(Debug)]
+pub struct LocalPostgres {
+    options: LaunchOptions,
+    bin_dir: PathBuf,
+    run_as: Option<RunAs>,
+    watchdog: Option<(Child, ChildStdin)>,
+}
+
+impl LocalPostgres {
+    /// Finds the binaries, creates the cluster on first use, starts the server and waits until it
+    /// accepts connections.
+    pub fn start(options: LaunchOptions) -> Result<Self, LauncherError> {
+        let bin_dir = find_bin_dir().ok_or(LauncherError::NoServerBinaries)?;
+        let run_as = if process_is_root()? {
+            Some(lookup_user(&options.system_user)?)
+        } else {
+            None
+        };
+        let data_dir = absolute(&options.data_dir)?;
+        if data_dir.as_os_str().len() > MAX_SOCKET_DIR_LEN {
+            return Err(LauncherError::PathTooLong(data_dir));
+        }
+        let options = LaunchOptions { data_dir, ..options };
+        let mut cluster = LocalPostgres { options, bin_dir, run_as, watchdog: None };
+        cluster.prepare_folder()?;
+        if !cluster.options.data_dir.join("PG_VERSION").exists() {
+            cluster.initdb()?;
+        }
+        cluster.run()?;
+        Ok(cluster)
+    }
+
+    /// A connection URL for `database` on this cluster (libpq and tokio-postgres both read it).
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgresql:///{database}?host={}&port={PORT}&user={SUPERUSER}",
+            percent_encode(&self.options.data_dir.to_string_lossy())
+        )
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.options.data_dir
+    }
+
+    /// Creates `database` unless it exists.
+    pub fn ensure_database(&self, database: &str) -> Result<(), LauncherError> {
+        let mut conn = PgConnection::establish(&self.url("postgres")).map_err(|e| {
+            LauncherError::Failed { action: "connecting to the local cluster".into(), detail: e.to_string() }
+        })?;
+        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
+            quote_literal(database)
+        )))
+        .get_result(&mut conn)
+        .map_err(|e| LauncherError::Failed { action: "reading pg_database".into(), detail: e.to_string() })?;
+        if !exists {
+            diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(database)))
+                .execute(&mut conn)
+                .map_err(|e| LauncherError::Failed {
+                    action: format!("creating database {database}"),
+                    detail: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Stops the server (fast shutdown: open sessions are ended, data is flushed) and waits.
+    pub fn stop(&mut self) {
+        if let Some((mut child, stdin)) = self.watchdog.take() {
+            drop(stdin);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) => break,
+                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                    _ => {
+                        tracing::warn!("PostgreSQL did not stop within 30 s; killing its watchdog");
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts the server again after [`stop`](Self::stop).
+    pub fn restart(&mut self) -> Result<(), LauncherError> {
+        self.stop();
+        self.run()
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(self.bin_dir.join(program));
+        self.as_cluster_owner(&mut cmd);
+        cmd
+    }
+
+    fn as_cluster_owner(&self, cmd: &mut Command) {
+        if let Some(user) = &self.run_as {
+            cmd.uid(user.uid).gid(user.gid);
+            cmd.env("HOME", &self.options.data_dir).env("USER", &user.name);
+        }
+        cmd.current_dir(&self.options.data_dir);
+    }
+
+    fn prepare_folder(&self) -> Result<(), LauncherError> {
+        let dir = &self.options.data_dir;
+        fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+        if let Some(user) = &self.run_as {
+            std::os::unix::fs::chown(dir, Some(user.uid), Some(user.gid))
+                .map_err(io(format!("handing {} to {}", dir.display(), user.name)))?;
+            // The owner must be able to enter every parent folder; ask as that user.
+            let reachable = Command::new("test")
+                .arg("-w")
+                .arg(dir)
+                .uid(user.uid)
+                .gid(user.gid)
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if !reachable {
+                return Err(LauncherError::Unreachable { user: user.name.clone(), dir: dir.clone() });
+            }
+        }
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(io(format!("restricting {}", dir.display())))?;
+        Ok(())
+    }
+
+    fn initdb(&self) -> Result<(), LauncherError> {
+        let mut cmd = self.command("initdb");
+        cmd.arg("-D")
+            .arg(&self.options.data_dir)
+            .args(["-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C"]);
+        if self.options.ephemeral {
+            cmd.arg("--no-sync");
+        }
+        let out = cmd.output().map_err(io("running initdb"))?;
+        if !out.status.success() {
+            return Err(LauncherError::Failed {
+                action: format!("initdb in {}", self.options.data_dir.display()),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A server left running by a crashed earlier process is stopped; a pid file whose process is
+    /// gone is removed, so the new server starts cleanly.
+    fn clear_stale_server(&self) -> Result<(), LauncherError> {
+        let pid_file = self.options.data_dir.join("postmaster.pid");
+        let Ok(contents) = fs::read_to_string(&pid_file) else { return Ok(()) };
+        let pid = contents.lines().next().unwrap_or("").trim();
+        let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if !pid.is_empty() && comm.trim() == "postgres" {
+            tracing::warn!(pid, "stopping a PostgreSQL server left from an earlier run");
+            let _ = self
+                .command("pg_ctl")
+                .arg("stop")
+                .arg("-D")
+                .arg(&self.options.data_dir)
+                .args(["-m", "fast", "-w"])
+                .output();
+        } else {
+            tracing::info!("removing a stale postmaster.pid");
+        }
+        match fs::remove_file(&pid_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(io(format!("removing {}", pid_file.display()))(e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn run(&mut self) -> Result<(), LauncherError> {
+        self.clear_stale_server()?;
+        const WATCHDOG: &str = r#"pg="$1"; dir="$2"; ephemeral="$3"; shift 3
+"$pg" -D "$dir" -k "$dir" "$@" >>"$dir/server.log" 2>&1 &
+pid=$!
+read -r _ignored
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+if [ "$ephemeral" = yes ]; then rm -rf "$dir"; fi
+"#;
+        let dir = &self.options.data_dir;
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(WATCHDOG)
+            .arg("kinerja-postgres")
+            .arg(self.bin_dir.join("postgres"))
+            .arg(dir)
+            .arg(if self.options.ephemeral { "yes" } else { "no" })
+            .args(["-p", &PORT.to_string(), "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"]);
+        if self.options.ephemeral {
+            cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+            cmd.args(["-c", "max_connections=300"]);
+        }
+        self.as_cluster_owner(&mut cmd);
+        // Its own process group: a Ctrl-C at the terminal reaches this process, which drains its
+        // requests first and then stops the server, instead of the server stopping under it.
+        cmd.process_group(0).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+        let mut child = cmd.spawn().map_err(io("starting PostgreSQL"))?;
+        let stdin = child.stdin.take().ok_or_else(|| LauncherError::Failed {
+            action: "starting PostgreSQL".into(),
+            detail: "no pipe to the watchdog".into(),
+        })?;
+        self.watchdog = Some((child, stdin));
+        self.wait_until_ready()
+    }
+
+    /// PostgreSQL writes `ready` into the pid file once it accepts connections.
+    fn wait_until_ready(&mut self) -> Result<(), LauncherError> {
+        let pid_file = self.options.data_dir.join("postmaster.pid");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ready = fs::read_to_string(&pid_file)
+                .map(|s| s.lines().any(|l| l.trim() == "ready"))
+                .unwrap_or(false);
+            if ready {
+                return Ok(());
+            }
+            let exited = match &mut self.watchdog {
+                Some((child, _)) => !matches!(child.try_wait(), Ok(None)),
+                None => true,
+            };
+            if exited || Instant::now() > deadline {
+                self.stop();
+                return Err(LauncherError::Failed {
+                    action: "starting PostgreSQL".into(),
+                    detail: format!("the server did not become ready; its log ends:\n{}", self.log_tail()),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = fs::read_to_string(self.options.data_dir.join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+}
+
+impl Drop for LocalPostgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Where `initdb` and `postgres` are: PATH, then `pg_config --bindir`, then the newest
+/// `/usr/lib/postgresql/*/bin` (Debian and Ubuntu keep them off PATH).
+pub fn find_bin_dir() -> Option<PathBuf> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| has_server(d))
+    {
+        return Some(dir);
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && has_server(&dir) {
+            return Some(dir);
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            has_server(&bin).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+fn process_is_root() -> Result<bool, LauncherError> {
+    // /proc/self belongs to the effective user of this process.
+    Ok(fs::metadata("/proc/self").map_err(io("reading /proc/self"))?.uid() == 0)
+}
+
+fn lookup_user(name: &str) -> Result<RunAs, LauncherError> {
+    let passwd = fs::read_to_string("/etc/passwd").map_err(io("reading /etc/passwd"))?;
+    passwd
+        .lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split(':').collect();
+            (f.len() >= 4 && f[0] == name).then(|| {
+                Some(RunAs { name: name.to_owned(), uid: f[2].parse().ok()?, gid: f[3].parse().ok()? })
+            })?
+        })
+        .find(|u| u.uid != 0)
+        .ok_or_else(|| LauncherError::NoSuchUser(name.to_owned()))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, LauncherError> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_err(io("reading the working folder"))?;
+    Ok(cwd.join(path))
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_folder_is_percent_encoded_in_the_url() {
+        assert_eq!(percent_encode("/tmp/a b/ü"), "/tmp/a%20b/%C3%BC");
+    }
+
+    #[test]
+    fn identifiers_and_literals_are_quoted() {
+        assert_eq!(quote_ident(r#"a"b"#), r#""a""b""#);
+        assert_eq!(quote_literal("o'k"), "'o''k'");
+    }
+}

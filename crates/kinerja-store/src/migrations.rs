@@ -1,0 +1,38 @@
+//! The migrations in `migrations/`, embedded in the binary and run over a synchronous
+//! connection (Diesel's migration harness is synchronous).
+
+use diesel::{Connection, PgConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{StoreError, StoreResult};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+fn connect(database_url: &str) -> StoreResult<PgConnection> {
+    PgConnection::establish(database_url).map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+/// Runs every pending migration; returns the versions applied.
+pub fn run_pending(database_url: &str) -> StoreResult<Vec<String>> {
+    let mut conn = connect(database_url)?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every migration, newest first (used by the test that proves each `down.sql`).
+pub fn revert_all(database_url: &str) -> StoreResult<Vec<String>> {
+    let mut conn = connect(database_url)?;
+    let reverted = conn
+        .revert_all_migrations(MIGRATIONS)
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(reverted.iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs pending migrations on a blocking thread, for async callers.
+pub async fn run_pending_async(database_url: String) -> StoreResult<Vec<String>> {
+    tokio::task::spawn_blocking(move || run_pending(&database_url))
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?
+}
