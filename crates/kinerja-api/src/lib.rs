@@ -1,1 +1,198 @@
-pub mod placeholder {}
+//! Kinerja's HTTP API: routes, authentication, problem errors, metrics and the OpenAPI
+//! document built from the same registration as the routes.
+
+pub mod accounts;
+pub mod auth;
+pub mod error;
+pub mod observe;
+pub mod pagination;
+mod routes;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::FutureExt;
+use kinerja_store::Db;
+use tracing::Instrument;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+pub use error::{ApiError, ApiResult};
+use observe::{Metrics, RequestId, REQUEST_ID_HEADER};
+
+/// Largest JSON body accepted.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+/// Largest raw body accepted (form posts; bulk imports set their own).
+pub const PAYLOAD_LIMIT: usize = 1024 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    pub db: Db,
+    pub keys: auth::JwtKeys,
+    pub metrics: Metrics,
+    openapi_json: String,
+    route_table: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl AppState {
+    pub fn new(db: Db, keys: auth::JwtKeys) -> Result<Self, ApiError> {
+        let spec = openapi();
+        let route_table = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = methods_of(item);
+                (segments, methods)
+            })
+            .collect();
+        Ok(AppState {
+            db,
+            keys,
+            metrics: Metrics::new().map_err(ApiError::internal)?,
+            openapi_json: openapi_json_of(&spec)?,
+            route_table,
+        })
+    }
+
+    /// The methods the API serves at `path`, if a documented route matches it.
+    fn methods_at(&self, path: &str) -> Option<&[String]> {
+        let given: Vec<&str> = path.split('/').collect();
+        self.route_table
+            .iter()
+            .find(|(template, _)| {
+                template.len() == given.len()
+                    && template.iter().zip(&given).all(|(t, g)| t == g || (t.starts_with('{') && !g.is_empty()))
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
+    let ops = [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("DELETE", &item.delete),
+        ("PATCH", &item.patch),
+    ];
+    ops.iter().filter(|(_, op)| op.is_some()).map(|(m, _)| (*m).to_owned()).collect()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kinerja",
+        description = "Competency-based performance appraisal of Indonesian civil servants (ASN): \
+                       performance plans (SKP), evaluation and predikat, calibration, objections, \
+                       competencies and development. Errors are RFC 9457 problem documents with a \
+                       stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "auth", description = "Login, token refresh and the client-credentials grant"),
+        (name = "users", description = "User accounts and their roles"),
+        (name = "clients", description = "Integration clients of an agency"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI document of the API, collected from the registered handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
+    spec
+}
+
+fn openapi_json_of(spec: &utoipa::openapi::OpenApi) -> Result<String, ApiError> {
+    let mut json = serde_json::to_string_pretty(spec).map_err(ApiError::internal)?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> Result<String, ApiError> {
+    openapi_json_of(&openapi())
+}
+
+/// The whole application: routes, error handlers, docs, request ids, logging and metrics.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
+    let observer = state.clone();
+    app.app_data(state)
+        .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _| error::json_error(err, JSON_LIMIT).into()))
+        .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest { code: "invalid_query", detail: err.to_string() }.into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()))
+        .route("/openapi.json", web::get().to(serve_openapi))
+        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).persist_authorization(true)),
+        )
+        .default_service(web::to(no_route))
+        .wrap_fn(move |req, srv| {
+            let request_id = RequestId::from_header(req.headers().get(REQUEST_ID_HEADER));
+            let span = tracing::info_span!("request", request_id = %request_id.0, method = %req.method(), path = %req.path());
+            let method = req.method().to_string();
+            req.extensions_mut().insert(request_id.clone());
+            let started = Instant::now();
+            let state = observer.clone();
+            let call = span.in_scope(|| srv.call(req));
+            async move {
+                let mut res = call.await?;
+                let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                let status = res.status().as_u16();
+                let elapsed = started.elapsed();
+                state.metrics.observe(&method, &route, status, elapsed);
+                if let Ok(value) = request_id.0.parse() {
+                    res.headers_mut().insert(REQUEST_ID_HEADER, value);
+                }
+                tracing::info!(status, route = %route, latency_ms = elapsed.as_secs_f64() * 1000.0, "answered");
+                Ok(res)
+            }
+            .instrument(span)
+            .boxed_local()
+        })
+}
+
+async fn serve_openapi(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(state.openapi_json.clone())
+}
+
+/// No route matched: 405 with `Allow` when the path exists with other methods, else 404.
+async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Err(match state.methods_at(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed { method: req.method().to_string(), allow: methods.to_vec() },
+        None => ApiError::RouteNotFound(req.path().to_owned()),
+    })
+}

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use uuid::Uuid;
 
 /// A user's role. Supervisor rights are not a role: they follow the supervisor links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything, in every agency.
@@ -58,7 +59,7 @@ impl fmt::Display for Role {
 }
 
 /// What an integration client may do in its agency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Read,
@@ -105,9 +106,77 @@ impl fmt::Display for Scope {
     }
 }
 
+/// Who is acting, as the access rules see them: a user (with roles) or an integration client
+/// (with scopes), each tied to an agency except a super admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User { roles: Vec<Role>, agency_id: Option<Uuid> },
+    Client { scopes: Vec<Scope>, agency_id: Uuid },
+}
+
+/// Things an actor may ask to do with the accounts of an agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// List and read users and integration clients.
+    Read,
+    /// Create, change and revoke users and integration clients.
+    Manage,
+}
+
+impl Actor {
+    pub fn has_role(&self, role: Role) -> bool {
+        matches!(self, Actor::User { roles, .. } if roles.contains(&role))
+    }
+
+    /// The access table for accounts of `agency` (`None`: accounts outside any agency, that is
+    /// super admins): super admins everything; agency admins manage their own agency; auditors
+    /// read their own agency; employees and integration clients nothing.
+    pub fn may_on_accounts(&self, action: AccountAction, agency: Option<Uuid>) -> bool {
+        let Actor::User { roles, agency_id } = self else { return false };
+        if roles.contains(&Role::SuperAdmin) {
+            return true;
+        }
+        let own_agency = agency.is_some() && agency == *agency_id;
+        match action {
+            AccountAction::Manage => own_agency && roles.contains(&Role::AgencyAdmin),
+            AccountAction::Read => {
+                own_agency && (roles.contains(&Role::AgencyAdmin) || roles.contains(&Role::Auditor))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_access_table() {
+        let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let user = |role| Actor::User { roles: vec![role], agency_id: (role != Role::SuperAdmin).then_some(own) };
+        let client = Actor::Client { scopes: Scope::ALL.to_vec(), agency_id: own };
+        use AccountAction::{Manage, Read};
+        // (actor, action, target agency, allowed)
+        let table = [
+            (user(Role::SuperAdmin), Manage, Some(other), true),
+            (user(Role::SuperAdmin), Manage, None, true),
+            (user(Role::AgencyAdmin), Manage, Some(own), true),
+            (user(Role::AgencyAdmin), Read, Some(own), true),
+            (user(Role::AgencyAdmin), Manage, Some(other), false),
+            (user(Role::AgencyAdmin), Read, Some(other), false),
+            (user(Role::AgencyAdmin), Manage, None, false),
+            (user(Role::Auditor), Read, Some(own), true),
+            (user(Role::Auditor), Manage, Some(own), false),
+            (user(Role::Auditor), Read, Some(other), false),
+            (user(Role::Employee), Read, Some(own), false),
+            (user(Role::Employee), Manage, Some(own), false),
+            (client.clone(), Read, Some(own), false),
+            (client, Manage, Some(own), false),
+        ];
+        for (actor, action, agency, allowed) in table {
+            assert_eq!(actor.may_on_accounts(action, agency), allowed, "{actor:?} {action:?} {agency:?}");
+        }
+    }
 
     #[test]
     fn role_codes_round_trip() {

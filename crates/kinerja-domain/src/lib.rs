@@ -4,4 +4,4 @@
 pub mod access;
 pub mod credentials;
 
-pub use access::{Role, Scope};
+pub use access::{AccountAction, Actor, Role, Scope};

@@ -234,35 +234,31 @@ impl LocalPostgres {
         Ok(())
     }
 
-    /// A server left running by a crashed earlier process is stopped; a pid file whose process is
-    /// gone is removed, so the new server starts cleanly.
-    fn clear_stale_server(&self) -> Result<(), LauncherError> {
+    /// True when a server already runs on this folder (another `kinerja` process started it, e.g.
+    /// `kinerja admin` beside a running `kinerja serve`): it is then used, not started again.
+    /// A pid file whose process is gone (left by a crash) is removed so the server starts cleanly.
+    fn server_already_running(&self) -> Result<bool, LauncherError> {
         let pid_file = self.options.data_dir.join("postmaster.pid");
-        let Ok(contents) = fs::read_to_string(&pid_file) else { return Ok(()) };
+        let Ok(contents) = fs::read_to_string(&pid_file) else { return Ok(false) };
         let pid = contents.lines().next().unwrap_or("").trim();
         let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         if !pid.is_empty() && comm.trim() == "postgres" {
-            tracing::warn!(pid, "stopping a PostgreSQL server left from an earlier run");
-            let _ = self
-                .command("pg_ctl")
-                .arg("stop")
-                .arg("-D")
-                .arg(&self.options.data_dir)
-                .args(["-m", "fast", "-w"])
-                .output();
-        } else {
-            tracing::info!("removing a stale postmaster.pid");
+            return Ok(true);
         }
+        tracing::info!(pid, "removing a stale postmaster.pid left by an earlier run");
         match fs::remove_file(&pid_file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(io(format!("removing {}", pid_file.display()))(e))
             }
-            _ => Ok(()),
+            _ => Ok(false),
         }
     }
 
     fn run(&mut self) -> Result<(), LauncherError> {
-        self.clear_stale_server()?;
+        if self.server_already_running()? {
+            tracing::info!(dir = %self.options.data_dir.display(), "using the PostgreSQL server already running there");
+            return self.wait_until_ready();
+        }
         const WATCHDOG: &str = r#"pg="$1"; dir="$2"; ephemeral="$3"; shift 3
 "$pg" -D "$dir" -k "$dir" "$@" >>"$dir/server.log" 2>&1 &
 pid=$!
@@ -310,7 +306,7 @@ if [ "$ephemeral" = yes ]; then rm -rf "$dir"; fi
             }
             let exited = match &mut self.watchdog {
                 Some((child, _)) => !matches!(child.try_wait(), Ok(None)),
-                None => true,
+                None => false,
             };
             if exited || Instant::now() > deadline {
                 self.stop();

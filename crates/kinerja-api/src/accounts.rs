@@ -1,0 +1,220 @@
+//! User accounts: the rules for creating and changing them, shared by the HTTP handlers and the
+//! `kinerja admin` commands (which act as the operator, without a caller to authorise).
+
+use chrono::Utc;
+use kinerja_domain::credentials::{check_password, check_username, PasswordError, UsernameError};
+use kinerja_domain::Role;
+use kinerja_store::identity::{self, NewUser, UserChanges, UserRow};
+use kinerja_store::{Db, StoreError};
+use uuid::Uuid;
+
+use crate::auth::{hash_password, random_token};
+use crate::error::{ApiError, FieldError};
+
+/// What a new account is made of, before validation.
+#[derive(Debug, Clone)]
+pub struct AccountInput {
+    pub username: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    pub agency_id: Option<Uuid>,
+    pub employee_id: Option<Uuid>,
+}
+
+fn username_error(e: UsernameError) -> FieldError {
+    let code = match e {
+        UsernameError::Length => "invalid_length",
+        UsernameError::Characters => "invalid_characters",
+    };
+    FieldError::new("username", code, e.to_string())
+}
+
+fn password_error(e: PasswordError) -> FieldError {
+    let code = match e {
+        PasswordError::TooShort => "too_short",
+        PasswordError::TooLong => "too_long",
+    };
+    FieldError::new("password", code, e.to_string())
+}
+
+/// Checks the combination of roles, agency and employee link.
+fn check_membership(roles: &[Role], agency_id: Option<Uuid>, employee_id: Option<Uuid>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if roles.is_empty() {
+        errors.push(FieldError::new("roles", "required", "at least one role is required"));
+    }
+    let needs_agency = roles.iter().any(|r| r.needs_agency());
+    if needs_agency && agency_id.is_none() {
+        errors.push(FieldError::new("agency_id", "required", "agency roles need an agency_id"));
+    }
+    if roles.contains(&Role::SuperAdmin) && needs_agency {
+        errors.push(FieldError::new(
+            "roles",
+            "incompatible_roles",
+            "super_admin stands above every agency and is not combined with agency roles",
+        ));
+    }
+    if roles.contains(&Role::Employee) && employee_id.is_none() {
+        errors.push(FieldError::new("employee_id", "required", "the employee role needs an employee_id"));
+    }
+    errors
+}
+
+/// Checks that the linked agency and employee exist and agree.
+async fn check_references(db: &Db, agency_id: Option<Uuid>, employee_id: Option<Uuid>) -> Result<(), ApiError> {
+    let mut conn = db.conn().await?;
+    if let Some(agency) = agency_id {
+        if !identity::agency_exists(&mut conn, agency).await? {
+            return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
+        }
+    }
+    if let Some(employee) = employee_id {
+        match identity::employee_agency(&mut conn, employee).await? {
+            None => return Err(ApiError::validation("employee_id", "not_found", "no such employee")),
+            Some(of) if Some(of) != agency_id => {
+                return Err(ApiError::validation(
+                    "employee_id",
+                    "other_agency",
+                    "the employee belongs to another agency than agency_id",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn conflict(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Duplicate(c) if c.contains("username") => {
+            ApiError::Conflict { code: "duplicate_username", detail: "that username is taken".into() }
+        }
+        StoreError::Duplicate(c) if c.contains("employee") => ApiError::Conflict {
+            code: "employee_already_linked",
+            detail: "that employee already has a user account".into(),
+        },
+        other => other.into(),
+    }
+}
+
+pub async fn hash_in_background(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(ApiError::internal)?
+}
+
+/// Validates and creates an account.
+pub async fn create(db: &Db, input: AccountInput) -> Result<UserRow, ApiError> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_username(&input.username) {
+        errors.push(username_error(e));
+    }
+    if let Err(e) = check_password(&input.password) {
+        errors.push(password_error(e));
+    }
+    errors.extend(check_membership(&input.roles, input.agency_id, input.employee_id));
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    check_references(db, input.agency_id, input.employee_id).await?;
+    let password_hash = hash_in_background(input.password).await?;
+    let mut conn = db.conn().await?;
+    identity::insert_user(
+        &mut conn,
+        NewUser {
+            id: Uuid::now_v7(),
+            username: &input.username,
+            password_hash: &password_hash,
+            roles: input.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            agency_id: input.agency_id,
+            employee_id: input.employee_id,
+        },
+    )
+    .await
+    .map_err(conflict)
+}
+
+/// A change to an account; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub password: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub agency_id: Option<Option<Uuid>>,
+    pub employee_id: Option<Option<Uuid>>,
+    pub is_active: Option<bool>,
+}
+
+/// Validates and applies a change. A new password or a deactivation ends every session.
+pub async fn change(db: &Db, current: &UserRow, change: AccountChange) -> Result<UserRow, ApiError> {
+    let mut errors = Vec::new();
+    if let Some(Err(e)) = change.password.as_deref().map(check_password) {
+        errors.push(password_error(e));
+    }
+    let roles = match &change.roles {
+        Some(roles) => roles.clone(),
+        None => parse_roles(&current.roles)?,
+    };
+    let agency_id = change.agency_id.unwrap_or(current.agency_id);
+    let employee_id = change.employee_id.unwrap_or(current.employee_id);
+    errors.extend(check_membership(&roles, agency_id, employee_id));
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if change.agency_id.is_some() || change.employee_id.is_some() {
+        check_references(db, agency_id, employee_id).await?;
+    }
+    let password_hash = match change.password {
+        Some(p) => Some(hash_in_background(p).await?),
+        None => None,
+    };
+    let ends_sessions = password_hash.is_some() || change.is_active == Some(false);
+    let now = Utc::now();
+    let mut conn = db.conn().await?;
+    let updated = identity::update_user(
+        &mut conn,
+        current.id,
+        UserChanges {
+            password_hash,
+            roles: change.roles.map(|r| r.iter().map(|r| r.as_str().to_owned()).collect()),
+            agency_id: change.agency_id,
+            employee_id: change.employee_id,
+            is_active: change.is_active,
+            updated_at: Some(now),
+        },
+    )
+    .await
+    .map_err(conflict)?;
+    if ends_sessions {
+        identity::revoke_user_tokens(&mut conn, current.id, now).await?;
+    }
+    Ok(updated)
+}
+
+/// Roles as stored; a stored code this build does not know is an internal error.
+pub fn parse_roles(codes: &[String]) -> Result<Vec<Role>, ApiError> {
+    codes.iter().map(|c| c.parse::<Role>().map_err(ApiError::internal)).collect()
+}
+
+/// Creates `admin` as super admin when no user exists. Returns the password when it was
+/// generated, so that it can be shown once.
+pub async fn bootstrap_admin(db: &Db, password: Option<&str>) -> Result<Option<String>, ApiError> {
+    let mut conn = db.conn().await?;
+    if identity::count_users(&mut conn).await? > 0 {
+        return Ok(None);
+    }
+    drop(conn);
+    let (password, generated) = match password {
+        Some(p) => (p.to_owned(), false),
+        None => (random_token()?, true),
+    };
+    create(
+        db,
+        AccountInput {
+            username: "admin".into(),
+            password: password.clone(),
+            roles: vec![Role::SuperAdmin],
+            agency_id: None,
+            employee_id: None,
+        },
+    )
+    .await?;
+    Ok(generated.then_some(password))
+}

@@ -1,0 +1,93 @@
+//! The authenticated caller, taken from the `Authorization: Bearer` header.
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use kinerja_domain::{Actor, Role, Scope};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Who the token was issued to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User { id: Uuid, employee_id: Option<Uuid> },
+    Client { id: Uuid },
+}
+
+/// The caller of a protected endpoint. Taking it as a handler argument is what makes the
+/// endpoint require a valid access token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub actor: Actor,
+}
+
+impl Caller {
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::User { id, .. } => Some(id),
+            Principal::Client { .. } => None,
+        }
+    }
+
+    pub fn agency_id(&self) -> Option<Uuid> {
+        match &self.actor {
+            Actor::User { agency_id, .. } => *agency_id,
+            Actor::Client { agency_id, .. } => Some(*agency_id),
+        }
+    }
+
+    pub fn is_super_admin(&self) -> bool {
+        self.actor.has_role(Role::SuperAdmin)
+    }
+
+    fn from_request_sync(req: &HttpRequest) -> Result<Caller, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| ApiError::internal("application state missing"))?;
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthenticated("this endpoint needs an access token (Authorization: Bearer …)"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+        let claims = state.keys.verify(token)?;
+        let invalid = || ApiError::Unauthenticated("the access token is invalid or expired");
+        match claims.kind.as_str() {
+            "user" => {
+                let roles = claims
+                    .roles
+                    .iter()
+                    .map(|r| r.parse::<Role>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| invalid())?;
+                Ok(Caller {
+                    principal: Principal::User { id: claims.sub, employee_id: claims.employee_id },
+                    actor: Actor::User { roles, agency_id: claims.agency_id },
+                })
+            }
+            "client" => {
+                let scopes = Scope::parse_list(claims.scope.as_deref().unwrap_or("")).map_err(|_| invalid())?;
+                let agency_id = claims.agency_id.ok_or_else(invalid)?;
+                Ok(Caller { principal: Principal::Client { id: claims.sub }, actor: Actor::Client { scopes, agency_id } })
+            }
+            _ => Err(invalid()),
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Caller::from_request_sync(req))
+    }
+}

@@ -1,0 +1,9 @@
+//! Authentication: access tokens (JWT), refresh tokens, passwords and the `Caller` extractor.
+
+mod caller;
+mod jwt;
+mod secrets;
+
+pub use caller::{Caller, Principal};
+pub use jwt::{AccessClaims, JwtKeys, ACCESS_TOKEN_SECONDS, AUDIENCE, ISSUER};
+pub use secrets::{hash_password, random_token, sha256, verify_password, REFRESH_TOKEN_DAYS};

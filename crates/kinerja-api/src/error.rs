@@ -1,0 +1,315 @@
+//! The one error type of the API and its single mapping to RFC 9457 problem documents.
+//!
+//! Every 4xx and 5xx the API sends is built here, so each failure has one status and one stable
+//! `code`. Internal causes are logged (with the request id, from the request's span), never sent.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use kinerja_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Seconds a client should wait before retrying when the database is unavailable.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
+/// One field's problem in a validation error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as named in the request (`roles[1]` for an element).
+    #[schema(example = "password")]
+    pub field: String,
+    /// Stable machine code.
+    #[schema(example = "too_short")]
+    pub code: String,
+    #[schema(example = "must be at least 12 characters")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), code: code.into(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+    "detail": "the request breaks 1 rule", "code": "validation_failed",
+    "errors": [{"field": "password", "code": "too_short", "message": "must be at least 12 characters"}]
+}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
+    pub type_: String,
+    #[schema(example = "Not Found")]
+    pub title: String,
+    #[schema(example = 404)]
+    pub status: u16,
+    #[schema(example = "no user with that id is visible to you")]
+    pub detail: String,
+    /// Stable snake_case machine code.
+    #[schema(example = "not_found")]
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Syntactically broken request: malformed JSON, a bad query string, a bad header.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Wrong credentials: the same answer for an unknown user and a wrong password.
+    #[error("the username or password is wrong")]
+    InvalidCredentials,
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    #[error("unknown client or wrong secret")]
+    InvalidClient,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The resource does not exist or is not visible to the caller (never says which).
+    #[error("no {0} with that id is visible to you")]
+    NotFound(&'static str),
+    #[error("no route matches {0}")]
+    RouteNotFound(String),
+    #[error("{method} is not allowed here; allowed: {}", allow.join(", "))]
+    MethodNotAllowed { method: String, allow: Vec<String> },
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("the resource changed since you read it (If-Match does not match its ETag)")]
+    PreconditionFailed,
+    #[error("the body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the body must be {expected}")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("the request breaks {} rule(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    #[error("unknown field `{0}`")]
+    UnknownField(String),
+    #[error("missing field `{0}`")]
+    MissingField(String),
+    /// JSON of the right shape but a value of the wrong type or an unknown code.
+    #[error("{0}")]
+    InvalidValue(String),
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+
+    /// The stable machine code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::InvalidRefreshToken => "invalid_refresh_token",
+            ApiError::InvalidClient => "invalid_client",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::UnknownField(_) => "unknown_field",
+            ApiError::MissingField(_) => "missing_field",
+            ApiError::InvalidValue(_) => "invalid_value",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable(_) => "database_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            ApiError::Validation(errors) => errors.clone(),
+            ApiError::UnknownField(f) => vec![FieldError::new(f, "unknown_field", "this field is not part of the request")],
+            ApiError::MissingField(f) => vec![FieldError::new(f, "required", "this field is required")],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_)
+            | ApiError::InvalidCredentials
+            | ApiError::InvalidRefreshToken
+            | ApiError::InvalidClient => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_)
+            | ApiError::UnknownField(_)
+            | ApiError::MissingField(_)
+            | ApiError::InvalidValue(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+        let problem = Problem {
+            type_: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: self.code().into(),
+            errors: self.field_errors(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            ApiError::Unauthenticated(_) | ApiError::InvalidCredentials | ApiError::InvalidRefreshToken => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kinerja\""));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
+            StoreError::NotFound => ApiError::NotFound("record"),
+            StoreError::Duplicate(constraint) => ApiError::Conflict {
+                code: "conflict",
+                detail: format!("a record with the same unique value exists ({constraint})"),
+            },
+            StoreError::MissingReference(constraint) => {
+                ApiError::InvalidValue(format!("a referenced record does not exist ({constraint})"))
+            }
+            StoreError::Other(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields: Vec<FieldError> = errors
+            .field_errors()
+            .into_iter()
+            .flat_map(|(field, errs)| {
+                errs.iter().map(move |e| {
+                    let message = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| e.code.to_string());
+                    FieldError::new(field.as_ref(), e.code.as_ref(), message)
+                })
+            })
+            .collect();
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        ApiError::Validation(fields)
+    }
+}
+
+/// Turns a JSON body error into the right problem: syntax → 400, shape → 422 with the field.
+pub fn json_error(err: actix_web::error::JsonPayloadError, limit: usize) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::PayloadTooLarge { limit },
+        E::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
+        E::Deserialize(e) => serde_json_error(&e),
+        other => ApiError::BadRequest { code: "malformed_body", detail: other.to_string() },
+    }
+}
+
+/// Classifies a serde_json error by what the caller got wrong.
+pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {e}"),
+        },
+        Category::Data => {
+            let message = e.to_string();
+            let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
+            if message.starts_with("unknown field") {
+                ApiError::UnknownField(quoted)
+            } else if message.starts_with("missing field") {
+                ApiError::MissingField(quoted)
+            } else {
+                ApiError::InvalidValue(message)
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: u8,
+    }
+
+    fn classify(json: &str) -> ApiError {
+        match serde_json::from_str::<Body>(json) {
+            Err(e) => serde_json_error(&e),
+            Ok(_) => ApiError::internal("parsed"),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert!(matches!(classify(r#"{"name": "#), ApiError::BadRequest { code: "malformed_json", .. }));
+        assert!(matches!(classify(r#"{"name":"a","count":1,"nmae":2}"#), ApiError::UnknownField(f) if f == "nmae"));
+        assert!(matches!(classify(r#"{"name":"a"}"#), ApiError::MissingField(f) if f == "count"));
+        assert!(matches!(classify(r#"{"name":"a","count":"x"}"#), ApiError::InvalidValue(_)));
+    }
+
+    #[test]
+    fn every_error_maps_to_a_problem_status() {
+        let unavailable = ApiError::Unavailable("gone".into()).error_response();
+        assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(unavailable.headers().contains_key(header::RETRY_AFTER));
+        assert_eq!(ApiError::UnknownField("x".into()).status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(ApiError::Internal("secret".into()).to_string(), "internal error");
+    }
+}

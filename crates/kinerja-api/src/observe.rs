@@ -1,0 +1,92 @@
+//! Request ids, the request span every log line of a request carries, the access log, and the
+//! Prometheus metrics.
+
+use std::time::Duration;
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use kinerja_store::Db;
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request: the caller's `x-request-id` when it is sensible, else new.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn from_header(value: Option<&HeaderValue>) -> RequestId {
+        let given = value
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()));
+        RequestId(given.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned))
+    }
+}
+
+/// Request counters and latency histograms by method, route pattern and status, plus the pool.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool: IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let labels = ["method", "route", "status"];
+        let requests = IntCounterVec::new(
+            Opts::new("kinerja_http_requests_total", "HTTP requests answered"),
+            &labels,
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("kinerja_http_request_duration_seconds", "Time to answer an HTTP request")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            &labels,
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new("kinerja_db_pool_connections", "Database pool connections by state"),
+            &["state"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        Ok(Metrics { registry, requests, latency, pool })
+    }
+
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.latency.with_label_values(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition, with the pool's state read now.
+    pub fn render(&self, db: &Db) -> Result<String, prometheus::Error> {
+        let status = db.status();
+        let gauge = |state: &str, value: usize| {
+            self.pool.with_label_values(&[state]).set(i64::try_from(value).unwrap_or(i64::MAX));
+        };
+        gauge("max", status.max_size);
+        gauge("open", status.size);
+        gauge("idle", status.available);
+        gauge("in_use", status.size.saturating_sub(status.available));
+        gauge("waiting", status.waiting);
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_taken_when_sensible() {
+        let given = HeaderValue::from_static("abc-123");
+        assert_eq!(RequestId::from_header(Some(&given)).0, "abc-123");
+        let spaced = HeaderValue::from_static("a b");
+        assert_ne!(RequestId::from_header(Some(&spaced)).0, "a b");
+        assert_eq!(RequestId::from_header(None).0.len(), 36);
+    }
+}

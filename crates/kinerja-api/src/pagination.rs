@@ -1,0 +1,111 @@
+//! Keyset pagination shared by every list: `limit` and an opaque `cursor` in, a page out.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 500;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500, example = 50)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A validated page request: fetch `limit + 1` rows after `after` to know if more follow.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<Uuid>,
+}
+
+impl PageParams {
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::validation("limit", "out_of_range", format!("must be 1 to {MAX_LIMIT}")));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+impl PageRequest {
+    /// Rows to fetch: one more than the page, to tell whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows keyed by `key`.
+    pub fn from_rows<R>(mut rows: Vec<R>, request: PageRequest, key: impl Fn(&R) -> Uuid, map: impl Fn(R) -> T) -> Self {
+        let more = rows.len() > request.limit as usize;
+        rows.truncate(request.limit as usize);
+        let next_cursor = if more { rows.last().map(|r| encode_cursor(key(r))) } else { None };
+        Page { items: rows.into_iter().map(map).collect(), next_cursor }
+    }
+}
+
+fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip_and_garbage() {
+        let id = Uuid::now_v7();
+        assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+    }
+
+    #[test]
+    fn limit_bounds() {
+        let p = |limit| PageParams { limit: Some(limit), cursor: None }.parse();
+        assert!(p(0).is_err());
+        assert!(p(1).is_ok());
+        assert!(p(500).is_ok());
+        assert!(p(501).is_err());
+    }
+
+    #[test]
+    fn page_knows_when_more_follow() {
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let req = PageRequest { limit: 2, after: None };
+        let page = Page::from_rows(ids.clone(), req, |id| *id, |id| id);
+        assert_eq!(page.items, ids[..2]);
+        assert_eq!(page.next_cursor, Some(encode_cursor(ids[1])));
+        let last = Page::from_rows(ids[..2].to_vec(), req, |id| *id, |id| id);
+        assert_eq!(last.next_cursor, None);
+    }
+}

@@ -1,0 +1,375 @@
+//! Login, refresh, logout, the client-credentials grant and `/me`.
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{Duration, Utc};
+use kinerja_domain::credentials::{
+    FailureWindow, FAILURE_WINDOW_MINUTES, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME,
+};
+use kinerja_domain::Scope;
+use kinerja_store::identity::{self, NewRefreshToken, UserRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::accounts::parse_roles;
+use crate::auth::{
+    random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS,
+};
+use crate::error::{ApiError, Problem};
+use crate::routes::users::UserView;
+use crate::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// A login name, or an employee's NIP.
+    #[schema(example = "admin")]
+    username: String,
+    #[schema(example = "change-me-now-please")]
+    password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    access_token: String,
+    #[schema(example = "Bearer")]
+    token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    expires_in: i64,
+    /// Single use: exchange it at `/auth/refresh` for a new pair.
+    refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// A dummy argon2id hash, verified when the user is unknown so that both failures take as long.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+
+fn throttle_keys(req: &HttpRequest, username: &str) -> [(String, i32); 2] {
+    let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    [
+        (format!("user:{}", username.to_lowercase()), MAX_FAILURES_PER_USERNAME),
+        (format!("ip:{ip}"), MAX_FAILURES_PER_IP),
+    ]
+}
+
+/// Log in with a username (or NIP) and password.
+///
+/// Failures answer the same for an unknown user and a wrong password. After 5 failures for one
+/// username, or 30 from one address, within 15 minutes, further attempts get 429 until the
+/// window ends.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/login")]
+pub(super) async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let now = Utc::now();
+    let keys = throttle_keys(&req, &username);
+    let mut conn = state.db.conn().await?;
+    for (key, limit) in &keys {
+        let window: Option<FailureWindow> = identity::login_failures(&mut conn, key).await?;
+        if let Some(until) = window.and_then(|w| w.locked_until(*limit, now)) {
+            let retry_after_secs = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+    }
+    let user = identity::find_user_by_login(&mut conn, &username).await?;
+    drop(conn);
+    let phc = user.as_ref().map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+    let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(ApiError::internal)?;
+    let mut conn = state.db.conn().await?;
+    match user {
+        Some(user) if password_ok && user.is_active => {
+            identity::clear_login_failures(&mut conn, &keys[0].0).await?;
+            Ok(web::Json(issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await?))
+        }
+        _ => {
+            let cutoff = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+            for (key, _) in &keys {
+                identity::record_login_failure(&mut conn, key, now, cutoff).await?;
+            }
+            tracing::info!(username = %username, "login failed");
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+pub(super) async fn issue_tokens(
+    state: &AppState,
+    conn: &mut kinerja_store::DbConn,
+    user: &UserRow,
+    family_id: Uuid,
+) -> Result<TokenPair, ApiError> {
+    let mut claims = AccessClaims::new(user.id, "user");
+    claims.roles = user.roles.clone();
+    claims.agency_id = user.agency_id;
+    claims.employee_id = user.employee_id;
+    let access_token = state.keys.sign(&claims)?;
+    let refresh_token = random_token()?;
+    identity::insert_refresh_token(
+        conn,
+        NewRefreshToken {
+            id: Uuid::now_v7(),
+            user_id: user.id,
+            family_id,
+            token_hash: &sha256(&refresh_token),
+            expires_at: Utc::now() + Duration::days(REFRESH_TOKEN_DAYS),
+        },
+    )
+    .await?;
+    Ok(TokenPair { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, refresh_token })
+}
+
+/// Exchange a refresh token for a new pair. The token is spent; showing a spent token again
+/// revokes every token descended from the same login.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, description = "Unknown, expired, spent or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub(super) async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<web::Json<TokenPair>, ApiError> {
+    let now = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let token = identity::find_refresh_token(&mut conn, &sha256(&body.refresh_token))
+        .await?
+        .ok_or(ApiError::InvalidRefreshToken)?;
+    if token.spent_at.is_some() || token.revoked_at.is_some() {
+        if token.revoked_at.is_none() {
+            tracing::warn!(family = %token.family_id, user = %token.user_id, "spent refresh token shown again; revoking its family");
+        }
+        identity::revoke_token_family(&mut conn, token.family_id, now).await?;
+        return Err(ApiError::InvalidRefreshToken);
+    }
+    if token.expires_at <= now {
+        return Err(ApiError::InvalidRefreshToken);
+    }
+    if !identity::spend_refresh_token(&mut conn, token.id, now).await? {
+        // Spent by a concurrent request: treat as reuse.
+        identity::revoke_token_family(&mut conn, token.family_id, now).await?;
+        return Err(ApiError::InvalidRefreshToken);
+    }
+    let user = identity::get_user(&mut conn, token.user_id).await?;
+    if !user.is_active {
+        return Err(ApiError::InvalidRefreshToken);
+    }
+    Ok(web::Json(issue_tokens(&state, &mut conn, &user, token.family_id).await?))
+}
+
+/// End the session the refresh token belongs to (its whole family is revoked).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub(super) async fn logout(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    if let Some(token) = identity::find_refresh_token(&mut conn, &sha256(&body.refresh_token)).await? {
+        if Some(token.user_id) == caller.user_id() {
+            identity::revoke_token_family(&mut conn, token.family_id, Utc::now()).await?;
+        }
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The OAuth2 client-credentials grant (RFC 6749 §4.4), as a form or JSON.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    #[schema(example = "client_credentials")]
+    grant_type: String,
+    client_id: String,
+    client_secret: String,
+    /// Space-separated subset of the client's scopes; all of them when absent.
+    #[schema(example = "read import")]
+    scope: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientToken {
+    access_token: String,
+    #[schema(example = "Bearer")]
+    token_type: &'static str,
+    #[schema(example = 900)]
+    expires_in: i64,
+    #[schema(example = "read import")]
+    scope: String,
+}
+
+/// Get an access token for an integration client.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "An access token", body = ClientToken),
+        (status = 401, description = "Unknown client or wrong secret", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither a form nor JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unsupported grant type or scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/token")]
+pub(super) async fn client_token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<web::Json<ClientToken>, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let request: TokenRequest = match mime.as_str() {
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(&body).map_err(|e| {
+            let message = e.to_string();
+            let field = message.split('`').nth(1).unwrap_or_default().to_owned();
+            if message.starts_with("unknown field") {
+                ApiError::UnknownField(field)
+            } else if message.starts_with("missing field") {
+                ApiError::MissingField(field)
+            } else {
+                ApiError::BadRequest { code: "malformed_form", detail: message }
+            }
+        })?,
+        "application/json" => serde_json::from_slice(&body).map_err(|e| crate::error::serde_json_error(&e))?,
+        _ => {
+            return Err(ApiError::UnsupportedMediaType {
+                expected: "application/x-www-form-urlencoded or application/json",
+            })
+        }
+    };
+    if request.grant_type != "client_credentials" {
+        return Err(ApiError::validation("grant_type", "unsupported_grant_type", "only client_credentials is supported"));
+    }
+    let requested = match &request.scope {
+        Some(s) => Some(
+            Scope::parse_list(s).map_err(|e| ApiError::validation("scope", "invalid_scope", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let client_id: Uuid = request.client_id.parse().map_err(|_| ApiError::InvalidClient)?;
+    let mut conn = state.db.conn().await?;
+    let client = identity::get_live_client(&mut conn, client_id).await?.ok_or(ApiError::InvalidClient)?;
+    if !constant_time_eq(&client.secret_hash, &sha256(&request.client_secret)) {
+        return Err(ApiError::InvalidClient);
+    }
+    let granted: Vec<Scope> = client.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+    let scopes = match requested {
+        Some(asked) if asked.iter().any(|s| !granted.contains(s)) => {
+            return Err(ApiError::validation("scope", "invalid_scope", "asks for a scope the client was not given"))
+        }
+        Some(asked) => asked,
+        None => granted,
+    };
+    let scope = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let mut claims = AccessClaims::new(client.id, "client");
+    claims.agency_id = Some(client.agency_id);
+    claims.scope = Some(scope.clone());
+    Ok(web::Json(ClientToken {
+        access_token: state.keys.sign(&claims)?,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_SECONDS,
+        scope,
+    }))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The caller: a user (with roles, agency and linked employee) or an integration client.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `user` or `client`.
+    #[schema(example = "user")]
+    kind: &'static str,
+    /// Present when the caller is a user.
+    user: Option<UserView>,
+    /// Present when the caller is an integration client.
+    client_id: Option<Uuid>,
+    #[schema(example = json!(["super_admin"]))]
+    roles: Vec<String>,
+    /// Client scopes (empty for users).
+    scopes: Vec<String>,
+    agency_id: Option<Uuid>,
+    employee_id: Option<Uuid>,
+}
+
+/// Who am I?
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub(super) async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<Me>, ApiError> {
+    match caller.principal {
+        Principal::User { id, .. } => {
+            let mut conn = state.db.conn().await?;
+            let user = identity::get_user(&mut conn, id).await.map_err(|e| match e {
+                kinerja_store::StoreError::NotFound => ApiError::Unauthenticated("the account no longer exists"),
+                other => other.into(),
+            })?;
+            parse_roles(&user.roles)?;
+            Ok(web::Json(Me {
+                kind: "user",
+                roles: user.roles.clone(),
+                scopes: Vec::new(),
+                agency_id: user.agency_id,
+                employee_id: user.employee_id,
+                client_id: None,
+                user: Some(UserView::from(user)),
+            }))
+        }
+        Principal::Client { id } => {
+            let scopes = match &caller.actor {
+                kinerja_domain::Actor::Client { scopes, .. } => scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                kinerja_domain::Actor::User { .. } => Vec::new(),
+            };
+            Ok(web::Json(Me {
+                kind: "client",
+                user: None,
+                client_id: Some(id),
+                roles: Vec::new(),
+                scopes,
+                agency_id: caller.agency_id(),
+                employee_id: None,
+            }))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Integration clients (OAuth2 client credentials) of an agency.
+
+use actix_web::http::header;
+use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::{AccountAction, Scope};
+use kinerja_store::identity::{self, ClientRow, NewClient};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{random_token, sha256, Caller};
+use crate::error::{ApiError, Problem};
+use crate::pagination::{Page, PageParams};
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientView {
+    /// The `client_id` of the client-credentials grant.
+    id: Uuid,
+    agency_id: Uuid,
+    #[schema(example = "SIASN sync")]
+    name: String,
+    #[schema(example = json!(["read", "import"]))]
+    scopes: Vec<String>,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ClientRow> for ClientView {
+    fn from(c: ClientRow) -> Self {
+        ClientView {
+            id: c.id,
+            agency_id: c.agency_id,
+            name: c.name,
+            scopes: c.scopes,
+            created_by: c.created_by,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A new client with its secret, which is shown this once and stored only as a hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    client: ClientView,
+    client_secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateClient {
+    /// Defaults to the caller's agency; a super admin must give it.
+    agency_id: Option<Uuid>,
+    #[schema(example = "SIASN sync")]
+    name: String,
+    #[schema(example = json!(["read", "import"]))]
+    scopes: Vec<Scope>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientFilter {
+    agency_id: Option<Uuid>,
+}
+
+/// List the live integration clients of an agency (all agencies for a super admin).
+#[utoipa::path(
+    tag = "clients",
+    security(("bearer" = [])),
+    params(ClientFilter, PageParams),
+    responses(
+        (status = 200, description = "A page of clients", body = Page<ClientView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/clients")]
+pub(super) async fn list_clients(
+    caller: Caller,
+    state: web::Data<AppState>,
+    filter: web::Query<ClientFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<ClientView>>, ApiError> {
+    let request = page.parse()?;
+    let agency = if caller.is_super_admin() { filter.agency_id } else { caller.agency_id() };
+    let allowed = caller.is_super_admin() || caller.actor.may_on_accounts(AccountAction::Read, agency);
+    if !allowed || (filter.agency_id.is_some() && filter.agency_id != agency) {
+        return Err(ApiError::Forbidden("you may list the clients of your own agency only"));
+    }
+    let mut conn = state.db.conn().await?;
+    let rows = identity::list_live_clients(&mut conn, agency, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |c| c.id, ClientView::from)))
+}
+
+/// Register an integration client. The secret is in this answer only.
+#[utoipa::path(
+    tag = "clients",
+    security(("bearer" = [])),
+    request_body = CreateClient,
+    responses(
+        (status = 201, description = "Created; keep the secret", body = CreatedClient, headers(("Location" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/clients")]
+pub(super) async fn create_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateClient>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let agency_id = body.agency_id.or(caller.agency_id()).ok_or_else(|| {
+        ApiError::validation("agency_id", "required", "a client belongs to an agency")
+    })?;
+    if !caller.actor.may_on_accounts(AccountAction::Manage, Some(agency_id)) {
+        return Err(ApiError::Forbidden("you may create clients for your own agency only"));
+    }
+    let name = body.name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(crate::error::FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
+    }
+    if body.scopes.is_empty() {
+        errors.push(crate::error::FieldError::new("scopes", "required", "at least one scope"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut scopes = body.scopes;
+    scopes.sort();
+    scopes.dedup();
+    let secret = random_token()?;
+    let mut conn = state.db.conn().await?;
+    if !identity::agency_exists(&mut conn, agency_id).await? {
+        return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
+    }
+    let row = identity::insert_client(
+        &mut conn,
+        NewClient {
+            id: Uuid::now_v7(),
+            agency_id,
+            name,
+            secret_hash: &sha256(&secret),
+            scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            created_by: caller.user_id(),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/clients/{}", row.id)))
+        .json(CreatedClient { client: ClientView::from(row), client_secret: secret }))
+}
+
+/// Revoke an integration client; its tokens stop being issued at once.
+#[utoipa::path(
+    tag = "clients",
+    security(("bearer" = [])),
+    params(("client_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/clients/{client_id}")]
+pub(super) async fn delete_client(caller: Caller, state: web::Data<AppState>, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let client = identity::get_live_client(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("client"))?;
+    if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {
+        return Err(ApiError::NotFound("client"));
+    }
+    identity::revoke_client(&mut conn, client.id, Utc::now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

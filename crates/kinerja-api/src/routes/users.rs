@@ -1,0 +1,273 @@
+//! User accounts.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::{AccountAction, Role};
+use kinerja_store::identity::{self, UserRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::accounts::{self, AccountChange, AccountInput};
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::pagination::{Page, PageParams};
+use crate::routes::{check_if_match, etag};
+use crate::AppState;
+
+/// A user account as the API shows it (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    id: Uuid,
+    #[schema(example = "siti.rahma")]
+    username: String,
+    #[schema(example = json!(["agency_admin"]))]
+    roles: Vec<String>,
+    agency_id: Option<Uuid>,
+    employee_id: Option<Uuid>,
+    is_active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(u: UserRow) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            roles: u.roles,
+            agency_id: u.agency_id,
+            employee_id: u.employee_id,
+            is_active: u.is_active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// 3–64 of `a-z 0-9 . _ -`.
+    #[schema(example = "siti.rahma")]
+    username: String,
+    /// 12–128 characters.
+    #[schema(example = "a long passphrase")]
+    password: String,
+    #[schema(example = json!(["agency_admin"]))]
+    roles: Vec<Role>,
+    /// Required for every role but `super_admin`.
+    agency_id: Option<Uuid>,
+    /// Required for the `employee` role: the employee this account belongs to.
+    employee_id: Option<Uuid>,
+}
+
+/// A partial change; absent fields stay as they are, `null` clears an optional link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    password: Option<String>,
+    roles: Option<Vec<Role>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    agency_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    employee_id: Option<Option<Uuid>>,
+    is_active: Option<bool>,
+}
+
+/// Tells a field given as `null` (Some(None)) from an absent one (None).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    /// Only users of this agency.
+    agency_id: Option<Uuid>,
+}
+
+fn visible(caller: &Caller, user: &UserRow, action: AccountAction) -> bool {
+    caller.actor.may_on_accounts(action, user.agency_id)
+}
+
+/// Loads a user the caller may act on; others are "not found" so existence does not leak.
+pub(super) async fn load(state: &AppState, caller: &Caller, id: Uuid, action: AccountAction) -> Result<UserRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let user = identity::get_user(&mut conn, id).await.map_err(|e| match e {
+        kinerja_store::StoreError::NotFound => ApiError::NotFound("user"),
+        other => other.into(),
+    })?;
+    let is_self = caller.user_id() == Some(user.id);
+    if is_self || visible(caller, &user, action) {
+        Ok(user)
+    } else if visible(caller, &user, AccountAction::Read) {
+        Err(ApiError::Forbidden("you may read this account but not change it"))
+    } else {
+        Err(ApiError::NotFound("user"))
+    }
+}
+
+fn with_etag(user: UserRow, status: actix_web::http::StatusCode) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(user.updated_at)))
+        .json(UserView::from(user))
+}
+
+/// List user accounts: all for a super admin, one agency's for its admins and auditors.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserFilter, PageParams),
+    responses(
+        (status = 200, description = "A page of users", body = Page<UserView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to list users", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub(super) async fn list_users(
+    caller: Caller,
+    state: web::Data<AppState>,
+    filter: web::Query<UserFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    let request = page.parse()?;
+    let agency = if caller.is_super_admin() { filter.agency_id } else { caller.agency_id() };
+    if !caller.actor.may_on_accounts(AccountAction::Read, agency) || agency.is_none() && !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("listing users needs an admin or auditor role"));
+    }
+    if filter.agency_id.is_some() && filter.agency_id != agency {
+        return Err(ApiError::Forbidden("you may list the users of your own agency only"));
+    }
+    let mut conn = state.db.conn().await?;
+    let rows = identity::list_users(&mut conn, agency, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |u| u.id, UserView::from)))
+}
+
+/// Create a user account. Agency admins create accounts in their own agency only, and never
+/// super admins.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to create this account", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken or employee already linked", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub(super) async fn create_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if !caller.actor.may_on_accounts(AccountAction::Manage, body.agency_id) {
+        return Err(ApiError::Forbidden("you may create accounts in your own agency only"));
+    }
+    if body.roles.contains(&Role::SuperAdmin) && !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("only a super admin may create a super admin"));
+    }
+    let user = accounts::create(
+        &state.db,
+        AccountInput {
+            username: body.username,
+            password: body.password,
+            roles: body.roles,
+            agency_id: body.agency_id,
+            employee_id: body.employee_id,
+        },
+    )
+    .await?;
+    let location = format!("/api/v1/users/{}", user.id);
+    let mut response = with_etag(user, actix_web::http::StatusCode::CREATED);
+    if let Ok(value) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// Read a user account (your own, or one you administer or audit).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("user_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The user", body = UserView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user visible to you", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{user_id}")]
+pub(super) async fn get_user(caller: Caller, state: web::Data<AppState>, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let user = load(&state, &caller, path.into_inner(), AccountAction::Read).await?;
+    Ok(with_etag(user, actix_web::http::StatusCode::OK))
+}
+
+/// Change a user account. Users may change their own password; roles, links and activation are
+/// for administrators. A new password or a deactivation ends the user's sessions.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("user_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "Updated", body = UserView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to change this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Employee already linked", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{user_id}")]
+pub(super) async fn update_user(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user = load(&state, &caller, path.into_inner(), AccountAction::Manage).await?;
+    check_if_match(&req, &etag(user.updated_at))?;
+    let administers = caller.actor.may_on_accounts(AccountAction::Manage, user.agency_id);
+    let admin_fields = body.roles.is_some() || body.agency_id.is_some() || body.employee_id.is_some() || body.is_active.is_some();
+    if admin_fields && !administers {
+        return Err(ApiError::Forbidden("only an administrator may change roles, links or activation"));
+    }
+    if let Some(agency) = body.agency_id {
+        if !caller.actor.may_on_accounts(AccountAction::Manage, agency) {
+            return Err(ApiError::Forbidden("you may not move an account into that agency"));
+        }
+    }
+    if body.roles.as_ref().is_some_and(|r| r.contains(&Role::SuperAdmin)) && !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("only a super admin may grant super_admin"));
+    }
+    let updated = accounts::change(
+        &state.db,
+        &user,
+        AccountChange {
+            password: body.password,
+            roles: body.roles,
+            agency_id: body.agency_id,
+            employee_id: body.employee_id,
+            is_active: body.is_active,
+        },
+    )
+    .await?;
+    Ok(with_etag(updated, actix_web::http::StatusCode::OK))
+}

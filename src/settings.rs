@@ -1,0 +1,86 @@
+//! Settings from flags or environment variables (API.md "Running"), checked at start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "KINERJA_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// PostgreSQL to use; when unset, a private PostgreSQL is started in the data folder.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder for the embedded database and the generated JWT key.
+    #[arg(long, env = "KINERJA_DATA_DIR", default_value = "./kinerja-data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Secret that signs access tokens (at least 32 bytes); when unset, one is generated once
+    /// into the data folder. Every replica behind a load balancer needs the same secret.
+    #[arg(long, env = "KINERJA_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Password of the `admin` user created on first start; when unset, one is generated and
+    /// printed once.
+    #[arg(long, env = "KINERJA_ADMIN_PASSWORD", global = true, hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Log lines as human-readable text or as JSON.
+    #[arg(long, env = "KINERJA_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    pub log_format: LogFormat,
+
+    /// Database connections per process.
+    #[arg(long, env = "KINERJA_DB_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
+    pub db_pool_size: u16,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "KINERJA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
+    pub workers: Option<u16>,
+
+    /// Unprivileged system user that runs the embedded PostgreSQL when Kinerja runs as root.
+    #[arg(long, env = "KINERJA_PG_USER", default_value = "postgres", global = true)]
+    pub pg_user: String,
+}
+
+/// The minimum length of a signing secret (HS256 wants at least 256 bits).
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Checks what clap's types cannot, with a message naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < MIN_JWT_SECRET_BYTES {
+                return Err(format!(
+                    "KINERJA_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (it has {}); \
+                     generate one with `openssl rand -hex 32`",
+                    secret.len()
+                ));
+            }
+        }
+        if let Some(password) = &self.admin_password {
+            if let Err(e) = kinerja_domain::credentials::check_password(password) {
+                return Err(format!("KINERJA_ADMIN_PASSWORD {e}"));
+            }
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err("DATABASE_URL must start with postgres:// or postgresql://".into());
+            }
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err("KINERJA_DATA_DIR must not be empty".into());
+        }
+        Ok(())
+    }
+}
