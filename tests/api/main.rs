@@ -1,1 +1,11 @@
+//! End-to-end tests of the API against a real PostgreSQL (one test binary for the workspace).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod accounts;
+mod auth;
+mod database;
+mod errors;
+mod openapi;
+mod operations;

@@ -1,0 +1,243 @@
+//! Login, tokens, refresh rotation, logout, client credentials and throttling.
+
+use actix_web::http::{header, Method};
+use actix_web::test::TestRequest;
+use kinerja_api::auth::{AccessClaims, JwtKeys};
+use kinerja_domain::Role;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, JWT_SECRET, PASSWORD};
+
+#[actix_web::test]
+async fn login_then_me() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KOTA-PKY");
+    let admin = app.user("siti.admin", &[Role::AgencyAdmin], Some(agency), None).await;
+    let me = app.get("/api/v1/me", &admin.token).await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.body["kind"], "user");
+    assert_eq!(me.body["user"]["username"], "siti.admin");
+    assert_eq!(me.body["roles"], json!(["agency_admin"]));
+    assert_eq!(me.body["agency_id"], agency.to_string());
+    assert!(me.body["user"].get("password_hash").is_none());
+}
+
+#[actix_web::test]
+async fn login_token_shape() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let reply = app.login("root", PASSWORD).await;
+    assert_eq!(reply.body["token_type"], "Bearer");
+    assert_eq!(reply.body["expires_in"], 900);
+    let claims = JwtKeys::new(JWT_SECRET).verify(reply.body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims.exp - claims.iat, 900);
+    assert_eq!((claims.iss.as_str(), claims.aud.as_str()), ("kinerja", "kinerja-api"));
+}
+
+#[actix_web::test]
+async fn login_by_nip() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-BTH");
+    let employee = app.create_employee(agency, "198503152010012003", "Rina Marlina");
+    app.user("rina", &[Role::Employee], Some(agency), Some(employee)).await;
+    let reply = app.login("198503152010012003", PASSWORD).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let me = app.get("/api/v1/me", reply.body["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.body["employee_id"], employee.to_string());
+}
+
+#[actix_web::test]
+async fn unknown_user_and_wrong_password_answer_alike() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let wrong = app.login("root", "not-the-password").await;
+    let unknown = app.login("nobody", "not-the-password").await;
+    wrong.assert_problem(401, "invalid_credentials");
+    unknown.assert_problem(401, "invalid_credentials");
+    assert_eq!(wrong.body, unknown.body);
+}
+
+#[actix_web::test]
+async fn deactivated_users_cannot_log_in() {
+    let app = TestApp::new().await;
+    let root = app.super_admin().await;
+    app.sql(&format!("UPDATE users SET is_active = false WHERE id = '{}'", root.id));
+    app.login("root", PASSWORD).await.assert_problem(401, "invalid_credentials");
+}
+
+#[actix_web::test]
+async fn failures_are_throttled_per_username() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    for _ in 0..5 {
+        app.login("root", "wrong-password!").await.assert_problem(401, "invalid_credentials");
+    }
+    // Locked now, even with the right password.
+    let locked = app.login("root", PASSWORD).await;
+    locked.assert_problem(429, "rate_limited");
+    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // Another username from the same address is not locked yet.
+    app.login("someone-else", "x").await.assert_problem(401, "invalid_credentials");
+    // When the window has passed, the right password works again.
+    app.sql("UPDATE login_failures SET window_started_at = now() - interval '16 minutes'");
+    assert_eq!(app.login("root", PASSWORD).await.status, 200);
+}
+
+#[actix_web::test]
+async fn failures_are_throttled_per_address() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let from = |name: &str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .peer_addr("203.0.113.9:4000".parse().unwrap())
+            .set_json(json!({"username": name, "password": "wrong-password!"}))
+    };
+    for i in 0..30 {
+        app.call(from(&format!("guess{i}"))).await.assert_problem(401, "invalid_credentials");
+    }
+    app.call(from("guess-next")).await.assert_problem(429, "rate_limited");
+}
+
+async fn refresh(app: &TestApp, token: &str) -> crate::helpers::Reply {
+    app.send(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": token}))).await
+}
+
+#[actix_web::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let first = app.login("root", PASSWORD).await;
+    let r1 = first.body["refresh_token"].as_str().unwrap().to_owned();
+    let second = refresh(&app, &r1).await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    let r2 = second.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(r1, r2);
+    assert_eq!(app.get("/api/v1/me", second.body["access_token"].as_str().unwrap()).await.status, 200);
+
+    // r1 is spent: showing it again is theft or a bug, and ends the whole family.
+    refresh(&app, &r1).await.assert_problem(401, "invalid_refresh_token");
+    refresh(&app, &r2).await.assert_problem(401, "invalid_refresh_token");
+
+    // A separate login is a separate family and still works.
+    let other = app.login("root", PASSWORD).await;
+    assert_eq!(refresh(&app, other.body["refresh_token"].as_str().unwrap()).await.status, 200);
+    refresh(&app, "made-up").await.assert_problem(401, "invalid_refresh_token");
+}
+
+#[actix_web::test]
+async fn expired_refresh_tokens_are_refused() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let login = app.login("root", PASSWORD).await;
+    app.sql("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'");
+    refresh(&app, login.body["refresh_token"].as_str().unwrap()).await.assert_problem(401, "invalid_refresh_token");
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session() {
+    let app = TestApp::new().await;
+    let root = app.super_admin().await;
+    let login = app.login("root", PASSWORD).await;
+    let token = login.body["refresh_token"].as_str().unwrap();
+    // Needs a bearer token.
+    app.send(Method::POST, "/api/v1/auth/logout", None, Some(json!({"refresh_token": token})))
+        .await
+        .assert_problem(401, "unauthenticated");
+    let out = app.send(Method::POST, "/api/v1/auth/logout", Some(&root.token), Some(json!({"refresh_token": token}))).await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    refresh(&app, token).await.assert_problem(401, "invalid_refresh_token");
+}
+
+#[actix_web::test]
+async fn bad_access_tokens_are_401() {
+    let app = TestApp::new().await;
+    let root = app.super_admin().await;
+    app.send(Method::GET, "/api/v1/me", None, None).await.assert_problem(401, "unauthenticated");
+    app.get("/api/v1/me", "garbage").await.assert_problem(401, "unauthenticated");
+    let keys = JwtKeys::new(JWT_SECRET);
+    let mut expired = AccessClaims::new(root.id, "user");
+    expired.roles = vec!["super_admin".into()];
+    expired.exp = chrono::Utc::now().timestamp() - 3600;
+    app.get("/api/v1/me", &keys.sign(&expired).unwrap()).await.assert_problem(401, "unauthenticated");
+    let forged = JwtKeys::new(b"someone-elses-secret-of-32-bytes!!").sign(&AccessClaims::new(root.id, "user")).unwrap();
+    app.get("/api/v1/me", &forged).await.assert_problem(401, "unauthenticated");
+    let basic = TestRequest::get().uri("/api/v1/me").insert_header((header::AUTHORIZATION, "Basic cm9vdDpwdw=="));
+    let reply = app.call(basic).await;
+    reply.assert_problem(401, "unauthenticated");
+    assert!(reply.header("www-authenticate").unwrap().starts_with("Bearer"));
+}
+
+async fn new_client(app: &TestApp, token: &str, scopes: serde_json::Value) -> (String, String) {
+    let reply = app.post("/api/v1/clients", token, json!({"name": "SIASN sync", "scopes": scopes})).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    (reply.body["id"].as_str().unwrap().to_owned(), reply.body["client_secret"].as_str().unwrap().to_owned())
+}
+
+fn form_token(body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/auth/token")
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(body.to_owned())
+}
+
+#[actix_web::test]
+async fn client_credentials_grant() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("BKN-REG");
+    let admin = app.user("hr.admin", &[Role::AgencyAdmin], Some(agency), None).await;
+    let (id, secret) = new_client(&app, &admin.token, json!(["read", "import"])).await;
+
+    let reply = app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"))).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["scope"], "read import");
+    let me = app.get("/api/v1/me", reply.body["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.body["kind"], "client");
+    assert_eq!(me.body["scopes"], json!(["read", "import"]));
+    assert_eq!(me.body["agency_id"], agency.to_string());
+
+    // JSON works too, and a narrower scope may be asked for.
+    let json_reply = app
+        .send(Method::POST, "/api/v1/auth/token", None,
+              Some(json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "scope": "read"})))
+        .await;
+    assert_eq!(json_reply.body["scope"], "read", "{}", json_reply.text);
+
+    // A scope the client was not given, a wrong secret, a wrong grant, an unknown client.
+    app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}&scope=write")))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret=nope")))
+        .await
+        .assert_problem(401, "invalid_client");
+    app.call(form_token(&format!("grant_type=password&client_id={id}&client_secret={secret}")))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.call(form_token(&format!("grant_type=client_credentials&client_id={}&client_secret=x", Uuid::now_v7())))
+        .await
+        .assert_problem(401, "invalid_client");
+    app.call(form_token("grant_type=client_credentials")).await.assert_problem(422, "missing_field");
+    let text = TestRequest::post().uri("/api/v1/auth/token").insert_header((header::CONTENT_TYPE, "text/plain")).set_payload("x");
+    app.call(text).await.assert_problem(415, "unsupported_media_type");
+
+    // Revoked: no more tokens.
+    let gone = app.send(Method::DELETE, &format!("/api/v1/clients/{id}"), Some(&admin.token), None).await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}")))
+        .await
+        .assert_problem(401, "invalid_client");
+}
+
+#[actix_web::test]
+async fn clients_cannot_administer_accounts() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-GTO");
+    let admin = app.user("gto.admin", &[Role::AgencyAdmin], Some(agency), None).await;
+    let (id, secret) = new_client(&app, &admin.token, json!(["read", "write", "import"])).await;
+    let reply = app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"))).await;
+    let token = reply.body["access_token"].as_str().unwrap();
+    app.get("/api/v1/users", token).await.assert_problem(403, "forbidden");
+    app.post("/api/v1/clients", token, json!({"name": "x", "scopes": ["read"]})).await.assert_problem(403, "forbidden");
+}

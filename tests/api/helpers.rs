@@ -1,0 +1,187 @@
+//! `TestApp`: the real application, in process, on its own database of a PostgreSQL cluster the
+//! harness starts once per test run (a throw-away cluster removed when the run ends).
+
+use std::sync::{Mutex, OnceLock};
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{test, web};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kinerja_api::accounts::{self, AccountInput};
+use kinerja_api::auth::JwtKeys;
+use kinerja_api::AppState;
+use kinerja_domain::Role;
+use kinerja_store::launcher::{quote_ident, LaunchOptions, LocalPostgres};
+use kinerja_store::{migrations, Db};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+pub const PASSWORD: &str = "a-long-test-password";
+const TEMPLATE: &str = "kinerja_template";
+
+pub struct Cluster {
+    pg: Mutex<LocalPostgres>,
+}
+
+impl Cluster {
+    pub fn url(&self, database: &str) -> String {
+        self.pg.lock().map(|pg| pg.url(database)).unwrap_or_default()
+    }
+}
+
+/// The shared cluster, started and given a migrated template database on first use.
+pub fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("kinerja-test-{}", std::process::id()));
+        let pg = LocalPostgres::start(LaunchOptions { data_dir: dir, system_user: "postgres".into(), ephemeral: true })
+            .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+        pg.ensure_database(TEMPLATE).expect("template database");
+        migrations::run_pending(&pg.url(TEMPLATE)).expect("migrating the template");
+        Cluster { pg: Mutex::new(pg) }
+    })
+}
+
+/// Creates an empty database (no migrations) or a copy of the migrated template.
+pub fn create_database(from_template: bool) -> String {
+    let cluster = cluster();
+    let name = format!("t_{}", Uuid::now_v7().simple());
+    let mut conn = PgConnection::establish(&cluster.url("postgres")).expect("connect to cluster");
+    let template = if from_template { format!(" TEMPLATE {TEMPLATE}") } else { String::new() };
+    diesel::sql_query(format!("CREATE DATABASE {}{template}", quote_ident(&name)))
+        .execute(&mut conn)
+        .expect("create test database");
+    cluster.url(&name)
+}
+
+pub struct TestApp {
+    pub state: web::Data<AppState>,
+    pub database_url: String,
+}
+
+/// An answer, with its body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
+    /// Asserts a problem document with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text);
+        assert_eq!(self.header("content-type").as_deref(), Some("application/problem+json"), "{}", self.text);
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status, "{}", self.text);
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "{}", self.text);
+    }
+}
+
+/// A user the test created, with a token.
+pub struct TestUser {
+    pub id: Uuid,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let database_url = create_database(true);
+        TestApp::on_database(database_url).await
+    }
+
+    pub async fn on_database(database_url: String) -> TestApp {
+        let db = Db::new(&database_url, 4).expect("pool");
+        let state = web::Data::new(AppState::new(db, JwtKeys::new(JWT_SECRET)).expect("state"));
+        TestApp { state, database_url }
+    }
+
+    pub async fn call(&self, req: test::TestRequest) -> Reply {
+        let app = test::init_service(kinerja_api::app(self.state.clone())).await;
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body, text }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = test::TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            req = req.set_json(body);
+        }
+        self.call(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.send(Method::POST, "/api/v1/auth/login", None, Some(body)).await
+    }
+
+    /// Runs SQL on the app's database (to set up data that has no endpoint yet).
+    pub fn sql(&self, sql: &str) {
+        let mut conn = PgConnection::establish(&self.database_url).expect("connect");
+        diesel::sql_query(sql).execute(&mut conn).expect("sql");
+    }
+
+    pub fn create_agency(&self, code: &str) -> Uuid {
+        let id = Uuid::now_v7();
+        self.sql(&format!("INSERT INTO agencies (id, code, name) VALUES ('{id}', '{code}', 'Pemerintah {code}')"));
+        id
+    }
+
+    pub fn create_employee(&self, agency: Uuid, nip: &str, name: &str) -> Uuid {
+        let id = Uuid::now_v7();
+        self.sql(&format!(
+            "INSERT INTO employees (id, agency_id, nip, name) VALUES ('{id}', '{agency}', '{nip}', '{name}')"
+        ));
+        id
+    }
+
+    /// Creates a user directly (as `kinerja admin create-user` would) and logs them in.
+    pub async fn user(&self, username: &str, roles: &[Role], agency_id: Option<Uuid>, employee_id: Option<Uuid>) -> TestUser {
+        let row = accounts::create(
+            &self.state.db,
+            AccountInput {
+                username: username.into(),
+                password: PASSWORD.into(),
+                roles: roles.to_vec(),
+                agency_id,
+                employee_id,
+            },
+        )
+        .await
+        .expect("create user");
+        let reply = self.login(username, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let token = reply.body["access_token"].as_str().expect("token").to_owned();
+        TestUser { id: row.id, token }
+    }
+
+    pub async fn super_admin(&self) -> TestUser {
+        self.user("root", &[Role::SuperAdmin], None, None).await
+    }
+}
