@@ -21,7 +21,11 @@ use settings::{LogFormat, Settings};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
-#[command(name = "kinerja", version, about = "Competency-based performance appraisal API for Indonesian civil servants")]
+#[command(
+    name = "kinerja",
+    version,
+    about = "Competency-based performance appraisal API for Indonesian civil servants"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -172,20 +176,14 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
         eprintln!("\n    admin password: {generated}\n    (set KINERJA_ADMIN_PASSWORD to choose it)\n");
     }
     let state = web::Data::new(AppState::new(db, keys)?);
-    let workers = settings.workers.map_or_else(
-        || std::thread::available_parallelism().map_or(2, |n| n.get()),
-        usize::from,
-    );
+    let workers =
+        settings.workers.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from);
     let server = HttpServer::new(move || kinerja_api::app(state.clone()))
         .workers(workers)
         .shutdown_timeout(30)
         .bind(settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-    tracing::info!(
-        "listening on http://{} (Swagger UI at http://{}/docs)",
-        settings.bind,
-        settings.bind
-    );
+    tracing::info!("listening on http://{} (Swagger UI at http://{}/docs)", settings.bind, settings.bind);
     server.run().await?;
     tracing::info!("stopped serving; stopping the database");
     drop(cluster);
@@ -222,12 +220,9 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
 /// An API error as a command-line message, with the field errors spelled out.
 fn describe(e: kinerja_api::ApiError) -> Failure {
     match e {
-        kinerja_api::ApiError::Validation(errors) => errors
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; ")
-            .into(),
+        kinerja_api::ApiError::Validation(errors) => {
+            errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ").into()
+        }
         other => other.to_string().into(),
     }
 }

@@ -100,10 +100,9 @@ async fn who_may_create_users() {
     let w = world().await;
     let agency_a = w.app.get("/api/v1/me", &w.admin_a.token).await.body["agency_id"].clone();
     let agency_b = w.app.get("/api/v1/me", &w.admin_b.token).await.body["agency_id"].clone();
-    let body = |name: &str, roles: serde_json::Value, agency: &serde_json::Value| {
-        json!({"username": name, "password": PASSWORD, "roles": roles, "agency_id": agency})
-    };
-    let created = w.app.post("/api/v1/users", &w.admin_a.token, body("new.auditor", json!(["auditor"]), &agency_a)).await;
+    let body = |name: &str, roles: serde_json::Value, agency: &serde_json::Value| json!({"username": name, "password": PASSWORD, "roles": roles, "agency_id": agency});
+    let created =
+        w.app.post("/api/v1/users", &w.admin_a.token, body("new.auditor", json!(["auditor"]), &agency_a)).await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.header("location"), Some(format!("/api/v1/users/{}", created.body["id"].as_str().unwrap())));
     assert!(created.header("etag").is_some());
@@ -114,7 +113,11 @@ async fn who_may_create_users() {
         .await
         .assert_problem(403, "forbidden");
     w.app
-        .post("/api/v1/users", &w.admin_a.token, json!({"username": "x.root", "password": PASSWORD, "roles": ["super_admin"]}))
+        .post(
+            "/api/v1/users",
+            &w.admin_a.token,
+            json!({"username": "x.root", "password": PASSWORD, "roles": ["super_admin"]}),
+        )
         .await
         .assert_problem(403, "forbidden");
     w.app
@@ -167,15 +170,28 @@ async fn who_may_change_users() {
     let own = w.app.patch(&path(&w.employee_a), &w.employee_a.token, json!({"password": "a-brand-new-password"})).await;
     assert_eq!(own.status, 200, "{}", own.text);
     assert_eq!(w.app.login("budi", "a-brand-new-password").await.status, 200);
-    w.app.patch(&path(&w.employee_a), &w.employee_a.token, json!({"roles": ["agency_admin"]})).await.assert_problem(403, "forbidden");
-    w.app.patch(&path(&w.employee_b), &w.employee_a.token, json!({"password": "x".repeat(12)})).await.assert_problem(404, "not_found");
+    w.app
+        .patch(&path(&w.employee_a), &w.employee_a.token, json!({"roles": ["agency_admin"]}))
+        .await
+        .assert_problem(403, "forbidden");
+    w.app
+        .patch(&path(&w.employee_b), &w.employee_a.token, json!({"password": "x".repeat(12)}))
+        .await
+        .assert_problem(404, "not_found");
 
     // The auditor reads but does not write.
-    w.app.patch(&path(&w.employee_a), &w.auditor_a.token, json!({"is_active": false})).await.assert_problem(403, "forbidden");
+    w.app
+        .patch(&path(&w.employee_a), &w.auditor_a.token, json!({"is_active": false}))
+        .await
+        .assert_problem(403, "forbidden");
     // The other agency's admin sees nothing.
-    w.app.patch(&path(&w.employee_a), &w.admin_b.token, json!({"is_active": false})).await.assert_problem(404, "not_found");
+    w.app
+        .patch(&path(&w.employee_a), &w.admin_b.token, json!({"is_active": false}))
+        .await
+        .assert_problem(404, "not_found");
     // Only a super admin grants super_admin.
-    w.app.patch(&path(&w.auditor_a), &w.admin_a.token, json!({"roles": ["super_admin"], "agency_id": null}))
+    w.app
+        .patch(&path(&w.auditor_a), &w.admin_a.token, json!({"roles": ["super_admin"], "agency_id": null}))
         .await
         .assert_problem(403, "forbidden");
 
@@ -210,7 +226,8 @@ async fn new_password_ends_sessions() {
     let login = w.app.login("budi", PASSWORD).await;
     let refresh_token = login.body["refresh_token"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/users/{}", w.employee_a.id);
-    let reset = w.app.send(Method::PATCH, &path, Some(&w.admin_a.token), Some(json!({"password": "reset-by-the-admin"}))).await;
+    let reset =
+        w.app.send(Method::PATCH, &path, Some(&w.admin_a.token), Some(json!({"password": "reset-by-the-admin"}))).await;
     assert_eq!(reset.status, 200, "{}", reset.text);
     w.app
         .send(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": refresh_token})))
@@ -233,11 +250,26 @@ async fn who_may_manage_clients() {
     assert_eq!(w.app.get("/api/v1/clients", &w.admin_b.token).await.body["items"], json!([]));
     w.app.get("/api/v1/clients", &w.employee_a.token).await.assert_problem(403, "forbidden");
 
-    w.app.post("/api/v1/clients", &w.auditor_a.token, json!({"name": "x", "scopes": ["read"]})).await.assert_problem(403, "forbidden");
-    w.app.post("/api/v1/clients", &w.employee_a.token, json!({"name": "x", "scopes": ["read"]})).await.assert_problem(403, "forbidden");
-    w.app.post("/api/v1/clients", &w.root.token, json!({"name": "x", "scopes": ["read"]})).await.assert_problem(422, "validation_failed");
-    w.app.post("/api/v1/clients", &w.admin_a.token, json!({"name": "", "scopes": []})).await.assert_problem(422, "validation_failed");
-    w.app.post("/api/v1/clients", &w.admin_a.token, json!({"name": "x", "scopes": ["delete"]})).await.assert_problem(422, "invalid_value");
+    w.app
+        .post("/api/v1/clients", &w.auditor_a.token, json!({"name": "x", "scopes": ["read"]}))
+        .await
+        .assert_problem(403, "forbidden");
+    w.app
+        .post("/api/v1/clients", &w.employee_a.token, json!({"name": "x", "scopes": ["read"]}))
+        .await
+        .assert_problem(403, "forbidden");
+    w.app
+        .post("/api/v1/clients", &w.root.token, json!({"name": "x", "scopes": ["read"]}))
+        .await
+        .assert_problem(422, "validation_failed");
+    w.app
+        .post("/api/v1/clients", &w.admin_a.token, json!({"name": "", "scopes": []}))
+        .await
+        .assert_problem(422, "validation_failed");
+    w.app
+        .post("/api/v1/clients", &w.admin_a.token, json!({"name": "x", "scopes": ["delete"]}))
+        .await
+        .assert_problem(422, "invalid_value");
 
     let path = format!("/api/v1/clients/{id}");
     w.app.send(Method::DELETE, &path, Some(&w.admin_b.token), None).await.assert_problem(404, "not_found");

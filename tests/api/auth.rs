@@ -146,7 +146,8 @@ async fn logout_ends_the_session() {
     app.send(Method::POST, "/api/v1/auth/logout", None, Some(json!({"refresh_token": token})))
         .await
         .assert_problem(401, "unauthenticated");
-    let out = app.send(Method::POST, "/api/v1/auth/logout", Some(&root.token), Some(json!({"refresh_token": token}))).await;
+    let out =
+        app.send(Method::POST, "/api/v1/auth/logout", Some(&root.token), Some(json!({"refresh_token": token}))).await;
     assert_eq!(out.status, 204, "{}", out.text);
     refresh(&app, token).await.assert_problem(401, "invalid_refresh_token");
 }
@@ -190,7 +191,8 @@ async fn client_credentials_grant() {
     let admin = app.user("hr.admin", &[Role::AgencyAdmin], Some(agency), None).await;
     let (id, secret) = new_client(&app, &admin.token, json!(["read", "import"])).await;
 
-    let reply = app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"))).await;
+    let reply =
+        app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"))).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["scope"], "read import");
     let me = app.get("/api/v1/me", reply.body["access_token"].as_str().unwrap()).await;
@@ -200,8 +202,14 @@ async fn client_credentials_grant() {
 
     // JSON works too, and a narrower scope may be asked for.
     let json_reply = app
-        .send(Method::POST, "/api/v1/auth/token", None,
-              Some(json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "scope": "read"})))
+        .send(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(
+                json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "scope": "read"}),
+            ),
+        )
         .await;
     assert_eq!(json_reply.body["scope"], "read", "{}", json_reply.text);
 
@@ -219,7 +227,10 @@ async fn client_credentials_grant() {
         .await
         .assert_problem(401, "invalid_client");
     app.call(form_token("grant_type=client_credentials")).await.assert_problem(422, "missing_field");
-    let text = TestRequest::post().uri("/api/v1/auth/token").insert_header((header::CONTENT_TYPE, "text/plain")).set_payload("x");
+    let text = TestRequest::post()
+        .uri("/api/v1/auth/token")
+        .insert_header((header::CONTENT_TYPE, "text/plain"))
+        .set_payload("x");
     app.call(text).await.assert_problem(415, "unsupported_media_type");
 
     // Revoked: no more tokens.
@@ -236,7 +247,8 @@ async fn clients_cannot_administer_accounts() {
     let agency = app.create_agency("KAB-GTO");
     let admin = app.user("gto.admin", &[Role::AgencyAdmin], Some(agency), None).await;
     let (id, secret) = new_client(&app, &admin.token, json!(["read", "write", "import"])).await;
-    let reply = app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"))).await;
+    let reply =
+        app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"))).await;
     let token = reply.body["access_token"].as_str().unwrap();
     app.get("/api/v1/users", token).await.assert_problem(403, "forbidden");
     app.post("/api/v1/clients", token, json!({"name": "x", "scopes": ["read"]})).await.assert_problem(403, "forbidden");

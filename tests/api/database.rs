@@ -91,7 +91,9 @@ fn schema_rs_matches_the_migrations() {
 async fn survives_the_database_going_away_and_coming_back() {
     let dir = std::env::temp_dir().join(format!("kinerja-restart-{}", std::process::id()));
     let _cleanup = RemoveOnDrop(dir.clone());
-    let mut pg = LocalPostgres::start(LaunchOptions { data_dir: dir, system_user: "postgres".into(), ephemeral: false }).unwrap();
+    let mut pg =
+        LocalPostgres::start(LaunchOptions { data_dir: dir, system_user: "postgres".into(), ephemeral: false })
+            .unwrap();
     pg.ensure_database("kinerja").unwrap();
     let url = pg.url("kinerja");
     migrations::run_pending(&url).unwrap();

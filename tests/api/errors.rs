@@ -87,7 +87,11 @@ async fn validation_errors_list_every_field() {
     let app = TestApp::new().await;
     let admin = app.super_admin().await;
     let reply = app
-        .post("/api/v1/users", &admin.token, json!({"username": "No Spaces", "password": "short", "roles": ["employee"]}))
+        .post(
+            "/api/v1/users",
+            &admin.token,
+            json!({"username": "No Spaces", "password": "short", "roles": ["employee"]}),
+        )
         .await;
     reply.assert_problem(422, "validation_failed");
     let fields: Vec<(&str, &str)> = reply.body["errors"]

@@ -162,7 +162,13 @@ impl TestApp {
     }
 
     /// Creates a user directly (as `kinerja admin create-user` would) and logs them in.
-    pub async fn user(&self, username: &str, roles: &[Role], agency_id: Option<Uuid>, employee_id: Option<Uuid>) -> TestUser {
+    pub async fn user(
+        &self,
+        username: &str,
+        roles: &[Role],
+        agency_id: Option<Uuid>,
+        employee_id: Option<Uuid>,
+    ) -> TestUser {
         let row = accounts::create(
             &self.state.db,
             AccountInput {

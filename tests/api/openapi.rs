@@ -28,9 +28,20 @@ fn spec_is_3_1_with_bearer_auth_and_problem_errors() {
     assert_eq!(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(spec["components"]["schemas"]["Problem"].is_object());
     let paths = spec["paths"].as_object().unwrap();
-    for path in ["/healthz", "/readyz", "/metrics", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
-                 "/api/v1/auth/token", "/api/v1/me", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/clients",
-                 "/api/v1/clients/{client_id}"] {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+        "/api/v1/clients",
+        "/api/v1/clients/{client_id}",
+    ] {
         assert!(paths.contains_key(path), "{path} is not documented");
     }
     // Every protected operation names the bearer scheme.

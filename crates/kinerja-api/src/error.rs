@@ -139,7 +139,9 @@ impl ApiError {
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
             ApiError::Validation(errors) => errors.clone(),
-            ApiError::UnknownField(f) => vec![FieldError::new(f, "unknown_field", "this field is not part of the request")],
+            ApiError::UnknownField(f) => {
+                vec![FieldError::new(f, "unknown_field", "this field is not part of the request")]
+            }
             ApiError::MissingField(f) => vec![FieldError::new(f, "required", "this field is required")],
             _ => Vec::new(),
         }
@@ -256,10 +258,9 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, limit: usize) -> ApiE
 pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest {
-            code: "malformed_json",
-            detail: format!("the body is not valid JSON: {e}"),
-        },
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {e}") }
+        }
         Category::Data => {
             let message = e.to_string();
             let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();

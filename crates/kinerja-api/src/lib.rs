@@ -117,7 +117,8 @@ impl Modify for BearerScheme {
 
 /// The OpenAPI document of the API, collected from the registered handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, spec) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
+    let (_, spec) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
     spec
 }
 
@@ -147,14 +148,23 @@ pub fn app(
     let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
     let observer = state.clone();
     app.app_data(state)
-        .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _| error::json_error(err, JSON_LIMIT).into()))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(JSON_LIMIT)
+                .error_handler(|err, _| error::json_error(err, JSON_LIMIT).into()),
+        )
         .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            ApiError::BadRequest { code: "invalid_query", detail: err.to_string() }.into()
-        }))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|err, _| ApiError::BadRequest { code: "invalid_query", detail: err.to_string() }.into()),
+        )
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()))
         .route("/openapi.json", web::get().to(serve_openapi))
-        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }))
+        .route(
+            "/docs",
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
+        )
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).persist_authorization(true)),
@@ -162,7 +172,8 @@ pub fn app(
         .default_service(web::to(no_route))
         .wrap_fn(move |req, srv| {
             let request_id = RequestId::from_header(req.headers().get(REQUEST_ID_HEADER));
-            let span = tracing::info_span!("request", request_id = %request_id.0, method = %req.method(), path = %req.path());
+            let span =
+                tracing::info_span!("request", request_id = %request_id.0, method = %req.method(), path = %req.path());
             let method = req.method().to_string();
             req.extensions_mut().insert(request_id.clone());
             let started = Instant::now();

@@ -34,10 +34,7 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let labels = ["method", "route", "status"];
-        let requests = IntCounterVec::new(
-            Opts::new("kinerja_http_requests_total", "HTTP requests answered"),
-            &labels,
-        )?;
+        let requests = IntCounterVec::new(Opts::new("kinerja_http_requests_total", "HTTP requests answered"), &labels)?;
         let latency = HistogramVec::new(
             HistogramOpts::new("kinerja_http_request_duration_seconds", "Time to answer an HTTP request")
                 .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),

@@ -34,12 +34,13 @@ impl PageParams {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::validation("limit", "out_of_range", format!("must be 1 to {MAX_LIMIT}")));
         }
-        let after = match &self.cursor {
-            None => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")
-            })?),
-        };
+        let after =
+            match &self.cursor {
+                None => None,
+                Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                    ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")
+                })?),
+            };
         Ok(PageRequest { limit, after })
     }
 }
@@ -61,7 +62,12 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows keyed by `key`.
-    pub fn from_rows<R>(mut rows: Vec<R>, request: PageRequest, key: impl Fn(&R) -> Uuid, map: impl Fn(R) -> T) -> Self {
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        request: PageRequest,
+        key: impl Fn(&R) -> Uuid,
+        map: impl Fn(R) -> T,
+    ) -> Self {
         let more = rows.len() > request.limit as usize;
         rows.truncate(request.limit as usize);
         let next_cursor = if more { rows.last().map(|r| encode_cursor(key(r))) } else { None };

@@ -45,10 +45,7 @@ pub struct UnknownCode(pub String);
 impl FromStr for Role {
     type Err = UnknownCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownCode(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownCode(s.to_owned()))
     }
 }
 
@@ -80,10 +77,7 @@ impl Scope {
 
     /// Parses an OAuth2 `scope` parameter: space-separated codes.
     pub fn parse_list(list: &str) -> Result<Vec<Scope>, UnknownCode> {
-        let mut scopes: Vec<Scope> = list
-            .split_whitespace()
-            .map(str::parse)
-            .collect::<Result<_, _>>()?;
+        let mut scopes: Vec<Scope> = list.split_whitespace().map(str::parse).collect::<Result<_, _>>()?;
         scopes.sort();
         scopes.dedup();
         Ok(scopes)
@@ -93,10 +87,7 @@ impl Scope {
 impl FromStr for Scope {
     type Err = UnknownCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownCode(s.to_owned()))
+        Scope::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownCode(s.to_owned()))
     }
 }
 
@@ -139,9 +130,7 @@ impl Actor {
         let own_agency = agency.is_some() && agency == *agency_id;
         match action {
             AccountAction::Manage => own_agency && roles.contains(&Role::AgencyAdmin),
-            AccountAction::Read => {
-                own_agency && (roles.contains(&Role::AgencyAdmin) || roles.contains(&Role::Auditor))
-            }
+            AccountAction::Read => own_agency && (roles.contains(&Role::AgencyAdmin) || roles.contains(&Role::Auditor)),
         }
     }
 }
@@ -194,14 +183,8 @@ mod tests {
 
     #[test]
     fn scope_lists_parse_sorted_and_deduplicated() {
-        assert_eq!(
-            Scope::parse_list("write read  write"),
-            Ok(vec![Scope::Read, Scope::Write])
-        );
+        assert_eq!(Scope::parse_list("write read  write"), Ok(vec![Scope::Read, Scope::Write]));
         assert_eq!(Scope::parse_list(""), Ok(vec![]));
-        assert_eq!(
-            Scope::parse_list("read delete"),
-            Err(UnknownCode("delete".into()))
-        );
+        assert_eq!(Scope::parse_list("read delete"), Err(UnknownCode("delete".into())));
     }
 }

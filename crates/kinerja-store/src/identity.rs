@@ -65,19 +65,11 @@ pub async fn get_user(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Use
 }
 
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> StoreResult<UserRow> {
-    Ok(diesel::insert_into(users::table)
-        .values(user)
-        .returning(UserRow::as_returning())
-        .get_result(conn)
-        .await?)
+    Ok(diesel::insert_into(users::table).values(user).returning(UserRow::as_returning()).get_result(conn).await?)
 }
 
 pub async fn update_user(conn: &mut AsyncPgConnection, id: Uuid, changes: UserChanges) -> StoreResult<UserRow> {
-    Ok(diesel::update(users::table.find(id))
-        .set(changes)
-        .returning(UserRow::as_returning())
-        .get_result(conn)
-        .await?)
+    Ok(diesel::update(users::table.find(id)).set(changes).returning(UserRow::as_returning()).get_result(conn).await?)
 }
 
 /// One keyset page of users ordered by id, optionally within one agency.
@@ -172,9 +164,7 @@ pub async fn revoke_token_family(conn: &mut AsyncPgConnection, family_id: Uuid, 
 
 pub async fn revoke_user_tokens(conn: &mut AsyncPgConnection, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
     diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)
@@ -209,11 +199,7 @@ pub struct NewClient<'a> {
 }
 
 pub async fn insert_client(conn: &mut AsyncPgConnection, client: NewClient<'_>) -> StoreResult<ClientRow> {
-    Ok(diesel::insert_into(clients::table)
-        .values(client)
-        .returning(ClientRow::as_returning())
-        .get_result(conn)
-        .await?)
+    Ok(diesel::insert_into(clients::table).values(client).returning(ClientRow::as_returning()).get_result(conn).await?)
 }
 
 /// A client that has not been revoked.

@@ -99,11 +99,7 @@ impl LocalPostgres {
     /// accepts connections.
     pub fn start(options: LaunchOptions) -> Result<Self, LauncherError> {
         let bin_dir = find_bin_dir().ok_or(LauncherError::NoServerBinaries)?;
-        let run_as = if process_is_root()? {
-            Some(lookup_user(&options.system_user)?)
-        } else {
-            None
-        };
+        let run_as = if process_is_root()? { Some(lookup_user(&options.system_user)?) } else { None };
         let data_dir = absolute(&options.data_dir)?;
         if data_dir.as_os_str().len() > MAX_SOCKET_DIR_LEN {
             return Err(LauncherError::PathTooLong(data_dir));
@@ -132,8 +128,9 @@ impl LocalPostgres {
 
     /// Creates `database` unless it exists.
     pub fn ensure_database(&self, database: &str) -> Result<(), LauncherError> {
-        let mut conn = PgConnection::establish(&self.url("postgres")).map_err(|e| {
-            LauncherError::Failed { action: "connecting to the local cluster".into(), detail: e.to_string() }
+        let mut conn = PgConnection::establish(&self.url("postgres")).map_err(|e| LauncherError::Failed {
+            action: "connecting to the local cluster".into(),
+            detail: e.to_string(),
         })?;
         let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
             "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
@@ -142,12 +139,9 @@ impl LocalPostgres {
         .get_result(&mut conn)
         .map_err(|e| LauncherError::Failed { action: "reading pg_database".into(), detail: e.to_string() })?;
         if !exists {
-            diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(database)))
-                .execute(&mut conn)
-                .map_err(|e| LauncherError::Failed {
-                    action: format!("creating database {database}"),
-                    detail: e.to_string(),
-                })?;
+            diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(database))).execute(&mut conn).map_err(
+                |e| LauncherError::Failed { action: format!("creating database {database}"), detail: e.to_string() },
+            )?;
         }
         Ok(())
     }
@@ -196,8 +190,11 @@ impl LocalPostgres {
         let dir = &self.options.data_dir;
         fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         if let Some(user) = &self.run_as {
-            std::os::unix::fs::chown(dir, Some(user.uid), Some(user.gid))
-                .map_err(io(format!("handing {} to {}", dir.display(), user.name)))?;
+            std::os::unix::fs::chown(dir, Some(user.uid), Some(user.gid)).map_err(io(format!(
+                "handing {} to {}",
+                dir.display(),
+                user.name
+            )))?;
             // The owner must be able to enter every parent folder; ask as that user.
             let reachable = Command::new("test")
                 .arg("-w")
@@ -218,9 +215,13 @@ impl LocalPostgres {
 
     fn initdb(&self) -> Result<(), LauncherError> {
         let mut cmd = self.command("initdb");
-        cmd.arg("-D")
-            .arg(&self.options.data_dir)
-            .args(["-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C"]);
+        cmd.arg("-D").arg(&self.options.data_dir).args([
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+        ]);
         if self.options.ephemeral {
             cmd.arg("--no-sync");
         }
@@ -298,9 +299,7 @@ if [ "$ephemeral" = yes ]; then rm -rf "$dir"; fi
         let pid_file = self.options.data_dir.join("postmaster.pid");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let ready = fs::read_to_string(&pid_file)
-                .map(|s| s.lines().any(|l| l.trim() == "ready"))
-                .unwrap_or(false);
+            let ready = fs::read_to_string(&pid_file).map(|s| s.lines().any(|l| l.trim() == "ready")).unwrap_or(false);
             if ready {
                 return Ok(());
             }
@@ -375,9 +374,8 @@ fn lookup_user(name: &str) -> Result<RunAs, LauncherError> {
         .lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split(':').collect();
-            (f.len() >= 4 && f[0] == name).then(|| {
-                Some(RunAs { name: name.to_owned(), uid: f[2].parse().ok()?, gid: f[3].parse().ok()? })
-            })?
+            (f.len() >= 4 && f[0] == name)
+                .then(|| Some(RunAs { name: name.to_owned(), uid: f[2].parse().ok()?, gid: f[3].parse().ok()? }))?
         })
         .find(|u| u.uid != 0)
         .ok_or_else(|| LauncherError::NoSuchUser(name.to_owned()))

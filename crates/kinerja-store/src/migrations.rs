@@ -15,18 +15,14 @@ fn connect(database_url: &str) -> StoreResult<PgConnection> {
 /// Runs every pending migration; returns the versions applied.
 pub fn run_pending(database_url: &str) -> StoreResult<Vec<String>> {
     let mut conn = connect(database_url)?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| StoreError::Other(e.to_string()))?;
+    let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| StoreError::Other(e.to_string()))?;
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
 /// Reverts every migration, newest first (used by the test that proves each `down.sql`).
 pub fn revert_all(database_url: &str) -> StoreResult<Vec<String>> {
     let mut conn = connect(database_url)?;
-    let reverted = conn
-        .revert_all_migrations(MIGRATIONS)
-        .map_err(|e| StoreError::Other(e.to_string()))?;
+    let reverted = conn.revert_all_migrations(MIGRATIONS).map_err(|e| StoreError::Other(e.to_string()))?;
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
 

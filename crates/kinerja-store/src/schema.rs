@@ -77,11 +77,4 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(users -> employees (employee_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    agencies,
-    clients,
-    employees,
-    login_failures,
-    refresh_tokens,
-    users,
-);
+diesel::allow_tables_to_appear_in_same_query!(agencies, clients, employees, login_failures, refresh_tokens, users,);

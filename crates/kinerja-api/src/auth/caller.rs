@@ -45,9 +45,8 @@ impl Caller {
     }
 
     fn from_request_sync(req: &HttpRequest) -> Result<Caller, ApiError> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::internal("application state missing"))?;
+        let state =
+            req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
         let header = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -76,7 +75,10 @@ impl Caller {
             "client" => {
                 let scopes = Scope::parse_list(claims.scope.as_deref().unwrap_or("")).map_err(|_| invalid())?;
                 let agency_id = claims.agency_id.ok_or_else(invalid)?;
-                Ok(Caller { principal: Principal::Client { id: claims.sub }, actor: Actor::Client { scopes, agency_id } })
+                Ok(Caller {
+                    principal: Principal::Client { id: claims.sub },
+                    actor: Actor::Client { scopes, agency_id },
+                })
             }
             _ => Err(invalid()),
         }

@@ -26,9 +26,7 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 /// Checks a password against a PHC string. CPU-heavy: call from a blocking thread.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|hash| hasher().verify_password(password.as_bytes(), &hash).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(phc).map(|hash| hasher().verify_password(password.as_bytes(), &hash).is_ok()).unwrap_or(false)
 }
 
 /// 256 random bits, URL-safe base64.

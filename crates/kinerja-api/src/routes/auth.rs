@@ -96,9 +96,8 @@ pub(super) async fn login(
     let user = identity::find_user_by_login(&mut conn, &username).await?;
     drop(conn);
     let phc = user.as_ref().map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
-    let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(ApiError::internal)?;
+    let password_ok =
+        tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(ApiError::internal)?;
     let mut conn = state.db.conn().await?;
     match user {
         Some(user) if password_ok && user.is_active => {
@@ -154,7 +153,10 @@ pub(super) async fn issue_tokens(
     )
 )]
 #[post("/auth/refresh")]
-pub(super) async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<web::Json<TokenPair>, ApiError> {
+pub(super) async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
     let now = Utc::now();
     let mut conn = state.db.conn().await?;
     let token = identity::find_refresh_token(&mut conn, &sha256(&body.refresh_token))
@@ -248,7 +250,11 @@ pub struct ClientToken {
     )
 )]
 #[post("/auth/token")]
-pub(super) async fn client_token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<web::Json<ClientToken>, ApiError> {
+pub(super) async fn client_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<web::Json<ClientToken>, ApiError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let request: TokenRequest = match mime.as_str() {
@@ -271,12 +277,16 @@ pub(super) async fn client_token(req: HttpRequest, state: web::Data<AppState>, b
         }
     };
     if request.grant_type != "client_credentials" {
-        return Err(ApiError::validation("grant_type", "unsupported_grant_type", "only client_credentials is supported"));
+        return Err(ApiError::validation(
+            "grant_type",
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        ));
     }
     let requested = match &request.scope {
-        Some(s) => Some(
-            Scope::parse_list(s).map_err(|e| ApiError::validation("scope", "invalid_scope", e.to_string()))?,
-        ),
+        Some(s) => {
+            Some(Scope::parse_list(s).map_err(|e| ApiError::validation("scope", "invalid_scope", e.to_string()))?)
+        }
         None => None,
     };
     let client_id: Uuid = request.client_id.parse().map_err(|_| ApiError::InvalidClient)?;

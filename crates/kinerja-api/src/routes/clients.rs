@@ -114,9 +114,10 @@ pub(super) async fn create_client(
     body: web::Json<CreateClient>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let agency_id = body.agency_id.or(caller.agency_id()).ok_or_else(|| {
-        ApiError::validation("agency_id", "required", "a client belongs to an agency")
-    })?;
+    let agency_id = body
+        .agency_id
+        .or(caller.agency_id())
+        .ok_or_else(|| ApiError::validation("agency_id", "required", "a client belongs to an agency"))?;
     if !caller.actor.may_on_accounts(AccountAction::Manage, Some(agency_id)) {
         return Err(ApiError::Forbidden("you may create clients for your own agency only"));
     }
@@ -168,7 +169,11 @@ pub(super) async fn create_client(
     )
 )]
 #[delete("/clients/{client_id}")]
-pub(super) async fn delete_client(caller: Caller, state: web::Data<AppState>, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn delete_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
     let client = identity::get_live_client(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("client"))?;
     if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {

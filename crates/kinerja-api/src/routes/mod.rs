@@ -40,7 +40,10 @@ pub fn etag(updated_at: DateTime<Utc>) -> String {
 pub fn check_if_match(req: &HttpRequest, current: &str) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(()) };
     let value = value.to_str().map_err(|_| ApiError::PreconditionFailed)?;
-    let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current));
+    let matches = value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current));
     if matches {
         Ok(())
     } else {

@@ -99,7 +99,12 @@ fn visible(caller: &Caller, user: &UserRow, action: AccountAction) -> bool {
 }
 
 /// Loads a user the caller may act on; others are "not found" so existence does not leak.
-pub(super) async fn load(state: &AppState, caller: &Caller, id: Uuid, action: AccountAction) -> Result<UserRow, ApiError> {
+pub(super) async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    action: AccountAction,
+) -> Result<UserRow, ApiError> {
     let mut conn = state.db.conn().await?;
     let user = identity::get_user(&mut conn, id).await.map_err(|e| match e {
         kinerja_store::StoreError::NotFound => ApiError::NotFound("user"),
@@ -116,9 +121,7 @@ pub(super) async fn load(state: &AppState, caller: &Caller, id: Uuid, action: Ac
 }
 
 fn with_etag(user: UserRow, status: actix_web::http::StatusCode) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(user.updated_at)))
-        .json(UserView::from(user))
+    HttpResponse::build(status).insert_header((header::ETAG, etag(user.updated_at))).json(UserView::from(user))
 }
 
 /// List user accounts: all for a super admin, one agency's for its admins and auditors.
@@ -211,7 +214,11 @@ pub(super) async fn create_user(
     )
 )]
 #[get("/users/{user_id}")]
-pub(super) async fn get_user(caller: Caller, state: web::Data<AppState>, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let user = load(&state, &caller, path.into_inner(), AccountAction::Read).await?;
     Ok(with_etag(user, actix_web::http::StatusCode::OK))
 }
@@ -245,7 +252,8 @@ pub(super) async fn update_user(
     let user = load(&state, &caller, path.into_inner(), AccountAction::Manage).await?;
     check_if_match(&req, &etag(user.updated_at))?;
     let administers = caller.actor.may_on_accounts(AccountAction::Manage, user.agency_id);
-    let admin_fields = body.roles.is_some() || body.agency_id.is_some() || body.employee_id.is_some() || body.is_active.is_some();
+    let admin_fields =
+        body.roles.is_some() || body.agency_id.is_some() || body.employee_id.is_some() || body.is_active.is_some();
     if admin_fields && !administers {
         return Err(ApiError::Forbidden("only an administrator may change roles, links or activation"));
     }
