@@ -53,9 +53,9 @@ pub struct CreatedClient {
 pub struct CreateClient {
     /// Defaults to the caller's agency; a super admin must give it.
     agency_id: Option<Uuid>,
-    #[schema(example = "SIASN sync")]
+    #[schema(example = "SIASN sync", min_length = 1, max_length = 200)]
     name: String,
-    #[schema(example = json!(["read", "import"]))]
+    #[schema(example = json!(["read", "import"]), min_items = 1)]
     scopes: Vec<Scope>,
 }
 

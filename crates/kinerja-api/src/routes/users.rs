@@ -50,12 +50,12 @@ impl From<UserRow> for UserView {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// 3–64 of `a-z 0-9 . _ -`.
-    #[schema(example = "siti.rahma")]
+    #[schema(example = "siti.rahma", pattern = "^[a-z0-9._-]{3,64}$")]
     username: String,
     /// 12–128 characters.
-    #[schema(example = "a long passphrase")]
+    #[schema(example = "a long passphrase", min_length = 12, max_length = 128)]
     password: String,
-    #[schema(example = json!(["agency_admin"]))]
+    #[schema(example = json!(["agency_admin"]), min_items = 1)]
     roles: Vec<Role>,
     /// Required for every role but `super_admin`.
     agency_id: Option<Uuid>,
@@ -67,6 +67,7 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(min_length = 12, max_length = 128)]
     password: Option<String>,
     roles: Option<Vec<Role>>,
     #[serde(default, deserialize_with = "present")]
