@@ -84,3 +84,44 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Probe {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn parse(args: &[&str]) -> Result<Settings, String> {
+        let probe =
+            Probe::try_parse_from(std::iter::once("kinerja").chain(args.iter().copied())).map_err(|e| e.to_string())?;
+        probe.settings.validate()?;
+        Ok(probe.settings)
+    }
+
+    #[test]
+    fn defaults_follow_the_api_contract() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./kinerja-data"));
+        assert_eq!(s.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        assert!(parse(&["--bind", "localhost"]).is_err());
+        assert!(parse(&["--db-pool-size", "0"]).is_err());
+        assert!(parse(&["--log-format", "xml"]).is_err());
+        let short = parse(&["--jwt-secret", "short"]).unwrap_err();
+        assert!(short.contains("KINERJA_JWT_SECRET"), "{short}");
+        let weak = parse(&["--admin-password", "admin"]).unwrap_err();
+        assert!(weak.contains("KINERJA_ADMIN_PASSWORD"), "{weak}");
+        let url = parse(&["--database-url", "mysql://x"]).unwrap_err();
+        assert!(url.contains("DATABASE_URL"), "{url}");
+        assert!(parse(&["--jwt-secret", &"s".repeat(32), "--admin-password", "long-enough-pw"]).is_ok());
+    }
+}

@@ -11,6 +11,11 @@ use crate::error::ApiError;
 /// How long a refresh token lives unless it is used first.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
 
+/// A well-formed argon2id hash of no known password. Login verifies against it when the user is
+/// unknown, so that an unknown user and a wrong password take the same time.
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+
 /// argon2id with OWASP's recommended parameters (m = 19 MiB, t = 2, p = 1: the crate's default).
 fn hasher() -> Argon2<'static> {
     Argon2::default()
@@ -53,6 +58,13 @@ mod tests {
         assert!(!verify_password("correct horse batterY", &phc));
         assert!(!verify_password("anything", "not a hash"));
         Ok(())
+    }
+
+    #[test]
+    fn the_dummy_hash_is_well_formed_so_it_costs_a_full_verification() {
+        let parsed = PasswordHash::new(DUMMY_HASH).map(|h| h.algorithm.to_string());
+        assert_eq!(parsed.as_deref(), Ok("argon2id"));
+        assert!(!verify_password("", DUMMY_HASH));
     }
 
     #[test]

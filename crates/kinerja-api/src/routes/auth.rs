@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::accounts::parse_roles;
 use crate::auth::{
-    random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS,
+    random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
+    REFRESH_TOKEN_DAYS,
 };
 use crate::error::{ApiError, Problem};
 use crate::routes::users::UserView;
@@ -47,10 +48,6 @@ pub struct TokenPair {
 pub struct RefreshRequest {
     refresh_token: String,
 }
-
-/// A dummy argon2id hash, verified when the user is unknown so that both failures take as long.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
 
 fn throttle_keys(req: &HttpRequest, username: &str) -> [(String, i32); 2] {
     let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
