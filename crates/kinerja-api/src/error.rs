@@ -277,6 +277,48 @@ pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Problem answers shared by many operations, named once for the OpenAPI document
+/// (`responses((status = 200, body = X), Unauthenticated, NotFound)`).
+pub mod responses {
+    use super::Problem;
+    use utoipa::IntoResponses;
+
+    /// Malformed request (bad JSON, bad query string).
+    #[derive(IntoResponses)]
+    #[response(status = 400, content_type = "application/problem+json")]
+    pub struct BadRequest(#[allow(dead_code)] Problem);
+
+    /// No valid access token.
+    #[derive(IntoResponses)]
+    #[response(status = 401, content_type = "application/problem+json")]
+    pub struct Unauthenticated(#[allow(dead_code)] Problem);
+
+    /// The caller may not do this.
+    #[derive(IntoResponses)]
+    #[response(status = 403, content_type = "application/problem+json")]
+    pub struct Forbidden(#[allow(dead_code)] Problem);
+
+    /// No such resource visible to the caller.
+    #[derive(IntoResponses)]
+    #[response(status = 404, content_type = "application/problem+json")]
+    pub struct NotFound(#[allow(dead_code)] Problem);
+
+    /// The request conflicts with the current state (a duplicate, an illegal state).
+    #[derive(IntoResponses)]
+    #[response(status = 409, content_type = "application/problem+json")]
+    pub struct Conflict(#[allow(dead_code)] Problem);
+
+    /// `If-Match` names a version that is no longer current.
+    #[derive(IntoResponses)]
+    #[response(status = 412, content_type = "application/problem+json")]
+    pub struct Stale(#[allow(dead_code)] Problem);
+
+    /// Valid JSON that breaks a rule; `errors` lists the fields.
+    #[derive(IntoResponses)]
+    #[response(status = 422, content_type = "application/problem+json")]
+    pub struct Invalid(#[allow(dead_code)] Problem);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ use crate::auth::{
     random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
     REFRESH_TOKEN_DAYS,
 };
+use crate::error::responses::{BadRequest, Invalid, Unauthenticated};
 use crate::error::{ApiError, Problem};
 use crate::routes::users::UserView;
 use crate::AppState;
@@ -67,8 +68,8 @@ fn throttle_keys(req: &HttpRequest, username: &str) -> [(String, i32); 2] {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
-        (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Invalid,
         (status = 429, description = "Too many failures", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -145,8 +146,8 @@ pub(super) async fn issue_tokens(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 401, description = "Unknown, expired, spent or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Invalid,
     )
 )]
 #[post("/auth/refresh")]
@@ -188,8 +189,8 @@ pub(super) async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Invalid,
     )
 )]
 #[post("/auth/logout")]
@@ -240,10 +241,10 @@ pub struct ClientToken {
     )),
     responses(
         (status = 200, description = "An access token", body = ClientToken),
-        (status = 401, description = "Unknown client or wrong secret", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        BadRequest,
         (status = 415, description = "Neither a form nor JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unsupported grant type or scope", body = Problem, content_type = "application/problem+json"),
+        Invalid,
     )
 )]
 #[post("/auth/token")]
@@ -340,7 +341,7 @@ pub struct Me {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[get("/me")]

@@ -10,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{random_token, sha256, Caller};
-use crate::error::{ApiError, Problem};
+use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
 use crate::AppState;
 
@@ -72,9 +73,9 @@ pub struct ClientFilter {
     params(ClientFilter, PageParams),
     responses(
         (status = 200, description = "A page of clients", body = Page<ClientView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Forbidden,
+        Invalid,
     )
 )]
 #[get("/clients")]
@@ -102,9 +103,9 @@ pub(super) async fn list_clients(
     request_body = CreateClient,
     responses(
         (status = 201, description = "Created; keep the secret", body = CreatedClient, headers(("Location" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Forbidden,
+        Invalid,
     )
 )]
 #[post("/clients")]
@@ -164,8 +165,8 @@ pub(super) async fn create_client(
     params(("client_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        NotFound,
     )
 )]
 #[delete("/clients/{client_id}")]

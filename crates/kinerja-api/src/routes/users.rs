@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use crate::accounts::{self, AccountChange, AccountInput};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
 use crate::routes::{check_if_match, etag};
 use crate::AppState;
@@ -132,9 +133,9 @@ fn with_etag(user: UserRow, status: actix_web::http::StatusCode) -> HttpResponse
     params(UserFilter, PageParams),
     responses(
         (status = 200, description = "A page of users", body = Page<UserView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed to list users", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Forbidden,
+        Invalid,
     )
 )]
 #[get("/users")]
@@ -165,10 +166,10 @@ pub(super) async fn list_users(
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed to create this account", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken or employee already linked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Forbidden,
+        Conflict,
+        Invalid,
     )
 )]
 #[post("/users")]
@@ -210,8 +211,8 @@ pub(super) async fn create_user(
     params(("user_id" = Uuid, Path)),
     responses(
         (status = 200, description = "The user", body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user visible to you", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        NotFound,
     )
 )]
 #[get("/users/{user_id}")]
@@ -233,12 +234,12 @@ pub(super) async fn get_user(
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Updated", body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed to change this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Employee already linked", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        Stale,
+        Invalid,
     )
 )]
 #[patch("/users/{user_id}")]
