@@ -135,8 +135,111 @@ impl Actor {
     }
 }
 
+/// Things an actor may ask to do with an agency's organisation registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryAction {
+    /// The agency, its units and positions: the organisation chart.
+    ReadStructure,
+    /// Every employee record of the agency.
+    ReadPeople,
+    /// Create, change and delete registry records.
+    Write,
+}
+
+/// How an employee record relates to the calling employee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Own,
+    /// Below the caller in the supervisor chain, directly or not.
+    Subordinate,
+    Unrelated,
+}
+
+impl Actor {
+    /// The registry access table for `agency`: super admins everything; agency admins their own
+    /// agency; auditors read their own agency; employees read their agency's structure (employee
+    /// records only through [`Actor::may_read_employee`]); clients by scope (`read`, `write`) in
+    /// their own agency. Anything in another agency: nothing.
+    pub fn may_on_registry(&self, action: RegistryAction, agency: Uuid) -> bool {
+        match self {
+            Actor::User { roles, agency_id } => {
+                if roles.contains(&Role::SuperAdmin) {
+                    return true;
+                }
+                if *agency_id != Some(agency) {
+                    return false;
+                }
+                roles.iter().any(|role| match (role, action) {
+                    (Role::AgencyAdmin, _) => true,
+                    (Role::Auditor, RegistryAction::ReadStructure | RegistryAction::ReadPeople) => true,
+                    (Role::Employee, RegistryAction::ReadStructure) => true,
+                    _ => false,
+                })
+            }
+            Actor::Client { scopes, agency_id } => {
+                *agency_id == agency
+                    && match action {
+                        RegistryAction::ReadStructure | RegistryAction::ReadPeople => scopes.contains(&Scope::Read),
+                        RegistryAction::Write => scopes.contains(&Scope::Write),
+                    }
+            }
+        }
+    }
+
+    /// Whether the actor may read one employee record: whoever reads the agency's people, and an
+    /// employee for their own record and those of everyone below them in the supervisor chain.
+    pub fn may_read_employee(&self, agency: Uuid, relation: Relation) -> bool {
+        self.may_on_registry(RegistryAction::ReadPeople, agency)
+            || (self.has_role(Role::Employee)
+                && matches!(self, Actor::User { agency_id, .. } if *agency_id == Some(agency))
+                && relation != Relation::Unrelated)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn registry_access_table() {
+        let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let user = |role| Actor::User { roles: vec![role], agency_id: (role != Role::SuperAdmin).then_some(own) };
+        let client = |scopes: &[Scope]| Actor::Client { scopes: scopes.to_vec(), agency_id: own };
+        use RegistryAction::{ReadPeople, ReadStructure, Write};
+        let table = [
+            (user(Role::SuperAdmin), Write, other, true),
+            (user(Role::AgencyAdmin), Write, own, true),
+            (user(Role::AgencyAdmin), ReadPeople, own, true),
+            (user(Role::AgencyAdmin), ReadStructure, other, false),
+            (user(Role::Auditor), ReadPeople, own, true),
+            (user(Role::Auditor), Write, own, false),
+            (user(Role::Auditor), ReadStructure, other, false),
+            (user(Role::Employee), ReadStructure, own, true),
+            (user(Role::Employee), ReadPeople, own, false),
+            (user(Role::Employee), Write, own, false),
+            (user(Role::Employee), ReadStructure, other, false),
+            (client(&[Scope::Read]), ReadPeople, own, true),
+            (client(&[Scope::Read]), Write, own, false),
+            (client(&[Scope::Write]), Write, own, true),
+            (client(&[Scope::Import]), ReadStructure, own, false),
+            (client(&[Scope::Read, Scope::Write]), ReadPeople, other, false),
+        ];
+        for (actor, action, agency, allowed) in table {
+            assert_eq!(actor.may_on_registry(action, agency), allowed, "{actor:?} {action:?} {agency:?}");
+        }
+    }
+
+    #[test]
+    fn employees_read_themselves_and_their_subordinates_only() {
+        let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let employee = Actor::User { roles: vec![Role::Employee], agency_id: Some(own) };
+        assert!(employee.may_read_employee(own, Relation::Own));
+        assert!(employee.may_read_employee(own, Relation::Subordinate));
+        assert!(!employee.may_read_employee(own, Relation::Unrelated));
+        assert!(!employee.may_read_employee(other, Relation::Subordinate));
+        let auditor = Actor::User { roles: vec![Role::Auditor], agency_id: Some(own) };
+        assert!(auditor.may_read_employee(own, Relation::Unrelated));
+        assert!(!auditor.may_read_employee(other, Relation::Unrelated));
+    }
+
     use super::*;
 
     #[test]

@@ -2,6 +2,7 @@
 //! caller may do. Handlers and SQL call these; they never re-implement them.
 
 pub mod access;
+pub mod civil_service;
 pub mod credentials;
 
-pub use access::{AccountAction, Actor, Role, Scope};
+pub use access::{AccountAction, Actor, RegistryAction, Relation, Role, Scope};
