@@ -1,12 +1,19 @@
 //! Kinerja's persistence on PostgreSQL: the schema, row models and queries, the connection
 //! pool, the embedded migrations and the local PostgreSQL launcher.
 
+pub mod audit;
 pub mod error;
+pub mod explain;
 pub mod identity;
 pub mod launcher;
 pub mod migrations;
+pub mod org;
 pub mod pool;
 pub mod schema;
 
 pub use error::StoreError;
 pub use pool::{Db, DbConn};
+
+/// What the API needs to run its own transactions over store functions.
+pub use diesel::result::Error as DieselError;
+pub use diesel_async::{AsyncConnection, AsyncPgConnection};

@@ -12,6 +12,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        agency_id -> Nullable<Uuid>,
+        entity -> Text,
+        entity_id -> Nullable<Uuid>,
+        action -> Text,
+        changes -> Jsonb,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     clients (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -32,6 +47,12 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        unit_id -> Nullable<Uuid>,
+        position_id -> Nullable<Uuid>,
+        supervisor_id -> Nullable<Uuid>,
+        employment_type -> Text,
+        grade -> Nullable<Text>,
+        email -> Nullable<Text>,
     }
 }
 
@@ -40,6 +61,20 @@ diesel::table! {
         key -> Text,
         failures -> Int4,
         window_started_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    positions (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        level -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -53,6 +88,18 @@ diesel::table! {
         spent_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -73,6 +120,11 @@ diesel::table! {
 diesel::joinable!(clients -> agencies (agency_id));
 diesel::joinable!(clients -> users (created_by));
 diesel::joinable!(employees -> agencies (agency_id));
+diesel::joinable!(employees -> positions (position_id));
+diesel::joinable!(employees -> units (unit_id));
+diesel::joinable!(positions -> agencies (agency_id));
+diesel::joinable!(positions -> units (unit_id));
+diesel::joinable!(units -> agencies (agency_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(users -> employees (employee_id));
