@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
 use kinerja_api::accounts::{self, AccountChange, AccountInput};
+use kinerja_api::audit::AuditActor;
 use kinerja_api::auth::JwtKeys;
 use kinerja_api::AppState;
 use kinerja_domain::Role;
@@ -197,9 +198,13 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
     match command {
         AdminCommand::CreateUser { username, password, roles, agency_id, employee_id } => {
             let roles = roles.iter().map(|r| r.parse::<Role>()).collect::<Result<Vec<_>, _>>()?;
-            let user = accounts::create(&db, AccountInput { username, password, roles, agency_id, employee_id })
-                .await
-                .map_err(describe)?;
+            let user = accounts::create(
+                &db,
+                &AuditActor::system(),
+                AccountInput { username, password, roles, agency_id, employee_id },
+            )
+            .await
+            .map_err(describe)?;
             println!("created user {} ({})", user.username, user.id);
         }
         AdminCommand::ResetPassword { username, password } => {
@@ -208,9 +213,14 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
                 .await?
                 .ok_or_else(|| format!("no user {username}"))?;
             drop(conn);
-            accounts::change(&db, &user, AccountChange { password: Some(password), ..Default::default() })
-                .await
-                .map_err(describe)?;
+            accounts::change(
+                &db,
+                &AuditActor::system(),
+                &user,
+                AccountChange { password: Some(password), ..Default::default() },
+            )
+            .await
+            .map_err(describe)?;
             println!("password of {} reset; their sessions are ended", user.username);
         }
     }

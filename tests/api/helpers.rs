@@ -171,6 +171,7 @@ impl TestApp {
     ) -> TestUser {
         let row = accounts::create(
             &self.state.db,
+            &kinerja_api::audit::AuditActor::system(),
             AccountInput {
                 username: username.into(),
                 password: PASSWORD.into(),

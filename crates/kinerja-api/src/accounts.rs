@@ -1,15 +1,49 @@
 //! User accounts: the rules for creating and changing them, shared by the HTTP handlers and the
 //! `kinerja admin` commands (which act as the operator, without a caller to authorise).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kinerja_domain::credentials::{check_password, check_username, PasswordError, UsernameError};
 use kinerja_domain::Role;
 use kinerja_store::identity::{self, NewUser, UserChanges, UserRow};
-use kinerja_store::{Db, StoreError};
+use kinerja_store::{audit, AsyncConnection, Db, StoreError};
+
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::audit::AuditActor;
 use crate::auth::{hash_password, random_token};
 use crate::error::{ApiError, FieldError};
+
+/// A user account as the API shows it (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    id: Uuid,
+    #[schema(example = "siti.rahma")]
+    username: String,
+    #[schema(example = json!(["agency_admin"]))]
+    roles: Vec<String>,
+    agency_id: Option<Uuid>,
+    employee_id: Option<Uuid>,
+    is_active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(u: UserRow) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            roles: u.roles,
+            agency_id: u.agency_id,
+            employee_id: u.employee_id,
+            is_active: u.is_active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
 
 /// What a new account is made of, before validation.
 #[derive(Debug, Clone)]
@@ -102,7 +136,7 @@ pub async fn hash_in_background(password: String) -> Result<String, ApiError> {
 }
 
 /// Validates and creates an account.
-pub async fn create(db: &Db, input: AccountInput) -> Result<UserRow, ApiError> {
+pub async fn create(db: &Db, actor: &AuditActor, input: AccountInput) -> Result<UserRow, ApiError> {
     let mut errors = Vec::new();
     if let Err(e) = check_username(&input.username) {
         errors.push(username_error(e));
@@ -117,19 +151,25 @@ pub async fn create(db: &Db, input: AccountInput) -> Result<UserRow, ApiError> {
     check_references(db, input.agency_id, input.employee_id).await?;
     let password_hash = hash_in_background(input.password).await?;
     let mut conn = db.conn().await?;
-    identity::insert_user(
-        &mut conn,
-        NewUser {
-            id: Uuid::now_v7(),
-            username: &input.username,
-            password_hash: &password_hash,
-            roles: input.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-            agency_id: input.agency_id,
-            employee_id: input.employee_id,
-        },
-    )
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        let user = identity::insert_user(
+            tx,
+            NewUser {
+                id: Uuid::now_v7(),
+                username: &input.username,
+                password_hash: &password_hash,
+                roles: input.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                agency_id: input.agency_id,
+                employee_id: input.employee_id,
+            },
+        )
+        .await
+        .map_err(conflict)?;
+        let view = UserView::from(user.clone());
+        audit::record(tx, actor.event("user", user.id, "create", user.agency_id, None, Some(&view))).await?;
+        Ok(user)
+    })
     .await
-    .map_err(conflict)
 }
 
 /// A change to an account; `None` leaves a field alone.
@@ -143,7 +183,12 @@ pub struct AccountChange {
 }
 
 /// Validates and applies a change. A new password or a deactivation ends every session.
-pub async fn change(db: &Db, current: &UserRow, change: AccountChange) -> Result<UserRow, ApiError> {
+pub async fn change(
+    db: &Db,
+    actor: &AuditActor,
+    current: &UserRow,
+    change: AccountChange,
+) -> Result<UserRow, ApiError> {
     let mut errors = Vec::new();
     if let Some(Err(e)) = change.password.as_deref().map(check_password) {
         errors.push(password_error(e));
@@ -167,25 +212,38 @@ pub async fn change(db: &Db, current: &UserRow, change: AccountChange) -> Result
     };
     let ends_sessions = password_hash.is_some() || change.is_active == Some(false);
     let now = Utc::now();
+    let new_password = password_hash.is_some();
     let mut conn = db.conn().await?;
-    let updated = identity::update_user(
-        &mut conn,
-        current.id,
-        UserChanges {
-            password_hash,
-            roles: change.roles.map(|r| r.iter().map(|r| r.as_str().to_owned()).collect()),
-            agency_id: change.agency_id,
-            employee_id: change.employee_id,
-            is_active: change.is_active,
-            updated_at: Some(now),
-        },
-    )
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        let updated = identity::update_user(
+            tx,
+            current.id,
+            UserChanges {
+                password_hash,
+                roles: change.roles.map(|r| r.iter().map(|r| r.as_str().to_owned()).collect()),
+                agency_id: change.agency_id,
+                employee_id: change.employee_id,
+                is_active: change.is_active,
+                updated_at: Some(now),
+            },
+        )
+        .await
+        .map_err(conflict)?;
+        if ends_sessions {
+            identity::revoke_user_tokens(tx, current.id, now).await?;
+        }
+        let (before, after) = (UserView::from(current.clone()), UserView::from(updated.clone()));
+        let mut event = actor.event("user", current.id, "update", updated.agency_id, Some(&before), Some(&after));
+        if new_password {
+            // The hash never enters the trail; that it changed does.
+            if let Some(fields) = event.changes.as_object_mut() {
+                fields.insert("password".into(), serde_json::json!({"old": null, "new": "changed"}));
+            }
+        }
+        audit::record(tx, event).await?;
+        Ok(updated)
+    })
     .await
-    .map_err(conflict)?;
-    if ends_sessions {
-        identity::revoke_user_tokens(&mut conn, current.id, now).await?;
-    }
-    Ok(updated)
 }
 
 /// Roles as stored; a stored code this build does not know is an internal error.
@@ -207,6 +265,7 @@ pub async fn bootstrap_admin(db: &Db, password: Option<&str>) -> Result<Option<S
     };
     create(
         db,
+        &AuditActor::system(),
         AccountInput {
             username: "admin".into(),
             password: password.clone(),

@@ -226,6 +226,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<kinerja_store::DieselError> for ApiError {
+    fn from(e: kinerja_store::DieselError) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut fields: Vec<FieldError> = errors

@@ -2,6 +2,7 @@
 //! document built from the same registration as the routes.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod observe;

@@ -28,7 +28,6 @@ impl<Q> Query for Explain<Q> {
     type SqlType = Text;
 }
 
-
 /// The executed plan of `query`, one line per row.
 pub async fn explain<Q>(conn: &mut AsyncPgConnection, query: Q) -> StoreResult<Vec<String>>
 where

@@ -261,28 +261,36 @@ pub async fn login_failures(
     }))
 }
 
-/// Counts one failure for `key`; a window older than `window_start_cutoff` starts again at 1.
+#[derive(QueryableByName)]
+struct FailureCount {
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    failures: i32,
+}
+
+/// Counts one failure for `key` and returns the count in the current window; a window older
+/// than `window_start_cutoff` starts again at 1.
 pub async fn record_login_failure(
     conn: &mut AsyncPgConnection,
     key: &str,
     now: DateTime<Utc>,
     window_start_cutoff: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<i32> {
     use diesel::sql_types::{Text, Timestamptz};
-    diesel::sql_query(
+    Ok(diesel::sql_query(
         "INSERT INTO login_failures (key, failures, window_started_at) VALUES ($1, 1, $2) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE WHEN login_failures.window_started_at < $3 THEN 1 \
                            ELSE login_failures.failures + 1 END, \
            window_started_at = CASE WHEN login_failures.window_started_at < $3 THEN $2 \
-                                    ELSE login_failures.window_started_at END",
+                                    ELSE login_failures.window_started_at END \
+         RETURNING failures",
     )
     .bind::<Text, _>(key)
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(window_start_cutoff)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .get_result::<FailureCount>(conn)
+    .await?
+    .failures)
 }
 
 pub async fn clear_login_failures(conn: &mut AsyncPgConnection, key: &str) -> StoreResult<()> {

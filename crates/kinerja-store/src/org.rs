@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, sql};
-use diesel::prelude::*;
 use diesel::pg::Pg;
+use diesel::prelude::*;
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -192,7 +192,11 @@ pub struct PositionRow {
 }
 
 pub async fn insert_position(conn: &mut AsyncPgConnection, row: &PositionRow) -> StoreResult<PositionRow> {
-    Ok(diesel::insert_into(positions::table).values(row).returning(PositionRow::as_returning()).get_result(conn).await?)
+    Ok(diesel::insert_into(positions::table)
+        .values(row)
+        .returning(PositionRow::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 pub async fn get_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PositionRow>> {
@@ -260,7 +264,11 @@ pub struct EmployeeRow {
 }
 
 pub async fn insert_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) -> StoreResult<EmployeeRow> {
-    Ok(diesel::insert_into(employees::table).values(row).returning(EmployeeRow::as_returning()).get_result(conn).await?)
+    Ok(diesel::insert_into(employees::table)
+        .values(row)
+        .returning(EmployeeRow::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 pub async fn get_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EmployeeRow>> {

@@ -3,11 +3,13 @@
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
-use actix_web::{http::header, web, FromRequest, HttpRequest};
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use kinerja_domain::{Actor, Role, Scope};
 use uuid::Uuid;
 
+use crate::audit::AuditActor;
 use crate::error::ApiError;
+use crate::observe::RequestId;
 use crate::AppState;
 
 /// Who the token was issued to.
@@ -23,6 +25,8 @@ pub enum Principal {
 pub struct Caller {
     pub principal: Principal,
     pub actor: Actor,
+    /// The request's id, for the audit trail.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -70,6 +74,7 @@ impl Caller {
                 Ok(Caller {
                     principal: Principal::User { id: claims.sub, employee_id: claims.employee_id },
                     actor: Actor::User { roles, agency_id: claims.agency_id },
+                    request_id: request_id(req),
                 })
             }
             "client" => {
@@ -78,10 +83,34 @@ impl Caller {
                 Ok(Caller {
                     principal: Principal::Client { id: claims.sub },
                     actor: Actor::Client { scopes, agency_id },
+                    request_id: request_id(req),
                 })
             }
             _ => Err(invalid()),
         }
+    }
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|id| id.0.clone())
+}
+
+impl Caller {
+    /// The employee record the caller is, if any.
+    pub fn employee_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::User { employee_id, .. } => employee_id,
+            Principal::Client { .. } => None,
+        }
+    }
+
+    /// Who to name in the audit trail for what this caller does.
+    pub fn audit_actor(&self) -> AuditActor {
+        let (kind, id) = match self.principal {
+            Principal::User { id, .. } => ("user", id),
+            Principal::Client { id } => ("client", id),
+        };
+        AuditActor { kind, id: Some(id), request_id: self.request_id.clone() }
     }
 }
 

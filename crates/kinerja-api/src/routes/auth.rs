@@ -1,25 +1,28 @@
 //! Login, refresh, logout, the client-credentials grant and `/me`.
 
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use kinerja_domain::credentials::{
     FailureWindow, FAILURE_WINDOW_MINUTES, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME,
 };
 use kinerja_domain::Scope;
+use kinerja_store::audit;
 use kinerja_store::identity::{self, NewRefreshToken, UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::accounts::parse_roles;
+use crate::accounts::UserView;
+use crate::audit::AuditActor;
 use crate::auth::{
     random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
     REFRESH_TOKEN_DAYS,
 };
 use crate::error::responses::{BadRequest, Invalid, Unauthenticated};
 use crate::error::{ApiError, Problem};
-use crate::routes::users::UserView;
+use crate::observe::RequestId;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,12 +105,28 @@ pub(super) async fn login(
             identity::clear_login_failures(&mut conn, &keys[0].0).await?;
             Ok(web::Json(issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await?))
         }
-        _ => {
+        known => {
             let cutoff = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
-            for (key, _) in &keys {
-                identity::record_login_failure(&mut conn, key, now, cutoff).await?;
+            let mut bursts = Vec::new();
+            for (key, limit) in &keys {
+                if identity::record_login_failure(&mut conn, key, now, cutoff).await? == *limit {
+                    bursts.push(key.clone());
+                }
             }
             tracing::info!(username = %username, "login failed");
+            if !bursts.is_empty() {
+                // The moment a key gets locked is worth a line in the audit trail.
+                let actor = AuditActor::anonymous(req.extensions().get::<RequestId>().map(|r| r.0.clone()));
+                let changes = serde_json::json!({"locked": bursts, "username": username});
+                let event = actor.raw(
+                    "login",
+                    known.as_ref().map(|u| u.id),
+                    "login_failure_burst",
+                    known.as_ref().and_then(|u| u.agency_id),
+                    changes,
+                );
+                audit::record(&mut conn, event).await?;
+            }
             Err(ApiError::InvalidCredentials)
         }
     }

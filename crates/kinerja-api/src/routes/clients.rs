@@ -5,6 +5,7 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::{AccountAction, Scope};
 use kinerja_store::identity::{self, ClientRow, NewClient};
+use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -141,18 +142,27 @@ pub(super) async fn create_client(
     if !identity::agency_exists(&mut conn, agency_id).await? {
         return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
     }
-    let row = identity::insert_client(
-        &mut conn,
-        NewClient {
-            id: Uuid::now_v7(),
-            agency_id,
-            name,
-            secret_hash: &sha256(&secret),
-            scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
-            created_by: caller.user_id(),
-        },
-    )
-    .await?;
+    let secret_hash = sha256(&secret);
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = identity::insert_client(
+                tx,
+                NewClient {
+                    id: Uuid::now_v7(),
+                    agency_id,
+                    name,
+                    secret_hash: &secret_hash,
+                    scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                    created_by: caller.user_id(),
+                },
+            )
+            .await?;
+            let view = ClientView::from(row.clone());
+            let event = caller.audit_actor().event("client", row.id, "create", Some(agency_id), None, Some(&view));
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/clients/{}", row.id)))
         .json(CreatedClient { client: ClientView::from(row), client_secret: secret }))
@@ -180,6 +190,19 @@ pub(super) async fn delete_client(
     if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {
         return Err(ApiError::NotFound("client"));
     }
-    identity::revoke_client(&mut conn, client.id, Utc::now()).await?;
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        identity::revoke_client(tx, client.id, Utc::now()).await?;
+        let event = caller.audit_actor().event(
+            "client",
+            client.id,
+            "delete",
+            Some(client.agency_id),
+            Some(&ClientView::from(client.clone())),
+            None,
+        );
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

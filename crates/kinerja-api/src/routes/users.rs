@@ -2,50 +2,19 @@
 
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 use kinerja_domain::{AccountAction, Role};
 use kinerja_store::identity::{self, UserRow};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::accounts::{self, AccountChange, AccountInput};
+use crate::accounts::{self, AccountChange, AccountInput, UserView};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
 use crate::routes::{check_if_match, etag};
 use crate::AppState;
-
-/// A user account as the API shows it (never the password hash).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    id: Uuid,
-    #[schema(example = "siti.rahma")]
-    username: String,
-    #[schema(example = json!(["agency_admin"]))]
-    roles: Vec<String>,
-    agency_id: Option<Uuid>,
-    employee_id: Option<Uuid>,
-    is_active: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<UserRow> for UserView {
-    fn from(u: UserRow) -> Self {
-        UserView {
-            id: u.id,
-            username: u.username,
-            roles: u.roles,
-            agency_id: u.agency_id,
-            employee_id: u.employee_id,
-            is_active: u.is_active,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -187,6 +156,7 @@ pub(super) async fn create_user(
     }
     let user = accounts::create(
         &state.db,
+        &caller.audit_actor(),
         AccountInput {
             username: body.username,
             password: body.password,
@@ -269,6 +239,7 @@ pub(super) async fn update_user(
     }
     let updated = accounts::change(
         &state.db,
+        &caller.audit_actor(),
         &user,
         AccountChange {
             password: body.password,

@@ -1,0 +1,62 @@
+//! Audit events: each write records who did it, to what, and which fields changed, in the same
+//! transaction as the write.
+
+use kinerja_store::audit::{changes, NewAuditEvent};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Who acts: a user, an integration client, the system (CLI, start-up) or an anonymous caller
+/// (a failed login).
+#[derive(Debug, Clone)]
+pub struct AuditActor {
+    pub kind: &'static str,
+    pub id: Option<Uuid>,
+    pub request_id: Option<String>,
+}
+
+impl AuditActor {
+    pub fn system() -> Self {
+        AuditActor { kind: "system", id: None, request_id: None }
+    }
+
+    pub fn anonymous(request_id: Option<String>) -> Self {
+        AuditActor { kind: "anonymous", id: None, request_id }
+    }
+
+    /// An event about `entity` `id`, with the fields that differ between `before` and `after`
+    /// (either may be absent: a creation or a deletion).
+    pub fn event<T: Serialize>(
+        &self,
+        entity: &'static str,
+        id: Uuid,
+        action: &'static str,
+        agency_id: Option<Uuid>,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> NewAuditEvent {
+        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null);
+        self.raw(entity, Some(id), action, agency_id, changes(&json(before), &json(after)))
+    }
+
+    pub fn raw(
+        &self,
+        entity: &'static str,
+        entity_id: Option<Uuid>,
+        action: &'static str,
+        agency_id: Option<Uuid>,
+        changes: Value,
+    ) -> NewAuditEvent {
+        NewAuditEvent {
+            id: Uuid::now_v7(),
+            actor_kind: self.kind,
+            actor_id: self.id,
+            agency_id,
+            entity,
+            entity_id,
+            action,
+            changes,
+            request_id: self.request_id.clone(),
+        }
+    }
+}
