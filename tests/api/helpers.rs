@@ -156,7 +156,7 @@ impl TestApp {
     pub fn create_employee(&self, agency: Uuid, nip: &str, name: &str) -> Uuid {
         let id = Uuid::now_v7();
         self.sql(&format!(
-            "INSERT INTO employees (id, agency_id, nip, name) VALUES ('{id}', '{agency}', '{nip}', '{name}')"
+            "INSERT INTO employees (id, agency_id, nip, name, employment_type) VALUES ('{id}', '{agency}', '{nip}', '{name}', 'pns')"
         ));
         id
     }
