@@ -100,6 +100,8 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         (name = "auth", description = "Login, token refresh and the client-credentials grant"),
         (name = "users", description = "User accounts and their roles"),
         (name = "clients", description = "Integration clients of an agency"),
+        (name = "organisation", description = "Agencies, units, positions and employees"),
+        (name = "audit", description = "The append-only audit trail"),
     )
 )]
 struct ApiDoc;

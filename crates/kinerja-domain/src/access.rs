@@ -169,11 +169,13 @@ impl Actor {
                 if *agency_id != Some(agency) {
                     return false;
                 }
-                roles.iter().any(|role| match (role, action) {
-                    (Role::AgencyAdmin, _) => true,
-                    (Role::Auditor, RegistryAction::ReadStructure | RegistryAction::ReadPeople) => true,
-                    (Role::Employee, RegistryAction::ReadStructure) => true,
-                    _ => false,
+                roles.iter().any(|role| {
+                    matches!(
+                        (role, action),
+                        (Role::AgencyAdmin, _)
+                            | (Role::Auditor, RegistryAction::ReadStructure | RegistryAction::ReadPeople)
+                            | (Role::Employee, RegistryAction::ReadStructure)
+                    )
                 })
             }
             Actor::Client { scopes, agency_id } => {

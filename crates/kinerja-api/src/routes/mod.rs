@@ -1,16 +1,26 @@
 //! Route registration: every handler is annotated for OpenAPI and registered here once.
 
+mod agencies;
+mod audit_events;
 mod auth;
 mod clients;
+mod employees;
 mod ops;
+mod positions;
+mod units;
 mod users;
 
-use actix_web::http::header;
-use actix_web::HttpRequest;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::RegistryAction;
+use kinerja_store::StoreError;
+use serde::Serialize;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
+use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::auth::Caller;
+use crate::error::{ApiError, FieldError};
 
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(
@@ -26,8 +36,99 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(users::update_user)
             .service(clients::list_clients)
             .service(clients::create_client)
-            .service(clients::delete_client),
+            .service(clients::delete_client)
+            .service(agencies::list_agencies)
+            .service(agencies::create_agency)
+            .service(agencies::get_agency)
+            .service(agencies::update_agency)
+            .service(units::list_units)
+            .service(units::create_unit)
+            .service(units::get_unit)
+            .service(units::update_unit)
+            .service(units::delete_unit)
+            .service(units::unit_tree)
+            .service(positions::list_positions)
+            .service(positions::create_position)
+            .service(positions::get_position)
+            .service(positions::update_position)
+            .service(employees::list_employees)
+            .service(employees::create_employee)
+            .service(employees::employee_by_nip)
+            .service(employees::get_employee)
+            .service(employees::update_employee)
+            .service(employees::subordinates)
+            .service(audit_events::list_audit_events),
     );
+}
+
+/// Applies the registry access table to a record of `agency`: allowed → Ok; readable but not
+/// writable → 403; not visible at all → 404, so existence does not leak across agencies.
+pub fn authorize(caller: &Caller, action: RegistryAction, agency: Uuid, entity: &'static str) -> Result<(), ApiError> {
+    if caller.actor.may_on_registry(action, agency) {
+        Ok(())
+    } else if caller.actor.may_on_registry(RegistryAction::ReadStructure, agency) {
+        Err(ApiError::Forbidden("your role does not allow this here"))
+    } else {
+        Err(ApiError::NotFound(entity))
+    }
+}
+
+/// A JSON answer with the resource's `ETag`.
+pub fn with_etag(status: StatusCode, updated_at: DateTime<Utc>, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::build(status).insert_header((header::ETAG, etag(updated_at))).json(body)
+}
+
+/// A `201 Created` with `Location` and `ETag`.
+pub fn created(location: String, updated_at: DateTime<Utc>, body: &impl Serialize) -> HttpResponse {
+    let mut response = with_etag(StatusCode::CREATED, updated_at, body);
+    if let Ok(value) = header::HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Checks a short code (`DISDIK`, `JF-GURU-01`) and a display name.
+pub fn check_code_and_name(code: Option<&str>, name: Option<&str>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(code) = code {
+        let ok =
+            (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !ok {
+            errors.push(FieldError::new("code", "invalid_code", "1 to 32 of A-Z a-z 0-9 . _ -"));
+        }
+    }
+    if let Some(name) = name {
+        if name.trim().is_empty() || name.chars().count() > 200 {
+            errors.push(FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
+        }
+    }
+    errors
+}
+
+/// Turns a unique-constraint violation into a 409 with a specific code.
+pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::Duplicate(_) => ApiError::Conflict { code, detail: detail.to_owned() },
+        other => other.into(),
+    }
+}
+
+/// Fails with 422 when any field error was found.
+pub fn reject(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Tells a field given as `null` (Some(None)) from an absent one (None) in a PATCH body.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
 }
 
 /// The ETag of a resource version, from its last change.

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_if_match, etag};
+use crate::routes::{check_if_match, etag, present};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,15 +47,6 @@ pub struct UpdateUser {
     #[schema(value_type = Option<Uuid>)]
     employee_id: Option<Option<Uuid>>,
     is_active: Option<bool>,
-}
-
-/// Tells a field given as `null` (Some(None)) from an absent one (None).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,0 +1,193 @@
+//! Agencies (instansi): the tenants.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::RegistryAction;
+use kinerja_store::org::{self, AgencyRow};
+use kinerja_store::{audit, AsyncConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::ApiError;
+use crate::pagination::{Page, PageParams};
+use crate::routes::{authorize, check_code_and_name, check_if_match, created, duplicate, etag, reject, with_etag};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgencyView {
+    id: Uuid,
+    #[schema(example = "KOTA-PKY")]
+    code: String,
+    #[schema(example = "Pemerintah Kota Palangka Raya")]
+    name: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&AgencyRow> for AgencyView {
+    fn from(a: &AgencyRow) -> Self {
+        AgencyView {
+            id: a.id,
+            code: a.code.clone(),
+            name: a.name.clone(),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgency {
+    /// 1–32 of `A-Z a-z 0-9 . _ -`; the natural key imports use.
+    #[schema(example = "KOTA-PKY", pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: String,
+    #[schema(example = "Pemerintah Kota Palangka Raya", min_length = 1, max_length = 200)]
+    name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgency {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+}
+
+/// Loads an agency the caller may see at all (404 otherwise).
+pub async fn visible_agency(state: &AppState, caller: &Caller, id: Uuid) -> Result<AgencyRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let agency = org::get_agency(&mut conn, id).await?.ok_or(ApiError::NotFound("agency"))?;
+    authorize(caller, RegistryAction::ReadStructure, agency.id, "agency")?;
+    Ok(agency)
+}
+
+/// List agencies: every agency for a super admin, one's own for everyone else.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses((status = 200, description = "A page of agencies", body = Page<AgencyView>), Unauthenticated, Invalid)
+)]
+#[get("/agencies")]
+pub(super) async fn list_agencies(
+    caller: Caller,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<AgencyView>>, ApiError> {
+    let request = page.parse()?;
+    let only = if caller.is_super_admin() { None } else { Some(caller.agency_id().unwrap_or(Uuid::nil())) };
+    let mut conn = state.db.conn().await?;
+    let rows = org::list_agencies(&mut conn, only, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| AgencyView::from(&a))))
+}
+
+/// Register an agency (super admins).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body = CreateAgency,
+    responses(
+        (status = 201, description = "Created", body = AgencyView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, Conflict, Invalid,
+    )
+)]
+#[post("/agencies")]
+pub(super) async fn create_agency(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateAgency>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("only a super admin registers agencies"));
+    }
+    let body = body.into_inner();
+    reject(check_code_and_name(Some(&body.code), Some(&body.name)))?;
+    let now = Utc::now();
+    let row = AgencyRow {
+        id: Uuid::now_v7(),
+        code: body.code,
+        name: body.name.trim().to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row =
+                org::insert_agency(tx, &row).await.map_err(duplicate("duplicate_code", "an agency has that code"))?;
+            let view = AgencyView::from(&row);
+            audit::record(tx, caller.audit_actor().event("agency", row.id, "create", Some(row.id), None, Some(&view)))
+                .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/agencies/{}", row.id), row.updated_at, &AgencyView::from(&row)))
+}
+
+/// Read an agency.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path)),
+    responses((status = 200, description = "The agency", body = AgencyView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/agencies/{agency_id}")]
+pub(super) async fn get_agency(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, agency.updated_at, &AgencyView::from(&agency)))
+}
+
+/// Rename an agency or change its code (its admins and super admins).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdateAgency,
+    responses(
+        (status = 200, description = "Updated", body = AgencyView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/agencies/{agency_id}")]
+pub(super) async fn update_agency(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateAgency>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let current = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, current.id, "agency")?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
+    let mut next = current.clone();
+    next.code = body.code.unwrap_or(next.code);
+    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.updated_at = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row =
+                org::update_agency(tx, &next).await.map_err(duplicate("duplicate_code", "an agency has that code"))?;
+            let (before, after) = (AgencyView::from(&current), AgencyView::from(&row));
+            audit::record(
+                tx,
+                caller.audit_actor().event("agency", row.id, "update", Some(row.id), Some(&before), Some(&after)),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &AgencyView::from(&row)))
+}

@@ -1,0 +1,466 @@
+//! Employees (pegawai): identified by NIP, placed in a unit and position, linked to a supervisor.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::civil_service::{grade_is_valid, would_cycle, EmploymentType, Nip};
+use kinerja_domain::{RegistryAction, Relation, Role};
+use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
+use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::ValidateEmail;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::{
+    authorize, check_code_and_name, check_if_match, created, duplicate, etag, present, reject, with_etag,
+};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployeeView {
+    id: Uuid,
+    #[schema(example = "198503152010012003")]
+    nip: String,
+    #[schema(example = "Rina Marlina, S.Pd.")]
+    name: String,
+    agency_id: Uuid,
+    unit_id: Option<Uuid>,
+    position_id: Option<Uuid>,
+    /// The direct supervisor, normally the rating official (pejabat penilai).
+    supervisor_id: Option<Uuid>,
+    employment_type: EmploymentType,
+    #[schema(example = "III/c")]
+    grade: Option<String>,
+    email: Option<String>,
+    /// Legal but unusual facts worth a look, e.g. `appointed_before_age_18`.
+    warnings: Vec<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&EmployeeRow> for EmployeeView {
+    fn from(e: &EmployeeRow) -> Self {
+        let employment_type = EmploymentType::parse(&e.employment_type).unwrap_or(EmploymentType::Pns);
+        let warnings = Nip::parse(&e.nip, employment_type)
+            .map(|nip| nip.warnings().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        EmployeeView {
+            id: e.id,
+            nip: e.nip.clone(),
+            name: e.name.clone(),
+            agency_id: e.agency_id,
+            unit_id: e.unit_id,
+            position_id: e.position_id,
+            supervisor_id: e.supervisor_id,
+            employment_type,
+            grade: e.grade.clone(),
+            email: e.email.clone(),
+            warnings,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployee {
+    /// PNS: 18 digits (birth date, first appointment, gender digit, sequence). PPPK: digits.
+    #[schema(example = "198503152010012003")]
+    nip: String,
+    #[schema(example = "Rina Marlina, S.Pd.", min_length = 1, max_length = 200)]
+    name: String,
+    agency_id: Uuid,
+    #[serde(default)]
+    unit_id: Option<Uuid>,
+    #[serde(default)]
+    position_id: Option<Uuid>,
+    /// An employee of the same agency.
+    #[serde(default)]
+    supervisor_id: Option<Uuid>,
+    employment_type: EmploymentType,
+    /// PNS: I/a … IV/e; PPPK: I … XVII.
+    #[serde(default)]
+    #[schema(example = "III/c")]
+    grade: Option<String>,
+    #[serde(default)]
+    #[schema(example = "rina.marlina@palangkaraya.go.id")]
+    email: Option<String>,
+}
+
+/// A partial change; `null` clears an optional field. The agency cannot change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmployee {
+    nip: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    unit_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    position_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    supervisor_id: Option<Option<Uuid>>,
+    employment_type: Option<EmploymentType>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    grade: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EmployeeQuery {
+    agency_id: Option<Uuid>,
+    unit_id: Option<Uuid>,
+    supervisor_id: Option<Uuid>,
+    /// A NIP prefix (digits) or part of a name.
+    #[param(example = "1985")]
+    q: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Depth {
+    /// Direct reports only.
+    #[default]
+    Direct,
+    /// Everyone below, at any depth.
+    All,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubordinateQuery {
+    /// `direct` (default) or `all`.
+    depth: Option<Depth>,
+}
+
+/// The checks every employee write shares: the NIP for its employment type, the grade, name
+/// and email.
+fn check_fields(
+    nip: &str,
+    employment: EmploymentType,
+    grade: Option<&str>,
+    name: &str,
+    email: Option<&str>,
+) -> Vec<FieldError> {
+    let mut errors = check_code_and_name(None, Some(name));
+    if let Err(e) = Nip::parse(nip, employment) {
+        errors.push(FieldError::new("nip", e.code(), e.to_string()));
+    }
+    if let Some(grade) = grade {
+        if !grade_is_valid(grade, employment) {
+            let expected = match employment {
+                EmploymentType::Pns => "a PNS grade runs from I/a to IV/e",
+                EmploymentType::Pppk => "a PPPK grade runs from I to XVII",
+            };
+            errors.push(FieldError::new("grade", "invalid_grade", expected));
+        }
+    }
+    if let Some(email) = email {
+        if !email.validate_email() {
+            errors.push(FieldError::new("email", "invalid_email", "is not an email address"));
+        }
+    }
+    errors
+}
+
+/// Checks that the unit, position and supervisor belong to the employee's agency.
+async fn check_links(tx: &mut AsyncPgConnection, agency: Uuid, e: &EmployeeRow) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let missing = |field: &str| FieldError::new(field, "not_found", "nothing with that id in this agency");
+    if let Some(unit) = e.unit_id {
+        if !org::unit_in_agency(tx, unit, agency).await? {
+            errors.push(missing("unit_id"));
+        }
+    }
+    if let Some(position) = e.position_id {
+        if !org::position_in_agency(tx, position, agency).await? {
+            errors.push(missing("position_id"));
+        }
+    }
+    if let Some(supervisor) = e.supervisor_id {
+        if !org::employee_in_agency(tx, supervisor, agency).await? {
+            errors.push(missing("supervisor_id"));
+        }
+    }
+    reject(errors)
+}
+
+const DUPLICATE_NIP: &str = "an employee with that NIP exists";
+
+/// How the record relates to the caller, for the employee rule of the access table.
+async fn relation(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> Result<Relation, ApiError> {
+    let Some(own) = caller.employee_id() else { return Ok(Relation::Unrelated) };
+    if own == employee.id {
+        return Ok(Relation::Own);
+    }
+    let mut conn = state.db.conn().await?;
+    Ok(if org::is_below(&mut conn, own, employee.id).await? { Relation::Subordinate } else { Relation::Unrelated })
+}
+
+async fn ensure_visible(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> Result<(), ApiError> {
+    if caller.actor.may_on_registry(RegistryAction::ReadPeople, employee.agency_id)
+        || caller.actor.may_read_employee(employee.agency_id, relation(state, caller, employee).await?)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("employee"))
+    }
+}
+
+async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid) -> Result<EmployeeRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, id).await?.ok_or(ApiError::NotFound("employee"))?;
+    drop(conn);
+    ensure_visible(state, caller, &employee).await?;
+    Ok(employee)
+}
+
+/// List employees: all of an agency for its admins, auditors and read clients; an employee sees
+/// themself and everyone below them. Filters combine; `q` matches a NIP prefix or part of a name.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(EmployeeQuery, PageParams),
+    responses((status = 200, description = "A page of employees", body = Page<EmployeeView>), Unauthenticated, Forbidden, Invalid)
+)]
+#[get("/employees")]
+pub(super) async fn list_employees(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<EmployeeQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<EmployeeView>>, ApiError> {
+    let request = page.parse()?;
+    let query = query.into_inner();
+    let mut filter = EmployeeFilter {
+        agency_id: query.agency_id,
+        unit_id: query.unit_id,
+        supervisor_id: query.supervisor_id,
+        q: query.q,
+        ..EmployeeFilter::default()
+    };
+    if !caller.is_super_admin() {
+        let own = caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?;
+        if query.agency_id.is_some_and(|a| a != own) {
+            return Err(ApiError::Forbidden("you may list the employees of your own agency only"));
+        }
+        filter.agency_id = Some(own);
+        if !caller.actor.may_on_registry(RegistryAction::ReadPeople, own) {
+            match caller.employee_id() {
+                Some(me) if caller.actor.has_role(Role::Employee) => filter.within_subtree_of = Some(me),
+                _ => return Err(ApiError::Forbidden("your role does not allow listing employees")),
+            }
+        }
+    }
+    let mut conn = state.db.conn().await?;
+    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e))))
+}
+
+/// Register an employee.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body = CreateEmployee,
+    responses(
+        (status = 201, description = "Created", body = EmployeeView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/employees")]
+pub(super) async fn create_employee(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateEmployee>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut conn = state.db.conn().await?;
+    if org::get_agency(&mut conn, body.agency_id).await?.is_none() {
+        return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
+    }
+    drop(conn);
+    authorize(&caller, RegistryAction::Write, body.agency_id, "agency")
+        .map_err(|_| ApiError::Forbidden("you may not register employees in that agency"))?;
+    let name = body.name.trim().to_owned();
+    let nip = body.nip.trim().to_owned();
+    reject(check_fields(&nip, body.employment_type, body.grade.as_deref(), &name, body.email.as_deref()))?;
+    let now = Utc::now();
+    let row = EmployeeRow {
+        id: Uuid::now_v7(),
+        agency_id: body.agency_id,
+        nip,
+        name,
+        unit_id: body.unit_id,
+        position_id: body.position_id,
+        supervisor_id: body.supervisor_id,
+        employment_type: body.employment_type.as_str().to_owned(),
+        grade: body.grade,
+        email: body.email,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            check_links(tx, row.agency_id, &row).await?;
+            let row = org::insert_employee(tx, &row).await.map_err(duplicate("duplicate_nip", DUPLICATE_NIP))?;
+            let view = EmployeeView::from(&row);
+            let event =
+                caller.audit_actor().event("employee", row.id, "create", Some(row.agency_id), None, Some(&view));
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/employees/{}", row.id), row.updated_at, &EmployeeView::from(&row)))
+}
+
+/// Read an employee.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path)),
+    responses((status = 200, description = "The employee", body = EmployeeView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/employees/{employee_id}")]
+pub(super) async fn get_employee(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let employee = visible_employee(&state, &caller, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, employee.updated_at, &EmployeeView::from(&employee)))
+}
+
+/// Find an employee by NIP (how national HR systems address people).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("nip" = String, Path, example = "198503152010012003")),
+    responses((status = 200, description = "The employee", body = EmployeeView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/employees/by-nip/{nip}")]
+pub(super) async fn employee_by_nip(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let employee = org::employee_by_nip(&mut conn, path.trim()).await?.ok_or(ApiError::NotFound("employee"))?;
+    drop(conn);
+    ensure_visible(&state, &caller, &employee).await?;
+    Ok(with_etag(StatusCode::OK, employee.updated_at, &EmployeeView::from(&employee)))
+}
+
+/// Change an employee. A supervisor who is the employee or anyone below them is refused
+/// (`supervisor_cycle`).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdateEmployee,
+    responses(
+        (status = 200, description = "Updated", body = EmployeeView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/employees/{employee_id}")]
+pub(super) async fn update_employee(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateEmployee>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let current = visible_employee(&state, &caller, path.into_inner()).await?;
+    if !caller.actor.may_on_registry(RegistryAction::Write, current.agency_id) {
+        return Err(ApiError::Forbidden("your role does not allow changing employee records"));
+    }
+    check_if_match(&req, &etag(current.updated_at))?;
+    let before = EmployeeView::from(&current);
+    let employment = body.employment_type.unwrap_or(before.employment_type);
+    let mut next = current.clone();
+    next.nip = body.nip.map_or(next.nip, |n| n.trim().to_owned());
+    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.unit_id = body.unit_id.unwrap_or(next.unit_id);
+    next.position_id = body.position_id.unwrap_or(next.position_id);
+    next.supervisor_id = body.supervisor_id.unwrap_or(next.supervisor_id);
+    next.employment_type = employment.as_str().to_owned();
+    next.grade = body.grade.unwrap_or(next.grade);
+    next.email = body.email.unwrap_or(next.email);
+    next.updated_at = Utc::now();
+    reject(check_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            check_links(tx, current.agency_id, &next).await?;
+            if next.supervisor_id != current.supervisor_id {
+                org::lock_hierarchy(tx, current.agency_id).await?;
+                if let Some(supervisor) = next.supervisor_id {
+                    let chain = org::supervisor_chain(tx, supervisor).await?;
+                    if would_cycle(&current.id, &supervisor, &chain) {
+                        return Err(ApiError::Validation(vec![FieldError::new(
+                            "supervisor_id",
+                            "supervisor_cycle",
+                            "the supervisor cannot be the employee or anyone below them",
+                        )]));
+                    }
+                }
+            }
+            let row = org::update_employee(tx, &next).await.map_err(duplicate("duplicate_nip", DUPLICATE_NIP))?;
+            let after = EmployeeView::from(&row);
+            let event = caller.audit_actor().event(
+                "employee",
+                row.id,
+                "update",
+                Some(row.agency_id),
+                Some(&before),
+                Some(&after),
+            );
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &EmployeeView::from(&row)))
+}
+
+/// The employees below one: direct reports, or with `depth=all` the whole subtree (one
+/// recursive query).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), SubordinateQuery, PageParams),
+    responses((status = 200, description = "A page of subordinates", body = Page<EmployeeView>), Unauthenticated, NotFound, Invalid)
+)]
+#[get("/employees/{employee_id}/subordinates")]
+pub(super) async fn subordinates(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<SubordinateQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<EmployeeView>>, ApiError> {
+    let request = page.parse()?;
+    // Whoever may read an employee may read everyone below them.
+    let root = visible_employee(&state, &caller, path.into_inner()).await?;
+    let filter = match query.depth.unwrap_or_default() {
+        Depth::Direct => EmployeeFilter { supervisor_id: Some(root.id), ..EmployeeFilter::default() },
+        Depth::All => EmployeeFilter { below: Some(root.id), ..EmployeeFilter::default() },
+    };
+    let mut conn = state.db.conn().await?;
+    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e))))
+}

@@ -1,0 +1,272 @@
+//! Positions (jabatan) of an agency, each of a kind and, for functional positions, a level.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::civil_service::{FunctionalLevel, PositionKind};
+use kinerja_domain::RegistryAction;
+use kinerja_store::org::{self, PositionRow};
+use kinerja_store::{audit, AsyncConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::agencies::visible_agency;
+use crate::routes::{
+    authorize, check_code_and_name, check_if_match, created, duplicate, etag, present, reject, with_etag,
+};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PositionView {
+    id: Uuid,
+    agency_id: Uuid,
+    unit_id: Option<Uuid>,
+    #[schema(example = "GURU-AM")]
+    code: String,
+    #[schema(example = "Guru Ahli Muda")]
+    name: String,
+    kind: PositionKind,
+    /// Functional positions only.
+    level: Option<FunctionalLevel>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&PositionRow> for PositionView {
+    fn from(p: &PositionRow) -> Self {
+        PositionView {
+            id: p.id,
+            agency_id: p.agency_id,
+            unit_id: p.unit_id,
+            code: p.code.clone(),
+            name: p.name.clone(),
+            // Stored codes are checked by the table; an unknown one cannot be read back.
+            kind: PositionKind::parse(&p.kind).unwrap_or(PositionKind::Pelaksana),
+            level: p.level.as_deref().and_then(FunctionalLevel::parse),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePosition {
+    #[schema(example = "GURU-AM", pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: String,
+    #[schema(example = "Guru Ahli Muda", min_length = 1, max_length = 200)]
+    name: String,
+    kind: PositionKind,
+    /// Required for `fungsional`, refused for the other kinds.
+    #[serde(default)]
+    level: Option<FunctionalLevel>,
+    #[serde(default)]
+    unit_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePosition {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    kind: Option<PositionKind>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<FunctionalLevel>)]
+    level: Option<Option<FunctionalLevel>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    unit_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PositionFilter {
+    unit_id: Option<Uuid>,
+    kind: Option<PositionKind>,
+}
+
+/// A functional position has a level; a structural one has none.
+fn check_level(kind: PositionKind, level: Option<FunctionalLevel>) -> Vec<FieldError> {
+    match (kind.takes_level(), level) {
+        (true, None) => vec![FieldError::new("level", "required", "a functional position needs a level")],
+        (false, Some(_)) => vec![FieldError::new("level", "not_allowed", "only functional positions have a level")],
+        _ => Vec::new(),
+    }
+}
+
+async fn check_unit(state: &AppState, agency: Uuid, unit: Option<Uuid>) -> Result<(), ApiError> {
+    if let Some(unit) = unit {
+        let mut conn = state.db.conn().await?;
+        if !org::unit_in_agency(&mut conn, unit, agency).await? {
+            return Err(ApiError::validation("unit_id", "not_found", "no unit with that id in this agency"));
+        }
+    }
+    Ok(())
+}
+
+const DUPLICATE_CODE: &str = "the agency has a position with that code";
+
+async fn visible_position(state: &AppState, caller: &Caller, id: Uuid) -> Result<PositionRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let position = org::get_position(&mut conn, id).await?.ok_or(ApiError::NotFound("position"))?;
+    authorize(caller, RegistryAction::ReadStructure, position.agency_id, "position")?;
+    Ok(position)
+}
+
+/// List an agency's positions, optionally of one unit or kind.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path), PositionFilter, PageParams),
+    responses((status = 200, description = "A page of positions", body = Page<PositionView>), Unauthenticated, NotFound, Invalid)
+)]
+#[get("/agencies/{agency_id}/positions")]
+pub(super) async fn list_positions(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    filter: web::Query<PositionFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<PositionView>>, ApiError> {
+    let request = page.parse()?;
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let mut conn = state.db.conn().await?;
+    let kind = filter.kind.map(PositionKind::as_str);
+    let rows = org::list_positions(&mut conn, agency.id, filter.unit_id, kind, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PositionView::from(&p))))
+}
+
+/// Create a position.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path)),
+    request_body = CreatePosition,
+    responses(
+        (status = 201, description = "Created", body = PositionView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/agencies/{agency_id}/positions")]
+pub(super) async fn create_position(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreatePosition>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
+    let mut errors = check_code_and_name(Some(&body.code), Some(&body.name));
+    errors.extend(check_level(body.kind, body.level));
+    reject(errors)?;
+    check_unit(&state, agency.id, body.unit_id).await?;
+    let now = Utc::now();
+    let row = PositionRow {
+        id: Uuid::now_v7(),
+        agency_id: agency.id,
+        unit_id: body.unit_id,
+        code: body.code,
+        name: body.name.trim().to_owned(),
+        kind: body.kind.as_str().to_owned(),
+        level: body.level.map(|l| l.as_str().to_owned()),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = org::insert_position(tx, &row).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
+            let view = PositionView::from(&row);
+            audit::record(
+                tx,
+                caller.audit_actor().event("position", row.id, "create", Some(agency.id), None, Some(&view)),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/positions/{}", row.id), row.updated_at, &PositionView::from(&row)))
+}
+
+/// Read a position.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("position_id" = Uuid, Path)),
+    responses((status = 200, description = "The position", body = PositionView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/positions/{position_id}")]
+pub(super) async fn get_position(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let position = visible_position(&state, &caller, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, position.updated_at, &PositionView::from(&position)))
+}
+
+/// Change a position.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("position_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdatePosition,
+    responses(
+        (status = 200, description = "Updated", body = PositionView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/positions/{position_id}")]
+pub(super) async fn update_position(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdatePosition>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let current = visible_position(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, current.agency_id, "position")?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    let before = PositionView::from(&current);
+    let kind = body.kind.unwrap_or(before.kind);
+    let level = body.level.unwrap_or(before.level);
+    let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
+    errors.extend(check_level(kind, level));
+    reject(errors)?;
+    let unit_id = body.unit_id.unwrap_or(current.unit_id);
+    check_unit(&state, current.agency_id, unit_id).await?;
+    let mut next = current.clone();
+    next.code = body.code.unwrap_or(next.code);
+    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.kind = kind.as_str().to_owned();
+    next.level = level.map(|l| l.as_str().to_owned());
+    next.unit_id = unit_id;
+    next.updated_at = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = org::update_position(tx, &next).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
+            let after = PositionView::from(&row);
+            let event = caller.audit_actor().event(
+                "position",
+                row.id,
+                "update",
+                Some(row.agency_id),
+                Some(&before),
+                Some(&after),
+            );
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &PositionView::from(&row)))
+}

@@ -1,0 +1,331 @@
+//! Units (unit kerja): a tree per agency.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::civil_service::would_cycle;
+use kinerja_domain::RegistryAction;
+use kinerja_store::org::{self, UnitRow};
+use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::agencies::visible_agency;
+use crate::routes::{
+    authorize, check_code_and_name, check_if_match, created, duplicate, etag, present, reject, with_etag,
+};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitView {
+    id: Uuid,
+    agency_id: Uuid,
+    /// The unit above; null for a top-level unit.
+    parent_id: Option<Uuid>,
+    #[schema(example = "DISDIK")]
+    code: String,
+    #[schema(example = "Dinas Pendidikan")]
+    name: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&UnitRow> for UnitView {
+    fn from(u: &UnitRow) -> Self {
+        UnitView {
+            id: u.id,
+            agency_id: u.agency_id,
+            parent_id: u.parent_id,
+            code: u.code.clone(),
+            name: u.name.clone(),
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUnit {
+    #[schema(example = "DISDIK", pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: String,
+    #[schema(example = "Dinas Pendidikan", min_length = 1, max_length = 200)]
+    name: String,
+    /// A unit of the same agency; absent or null for a top-level unit.
+    #[serde(default)]
+    parent_id: Option<Uuid>,
+}
+
+/// Rename, recode or move a unit; `parent_id: null` makes it top-level.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnit {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    parent_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitFilter {
+    /// Only the direct sub-units of this unit.
+    parent_id: Option<Uuid>,
+}
+
+/// A unit with its sub-units, recursively.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitTree {
+    #[serde(flatten)]
+    unit: UnitView,
+    #[schema(no_recursion)]
+    children: Vec<UnitTree>,
+}
+
+async fn visible_unit(state: &AppState, caller: &Caller, id: Uuid) -> Result<UnitRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let unit = org::get_unit(&mut conn, id).await?.ok_or(ApiError::NotFound("unit"))?;
+    authorize(caller, RegistryAction::ReadStructure, unit.agency_id, "unit")?;
+    Ok(unit)
+}
+
+/// Checks that `parent` is a unit of `agency` and, when `unit` already exists, not below it.
+async fn check_parent(
+    tx: &mut AsyncPgConnection,
+    agency: Uuid,
+    unit: Option<Uuid>,
+    parent: Uuid,
+) -> Result<(), ApiError> {
+    match org::get_unit(tx, parent).await? {
+        Some(p) if p.agency_id == agency => {}
+        _ => return Err(ApiError::validation("parent_id", "invalid_parent", "no unit with that id in this agency")),
+    }
+    if let Some(unit) = unit {
+        let ancestors = org::unit_ancestors(tx, parent).await?;
+        if would_cycle(&unit, &parent, &ancestors) {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "parent_id",
+                "unit_cycle",
+                "a unit cannot move below itself or one of its own sub-units",
+            )]));
+        }
+    }
+    Ok(())
+}
+
+const DUPLICATE_CODE: &str = "the agency has a unit with that code";
+
+/// List an agency's units (filter by `parent_id` for one level of the tree).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path), UnitFilter, PageParams),
+    responses((status = 200, description = "A page of units", body = Page<UnitView>), Unauthenticated, NotFound, Invalid)
+)]
+#[get("/agencies/{agency_id}/units")]
+pub(super) async fn list_units(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    filter: web::Query<UnitFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<UnitView>>, ApiError> {
+    let request = page.parse()?;
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let mut conn = state.db.conn().await?;
+    let rows = org::list_units(&mut conn, agency.id, filter.parent_id, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |u| u.id, |u| UnitView::from(&u))))
+}
+
+/// Create a unit in an agency.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path)),
+    request_body = CreateUnit,
+    responses(
+        (status = 201, description = "Created", body = UnitView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/agencies/{agency_id}/units")]
+pub(super) async fn create_unit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateUnit>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
+    reject(check_code_and_name(Some(&body.code), Some(&body.name)))?;
+    let now = Utc::now();
+    let row = UnitRow {
+        id: Uuid::now_v7(),
+        agency_id: agency.id,
+        parent_id: body.parent_id,
+        code: body.code,
+        name: body.name.trim().to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            if let Some(parent) = row.parent_id {
+                check_parent(tx, agency.id, None, parent).await?;
+            }
+            let row = org::insert_unit(tx, &row).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
+            let view = UnitView::from(&row);
+            audit::record(tx, caller.audit_actor().event("unit", row.id, "create", Some(agency.id), None, Some(&view)))
+                .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/units/{}", row.id), row.updated_at, &UnitView::from(&row)))
+}
+
+/// Read a unit.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path)),
+    responses((status = 200, description = "The unit", body = UnitView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/units/{unit_id}")]
+pub(super) async fn get_unit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let unit = visible_unit(&state, &caller, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, unit.updated_at, &UnitView::from(&unit)))
+}
+
+/// Rename or move a unit. A move below itself or one of its sub-units is refused (`unit_cycle`).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdateUnit,
+    responses(
+        (status = 200, description = "Updated", body = UnitView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/units/{unit_id}")]
+pub(super) async fn update_unit(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateUnit>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let current = visible_unit(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, current.agency_id, "unit")?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
+    let mut next = current.clone();
+    next.code = body.code.unwrap_or(next.code);
+    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.parent_id = body.parent_id.unwrap_or(next.parent_id);
+    next.updated_at = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            if next.parent_id != current.parent_id {
+                org::lock_hierarchy(tx, current.agency_id).await?;
+                if let Some(parent) = next.parent_id {
+                    check_parent(tx, current.agency_id, Some(current.id), parent).await?;
+                }
+            }
+            let row = org::update_unit(tx, &next).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
+            let (before, after) = (UnitView::from(&current), UnitView::from(&row));
+            let event =
+                caller.audit_actor().event("unit", row.id, "update", Some(row.agency_id), Some(&before), Some(&after));
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &UnitView::from(&row)))
+}
+
+/// Delete a unit that has no sub-units, positions or employees (`unit_not_empty` otherwise).
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    responses((status = 204, description = "Deleted"), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
+)]
+#[delete("/units/{unit_id}")]
+pub(super) async fn delete_unit(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let current = visible_unit(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, current.agency_id, "unit")?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    let not_empty = || ApiError::Conflict {
+        code: "unit_not_empty",
+        detail: "the unit still has sub-units, positions or employees; move them first".into(),
+    };
+    let mut conn = state.db.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        org::lock_hierarchy(tx, current.agency_id).await?;
+        if org::unit_has_members(tx, current.id).await? {
+            return Err(not_empty());
+        }
+        org::delete_unit(tx, current.id).await.map_err(|e| match e {
+            kinerja_store::StoreError::MissingReference(_) => not_empty(),
+            other => other.into(),
+        })?;
+        let event = caller.audit_actor().event(
+            "unit",
+            current.id,
+            "delete",
+            Some(current.agency_id),
+            Some(&UnitView::from(&current)),
+            None,
+        );
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The unit with all its sub-units, nested, read in one recursive query.
+#[utoipa::path(
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path)),
+    responses((status = 200, description = "The subtree", body = UnitTree), Unauthenticated, NotFound)
+)]
+#[get("/units/{unit_id}/tree")]
+pub(super) async fn unit_tree(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<UnitTree>, ApiError> {
+    let root = visible_unit(&state, &caller, path.into_inner()).await?;
+    let mut conn = state.db.conn().await?;
+    let rows = org::unit_subtree(&mut conn, root.id).await?;
+    Ok(web::Json(nest(&root, &rows)))
+}
+
+/// Builds the nested tree below `unit` from the flat subtree rows.
+fn nest(unit: &UnitRow, rows: &[UnitRow]) -> UnitTree {
+    let children = rows.iter().filter(|r| r.parent_id == Some(unit.id)).map(|child| nest(child, rows)).collect();
+    UnitTree { unit: UnitView::from(unit), children }
+}
