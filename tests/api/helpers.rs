@@ -143,8 +143,12 @@ impl TestApp {
 
     /// Runs SQL on the app's database (to set up data that has no endpoint yet).
     pub fn sql(&self, sql: &str) {
-        let mut conn = PgConnection::establish(&self.database_url).expect("connect");
-        diesel::sql_query(sql).execute(&mut conn).expect("sql");
+        self.try_sql(sql).expect("sql");
+    }
+
+    pub fn try_sql(&self, sql: &str) -> Result<usize, String> {
+        let mut conn = PgConnection::establish(&self.database_url).map_err(|e| e.to_string())?;
+        diesel::sql_query(sql).execute(&mut conn).map_err(|e| e.to_string())
     }
 
     pub fn create_agency(&self, code: &str) -> Uuid {

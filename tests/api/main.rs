@@ -9,3 +9,4 @@ mod database;
 mod errors;
 mod openapi;
 mod operations;
+mod registry;
