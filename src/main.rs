@@ -64,6 +64,8 @@ enum AdminCommand {
         #[arg(long)]
         employee_id: Option<uuid::Uuid>,
     },
+    /// Create a demo agency (a regency government, ~200 employees) with logins. Idempotent.
+    SeedDemo,
     /// Set a user's password (and end their sessions).
     ResetPassword {
         #[arg(long)]
@@ -206,6 +208,18 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
             .await
             .map_err(describe)?;
             println!("created user {} ({})", user.username, user.id);
+        }
+        AdminCommand::SeedDemo => {
+            let (logins, employees) = kinerja_api::demo::seed(&db).await?;
+            println!(
+                "demo agency {} with {employees} employees; logins (password {}):",
+                kinerja_api::demo::AGENCY_CODE,
+                kinerja_api::demo::DEMO_PASSWORD
+            );
+            for login in logins {
+                println!("  {:<12} {:<13} {}", login.username, login.role, login.who);
+            }
+            println!("demo data only: never seed a production database");
         }
         AdminCommand::ResetPassword { username, password } => {
             let mut conn = db.conn().await?;

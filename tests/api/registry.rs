@@ -529,3 +529,43 @@ async fn a_deep_page_of_100k_employees_is_served_by_an_index() {
         println!("{filter:?}\n{plan}");
     }
 }
+
+#[actix_web::test]
+async fn demo_data_is_realistic_and_seeding_twice_changes_nothing() {
+    let app = TestApp::new().await;
+    let (logins, employees) = kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    assert!((180..=220).contains(&employees), "{employees}");
+    assert_eq!(logins.len(), 5);
+    let (again, employees_again) = kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    assert_eq!((again.len(), employees_again), (5, employees));
+
+    // The logins work; the head of the chain sees everyone below, the teacher only himself.
+    let login = |name: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
+            assert_eq!(reply.status, 200, "{name}: {}", reply.text);
+            reply.body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let sekda = login("sekda").await;
+    let all = app.get("/api/v1/employees?limit=500", &sekda).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len() as i64, employees, "{}", all.text);
+    let guru = login("guru").await;
+    assert_eq!(app.get("/api/v1/employees", &guru).await.body["items"].as_array().unwrap().len(), 1);
+    let admin = login("admin.bth").await;
+    let me = app.get("/api/v1/me", &admin).await;
+    let agency = me.body["agency_id"].as_str().unwrap().to_owned();
+    let units = app.get(&format!("/api/v1/agencies/{agency}/units?limit=500"), &admin).await;
+    assert!(units.body["items"].as_array().unwrap().len() >= 15, "{}", units.text);
+    // Every NIP is valid for its employment type (the API re-parses it on every read).
+    let admin_all = app.get("/api/v1/employees?limit=500", &admin).await;
+    for e in admin_all.body["items"].as_array().unwrap() {
+        let kind = if e["employment_type"] == "pns" {
+            kinerja_domain::civil_service::EmploymentType::Pns
+        } else {
+            kinerja_domain::civil_service::EmploymentType::Pppk
+        };
+        assert!(kinerja_domain::civil_service::Nip::parse(e["nip"].as_str().unwrap(), kind).is_ok(), "{e}");
+    }
+}

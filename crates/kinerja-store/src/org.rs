@@ -313,6 +313,10 @@ pub async fn supervisor_chain(conn: &mut AsyncPgConnection, id: Uuid) -> StoreRe
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+pub async fn count_employees(conn: &mut AsyncPgConnection, agency_id: Uuid) -> StoreResult<i64> {
+    Ok(employees::table.filter(employees::agency_id.eq(agency_id)).count().get_result(conn).await?)
+}
+
 /// Which employees a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct EmployeeFilter {
