@@ -102,7 +102,7 @@ impl Plan {
         let n = self.employees.len();
         let birth = NaiveDate::from_ymd_opt(1966, 1, 1).unwrap_or_default() + Duration::days((n as i64 * 173) % 12_400);
         let appointed = birth.year() + 23 + (n as i32 % 5);
-        let gender = if n % 2 == 0 { 1 } else { 2 };
+        let gender = 1 + n % 2;
         let nip = format!("{}{appointed:04}{:02}{gender}{:03}", birth.format("%Y%m%d"), 1 + n % 12, 1 + n % 999);
         let (employment, grade) = if pppk { (EmploymentType::Pppk, "IX") } else { (EmploymentType::Pns, grade) };
         debug_assert!(Nip::parse(&nip, employment).is_ok(), "{nip}");
