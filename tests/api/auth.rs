@@ -253,3 +253,18 @@ async fn clients_cannot_administer_accounts() {
     app.get("/api/v1/users", token).await.assert_problem(403, "forbidden");
     app.post("/api/v1/clients", token, json!({"name": "x", "scopes": ["read"]})).await.assert_problem(403, "forbidden");
 }
+
+#[actix_web::test]
+async fn a_burst_of_failures_is_audited_once() {
+    let app = TestApp::new().await;
+    let root = app.super_admin().await;
+    for _ in 0..6 {
+        app.login("root", "wrong-password!").await;
+    }
+    let trail = app.get("/api/v1/audit-events?entity=login", &root.token).await;
+    let events = trail.body["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", trail.text);
+    assert_eq!(events[0]["action"], "login_failure_burst");
+    assert_eq!(events[0]["entity_id"], root.id.to_string());
+    assert_eq!(events[0]["actor_kind"], "anonymous");
+}

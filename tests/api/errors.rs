@@ -143,3 +143,18 @@ async fn unexpected_errors_are_500_without_the_cause() {
     assert_eq!(reply.body["detail"], "internal error");
     assert!(!reply.text.contains("emperor"));
 }
+
+#[actix_web::test]
+async fn nul_characters_are_bad_input_not_a_crash() {
+    let app = TestApp::new().await;
+    let admin = app.super_admin().await;
+    let login = app
+        .send(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "ro\u{0}ot", "password": "x"})))
+        .await;
+    assert!(login.status.is_client_error(), "{}", login.text);
+    app.get("/api/v1/employees?q=a%00b", &admin.token).await.assert_problem(422, "invalid_value");
+    let by_nip = app.get("/api/v1/employees/by-nip/19%0085", &admin.token).await;
+    assert!(by_nip.status.is_client_error(), "{}", by_nip.text);
+    let audit = app.get("/api/v1/audit-events?entity=a%00", &admin.token).await;
+    assert!(audit.status.is_client_error(), "{}", audit.text);
+}

@@ -221,6 +221,7 @@ impl From<StoreError> for ApiError {
             StoreError::MissingReference(constraint) => {
                 ApiError::InvalidValue(format!("a referenced record does not exist ({constraint})"))
             }
+            StoreError::InvalidText => ApiError::InvalidValue("text must not contain NUL characters".into()),
             StoreError::Other(cause) => ApiError::Internal(cause),
         }
     }

@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A unique constraint refused the write; carries the constraint's name.
     #[error("unique constraint {0} violated")]
     Duplicate(String),
+    /// Text the database cannot store (a NUL character): the caller's input, not a fault.
+    #[error("text contains a character the database cannot store")]
+    InvalidText,
     /// A foreign key refused the write (a referenced row is missing).
     #[error("foreign key {0} violated")]
     MissingReference(String),
@@ -31,6 +34,8 @@ impl From<DieselError> for StoreError {
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                         StoreError::Unavailable(info.message().to_owned())
                     }
+                    // SQLSTATE 22021: PostgreSQL text cannot hold NUL.
+                    _ if info.message().contains("invalid byte sequence") => StoreError::InvalidText,
                     _ => StoreError::Other(info.message().to_owned()),
                 }
             }

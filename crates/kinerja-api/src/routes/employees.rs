@@ -143,6 +143,7 @@ pub enum Depth {
 #[into_params(parameter_in = Query)]
 pub struct SubordinateQuery {
     /// `direct` (default) or `all`.
+    #[param(inline)]
     depth: Option<Depth>,
 }
 
