@@ -1,0 +1,313 @@
+//! Turning ratings into a predikat: the rule sets, as data, each named by its regulation.
+//!
+//! - `permenpanrb-6-2022` (default): the matrix of PermenPANRB 6/2022 — rating hasil kerja ×
+//!   rating perilaku kerja, three points each, no numeric weighting.
+//! - `pp-30-2019`: numeric; SKP 70% + behaviour 30% (60/40 when peers and subordinates rate too),
+//!   achievement capped at 120, and *sangat baik* needs a new idea or method of benefit.
+//! - `pp-46-2011`: numeric; SKP 60% + behaviour 40%, indicators scored by the Perka BKN 1/2013
+//!   formulas (see [`indicator_score`]).
+//!
+//! One result is always computed by one rule set; they are never mixed.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A three-point rating of results (hasil kerja) or behaviour (perilaku kerja).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    DiAtasEkspektasi,
+    SesuaiEkspektasi,
+    DiBawahEkspektasi,
+}
+
+/// The predikat kinerja. `cukup` and `buruk` exist only in the older numeric rule sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Predikat {
+    SangatBaik,
+    Baik,
+    Cukup,
+    ButuhPerbaikan,
+    Kurang,
+    SangatKurang,
+    Buruk,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 3] = [Rating::DiAtasEkspektasi, Rating::SesuaiEkspektasi, Rating::DiBawahEkspektasi];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::DiAtasEkspektasi => "di_atas_ekspektasi",
+            Rating::SesuaiEkspektasi => "sesuai_ekspektasi",
+            Rating::DiBawahEkspektasi => "di_bawah_ekspektasi",
+        }
+    }
+
+    /// The national system's code: 1 = di atas, 2 = sesuai, 3 = di bawah.
+    pub fn national_code(self) -> u8 {
+        match self {
+            Rating::DiAtasEkspektasi => 1,
+            Rating::SesuaiEkspektasi => 2,
+            Rating::DiBawahEkspektasi => 3,
+        }
+    }
+}
+
+impl Predikat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Predikat::SangatBaik => "sangat_baik",
+            Predikat::Baik => "baik",
+            Predikat::Cukup => "cukup",
+            Predikat::ButuhPerbaikan => "butuh_perbaikan",
+            Predikat::Kurang => "kurang",
+            Predikat::SangatKurang => "sangat_kurang",
+            Predikat::Buruk => "buruk",
+        }
+    }
+}
+
+/// The rule sets a period may choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum RuleSet {
+    #[serde(rename = "permenpanrb-6-2022")]
+    PermenPanRb6_2022,
+    #[serde(rename = "pp-30-2019")]
+    Pp30_2019,
+    #[serde(rename = "pp-46-2011")]
+    Pp46_2011,
+}
+
+impl RuleSet {
+    pub const ALL: [RuleSet; 3] = [RuleSet::PermenPanRb6_2022, RuleSet::Pp30_2019, RuleSet::Pp46_2011];
+    pub const DEFAULT: RuleSet = RuleSet::PermenPanRb6_2022;
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RuleSet::PermenPanRb6_2022 => "permenpanrb-6-2022",
+            RuleSet::Pp30_2019 => "pp-30-2019",
+            RuleSet::Pp46_2011 => "pp-46-2011",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RuleSet> {
+        RuleSet::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            RuleSet::PermenPanRb6_2022 => "PermenPANRB 6/2022: matrix of rating hasil kerja and rating perilaku kerja",
+            RuleSet::Pp30_2019 => "PP 30/2019: SKP 70% + perilaku 30% (60/40 with peer and subordinate ratings)",
+            RuleSet::Pp46_2011 => "PP 46/2011 with Perka BKN 1/2013: SKP 60% + perilaku 40%",
+        }
+    }
+}
+
+// ---- PermenPANRB 6/2022: the matrix ----
+
+/// The matrix, rows = rating hasil kerja, columns = rating perilaku kerja (di bawah, sesuai,
+/// di atas). Behaviour below expectation sinks the result to *kurang* however good the results;
+/// results below expectation give *butuh perbaikan* at best.
+pub const MATRIX: [(Rating, [Predikat; 3]); 3] = [
+    (Rating::DiAtasEkspektasi, [Predikat::Kurang, Predikat::Baik, Predikat::SangatBaik]),
+    (Rating::SesuaiEkspektasi, [Predikat::Kurang, Predikat::Baik, Predikat::Baik]),
+    (Rating::DiBawahEkspektasi, [Predikat::SangatKurang, Predikat::ButuhPerbaikan, Predikat::ButuhPerbaikan]),
+];
+
+const MATRIX_COLUMNS: [Rating; 3] = [Rating::DiBawahEkspektasi, Rating::SesuaiEkspektasi, Rating::DiAtasEkspektasi];
+
+/// The predikat of a matrix cell.
+pub fn matrix_predikat(results: Rating, behaviour: Rating) -> Predikat {
+    let column = MATRIX_COLUMNS.iter().position(|c| *c == behaviour).unwrap_or(0);
+    MATRIX.iter().find(|(row, _)| *row == results).map_or(Predikat::SangatKurang, |(_, cells)| cells[column])
+}
+
+// ---- Numeric schemes ----
+
+/// Aspects of an indicator (aspek).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Aspect {
+    Kuantitas,
+    Kualitas,
+    Waktu,
+    Biaya,
+}
+
+/// Achievement is capped at 120 (PP 30/2019; Perka BKN 1/2013 scores above it are not counted).
+pub const ACHIEVEMENT_CAP: f64 = 120.0;
+
+/// One aspect's score from target and realisation, by Perka BKN 1/2013. For waktu and biaya,
+/// the efficiency e = 100 − R/T × 100 decides the formula: e ≤ 24 → ((1.76T − R)/T) × 100,
+/// else 76 − ((((1.76T − R)/T) × 100) − 100). `None` when the target is not positive.
+pub fn aspect_score(aspect: Aspect, target: f64, realisation: f64) -> Option<f64> {
+    if !(target > 0.0 && realisation.is_finite() && realisation >= 0.0) {
+        return None;
+    }
+    let ratio = realisation * 100.0 / target;
+    let score = match aspect {
+        Aspect::Kuantitas | Aspect::Kualitas => ratio,
+        Aspect::Waktu | Aspect::Biaya => {
+            let efficiency = 100.0 - ratio;
+            let base = (1.76 * target - realisation) / target * 100.0;
+            if efficiency <= 24.0 {
+                base
+            } else {
+                76.0 - (base - 100.0)
+            }
+        }
+    };
+    Some(score.min(ACHIEVEMENT_CAP))
+}
+
+/// An indicator's score: the mean of its aspects' scores. An aspect without a target (biaya
+/// where there is no budget) is simply left out by the caller.
+pub fn indicator_score(aspects: &[(Aspect, f64, f64)]) -> Option<f64> {
+    let scores: Vec<f64> = aspects.iter().filter_map(|(a, t, r)| aspect_score(*a, *t, *r)).collect();
+    (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
+}
+
+/// PP 30/2019: the weighted score and its predikat. `with_peers`: peers and subordinates rated
+/// behaviour too (60/40 instead of 70/30). `new_idea`: the employee produced a new idea or
+/// method of benefit, which *sangat baik* requires.
+pub fn pp30_2019(skp: f64, behaviour: f64, with_peers: bool, new_idea: bool) -> (f64, Predikat) {
+    let (w_skp, w_behaviour) = if with_peers { (0.6, 0.4) } else { (0.7, 0.3) };
+    let score = skp.min(ACHIEVEMENT_CAP) * w_skp + behaviour.min(ACHIEVEMENT_CAP) * w_behaviour;
+    let predikat = if score >= 110.0 && new_idea {
+        Predikat::SangatBaik
+    } else if score >= 90.0 {
+        Predikat::Baik
+    } else if score >= 70.0 {
+        Predikat::Cukup
+    } else if score >= 50.0 {
+        Predikat::Kurang
+    } else {
+        Predikat::SangatKurang
+    };
+    (score, predikat)
+}
+
+/// PP 46/2011: SKP 60% + behaviour 40%; sangat baik ≥ 91, baik ≥ 76, cukup ≥ 61, kurang ≥ 51,
+/// buruk below (each band from its lower bound: 90.5 is baik, 50.5 is buruk).
+pub fn pp46_2011(skp: f64, behaviour: f64) -> (f64, Predikat) {
+    let score = skp.min(ACHIEVEMENT_CAP) * 0.6 + behaviour.min(ACHIEVEMENT_CAP) * 0.4;
+    let predikat = if score >= 91.0 {
+        Predikat::SangatBaik
+    } else if score >= 76.0 {
+        Predikat::Baik
+    } else if score >= 61.0 {
+        Predikat::Cukup
+    } else if score >= 51.0 {
+        Predikat::Kurang
+    } else {
+        Predikat::Buruk
+    };
+    (score, predikat)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Predikat::*;
+    use Rating::*;
+
+    #[test]
+    fn all_nine_matrix_cells() {
+        let table = [
+            (DiAtasEkspektasi, DiAtasEkspektasi, SangatBaik),
+            (DiAtasEkspektasi, SesuaiEkspektasi, Baik),
+            (DiAtasEkspektasi, DiBawahEkspektasi, Kurang),
+            (SesuaiEkspektasi, DiAtasEkspektasi, Baik),
+            (SesuaiEkspektasi, SesuaiEkspektasi, Baik),
+            (SesuaiEkspektasi, DiBawahEkspektasi, Kurang),
+            (DiBawahEkspektasi, DiAtasEkspektasi, ButuhPerbaikan),
+            (DiBawahEkspektasi, SesuaiEkspektasi, ButuhPerbaikan),
+            (DiBawahEkspektasi, DiBawahEkspektasi, SangatKurang),
+        ];
+        for (results, behaviour, expected) in table {
+            assert_eq!(matrix_predikat(results, behaviour), expected, "{results:?} × {behaviour:?}");
+        }
+    }
+
+    #[test]
+    fn rule_set_codes_round_trip() {
+        for r in RuleSet::ALL {
+            assert_eq!(RuleSet::parse(r.code()), Some(r));
+        }
+        assert_eq!(RuleSet::parse("pp-53-2010"), None);
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn quantity_and_quality_are_realisation_over_target() {
+        assert!(close(aspect_score(Aspect::Kuantitas, 10.0, 8.0).unwrap_or(0.0), 80.0));
+        assert!(close(aspect_score(Aspect::Kualitas, 100.0, 90.0).unwrap_or(0.0), 90.0));
+        // Capped at 120.
+        assert!(close(aspect_score(Aspect::Kuantitas, 10.0, 15.0).unwrap_or(0.0), 120.0));
+        assert_eq!(aspect_score(Aspect::Kuantitas, 0.0, 5.0), None);
+    }
+
+    #[test]
+    fn time_uses_the_efficiency_branch() {
+        // 12 months planned, done in 12: e = 0 ≤ 24 → (1.76·12 − 12)/12 · 100 = 76.
+        assert!(close(aspect_score(Aspect::Waktu, 12.0, 12.0).unwrap_or(0.0), 76.0));
+        // Done in 10: e = 16.67 ≤ 24 → (21.12 − 10)/12 · 100 = 92.67.
+        assert!(close(aspect_score(Aspect::Waktu, 12.0, 10.0).unwrap_or(0.0), (21.12 - 10.0) / 12.0 * 100.0));
+        // Efficiency exactly 24: still the first branch. T = 100, R = 76 → 100.
+        assert!(close(aspect_score(Aspect::Waktu, 100.0, 76.0).unwrap_or(0.0), 100.0));
+        // Efficiency above 24 (done in 6 of 12: e = 50) → 76 − ((1.76·12 − 6)/12 · 100 − 100) = 50.
+        assert!(close(
+            aspect_score(Aspect::Waktu, 12.0, 6.0).unwrap_or(0.0),
+            76.0 - ((21.12 - 6.0) / 12.0 * 100.0 - 100.0)
+        ));
+        // Cost follows the same formulas.
+        assert_eq!(aspect_score(Aspect::Biaya, 12.0, 6.0), aspect_score(Aspect::Waktu, 12.0, 6.0));
+    }
+
+    #[test]
+    fn an_indicator_without_budget_averages_the_other_aspects() {
+        let without_budget =
+            [(Aspect::Kuantitas, 10.0, 10.0), (Aspect::Kualitas, 100.0, 90.0), (Aspect::Waktu, 12.0, 12.0)];
+        assert!(close(indicator_score(&without_budget).unwrap_or(0.0), (100.0 + 90.0 + 76.0) / 3.0));
+        assert_eq!(indicator_score(&[]), None);
+    }
+
+    #[test]
+    fn pp30_bands_at_their_edges() {
+        let band = |score: f64, idea: bool| pp30_2019(score, score, false, idea).1;
+        assert_eq!(band(89.99, false), Cukup);
+        assert_eq!(band(90.0, false), Baik);
+        assert_eq!(band(110.0, false), Baik, "sangat baik needs a new idea");
+        assert_eq!(band(109.99, true), Baik);
+        assert_eq!(band(110.0, true), SangatBaik);
+        assert_eq!(band(69.99, false), Kurang);
+        assert_eq!(band(70.0, false), Cukup);
+        assert_eq!(band(49.99, false), SangatKurang);
+        assert_eq!(band(50.0, false), Kurang);
+        // Achievement over 120 counts as 120.
+        assert!(close(pp30_2019(150.0, 120.0, false, true).0, 120.0));
+        // Weights: 70/30, or 60/40 with peers.
+        assert!(close(pp30_2019(100.0, 80.0, false, false).0, 94.0));
+        assert!(close(pp30_2019(100.0, 80.0, true, false).0, 92.0));
+    }
+
+    #[test]
+    fn pp46_bands_at_their_edges() {
+        let band = |score: f64| pp46_2011(score, score).1;
+        assert_eq!(band(91.0), SangatBaik);
+        assert_eq!(band(90.99), Baik);
+        assert_eq!(band(76.0), Baik);
+        assert_eq!(band(75.99), Cukup);
+        assert_eq!(band(61.0), Cukup);
+        assert_eq!(band(60.99), Kurang);
+        assert_eq!(band(51.0), Kurang);
+        assert_eq!(band(50.99), Buruk);
+        assert!(close(pp46_2011(100.0, 80.0).0, 92.0));
+        assert!(close(pp46_2011(130.0, 120.0).0, 120.0));
+    }
+}
