@@ -10,3 +10,4 @@ mod errors;
 mod openapi;
 mod operations;
 mod registry;
+mod rules;

@@ -103,6 +103,7 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         (name = "clients", description = "Integration clients of an agency"),
         (name = "organisation", description = "Agencies, units, positions and employees"),
         (name = "audit", description = "The append-only audit trail"),
+        (name = "rules", description = "Rule sets that turn ratings into a predikat"),
     )
 )]
 struct ApiDoc;

@@ -207,6 +207,140 @@ pub fn pp46_2011(skp: f64, behaviour: f64) -> (f64, Predikat) {
     (score, predikat)
 }
 
+/// What a rule set is given: ratings for the matrix, scores (or indicators to score) for the
+/// numeric sets. Fields a rule set does not use must be absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    pub result_rating: Option<Rating>,
+    pub behaviour_rating: Option<Rating>,
+    /// The SKP achievement (0–120); or give `indicators` to have it computed.
+    pub skp_score: Option<f64>,
+    /// Per indicator, its aspects as (aspect, target, realisation).
+    pub indicators: Vec<Vec<(Aspect, f64, f64)>>,
+    pub behaviour_score: Option<f64>,
+    /// PP 30/2019: peers and subordinates rated behaviour too (60/40).
+    pub with_peers: bool,
+    /// PP 30/2019: a new idea or method of benefit (needed for sangat baik).
+    pub new_idea: bool,
+}
+
+/// The result of a rule set, with what decided it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub predikat: Predikat,
+    /// The weighted score of the numeric sets.
+    pub score: Option<f64>,
+    /// The SKP score used (given, or computed from the indicators).
+    pub skp_score: Option<f64>,
+    /// The cell or band that decided, in words.
+    pub decided_by: String,
+}
+
+/// A missing or misplaced input, by field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("{0} is required by this rule set")]
+    Missing(&'static str),
+    #[error("{0} is not used by this rule set")]
+    NotUsed(&'static str),
+    #[error("{0} must be a number from 0 to 1000")]
+    OutOfRange(&'static str),
+    #[error("no indicator has a positive target")]
+    NoScorableIndicator,
+}
+
+impl InputError {
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::Missing(f) | InputError::NotUsed(f) | InputError::OutOfRange(f) => f,
+            InputError::NoScorableIndicator => "indicators",
+        }
+    }
+}
+
+fn score_input(value: Option<f64>, field: &'static str) -> Result<f64, InputError> {
+    let v = value.ok_or(InputError::Missing(field))?;
+    if v.is_finite() && (0.0..=1000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(InputError::OutOfRange(field))
+    }
+}
+
+impl RuleSet {
+    /// Applies the rule set. The one place a predikat is computed, for dry runs and real ratings.
+    pub fn evaluate(self, inputs: &Inputs) -> Result<Outcome, InputError> {
+        match self {
+            RuleSet::PermenPanRb6_2022 => {
+                for (present, field) in [
+                    (inputs.skp_score.is_some(), "skp_score"),
+                    (inputs.behaviour_score.is_some(), "behaviour_score"),
+                    (!inputs.indicators.is_empty(), "indicators"),
+                ] {
+                    if present {
+                        return Err(InputError::NotUsed(field));
+                    }
+                }
+                let results = inputs.result_rating.ok_or(InputError::Missing("result_rating"))?;
+                let behaviour = inputs.behaviour_rating.ok_or(InputError::Missing("behaviour_rating"))?;
+                let predikat = matrix_predikat(results, behaviour);
+                Ok(Outcome {
+                    predikat,
+                    score: None,
+                    skp_score: None,
+                    decided_by: format!(
+                        "matrix cell: hasil kerja {} × perilaku kerja {} → {}",
+                        results.as_str(),
+                        behaviour.as_str(),
+                        predikat.as_str()
+                    ),
+                })
+            }
+            RuleSet::Pp30_2019 | RuleSet::Pp46_2011 => {
+                for (present, field) in [
+                    (inputs.result_rating.is_some(), "result_rating"),
+                    (inputs.behaviour_rating.is_some(), "behaviour_rating"),
+                ] {
+                    if present {
+                        return Err(InputError::NotUsed(field));
+                    }
+                }
+                let skp = match (inputs.skp_score, inputs.indicators.is_empty()) {
+                    (Some(_), false) => return Err(InputError::NotUsed("indicators")),
+                    (given, true) => score_input(given, "skp_score")?,
+                    (None, false) => {
+                        let scores: Vec<f64> = inputs.indicators.iter().filter_map(|i| indicator_score(i)).collect();
+                        if scores.is_empty() {
+                            return Err(InputError::NoScorableIndicator);
+                        }
+                        scores.iter().sum::<f64>() / scores.len() as f64
+                    }
+                };
+                let behaviour = score_input(inputs.behaviour_score, "behaviour_score")?;
+                let (score, predikat, weights) = if self == RuleSet::Pp30_2019 {
+                    let (score, predikat) = pp30_2019(skp, behaviour, inputs.with_peers, inputs.new_idea);
+                    (score, predikat, if inputs.with_peers { "60/40" } else { "70/30" })
+                } else {
+                    if inputs.with_peers || inputs.new_idea {
+                        return Err(InputError::NotUsed(if inputs.with_peers { "with_peers" } else { "new_idea" }));
+                    }
+                    let (score, predikat) = pp46_2011(skp, behaviour);
+                    (score, predikat, "60/40")
+                };
+                Ok(Outcome {
+                    predikat,
+                    score: Some(score),
+                    skp_score: Some(skp),
+                    decided_by: format!(
+                        "score {score:.2} = SKP {skp:.2} and perilaku {behaviour:.2} weighted {weights} → band {}",
+                        predikat.as_str()
+                    ),
+                })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +363,41 @@ mod tests {
         for (results, behaviour, expected) in table {
             assert_eq!(matrix_predikat(results, behaviour), expected, "{results:?} × {behaviour:?}");
         }
+    }
+
+    #[test]
+    fn evaluate_checks_inputs_per_rule_set() {
+        let matrix = Inputs {
+            result_rating: Some(DiAtasEkspektasi),
+            behaviour_rating: Some(DiBawahEkspektasi),
+            ..Default::default()
+        };
+        let out = RuleSet::PermenPanRb6_2022.evaluate(&matrix).unwrap();
+        assert_eq!(out.predikat, Kurang);
+        assert!(
+            out.decided_by.contains("di_atas_ekspektasi × perilaku kerja di_bawah_ekspektasi"),
+            "{}",
+            out.decided_by
+        );
+        assert_eq!(
+            RuleSet::PermenPanRb6_2022
+                .evaluate(&Inputs { result_rating: Some(SesuaiEkspektasi), ..Default::default() }),
+            Err(InputError::Missing("behaviour_rating"))
+        );
+        assert_eq!(RuleSet::Pp46_2011.evaluate(&matrix), Err(InputError::NotUsed("result_rating")));
+
+        let numeric = Inputs { skp_score: Some(100.0), behaviour_score: Some(80.0), ..Default::default() };
+        let out = RuleSet::Pp46_2011.evaluate(&numeric).unwrap();
+        assert_eq!((out.predikat, out.score.map(|s| (s * 100.0).round())), (SangatBaik, Some(9200.0)));
+        assert_eq!(RuleSet::Pp30_2019.evaluate(&numeric).unwrap().predikat, Baik);
+        let from_indicators = Inputs {
+            indicators: vec![vec![(Aspect::Kuantitas, 10.0, 10.0), (Aspect::Kualitas, 100.0, 100.0)]],
+            behaviour_score: Some(100.0),
+            ..Default::default()
+        };
+        assert_eq!(RuleSet::Pp46_2011.evaluate(&from_indicators).unwrap().skp_score, Some(100.0));
+        let negative = Inputs { skp_score: Some(-1.0), behaviour_score: Some(80.0), ..Default::default() };
+        assert_eq!(RuleSet::Pp30_2019.evaluate(&negative), Err(InputError::OutOfRange("skp_score")));
     }
 
     #[test]

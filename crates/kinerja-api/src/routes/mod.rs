@@ -7,6 +7,7 @@ mod clients;
 mod employees;
 mod ops;
 mod positions;
+mod rule_sets;
 mod units;
 mod users;
 
@@ -57,7 +58,10 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(employees::get_employee)
             .service(employees::update_employee)
             .service(employees::subordinates)
-            .service(audit_events::list_audit_events),
+            .service(audit_events::list_audit_events)
+            .service(rule_sets::list_rule_sets)
+            .service(rule_sets::get_rule_set)
+            .service(rule_sets::evaluate_rule_set),
     );
 }
 
