@@ -9,5 +9,6 @@ mod database;
 mod errors;
 mod openapi;
 mod operations;
+mod performance;
 mod registry;
 mod rules;

@@ -104,6 +104,7 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         (name = "organisation", description = "Agencies, units, positions and employees"),
         (name = "audit", description = "The append-only audit trail"),
         (name = "rules", description = "Rule sets that turn ratings into a predikat"),
+        (name = "performance", description = "Periods, performance plans (SKP) and their evaluation"),
     )
 )]
 struct ApiDoc;

@@ -5,6 +5,7 @@ pub mod access;
 pub mod civil_service;
 pub mod credentials;
 pub mod rule_sets;
+pub mod skp;
 pub mod workflow;
 
 pub use access::{AccountAction, Actor, RegistryAction, Relation, Role, Scope};

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod launcher;
 pub mod migrations;
 pub mod org;
+pub mod plans;
 pub mod pool;
 pub mod schema;
 

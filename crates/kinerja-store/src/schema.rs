@@ -27,6 +27,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    behaviour_expectations (plan_id, value) {
+        plan_id -> Uuid,
+        value -> Text,
+        expectation -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     clients (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -61,6 +69,66 @@ diesel::table! {
         key -> Text,
         failures -> Int4,
         window_started_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    performance_plans (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+        period_id -> Uuid,
+        revision -> Int4,
+        approach -> Text,
+        status -> Text,
+        rater_id -> Nullable<Uuid>,
+        rater_supervisor_id -> Nullable<Uuid>,
+        rater_override_reason -> Nullable<Text>,
+        return_reason -> Nullable<Text>,
+        annex -> Jsonb,
+        superseded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    periods (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        cadence -> Text,
+        rule_set -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    plan_indicators (id) {
+        id -> Uuid,
+        result_id -> Uuid,
+        plan_id -> Uuid,
+        description -> Text,
+        aspect -> Text,
+        target_value -> Nullable<Float8>,
+        target_unit -> Nullable<Text>,
+        target_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    plan_results (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        kind -> Text,
+        description -> Text,
+        parent_result_id -> Nullable<Uuid>,
+        perspective -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -122,6 +190,11 @@ diesel::joinable!(clients -> users (created_by));
 diesel::joinable!(employees -> agencies (agency_id));
 diesel::joinable!(employees -> positions (position_id));
 diesel::joinable!(employees -> units (unit_id));
+diesel::joinable!(behaviour_expectations -> performance_plans (plan_id));
+diesel::joinable!(performance_plans -> periods (period_id));
+diesel::joinable!(periods -> agencies (agency_id));
+diesel::joinable!(plan_indicators -> plan_results (result_id));
+diesel::joinable!(plan_results -> performance_plans (plan_id));
 diesel::joinable!(positions -> agencies (agency_id));
 diesel::joinable!(positions -> units (unit_id));
 diesel::joinable!(units -> agencies (agency_id));

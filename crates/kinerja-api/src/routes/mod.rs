@@ -6,6 +6,7 @@ mod auth;
 mod clients;
 mod employees;
 mod ops;
+mod periods;
 mod positions;
 mod rule_sets;
 mod units;
@@ -61,7 +62,11 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(audit_events::list_audit_events)
             .service(rule_sets::list_rule_sets)
             .service(rule_sets::get_rule_set)
-            .service(rule_sets::evaluate_rule_set),
+            .service(rule_sets::evaluate_rule_set)
+            .service(periods::list_periods)
+            .service(periods::create_period)
+            .service(periods::get_period)
+            .service(periods::update_period),
     );
 }
 

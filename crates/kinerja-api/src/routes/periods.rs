@@ -1,0 +1,271 @@
+//! Performance periods of an agency: dates, evaluation cadence and rule set.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use kinerja_domain::rule_sets::RuleSet;
+use kinerja_domain::workflow::Cadence;
+use kinerja_domain::RegistryAction;
+use kinerja_store::plans::{self, PeriodRow};
+use kinerja_store::{audit, org, AsyncConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::{authorize, check_code_and_name, check_if_match, created, etag, reject, with_etag};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeriodView {
+    id: Uuid,
+    agency_id: Uuid,
+    #[schema(example = "SKP 2026")]
+    name: String,
+    #[schema(example = "2026-01-01")]
+    starts_on: NaiveDate,
+    #[schema(example = "2026-12-31")]
+    ends_on: NaiveDate,
+    cadence: Cadence,
+    rule_set: RuleSet,
+    /// The labels evaluations use, from the cadence: `2026-Q1` … `2026-Q4`.
+    #[schema(example = json!(["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]))]
+    sub_periods: Vec<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&PeriodRow> for PeriodView {
+    fn from(p: &PeriodRow) -> Self {
+        let cadence = Cadence::parse(&p.cadence).unwrap_or(Cadence::Annual);
+        PeriodView {
+            id: p.id,
+            agency_id: p.agency_id,
+            name: p.name.clone(),
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            cadence,
+            rule_set: RuleSet::parse(&p.rule_set).unwrap_or(RuleSet::DEFAULT),
+            sub_periods: cadence.labels(p.starts_on, p.ends_on),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePeriod {
+    agency_id: Uuid,
+    #[schema(example = "SKP 2026", min_length = 1, max_length = 200)]
+    name: String,
+    #[schema(example = "2026-01-01")]
+    starts_on: NaiveDate,
+    #[schema(example = "2026-12-31")]
+    ends_on: NaiveDate,
+    cadence: Cadence,
+    /// Defaults to `permenpanrb-6-2022`.
+    rule_set: Option<RuleSet>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePeriod {
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+    cadence: Option<Cadence>,
+    rule_set: Option<RuleSet>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    agency_id: Option<Uuid>,
+}
+
+/// A period runs forward and at most a year (366 days).
+fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<FieldError> {
+    if ends_on < starts_on {
+        vec![FieldError::new("ends_on", "before_start", "must not be before starts_on")]
+    } else if (ends_on - starts_on).num_days() > 366 {
+        vec![FieldError::new("ends_on", "too_long", "a period lasts at most a year")]
+    } else {
+        Vec::new()
+    }
+}
+
+pub async fn visible_period(state: &AppState, caller: &Caller, id: Uuid) -> Result<PeriodRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, id).await?.ok_or(ApiError::NotFound("period"))?;
+    authorize(caller, RegistryAction::ReadStructure, period.agency_id, "period")?;
+    Ok(period)
+}
+
+/// List periods: an agency's, or every agency's for a super admin.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(PeriodQuery, PageParams),
+    responses((status = 200, description = "A page of periods", body = Page<PeriodView>), Unauthenticated, Forbidden, Invalid)
+)]
+#[get("/periods")]
+pub(super) async fn list_periods(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PeriodQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<PeriodView>>, ApiError> {
+    let request = page.parse()?;
+    let agency = if caller.is_super_admin() { query.agency_id } else { caller.agency_id() };
+    if !caller.is_super_admin() {
+        let own = agency.ok_or(ApiError::Forbidden("you belong to no agency"))?;
+        if query.agency_id.is_some_and(|a| a != own) {
+            return Err(ApiError::Forbidden("you may list the periods of your own agency only"));
+        }
+        authorize(&caller, RegistryAction::ReadStructure, own, "agency")?;
+    }
+    let mut conn = state.db.conn().await?;
+    let rows = plans::list_periods(&mut conn, agency, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PeriodView::from(&p))))
+}
+
+/// Open a period for an agency.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    request_body = CreatePeriod,
+    responses(
+        (status = 201, description = "Created", body = PeriodView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, Invalid,
+    )
+)]
+#[post("/periods")]
+pub(super) async fn create_period(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreatePeriod>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut conn = state.db.conn().await?;
+    if org::get_agency(&mut conn, body.agency_id).await?.is_none() {
+        return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
+    }
+    drop(conn);
+    authorize(&caller, RegistryAction::Write, body.agency_id, "agency")
+        .map_err(|_| ApiError::Forbidden("you may not open periods in that agency"))?;
+    let mut errors = check_code_and_name(None, Some(&body.name));
+    errors.extend(check_dates(body.starts_on, body.ends_on));
+    reject(errors)?;
+    let now = Utc::now();
+    let row = PeriodRow {
+        id: Uuid::now_v7(),
+        agency_id: body.agency_id,
+        name: body.name.trim().to_owned(),
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        cadence: body.cadence.as_str().to_owned(),
+        rule_set: body.rule_set.unwrap_or(RuleSet::DEFAULT).code().to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = plans::insert_period(tx, &row).await?;
+            let view = PeriodView::from(&row);
+            audit::record(
+                tx,
+                caller.audit_actor().event("period", row.id, "create", Some(row.agency_id), None, Some(&view)),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/periods/{}", row.id), row.updated_at, &PeriodView::from(&row)))
+}
+
+/// Read a period, with its sub-period labels.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("period_id" = Uuid, Path)),
+    responses((status = 200, description = "The period", body = PeriodView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/periods/{period_id}")]
+pub(super) async fn get_period(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let period = visible_period(&state, &caller, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, period.updated_at, &PeriodView::from(&period)))
+}
+
+/// Change a period. Its dates, cadence and rule set are fixed once a plan exists in it
+/// (`period_in_use`); the name can always change.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("period_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdatePeriod,
+    responses(
+        (status = 200, description = "Updated", body = PeriodView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/periods/{period_id}")]
+pub(super) async fn update_period(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdatePeriod>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let current = visible_period(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, current.agency_id, "period")?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    let mut next = current.clone();
+    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.starts_on = body.starts_on.unwrap_or(next.starts_on);
+    next.ends_on = body.ends_on.unwrap_or(next.ends_on);
+    next.cadence = body.cadence.map_or(next.cadence, |c| c.as_str().to_owned());
+    next.rule_set = body.rule_set.map_or(next.rule_set, |r| r.code().to_owned());
+    next.updated_at = Utc::now();
+    let mut errors = check_code_and_name(None, Some(&next.name));
+    errors.extend(check_dates(next.starts_on, next.ends_on));
+    reject(errors)?;
+    let rules_change = next.starts_on != current.starts_on
+        || next.ends_on != current.ends_on
+        || next.cadence != current.cadence
+        || next.rule_set != current.rule_set;
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            if rules_change && plans::period_has_plans(tx, current.id).await? {
+                return Err(ApiError::Conflict {
+                    code: "period_in_use",
+                    detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),
+                });
+            }
+            let row = plans::update_period(tx, &next).await?;
+            let (before, after) = (PeriodView::from(&current), PeriodView::from(&row));
+            let event = caller.audit_actor().event(
+                "period",
+                row.id,
+                "update",
+                Some(row.agency_id),
+                Some(&before),
+                Some(&after),
+            );
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &PeriodView::from(&row)))
+}

@@ -1,0 +1,357 @@
+//! Periods and performance plans (SKP) with their results, indicators and behaviour
+//! expectations.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::schema::{behaviour_expectations, performance_plans, periods, plan_indicators, plan_results};
+
+// ---- periods ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = periods)]
+pub struct PeriodRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub cadence: String,
+    pub rule_set: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn insert_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
+    Ok(diesel::insert_into(periods::table).values(row).returning(PeriodRow::as_returning()).get_result(conn).await?)
+}
+
+pub async fn get_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
+    Ok(periods::table.find(id).select(PeriodRow::as_select()).first(conn).await.optional()?)
+}
+
+pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
+    Ok(diesel::update(periods::table.find(row.id))
+        .set((
+            periods::name.eq(&row.name),
+            periods::starts_on.eq(row.starts_on),
+            periods::ends_on.eq(row.ends_on),
+            periods::cadence.eq(&row.cadence),
+            periods::rule_set.eq(&row.rule_set),
+            periods::updated_at.eq(row.updated_at),
+        ))
+        .returning(PeriodRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn list_periods(
+    conn: &mut AsyncPgConnection,
+    agency_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<PeriodRow>> {
+    let mut query = periods::table.select(PeriodRow::as_select()).order(periods::id).limit(limit).into_boxed();
+    if let Some(agency) = agency_id {
+        query = query.filter(periods::agency_id.eq(agency));
+    }
+    if let Some(after) = after {
+        query = query.filter(periods::id.gt(after));
+    }
+    Ok(query.load(conn).await?)
+}
+
+pub async fn period_has_plans(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(performance_plans::table.filter(performance_plans::period_id.eq(id))))
+        .get_result(conn)
+        .await?)
+}
+
+// ---- plans ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = performance_plans)]
+pub struct PlanRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub employee_id: Uuid,
+    pub period_id: Uuid,
+    pub revision: i32,
+    pub approach: String,
+    pub status: String,
+    pub rater_id: Option<Uuid>,
+    pub rater_supervisor_id: Option<Uuid>,
+    pub rater_override_reason: Option<String>,
+    pub return_reason: Option<String>,
+    pub annex: serde_json::Value,
+    pub superseded_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn insert_plan(conn: &mut AsyncPgConnection, row: &PlanRow) -> StoreResult<PlanRow> {
+    Ok(diesel::insert_into(performance_plans::table)
+        .values(row)
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn get_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
+    Ok(performance_plans::table.find(id).select(PlanRow::as_select()).first(conn).await.optional()?)
+}
+
+/// The current (not superseded) plan of an employee in a period.
+pub async fn current_plan(
+    conn: &mut AsyncPgConnection,
+    employee_id: Uuid,
+    period_id: Uuid,
+) -> StoreResult<Option<PlanRow>> {
+    Ok(performance_plans::table
+        .filter(performance_plans::employee_id.eq(employee_id))
+        .filter(performance_plans::period_id.eq(period_id))
+        .filter(performance_plans::superseded_by.is_null())
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Saves the plan's header: status, reasons, rater, annex, supersession.
+pub async fn update_plan(conn: &mut AsyncPgConnection, row: &PlanRow) -> StoreResult<PlanRow> {
+    Ok(diesel::update(performance_plans::table.find(row.id))
+        .set((
+            performance_plans::status.eq(&row.status),
+            performance_plans::approach.eq(&row.approach),
+            performance_plans::rater_id.eq(row.rater_id),
+            performance_plans::rater_supervisor_id.eq(row.rater_supervisor_id),
+            performance_plans::rater_override_reason.eq(&row.rater_override_reason),
+            performance_plans::return_reason.eq(&row.return_reason),
+            performance_plans::annex.eq(&row.annex),
+            performance_plans::superseded_by.eq(row.superseded_by),
+            performance_plans::updated_at.eq(row.updated_at),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanFilter {
+    pub agency_id: Option<Uuid>,
+    pub employee_id: Option<Uuid>,
+    pub period_id: Option<Uuid>,
+    pub rater_id: Option<Uuid>,
+    pub status: Option<String>,
+    /// Only plans of these employees (an employee's own and their subordinates').
+    pub employees: Option<Vec<Uuid>>,
+    /// Include superseded revisions.
+    pub all_revisions: bool,
+}
+
+pub async fn list_plans(
+    conn: &mut AsyncPgConnection,
+    filter: &PlanFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<PlanRow>> {
+    let mut query =
+        performance_plans::table.select(PlanRow::as_select()).order(performance_plans::id).limit(limit).into_boxed();
+    if let Some(v) = filter.agency_id {
+        query = query.filter(performance_plans::agency_id.eq(v));
+    }
+    if let Some(v) = filter.employee_id {
+        query = query.filter(performance_plans::employee_id.eq(v));
+    }
+    if let Some(v) = filter.period_id {
+        query = query.filter(performance_plans::period_id.eq(v));
+    }
+    if let Some(v) = filter.rater_id {
+        query = query.filter(performance_plans::rater_id.eq(v));
+    }
+    if let Some(v) = &filter.status {
+        query = query.filter(performance_plans::status.eq(v.clone()));
+    }
+    if let Some(v) = &filter.employees {
+        query = query.filter(performance_plans::employee_id.eq_any(v.clone()));
+    }
+    if !filter.all_revisions {
+        query = query.filter(performance_plans::superseded_by.is_null());
+    }
+    if let Some(after) = after {
+        query = query.filter(performance_plans::id.gt(after));
+    }
+    Ok(query.load(conn).await?)
+}
+
+// ---- results, indicators, expectations ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plan_results)]
+pub struct ResultRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub kind: String,
+    pub description: String,
+    pub parent_result_id: Option<Uuid>,
+    pub perspective: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plan_indicators)]
+pub struct IndicatorRow {
+    pub id: Uuid,
+    pub result_id: Uuid,
+    pub plan_id: Uuid,
+    pub description: String,
+    pub aspect: String,
+    pub target_value: Option<f64>,
+    pub target_unit: Option<String>,
+    pub target_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = behaviour_expectations)]
+pub struct ExpectationRow {
+    pub plan_id: Uuid,
+    pub value: String,
+    pub expectation: Option<String>,
+}
+
+/// A plan with everything in it, read in four queries whatever its size.
+#[derive(Debug, Clone)]
+pub struct WholePlan {
+    pub plan: PlanRow,
+    pub results: Vec<ResultRow>,
+    pub indicators: Vec<IndicatorRow>,
+    pub expectations: Vec<ExpectationRow>,
+}
+
+pub async fn whole_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<WholePlan>> {
+    let Some(plan) = get_plan(conn, id).await? else { return Ok(None) };
+    let results = plan_results::table
+        .filter(plan_results::plan_id.eq(id))
+        .order(plan_results::id)
+        .select(ResultRow::as_select())
+        .load(conn)
+        .await?;
+    let indicators = plan_indicators::table
+        .filter(plan_indicators::plan_id.eq(id))
+        .order(plan_indicators::id)
+        .select(IndicatorRow::as_select())
+        .load(conn)
+        .await?;
+    let expectations = behaviour_expectations::table
+        .filter(behaviour_expectations::plan_id.eq(id))
+        .select(ExpectationRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(Some(WholePlan { plan, results, indicators, expectations }))
+}
+
+pub async fn insert_result(
+    conn: &mut AsyncPgConnection,
+    row: &ResultRow,
+    indicators: &[IndicatorRow],
+) -> StoreResult<()> {
+    diesel::insert_into(plan_results::table).values(row).execute(conn).await?;
+    if !indicators.is_empty() {
+        diesel::insert_into(plan_indicators::table).values(indicators).execute(conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn get_result(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ResultRow>> {
+    Ok(plan_results::table.find(id).select(ResultRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Replaces a result's text, parent and perspective, and (when given) all its indicators.
+pub async fn update_result(
+    conn: &mut AsyncPgConnection,
+    row: &ResultRow,
+    indicators: Option<&[IndicatorRow]>,
+) -> StoreResult<()> {
+    diesel::update(plan_results::table.find(row.id))
+        .set((
+            plan_results::kind.eq(&row.kind),
+            plan_results::description.eq(&row.description),
+            plan_results::parent_result_id.eq(row.parent_result_id),
+            plan_results::perspective.eq(&row.perspective),
+            plan_results::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .await?;
+    if let Some(indicators) = indicators {
+        diesel::delete(plan_indicators::table.filter(plan_indicators::result_id.eq(row.id))).execute(conn).await?;
+        if !indicators.is_empty() {
+            diesel::insert_into(plan_indicators::table).values(indicators).execute(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_result(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
+    diesel::delete(plan_results::table.find(id)).execute(conn).await?;
+    Ok(())
+}
+
+/// Whether other results are cascaded from this one.
+pub async fn result_has_children(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(plan_results::table.filter(plan_results::parent_result_id.eq(id))))
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn replace_expectations(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+    rows: &[ExpectationRow],
+) -> StoreResult<()> {
+    diesel::delete(behaviour_expectations::table.filter(behaviour_expectations::plan_id.eq(plan_id)))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(behaviour_expectations::table).values(rows).execute(conn).await?;
+    Ok(())
+}
+
+/// Copies a plan's results, indicators and expectations into a new revision, keeping the
+/// cascade links (parents in other people's plans are unchanged; parents inside the plan are
+/// remapped to their copies).
+pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_plan: Uuid) -> StoreResult<()> {
+    let now = Utc::now();
+    let new_ids: std::collections::HashMap<Uuid, Uuid> = from.results.iter().map(|r| (r.id, Uuid::now_v7())).collect();
+    let results: Vec<ResultRow> = from
+        .results
+        .iter()
+        .map(|r| ResultRow {
+            id: new_ids[&r.id],
+            plan_id: to_plan,
+            parent_result_id: r.parent_result_id.map(|p| new_ids.get(&p).copied().unwrap_or(p)),
+            created_at: now,
+            updated_at: now,
+            ..r.clone()
+        })
+        .collect();
+    let indicators: Vec<IndicatorRow> = from
+        .indicators
+        .iter()
+        .map(|i| IndicatorRow { id: Uuid::now_v7(), result_id: new_ids[&i.result_id], plan_id: to_plan, ..i.clone() })
+        .collect();
+    let expectations: Vec<ExpectationRow> =
+        from.expectations.iter().map(|e| ExpectationRow { plan_id: to_plan, ..e.clone() }).collect();
+    if !results.is_empty() {
+        diesel::insert_into(plan_results::table).values(&results).execute(conn).await?;
+    }
+    if !indicators.is_empty() {
+        diesel::insert_into(plan_indicators::table).values(&indicators).execute(conn).await?;
+    }
+    if !expectations.is_empty() {
+        diesel::insert_into(behaviour_expectations::table).values(&expectations).execute(conn).await?;
+    }
+    Ok(())
+}
