@@ -43,3 +43,265 @@ async fn periods_carry_cadence_labels_and_rule_set() {
     app.patch(&path, &auditor.token, json!({"name": "x"})).await.assert_problem(403, "forbidden");
     let _ = root;
 }
+
+use actix_web::test::TestRequest;
+use serde_json::Value;
+
+use crate::helpers::{Reply, TestUser};
+
+/// A kepala (JPT) → sekretaris → staff chain with logins, a period, and the kepala's plan with
+/// one result to cascade from.
+struct Skp {
+    app: TestApp,
+    admin: TestUser,
+    kepala: TestUser,
+    sekretaris: TestUser,
+    staff: TestUser,
+    period: String,
+    ids: std::collections::HashMap<&'static str, String>,
+    kepala_result: String,
+}
+
+fn id_of(reply: &Reply) -> String {
+    assert!(reply.status.is_success(), "{}", reply.text);
+    reply.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn skp() -> Skp {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KOTA-PKY");
+    let admin = app.user("admin", &[Role::AgencyAdmin], Some(agency), None).await;
+    let t = admin.token.clone();
+    let jpt = id_of(
+        &app.post(
+            &format!("/api/v1/agencies/{agency}/positions"),
+            &t,
+            json!({"code": "KADIS", "name": "Kepala Dinas", "kind": "jpt_pratama"}),
+        )
+        .await,
+    );
+    let mut ids = std::collections::HashMap::new();
+    let mut supervisor: Option<String> = None;
+    for (key, nip, name) in [
+        ("kepala", "196608011988031001", "Drs. Hendra Wijaya"),
+        ("sekretaris", "197204101998032004", "Sri Wahyuni"),
+        ("staff", "199001012015031001", "Budi Santoso"),
+    ] {
+        let position = (key == "kepala").then(|| jpt.clone());
+        let body = json!({"nip": nip, "name": name, "agency_id": agency, "employment_type": "pns", "supervisor_id": supervisor, "position_id": position});
+        let id = id_of(&app.post("/api/v1/employees", &t, body).await);
+        supervisor = Some(id.clone());
+        ids.insert(key, id);
+    }
+    let login = |key: &'static str| {
+        let app = &app;
+        let id: uuid::Uuid = ids[key].parse().unwrap();
+        async move { app.user(key, &[Role::Employee], Some(agency), Some(id)).await }
+    };
+    let (kepala, sekretaris, staff) = (login("kepala").await, login("sekretaris").await, login("staff").await);
+    let period = id_of(&app
+        .post("/api/v1/periods", &t, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}))
+        .await);
+    let kepala_plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &kepala.token,
+            json!({"employee_id": ids["kepala"], "period_id": period, "approach": "kuantitatif"}),
+        )
+        .await,
+    );
+    let with_result = app
+        .post(
+            &format!("/api/v1/performance-plans/{kepala_plan}/results"),
+            &kepala.token,
+            json!({"kind": "utama", "description": "Meningkatnya mutu layanan pendidikan", "perspective": "penerima_layanan",
+                   "indicators": [{"description": "Indeks kepuasan masyarakat", "aspect": "kualitas", "target_value": 85, "target_unit": "indeks"}]}),
+        )
+        .await;
+    assert_eq!(with_result.status, 201, "{}", with_result.text);
+    let kepala_result = with_result.body["results"][0]["id"].as_str().unwrap().to_owned();
+    Skp { app, admin, kepala, sekretaris, staff, period, ids, kepala_result }
+}
+
+fn with_if_match(method: &str, path: &str, token: &str, etag: &str, body: Option<Value>) -> TestRequest {
+    let req = match method {
+        "POST" => TestRequest::post(),
+        _ => TestRequest::patch(),
+    }
+    .uri(path)
+    .insert_header(("Authorization", format!("Bearer {token}")))
+    .insert_header(("If-Match", etag.to_owned()));
+    match body {
+        Some(b) => req.set_json(b),
+        None => req,
+    }
+}
+
+#[actix_web::test]
+async fn a_plan_from_draft_to_approved_with_a_return_and_a_revision() {
+    let s = skp().await;
+    let app = &s.app;
+    let created = app
+        .post(
+            "/api/v1/performance-plans",
+            &s.sekretaris.token,
+            json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kuantitatif"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["rater"]["id"], s.ids["kepala"].as_str(), "the supervisor rates");
+    assert_eq!(created.body["status"], "draft");
+    assert_eq!(created.body["behaviour_expectations"].as_array().unwrap().len(), 7);
+    let plan = id_of(&created);
+    let path = format!("/api/v1/performance-plans/{plan}");
+    app.post(
+        "/api/v1/performance-plans",
+        &s.sekretaris.token,
+        json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kuantitatif"}),
+    )
+    .await
+    .assert_problem(409, "duplicate_plan");
+
+    // A result cascaded from the kepala's; a parent elsewhere is refused; JPT-only perspective.
+    let result = json!({"kind": "utama", "description": "Terselenggaranya administrasi yang tertib", "parent_result_id": s.kepala_result,
+                        "indicators": [{"description": "Persentase surat selesai tepat waktu", "aspect": "waktu", "target_value": 95, "target_unit": "persen"}]});
+    let added = app.post(&format!("{path}/results"), &s.sekretaris.token, result.clone()).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!(added.body["results"][0]["parent_result_id"], s.kepala_result.as_str());
+    let mut bad_parent = result.clone();
+    bad_parent["parent_result_id"] = json!(added.body["results"][0]["id"]);
+    let refused = app.post(&format!("{path}/results"), &s.sekretaris.token, bad_parent).await;
+    assert_eq!(refused.body["errors"][0]["code"], "invalid_parent_result", "{}", refused.text);
+    let mut with_perspective = result.clone();
+    with_perspective["perspective"] = json!("anggaran");
+    let refused = app.post(&format!("{path}/results"), &s.sekretaris.token, with_perspective).await;
+    assert_eq!(refused.body["errors"][0]["code"], "not_allowed", "{}", refused.text);
+    let mut no_target = result.clone();
+    no_target["indicators"][0]["target_value"] = Value::Null;
+    let refused = app.post(&format!("{path}/results"), &s.sekretaris.token, no_target).await;
+    assert_eq!(refused.body["errors"][0]["field"], "indicators[0].target_value", "{}", refused.text);
+
+    // Behaviour expectations: the rating official adds a specific one.
+    let expectations = app
+        .send(
+            actix_web::http::Method::PUT,
+            &format!("{path}/behaviour-expectations"),
+            Some(&s.kepala.token),
+            Some(json!([{"value": "akuntabel", "expectation": "Laporan keuangan tepat waktu"}])),
+        )
+        .await;
+    assert_eq!(expectations.status, 200, "{}", expectations.text);
+    assert_eq!(expectations.body["behaviour_expectations"][1]["expectation"], "Laporan keuangan tepat waktu");
+
+    // Only the employee submits; a stale ETag is refused; then submitted, edits stop.
+    let etag = expectations.header("etag").unwrap();
+    app.call(with_if_match("POST", &format!("{path}/submit"), &s.kepala.token, &etag, None))
+        .await
+        .assert_problem(403, "forbidden");
+    app.call(with_if_match("POST", &format!("{path}/submit"), &s.sekretaris.token, "\"1\"", None))
+        .await
+        .assert_problem(412, "precondition_failed");
+    let submitted = app.call(with_if_match("POST", &format!("{path}/submit"), &s.sekretaris.token, &etag, None)).await;
+    assert_eq!(submitted.body["status"], "submitted", "{}", submitted.text);
+    app.post(&format!("{path}/results"), &s.sekretaris.token, result.clone())
+        .await
+        .assert_problem(409, "invalid_transition");
+    app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await.assert_problem(409, "invalid_transition");
+
+    // The employee cannot approve their own plan; the rating official returns it with a reason.
+    app.post(&format!("{path}/approve"), &s.sekretaris.token, json!({})).await.assert_problem(403, "forbidden");
+    app.post(&format!("{path}/return"), &s.kepala.token, json!({"reason": ""}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let returned =
+        app.post(&format!("{path}/return"), &s.kepala.token, json!({"reason": "Tambahkan indikator kualitas"})).await;
+    assert_eq!(
+        (returned.body["status"].as_str(), returned.body["return_reason"].as_str()),
+        (Some("draft"), Some("Tambahkan indikator kualitas"))
+    );
+    app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await;
+    let approved = app.post(&format!("{path}/approve"), &s.kepala.token, json!({})).await;
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+    app.post(&format!("{path}/results"), &s.kepala.token, result.clone())
+        .await
+        .assert_problem(409, "invalid_transition");
+
+    // A change after approval is a new revision; the approved one stays readable.
+    let revised = app.post(&format!("{path}/revisions"), &s.sekretaris.token, json!({})).await;
+    assert_eq!(revised.status, 201, "{}", revised.text);
+    assert_eq!((revised.body["revision"].as_i64(), revised.body["status"].as_str()), (Some(2), Some("draft")));
+    assert_eq!(revised.body["results"][0]["parent_result_id"], s.kepala_result.as_str());
+    let old = app.get(&path, &s.sekretaris.token).await;
+    assert_eq!(
+        (old.body["status"].as_str(), old.body["superseded_by"].as_str()),
+        (Some("approved"), revised.body["id"].as_str())
+    );
+    app.post(&format!("{path}/revisions"), &s.sekretaris.token, json!({}))
+        .await
+        .assert_problem(409, "invalid_transition");
+    let current =
+        app.get(&format!("/api/v1/performance-plans?employee_id={}", s.ids["sekretaris"]), &s.admin.token).await;
+    assert_eq!(current.body["items"].as_array().unwrap().len(), 1, "{}", current.text);
+    let all = app
+        .get(
+            &format!("/api/v1/performance-plans?employee_id={}&all_revisions=true", s.ids["sekretaris"]),
+            &s.admin.token,
+        )
+        .await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn who_may_read_and_start_plans() {
+    let s = skp().await;
+    let app = &s.app;
+    let plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &s.sekretaris.token,
+            json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kualitatif"}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/performance-plans/{plan}");
+    // The staff member below reads nothing of it; the kepala above and the admin do.
+    app.get(&path, &s.staff.token).await.assert_problem(404, "not_found");
+    assert_eq!(app.get(&path, &s.kepala.token).await.status, 200);
+    assert_eq!(app.get(&path, &s.admin.token).await.status, 200);
+    // Nobody starts a plan for someone else but an admin; an override needs a reason and an admin.
+    app.post(
+        "/api/v1/performance-plans",
+        &s.sekretaris.token,
+        json!({"employee_id": s.ids["staff"], "period_id": s.period, "approach": "kuantitatif"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post("/api/v1/performance-plans", &s.staff.token, json!({"employee_id": s.ids["staff"], "period_id": s.period, "approach": "kuantitatif", "rater_id": s.ids["kepala"], "rater_override_reason": "Plt"}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post("/api/v1/performance-plans", &s.admin.token, json!({"employee_id": s.ids["staff"], "period_id": s.period, "approach": "kuantitatif", "rater_id": s.ids["kepala"]}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let acting = app
+        .post("/api/v1/performance-plans", &s.admin.token, json!({"employee_id": s.ids["staff"], "period_id": s.period, "approach": "kuantitatif", "rater_id": s.ids["kepala"], "rater_override_reason": "Plt. Sekretaris sedang cuti"}))
+        .await;
+    assert_eq!(acting.body["rater"]["id"], s.ids["kepala"].as_str(), "{}", acting.text);
+    assert_eq!(acting.body["rater_override_reason"], "Plt. Sekretaris sedang cuti");
+    // Lists: the staff member sees their own plan only; the kepala sees everyone's below.
+    assert_eq!(app.get("/api/v1/performance-plans", &s.staff.token).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/v1/performance-plans", &s.kepala.token).await.body["items"].as_array().unwrap().len(), 3);
+    // A kualitatif plan describes its targets.
+    let no_text = app
+        .post(&format!("{path}/results"), &s.sekretaris.token,
+              json!({"kind": "utama", "description": "x", "indicators": [{"description": "y", "aspect": "kualitas", "target_value": 1}]}))
+        .await;
+    assert_eq!(no_text.body["errors"][0]["field"], "indicators[0].target_text", "{}", no_text.text);
+    // The staff member cannot edit the sekretaris's plan.
+    app.post(
+        &format!("{path}/results"),
+        &s.staff.token,
+        json!({"kind": "utama", "description": "x", "indicators": []}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}

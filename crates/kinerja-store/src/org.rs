@@ -275,6 +275,13 @@ pub async fn get_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
     Ok(employees::table.find(id).select(EmployeeRow::as_select()).first(conn).await.optional()?)
 }
 
+pub async fn employees_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<EmployeeRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(employees::table.filter(employees::id.eq_any(ids)).select(EmployeeRow::as_select()).load(conn).await?)
+}
+
 pub async fn employee_by_nip(conn: &mut AsyncPgConnection, nip: &str) -> StoreResult<Option<EmployeeRow>> {
     Ok(employees::table.filter(employees::nip.eq(nip)).select(EmployeeRow::as_select()).first(conn).await.optional()?)
 }

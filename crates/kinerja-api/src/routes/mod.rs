@@ -7,6 +7,7 @@ mod clients;
 mod employees;
 mod ops;
 mod periods;
+mod plans;
 mod positions;
 mod rule_sets;
 mod units;
@@ -66,7 +67,18 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(periods::list_periods)
             .service(periods::create_period)
             .service(periods::get_period)
-            .service(periods::update_period),
+            .service(periods::update_period)
+            .service(plans::list_plans)
+            .service(plans::create_plan)
+            .service(plans::get_plan)
+            .service(plans::add_result)
+            .service(plans::update_result)
+            .service(plans::delete_result)
+            .service(plans::put_expectations)
+            .service(plans::submit_plan)
+            .service(plans::approve_plan)
+            .service(plans::return_plan)
+            .service(plans::revise_plan),
     );
 }
 

@@ -1,0 +1,1006 @@
+//! Performance plans (SKP): results cascaded from the rating official's, indicators, the
+//! BerAKHLAK behaviour expectations, and the draft → submitted → approved workflow.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::civil_service::PositionKind;
+use kinerja_domain::rule_sets::Aspect;
+use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
+use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus, TransitionError};
+use kinerja_domain::{RegistryAction, Relation};
+use kinerja_store::org::{self, EmployeeRow};
+use kinerja_store::plans::{self, ExpectationRow, IndicatorRow, PlanFilter, PlanRow, ResultRow, WholePlan};
+use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::periods::visible_period;
+use crate::routes::{check_if_match, etag, reject};
+use crate::AppState;
+
+// ---- views ----
+
+/// A person as a plan shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonView {
+    id: Uuid,
+    nip: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicatorView {
+    id: Uuid,
+    #[schema(example = "Persentase sekolah yang terakreditasi")]
+    description: String,
+    aspect: Aspect,
+    #[schema(example = 90)]
+    target_value: Option<f64>,
+    #[schema(example = "persen")]
+    target_unit: Option<String>,
+    target_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResultView {
+    id: Uuid,
+    kind: ResultKind,
+    #[schema(example = "Meningkatnya mutu layanan pendidikan dasar")]
+    description: String,
+    /// The rating official's result this one is cascaded from.
+    parent_result_id: Option<Uuid>,
+    perspective: Option<Perspective>,
+    indicators: Vec<IndicatorView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    value: BerAkhlak,
+    /// The rating official's specific expectation (ekspektasi khusus pimpinan), if any.
+    #[serde(default)]
+    expectation: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanView {
+    id: Uuid,
+    agency_id: Uuid,
+    employee_id: Uuid,
+    period_id: Uuid,
+    /// 1 for the first plan; a changed approved plan becomes a new revision.
+    revision: i32,
+    approach: Approach,
+    status: PlanStatus,
+    rater: Option<PersonView>,
+    rater_supervisor: Option<PersonView>,
+    /// Why an admin named a rating official other than the supervisor (acting official, transfer).
+    rater_override_reason: Option<String>,
+    /// Why the rating official returned the plan, when it was returned.
+    return_reason: Option<String>,
+    /// The later revision that replaces this one.
+    superseded_by: Option<Uuid>,
+    results: Vec<ResultView>,
+    behaviour_expectations: Vec<Expectation>,
+    /// Resources, accountability scheme and consequences (lampiran).
+    #[schema(value_type = Object)]
+    annex: serde_json::Value,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn person(e: &EmployeeRow) -> PersonView {
+    PersonView { id: e.id, nip: e.nip.clone(), name: e.name.clone() }
+}
+
+fn indicator_view(i: &IndicatorRow) -> IndicatorView {
+    IndicatorView {
+        id: i.id,
+        description: i.description.clone(),
+        aspect: aspect(&i.aspect),
+        target_value: i.target_value,
+        target_unit: i.target_unit.clone(),
+        target_text: i.target_text.clone(),
+    }
+}
+
+fn aspect(code: &str) -> Aspect {
+    match code {
+        "kualitas" => Aspect::Kualitas,
+        "waktu" => Aspect::Waktu,
+        "biaya" => Aspect::Biaya,
+        _ => Aspect::Kuantitas,
+    }
+}
+
+fn aspect_code(a: Aspect) -> &'static str {
+    match a {
+        Aspect::Kuantitas => "kuantitas",
+        Aspect::Kualitas => "kualitas",
+        Aspect::Waktu => "waktu",
+        Aspect::Biaya => "biaya",
+    }
+}
+
+fn status_of(plan: &PlanRow) -> PlanStatus {
+    PlanStatus::parse(&plan.status).unwrap_or(PlanStatus::Draft)
+}
+
+/// The whole plan as the API shows it; `people` holds the rater and their supervisor.
+fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
+    let p = &whole.plan;
+    let find = |id: Option<Uuid>| id.and_then(|id| people.iter().find(|e| e.id == id)).map(person);
+    let results = whole
+        .results
+        .iter()
+        .map(|r| ResultView {
+            id: r.id,
+            kind: ResultKind::parse(&r.kind).unwrap_or(ResultKind::Utama),
+            description: r.description.clone(),
+            parent_result_id: r.parent_result_id,
+            perspective: r.perspective.as_deref().and_then(Perspective::parse),
+            indicators: whole.indicators.iter().filter(|i| i.result_id == r.id).map(indicator_view).collect(),
+        })
+        .collect();
+    let behaviour_expectations = BerAkhlak::ALL
+        .iter()
+        .map(|value| Expectation {
+            value: *value,
+            expectation: whole
+                .expectations
+                .iter()
+                .find(|e| e.value == value.as_str())
+                .and_then(|e| e.expectation.clone()),
+        })
+        .collect();
+    PlanView {
+        id: p.id,
+        agency_id: p.agency_id,
+        employee_id: p.employee_id,
+        period_id: p.period_id,
+        revision: p.revision,
+        approach: Approach::parse(&p.approach).unwrap_or(Approach::Kuantitatif),
+        status: status_of(p),
+        rater: find(p.rater_id),
+        rater_supervisor: find(p.rater_supervisor_id),
+        rater_override_reason: p.rater_override_reason.clone(),
+        return_reason: p.return_reason.clone(),
+        superseded_by: p.superseded_by,
+        results,
+        behaviour_expectations,
+        annex: p.annex.clone(),
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
+}
+
+/// Reads the whole plan and the people it names: five queries, whatever the plan's size.
+async fn load_view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<PlanView, ApiError> {
+    let whole = plans::whole_plan(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let ids: Vec<Uuid> = [whole.plan.rater_id, whole.plan.rater_supervisor_id].into_iter().flatten().collect();
+    let people = org::employees_by_ids(conn, &ids).await?;
+    Ok(plan_view(&whole, &people))
+}
+
+fn respond(status: StatusCode, view: &PlanView) -> HttpResponse {
+    HttpResponse::build(status).insert_header((header::ETAG, etag(view.updated_at))).json(view)
+}
+
+// ---- who may do what ----
+
+fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
+    match caller.employee_id() {
+        Some(me) if me == plan.employee_id => PlanParty::Owner,
+        Some(me) if Some(me) == plan.rater_id => PlanParty::Rater,
+        _ => PlanParty::Other,
+    }
+}
+
+/// Loads a plan the caller may read: the agency's readers, the employee, the rating official,
+/// their supervisor, and anyone above the employee in the supervisor chain.
+async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let plan = plans::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    if caller.actor.may_on_registry(RegistryAction::ReadPeople, plan.agency_id) {
+        return Ok(plan);
+    }
+    let Some(me) = caller.employee_id() else { return Err(ApiError::NotFound("plan")) };
+    let relation = if me == plan.employee_id {
+        Relation::Own
+    } else if Some(me) == plan.rater_id
+        || Some(me) == plan.rater_supervisor_id
+        || org::is_below(&mut conn, me, plan.employee_id).await?
+    {
+        Relation::Subordinate
+    } else {
+        Relation::Unrelated
+    };
+    if caller.actor.may_read_employee(plan.agency_id, relation) {
+        Ok(plan)
+    } else {
+        Err(ApiError::NotFound("plan"))
+    }
+}
+
+/// The employee, their rating official, or an agency admin may edit a draft.
+fn ensure_editor(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
+    let is_party = party(caller, plan) != PlanParty::Other;
+    if !is_party && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
+        return Err(ApiError::Forbidden("only the employee, the rating official or an admin edits a plan"));
+    }
+    if !status_of(plan).is_editable() {
+        return Err(ApiError::Conflict {
+            code: "invalid_transition",
+            detail: format!("a {} plan cannot be edited; start a new revision", plan.status),
+        });
+    }
+    Ok(())
+}
+
+fn transition_error(e: TransitionError) -> ApiError {
+    match e {
+        TransitionError::NotAllowed(_) => ApiError::Forbidden(match e {
+            TransitionError::NotAllowed("employee") => "only the employee submits their plan",
+            _ => "only the rating official approves or returns a plan",
+        }),
+        TransitionError::InvalidTransition { .. } => {
+            ApiError::Conflict { code: "invalid_transition", detail: e.to_string() }
+        }
+    }
+}
+
+/// Saves the plan header (which bumps its ETag) and an audit event, in the caller's transaction.
+async fn save(
+    tx: &mut AsyncPgConnection,
+    caller: &Caller,
+    before: &PlanRow,
+    after: &PlanRow,
+    action: &'static str,
+) -> Result<(), ApiError> {
+    plans::update_plan(tx, after).await?;
+    let summary = |p: &PlanRow| {
+        serde_json::json!({"status": p.status, "rater_id": p.rater_id, "return_reason": p.return_reason,
+                           "superseded_by": p.superseded_by, "annex": p.annex})
+    };
+    let event = caller.audit_actor().event(
+        "plan",
+        after.id,
+        action,
+        Some(after.agency_id),
+        Some(&summary(before)),
+        Some(&summary(after)),
+    );
+    audit::record(tx, event).await?;
+    Ok(())
+}
+
+// ---- create, read, list ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlan {
+    employee_id: Uuid,
+    period_id: Uuid,
+    approach: Approach,
+    /// Admins only: a rating official other than the supervisor (acting official, transfer).
+    #[serde(default)]
+    rater_id: Option<Uuid>,
+    /// Required with `rater_id`.
+    #[serde(default)]
+    rater_override_reason: Option<String>,
+}
+
+/// Start an employee's plan for a period. The rating official and their supervisor are taken
+/// from the supervisor links now, unless an admin names another official with a reason.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    request_body = CreatePlan,
+    responses(
+        (status = 201, description = "Created", body = PlanView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/performance-plans")]
+pub(super) async fn create_plan(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreatePlan>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let period = visible_period(&state, &caller, body.period_id)
+        .await
+        .map_err(|_| ApiError::validation("period_id", "not_found", "no such period visible to you"))?;
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, body.employee_id)
+        .await?
+        .filter(|e| e.agency_id == period.agency_id)
+        .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such employee in the period's agency"))?;
+    let admin = caller.actor.may_on_registry(RegistryAction::Write, employee.agency_id);
+    if !admin && caller.employee_id() != Some(employee.id) {
+        return Err(ApiError::Forbidden("a plan is started by the employee or an admin"));
+    }
+    let rater_id = match (body.rater_id, body.rater_override_reason.as_deref().map(str::trim)) {
+        (Some(_), _) if !admin => return Err(ApiError::Forbidden("only an admin names another rating official")),
+        (Some(_), None | Some("")) => {
+            return Err(ApiError::validation(
+                "rater_override_reason",
+                "required",
+                "say why the rating official differs",
+            ))
+        }
+        (Some(rater), Some(_)) => {
+            if rater == employee.id || !org::employee_in_agency(&mut conn, rater, employee.agency_id).await? {
+                return Err(ApiError::validation(
+                    "rater_id",
+                    "not_found",
+                    "no other employee with that id in this agency",
+                ));
+            }
+            Some(rater)
+        }
+        (None, Some(_)) => return Err(ApiError::validation("rater_override_reason", "not_used", "only with rater_id")),
+        (None, None) => employee.supervisor_id,
+    };
+    let rater_supervisor_id = match rater_id {
+        Some(rater) => org::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
+        None => None,
+    };
+    let now = Utc::now();
+    let row = PlanRow {
+        id: Uuid::now_v7(),
+        agency_id: employee.agency_id,
+        employee_id: employee.id,
+        period_id: period.id,
+        revision: 1,
+        approach: body.approach.as_str().to_owned(),
+        status: PlanStatus::Draft.as_str().to_owned(),
+        rater_id,
+        rater_supervisor_id,
+        rater_override_reason: body.rater_id.and(body.rater_override_reason),
+        return_reason: None,
+        annex: serde_json::json!({}),
+        superseded_by: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let plan = plans::insert_plan(tx, &row).await.map_err(|e| match e {
+                kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
+                    code: "duplicate_plan",
+                    detail: "the employee already has a plan for this period".into(),
+                },
+                other => other.into(),
+            })?;
+            let expectations: Vec<ExpectationRow> = BerAkhlak::ALL
+                .iter()
+                .map(|v| ExpectationRow { plan_id: plan.id, value: v.as_str().to_owned(), expectation: None })
+                .collect();
+            plans::replace_expectations(tx, plan.id, &expectations).await?;
+            let summary = serde_json::json!({"employee_id": plan.employee_id, "period_id": plan.period_id,
+                                             "rater_id": plan.rater_id, "rater_override_reason": plan.rater_override_reason});
+            let event = caller.audit_actor().event("plan", plan.id, "create", Some(plan.agency_id), None, Some(&summary));
+            audit::record(tx, event).await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    let mut response = respond(StatusCode::CREATED, &view);
+    if let Ok(value) = header::HeaderValue::from_str(&format!("/api/v1/performance-plans/{}", view.id)) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// Read a whole plan: results with their indicators, behaviour expectations, annex, the rating
+/// official and their supervisor.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path)),
+    responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/performance-plans/{plan_id}")]
+pub(super) async fn get_plan(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    let mut conn = state.db.conn().await?;
+    Ok(respond(StatusCode::OK, &load_view(&mut conn, plan.id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    employee_id: Option<Uuid>,
+    period_id: Option<Uuid>,
+    rater_id: Option<Uuid>,
+    #[param(inline)]
+    status: Option<PlanStatus>,
+    /// Include earlier, superseded revisions.
+    #[serde(default)]
+    all_revisions: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanSummary {
+    id: Uuid,
+    employee_id: Uuid,
+    period_id: Uuid,
+    revision: i32,
+    status: PlanStatus,
+    rater_id: Option<Uuid>,
+    superseded_by: Option<Uuid>,
+    updated_at: DateTime<Utc>,
+}
+
+/// List plans: all of an agency for its readers; an employee's own, those they rate, and those
+/// of everyone below them.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(PlanQuery, PageParams),
+    responses((status = 200, description = "A page of plans", body = Page<PlanSummary>), Unauthenticated, Forbidden, Invalid)
+)]
+#[get("/performance-plans")]
+pub(super) async fn list_plans(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PlanQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<PlanSummary>>, ApiError> {
+    let request = page.parse()?;
+    let query = query.into_inner();
+    let mut filter = PlanFilter {
+        employee_id: query.employee_id,
+        period_id: query.period_id,
+        rater_id: query.rater_id,
+        status: query.status.map(|s| s.as_str().to_owned()),
+        all_revisions: query.all_revisions,
+        ..PlanFilter::default()
+    };
+    let mut conn = state.db.conn().await?;
+    if !caller.is_super_admin() {
+        let own = caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?;
+        filter.agency_id = Some(own);
+        if !caller.actor.may_on_registry(RegistryAction::ReadPeople, own) {
+            let me = caller.employee_id().ok_or(ApiError::Forbidden("your role does not allow listing plans"))?;
+            let below = org::list_employees(
+                &mut conn,
+                &org::EmployeeFilter { within_subtree_of: Some(me), ..Default::default() },
+                None,
+                i64::MAX,
+            )
+            .await?;
+            if filter.rater_id != Some(me) {
+                filter.employees = Some(below.into_iter().map(|e| e.id).collect());
+            }
+        }
+    }
+    let rows = plans::list_plans(&mut conn, &filter, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        request,
+        |p| p.id,
+        |p| PlanSummary {
+            id: p.id,
+            employee_id: p.employee_id,
+            period_id: p.period_id,
+            revision: p.revision,
+            status: status_of(&p),
+            rater_id: p.rater_id,
+            superseded_by: p.superseded_by,
+            updated_at: p.updated_at,
+        },
+    )))
+}
+
+// ---- results and indicators ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorInput {
+    #[schema(example = "Persentase sekolah yang terakreditasi", min_length = 1, max_length = 2000)]
+    description: String,
+    aspect: Aspect,
+    /// Kuantitatif plans: the number to reach.
+    #[serde(default)]
+    #[schema(example = 90)]
+    target_value: Option<f64>,
+    #[serde(default)]
+    #[schema(example = "persen")]
+    target_unit: Option<String>,
+    /// Kualitatif plans: the target in words.
+    #[serde(default)]
+    target_text: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultInput {
+    kind: ResultKind,
+    #[schema(example = "Meningkatnya mutu layanan pendidikan dasar", min_length = 1, max_length = 2000)]
+    description: String,
+    /// A result in the rating official's plan for the same period.
+    #[serde(default)]
+    parent_result_id: Option<Uuid>,
+    /// JPT plans only, and required there.
+    #[serde(default)]
+    perspective: Option<Perspective>,
+    #[schema(min_items = 1)]
+    indicators: Vec<IndicatorInput>,
+}
+
+/// Checks a result against its plan: text, targets by approach, perspective by position kind,
+/// and that its parent is a result of the rating official's current plan for the period.
+async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &ResultInput) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if input.description.trim().is_empty() || input.description.chars().count() > 2000 {
+        errors.push(FieldError::new("description", "invalid_length", "must be 1 to 2000 characters"));
+    }
+    if input.indicators.is_empty() {
+        errors.push(FieldError::new("indicators", "required", "a result needs at least one indicator"));
+    }
+    let quantitative = plan.approach == Approach::Kuantitatif.as_str();
+    for (i, indicator) in input.indicators.iter().enumerate() {
+        if indicator.description.trim().is_empty() || indicator.description.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                format!("indicators[{i}].description"),
+                "invalid_length",
+                "must be 1 to 2000 characters",
+            ));
+        }
+        match (quantitative, indicator.target_value, indicator.target_text.as_deref()) {
+            (true, None, _) => errors.push(FieldError::new(
+                format!("indicators[{i}].target_value"),
+                "required",
+                "a kuantitatif plan has numeric targets",
+            )),
+            (true, Some(v), _) if !v.is_finite() || v < 0.0 => errors.push(FieldError::new(
+                format!("indicators[{i}].target_value"),
+                "out_of_range",
+                "must be a number ≥ 0",
+            )),
+            (false, _, None | Some("")) => errors.push(FieldError::new(
+                format!("indicators[{i}].target_text"),
+                "required",
+                "a kualitatif plan describes its targets",
+            )),
+            _ => {}
+        }
+    }
+    let employee = org::get_employee(tx, plan.employee_id).await?;
+    let position = match employee.and_then(|e| e.position_id) {
+        Some(p) => org::get_position(tx, p).await?,
+        None => None,
+    };
+    let jpt = position.and_then(|p| PositionKind::parse(&p.kind)).is_some_and(PositionKind::is_jpt);
+    match (jpt, input.perspective) {
+        (true, None) => errors.push(FieldError::new("perspective", "required", "a JPT groups results by perspective")),
+        (false, Some(_)) => {
+            errors.push(FieldError::new("perspective", "not_allowed", "only JPT plans have perspectives"))
+        }
+        _ => {}
+    }
+    if let Some(parent) = input.parent_result_id {
+        let parent_plan = match plans::get_result(tx, parent).await? {
+            Some(r) => plans::get_plan(tx, r.plan_id).await?,
+            None => None,
+        };
+        let fits = parent_plan.is_some_and(|p| {
+            Some(p.employee_id) == plan.rater_id && p.period_id == plan.period_id && p.superseded_by.is_none()
+        });
+        if !fits {
+            errors.push(FieldError::new(
+                "parent_result_id",
+                "invalid_parent_result",
+                "must be a result in the rating official's plan for the same period",
+            ));
+        }
+    }
+    reject(errors)
+}
+
+fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> Vec<IndicatorRow> {
+    input
+        .iter()
+        .map(|i| IndicatorRow {
+            id: Uuid::now_v7(),
+            result_id,
+            plan_id,
+            description: i.description.trim().to_owned(),
+            aspect: aspect_code(i.aspect).to_owned(),
+            target_value: i.target_value,
+            target_unit: i.target_unit.clone(),
+            target_text: i.target_text.clone(),
+        })
+        .collect()
+}
+
+/// Marks the plan changed (new ETag) and records the result change.
+async fn touch(
+    tx: &mut AsyncPgConnection,
+    caller: &Caller,
+    plan: &PlanRow,
+    action: &'static str,
+    changes: serde_json::Value,
+) -> Result<(), ApiError> {
+    let mut next = plan.clone();
+    next.updated_at = Utc::now();
+    plans::update_plan(tx, &next).await?;
+    audit::record(tx, caller.audit_actor().raw("plan", Some(plan.id), action, Some(plan.agency_id), changes)).await?;
+    Ok(())
+}
+
+/// Add a result (RHK) with its indicators to a draft plan.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = ResultInput,
+    responses(
+        (status = 201, description = "The plan with the new result", body = PlanView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[post("/performance-plans/{plan_id}/results")]
+pub(super) async fn add_result(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<ResultInput>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    ensure_editor(&caller, &plan)?;
+    check_if_match(&req, &etag(plan.updated_at))?;
+    let mut conn = state.db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            check_result(tx, &plan, &body).await?;
+            let now = Utc::now();
+            let result = ResultRow {
+                id: Uuid::now_v7(),
+                plan_id: plan.id,
+                kind: body.kind.as_str().to_owned(),
+                description: body.description.trim().to_owned(),
+                parent_result_id: body.parent_result_id,
+                perspective: body.perspective.map(|p| p.as_str().to_owned()),
+                created_at: now,
+                updated_at: now,
+            };
+            plans::insert_result(tx, &result, &indicator_rows(plan.id, result.id, &body.indicators)).await?;
+            let changes = serde_json::json!({"result_id": result.id, "description": result.description});
+            touch(tx, &caller, &plan, "add_result", changes).await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    Ok(respond(StatusCode::CREATED, &view))
+}
+
+async fn plan_result(
+    state: &AppState,
+    caller: &Caller,
+    plan_id: Uuid,
+    result_id: Uuid,
+) -> Result<(PlanRow, ResultRow), ApiError> {
+    let plan = visible_plan(state, caller, plan_id).await?;
+    let mut conn = state.db.conn().await?;
+    let result = plans::get_result(&mut conn, result_id)
+        .await?
+        .filter(|r| r.plan_id == plan.id)
+        .ok_or(ApiError::NotFound("result"))?;
+    Ok((plan, result))
+}
+
+/// Replace a result of a draft plan (its indicators too).
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("result_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = ResultInput,
+    responses(
+        (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/performance-plans/{plan_id}/results/{result_id}")]
+pub(super) async fn update_result(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<ResultInput>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let (plan_id, result_id) = path.into_inner();
+    let (plan, current) = plan_result(&state, &caller, plan_id, result_id).await?;
+    ensure_editor(&caller, &plan)?;
+    check_if_match(&req, &etag(plan.updated_at))?;
+    let mut conn = state.db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            check_result(tx, &plan, &body).await?;
+            let next = ResultRow {
+                kind: body.kind.as_str().to_owned(),
+                description: body.description.trim().to_owned(),
+                parent_result_id: body.parent_result_id,
+                perspective: body.perspective.map(|p| p.as_str().to_owned()),
+                updated_at: Utc::now(),
+                ..current.clone()
+            };
+            plans::update_result(tx, &next, Some(&indicator_rows(plan.id, next.id, &body.indicators))).await?;
+            let changes = serde_json::json!({"result_id": next.id, "description": {"old": current.description, "new": next.description}});
+            touch(tx, &caller, &plan, "update_result", changes).await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
+/// Remove a result from a draft plan; refused while other results are cascaded from it.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("result_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 204, description = "Removed"), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
+)]
+#[delete("/performance-plans/{plan_id}/results/{result_id}")]
+pub(super) async fn delete_result(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (plan_id, result_id) = path.into_inner();
+    let (plan, result) = plan_result(&state, &caller, plan_id, result_id).await?;
+    ensure_editor(&caller, &plan)?;
+    check_if_match(&req, &etag(plan.updated_at))?;
+    let mut conn = state.db.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        if plans::result_has_children(tx, result.id).await? {
+            return Err(ApiError::Conflict {
+                code: "result_has_cascades",
+                detail: "results in other plans are cascaded from this one; detach them first".into(),
+            });
+        }
+        plans::delete_result(tx, result.id).await?;
+        touch(
+            tx,
+            &caller,
+            &plan,
+            "delete_result",
+            serde_json::json!({"result_id": result.id, "description": result.description}),
+        )
+        .await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Set the behaviour expectations: all seven BerAKHLAK values, each with the rating official's
+/// optional specific expectation. Values left out keep no specific expectation.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = Vec<Expectation>,
+    responses(
+        (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[put("/performance-plans/{plan_id}/behaviour-expectations")]
+pub(super) async fn put_expectations(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<Vec<Expectation>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    ensure_editor(&caller, &plan)?;
+    check_if_match(&req, &etag(plan.updated_at))?;
+    let mut errors = Vec::new();
+    for (i, e) in body.iter().enumerate() {
+        if body[..i].iter().any(|earlier| earlier.value == e.value) {
+            errors.push(FieldError::new(format!("[{i}].value"), "duplicate", "each value at most once"));
+        }
+        if e.expectation.as_deref().is_some_and(|t| t.chars().count() > 2000) {
+            errors.push(FieldError::new(format!("[{i}].expectation"), "too_long", "at most 2000 characters"));
+        }
+    }
+    reject(errors)?;
+    let rows: Vec<ExpectationRow> = BerAkhlak::ALL
+        .iter()
+        .map(|v| ExpectationRow {
+            plan_id: plan.id,
+            value: v.as_str().to_owned(),
+            expectation: body
+                .iter()
+                .find(|e| e.value == *v)
+                .and_then(|e| e.expectation.clone())
+                .filter(|t| !t.trim().is_empty()),
+        })
+        .collect();
+    let mut conn = state.db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            plans::replace_expectations(tx, plan.id, &rows).await?;
+            touch(tx, &caller, &plan, "set_expectations", serde_json::to_value(&body).unwrap_or_default()).await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
+// ---- workflow ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRequest {
+    #[schema(example = "Indikator kedua belum terukur; mohon tambahkan target kuantitatif.", min_length = 1)]
+    reason: String,
+}
+
+async fn move_plan(
+    req: &HttpRequest,
+    caller: &Caller,
+    state: &AppState,
+    id: Uuid,
+    action: PlanAction,
+    reason: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = visible_plan(state, caller, id).await?;
+    let next_status = transition(status_of(&plan), action, party(caller, &plan)).map_err(transition_error)?;
+    check_if_match(req, &etag(plan.updated_at))?;
+    let mut next = plan.clone();
+    next.status = next_status.as_str().to_owned();
+    next.return_reason = if action == PlanAction::Return { reason } else { None };
+    next.updated_at = Utc::now();
+    let name = match action {
+        PlanAction::Submit => "submit",
+        PlanAction::Approve => "approve",
+        PlanAction::Return => "return",
+    };
+    let mut conn = state.db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            save(tx, caller, &plan, &next, name).await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
+/// The employee submits their draft to the rating official.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Submitted", body = PlanView), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
+)]
+#[post("/performance-plans/{plan_id}/submit")]
+pub(super) async fn submit_plan(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    move_plan(&req, &caller, &state, path.into_inner(), PlanAction::Submit, None).await
+}
+
+/// The rating official approves a submitted plan; it is then locked.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Approved", body = PlanView), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
+)]
+#[post("/performance-plans/{plan_id}/approve")]
+pub(super) async fn approve_plan(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    move_plan(&req, &caller, &state, path.into_inner(), PlanAction::Approve, None).await
+}
+
+/// The rating official returns a submitted plan to draft, with a reason.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = ReturnRequest,
+    responses((status = 200, description = "Returned to draft", body = PlanView), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
+)]
+#[post("/performance-plans/{plan_id}/return")]
+pub(super) async fn return_plan(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<ReturnRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.into_inner().reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::validation("reason", "invalid_length", "say why, in 1 to 2000 characters"));
+    }
+    move_plan(&req, &caller, &state, path.into_inner(), PlanAction::Return, Some(reason)).await
+}
+
+/// Start a new revision of an approved plan: a draft copy (revision + 1) replaces it; the
+/// approved one stays readable, marked `superseded_by`.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path)),
+    responses(
+        (status = 201, description = "The new revision", body = PlanView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict,
+    )
+)]
+#[post("/performance-plans/{plan_id}/revisions")]
+pub(super) async fn revise_plan(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    let is_party = party(&caller, &plan) != PlanParty::Other;
+    if !is_party && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
+        return Err(ApiError::Forbidden("only the employee, the rating official or an admin revises a plan"));
+    }
+    if status_of(&plan) != PlanStatus::Approved || plan.superseded_by.is_some() {
+        return Err(ApiError::Conflict {
+            code: "invalid_transition",
+            detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
+        });
+    }
+    let mut conn = state.db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+            let now = Utc::now();
+            let new_id = Uuid::now_v7();
+            let mut old = plan.clone();
+            old.superseded_by = Some(new_id);
+            old.updated_at = now;
+            // One current plan per employee and period: the old revision steps aside (pointing at
+            // itself for a moment) before the new one exists, then points at it.
+            let revision = PlanRow {
+                id: new_id,
+                revision: plan.revision + 1,
+                status: PlanStatus::Draft.as_str().to_owned(),
+                return_reason: None,
+                superseded_by: None,
+                created_at: now,
+                updated_at: now,
+                ..plan.clone()
+            };
+            let mut placeholder = plan.clone();
+            placeholder.superseded_by = Some(plan.id);
+            plans::update_plan(tx, &placeholder).await?;
+            plans::insert_plan(tx, &revision).await?;
+            plans::copy_contents(tx, &whole, new_id).await?;
+            save(tx, &caller, &plan, &old, "revise").await?;
+            load_view(tx, new_id).await
+        })
+        .await?;
+    let mut response = respond(StatusCode::CREATED, &view);
+    if let Ok(value) = header::HeaderValue::from_str(&format!("/api/v1/performance-plans/{}", view.id)) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
