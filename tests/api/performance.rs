@@ -305,3 +305,46 @@ async fn who_may_read_and_start_plans() {
     .await
     .assert_problem(404, "not_found");
 }
+
+#[actix_web::test]
+async fn the_cascade_runs_up_to_the_root_and_down_across_people() {
+    let s = skp().await;
+    let app = &s.app;
+    let plan_of = |key: &'static str, token: String| {
+        let body = json!({"employee_id": s.ids[key], "period_id": s.period, "approach": "kuantitatif"});
+        async move { app.post("/api/v1/performance-plans", &token, body).await }
+    };
+    let result = |parent: &str| {
+        json!({"kind": "utama", "description": format!("cascaded from {parent}"), "parent_result_id": parent,
+               "indicators": [{"description": "x", "aspect": "kuantitas", "target_value": 10}]})
+    };
+    let sek = plan_of("sekretaris", s.sekretaris.token.clone()).await;
+    let sek_id = id_of(&sek);
+    let sek = app
+        .post(&format!("/api/v1/performance-plans/{sek_id}/results"), &s.sekretaris.token, result(&s.kepala_result))
+        .await;
+    let sek_result = sek.body["results"][0]["id"].as_str().unwrap().to_owned();
+    let staff = plan_of("staff", s.staff.token.clone()).await;
+    let staff_id = id_of(&staff);
+    let staff =
+        app.post(&format!("/api/v1/performance-plans/{staff_id}/results"), &s.staff.token, result(&sek_result)).await;
+    assert_eq!(staff.status, 201, "{}", staff.text);
+
+    let from_staff = app.get(&format!("/api/v1/performance-plans/{staff_id}/cascade"), &s.staff.token).await;
+    let up: Vec<(&str, i64)> = from_staff.body["up"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["employee_name"].as_str().unwrap(), n["depth"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(up, vec![("Sri Wahyuni", 1), ("Drs. Hendra Wijaya", 2)], "{}", from_staff.text);
+    assert_eq!(from_staff.body["down"], json!([]));
+
+    let from_top = app.get(&format!("/api/v1/performance-plans?employee_id={}", s.ids["kepala"]), &s.admin.token).await;
+    let top = from_top.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let down = app.get(&format!("/api/v1/performance-plans/{top}/cascade"), &s.kepala.token).await;
+    let names: Vec<&str> =
+        down.body["down"].as_array().unwrap().iter().map(|n| n["employee_name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Sri Wahyuni", "Budi Santoso"], "{}", down.text);
+    assert_eq!(down.body["up"], json!([]));
+}

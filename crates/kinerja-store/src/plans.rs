@@ -355,3 +355,70 @@ pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_pl
     }
     Ok(())
 }
+
+/// One result in a cascade, with whose plan it is in.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CascadeRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub result_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub plan_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub employee_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub employee_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub description: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    pub parent_result_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    pub depth: i32,
+}
+
+const CASCADE_COLUMNS: &str = "r.id AS result_id, r.plan_id, pl.employee_id, e.name AS employee_name, r.description, \
+                               r.parent_result_id, c.depth";
+
+/// The results this plan's results are cascaded from, up to the root, nearest first: one
+/// recursive query.
+pub async fn cascade_up(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Vec<CascadeRow>> {
+    Ok(diesel::sql_query(format!(
+        "WITH RECURSIVE c(id, depth) AS (
+             SELECT parent_result_id, 1 FROM plan_results WHERE plan_id = $1 AND parent_result_id IS NOT NULL
+             UNION
+             SELECT p.parent_result_id, c.depth + 1 FROM plan_results p JOIN c ON p.id = c.id
+             WHERE p.parent_result_id IS NOT NULL AND c.depth < 50
+         )
+         SELECT DISTINCT ON (r.id) {CASCADE_COLUMNS}
+         FROM c JOIN plan_results r ON r.id = c.id
+                JOIN performance_plans pl ON pl.id = r.plan_id
+                JOIN employees e ON e.id = pl.employee_id
+         ORDER BY r.id, c.depth"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(plan_id)
+    .load(conn)
+    .await?)
+}
+
+/// The results cascaded from this plan's results, at any depth, in current plans only: one
+/// recursive query.
+pub async fn cascade_down(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Vec<CascadeRow>> {
+    Ok(diesel::sql_query(format!(
+        "WITH RECURSIVE c(id, depth) AS (
+             SELECT r.id, 1 FROM plan_results r JOIN performance_plans pl ON pl.id = r.plan_id
+             WHERE pl.superseded_by IS NULL
+               AND r.parent_result_id IN (SELECT id FROM plan_results WHERE plan_id = $1)
+             UNION
+             SELECT r.id, c.depth + 1 FROM plan_results r JOIN c ON r.parent_result_id = c.id
+                    JOIN performance_plans pl ON pl.id = r.plan_id
+             WHERE pl.superseded_by IS NULL AND c.depth < 50
+         )
+         SELECT {CASCADE_COLUMNS}
+         FROM c JOIN plan_results r ON r.id = c.id
+                JOIN performance_plans pl ON pl.id = r.plan_id
+                JOIN employees e ON e.id = pl.employee_id
+         ORDER BY c.depth, r.id"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(plan_id)
+    .load(conn)
+    .await?)
+}

@@ -78,7 +78,8 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(plans::submit_plan)
             .service(plans::approve_plan)
             .service(plans::return_plan)
-            .service(plans::revise_plan),
+            .service(plans::revise_plan)
+            .service(plans::cascade),
     );
 }
 
