@@ -348,3 +348,145 @@ async fn the_cascade_runs_up_to_the_root_and_down_across_people() {
     assert_eq!(names, vec!["Sri Wahyuni", "Budi Santoso"], "{}", down.text);
     assert_eq!(down.body["up"], json!([]));
 }
+
+/// An approved plan of the sekretaris with one quantity indicator (target 12 reports).
+async fn approved_plan(s: &Skp) -> (String, String) {
+    let app = &s.app;
+    let plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &s.sekretaris.token,
+            json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kuantitatif"}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/performance-plans/{plan}");
+    let with = app
+        .post(&format!("{path}/results"), &s.sekretaris.token,
+              json!({"kind": "utama", "description": "Laporan kinerja tersusun", "parent_result_id": s.kepala_result,
+                     "indicators": [{"description": "Jumlah laporan", "aspect": "kuantitas", "target_value": 12, "target_unit": "laporan"}]}))
+        .await;
+    let indicator = with.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await;
+    let approved = app.post(&format!("{path}/approve"), &s.kepala.token, json!({})).await;
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+    (plan, indicator)
+}
+
+#[actix_web::test]
+async fn realisations_then_rating_give_the_predikat_with_its_reasons() {
+    let s = skp().await;
+    let app = &s.app;
+    let (plan, indicator) = approved_plan(&s).await;
+    let evaluations = format!("/api/v1/performance-plans/{plan}/evaluations");
+    let body = json!({"period_label": "2026-Q1", "self_note": "Semua laporan selesai",
+        "realizations": [{"indicator_id": indicator, "value": 3, "text": "3 laporan triwulan",
+                          "evidence": [{"url": "https://drive.example.go.id/q1.pdf", "sha256": "a".repeat(64), "description": "Laporan Q1"}]}]});
+    // Only the employee records; the rater may not.
+    app.post(&evaluations, &s.kepala.token, body.clone()).await.assert_problem(403, "forbidden");
+    let made = app.post(&evaluations, &s.sekretaris.token, body.clone()).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert_eq!(made.body["realizations"][0]["evidence"][0]["description"], "Laporan Q1");
+    app.post(&evaluations, &s.sekretaris.token, body.clone()).await.assert_problem(409, "duplicate_evaluation");
+    let mut bad = body.clone();
+    bad["period_label"] = json!("2026-13");
+    bad["realizations"][0]["evidence"][0]["sha256"] = json!("xyz");
+    let refused = app.post(&evaluations, &s.sekretaris.token, bad).await;
+    let codes: Vec<&str> =
+        refused.body["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["invalid_period_label", "invalid_sha256"], "{}", refused.text);
+
+    let evaluation = made.body["id"].as_str().unwrap().to_owned();
+    let rating = format!("/api/v1/evaluations/{evaluation}/rating");
+    let rate = json!({"result_rating": "di_atas_ekspektasi", "behaviour_rating": "di_bawah_ekspektasi",
+                      "feedback": {"results": "Tepat waktu", "behaviour": [{"value": "akuntabel", "text": "Prosedur tidak diikuti"}]}});
+    // The employee does not rate themself; a stranger does not either.
+    app.post(&rating, &s.sekretaris.token, rate.clone()).await.assert_problem(403, "forbidden");
+    app.post(&rating, &s.staff.token, rate.clone()).await.assert_problem(404, "not_found");
+    let rated = app.post(&rating, &s.kepala.token, rate).await;
+    assert_eq!(rated.body["predikat"], "kurang", "{}", rated.text);
+    assert_eq!(rated.body["explanation"]["rule_set"], "permenpanrb-6-2022");
+    assert!(rated.body["explanation"]["decided_by"].as_str().unwrap().contains("perilaku kerja di_bawah_ekspektasi"));
+    let read = app.get(&format!("{evaluations}/{evaluation}"), &s.sekretaris.token).await;
+    assert_eq!(read.body["predikat"], "kurang", "{}", read.text);
+    assert_eq!(read.body["feedback"]["behaviour"][0]["value"], "akuntabel");
+    app.post(&rating, &s.kepala.token, json!({"result_rating": "sesuai_ekspektasi"}))
+        .await
+        .assert_problem(422, "validation_failed");
+}
+
+#[actix_web::test]
+async fn numeric_rule_sets_score_the_realisations() {
+    let s = skp().await;
+    let app = &s.app;
+    app.patch(&format!("/api/v1/periods/{}", s.period), &s.admin.token, json!({"rule_set": "pp-46-2011"}))
+        .await
+        .assert_problem(409, "period_in_use");
+    // A fresh period on PP 46/2011 for the same people.
+    let agency = app.get("/api/v1/me", &s.admin.token).await.body["agency_id"].clone();
+    let period = id_of(&app
+        .post("/api/v1/periods", &s.admin.token, json!({"agency_id": agency, "name": "SKP 2025", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "cadence": "annual", "rule_set": "pp-46-2011"}))
+        .await);
+    let kepala_plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &s.kepala.token,
+            json!({"employee_id": s.ids["kepala"], "period_id": period, "approach": "kuantitatif"}),
+        )
+        .await,
+    );
+    let _ = kepala_plan;
+    let plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &s.sekretaris.token,
+            json!({"employee_id": s.ids["sekretaris"], "period_id": period, "approach": "kuantitatif"}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/performance-plans/{plan}");
+    let with = app
+        .post(&format!("{path}/results"), &s.sekretaris.token,
+              json!({"kind": "utama", "description": "Laporan", "indicators": [{"description": "Jumlah", "aspect": "kuantitas", "target_value": 10}]}))
+        .await;
+    let indicator = with.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await;
+    app.post(&format!("{path}/approve"), &s.kepala.token, json!({})).await;
+    let made = app
+        .post(
+            &format!("{path}/evaluations"),
+            &s.sekretaris.token,
+            json!({"period_label": "2025", "realizations": [{"indicator_id": indicator, "value": 9}]}),
+        )
+        .await;
+    let evaluation = made.body["id"].as_str().unwrap();
+    let rated = app
+        .post(&format!("/api/v1/evaluations/{evaluation}/rating"), &s.kepala.token, json!({"behaviour_score": 80}))
+        .await;
+    // SKP 90 (9 of 10) × 60% + behaviour 80 × 40% = 86 → baik.
+    assert_eq!(rated.body["predikat"], "baik", "{}", rated.text);
+    assert_eq!(rated.body["explanation"]["score"], 86.0);
+    assert_eq!(rated.body["explanation"]["skp_score"], 90.0);
+}
+
+#[actix_web::test]
+async fn continuous_feedback_from_rater_peers_and_subordinates_never_oneself() {
+    let s = skp().await;
+    let app = &s.app;
+    let to = |employee: &str| json!({"employee_id": employee, "period_id": s.period, "text": "Kerja sama tim sangat baik", "value": "kolaboratif"});
+    let from_rater = app.post("/api/v1/feedback", &s.kepala.token, to(&s.ids["sekretaris"])).await;
+    assert_eq!(from_rater.body["author_relation"], "rater", "{}", from_rater.text);
+    let from_subordinate = app.post("/api/v1/feedback", &s.staff.token, to(&s.ids["sekretaris"])).await;
+    assert_eq!(from_subordinate.body["author_relation"], "subordinate");
+    app.post("/api/v1/feedback", &s.sekretaris.token, to(&s.ids["sekretaris"]))
+        .await
+        .assert_problem(422, "validation_failed");
+    // Two levels apart, no shared unit: neither rater, peer nor subordinate.
+    app.post("/api/v1/feedback", &s.kepala.token, to(&s.ids["staff"])).await.assert_problem(403, "forbidden");
+    app.post("/api/v1/feedback", &s.admin.token, to(&s.ids["staff"])).await.assert_problem(403, "forbidden");
+
+    let path = format!("/api/v1/employees/{}/feedback", s.ids["sekretaris"]);
+    assert_eq!(app.get(&path, &s.sekretaris.token).await.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(app.get(&path, &s.kepala.token).await.body["items"].as_array().unwrap().len(), 2);
+    app.get(&path, &s.staff.token).await.assert_problem(404, "not_found");
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod evaluations;
 pub mod explain;
 pub mod identity;
 pub mod launcher;

@@ -65,6 +65,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    evaluations (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        agency_id -> Uuid,
+        period_label -> Text,
+        self_note -> Nullable<Text>,
+        result_rating -> Nullable<Text>,
+        behaviour_rating -> Nullable<Text>,
+        predikat -> Nullable<Text>,
+        explanation -> Nullable<Jsonb>,
+        feedback -> Nullable<Jsonb>,
+        rated_by -> Nullable<Uuid>,
+        rated_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+        period_id -> Uuid,
+        author_id -> Uuid,
+        author_relation -> Text,
+        value -> Nullable<Text>,
+        text -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_failures (key) {
         key -> Text,
         failures -> Int4,
@@ -147,6 +180,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    realizations (id) {
+        id -> Uuid,
+        evaluation_id -> Uuid,
+        indicator_id -> Uuid,
+        value -> Nullable<Float8>,
+        text -> Nullable<Text>,
+        evidence -> Jsonb,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -191,7 +235,11 @@ diesel::joinable!(employees -> agencies (agency_id));
 diesel::joinable!(employees -> positions (position_id));
 diesel::joinable!(employees -> units (unit_id));
 diesel::joinable!(behaviour_expectations -> performance_plans (plan_id));
+diesel::joinable!(evaluations -> performance_plans (plan_id));
+diesel::joinable!(feedback -> periods (period_id));
 diesel::joinable!(performance_plans -> periods (period_id));
+diesel::joinable!(realizations -> evaluations (evaluation_id));
+diesel::joinable!(realizations -> plan_indicators (indicator_id));
 diesel::joinable!(periods -> agencies (agency_id));
 diesel::joinable!(plan_indicators -> plan_results (result_id));
 diesel::joinable!(plan_results -> performance_plans (plan_id));

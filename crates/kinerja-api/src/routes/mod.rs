@@ -5,6 +5,7 @@ mod audit_events;
 mod auth;
 mod clients;
 mod employees;
+mod evaluations;
 mod ops;
 mod periods;
 mod plans;
@@ -79,7 +80,12 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(plans::approve_plan)
             .service(plans::return_plan)
             .service(plans::revise_plan)
-            .service(plans::cascade),
+            .service(plans::cascade)
+            .service(evaluations::create_evaluation)
+            .service(evaluations::get_evaluation)
+            .service(evaluations::rate_evaluation)
+            .service(evaluations::create_feedback)
+            .service(evaluations::list_feedback),
     );
 }
 

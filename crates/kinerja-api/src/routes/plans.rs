@@ -204,7 +204,7 @@ fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
 
 /// Loads a plan the caller may read: the agency's readers, the employee, the rating official,
 /// their supervisor, and anyone above the employee in the supervisor chain.
-async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
+pub(super) async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
     let mut conn = state.db.conn().await?;
     let plan = plans::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
     if caller.actor.may_on_registry(RegistryAction::ReadPeople, plan.agency_id) {

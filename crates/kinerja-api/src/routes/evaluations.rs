@@ -1,0 +1,543 @@
+//! Periodic evaluation: the employee records realisations with evidence, the rating official
+//! rates results and behaviour, and the period's rule set gives the predikat with its reasons.
+//! Also continuous feedback from the rating official, peers and subordinates.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::rule_sets::{Aspect, Inputs, Rating, RuleSet};
+use kinerja_domain::skp::BerAkhlak;
+use kinerja_domain::workflow::{Cadence, PlanStatus};
+use kinerja_domain::{RegistryAction, Relation};
+use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
+use kinerja_store::{audit, org, plans, AsyncConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::reject;
+use crate::routes::rule_sets::{evaluate, Evaluation};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// A link to the evidence (http or https).
+    #[serde(default)]
+    #[schema(example = "https://drive.batanghari.go.id/laporan-q1.pdf")]
+    url: Option<String>,
+    /// The SHA-256 of a file, 64 hex digits.
+    #[serde(default)]
+    sha256: Option<String>,
+    #[schema(example = "Laporan triwulan I")]
+    description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RealizationInput {
+    indicator_id: Uuid,
+    /// The number reached (kuantitatif plans).
+    #[serde(default)]
+    value: Option<f64>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEvaluation {
+    /// A sub-period of the plan's period: `2026-01`, `2026-Q1`, `2026-S1` or `2026`.
+    #[schema(example = "2026-Q1")]
+    period_label: String,
+    realizations: Vec<RealizationInput>,
+    #[serde(default)]
+    self_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourFeedback {
+    value: BerAkhlak,
+    text: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingFeedback {
+    /// On the results.
+    #[serde(default)]
+    results: Option<String>,
+    /// Per BerAKHLAK value.
+    #[serde(default)]
+    behaviour: Vec<BehaviourFeedback>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// `permenpanrb-6-2022`: the rating of results.
+    #[serde(default)]
+    result_rating: Option<Rating>,
+    /// `permenpanrb-6-2022`: the rating of behaviour.
+    #[serde(default)]
+    behaviour_rating: Option<Rating>,
+    /// Numeric rule sets: the behaviour score; the SKP score comes from the realisations.
+    #[serde(default)]
+    behaviour_score: Option<f64>,
+    #[serde(default)]
+    with_peers: bool,
+    #[serde(default)]
+    new_idea: bool,
+    #[serde(default)]
+    feedback: RatingFeedback,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationView {
+    id: Uuid,
+    plan_id: Uuid,
+    period_label: String,
+    self_note: Option<String>,
+    realizations: Vec<RealizationInput>,
+    /// Present once rated.
+    predikat: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    explanation: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    feedback: Option<serde_json::Value>,
+    rated_by: Option<Uuid>,
+    rated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
+    EvaluationView {
+        id: e.id,
+        plan_id: e.plan_id,
+        period_label: e.period_label.clone(),
+        self_note: e.self_note.clone(),
+        realizations: realizations
+            .iter()
+            .map(|r| RealizationInput {
+                indicator_id: r.indicator_id,
+                value: r.value,
+                text: r.text.clone(),
+                evidence: serde_json::from_value(r.evidence.clone()).unwrap_or_default(),
+            })
+            .collect(),
+        predikat: e.predikat.clone(),
+        explanation: e.explanation.clone(),
+        feedback: e.feedback.clone(),
+        rated_by: e.rated_by,
+        rated_at: e.rated_at,
+        created_at: e.created_at,
+    }
+}
+
+fn check_evidence(i: usize, j: usize, e: &Evidence) -> Vec<FieldError> {
+    let field = |name: &str| format!("realizations[{i}].evidence[{j}].{name}");
+    let mut errors = Vec::new();
+    if e.url.is_none() && e.sha256.is_none() {
+        errors.push(FieldError::new(field("url"), "required", "evidence is a link or a file hash"));
+    }
+    if let Some(url) = &e.url {
+        let ok = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.len() <= 2000
+            && !url.contains(char::is_whitespace);
+        if !ok {
+            errors.push(FieldError::new(field("url"), "invalid_url", "an http(s) URL of at most 2000 characters"));
+        }
+    }
+    if let Some(hash) = &e.sha256 {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            errors.push(FieldError::new(field("sha256"), "invalid_sha256", "64 hexadecimal digits"));
+        }
+    }
+    if e.description.trim().is_empty() || e.description.chars().count() > 500 {
+        errors.push(FieldError::new(field("description"), "invalid_length", "1 to 500 characters"));
+    }
+    errors
+}
+
+/// Record the realisations of a sub-period of an approved plan (the employee).
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path)),
+    request_body = CreateEvaluation,
+    responses(
+        (status = 201, description = "Recorded", body = EvaluationView, headers(("Location" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/performance-plans/{plan_id}/evaluations")]
+pub(super) async fn create_evaluation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateEvaluation>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let plan = super::plans::visible_plan(&state, &caller, path.into_inner()).await?;
+    if caller.employee_id() != Some(plan.employee_id) {
+        return Err(ApiError::Forbidden("only the employee records their realisations"));
+    }
+    if plan.status != PlanStatus::Approved.as_str() || plan.superseded_by.is_some() {
+        return Err(ApiError::Conflict {
+            code: "invalid_transition",
+            detail: "only the current approved plan is evaluated".into(),
+        });
+    }
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let whole = plans::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let cadence = Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual);
+    let labels = cadence.labels(period.starts_on, period.ends_on);
+    let mut errors = Vec::new();
+    if !labels.contains(&body.period_label) {
+        errors.push(FieldError::new("period_label", "invalid_period_label", format!("one of {}", labels.join(", "))));
+    }
+    if body.self_note.as_deref().is_some_and(|n| n.chars().count() > 4000) {
+        errors.push(FieldError::new("self_note", "too_long", "at most 4000 characters"));
+    }
+    for (i, r) in body.realizations.iter().enumerate() {
+        if !whole.indicators.iter().any(|ind| ind.id == r.indicator_id) {
+            errors.push(FieldError::new(
+                format!("realizations[{i}].indicator_id"),
+                "unknown_indicator",
+                "not an indicator of this plan",
+            ));
+        }
+        if body.realizations[..i].iter().any(|earlier| earlier.indicator_id == r.indicator_id) {
+            errors.push(FieldError::new(
+                format!("realizations[{i}].indicator_id"),
+                "duplicate",
+                "each indicator at most once",
+            ));
+        }
+        if r.value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+            errors.push(FieldError::new(format!("realizations[{i}].value"), "out_of_range", "a number ≥ 0"));
+        }
+        if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
+            errors.push(FieldError::new(format!("realizations[{i}].text"), "too_long", "at most 4000 characters"));
+        }
+        for (j, e) in r.evidence.iter().enumerate() {
+            errors.extend(check_evidence(i, j, e));
+        }
+    }
+    reject(errors)?;
+    let now = Utc::now();
+    let row = EvaluationRow {
+        id: Uuid::now_v7(),
+        plan_id: plan.id,
+        agency_id: plan.agency_id,
+        period_label: body.period_label.clone(),
+        self_note: body.self_note.clone(),
+        result_rating: None,
+        behaviour_rating: None,
+        predikat: None,
+        explanation: None,
+        feedback: None,
+        rated_by: None,
+        rated_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let rows: Vec<RealizationRow> = body
+        .realizations
+        .iter()
+        .map(|r| RealizationRow {
+            id: Uuid::now_v7(),
+            evaluation_id: row.id,
+            indicator_id: r.indicator_id,
+            value: r.value,
+            text: r.text.clone(),
+            evidence: serde_json::to_value(&r.evidence).unwrap_or_default(),
+        })
+        .collect();
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        evaluations::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
+            kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
+                code: "duplicate_evaluation",
+                detail: format!("{} is already recorded for this plan", row.period_label),
+            },
+            other => other.into(),
+        })?;
+        let changes = serde_json::json!({"period_label": row.period_label, "realizations": rows.len()});
+        audit::record(tx, caller.audit_actor().raw("evaluation", Some(row.id), "create", Some(row.agency_id), changes))
+            .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/performance-plans/{}/evaluations/{}", plan.id, row.id)))
+        .json(view(&row, &rows)))
+}
+
+/// Read an evaluation with its realisations and, once rated, the predikat and explanation.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("evaluation_id" = Uuid, Path)),
+    responses((status = 200, description = "The evaluation", body = EvaluationView), Unauthenticated, NotFound)
+)]
+#[get("/performance-plans/{plan_id}/evaluations/{evaluation_id}")]
+pub(super) async fn get_evaluation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<EvaluationView>, ApiError> {
+    let (plan_id, evaluation_id) = path.into_inner();
+    let plan = super::plans::visible_plan(&state, &caller, plan_id).await?;
+    let mut conn = state.db.conn().await?;
+    let evaluation = evaluations::get_evaluation(&mut conn, evaluation_id)
+        .await?
+        .filter(|e| e.plan_id == plan.id)
+        .ok_or(ApiError::NotFound("evaluation"))?;
+    let realizations = evaluations::realizations_of(&mut conn, evaluation.id).await?;
+    Ok(web::Json(view(&evaluation, &realizations)))
+}
+
+/// Rate an evaluation (the rating official): the period's rule set turns the inputs into the
+/// predikat, and the answer names the rule set, the inputs and the cell or band that decided.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("evaluation_id" = Uuid, Path)),
+    request_body = RatingRequest,
+    responses((status = 200, description = "The predikat and why", body = Evaluation), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[post("/evaluations/{evaluation_id}/rating")]
+pub(super) async fn rate_evaluation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<RatingRequest>,
+) -> Result<web::Json<Evaluation>, ApiError> {
+    let body = body.into_inner();
+    let mut conn = state.db.conn().await?;
+    let current =
+        evaluations::get_evaluation(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("evaluation"))?;
+    drop(conn);
+    let plan = super::plans::visible_plan(&state, &caller, current.plan_id)
+        .await
+        .map_err(|_| ApiError::NotFound("evaluation"))?;
+    if caller.employee_id().is_none() || caller.employee_id() != plan.rater_id {
+        return Err(ApiError::Forbidden("only the rating official rates"));
+    }
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let rule_set = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);
+    let mut inputs = Inputs {
+        result_rating: body.result_rating,
+        behaviour_rating: body.behaviour_rating,
+        behaviour_score: body.behaviour_score,
+        with_peers: body.with_peers,
+        new_idea: body.new_idea,
+        ..Inputs::default()
+    };
+    if rule_set != RuleSet::PermenPanRb6_2022 {
+        // Numeric sets score the SKP from the realisations against the indicators' targets.
+        let whole = plans::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+        let realized = evaluations::realizations_of(&mut conn, current.id).await?;
+        inputs.indicators = whole
+            .indicators
+            .iter()
+            .filter_map(|i| {
+                let r = realized.iter().find(|r| r.indicator_id == i.id)?;
+                let aspect = match i.aspect.as_str() {
+                    "kualitas" => Aspect::Kualitas,
+                    "waktu" => Aspect::Waktu,
+                    "biaya" => Aspect::Biaya,
+                    _ => Aspect::Kuantitas,
+                };
+                Some(vec![(aspect, i.target_value?, r.value?)])
+            })
+            .collect();
+    }
+    let outcome = evaluate(rule_set, &inputs)?;
+    let feedback_errors: Vec<FieldError> = body
+        .feedback
+        .behaviour
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.text.trim().is_empty() || f.text.chars().count() > 2000)
+        .map(|(i, _)| {
+            FieldError::new(format!("feedback.behaviour[{i}].text"), "invalid_length", "1 to 2000 characters")
+        })
+        .collect();
+    reject(feedback_errors)?;
+    let now = Utc::now();
+    let mut next = current.clone();
+    next.result_rating = body.result_rating.map(|r| r.as_str().to_owned());
+    next.behaviour_rating = body.behaviour_rating.map(|r| r.as_str().to_owned());
+    next.predikat = Some(outcome.predikat.as_str().to_owned());
+    next.explanation = serde_json::to_value(&outcome.explanation).ok();
+    next.feedback = serde_json::to_value(&body.feedback).ok();
+    next.rated_by = caller.employee_id();
+    next.rated_at = Some(now);
+    next.updated_at = now;
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        evaluations::save_rating(tx, &next).await?;
+        let changes = serde_json::json!({"predikat": {"old": current.predikat, "new": next.predikat},
+                                         "result_rating": {"old": current.result_rating, "new": next.result_rating},
+                                         "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
+        audit::record(tx, caller.audit_actor().raw("evaluation", Some(next.id), "rate", Some(next.agency_id), changes)).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(outcome))
+}
+
+// ---- continuous feedback ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFeedback {
+    employee_id: Uuid,
+    period_id: Uuid,
+    #[schema(example = "Presentasi rapat koordinasi sangat jelas dan tepat waktu.", min_length = 1, max_length = 4000)]
+    text: String,
+    /// The BerAKHLAK value it speaks to, if any.
+    #[serde(default)]
+    value: Option<BerAkhlak>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackView {
+    id: Uuid,
+    employee_id: Uuid,
+    period_id: Uuid,
+    author_id: Uuid,
+    /// `rater`, `peer` or `subordinate`.
+    author_relation: String,
+    value: Option<String>,
+    text: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<FeedbackRow> for FeedbackView {
+    fn from(f: FeedbackRow) -> Self {
+        FeedbackView {
+            id: f.id,
+            employee_id: f.employee_id,
+            period_id: f.period_id,
+            author_id: f.author_id,
+            author_relation: f.author_relation,
+            value: f.value,
+            text: f.text,
+            created_at: f.created_at,
+        }
+    }
+}
+
+/// Give continuous feedback to a colleague: as their supervisor (rater), a peer in the same
+/// unit, or a subordinate. Never about oneself.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    request_body = CreateFeedback,
+    responses((status = 201, description = "Recorded", body = FeedbackView), Unauthenticated, Forbidden, Invalid)
+)]
+#[post("/feedback")]
+pub(super) async fn create_feedback(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateFeedback>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let me = caller.employee_id().ok_or(ApiError::Forbidden("feedback comes from an employee"))?;
+    if me == body.employee_id {
+        return Err(ApiError::validation("employee_id", "self_feedback", "feedback is never about oneself"));
+    }
+    let text = body.text.trim().to_owned();
+    if text.is_empty() || text.chars().count() > 4000 {
+        return Err(ApiError::validation("text", "invalid_length", "1 to 4000 characters"));
+    }
+    let mut conn = state.db.conn().await?;
+    let author = org::get_employee(&mut conn, me).await?.ok_or(ApiError::Forbidden("your employee record is gone"))?;
+    let subject = org::get_employee(&mut conn, body.employee_id)
+        .await?
+        .filter(|e| e.agency_id == author.agency_id)
+        .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such colleague in your agency"))?;
+    let period = plans::get_period(&mut conn, body.period_id)
+        .await?
+        .filter(|p| p.agency_id == author.agency_id)
+        .ok_or_else(|| ApiError::validation("period_id", "not_found", "no such period in your agency"))?;
+    let relation = if subject.supervisor_id == Some(author.id) {
+        "rater"
+    } else if author.supervisor_id == Some(subject.id) {
+        "subordinate"
+    } else if author.unit_id.is_some() && author.unit_id == subject.unit_id {
+        "peer"
+    } else {
+        return Err(ApiError::Forbidden("feedback comes from the supervisor, peers in the same unit, or subordinates"));
+    };
+    let row = FeedbackRow {
+        id: Uuid::now_v7(),
+        agency_id: author.agency_id,
+        employee_id: subject.id,
+        period_id: period.id,
+        author_id: author.id,
+        author_relation: relation.into(),
+        value: body.value.map(|v| v.as_str().to_owned()),
+        text,
+        created_at: Utc::now(),
+    };
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        evaluations::insert_feedback(tx, &row).await?;
+        let changes = serde_json::json!({"employee_id": row.employee_id, "author_relation": row.author_relation});
+        audit::record(tx, caller.audit_actor().raw("feedback", Some(row.id), "create", Some(row.agency_id), changes))
+            .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(FeedbackView::from(row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedbackQuery {
+    period_id: Option<Uuid>,
+}
+
+/// The feedback an employee received: for the employee, those above them, and the agency's
+/// readers.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), FeedbackQuery, PageParams),
+    responses((status = 200, description = "A page of feedback", body = Page<FeedbackView>), Unauthenticated, NotFound, Invalid)
+)]
+#[get("/employees/{employee_id}/feedback")]
+pub(super) async fn list_feedback(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<FeedbackQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<FeedbackView>>, ApiError> {
+    let request = page.parse()?;
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
+    let relation = match caller.employee_id() {
+        Some(me) if me == employee.id => Relation::Own,
+        Some(me) if org::is_below(&mut conn, me, employee.id).await? => Relation::Subordinate,
+        _ => Relation::Unrelated,
+    };
+    if !caller.actor.may_on_registry(RegistryAction::ReadPeople, employee.agency_id)
+        && !caller.actor.may_read_employee(employee.agency_id, relation)
+    {
+        return Err(ApiError::NotFound("employee"));
+    }
+    let rows =
+        evaluations::list_feedback(&mut conn, employee.id, query.period_id, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |f| f.id, FeedbackView::from)))
+}

@@ -1,0 +1,122 @@
+//! Periodic evaluations with realisations, and continuous feedback.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::schema::{evaluations, feedback, realizations};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = evaluations)]
+pub struct EvaluationRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub agency_id: Uuid,
+    pub period_label: String,
+    pub self_note: Option<String>,
+    pub result_rating: Option<String>,
+    pub behaviour_rating: Option<String>,
+    pub predikat: Option<String>,
+    pub explanation: Option<serde_json::Value>,
+    pub feedback: Option<serde_json::Value>,
+    pub rated_by: Option<Uuid>,
+    pub rated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = realizations)]
+pub struct RealizationRow {
+    pub id: Uuid,
+    pub evaluation_id: Uuid,
+    pub indicator_id: Uuid,
+    pub value: Option<f64>,
+    pub text: Option<String>,
+    pub evidence: serde_json::Value,
+}
+
+pub async fn insert_evaluation(
+    conn: &mut AsyncPgConnection,
+    row: &EvaluationRow,
+    realizations: &[RealizationRow],
+) -> StoreResult<()> {
+    diesel::insert_into(evaluations::table).values(row).execute(conn).await?;
+    if !realizations.is_empty() {
+        diesel::insert_into(realizations::table).values(realizations).execute(conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn get_evaluation(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EvaluationRow>> {
+    Ok(evaluations::table.find(id).select(EvaluationRow::as_select()).first(conn).await.optional()?)
+}
+
+pub async fn realizations_of(conn: &mut AsyncPgConnection, evaluation_id: Uuid) -> StoreResult<Vec<RealizationRow>> {
+    Ok(realizations::table
+        .filter(realizations::evaluation_id.eq(evaluation_id))
+        .order(realizations::id)
+        .select(RealizationRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn save_rating(conn: &mut AsyncPgConnection, row: &EvaluationRow) -> StoreResult<()> {
+    diesel::update(evaluations::table.find(row.id))
+        .set((
+            evaluations::result_rating.eq(&row.result_rating),
+            evaluations::behaviour_rating.eq(&row.behaviour_rating),
+            evaluations::predikat.eq(&row.predikat),
+            evaluations::explanation.eq(&row.explanation),
+            evaluations::feedback.eq(&row.feedback),
+            evaluations::rated_by.eq(row.rated_by),
+            evaluations::rated_at.eq(row.rated_at),
+            evaluations::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = feedback)]
+pub struct FeedbackRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub employee_id: Uuid,
+    pub period_id: Uuid,
+    pub author_id: Uuid,
+    pub author_relation: String,
+    pub value: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_feedback(conn: &mut AsyncPgConnection, row: &FeedbackRow) -> StoreResult<()> {
+    diesel::insert_into(feedback::table).values(row).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn list_feedback(
+    conn: &mut AsyncPgConnection,
+    employee_id: Uuid,
+    period_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<FeedbackRow>> {
+    let mut query = feedback::table
+        .filter(feedback::employee_id.eq(employee_id))
+        .select(FeedbackRow::as_select())
+        .order(feedback::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(period) = period_id {
+        query = query.filter(feedback::period_id.eq(period));
+    }
+    if let Some(after) = after {
+        query = query.filter(feedback::id.gt(after));
+    }
+    Ok(query.load(conn).await?)
+}

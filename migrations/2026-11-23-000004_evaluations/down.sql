@@ -1,0 +1,3 @@
+DROP TABLE feedback;
+DROP TABLE realizations;
+DROP TABLE evaluations;
