@@ -193,8 +193,22 @@ async fn a_plan_from_draft_to_approved_with_a_return_and_a_revision() {
     assert_eq!(expectations.status, 200, "{}", expectations.text);
     assert_eq!(expectations.body["behaviour_expectations"][1]["expectation"], "Laporan keuangan tepat waktu");
 
+    // The annex.
+    let annex = app
+        .send(
+            actix_web::http::Method::PUT,
+            &format!("{path}/annex"),
+            Some(&s.sekretaris.token),
+            Some(json!({"resources": "Anggaran DPA 2026", "accountability": "Laporan triwulanan"})),
+        )
+        .await;
+    assert_eq!(annex.body["annex"]["resources"], "Anggaran DPA 2026", "{}", annex.text);
+    app.send(actix_web::http::Method::PUT, &format!("{path}/annex"), Some(&s.staff.token), Some(json!({})))
+        .await
+        .assert_problem(404, "not_found");
+
     // Only the employee submits; a stale ETag is refused; then submitted, edits stop.
-    let etag = expectations.header("etag").unwrap();
+    let etag = annex.header("etag").unwrap();
     app.call(with_if_match("POST", &format!("{path}/submit"), &s.kepala.token, &etag, None))
         .await
         .assert_problem(403, "forbidden");

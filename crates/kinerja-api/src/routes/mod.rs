@@ -76,6 +76,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(plans::update_result)
             .service(plans::delete_result)
             .service(plans::put_expectations)
+            .service(plans::put_annex)
             .service(plans::submit_plan)
             .service(plans::approve_plan)
             .service(plans::return_plan)

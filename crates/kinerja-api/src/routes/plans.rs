@@ -844,6 +844,71 @@ pub(super) async fn put_expectations(
     Ok(respond(StatusCode::OK, &view))
 }
 
+/// The plan's annex (lampiran SKP): resources provided, the accountability scheme and the
+/// consequences.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Annex {
+    /// Dukungan sumber daya.
+    #[serde(default)]
+    #[schema(example = "Anggaran DPA Dinas Pendidikan 2026; 2 tenaga administrasi")]
+    resources: Option<String>,
+    /// Skema pertanggungjawaban.
+    #[serde(default)]
+    #[schema(example = "Laporan triwulanan kepada Sekretaris Daerah")]
+    accountability: Option<String>,
+    /// Konsekuensi.
+    #[serde(default)]
+    #[schema(example = "Predikat kinerja menjadi dasar pengembangan karier")]
+    consequences: Option<String>,
+}
+
+/// Set the annex of a draft plan.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = Annex,
+    responses(
+        (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[put("/performance-plans/{plan_id}/annex")]
+pub(super) async fn put_annex(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<Annex>,
+) -> Result<HttpResponse, ApiError> {
+    let annex = body.into_inner();
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    ensure_editor(&caller, &plan)?;
+    check_if_match(&req, &etag(plan.updated_at))?;
+    let too_long: Vec<FieldError> = [
+        ("resources", &annex.resources),
+        ("accountability", &annex.accountability),
+        ("consequences", &annex.consequences),
+    ]
+    .into_iter()
+    .filter(|(_, text)| text.as_deref().is_some_and(|t| t.chars().count() > 4000))
+    .map(|(field, _)| FieldError::new(field, "too_long", "at most 4000 characters"))
+    .collect();
+    reject(too_long)?;
+    let mut next = plan.clone();
+    next.annex = serde_json::to_value(&annex).map_err(ApiError::internal)?;
+    next.updated_at = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            save(tx, &caller, &plan, &next, "set_annex").await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
 // ---- workflow ----
 
 #[derive(Debug, Deserialize, ToSchema)]
