@@ -301,6 +301,16 @@ async fn who_may_read_and_start_plans() {
         .await;
     assert_eq!(acting.body["rater"]["id"], s.ids["kepala"].as_str(), "{}", acting.text);
     assert_eq!(acting.body["rater_override_reason"], "Plt. Sekretaris sedang cuti");
+    // A mid-period change of rating official: admins only, with a reason.
+    let staff_plan = format!("/api/v1/performance-plans/{}/rater", acting.body["id"].as_str().unwrap());
+    let change = json!({"rater_id": s.ids["sekretaris"], "reason": "Kembali dari cuti"});
+    app.send(actix_web::http::Method::PUT, &staff_plan, Some(&s.kepala.token), Some(change.clone()))
+        .await
+        .assert_problem(403, "forbidden");
+    let back = app.send(actix_web::http::Method::PUT, &staff_plan, Some(&s.admin.token), Some(change)).await;
+    assert_eq!(back.body["rater"]["id"], s.ids["sekretaris"].as_str(), "{}", back.text);
+    assert_eq!(back.body["rater_supervisor"]["id"], s.ids["kepala"].as_str());
+    assert_eq!(back.body["rater_override_reason"], "Kembali dari cuti");
     // Lists: the staff member sees their own plan only; the kepala sees everyone's below.
     assert_eq!(app.get("/api/v1/performance-plans", &s.staff.token).await.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(app.get("/api/v1/performance-plans", &s.kepala.token).await.body["items"].as_array().unwrap().len(), 3);

@@ -77,6 +77,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(plans::delete_result)
             .service(plans::put_expectations)
             .service(plans::put_annex)
+            .service(plans::override_rater)
             .service(plans::submit_plan)
             .service(plans::approve_plan)
             .service(plans::return_plan)

@@ -909,6 +909,66 @@ pub(super) async fn put_annex(
     Ok(respond(StatusCode::OK, &view))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaterOverride {
+    /// The acting rating official (Plt/Plh), or the new one after a transfer.
+    rater_id: Uuid,
+    #[schema(example = "Plt. Kepala Bidang selama Kabid cuti", min_length = 1)]
+    reason: String,
+}
+
+/// Name another rating official for a plan, with a reason (agency admins): acting officials
+/// (Plt/Plh) and transfers mid-period. Allowed in any status; the change is in the audit trail.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = RaterOverride,
+    responses(
+        (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
+)]
+#[put("/performance-plans/{plan_id}/rater")]
+pub(super) async fn override_rater(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<RaterOverride>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    if !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
+        return Err(ApiError::Forbidden("only an agency admin names another rating official"));
+    }
+    check_if_match(&req, &etag(plan.updated_at))?;
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::validation("reason", "invalid_length", "say why, in 1 to 2000 characters"));
+    }
+    let mut conn = state.db.conn().await?;
+    let rater = org::get_employee(&mut conn, body.rater_id)
+        .await?
+        .filter(|r| r.agency_id == plan.agency_id && r.id != plan.employee_id)
+        .ok_or_else(|| {
+            ApiError::validation("rater_id", "not_found", "no other employee with that id in this agency")
+        })?;
+    let mut next = plan.clone();
+    next.rater_id = Some(rater.id);
+    next.rater_supervisor_id = rater.supervisor_id;
+    next.rater_override_reason = Some(reason);
+    next.updated_at = Utc::now();
+    let view = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            save(tx, &caller, &plan, &next, "override_rater").await?;
+            load_view(tx, plan.id).await
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
 // ---- workflow ----
 
 #[derive(Debug, Deserialize, ToSchema)]
