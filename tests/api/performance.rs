@@ -371,6 +371,8 @@ async fn the_cascade_runs_up_to_the_root_and_down_across_people() {
         down.body["down"].as_array().unwrap().iter().map(|n| n["employee_name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Sri Wahyuni", "Budi Santoso"], "{}", down.text);
     assert_eq!(down.body["up"], json!([]));
+    // The cascade of a plan is for those who may read the plan: not the staff below it.
+    app.get(&format!("/api/v1/performance-plans/{top}/cascade"), &s.staff.token).await.assert_problem(404, "not_found");
 }
 
 /// An approved plan of the sekretaris with one quantity indicator (target 12 reports).
@@ -431,6 +433,7 @@ async fn realisations_then_rating_give_the_predikat_with_its_reasons() {
     assert_eq!(rated.body["predikat"], "kurang", "{}", rated.text);
     assert_eq!(rated.body["explanation"]["rule_set"], "permenpanrb-6-2022");
     assert!(rated.body["explanation"]["decided_by"].as_str().unwrap().contains("perilaku kerja di_bawah_ekspektasi"));
+    app.get(&format!("{evaluations}/{evaluation}"), &s.staff.token).await.assert_problem(404, "not_found");
     let read = app.get(&format!("{evaluations}/{evaluation}"), &s.sekretaris.token).await;
     assert_eq!(read.body["predikat"], "kurang", "{}", read.text);
     assert_eq!(read.body["feedback"]["behaviour"][0]["value"], "akuntabel");

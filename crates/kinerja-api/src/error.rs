@@ -268,17 +268,20 @@ pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
         Category::Syntax | Category::Eof | Category::Io => {
             ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {e}") }
         }
-        Category::Data => {
-            let message = e.to_string();
-            let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
-            if message.starts_with("unknown field") {
-                ApiError::UnknownField(quoted)
-            } else if message.starts_with("missing field") {
-                ApiError::MissingField(quoted)
-            } else {
-                ApiError::InvalidValue(message)
-            }
-        }
+        Category::Data => field_error(e.to_string()).unwrap_or_else(ApiError::InvalidValue),
+    }
+}
+
+/// A serde message naming an unknown or a missing field, as that error; `Err` with the message
+/// otherwise. Serde words these the same for every format (JSON, forms).
+pub fn field_error(message: String) -> Result<ApiError, String> {
+    let field = message.split('`').nth(1).unwrap_or_default().to_owned();
+    if message.starts_with("unknown field") {
+        Ok(ApiError::UnknownField(field))
+    } else if message.starts_with("missing field") {
+        Ok(ApiError::MissingField(field))
+    } else {
+        Err(message)
     }
 }
 

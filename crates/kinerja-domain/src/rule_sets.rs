@@ -136,6 +136,23 @@ pub enum Aspect {
     Biaya,
 }
 
+impl Aspect {
+    pub const ALL: [Aspect; 4] = [Aspect::Kuantitas, Aspect::Kualitas, Aspect::Waktu, Aspect::Biaya];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aspect::Kuantitas => "kuantitas",
+            Aspect::Kualitas => "kualitas",
+            Aspect::Waktu => "waktu",
+            Aspect::Biaya => "biaya",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Aspect> {
+        Aspect::ALL.into_iter().find(|a| a.as_str() == code)
+    }
+}
+
 /// Achievement is capped at 120 (PP 30/2019; Perka BKN 1/2013 scores above it are not counted).
 pub const ACHIEVEMENT_CAP: f64 = 120.0;
 

@@ -338,12 +338,12 @@ pub struct EmployeeFilter {
     pub below: Option<Uuid>,
 }
 
-/// `employees.id IN (<root> and everyone below it)`, by one recursive query. The id is
-/// formatted into the SQL: a `Uuid` prints as hex digits and dashes only.
-fn in_subtree(root: Uuid, include_root: bool) -> diesel::expression::SqlLiteral<Bool> {
+/// `<column> IN (<root> and everyone below it in the supervisor chain)`, by one recursive
+/// query. The id is formatted into the SQL: a `Uuid` prints as hex digits and dashes only.
+pub(crate) fn in_subtree(column: &str, root: Uuid, include_root: bool) -> diesel::expression::SqlLiteral<Bool> {
     let keep = if include_root { "" } else { " WHERE id <> root_id" };
     sql::<Bool>(&format!(
-        "employees.id IN (WITH RECURSIVE sub(id, root_id) AS (SELECT id, id FROM employees WHERE id = '{root}' \
+        "{column} IN (WITH RECURSIVE sub(id, root_id) AS (SELECT id, id FROM employees WHERE id = '{root}' \
          UNION SELECT e.id, sub.root_id FROM employees e JOIN sub ON e.supervisor_id = sub.id) SELECT id FROM sub{keep})"
     ))
 }
@@ -386,10 +386,10 @@ pub fn employees_page(filter: &EmployeeFilter, after: Option<Uuid>, limit: i64) 
         }
     }
     if let Some(root) = filter.within_subtree_of {
-        query = query.filter(in_subtree(root, true));
+        query = query.filter(in_subtree("employees.id", root, true));
     }
     if let Some(root) = filter.below {
-        query = query.filter(in_subtree(root, false));
+        query = query.filter(in_subtree("employees.id", root, false));
     }
     if let Some(after) = after {
         query = query.filter(employees::id.gt(after));

@@ -146,8 +146,8 @@ pub struct PlanFilter {
     pub period_id: Option<Uuid>,
     pub rater_id: Option<Uuid>,
     pub status: Option<String>,
-    /// Only plans of these employees (an employee's own and their subordinates').
-    pub employees: Option<Vec<Uuid>>,
+    /// Only plans of this employee and everyone below them in the supervisor chain.
+    pub within_subtree_of: Option<Uuid>,
     /// Include superseded revisions.
     pub all_revisions: bool,
 }
@@ -175,8 +175,8 @@ pub async fn list_plans(
     if let Some(v) = &filter.status {
         query = query.filter(performance_plans::status.eq(v.clone()));
     }
-    if let Some(v) = &filter.employees {
-        query = query.filter(performance_plans::employee_id.eq_any(v.clone()));
+    if let Some(root) = filter.within_subtree_of {
+        query = query.filter(crate::org::in_subtree("performance_plans.employee_id", root, true));
     }
     if !filter.all_revisions {
         query = query.filter(performance_plans::superseded_by.is_null());

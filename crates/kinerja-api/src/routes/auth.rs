@@ -276,15 +276,8 @@ pub(super) async fn client_token(
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let request: TokenRequest = match mime.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(&body).map_err(|e| {
-            let message = e.to_string();
-            let field = message.split('`').nth(1).unwrap_or_default().to_owned();
-            if message.starts_with("unknown field") {
-                ApiError::UnknownField(field)
-            } else if message.starts_with("missing field") {
-                ApiError::MissingField(field)
-            } else {
-                ApiError::BadRequest { code: "malformed_form", detail: message }
-            }
+            crate::error::field_error(e.to_string())
+                .unwrap_or_else(|detail| ApiError::BadRequest { code: "malformed_form", detail })
         })?,
         "application/json" => serde_json::from_slice(&body).map_err(|e| crate::error::serde_json_error(&e))?,
         _ => {

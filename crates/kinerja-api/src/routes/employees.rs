@@ -211,7 +211,7 @@ async fn relation(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> 
     Ok(if org::is_below(&mut conn, own, employee.id).await? { Relation::Subordinate } else { Relation::Unrelated })
 }
 
-async fn ensure_visible(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> Result<(), ApiError> {
+pub(super) async fn ensure_visible(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> Result<(), ApiError> {
     if caller.actor.may_on_registry(RegistryAction::ReadPeople, employee.agency_id)
         || caller.actor.may_read_employee(employee.agency_id, relation(state, caller, employee).await?)
     {

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::rule_sets::{Aspect, Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{Cadence, PlanStatus};
-use kinerja_domain::{RegistryAction, Relation};
 use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
 use kinerja_store::{audit, org, plans, AsyncConnection};
 use serde::{Deserialize, Serialize};
@@ -352,13 +351,7 @@ pub(super) async fn rate_evaluation(
             .iter()
             .filter_map(|i| {
                 let r = realized.iter().find(|r| r.indicator_id == i.id)?;
-                let aspect = match i.aspect.as_str() {
-                    "kualitas" => Aspect::Kualitas,
-                    "waktu" => Aspect::Waktu,
-                    "biaya" => Aspect::Biaya,
-                    _ => Aspect::Kuantitas,
-                };
-                Some(vec![(aspect, i.target_value?, r.value?)])
+                Some(vec![(Aspect::parse(&i.aspect)?, i.target_value?, r.value?)])
             })
             .collect();
     }
@@ -527,16 +520,9 @@ pub(super) async fn list_feedback(
     let request = page.parse()?;
     let mut conn = state.db.conn().await?;
     let employee = org::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
-    let relation = match caller.employee_id() {
-        Some(me) if me == employee.id => Relation::Own,
-        Some(me) if org::is_below(&mut conn, me, employee.id).await? => Relation::Subordinate,
-        _ => Relation::Unrelated,
-    };
-    if !caller.actor.may_on_registry(RegistryAction::ReadPeople, employee.agency_id)
-        && !caller.actor.may_read_employee(employee.agency_id, relation)
-    {
-        return Err(ApiError::NotFound("employee"));
-    }
+    drop(conn);
+    super::employees::ensure_visible(&state, &caller, &employee).await?;
+    let mut conn = state.db.conn().await?;
     let rows =
         evaluations::list_feedback(&mut conn, employee.id, query.period_id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |f| f.id, FeedbackView::from)))

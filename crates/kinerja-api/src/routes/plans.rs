@@ -103,28 +103,10 @@ fn indicator_view(i: &IndicatorRow) -> IndicatorView {
     IndicatorView {
         id: i.id,
         description: i.description.clone(),
-        aspect: aspect(&i.aspect),
+        aspect: Aspect::parse(&i.aspect).unwrap_or(Aspect::Kuantitas),
         target_value: i.target_value,
         target_unit: i.target_unit.clone(),
         target_text: i.target_text.clone(),
-    }
-}
-
-fn aspect(code: &str) -> Aspect {
-    match code {
-        "kualitas" => Aspect::Kualitas,
-        "waktu" => Aspect::Waktu,
-        "biaya" => Aspect::Biaya,
-        _ => Aspect::Kuantitas,
-    }
-}
-
-fn aspect_code(a: Aspect) -> &'static str {
-    match a {
-        Aspect::Kuantitas => "kuantitas",
-        Aspect::Kualitas => "kualitas",
-        Aspect::Waktu => "waktu",
-        Aspect::Biaya => "biaya",
     }
 }
 
@@ -473,15 +455,8 @@ pub(super) async fn list_plans(
         filter.agency_id = Some(own);
         if !caller.actor.may_on_registry(RegistryAction::ReadPeople, own) {
             let me = caller.employee_id().ok_or(ApiError::Forbidden("your role does not allow listing plans"))?;
-            let below = org::list_employees(
-                &mut conn,
-                &org::EmployeeFilter { within_subtree_of: Some(me), ..Default::default() },
-                None,
-                i64::MAX,
-            )
-            .await?;
             if filter.rater_id != Some(me) {
-                filter.employees = Some(below.into_iter().map(|e| e.id).collect());
+                filter.within_subtree_of = Some(me);
             }
         }
     }
@@ -617,7 +592,7 @@ fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> V
             result_id,
             plan_id,
             description: i.description.trim().to_owned(),
-            aspect: aspect_code(i.aspect).to_owned(),
+            aspect: i.aspect.as_str().to_owned(),
             target_value: i.target_value,
             target_unit: i.target_unit.clone(),
             target_text: i.target_text.clone(),

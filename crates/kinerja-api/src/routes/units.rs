@@ -1,5 +1,7 @@
 //! Units (unit kerja): a tree per agency.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -321,11 +323,17 @@ pub(super) async fn unit_tree(
     let root = visible_unit(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let rows = org::unit_subtree(&mut conn, root.id).await?;
-    Ok(web::Json(nest(&root, &rows)))
+    let mut children: HashMap<Uuid, Vec<&UnitRow>> = HashMap::new();
+    for row in &rows {
+        if let Some(parent) = row.parent_id {
+            children.entry(parent).or_default().push(row);
+        }
+    }
+    Ok(web::Json(nest(&root, &children)))
 }
 
-/// Builds the nested tree below `unit` from the flat subtree rows.
-fn nest(unit: &UnitRow, rows: &[UnitRow]) -> UnitTree {
-    let children = rows.iter().filter(|r| r.parent_id == Some(unit.id)).map(|child| nest(child, rows)).collect();
-    UnitTree { unit: UnitView::from(unit), children }
+/// Builds the nested tree below `unit` from the subtree's rows grouped by parent.
+fn nest(unit: &UnitRow, children: &HashMap<Uuid, Vec<&UnitRow>>) -> UnitTree {
+    let below = children.get(&unit.id).map(|rows| rows.iter().map(|child| nest(child, children)).collect());
+    UnitTree { unit: UnitView::from(unit), children: below.unwrap_or_default() }
 }

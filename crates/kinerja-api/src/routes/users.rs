@@ -1,6 +1,6 @@
 //! User accounts.
 
-use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use kinerja_domain::{AccountAction, Role};
 use kinerja_store::identity::{self, UserRow};
@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_if_match, etag, present};
+use crate::routes::{check_if_match, created, etag, present, with_etag};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -82,8 +82,8 @@ pub(super) async fn load(
     }
 }
 
-fn with_etag(user: UserRow, status: actix_web::http::StatusCode) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::ETAG, etag(user.updated_at))).json(UserView::from(user))
+fn respond(user: UserRow) -> HttpResponse {
+    with_etag(StatusCode::OK, user.updated_at, &UserView::from(user))
 }
 
 /// List user accounts: all for a super admin, one agency's for its admins and auditors.
@@ -157,12 +157,7 @@ pub(super) async fn create_user(
         },
     )
     .await?;
-    let location = format!("/api/v1/users/{}", user.id);
-    let mut response = with_etag(user, actix_web::http::StatusCode::CREATED);
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(created(format!("/api/v1/users/{}", user.id), user.updated_at, &UserView::from(user)))
 }
 
 /// Read a user account (your own, or one you administer or audit).
@@ -183,7 +178,7 @@ pub(super) async fn get_user(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let user = load(&state, &caller, path.into_inner(), AccountAction::Read).await?;
-    Ok(with_etag(user, actix_web::http::StatusCode::OK))
+    Ok(respond(user))
 }
 
 /// Change a user account. Users may change their own password; roles, links and activation are
@@ -241,5 +236,5 @@ pub(super) async fn update_user(
         },
     )
     .await?;
-    Ok(with_etag(updated, actix_web::http::StatusCode::OK))
+    Ok(respond(updated))
 }
