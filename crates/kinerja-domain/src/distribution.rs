@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::rule_sets::Predikat;
+use crate::rule_sets::{Predikat, Rating};
 
 /// The organisation's (unit's or agency's) own predikat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -28,6 +28,40 @@ pub enum OrgPredikat {
     SangatKurang,
 }
 
+impl OrgPredikat {
+    pub const ALL: [OrgPredikat; 5] = [
+        OrgPredikat::Istimewa,
+        OrgPredikat::Baik,
+        OrgPredikat::ButuhPerbaikan,
+        OrgPredikat::Kurang,
+        OrgPredikat::SangatKurang,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgPredikat::Istimewa => "istimewa",
+            OrgPredikat::Baik => "baik",
+            OrgPredikat::ButuhPerbaikan => "butuh_perbaikan",
+            OrgPredikat::Kurang => "kurang",
+            OrgPredikat::SangatKurang => "sangat_kurang",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<OrgPredikat> {
+        OrgPredikat::ALL.into_iter().find(|o| o.as_str() == code)
+    }
+
+    /// The head of a unit takes the unit's result as their own rating hasil kerja
+    /// (PermenPANRB 6/2022): istimewa is above expectation, baik meets it, the rest fall below.
+    pub fn head_result_rating(self) -> Rating {
+        match self {
+            OrgPredikat::Istimewa => Rating::DiAtasEkspektasi,
+            OrgPredikat::Baik => Rating::SesuaiEkspektasi,
+            OrgPredikat::ButuhPerbaikan | OrgPredikat::Kurang | OrgPredikat::SangatKurang => Rating::DiBawahEkspektasi,
+        }
+    }
+}
+
 /// The five employee predikat of PermenPANRB 6/2022, in order from the top.
 pub const GRADES: [Predikat; 5] =
     [Predikat::SangatBaik, Predikat::Baik, Predikat::ButuhPerbaikan, Predikat::Kurang, Predikat::SangatKurang];
@@ -37,6 +71,18 @@ pub type Counts = [u32; 5];
 
 fn index(p: Predikat) -> usize {
     GRADES.iter().position(|g| *g == p).unwrap_or(0)
+}
+
+/// Counts predikat codes; codes outside [`GRADES`] (the older schemes' `cukup`, `buruk`) are
+/// not part of the curve and are left out.
+pub fn count<'a>(predikat: impl IntoIterator<Item = &'a str>) -> Counts {
+    let mut counts = [0; 5];
+    for code in predikat {
+        if let Some(i) = GRADES.iter().position(|g| g.as_str() == code) {
+            counts[i] += 1;
+        }
+    }
+    counts
 }
 
 /// One rule of the curve over a group of predikat.

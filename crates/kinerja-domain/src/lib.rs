@@ -5,6 +5,7 @@ pub mod access;
 pub mod civil_service;
 pub mod credentials;
 pub mod distribution;
+pub mod objection;
 pub mod rule_sets;
 pub mod skp;
 pub mod workflow;

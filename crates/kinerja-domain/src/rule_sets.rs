@@ -45,6 +45,10 @@ impl Rating {
         }
     }
 
+    pub fn parse(code: &str) -> Option<Rating> {
+        Rating::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+
     /// The national system's code: 1 = di atas, 2 = sesuai, 3 = di bawah.
     pub fn national_code(self) -> u8 {
         match self {
@@ -56,6 +60,33 @@ impl Rating {
 }
 
 impl Predikat {
+    pub const ALL: [Predikat; 7] = [
+        Predikat::SangatBaik,
+        Predikat::Baik,
+        Predikat::Cukup,
+        Predikat::ButuhPerbaikan,
+        Predikat::Kurang,
+        Predikat::SangatKurang,
+        Predikat::Buruk,
+    ];
+
+    pub fn parse(code: &str) -> Option<Predikat> {
+        Predikat::ALL.into_iter().find(|p| p.as_str() == code)
+    }
+
+    /// The national system's quadrant: 1 = sangat baik … 5 = sangat kurang; none for the older
+    /// schemes' `cukup` and `buruk`.
+    pub fn national_code(self) -> Option<u8> {
+        match self {
+            Predikat::SangatBaik => Some(1),
+            Predikat::Baik => Some(2),
+            Predikat::ButuhPerbaikan => Some(3),
+            Predikat::Kurang => Some(4),
+            Predikat::SangatKurang => Some(5),
+            Predikat::Cukup | Predikat::Buruk => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Predikat::SangatBaik => "sangat_baik",

@@ -1,12 +1,12 @@
 //! The codes of a performance plan (SKP, PermenPANRB 6/2022).
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 macro_rules! wire_codes {
     ($(#[$doc:meta])* $ty:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema,
+        )]
         #[serde(rename_all = "snake_case")]
         pub enum $ty { $($variant),+ }
 
@@ -21,6 +21,8 @@ macro_rules! wire_codes {
         }
     };
 }
+
+pub(crate) use wire_codes;
 
 wire_codes!(
     /// Kuantitatif plans have numeric targets; kualitatif plans described ones.

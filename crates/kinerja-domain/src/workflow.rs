@@ -1,7 +1,8 @@
 //! The life of a performance plan (SKP) and its periods (PermenPANRB 6/2022): the plan moves
-//! draft → submitted → approved, or back from submitted to draft when the rating official
-//! returns it with a reason. Only the employee submits; only the rating official approves or
-//! returns; only a draft can be edited.
+//! draft → submitted → approved → rated, or back from submitted to draft when the rating
+//! official returns it with a reason. Only the employee submits; only the rating official
+//! approves, returns or gives the annual (final) rating, after which the plan is locked for
+//! good; only a draft can be edited.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,8 @@ pub enum PlanStatus {
     Draft,
     Submitted,
     Approved,
+    /// The annual rating is issued: locked, open only to calibration and objection.
+    Rated,
 }
 
 impl PlanStatus {
@@ -21,11 +24,13 @@ impl PlanStatus {
             PlanStatus::Draft => "draft",
             PlanStatus::Submitted => "submitted",
             PlanStatus::Approved => "approved",
+            PlanStatus::Rated => "rated",
         }
     }
 
     pub fn parse(code: &str) -> Option<PlanStatus> {
-        [PlanStatus::Draft, PlanStatus::Submitted, PlanStatus::Approved].into_iter().find(|s| s.as_str() == code)
+        [PlanStatus::Draft, PlanStatus::Submitted, PlanStatus::Approved, PlanStatus::Rated]
+            .into_iter().find(|s| s.as_str() == code)
     }
 
     pub fn is_editable(self) -> bool {
@@ -38,6 +43,8 @@ pub enum PlanAction {
     Submit,
     Approve,
     Return,
+    /// The annual (final) rating.
+    Rate,
 }
 
 /// Who is acting on a plan.
@@ -64,6 +71,7 @@ impl PlanAction {
             PlanAction::Submit => "submitted",
             PlanAction::Approve => "approved",
             PlanAction::Return => "returned",
+            PlanAction::Rate => "rated",
         }
     }
 }
@@ -74,6 +82,7 @@ pub fn transition(status: PlanStatus, action: PlanAction, party: PlanParty) -> R
         PlanAction::Submit => (PlanStatus::Draft, PlanStatus::Submitted, PlanParty::Owner, "employee"),
         PlanAction::Approve => (PlanStatus::Submitted, PlanStatus::Approved, PlanParty::Rater, "rating official"),
         PlanAction::Return => (PlanStatus::Submitted, PlanStatus::Draft, PlanParty::Rater, "rating official"),
+        PlanAction::Rate => (PlanStatus::Approved, PlanStatus::Rated, PlanParty::Rater, "rating official"),
     };
     if party != by {
         return Err(TransitionError::NotAllowed(by_name));
@@ -130,6 +139,32 @@ impl Cadence {
         }
     }
 
+    /// The year and first and last month a sub-period label covers (`2026-Q2` → 2026, 4, 6),
+    /// as the national system records periodic ratings.
+    pub fn months_of(label: &str) -> Option<(i32, u32, u32)> {
+        let (year, rest) = match label.split_once('-') {
+            Some((year, rest)) => (year, Some(rest)),
+            None => (label, None),
+        };
+        let year: i32 = year.parse().ok().filter(|y| (1900..=9999).contains(y))?;
+        let (first, last) = match rest {
+            None => (1, 12),
+            Some(q) if q.starts_with('Q') => {
+                let n: u32 = q[1..].parse().ok().filter(|n| (1..=4).contains(n))?;
+                (3 * n - 2, 3 * n)
+            }
+            Some(s) if s.starts_with('S') => {
+                let n: u32 = s[1..].parse().ok().filter(|n| (1..=2).contains(n))?;
+                (6 * n - 5, 6 * n)
+            }
+            Some(m) => {
+                let m: u32 = m.parse().ok().filter(|m| (1..=12).contains(m))?;
+                (m, m)
+            }
+        };
+        Some((year, first, last))
+    }
+
     /// Every sub-period label of a period, in order.
     pub fn labels(self, starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<String> {
         let mut labels: Vec<String> = Vec::new();
@@ -157,6 +192,8 @@ mod tests {
         assert_eq!(transition(Draft, Submit, Owner), Ok(Submitted));
         assert_eq!(transition(Submitted, Approve, Rater), Ok(Approved));
         assert_eq!(transition(Submitted, Return, Rater), Ok(Draft));
+        assert_eq!(transition(Approved, Rate, Rater), Ok(Rated));
+        assert_eq!(transition(Approved, Rate, Owner), Err(TransitionError::NotAllowed("rating official")));
         // Wrong person.
         assert_eq!(transition(Draft, Submit, Rater), Err(TransitionError::NotAllowed("employee")));
         assert_eq!(transition(Submitted, Approve, Owner), Err(TransitionError::NotAllowed("rating official")));
@@ -169,13 +206,17 @@ mod tests {
             (Approved, Approve, Rater),
             (Draft, Return, Rater),
             (Approved, Return, Rater),
+            (Submitted, Rate, Rater),
+            (Rated, Rate, Rater),
+            (Rated, Submit, Owner),
+            (Rated, Return, Rater),
         ] {
             assert!(
                 matches!(transition(status, action, party), Err(TransitionError::InvalidTransition { .. })),
                 "{status:?} {action:?}"
             );
         }
-        assert!(Draft.is_editable() && !Submitted.is_editable() && !Approved.is_editable());
+        assert!(Draft.is_editable() && !Submitted.is_editable() && !Approved.is_editable() && !Rated.is_editable());
     }
 
     #[test]
@@ -189,6 +230,12 @@ mod tests {
         assert_eq!(Cadence::Monthly.labels(d(1, 1), d(12, 31)).len(), 12);
         assert_eq!(Cadence::Semiannual.labels(d(1, 1), d(12, 31)), vec!["2026-S1", "2026-S2"]);
         assert_eq!(Cadence::Annual.labels(d(1, 1), d(12, 31)), vec!["2026"]);
+        assert_eq!(Cadence::months_of("2026-Q2"), Some((2026, 4, 6)));
+        assert_eq!(Cadence::months_of("2026-S2"), Some((2026, 7, 12)));
+        assert_eq!(Cadence::months_of("2026-03"), Some((2026, 3, 3)));
+        assert_eq!(Cadence::months_of("2026"), Some((2026, 1, 12)));
+        assert_eq!(Cadence::months_of("2026-Q5"), None);
+        assert_eq!(Cadence::months_of("2026-13"), None);
         // A period starting mid-year.
         assert_eq!(Cadence::Quarterly.labels(d(5, 15), d(12, 31)), vec!["2026-Q2", "2026-Q3", "2026-Q4"]);
     }
