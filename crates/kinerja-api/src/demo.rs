@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use kinerja_domain::civil_service::{EmploymentType, Nip};
-use kinerja_domain::Role;
+use kinerja_domain::{objection, Role};
 use kinerja_store::org::{self, AgencyRow, EmployeeRow, PositionRow, UnitRow};
 use kinerja_store::{audit, AsyncConnection, AsyncPgConnection, Db};
 use uuid::Uuid;
@@ -273,6 +273,7 @@ pub async fn seed(db: &Db) -> Result<(Vec<DemoLogin>, i64), ApiError> {
                 name: "Pemerintah Kabupaten Batanghari".into(),
                 created_at: now,
                 updated_at: now,
+                objection_window_days: objection::DEFAULT_WINDOW_DAYS,
             };
             let (p, _) = plan(agency.id);
             conn.transaction::<_, ApiError, _>(async |tx| write(tx, &agency, &p).await).await?;

@@ -80,6 +80,9 @@ pub enum ApiError {
     MethodNotAllowed { method: String, allow: Vec<String> },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A well-formed request that a rule refuses as a whole (`deadline_passed`), not field by field.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     #[error("the resource changed since you read it (If-Match does not match its ETag)")]
     PreconditionFailed,
     #[error("the body is larger than the limit of {limit} bytes")]
@@ -115,7 +118,9 @@ impl ApiError {
     /// The stable machine code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unprocessable { code, .. } => code,
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::InvalidRefreshToken => "invalid_refresh_token",
@@ -166,7 +171,8 @@ impl ResponseError for ApiError {
             ApiError::Validation(_)
             | ApiError::UnknownField(_)
             | ApiError::MissingField(_)
-            | ApiError::InvalidValue(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::InvalidValue(_)
+            | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -212,6 +212,18 @@ impl PositionKind {
     pub fn is_jpt(self) -> bool {
         matches!(self, PositionKind::JptUtama | PositionKind::JptMadya | PositionKind::JptPratama)
     }
+
+    /// Structural (leadership) positions: JPT, administrator, pengawas.
+    pub fn leads(self) -> bool {
+        !matches!(self, PositionKind::Pelaksana | PositionKind::Fungsional)
+    }
+}
+
+/// Whether an employee heads their unit: they hold a structural position there and report to
+/// someone outside it (or to no one). The head takes the unit's organisation predikat as their
+/// rating hasil kerja.
+pub fn heads_unit<U: PartialEq>(kind: PositionKind, unit: Option<&U>, supervisor_unit: Option<&U>) -> bool {
+    kind.leads() && unit.is_some() && unit != supervisor_unit
 }
 
 /// Whether making `parent` the parent of `node` closes a loop, given `parent`'s ancestors
@@ -295,6 +307,19 @@ mod tests {
             assert_eq!(FunctionalLevel::parse(level.as_str()), Some(*level));
         }
         assert!(PositionKind::Fungsional.takes_level() && !PositionKind::Pengawas.takes_level());
+    }
+
+    #[test]
+    fn the_head_of_a_unit() {
+        // A kepala dinas reports to the sekda in another unit.
+        assert!(heads_unit(PositionKind::JptPratama, Some(&"disdik"), Some(&"setda")));
+        assert!(heads_unit(PositionKind::JptPratama, Some(&"setda"), None));
+        // A kepala seksi reporting to the kepala bidang in the same unit is not its head.
+        assert!(!heads_unit(PositionKind::Pengawas, Some(&"bidang"), Some(&"bidang")));
+        // Staff never head a unit, even with their supervisor elsewhere.
+        assert!(!heads_unit(PositionKind::Pelaksana, Some(&"seksi"), Some(&"bidang")));
+        assert!(!heads_unit(PositionKind::Fungsional, Some(&"sekolah"), Some(&"disdik")));
+        assert!(!heads_unit::<&str>(PositionKind::Administrator, None, None));
     }
 
     #[test]

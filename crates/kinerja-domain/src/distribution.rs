@@ -73,13 +73,13 @@ fn index(p: Predikat) -> usize {
     GRADES.iter().position(|g| *g == p).unwrap_or(0)
 }
 
-/// Counts predikat codes; codes outside [`GRADES`] (the older schemes' `cukup`, `buruk`) are
-/// not part of the curve and are left out.
-pub fn count<'a>(predikat: impl IntoIterator<Item = &'a str>) -> Counts {
+/// Gathers (predikat code, how many) pairs; codes outside [`GRADES`] (the older schemes'
+/// `cukup`, `buruk`) are not part of the curve and are left out.
+pub fn count<'a>(tallies: impl IntoIterator<Item = (&'a str, u32)>) -> Counts {
     let mut counts = [0; 5];
-    for code in predikat {
+    for (code, n) in tallies {
         if let Some(i) = GRADES.iter().position(|g| g.as_str() == code) {
-            counts[i] += 1;
+            counts[i] += n;
         }
     }
     counts

@@ -134,6 +134,17 @@ impl RuleSet {
             RuleSet::Pp46_2011 => "PP 46/2011 with Perka BKN 1/2013: SKP 60% + perilaku 40%",
         }
     }
+
+    /// The predikat this rule set gives, from the top; a calibration or an objection's decision
+    /// stays within them.
+    pub fn predikat(self) -> [Predikat; 5] {
+        use Predikat::*;
+        match self {
+            RuleSet::PermenPanRb6_2022 => [SangatBaik, Baik, ButuhPerbaikan, Kurang, SangatKurang],
+            RuleSet::Pp30_2019 => [SangatBaik, Baik, Cukup, Kurang, SangatKurang],
+            RuleSet::Pp46_2011 => [SangatBaik, Baik, Cukup, Kurang, Buruk],
+        }
+    }
 }
 
 // ---- PermenPANRB 6/2022: the matrix ----

@@ -120,3 +120,13 @@ pub async fn list_feedback(
     }
     Ok(query.load(conn).await?)
 }
+
+/// A plan's periodic evaluations, in sub-period order.
+pub async fn evaluations_of_plan(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Vec<EvaluationRow>> {
+    Ok(evaluations::table
+        .filter(evaluations::plan_id.eq(plan_id))
+        .order(evaluations::period_label)
+        .select(EvaluationRow::as_select())
+        .load(conn)
+        .await?)
+}

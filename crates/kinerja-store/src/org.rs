@@ -21,6 +21,8 @@ pub struct AgencyRow {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Days an employee has to object to an annual rating.
+    pub objection_window_days: i32,
 }
 
 pub async fn insert_agency(conn: &mut AsyncPgConnection, row: &AgencyRow) -> StoreResult<AgencyRow> {
@@ -54,7 +56,12 @@ pub async fn list_agencies(
 
 pub async fn update_agency(conn: &mut AsyncPgConnection, row: &AgencyRow) -> StoreResult<AgencyRow> {
     Ok(diesel::update(agencies::table.find(row.id))
-        .set((agencies::code.eq(&row.code), agencies::name.eq(&row.name), agencies::updated_at.eq(row.updated_at)))
+        .set((
+            agencies::code.eq(&row.code),
+            agencies::name.eq(&row.name),
+            agencies::objection_window_days.eq(row.objection_window_days),
+            agencies::updated_at.eq(row.updated_at),
+        ))
         .returning(AgencyRow::as_returning())
         .get_result(conn)
         .await?)

@@ -8,6 +8,7 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        objection_window_days -> Int4,
     }
 }
 
@@ -229,6 +230,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organisation_ratings (unit_id, period_id) {
+        unit_id -> Uuid,
+        period_id -> Uuid,
+        agency_id -> Uuid,
+        predikat -> Text,
+        note -> Nullable<Text>,
+        rated_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    final_ratings (plan_id) {
+        plan_id -> Uuid,
+        agency_id -> Uuid,
+        period_id -> Uuid,
+        employee_id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        result_rating -> Nullable<Text>,
+        behaviour_rating -> Nullable<Text>,
+        rated_predikat -> Text,
+        predikat -> Text,
+        explanation -> Jsonb,
+        note -> Nullable<Text>,
+        rated_by -> Uuid,
+        rated_at -> Timestamptz,
+        calibration -> Nullable<Jsonb>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    objections (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+        decider_id -> Nullable<Uuid>,
+        reason -> Text,
+        status -> Text,
+        employee_explanation -> Nullable<Text>,
+        rating_official_explanation -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        decided_predikat -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Uuid>,
+        filed_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(clients -> agencies (agency_id));
 diesel::joinable!(clients -> users (created_by));
 diesel::joinable!(employees -> agencies (agency_id));
@@ -249,5 +304,7 @@ diesel::joinable!(units -> agencies (agency_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(users -> employees (employee_id));
+diesel::joinable!(final_ratings -> performance_plans (plan_id));
+diesel::joinable!(objections -> final_ratings (plan_id));
 
 diesel::allow_tables_to_appear_in_same_query!(agencies, clients, employees, login_failures, refresh_tokens, users,);

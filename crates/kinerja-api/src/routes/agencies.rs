@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use kinerja_domain::RegistryAction;
+use kinerja_domain::{objection, RegistryAction};
 use kinerja_store::org::{self, AgencyRow};
 use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,9 @@ pub struct AgencyView {
     code: String,
     #[schema(example = "Pemerintah Kota Palangka Raya")]
     name: String,
+    /// Days an employee has to object to an annual rating (PP 30/2019 art. 59: 14).
+    #[schema(example = 14, minimum = 1, maximum = 90)]
+    objection_window_days: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -34,6 +37,7 @@ impl From<&AgencyRow> for AgencyView {
             id: a.id,
             code: a.code.clone(),
             name: a.name.clone(),
+            objection_window_days: a.objection_window_days,
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -48,6 +52,10 @@ pub struct CreateAgency {
     code: String,
     #[schema(example = "Pemerintah Kota Palangka Raya", min_length = 1, max_length = 200)]
     name: String,
+    /// Days an employee has to object to an annual rating; 14 unless set.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 90)]
+    objection_window_days: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,6 +65,19 @@ pub struct UpdateAgency {
     code: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
+    #[schema(minimum = 1, maximum = 90)]
+    objection_window_days: Option<i32>,
+}
+
+fn check_window(days: Option<i32>) -> Result<(), ApiError> {
+    match days {
+        Some(d) if !objection::WINDOW_DAYS_RANGE.contains(&d) => Err(ApiError::validation(
+            "objection_window_days",
+            "out_of_range",
+            "from 1 to 90 days",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Loads an agency the caller may see at all (404 otherwise).
@@ -108,6 +129,7 @@ pub(super) async fn create_agency(
     }
     let body = body.into_inner();
     reject(check_code_and_name(Some(&body.code), Some(&body.name)))?;
+    check_window(body.objection_window_days)?;
     let now = Utc::now();
     let row = AgencyRow {
         id: Uuid::now_v7(),
@@ -115,6 +137,7 @@ pub(super) async fn create_agency(
         name: body.name.trim().to_owned(),
         created_at: now,
         updated_at: now,
+        objection_window_days: body.objection_window_days.unwrap_or(objection::DEFAULT_WINDOW_DAYS),
     };
     let mut conn = state.db.conn().await?;
     let row = conn
@@ -171,9 +194,11 @@ pub(super) async fn update_agency(
     authorize(&caller, RegistryAction::Write, current.id, "agency")?;
     check_if_match(&req, &etag(current.updated_at))?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
+    check_window(body.objection_window_days)?;
     let mut next = current.clone();
     next.code = body.code.unwrap_or(next.code);
     next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.objection_window_days = body.objection_window_days.unwrap_or(next.objection_window_days);
     next.updated_at = Utc::now();
     let mut conn = state.db.conn().await?;
     let row = conn

@@ -331,6 +331,12 @@ pub(super) async fn rate_evaluation(
     if caller.employee_id().is_none() || caller.employee_id() != plan.rater_id {
         return Err(ApiError::Forbidden("only the rating official rates"));
     }
+    if plan.status == PlanStatus::Rated.as_str() {
+        return Err(ApiError::Conflict {
+            code: "invalid_transition",
+            detail: "the plan has its annual rating and is locked".into(),
+        });
+    }
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
     let rule_set = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);

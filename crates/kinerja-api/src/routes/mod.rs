@@ -1,6 +1,7 @@
 //! Route registration: every handler is annotated for OpenAPI and registered here once.
 
 mod agencies;
+mod appraisal;
 mod audit_events;
 mod auth;
 mod clients;
@@ -87,7 +88,18 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(evaluations::get_evaluation)
             .service(evaluations::rate_evaluation)
             .service(evaluations::create_feedback)
-            .service(evaluations::list_feedback),
+            .service(evaluations::list_feedback)
+            .service(appraisal::give_final_rating)
+            .service(appraisal::get_final_rating)
+            .service(appraisal::calibrate)
+            .service(appraisal::put_org_rating)
+            .service(appraisal::get_org_rating)
+            .service(appraisal::unit_distribution)
+            .service(appraisal::file_objection)
+            .service(appraisal::list_objections)
+            .service(appraisal::get_objection)
+            .service(appraisal::record_explanation)
+            .service(appraisal::decide_objection),
     );
 }
 

@@ -110,7 +110,7 @@ fn indicator_view(i: &IndicatorRow) -> IndicatorView {
     }
 }
 
-fn status_of(plan: &PlanRow) -> PlanStatus {
+pub(super) fn status_of(plan: &PlanRow) -> PlanStatus {
     PlanStatus::parse(&plan.status).unwrap_or(PlanStatus::Draft)
 }
 
@@ -176,7 +176,7 @@ fn respond(status: StatusCode, view: &PlanView) -> HttpResponse {
 
 // ---- who may do what ----
 
-fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
+pub(super) fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
     match caller.employee_id() {
         Some(me) if me == plan.employee_id => PlanParty::Owner,
         Some(me) if Some(me) == plan.rater_id => PlanParty::Rater,
@@ -225,11 +225,11 @@ fn ensure_editor(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn transition_error(e: TransitionError) -> ApiError {
+pub(super) fn transition_error(e: TransitionError) -> ApiError {
     match e {
         TransitionError::NotAllowed(_) => ApiError::Forbidden(match e {
             TransitionError::NotAllowed("employee") => "only the employee submits their plan",
-            _ => "only the rating official approves or returns a plan",
+            _ => "only the rating official approves, returns or rates a plan",
         }),
         TransitionError::InvalidTransition { .. } => {
             ApiError::Conflict { code: "invalid_transition", detail: e.to_string() }
@@ -238,7 +238,7 @@ fn transition_error(e: TransitionError) -> ApiError {
 }
 
 /// Saves the plan header (which bumps its ETag) and an audit event, in the caller's transaction.
-async fn save(
+pub(super) async fn save(
     tx: &mut AsyncPgConnection,
     caller: &Caller,
     before: &PlanRow,
@@ -972,6 +972,7 @@ async fn move_plan(
         PlanAction::Submit => "submit",
         PlanAction::Approve => "approve",
         PlanAction::Return => "return",
+        PlanAction::Rate => "final_rating",
     };
     let mut conn = state.db.conn().await?;
     let view = conn

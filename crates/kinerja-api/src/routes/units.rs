@@ -92,7 +92,7 @@ pub struct UnitTree {
     children: Vec<UnitTree>,
 }
 
-async fn visible_unit(state: &AppState, caller: &Caller, id: Uuid) -> Result<UnitRow, ApiError> {
+pub(super) async fn visible_unit(state: &AppState, caller: &Caller, id: Uuid) -> Result<UnitRow, ApiError> {
     let mut conn = state.db.conn().await?;
     let unit = org::get_unit(&mut conn, id).await?.ok_or(ApiError::NotFound("unit"))?;
     authorize(caller, RegistryAction::ReadStructure, unit.agency_id, "unit")?;
