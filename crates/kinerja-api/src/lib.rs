@@ -103,8 +103,9 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         (name = "clients", description = "Integration clients of an agency"),
         (name = "organisation", description = "Agencies, units, positions and employees"),
         (name = "audit", description = "The append-only audit trail"),
-        (name = "rules", description = "Rule sets that turn ratings into a predikat"),
+        (name = "rules", description = "Rule sets, the annual rating, the distribution curve, calibration and objections"),
         (name = "performance", description = "Periods, performance plans (SKP) and their evaluation"),
+        (name = "reports", description = "Participation and predikat reports; the national SKP export"),
     )
 )]
 struct ApiDoc;

@@ -11,6 +11,7 @@ mod ops;
 mod periods;
 mod plans;
 mod positions;
+mod reports;
 mod rule_sets;
 mod units;
 mod users;
@@ -99,7 +100,10 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(appraisal::list_objections)
             .service(appraisal::get_objection)
             .service(appraisal::record_explanation)
-            .service(appraisal::decide_objection),
+            .service(appraisal::decide_objection)
+            .service(reports::participation)
+            .service(reports::predikat_report)
+            .service(reports::national_skp),
     );
 }
 

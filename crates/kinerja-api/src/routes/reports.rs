@@ -1,0 +1,446 @@
+//! What front-ends and the national HR system read in bulk: participation and predikat reports
+//! per unit, and the national SKP export (DOMAIN.md "Integration facts") streamed as NDJSON or
+//! CSV in constant memory.
+
+use std::collections::BTreeMap;
+
+use actix_web::web::Bytes;
+use actix_web::{get, web, HttpResponse};
+use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
+use kinerja_domain::workflow::Cadence;
+use kinerja_domain::RegistryAction;
+use kinerja_store::appraisal::{self, NationalRecordRow};
+use kinerja_store::plans::{self, PeriodRow};
+use kinerja_store::{DbConn, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::error::ApiError;
+use crate::routes::authorize;
+use crate::AppState;
+
+/// A period whose agency's people the caller may read.
+async fn readable_period(state: &AppState, caller: &Caller, period_id: Uuid) -> Result<PeriodRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
+    Ok(period)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    period_id: Uuid,
+}
+
+// ---- participation ----
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubPeriodCount {
+    #[schema(example = "2026-Q1")]
+    period_label: String,
+    /// Employees who recorded realisations for the sub-period.
+    evaluated: i64,
+    /// Of those, rated by their rating official.
+    rated: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitParticipation {
+    unit_id: Uuid,
+    code: String,
+    name: String,
+    /// Employees placed in the unit now.
+    employees: i64,
+    /// Their current plans for the period.
+    plans: i64,
+    /// Plans that got at least as far as submitted, approved, and rated (annual rating).
+    submitted: i64,
+    approved: i64,
+    rated: i64,
+    sub_periods: Vec<SubPeriodCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipationReport {
+    period_id: Uuid,
+    /// Every sub-period of the period, in order.
+    sub_periods: Vec<String>,
+    units: Vec<UnitParticipation>,
+}
+
+/// How far each unit's employees are in the period's cycle: plans created, submitted,
+/// approved, evaluated and rated per sub-period, and rated for the year.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, description = "Participation per unit", body = ParticipationReport), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[get("/reports/participation")]
+pub(super) async fn participation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<ParticipationReport>, ApiError> {
+    let period = readable_period(&state, &caller, query.period_id).await?;
+    let mut conn = state.db.conn().await?;
+    let rows = appraisal::participation(&mut conn, period.agency_id, period.id).await?;
+    let evaluated = appraisal::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
+    let cadence = Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual);
+    let labels = cadence.labels(period.starts_on, period.ends_on);
+    let units = rows
+        .into_iter()
+        .map(|r| UnitParticipation {
+            sub_periods: labels
+                .iter()
+                .map(|label| {
+                    let found = evaluated.iter().find(|e| e.unit_id == r.unit_id && &e.period_label == label);
+                    SubPeriodCount {
+                        period_label: label.clone(),
+                        evaluated: found.map_or(0, |e| e.evaluated),
+                        rated: found.map_or(0, |e| e.rated),
+                    }
+                })
+                .collect(),
+            unit_id: r.unit_id,
+            code: r.unit_code,
+            name: r.unit_name,
+            employees: r.employees,
+            plans: r.plans,
+            submitted: r.submitted,
+            approved: r.approved,
+            rated: r.rated,
+        })
+        .collect();
+    Ok(web::Json(ParticipationReport { period_id: period.id, sub_periods: labels, units }))
+}
+
+// ---- predikat distribution ----
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PredikatTally {
+    /// `null` for employees rated while in no unit.
+    unit_id: Option<Uuid>,
+    total: i64,
+    /// Employees per predikat in force (the codes of the period's rule set).
+    #[schema(value_type = Object, example = json!({"sangat_baik": 2, "baik": 7, "butuh_perbaikan": 1}))]
+    counts: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PredikatReport {
+    period_id: Uuid,
+    agency: PredikatTally,
+    units: Vec<PredikatTally>,
+}
+
+/// The annual predikat in force per unit (where each employee was when rated) and for the
+/// whole agency.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, description = "Predikat per unit and agency", body = PredikatReport), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[get("/reports/predikat")]
+pub(super) async fn predikat_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<PredikatReport>, ApiError> {
+    let period = readable_period(&state, &caller, query.period_id).await?;
+    let mut conn = state.db.conn().await?;
+    let rows = appraisal::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
+    let mut agency = PredikatTally { unit_id: None, total: 0, counts: BTreeMap::new() };
+    let mut units: Vec<PredikatTally> = Vec::new();
+    for row in rows {
+        agency.total += row.count;
+        *agency.counts.entry(row.predikat.clone()).or_default() += row.count;
+        let index = match units.iter().position(|u| u.unit_id == row.unit_id) {
+            Some(i) => i,
+            None => {
+                units.push(PredikatTally { unit_id: row.unit_id, total: 0, counts: BTreeMap::new() });
+                units.len() - 1
+            }
+        };
+        units[index].total += row.count;
+        *units[index].counts.entry(row.predikat).or_default() += row.count;
+    }
+    units.sort_by_key(|u| u.unit_id);
+    Ok(web::Json(PredikatReport { period_id: period.id, agency, units }))
+}
+
+// ---- the national SKP export ----
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Ndjson,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKinds {
+    All,
+    Annual,
+    Periodic,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NationalQuery {
+    agency_id: Uuid,
+    period_id: Uuid,
+    /// `ndjson` (default) or `csv`.
+    format: Option<ExportFormat>,
+    /// `all` (default): the annual records, then the periodic ones.
+    records: Option<RecordKinds>,
+}
+
+/// One performance record in the national system's shape: ratings 1 = di atas, 2 = sesuai,
+/// 3 = di bawah; predikat (quadrant) 1 = sangat baik … 5 = sangat kurang.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalRecord {
+    /// `annual` or `periodic`.
+    record: &'static str,
+    #[schema(example = "2026-Q1")]
+    period_label: String,
+    year: i32,
+    start_month: u32,
+    end_month: u32,
+    nip: String,
+    name: String,
+    grade: Option<String>,
+    position: Option<String>,
+    unit: Option<String>,
+    result_rating: Option<u8>,
+    behaviour_rating: Option<u8>,
+    predikat: Option<u8>,
+    /// The predikat's code, for people reading the file.
+    predikat_code: Option<String>,
+    rater_nip: Option<String>,
+    rater_name: Option<String>,
+    rater_grade: Option<String>,
+    rater_position: Option<String>,
+    rater_unit: Option<String>,
+}
+
+const CSV_HEADER: &str = "record,period_label,year,start_month,end_month,nip,name,grade,position,unit,\
+result_rating,behaviour_rating,predikat,predikat_code,rater_nip,rater_name,rater_grade,rater_position,rater_unit\n";
+
+fn national_record(row: NationalRecordRow) -> NationalRecord {
+    use chrono::Datelike;
+    let annual = row.label == "annual";
+    let (year, start_month, end_month) = if annual {
+        (row.ends_on.year(), row.starts_on.month(), row.ends_on.month())
+    } else {
+        Cadence::months_of(&row.label).unwrap_or((row.ends_on.year(), 1, 12))
+    };
+    let rating = |code: &Option<String>| code.as_deref().and_then(Rating::parse).map(Rating::national_code);
+    NationalRecord {
+        record: if annual { "annual" } else { "periodic" },
+        period_label: if annual { year.to_string() } else { row.label },
+        year,
+        start_month,
+        end_month,
+        nip: row.nip,
+        name: row.name,
+        grade: row.grade,
+        position: row.position,
+        unit: row.unit,
+        result_rating: rating(&row.result_rating),
+        behaviour_rating: rating(&row.behaviour_rating),
+        predikat: row.predikat.as_deref().and_then(Predikat::parse).and_then(Predikat::national_code),
+        predikat_code: row.predikat,
+        rater_nip: row.rater_nip,
+        rater_name: row.rater_name,
+        rater_grade: row.rater_grade,
+        rater_position: row.rater_position,
+        rater_unit: row.rater_unit,
+    }
+}
+
+/// RFC 4180: quoted when it holds a comma, a quote or a line break.
+fn csv_field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+fn csv_line(out: &mut String, r: &NationalRecord) {
+    let num = |n: Option<u8>| n.map(|n| n.to_string()).unwrap_or_default();
+    let fields: [String; 19] = [
+        r.record.to_owned(),
+        r.period_label.clone(),
+        r.year.to_string(),
+        r.start_month.to_string(),
+        r.end_month.to_string(),
+        r.nip.clone(),
+        r.name.clone(),
+        r.grade.clone().unwrap_or_default(),
+        r.position.clone().unwrap_or_default(),
+        r.unit.clone().unwrap_or_default(),
+        num(r.result_rating),
+        num(r.behaviour_rating),
+        num(r.predikat),
+        r.predikat_code.clone().unwrap_or_default(),
+        r.rater_nip.clone().unwrap_or_default(),
+        r.rater_name.clone().unwrap_or_default(),
+        r.rater_grade.clone().unwrap_or_default(),
+        r.rater_position.clone().unwrap_or_default(),
+        r.rater_unit.clone().unwrap_or_default(),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+    out.push('\n');
+}
+
+/// Rows per query and per chunk sent: memory stays at one batch whatever the export's size.
+const BATCH: i64 = 1000;
+
+type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// Reads the export batch by batch in one read-only snapshot and sends each as a chunk; stops
+/// quietly when the client goes away.
+async fn stream_national(
+    mut conn: DbConn,
+    period: PeriodRow,
+    format: ExportFormat,
+    kinds: RecordKinds,
+    chunks: Chunks,
+) -> Result<(), StoreError> {
+    let (agency, period_id) = (period.agency_id, period.id);
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |tx| {
+            if format == ExportFormat::Csv && chunks.send(Ok(Bytes::from_static(CSV_HEADER.as_bytes()))).await.is_err() {
+                return Ok(());
+            }
+            for periodic in [false, true] {
+                let wanted = match kinds {
+                    RecordKinds::All => true,
+                    RecordKinds::Annual => !periodic,
+                    RecordKinds::Periodic => periodic,
+                };
+                if !wanted {
+                    continue;
+                }
+                let mut after = Uuid::nil();
+                loop {
+                    let rows = if periodic {
+                        appraisal::national_periodic_batch(tx, agency, period_id, after, BATCH).await?
+                    } else {
+                        appraisal::national_annual_batch(tx, agency, period_id, after, BATCH).await?
+                    };
+                    let Some(last) = rows.last().map(|r| r.id) else { break };
+                    let full = rows.len() as i64 == BATCH;
+                    let mut out = String::with_capacity(rows.len() * 300);
+                    for row in rows {
+                        let record = national_record(row);
+                        match format {
+                            ExportFormat::Csv => csv_line(&mut out, &record),
+                            ExportFormat::Ndjson => {
+                                out.push_str(&serde_json::to_string(&record).unwrap_or_default());
+                                out.push('\n');
+                            }
+                        }
+                    }
+                    if chunks.send(Ok(Bytes::from(out))).await.is_err() {
+                        return Ok(());
+                    }
+                    if !full {
+                        break;
+                    }
+                    after = last;
+                }
+            }
+            Ok::<(), StoreError>(())
+        })
+        .await
+}
+
+/// The agency's performance records for a period in the national system's shape, streamed:
+/// per employee the annual record (the predikat in force) and, for periodic evaluations, one
+/// per rated sub-period with its start and end month. NDJSON (default) or CSV; memory stays
+/// constant at any size. Periods under the default rule set only (the national codes are its).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(NationalQuery),
+    responses(
+        (status = 200, description = "One record per line (CSV: a header row first)",
+         content((NationalRecord = "application/x-ndjson"), (String = "text/csv"))),
+        Unauthenticated, Forbidden, NotFound, Invalid,
+    )
+)]
+#[get("/exports/national-skp")]
+pub(super) async fn national_skp(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<NationalQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let period = readable_period(&state, &caller, query.period_id).await?;
+    if period.agency_id != query.agency_id {
+        return Err(ApiError::NotFound("period"));
+    }
+    if RuleSet::parse(&period.rule_set) != Some(RuleSet::PermenPanRb6_2022) {
+        return Err(ApiError::Unprocessable {
+            code: "not_exportable",
+            detail: format!("the national codes are those of permenpanrb-6-2022; this period uses {}", period.rule_set),
+        });
+    }
+    let format = query.format.unwrap_or(ExportFormat::Ndjson);
+    let kinds = query.records.unwrap_or(RecordKinds::All);
+    // Taken before answering, so an unavailable database is a 503, not a cut stream.
+    let conn = state.db.conn().await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    let period_id = period.id;
+    actix_web::rt::spawn(async move {
+        let failed = sender.clone();
+        if let Err(e) = stream_national(conn, period, format, kinds, sender).await {
+            tracing::error!(cause = %e, %period_id, "national export failed mid-stream");
+            let _ = failed.send(Err(std::io::Error::other("the export failed; try again"))).await;
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    let (content_type, extension) = match format {
+        ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"national-skp-{period_id}.{extension}\""),
+        ))
+        .streaming(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_what_needs_it() {
+        let mut out = String::new();
+        csv_field(&mut out, "Dinas Pendidikan");
+        out.push(',');
+        csv_field(&mut out, "Kepala Seksi \"Kurikulum\", SD");
+        assert_eq!(out, "Dinas Pendidikan,\"Kepala Seksi \"\"Kurikulum\"\", SD\"");
+        assert_eq!(CSV_HEADER.matches(',').count() + 1, 19);
+    }
+}
