@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod appraisal;
 mod auth;
 mod database;
 mod errors;

@@ -1,6 +1,5 @@
 //! The codes of a performance plan (SKP, PermenPANRB 6/2022).
 
-
 macro_rules! wire_codes {
     ($(#[$doc:meta])* $ty:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$doc])*

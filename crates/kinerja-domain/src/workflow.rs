@@ -30,7 +30,8 @@ impl PlanStatus {
 
     pub fn parse(code: &str) -> Option<PlanStatus> {
         [PlanStatus::Draft, PlanStatus::Submitted, PlanStatus::Approved, PlanStatus::Rated]
-            .into_iter().find(|s| s.as_str() == code)
+            .into_iter()
+            .find(|s| s.as_str() == code)
     }
 
     pub fn is_editable(self) -> bool {

@@ -220,8 +220,7 @@ pub async fn list_objections(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<ObjectionRow>> {
-    let mut query =
-        objections::table.select(ObjectionRow::as_select()).order(objections::id).limit(limit).into_boxed();
+    let mut query = objections::table.select(ObjectionRow::as_select()).order(objections::id).limit(limit).into_boxed();
     if let Some(agency) = filter.agency_id {
         query = query.filter(objections::agency_id.eq(agency));
     }

@@ -71,11 +71,9 @@ pub struct UpdateAgency {
 
 fn check_window(days: Option<i32>) -> Result<(), ApiError> {
     match days {
-        Some(d) if !objection::WINDOW_DAYS_RANGE.contains(&d) => Err(ApiError::validation(
-            "objection_window_days",
-            "out_of_range",
-            "from 1 to 90 days",
-        )),
+        Some(d) if !objection::WINDOW_DAYS_RANGE.contains(&d) => {
+            Err(ApiError::validation("objection_window_days", "out_of_range", "from 1 to 90 days"))
+        }
         _ => Ok(()),
     }
 }

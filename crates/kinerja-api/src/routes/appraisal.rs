@@ -333,8 +333,11 @@ pub(super) async fn give_final_rating(
             save(tx, &caller, &plan, &next, "final_rating").await?;
             let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
                                  "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
-            audit::record(tx, caller.audit_actor().raw("final_rating", Some(row.plan_id), "rate", Some(row.agency_id), changes))
-                .await?;
+            audit::record(
+                tx,
+                caller.audit_actor().raw("final_rating", Some(row.plan_id), "rate", Some(row.agency_id), changes),
+            )
+            .await?;
             final_view(tx, &row, window).await
         })
         .await?;
@@ -426,7 +429,11 @@ pub(super) async fn calibrate(
     let period = period_of(&mut conn, &plan).await?;
     check_predikat("predikat", body.predikat, rule_set_of(&period))?;
     if body.predikat.as_str() == current.predikat {
-        return Err(ApiError::validation("predikat", "unchanged", format!("the predikat is already {}", current.predikat)));
+        return Err(ApiError::validation(
+            "predikat",
+            "unchanged",
+            format!("the predikat is already {}", current.predikat),
+        ));
     }
     let now = Utc::now();
     let mut next = current.clone();
@@ -440,8 +447,11 @@ pub(super) async fn calibrate(
             appraisal::update_final_rating(tx, &next).await?;
             let changes = json!({"predikat": {"old": current.predikat, "new": next.predikat},
                                  "justification": justification});
-            audit::record(tx, caller.audit_actor().raw("final_rating", Some(plan.id), "calibrate", Some(plan.agency_id), changes))
-                .await?;
+            audit::record(
+                tx,
+                caller.audit_actor().raw("final_rating", Some(plan.id), "calibrate", Some(plan.agency_id), changes),
+            )
+            .await?;
             final_view(tx, &next, window).await
         })
         .await?;
@@ -549,8 +559,11 @@ pub(super) async fn put_org_rating(
                                  "predikat": {"old": before.as_ref().map(|b| &b.predikat), "new": saved.predikat},
                                  "note": saved.note});
             let action = if before.is_some() { "update" } else { "create" };
-            audit::record(tx, caller.audit_actor().raw("organisation_rating", Some(unit.id), action, Some(unit.agency_id), changes))
-                .await?;
+            audit::record(
+                tx,
+                caller.audit_actor().raw("organisation_rating", Some(unit.id), action, Some(unit.agency_id), changes),
+            )
+            .await?;
             Ok(saved)
         })
         .await?;
@@ -714,11 +727,11 @@ pub(super) async fn unit_distribution(
         vec![unit.id]
     };
     let tallies = appraisal::predikat_counts(&mut conn, period.id, &units).await?;
-    let counts = distribution::count(tallies.iter().map(|t| (t.predikat.as_str(), u32::try_from(t.count).unwrap_or(0))));
+    let counts =
+        distribution::count(tallies.iter().map(|t| (t.predikat.as_str(), u32::try_from(t.count).unwrap_or(0))));
     let unrated = appraisal::unrated_plans(&mut conn, period.id, &units).await?;
-    let org = appraisal::get_org_rating(&mut conn, unit.id, period.id)
-        .await?
-        .and_then(|r| OrgPredikat::parse(&r.predikat));
+    let org =
+        appraisal::get_org_rating(&mut conn, unit.id, period.id).await?.and_then(|r| OrgPredikat::parse(&r.predikat));
     Ok(web::Json(distribution_view(unit.id, period.id, include_subunits, org, counts, unrated)))
 }
 
@@ -854,7 +867,8 @@ async fn visible_objection(state: &AppState, caller: &Caller, id: Uuid) -> Resul
     let objection = appraisal::get_objection(&mut conn, id).await?.ok_or(ApiError::NotFound("objection"))?;
     let plan = plans::get_plan(&mut conn, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))?;
     let me = caller.employee_id();
-    let involved = me.is_some() && [Some(objection.employee_id), objection.decider_id, plan.rater_supervisor_id, plan.rater_id].contains(&me);
+    let involved = me.is_some()
+        && [Some(objection.employee_id), objection.decider_id, plan.rater_supervisor_id, plan.rater_id].contains(&me);
     if involved || caller.actor.may_on_registry(RegistryAction::ReadPeople, objection.agency_id) {
         Ok((objection, plan))
     } else {
@@ -931,7 +945,9 @@ pub(super) async fn get_objection(
 fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
     match caller.employee_id() {
         Some(me) if Some(me) == plan.rater_supervisor_id => Ok(me),
-        _ => Err(ApiError::Forbidden("only the rating official's supervisor (atasan pejabat penilai) acts on an objection")),
+        _ => Err(ApiError::Forbidden(
+            "only the rating official's supervisor (atasan pejabat penilai) acts on an objection",
+        )),
     }
 }
 
@@ -939,7 +955,10 @@ fn ensure_open(objection: &ObjectionRow) -> Result<(), ApiError> {
     if objection.status == ObjectionStatus::Open.as_str() {
         Ok(())
     } else {
-        Err(ApiError::Conflict { code: "objection_decided", detail: "the objection is decided; the decision is final".into() })
+        Err(ApiError::Conflict {
+            code: "objection_decided",
+            detail: "the objection is decided; the decision is final".into(),
+        })
     }
 }
 
@@ -984,8 +1003,11 @@ pub(super) async fn record_explanation(
     conn.transaction::<_, ApiError, _>(async |tx| {
         appraisal::update_objection(tx, &next).await?;
         let changes = json!({"party": body.party.as_str()});
-        audit::record(tx, caller.audit_actor().raw("objection", Some(next.id), "explanation", Some(next.agency_id), changes))
-            .await?;
+        audit::record(
+            tx,
+            caller.audit_actor().raw("objection", Some(next.id), "explanation", Some(next.agency_id), changes),
+        )
+        .await?;
         Ok(())
     })
     .await?;
@@ -1084,8 +1106,11 @@ pub(super) async fn decide_objection(
             appraisal::update_final_rating(tx, &updated).await?;
             changes["predikat"] = json!({"old": rating.predikat, "new": p});
         }
-        audit::record(tx, caller.audit_actor().raw("objection", Some(next.id), "decide", Some(next.agency_id), changes))
-            .await?;
+        audit::record(
+            tx,
+            caller.audit_actor().raw("objection", Some(next.id), "decide", Some(next.agency_id), changes),
+        )
+        .await?;
         Ok(())
     })
     .await?;

@@ -327,7 +327,8 @@ async fn stream_national(
         .read_only()
         .repeatable_read()
         .run(async |tx| {
-            if format == ExportFormat::Csv && chunks.send(Ok(Bytes::from_static(CSV_HEADER.as_bytes()))).await.is_err() {
+            if format == ExportFormat::Csv && chunks.send(Ok(Bytes::from_static(CSV_HEADER.as_bytes()))).await.is_err()
+            {
                 return Ok(());
             }
             for periodic in [false, true] {
