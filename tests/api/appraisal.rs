@@ -229,6 +229,8 @@ async fn the_annual_rating_locks_the_plan_and_a_unit_head_follows_the_unit() {
     assert_eq!(older.body["errors"][0]["code"], "not_in_rule_set", "{}", older.text);
     let blank = app.post(&calibrate, &d.admin.token, json!({"predikat": "kurang", "justification": "  "})).await;
     assert_eq!(blank.body["errors"][0]["field"], "justification", "{}", blank.text);
+    let nul = app.post(&calibrate, &d.admin.token, json!({"predikat": "kurang", "justification": "a\u{0}b"})).await;
+    assert_eq!(nul.body["errors"][0]["code"], "invalid_character", "{}", nul.text);
     let calibrated = app.post(&calibrate, &d.admin.token, body).await;
     assert_eq!(calibrated.status, 200, "{}", calibrated.text);
     assert_eq!(calibrated.body["predikat"], "butuh_perbaikan");
@@ -509,4 +511,42 @@ async fn reports_and_the_national_export() {
     app.get(&export, &d.staff.token).await.assert_problem(403, "forbidden");
     app.get(&export, &d.outsider.token).await.assert_problem(404, "not_found");
     app.get(&format!("{export}&format=xml"), &d.admin.token).await.assert_problem(400, "invalid_query");
+}
+
+#[actix_web::test]
+async fn an_admin_names_who_decides_objections_when_the_registry_does_not_say() {
+    let d = dinas().await;
+    let app = &d.app;
+    // The kabid is rated by the kepala, who reports to no one in the agency.
+    let plan = d.approved_plan("kabid", &d.kabid, &d.kepala).await;
+    let path = format!("/api/v1/performance-plans/{plan}");
+    assert_eq!(app.get(&path, &d.kabid.token).await.body["rater_supervisor"], Value::Null);
+    let sekda = app.create_employee(d.agency, "196501011990031001", "Sekretaris Daerah");
+    let sekda_user = app.user("sekda", &[Role::Employee], Some(d.agency), Some(sekda)).await;
+    let rater = format!("{path}/rater");
+    let own = put(
+        app,
+        &rater,
+        &d.admin.token,
+        json!({"rater_id": d.ids["kepala"], "rater_supervisor_id": d.ids["kabid"], "reason": "x"}),
+    )
+    .await;
+    assert_eq!(own.body["errors"][0]["field"], "rater_supervisor_id", "{}", own.text);
+    let body = json!({"rater_id": d.ids["kepala"], "rater_supervisor_id": sekda, "reason": "Atasan pejabat penilai: Sekretaris Daerah"});
+    put(app, &rater, &d.kepala.token, body.clone()).await.assert_problem(403, "forbidden");
+    let named = put(app, &rater, &d.admin.token, body).await;
+    assert_eq!(named.body["rater_supervisor"]["id"], sekda.to_string(), "{}", named.text);
+
+    let org_path = format!("/api/v1/units/{}/organisation-rating/{}", d.bidang, d.period);
+    assert_eq!(put(app, &org_path, &d.admin.token, json!({"predikat": "butuh_perbaikan"})).await.status, 201);
+    let rated = app
+        .post(&format!("{path}/final-rating"), &d.kepala.token, json!({"behaviour_rating": "sesuai_ekspektasi"}))
+        .await;
+    assert_eq!(rated.body["predikat"], "butuh_perbaikan", "di bawah × sesuai: {}", rated.text);
+    let filed = app
+        .post(&format!("{path}/objections"), &d.kabid.token, json!({"reason": "Capaian bidang melampaui target."}))
+        .await;
+    assert_eq!(filed.body["decider_id"], sekda.to_string(), "{}", filed.text);
+    let mine = app.get("/api/v1/objections", &sekda_user.token).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1, "{}", mine.text);
 }

@@ -36,6 +36,10 @@ fn required_text(field: &str, text: &str) -> Result<String, ApiError> {
     if text.is_empty() || text.chars().count() > 4000 {
         return Err(ApiError::validation(field, "invalid_length", "1 to 4000 characters"));
     }
+    // Some texts are kept inside JSON (the calibration), where PostgreSQL refuses NUL.
+    if text.contains('\0') {
+        return Err(ApiError::validation(field, "invalid_character", "must not contain NUL characters"));
+    }
     Ok(text.to_owned())
 }
 

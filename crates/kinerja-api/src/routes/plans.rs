@@ -889,12 +889,18 @@ pub(super) async fn put_annex(
 pub struct RaterOverride {
     /// The acting rating official (Plt/Plh), or the new one after a transfer.
     rater_id: Uuid,
+    /// The rating official's supervisor (atasan pejabat penilai), who decides objections; by
+    /// default the rating official's supervisor in the registry. Name one when that link is
+    /// missing or does not apply.
+    #[serde(default)]
+    rater_supervisor_id: Option<Uuid>,
     #[schema(example = "Plt. Kepala Bidang selama Kabid cuti", min_length = 1)]
     reason: String,
 }
 
 /// Name another rating official for a plan, with a reason (agency admins): acting officials
-/// (Plt/Plh) and transfers mid-period. Allowed in any status; the change is in the audit trail.
+/// (Plt/Plh) and transfers mid-period; and, when needed, the official's supervisor who decides
+/// objections. Allowed in any status; the change is in the audit trail.
 #[utoipa::path(
     tag = "performance",
     security(("bearer" = [])),
@@ -930,9 +936,25 @@ pub(super) async fn override_rater(
         .ok_or_else(|| {
             ApiError::validation("rater_id", "not_found", "no other employee with that id in this agency")
         })?;
+    let rater_supervisor = match body.rater_supervisor_id {
+        Some(id) => Some(
+            org::get_employee(&mut conn, id)
+                .await?
+                .filter(|s| s.agency_id == plan.agency_id && s.id != plan.employee_id && s.id != rater.id)
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "rater_supervisor_id",
+                        "not_found",
+                        "no employee with that id in this agency other than the employee and the rating official",
+                    )
+                })?
+                .id,
+        ),
+        None => rater.supervisor_id,
+    };
     let mut next = plan.clone();
     next.rater_id = Some(rater.id);
-    next.rater_supervisor_id = rater.supervisor_id;
+    next.rater_supervisor_id = rater_supervisor;
     next.rater_override_reason = Some(reason);
     next.updated_at = Utc::now();
     let view = conn
