@@ -801,7 +801,8 @@ impl From<&ObjectionRow> for ObjectionView {
     request_body = FileObjection,
     responses(
         (status = 201, description = "Filed", body = ObjectionView, headers(("Location" = String))),
-        (status = 422, description = "`deadline_passed` after the window, or a field error", body = crate::error::Problem),
+        (status = 422, description = "`deadline_passed` after the window, or a field error",
+         body = crate::error::Problem, content_type = "application/problem+json"),
         Unauthenticated, Forbidden, NotFound, Conflict,
     )
 )]
