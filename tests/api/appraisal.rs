@@ -196,6 +196,7 @@ async fn the_annual_rating_locks_the_plan_and_a_unit_head_follows_the_unit() {
     let replaced = put(app, &org_path, &d.admin.token, json!({"predikat": "baik"})).await;
     assert_eq!(replaced.status, 200, "{}", replaced.text);
     assert_eq!(app.get(&org_path, &d.kabid.token).await.body["predikat"], "baik");
+    app.get(&org_path, &d.outsider.token).await.assert_problem(404, "not_found");
     let events = app
         .get(&format!("/api/v1/audit-events?entity=organisation_rating&entity_id={}", d.bidang), &d.auditor.token)
         .await;

@@ -157,4 +157,24 @@ async fn nul_characters_are_bad_input_not_a_crash() {
     assert!(by_nip.status.is_client_error(), "{}", by_nip.text);
     let audit = app.get("/api/v1/audit-events?entity=a%00", &admin.token).await;
     assert!(audit.status.is_client_error(), "{}", audit.text);
+
+    // Inside JSON columns too (PostgreSQL's jsonb refuses \u0000 with another error).
+    let agency = app.create_agency("KAB-NUL");
+    let employee = app.create_employee(agency, "199001012015031001", "Budi Santoso");
+    let own = app.user("budi", &[kinerja_domain::Role::Employee], Some(agency), Some(employee)).await;
+    let period = app
+        .post("/api/v1/periods", &admin.token, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}))
+        .await;
+    let plan = app
+        .post(
+            "/api/v1/performance-plans",
+            &own.token,
+            json!({"employee_id": employee, "period_id": period.body["id"], "approach": "kualitatif"}),
+        )
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.text);
+    let annex = format!("/api/v1/performance-plans/{}/annex", plan.body["id"].as_str().unwrap());
+    app.send(Method::PUT, &annex, Some(&own.token), Some(json!({"resources": "a\u{0}b"})))
+        .await
+        .assert_problem(422, "invalid_value");
 }

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::rule_sets::{Predikat, Rating};
+use crate::rule_sets::{Predikat, Rating, RuleSet};
 
 /// The organisation's (unit's or agency's) own predikat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -63,8 +63,7 @@ impl OrgPredikat {
 }
 
 /// The five employee predikat of PermenPANRB 6/2022, in order from the top.
-pub const GRADES: [Predikat; 5] =
-    [Predikat::SangatBaik, Predikat::Baik, Predikat::ButuhPerbaikan, Predikat::Kurang, Predikat::SangatKurang];
+pub const GRADES: [Predikat; 5] = RuleSet::PermenPanRb6_2022.predikat();
 
 /// How many employees hold each predikat, in the order of [`GRADES`].
 pub type Counts = [u32; 5];

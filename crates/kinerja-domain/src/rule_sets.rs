@@ -137,7 +137,7 @@ impl RuleSet {
 
     /// The predikat this rule set gives, from the top; a calibration or an objection's decision
     /// stays within them.
-    pub fn predikat(self) -> [Predikat; 5] {
+    pub const fn predikat(self) -> [Predikat; 5] {
         use Predikat::*;
         match self {
             RuleSet::PermenPanRb6_2022 => [SangatBaik, Baik, ButuhPerbaikan, Kurang, SangatKurang],

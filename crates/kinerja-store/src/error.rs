@@ -34,8 +34,13 @@ impl From<DieselError> for StoreError {
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                         StoreError::Unavailable(info.message().to_owned())
                     }
-                    // SQLSTATE 22021: PostgreSQL text cannot hold NUL.
-                    _ if info.message().contains("invalid byte sequence") => StoreError::InvalidText,
+                    // PostgreSQL cannot hold NUL: text says "invalid byte sequence" (22021), jsonb
+                    // "unsupported Unicode escape sequence" (22P05).
+                    _ if info.message().contains("invalid byte sequence")
+                        || info.message().contains("unsupported Unicode escape sequence") =>
+                    {
+                        StoreError::InvalidText
+                    }
                     _ => StoreError::Other(info.message().to_owned()),
                 }
             }

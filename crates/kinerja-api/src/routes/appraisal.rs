@@ -36,7 +36,7 @@ fn required_text(field: &str, text: &str) -> Result<String, ApiError> {
     if text.is_empty() || text.chars().count() > 4000 {
         return Err(ApiError::validation(field, "invalid_length", "1 to 4000 characters"));
     }
-    // Some texts are kept inside JSON (the calibration), where PostgreSQL refuses NUL.
+    // Named by field here; the store would refuse it anyway (as `invalid_value`).
     if text.contains('\0') {
         return Err(ApiError::validation(field, "invalid_character", "must not contain NUL characters"));
     }

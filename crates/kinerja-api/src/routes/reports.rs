@@ -92,18 +92,16 @@ pub(super) async fn participation(
     let evaluated = appraisal::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
     let cadence = Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual);
     let labels = cadence.labels(period.starts_on, period.ends_on);
+    let evaluated: std::collections::HashMap<(Uuid, &str), (i64, i64)> =
+        evaluated.iter().map(|e| ((e.unit_id, e.period_label.as_str()), (e.evaluated, e.rated))).collect();
     let units = rows
         .into_iter()
         .map(|r| UnitParticipation {
             sub_periods: labels
                 .iter()
                 .map(|label| {
-                    let found = evaluated.iter().find(|e| e.unit_id == r.unit_id && &e.period_label == label);
-                    SubPeriodCount {
-                        period_label: label.clone(),
-                        evaluated: found.map_or(0, |e| e.evaluated),
-                        rated: found.map_or(0, |e| e.rated),
-                    }
+                    let (evaluated, rated) = evaluated.get(&(r.unit_id, label.as_str())).copied().unwrap_or((0, 0));
+                    SubPeriodCount { period_label: label.clone(), evaluated, rated }
                 })
                 .collect(),
             unit_id: r.unit_id,
@@ -156,21 +154,19 @@ pub(super) async fn predikat_report(
     let mut conn = state.db.conn().await?;
     let rows = appraisal::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
     let mut agency = PredikatTally { unit_id: None, total: 0, counts: BTreeMap::new() };
-    let mut units: Vec<PredikatTally> = Vec::new();
+    let mut units: BTreeMap<Option<Uuid>, PredikatTally> = BTreeMap::new();
     for row in rows {
-        agency.total += row.count;
-        *agency.counts.entry(row.predikat.clone()).or_default() += row.count;
-        let index = match units.iter().position(|u| u.unit_id == row.unit_id) {
-            Some(i) => i,
-            None => {
-                units.push(PredikatTally { unit_id: row.unit_id, total: 0, counts: BTreeMap::new() });
-                units.len() - 1
-            }
-        };
-        units[index].total += row.count;
-        *units[index].counts.entry(row.predikat).or_default() += row.count;
+        let unit = units.entry(row.unit_id).or_insert_with(|| PredikatTally {
+            unit_id: row.unit_id,
+            total: 0,
+            counts: BTreeMap::new(),
+        });
+        for tally in [&mut agency, unit] {
+            tally.total += row.count;
+            *tally.counts.entry(row.predikat.clone()).or_default() += row.count;
+        }
     }
-    units.sort_by_key(|u| u.unit_id);
+    let units = units.into_values().collect();
     Ok(web::Json(PredikatReport { period_id: period.id, agency, units }))
 }
 
