@@ -66,6 +66,9 @@ enum AdminCommand {
     },
     /// Create a demo agency (a regency government, ~200 employees) with logins. Idempotent.
     SeedDemo,
+    /// Load the national competency dictionary (eight managerial competencies and perekat
+    /// bangsa) and the default levels per position kind. Idempotent; edits are kept.
+    SeedCompetencies,
     /// Set a user's password (and end their sessions).
     ResetPassword {
         #[arg(long)]
@@ -220,6 +223,13 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
                 println!("  {:<12} {:<13} {}", login.username, login.role, login.who);
             }
             println!("demo data only: never seed a production database");
+        }
+        AdminCommand::SeedCompetencies => {
+            let (added, defaults) = kinerja_api::competency_seed::seed(&db).await?;
+            println!(
+                "competency dictionary: {added} of {} competencies added, {defaults} default levels added",
+                kinerja_api::competency_seed::DICTIONARY.len()
+            );
         }
         AdminCommand::ResetPassword { username, password } => {
             let mut conn = db.conn().await?;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod competency_seed;
 pub mod demo;
 pub mod error;
 pub mod observe;
@@ -106,6 +107,7 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         (name = "rules", description = "Rule sets, the annual rating, the distribution curve, calibration and objections"),
         (name = "performance", description = "Periods, performance plans (SKP) and their evaluation"),
         (name = "reports", description = "Participation and predikat reports; the national SKP export"),
+        (name = "competencies", description = "Competency dictionary and standards, 360° assessments, profiles with gaps and JPM, development plans, training needs and the talent 9-box"),
     )
 )]
 struct ApiDoc;

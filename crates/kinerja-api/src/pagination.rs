@@ -75,6 +75,22 @@ impl<T> Page<T> {
     }
 }
 
+impl<T> Page<T> {
+    /// Like [`Page::from_rows`] for a list filtered after fetching (a row may give no item):
+    /// the cursor follows the last row scanned, so a page may hold fewer than `limit` items.
+    pub fn scanned<R>(
+        mut rows: Vec<R>,
+        request: PageRequest,
+        key: impl Fn(&R) -> Uuid,
+        map: impl FnMut(R) -> Option<T>,
+    ) -> Self {
+        let more = rows.len() > request.limit as usize;
+        rows.truncate(request.limit as usize);
+        let next_cursor = if more { rows.last().map(|r| encode_cursor(key(r))) } else { None };
+        Page { items: rows.into_iter().filter_map(map).collect(), next_cursor }
+    }
+}
+
 fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }

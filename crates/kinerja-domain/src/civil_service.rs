@@ -232,6 +232,32 @@ pub fn would_cycle<T: PartialEq>(node: &T, parent: &T, parent_ancestors: &[T]) -
     parent == node || parent_ancestors.contains(node)
 }
 
+/// Steps between two units through their nearest common ancestor in the unit tree (`parents`:
+/// each unit's parent); `None` when they are not in one tree.
+pub fn tree_distance<T: Copy + Eq + std::hash::Hash>(
+    parents: &std::collections::HashMap<T, Option<T>>,
+    a: T,
+    b: T,
+) -> Option<u32> {
+    let up = |from: T| {
+        let mut chain = vec![from];
+        let mut at = from;
+        while let Some(Some(parent)) = parents.get(&at) {
+            if chain.contains(parent) || chain.len() > parents.len() {
+                break;
+            }
+            chain.push(*parent);
+            at = *parent;
+        }
+        chain
+    };
+    let (from_a, from_b) = (up(a), up(b));
+    from_b
+        .iter()
+        .enumerate()
+        .find_map(|(steps_b, unit)| from_a.iter().position(|x| x == unit).map(|steps_a| (steps_a + steps_b) as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +353,17 @@ mod tests {
         assert!(would_cycle(&1, &1, &[]));
         assert!(would_cycle(&1, &2, &[3, 1]));
         assert!(!would_cycle(&1, &2, &[3, 4]));
+    }
+
+    #[test]
+    fn distances_in_the_unit_tree() {
+        // 1 ─┬─ 2 ── 4
+        //    └─ 3
+        let parents = std::collections::HashMap::from([(1, None), (2, Some(1)), (3, Some(1)), (4, Some(2)), (9, None)]);
+        assert_eq!(tree_distance(&parents, 4, 4), Some(0));
+        assert_eq!(tree_distance(&parents, 4, 2), Some(1));
+        assert_eq!(tree_distance(&parents, 4, 3), Some(3));
+        assert_eq!(tree_distance(&parents, 3, 4), Some(3));
+        assert_eq!(tree_distance(&parents, 4, 9), None);
     }
 }

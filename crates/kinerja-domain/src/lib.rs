@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod civil_service;
+pub mod competency;
 pub mod credentials;
 pub mod distribution;
 pub mod objection;

@@ -3,6 +3,7 @@
 
 pub mod appraisal;
 pub mod audit;
+pub mod competencies;
 pub mod error;
 pub mod evaluations;
 pub mod explain;

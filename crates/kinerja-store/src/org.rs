@@ -425,3 +425,13 @@ pub async fn employee_in_agency(conn: &mut AsyncPgConnection, employee: Uuid, ag
         .get_result(conn)
         .await?)
 }
+
+/// Everyone whose unit is one of `units`.
+pub async fn employees_in_units(conn: &mut AsyncPgConnection, units: &[Uuid]) -> StoreResult<Vec<EmployeeRow>> {
+    Ok(employees::table
+        .filter(employees::unit_id.eq_any(units))
+        .select(EmployeeRow::as_select())
+        .order(employees::id)
+        .load(conn)
+        .await?)
+}

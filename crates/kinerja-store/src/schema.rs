@@ -284,6 +284,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    competencies (id) {
+        id -> Uuid,
+        agency_id -> Nullable<Uuid>,
+        code -> Text,
+        name -> Text,
+        competency_group -> Text,
+        description -> Nullable<Text>,
+        levels -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_requirements (position_id, competency_id) {
+        position_id -> Uuid,
+        competency_id -> Uuid,
+        required_level -> Int2,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_requirement_defaults (position_kind, competency_id) {
+        position_kind -> Text,
+        competency_id -> Uuid,
+        required_level -> Int2,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_assessors (agency_id, user_id) {
+        agency_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_assessments (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+        period_id -> Uuid,
+        source -> Text,
+        assessor_user_id -> Uuid,
+        assessor_employee_id -> Nullable<Uuid>,
+        potential -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_ratings (assessment_id, competency_id) {
+        assessment_id -> Uuid,
+        competency_id -> Uuid,
+        level -> Int2,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    development_activities (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+        competency_id -> Nullable<Uuid>,
+        kind -> Text,
+        title -> Text,
+        mentor_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        evidence -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(clients -> agencies (agency_id));
 diesel::joinable!(clients -> users (created_by));
 diesel::joinable!(employees -> agencies (agency_id));
@@ -306,5 +388,18 @@ diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(users -> employees (employee_id));
 diesel::joinable!(final_ratings -> performance_plans (plan_id));
 diesel::joinable!(objections -> final_ratings (plan_id));
+diesel::joinable!(competency_requirements -> competencies (competency_id));
+diesel::joinable!(competency_requirements -> positions (position_id));
+diesel::joinable!(competency_requirement_defaults -> competencies (competency_id));
+diesel::joinable!(competency_ratings -> competency_assessments (assessment_id));
+diesel::joinable!(competency_ratings -> competencies (competency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(agencies, clients, employees, login_failures, refresh_tokens, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    competencies,
+    competency_requirements,
+    competency_requirement_defaults,
+    competency_ratings,
+    competency_assessments,
+    positions,
+);

@@ -140,8 +140,9 @@ fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
     }
 }
 
-fn check_evidence(i: usize, j: usize, e: &Evidence) -> Vec<FieldError> {
-    let field = |name: &str| format!("realizations[{i}].evidence[{j}].{name}");
+/// Checks one piece of evidence; `at` names it in the request (`realizations[0].evidence[1]`).
+pub(super) fn check_evidence(at: &str, e: &Evidence) -> Vec<FieldError> {
+    let field = |name: &str| format!("{at}.{name}");
     let mut errors = Vec::new();
     if e.url.is_none() && e.sha256.is_none() {
         errors.push(FieldError::new(field("url"), "required", "evidence is a link or a file hash"));
@@ -228,7 +229,7 @@ pub(super) async fn create_evaluation(
             errors.push(FieldError::new(format!("realizations[{i}].text"), "too_long", "at most 4000 characters"));
         }
         for (j, e) in r.evidence.iter().enumerate() {
-            errors.extend(check_evidence(i, j, e));
+            errors.extend(check_evidence(&format!("realizations[{i}].evidence[{j}]"), e));
         }
     }
     reject(errors)?;

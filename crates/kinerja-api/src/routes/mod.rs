@@ -5,6 +5,8 @@ mod appraisal;
 mod audit_events;
 mod auth;
 mod clients;
+mod competencies;
+mod development;
 mod employees;
 mod evaluations;
 mod ops;
@@ -103,7 +105,27 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(appraisal::decide_objection)
             .service(reports::participation)
             .service(reports::predikat_report)
-            .service(reports::national_skp),
+            .service(reports::national_skp)
+            .service(competencies::list_competencies)
+            .service(competencies::create_competency)
+            .service(competencies::get_competency)
+            .service(competencies::update_competency)
+            .service(competencies::get_requirements)
+            .service(competencies::put_requirements)
+            .service(competencies::get_default_requirements)
+            .service(competencies::put_default_requirements)
+            .service(competencies::get_assessors)
+            .service(competencies::put_assessors)
+            .service(competencies::submit_assessment)
+            .service(competencies::list_assessments)
+            .service(competencies::get_assessment)
+            .service(competencies::competency_profile)
+            .service(development::list_activities)
+            .service(development::create_activity)
+            .service(development::update_activity)
+            .service(development::suggestions)
+            .service(development::training_needs)
+            .service(development::talent_map),
     );
 }
 

@@ -1,0 +1,1254 @@
+//! Competencies (PermenPANRB 38/2017): the dictionary, the standard of each position, the
+//! assessors an agency appoints, 360° assessments, and each employee's competency profile with
+//! gaps and job-person match. The rules live in `kinerja_domain::competency`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::civil_service::PositionKind;
+use kinerja_domain::competency::{
+    self, Assessor, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Potential, Source, SourceLevels,
+};
+use kinerja_domain::objection::calendar_day;
+use kinerja_domain::rule_sets::RuleSet;
+use kinerja_domain::RegistryAction;
+use kinerja_store::competencies::{
+    self as store, AssessmentFilter, AssessmentRow, CompetencyFilter, CompetencyRow, RatingRow,
+};
+use kinerja_store::org::{self, EmployeeRow};
+use kinerja_store::plans::PeriodRow;
+use kinerja_store::{audit, identity, AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::agencies::visible_agency;
+use crate::routes::employees::ensure_visible;
+use crate::routes::periods::visible_period;
+use crate::routes::{authorize, check_code_and_name, check_if_match, created, duplicate, etag, reject, with_etag};
+use crate::AppState;
+
+// ---- the dictionary ----
+
+/// What a level of a competency looks like in behaviour.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelDescription {
+    #[schema(minimum = 1, maximum = 5, example = 3)]
+    level: u8,
+    #[schema(example = "Memastikan integritas dijaga di unit kerjanya")]
+    description: String,
+    /// Behaviour indicators of the level.
+    #[serde(default)]
+    indicators: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompetencyView {
+    id: Uuid,
+    /// `null`: the national dictionary.
+    agency_id: Option<Uuid>,
+    #[schema(example = "M-INT")]
+    code: String,
+    #[schema(example = "Integritas")]
+    name: String,
+    group: CompetencyGroup,
+    description: Option<String>,
+    levels: Vec<LevelDescription>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&CompetencyRow> for CompetencyView {
+    fn from(c: &CompetencyRow) -> Self {
+        CompetencyView {
+            id: c.id,
+            agency_id: c.agency_id,
+            code: c.code.clone(),
+            name: c.name.clone(),
+            group: group_of(c),
+            description: c.description.clone(),
+            levels: serde_json::from_value(c.levels.clone()).unwrap_or_default(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Stored codes are checked by the table; an unknown one cannot be read back.
+fn group_of(c: &CompetencyRow) -> CompetencyGroup {
+    CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCompetency {
+    #[schema(example = "T-PBJ", pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: String,
+    #[schema(example = "Pengadaan Barang/Jasa")]
+    name: String,
+    group: CompetencyGroup,
+    #[serde(default)]
+    description: Option<String>,
+    /// `null` or absent: the national dictionary (super admins). An agency's own competencies
+    /// are technical.
+    #[serde(default)]
+    agency_id: Option<Uuid>,
+    /// All five levels, 1 to 5, each once.
+    levels: Vec<LevelDescription>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCompetency {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
+    code: Option<String>,
+    name: Option<String>,
+    group: Option<CompetencyGroup>,
+    description: Option<String>,
+    levels: Option<Vec<LevelDescription>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompetencyQuery {
+    group: Option<CompetencyGroup>,
+    /// The national dictionary and this agency's own (default: the caller's agency).
+    agency_id: Option<Uuid>,
+}
+
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+fn check_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+    if value.trim().is_empty() || value.chars().count() > max || has_nul(value) {
+        errors.push(FieldError::new(field, "invalid_length", format!("1 to {max} characters")));
+    }
+}
+
+/// A competency is described on each of the levels 1 to 5, once.
+fn check_levels(levels: &[LevelDescription]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut seen: Vec<u8> = levels.iter().map(|l| l.level).collect();
+    seen.sort_unstable();
+    if seen != competency::LEVELS.collect::<Vec<_>>() {
+        errors.push(FieldError::new("levels", "invalid_levels", "describe each of the levels 1 to 5 once"));
+    }
+    for (i, level) in levels.iter().enumerate() {
+        check_text(&format!("levels[{i}].description"), &level.description, 2000, &mut errors);
+        if level.indicators.len() > 20 {
+            errors.push(FieldError::new(format!("levels[{i}].indicators"), "too_many", "at most 20 indicators"));
+        }
+        for (j, indicator) in level.indicators.iter().enumerate() {
+            check_text(&format!("levels[{i}].indicators[{j}]"), indicator, 500, &mut errors);
+        }
+    }
+    errors
+}
+
+fn check_description(description: Option<&str>, errors: &mut Vec<FieldError>) {
+    if let Some(d) = description {
+        if d.chars().count() > 4000 || has_nul(d) {
+            errors.push(FieldError::new("description", "invalid_length", "at most 4000 characters"));
+        }
+    }
+}
+
+fn check_group(agency: Option<Uuid>, group: CompetencyGroup) -> Vec<FieldError> {
+    if agency.is_some() && group != CompetencyGroup::Teknis {
+        vec![FieldError::new(
+            "group",
+            "national_only",
+            "an agency adds technical competencies; managerial and socio-cultural ones are national",
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+const DUPLICATE_COMPETENCY: &str = "a competency with that code exists in the same dictionary";
+
+/// National competencies are visible to every caller; an agency's own to those who read it.
+async fn visible_competency(state: &AppState, caller: &Caller, id: Uuid) -> Result<CompetencyRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = store::get_competency(&mut conn, id).await?.ok_or(ApiError::NotFound("competency"))?;
+    if let Some(agency) = row.agency_id {
+        authorize(caller, RegistryAction::ReadStructure, agency, "competency")?;
+    }
+    Ok(row)
+}
+
+/// The national dictionary is kept by super admins; an agency's own by whoever writes its registry.
+fn authorize_dictionary_write(caller: &Caller, agency: Option<Uuid>) -> Result<(), ApiError> {
+    match agency {
+        Some(agency) => authorize(caller, RegistryAction::Write, agency, "agency"),
+        None if caller.is_super_admin() => Ok(()),
+        None => Err(ApiError::Forbidden("the national dictionary is kept by super admins")),
+    }
+}
+
+/// List competencies: the national dictionary and an agency's own.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(CompetencyQuery, PageParams),
+    responses((status = 200, description = "A page of competencies", body = Page<CompetencyView>), Unauthenticated, NotFound, Invalid)
+)]
+#[get("/competencies")]
+pub(super) async fn list_competencies(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<CompetencyQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<CompetencyView>>, ApiError> {
+    let request = page.parse()?;
+    let agencies = match query.agency_id {
+        Some(agency) => Some(vec![visible_agency(&state, &caller, agency).await?.id]),
+        None if caller.is_super_admin() => None,
+        None => Some(caller.agency_id().into_iter().collect()),
+    };
+    let filter = CompetencyFilter { agencies, group: query.group.map(|g| g.as_str().to_owned()) };
+    let mut conn = state.db.conn().await?;
+    let rows = store::list_competencies(&mut conn, &filter, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |c| c.id, |c| CompetencyView::from(&c))))
+}
+
+/// Add a competency to the national dictionary (super admins) or to an agency's own.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    request_body = CreateCompetency,
+    responses(
+        (status = 201, description = "Created", body = CompetencyView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/competencies")]
+pub(super) async fn create_competency(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateCompetency>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if let Some(agency) = body.agency_id {
+        visible_agency(&state, &caller, agency).await?;
+    }
+    authorize_dictionary_write(&caller, body.agency_id)?;
+    let mut errors = check_code_and_name(Some(&body.code), Some(&body.name));
+    errors.extend(check_group(body.agency_id, body.group));
+    check_description(body.description.as_deref(), &mut errors);
+    errors.extend(check_levels(&body.levels));
+    reject(errors)?;
+    let now = Utc::now();
+    let row = CompetencyRow {
+        id: Uuid::now_v7(),
+        agency_id: body.agency_id,
+        code: body.code,
+        name: body.name.trim().to_owned(),
+        competency_group: body.group.as_str().to_owned(),
+        description: body.description,
+        levels: serde_json::to_value(&body.levels).map_err(|e| ApiError::internal(e.to_string()))?,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row =
+                store::insert_competency(tx, &row).await.map_err(duplicate("duplicate_code", DUPLICATE_COMPETENCY))?;
+            let view = CompetencyView::from(&row);
+            let event = caller.audit_actor().event("competency", row.id, "create", row.agency_id, None, Some(&view));
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/competencies/{}", row.id), row.updated_at, &CompetencyView::from(&row)))
+}
+
+/// Read a competency with its levels and behaviour indicators.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("competency_id" = Uuid, Path)),
+    responses((status = 200, description = "The competency", body = CompetencyView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/competencies/{competency_id}")]
+pub(super) async fn get_competency(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let row = visible_competency(&state, &caller, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &CompetencyView::from(&row)))
+}
+
+/// Change a competency.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("competency_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdateCompetency,
+    responses(
+        (status = 200, description = "Updated", body = CompetencyView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[patch("/competencies/{competency_id}")]
+pub(super) async fn update_competency(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateCompetency>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let current = visible_competency(&state, &caller, path.into_inner()).await?;
+    authorize_dictionary_write(&caller, current.agency_id)?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    let before = CompetencyView::from(&current);
+    let group = body.group.unwrap_or(before.group);
+    let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
+    errors.extend(check_group(current.agency_id, group));
+    check_description(body.description.as_deref(), &mut errors);
+    if let Some(levels) = &body.levels {
+        errors.extend(check_levels(levels));
+    }
+    reject(errors)?;
+    let mut next = current.clone();
+    next.code = body.code.unwrap_or(next.code);
+    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+    next.competency_group = group.as_str().to_owned();
+    next.description = body.description.or(next.description);
+    if let Some(levels) = &body.levels {
+        next.levels = serde_json::to_value(levels).map_err(|e| ApiError::internal(e.to_string()))?;
+    }
+    next.updated_at = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row =
+                store::update_competency(tx, &next).await.map_err(duplicate("duplicate_code", DUPLICATE_COMPETENCY))?;
+            let after = CompetencyView::from(&row);
+            let event =
+                caller.audit_actor().event("competency", row.id, "update", row.agency_id, Some(&before), Some(&after));
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &CompetencyView::from(&row)))
+}
+
+// ---- standards ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredLevel {
+    competency_id: Uuid,
+    #[schema(minimum = 1, maximum = 5, example = 3)]
+    required_level: u8,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequirementView {
+    competency_id: Uuid,
+    code: String,
+    name: String,
+    group: CompetencyGroup,
+    required_level: u8,
+    /// Taken from the defaults of the position's kind: the position has no standard of its own.
+    from_default: bool,
+}
+
+/// Checks a standard: levels 1 to 5, each competency once and usable in `agency` (`None`: the
+/// national defaults, national competencies only).
+async fn check_standard(
+    conn: &mut AsyncPgConnection,
+    agency: Option<Uuid>,
+    levels: &[RequiredLevel],
+) -> Result<Vec<(Uuid, i16)>, ApiError> {
+    let ids: Vec<Uuid> = levels.iter().map(|l| l.competency_id).collect();
+    let known: HashMap<Uuid, CompetencyRow> =
+        store::competencies_by_ids(conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut errors = Vec::new();
+    for (i, level) in levels.iter().enumerate() {
+        if !competency::LEVELS.contains(&level.required_level) {
+            errors.push(FieldError::new(format!("[{i}].required_level"), "out_of_range", "a level from 1 to 5"));
+        }
+        if ids[..i].contains(&level.competency_id) {
+            errors.push(FieldError::new(format!("[{i}].competency_id"), "duplicate", "each competency once"));
+        }
+        let usable = known.get(&level.competency_id).is_some_and(|c| c.agency_id.is_none() || c.agency_id == agency);
+        if !usable {
+            errors.push(FieldError::new(
+                format!("[{i}].competency_id"),
+                "not_found",
+                "no competency with that id in the national dictionary or this agency's",
+            ));
+        }
+    }
+    reject(errors)?;
+    Ok(levels.iter().map(|l| (l.competency_id, i16::from(l.required_level))).collect())
+}
+
+async fn requirement_views(
+    conn: &mut AsyncPgConnection,
+    levels: &[(Uuid, i16, bool)],
+) -> Result<Vec<RequirementView>, ApiError> {
+    let ids: Vec<Uuid> = levels.iter().map(|l| l.0).collect();
+    let names: HashMap<Uuid, CompetencyRow> =
+        store::competencies_by_ids(conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut views: Vec<RequirementView> = levels
+        .iter()
+        .filter_map(|(id, level, from_default)| {
+            names.get(id).map(|c| RequirementView {
+                competency_id: c.id,
+                code: c.code.clone(),
+                name: c.name.clone(),
+                group: group_of(c),
+                required_level: u8::try_from(*level).unwrap_or(0),
+                from_default: *from_default,
+            })
+        })
+        .collect();
+    views.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(views)
+}
+
+/// The standard in force of a position, and its ETag.
+async fn position_standard(
+    conn: &mut AsyncPgConnection,
+    position: &org::PositionRow,
+) -> Result<(Vec<RequirementView>, String), ApiError> {
+    let levels: Vec<(Uuid, i16, bool)> = store::standards(conn, &[position.id])
+        .await?
+        .into_iter()
+        .map(|s| (s.competency_id, s.required_level, s.from_default))
+        .collect();
+    let changed = store::standard_changed_at(conn, position.id).await?.unwrap_or(position.created_at);
+    Ok((requirement_views(conn, &levels).await?, etag(changed)))
+}
+
+async fn visible_position(state: &AppState, caller: &Caller, id: Uuid) -> Result<org::PositionRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let position = org::get_position(&mut conn, id).await?.ok_or(ApiError::NotFound("position"))?;
+    authorize(caller, RegistryAction::ReadStructure, position.agency_id, "position")?;
+    Ok(position)
+}
+
+/// The position's competency standard: its own required levels, or its kind's defaults
+/// (`from_default`) until it has its own.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("position_id" = Uuid, Path)),
+    responses((status = 200, description = "The standard", body = Vec<RequirementView>, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/positions/{position_id}/competency-requirements")]
+pub(super) async fn get_requirements(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let position = visible_position(&state, &caller, path.into_inner()).await?;
+    let mut conn = state.db.conn().await?;
+    let (views, tag) = position_standard(&mut conn, &position).await?;
+    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::ETAG, tag)).json(views))
+}
+
+/// Set a position's standard whole; an empty list returns the position to its kind's defaults.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("position_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = Vec<RequiredLevel>,
+    responses(
+        (status = 200, description = "The standard now", body = Vec<RequirementView>, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
+)]
+#[put("/positions/{position_id}/competency-requirements")]
+pub(super) async fn put_requirements(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<Vec<RequiredLevel>>,
+) -> Result<HttpResponse, ApiError> {
+    let position = visible_position(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, position.agency_id, "position")?;
+    let mut conn = state.db.conn().await?;
+    let (before, tag) = position_standard(&mut conn, &position).await?;
+    check_if_match(&req, &tag)?;
+    if body.len() > 100 {
+        return Err(ApiError::validation("", "too_many", "at most 100 competencies in a standard"));
+    }
+    let levels = check_standard(&mut conn, Some(position.agency_id), &body).await?;
+    let (after, tag) = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            store::replace_standard(tx, position.id, &levels, Utc::now()).await?;
+            let (after, tag) = position_standard(tx, &position).await?;
+            let event = caller.audit_actor().event(
+                "competency_standard",
+                position.id,
+                "replace",
+                Some(position.agency_id),
+                Some(&before),
+                Some(&after),
+            );
+            audit::record(tx, event).await?;
+            Ok((after, tag))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::ETAG, tag)).json(after))
+}
+
+/// The default standard of a position kind: what its positions require until they have their
+/// own. Loaded by `kinerja admin seed-competencies`; editable.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("position_kind" = PositionKind, Path)),
+    responses((status = 200, description = "The defaults", body = Vec<RequirementView>), Unauthenticated, NotFound)
+)]
+#[get("/competency-requirement-defaults/{position_kind}")]
+pub(super) async fn get_default_requirements(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<RequirementView>>, ApiError> {
+    let kind = PositionKind::parse(&path).ok_or(ApiError::NotFound("position kind"))?;
+    let mut conn = state.db.conn().await?;
+    let levels: Vec<_> =
+        store::default_standard(&mut conn, kind.as_str()).await?.into_iter().map(|(c, l)| (c, l, true)).collect();
+    Ok(web::Json(requirement_views(&mut conn, &levels).await?))
+}
+
+/// Replace the default standard of a position kind (super admins; national competencies only).
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("position_kind" = PositionKind, Path)),
+    request_body = Vec<RequiredLevel>,
+    responses((status = 200, description = "The defaults now", body = Vec<RequirementView>), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[put("/competency-requirement-defaults/{position_kind}")]
+pub(super) async fn put_default_requirements(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Vec<RequiredLevel>>,
+) -> Result<web::Json<Vec<RequirementView>>, ApiError> {
+    let kind = PositionKind::parse(&path).ok_or(ApiError::NotFound("position kind"))?;
+    if !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("the default standards are kept by super admins"));
+    }
+    let mut conn = state.db.conn().await?;
+    let levels = check_standard(&mut conn, None, &body).await?;
+    let before = store::default_standard(&mut conn, kind.as_str()).await?;
+    let views = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            store::replace_default_standard(tx, kind.as_str(), &levels, Utc::now()).await?;
+            let with_flag: Vec<_> = levels.iter().map(|(c, l)| (*c, *l, true)).collect();
+            let views = requirement_views(tx, &with_flag).await?;
+            let trail = |levels: &[(Uuid, i16)]| serde_json::json!({"position_kind": kind.as_str(), "levels": levels});
+            // The defaults have no id of their own: the nil id stands for the national table.
+            let event = caller.audit_actor().event(
+                "competency_standard_default",
+                Uuid::nil(),
+                "replace",
+                None,
+                Some(&trail(&before)),
+                Some(&trail(&levels)),
+            );
+            audit::record(tx, event).await?;
+            Ok(views)
+        })
+        .await?;
+    Ok(web::Json(views))
+}
+
+// ---- assessors ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessorList {
+    /// Users of the agency who give `assessor` assessments (an assessment centre's assessors).
+    user_ids: Vec<Uuid>,
+}
+
+/// The agency's appointed competency assessors.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path)),
+    responses((status = 200, description = "The assessors", body = AssessorList), Unauthenticated, Forbidden, NotFound)
+)]
+#[get("/agencies/{agency_id}/competency-assessors")]
+pub(super) async fn get_assessors(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<AssessorList>, ApiError> {
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
+    let mut conn = state.db.conn().await?;
+    Ok(web::Json(AssessorList { user_ids: store::assessors(&mut conn, agency.id).await? }))
+}
+
+/// Appoint the agency's competency assessors (the whole list).
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path)),
+    request_body = AssessorList,
+    responses((status = 200, description = "The assessors now", body = AssessorList), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[put("/agencies/{agency_id}/competency-assessors")]
+pub(super) async fn put_assessors(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<AssessorList>,
+) -> Result<web::Json<AssessorList>, ApiError> {
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
+    let mut users = body.into_inner().user_ids;
+    users.sort();
+    users.dedup();
+    let mut conn = state.db.conn().await?;
+    let mut errors = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        let of_agency = identity::get_user(&mut conn, *user).await.ok().is_some_and(|u| u.agency_id == Some(agency.id));
+        if !of_agency {
+            errors.push(FieldError::new(format!("user_ids[{i}]"), "not_found", "no user with that id in this agency"));
+        }
+    }
+    reject(errors)?;
+    let before = AssessorList { user_ids: store::assessors(&mut conn, agency.id).await? };
+    let after = AssessorList { user_ids: users };
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        store::replace_assessors(tx, agency.id, &after.user_ids).await?;
+        let event = caller.audit_actor().event(
+            "competency_assessors",
+            agency.id,
+            "replace",
+            Some(agency.id),
+            Some(&before),
+            Some(&after),
+        );
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(after))
+}
+
+// ---- assessments ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelRating {
+    competency_id: Uuid,
+    #[schema(minimum = 1, maximum = 5, example = 3)]
+    level: u8,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitAssessment {
+    employee_id: Uuid,
+    period_id: Uuid,
+    source: Source,
+    ratings: Vec<LevelRating>,
+    /// `assessor` assessments only: the potential seen (for the talent 9-box).
+    #[serde(default)]
+    potential: Option<Potential>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentView {
+    id: Uuid,
+    employee_id: Uuid,
+    period_id: Uuid,
+    source: Source,
+    assessor_user_id: Uuid,
+    assessor_employee_id: Option<Uuid>,
+    potential: Option<Potential>,
+    ratings: Vec<LevelRating>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn source_of(a: &AssessmentRow) -> Source {
+    Source::parse(&a.source).unwrap_or(Source::Peer)
+}
+
+fn assessment_view(a: &AssessmentRow, ratings: &[RatingRow]) -> AssessmentView {
+    AssessmentView {
+        id: a.id,
+        employee_id: a.employee_id,
+        period_id: a.period_id,
+        source: source_of(a),
+        assessor_user_id: a.assessor_user_id,
+        assessor_employee_id: a.assessor_employee_id,
+        potential: a.potential.as_deref().and_then(Potential::parse),
+        ratings: ratings
+            .iter()
+            .filter(|r| r.assessment_id == a.id)
+            .map(|r| LevelRating {
+                competency_id: r.competency_id,
+                level: u8::try_from(r.level).unwrap_or(0),
+                note: r.note.clone(),
+            })
+            .collect(),
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+    }
+}
+
+fn check_ratings(ratings: &[LevelRating], known: &HashMap<Uuid, CompetencyRow>, agency: Uuid) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if ratings.is_empty() || ratings.len() > 100 {
+        errors.push(FieldError::new("ratings", "invalid_length", "1 to 100 ratings"));
+    }
+    for (i, r) in ratings.iter().enumerate() {
+        if !competency::LEVELS.contains(&r.level) {
+            errors.push(FieldError::new(format!("ratings[{i}].level"), "out_of_range", "a level from 1 to 5"));
+        }
+        if ratings[..i].iter().any(|o| o.competency_id == r.competency_id) {
+            errors.push(FieldError::new(format!("ratings[{i}].competency_id"), "duplicate", "each competency once"));
+        }
+        if !known.get(&r.competency_id).is_some_and(|c| c.agency_id.is_none() || c.agency_id == Some(agency)) {
+            errors.push(FieldError::new(
+                format!("ratings[{i}].competency_id"),
+                "not_found",
+                "no competency with that id in the national dictionary or this agency's",
+            ));
+        }
+        if let Some(note) = &r.note {
+            if note.chars().count() > 2000 || has_nul(note) {
+                errors.push(FieldError::new(format!("ratings[{i}].note"), "invalid_length", "at most 2000 characters"));
+            }
+        }
+    }
+    errors
+}
+
+/// How the caller stands to the assessed employee.
+async fn assessor_standing(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    user: Uuid,
+    employee: &EmployeeRow,
+) -> Result<Assessor, ApiError> {
+    let own = match caller.employee_id() {
+        Some(id) => org::get_employee(conn, id).await?,
+        None => None,
+    };
+    Ok(Assessor {
+        is_self: own.as_ref().is_some_and(|o| o.id == employee.id),
+        is_supervisor: own.as_ref().is_some_and(|o| employee.supervisor_id == Some(o.id)),
+        same_unit: own
+            .as_ref()
+            .is_some_and(|o| o.id != employee.id && o.unit_id.is_some() && o.unit_id == employee.unit_id),
+        appointed: store::is_assessor(conn, employee.agency_id, user).await?,
+    })
+}
+
+/// Give a competency assessment of an employee for a period: `self` (the employee),
+/// `supervisor` (their supervisor), `peer` (someone else in the same unit) or `assessor` (an
+/// appointed assessor). Submitting again replaces the same assessor's assessment (200) while
+/// the period is open.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    request_body = SubmitAssessment,
+    responses(
+        (status = 201, description = "Recorded", body = AssessmentView, headers(("Location" = String))),
+        (status = 200, description = "Replaced the caller's earlier assessment", body = AssessmentView),
+        Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
+    )
+)]
+#[post("/competency-assessments")]
+pub(super) async fn submit_assessment(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<SubmitAssessment>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user =
+        caller.user_id().ok_or(ApiError::Forbidden("assessments are given by people, not integration clients"))?;
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, body.employee_id)
+        .await?
+        .filter(|e| caller.agency_id() == Some(e.agency_id))
+        .ok_or(ApiError::NotFound("employee"))?;
+    let period = kinerja_store::plans::get_period(&mut conn, body.period_id)
+        .await?
+        .filter(|p| p.agency_id == employee.agency_id)
+        .ok_or(ApiError::NotFound("period"))?;
+    let standing = assessor_standing(&mut conn, &caller, user, &employee).await?;
+    competency::may_assess(body.source, standing).map_err(ApiError::Forbidden)?;
+    if calendar_day(Utc::now()) > period.ends_on {
+        return Err(ApiError::Conflict {
+            code: "period_closed",
+            detail: format!("the period ended on {}; its assessments are final", period.ends_on),
+        });
+    }
+    let ids: Vec<Uuid> = body.ratings.iter().map(|r| r.competency_id).collect();
+    let known: HashMap<Uuid, CompetencyRow> =
+        store::competencies_by_ids(&mut conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut errors = check_ratings(&body.ratings, &known, employee.agency_id);
+    if body.potential.is_some() && body.source != Source::Assessor {
+        errors.push(FieldError::new("potential", "not_allowed", "only an assessor rates potential"));
+    }
+    reject(errors)?;
+    let earlier = store::find_assessment(&mut conn, employee.id, period.id, body.source.as_str(), user).await?;
+    let now = Utc::now();
+    let row = AssessmentRow {
+        id: earlier.as_ref().map_or_else(Uuid::now_v7, |e| e.id),
+        agency_id: employee.agency_id,
+        employee_id: employee.id,
+        period_id: period.id,
+        source: body.source.as_str().to_owned(),
+        assessor_user_id: user,
+        assessor_employee_id: caller.employee_id(),
+        potential: body.potential.map(|p| p.as_str().to_owned()),
+        created_at: earlier.as_ref().map_or(now, |e| e.created_at),
+        updated_at: now,
+    };
+    let ratings: Vec<RatingRow> = body
+        .ratings
+        .iter()
+        .map(|r| RatingRow {
+            assessment_id: row.id,
+            competency_id: r.competency_id,
+            level: i16::from(r.level),
+            note: r.note.clone(),
+        })
+        .collect();
+    let before = match &earlier {
+        Some(e) => Some(assessment_view(e, &store::ratings_of(&mut conn, &[e.id]).await?)),
+        None => None,
+    };
+    let after = assessment_view(&row, &ratings);
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        store::save_assessment(tx, &row, &ratings, earlier.is_some()).await.map_err(duplicate(
+            "assessment_exists",
+            "this assessment was just recorded; send it again to replace it",
+        ))?;
+        let action = if earlier.is_some() { "replace" } else { "create" };
+        let event = caller.audit_actor().event(
+            "competency_assessment",
+            row.id,
+            action,
+            Some(row.agency_id),
+            before.as_ref(),
+            Some(&after),
+        );
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await?;
+    if earlier.is_some() {
+        Ok(with_etag(StatusCode::OK, row.updated_at, &after))
+    } else {
+        Ok(created(format!("/api/v1/competency-assessments/{}", row.id), row.updated_at, &after))
+    }
+}
+
+/// Whether the caller may read this individual assessment (peers' only as a mean, see
+/// [`competency::may_read_assessment`]).
+async fn may_read(state: &AppState, caller: &Caller, a: &AssessmentRow) -> Result<bool, ApiError> {
+    let is_author = caller.user_id() == Some(a.assessor_user_id);
+    let reads_people = caller.actor.may_on_registry(RegistryAction::ReadPeople, a.agency_id);
+    let reads_employee = if is_author || reads_people {
+        true
+    } else {
+        let mut conn = state.db.conn().await?;
+        match org::get_employee(&mut conn, a.employee_id).await? {
+            Some(employee) => {
+                drop(conn);
+                ensure_visible(state, caller, &employee).await.is_ok()
+            }
+            None => false,
+        }
+    };
+    Ok(competency::may_read_assessment(source_of(a), is_author, reads_people, reads_employee))
+}
+
+/// Read one assessment: its author, the agency's readers, and — except peers' — the employee
+/// and those above them.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("assessment_id" = Uuid, Path)),
+    responses((status = 200, description = "The assessment", body = AssessmentView), Unauthenticated, NotFound)
+)]
+#[get("/competency-assessments/{assessment_id}")]
+pub(super) async fn get_assessment(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = store::get_assessment(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("assessment"))?;
+    drop(conn);
+    if !may_read(&state, &caller, &row).await? {
+        return Err(ApiError::NotFound("assessment"));
+    }
+    let mut conn = state.db.conn().await?;
+    let ratings = store::ratings_of(&mut conn, &[row.id]).await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &assessment_view(&row, &ratings)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssessmentQuery {
+    employee_id: Option<Uuid>,
+    period_id: Option<Uuid>,
+    source: Option<Source>,
+}
+
+/// List assessments. The agency's readers see all; an employee sees those they gave and, for
+/// themself and those below them, every source but individual peers.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(AssessmentQuery, PageParams),
+    responses((status = 200, description = "A page of assessments", body = Page<AssessmentView>), Unauthenticated, Invalid)
+)]
+#[get("/competency-assessments")]
+pub(super) async fn list_assessments(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<AssessmentQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<AssessmentView>>, ApiError> {
+    let request = page.parse()?;
+    let mut filter = AssessmentFilter {
+        employee_id: query.employee_id,
+        period_id: query.period_id,
+        source: query.source.map(|s| s.as_str().to_owned()),
+        ..Default::default()
+    };
+    let reads_all = caller.is_super_admin()
+        || caller.agency_id().is_some_and(|a| caller.actor.may_on_registry(RegistryAction::ReadPeople, a));
+    if !caller.is_super_admin() {
+        filter.agency_id = Some(caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?);
+    }
+    if !reads_all {
+        let user = caller.user_id().ok_or(ApiError::Forbidden("your scopes do not allow reading assessments"))?;
+        let reads_employee = match query.employee_id {
+            Some(id) => {
+                let mut conn = state.db.conn().await?;
+                let employee = org::get_employee(&mut conn, id).await?;
+                drop(conn);
+                match employee {
+                    Some(e) => ensure_visible(&state, &caller, &e).await.is_ok(),
+                    None => false,
+                }
+            }
+            None => false,
+        };
+        if reads_employee {
+            filter.hide_peers_except = Some(Some(user));
+        } else {
+            filter.assessor_user_id = Some(user);
+        }
+    }
+    let mut conn = state.db.conn().await?;
+    let rows = store::list_assessments(&mut conn, &filter, request.after, request.fetch()).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
+    let ratings = store::ratings_of(&mut conn, &ids).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| assessment_view(&a, &ratings))))
+}
+
+// ---- profiles: required and assessed levels, gaps, JPM ----
+
+/// One competency of an employee's profile.
+#[derive(Debug, Clone)]
+pub(super) struct ProfileLine {
+    pub competency_id: Uuid,
+    /// `None`: assessed but not part of the position's standard.
+    pub required: Option<u8>,
+    pub levels: SourceLevels,
+    pub assessed: Option<u8>,
+}
+
+impl ProfileLine {
+    /// The shortfall below the required level (0 when met).
+    pub fn shortfall(&self) -> Option<u8> {
+        match (self.required, self.assessed) {
+            (Some(r), Some(a)) => Some(r.saturating_sub(a)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Profile {
+    pub lines: Vec<ProfileLine>,
+    pub jpm: Result<f64, JpmError>,
+}
+
+/// The profiles of `employees` in the period, by the period's rule set; the required competencies
+/// first, in the order of the standard.
+pub(super) async fn profiles(
+    conn: &mut AsyncPgConnection,
+    period: &PeriodRow,
+    employees: &[&EmployeeRow],
+) -> Result<HashMap<Uuid, Profile>, ApiError> {
+    let rule = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);
+    let positions: Vec<Uuid> = employees.iter().filter_map(|e| e.position_id).collect();
+    let mut standards: HashMap<Uuid, Vec<(Uuid, u8)>> = HashMap::new();
+    for s in store::standards(conn, &positions).await? {
+        standards
+            .entry(s.position_id)
+            .or_default()
+            .push((s.competency_id, u8::try_from(s.required_level).unwrap_or(0)));
+    }
+    let ids: Vec<Uuid> = employees.iter().map(|e| e.id).collect();
+    let mut given: HashMap<Uuid, BTreeMap<Uuid, SourceLevels>> = HashMap::new();
+    for row in store::source_levels(conn, period.agency_id, period.id, Some(&ids), None).await? {
+        add_source_level(given.entry(row.employee_id).or_default().entry(row.competency_id).or_default(), &row);
+    }
+    Ok(employees
+        .iter()
+        .map(|e| {
+            let standard = e.position_id.and_then(|p| standards.get(&p)).cloned().unwrap_or_default();
+            let mut levels = given.remove(&e.id).unwrap_or_default();
+            let mut lines: Vec<ProfileLine> = standard
+                .iter()
+                .map(|(competency_id, required)| {
+                    let levels = levels.remove(competency_id).unwrap_or_default();
+                    let assessed = rule.assessed_level(&levels);
+                    ProfileLine { competency_id: *competency_id, required: Some(*required), levels, assessed }
+                })
+                .collect();
+            let jpm = competency::jpm(&lines.iter().map(|l| (l.required.unwrap_or(0), l.assessed)).collect::<Vec<_>>());
+            lines.extend(levels.into_iter().map(|(competency_id, levels)| ProfileLine {
+                competency_id,
+                required: None,
+                assessed: rule.assessed_level(&levels),
+                levels,
+            }));
+            (e.id, Profile { lines, jpm })
+        })
+        .collect())
+}
+
+/// Adds what one source said to the levels of a competency.
+pub(super) fn add_source_level(levels: &mut SourceLevels, row: &store::SourceLevelRow) {
+    let latest = u8::try_from(row.latest).ok();
+    match Source::parse(&row.source) {
+        Some(Source::SelfAssessment) => levels.self_assessment = latest,
+        Some(Source::Supervisor) => levels.supervisor = latest,
+        Some(Source::Assessor) => levels.assessor = latest,
+        Some(Source::Peer) => {
+            levels.peer_mean = Some((row.mean * 100.0).round() / 100.0);
+            levels.peer_count = u32::try_from(row.count).unwrap_or(0);
+        }
+        None => {}
+    }
+}
+
+/// The competencies named in profiles, by id.
+pub(super) async fn competency_names(
+    conn: &mut AsyncPgConnection,
+    lines: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, CompetencyRow>, ApiError> {
+    let mut ids: Vec<Uuid> = lines.collect();
+    ids.sort();
+    ids.dedup();
+    Ok(store::competencies_by_ids(conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeerLevels {
+    /// The mean of the peers' levels; individual peers are never shown.
+    mean: f64,
+    count: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourcesView {
+    #[serde(rename = "self")]
+    self_assessment: Option<u8>,
+    supervisor: Option<u8>,
+    peer: Option<PeerLevels>,
+    assessor: Option<u8>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileItem {
+    competency_id: Uuid,
+    code: String,
+    name: String,
+    group: CompetencyGroup,
+    /// `null`: assessed, but not in the position's standard.
+    required_level: Option<u8>,
+    /// By the period's rule set: the supervisor's level if given, else the assessor's.
+    assessed_level: Option<u8>,
+    /// Assessed − required; negative is a shortfall.
+    gap: Option<i16>,
+    sources: SourcesView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DialogueTopic {
+    competency_id: Uuid,
+    code: String,
+    #[serde(rename = "self")]
+    self_assessment: u8,
+    supervisor: u8,
+    /// Self − supervisor.
+    difference: i16,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompetencyProfile {
+    employee_id: Uuid,
+    period_id: Uuid,
+    position_id: Uuid,
+    rule_set: RuleSet,
+    items: Vec<ProfileItem>,
+    /// Job-person match in percent; `null` until every required competency is assessed.
+    jpm: Option<f64>,
+    /// For competency mapping: optimal ≥ 90, cukup optimal 78–<90, kurang optimal < 78.
+    jpm_category: Option<MappingCategory>,
+    /// For filling a post: memenuhi syarat ≥ 80, masih memenuhi syarat 68–<80, else kurang.
+    jpm_filling_category: Option<FillingCategory>,
+    /// Required competencies without an assessed level yet.
+    unassessed: Vec<Uuid>,
+    /// Where self and supervisor differ by 2 levels or more: topics for the next dialogue.
+    self_supervisor_gaps: Vec<DialogueTopic>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodParam {
+    pub(super) period_id: Uuid,
+}
+
+/// The employee with a position whose standard is known, or why not (422).
+pub(super) async fn employee_and_period(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: Uuid,
+    period_id: Uuid,
+) -> Result<(EmployeeRow, PeriodRow), ApiError> {
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+    drop(conn);
+    ensure_visible(state, caller, &employee).await?;
+    let period = visible_period(state, caller, period_id).await?;
+    if period.agency_id != employee.agency_id {
+        return Err(ApiError::NotFound("period"));
+    }
+    Ok((employee, period))
+}
+
+/// The refusal when a profile has no standard to be measured against.
+pub(super) fn no_standard(employee: &EmployeeRow) -> ApiError {
+    ApiError::Unprocessable {
+        code: "no_competency_standard",
+        detail: match employee.position_id {
+            None => "the employee holds no position, so there is no competency standard to compare with".to_owned(),
+            Some(p) => format!(
+                "position {p} has no competency standard: set one with PUT /api/v1/positions/{p}/competency-requirements"
+            ),
+        },
+    }
+}
+
+/// An employee's competency profile for a period: per competency the required and assessed
+/// level, the gap and every source; JPM and its categories; self-vs-supervisor differences.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), PeriodParam),
+    responses(
+        (status = 200, description = "The profile", body = CompetencyProfile), Unauthenticated, NotFound,
+        (status = 422, description = "`no_competency_standard`: the employee's position has no standard",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employees/{employee_id}/competency-profile")]
+pub(super) async fn competency_profile(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<PeriodParam>,
+) -> Result<web::Json<CompetencyProfile>, ApiError> {
+    let (employee, period) = employee_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
+    let mut conn = state.db.conn().await?;
+    let profile = profiles(&mut conn, &period, &[&employee])
+        .await?
+        .remove(&employee.id)
+        .ok_or_else(|| ApiError::internal("profile missing"))?;
+    let (Some(position_id), false) = (employee.position_id, matches!(profile.jpm, Err(JpmError::NoStandard))) else {
+        return Err(no_standard(&employee));
+    };
+    let names = competency_names(&mut conn, profile.lines.iter().map(|l| l.competency_id)).await?;
+    let mut items = Vec::new();
+    let mut topics = Vec::new();
+    for line in &profile.lines {
+        let Some(c) = names.get(&line.competency_id) else { continue };
+        let s = &line.levels;
+        if let (Some(own), Some(sup)) = (s.self_assessment, s.supervisor) {
+            if own.abs_diff(sup) >= competency::DIALOGUE_GAP {
+                topics.push(DialogueTopic {
+                    competency_id: c.id,
+                    code: c.code.clone(),
+                    self_assessment: own,
+                    supervisor: sup,
+                    difference: i16::from(own) - i16::from(sup),
+                });
+            }
+        }
+        items.push(ProfileItem {
+            competency_id: c.id,
+            code: c.code.clone(),
+            name: c.name.clone(),
+            group: group_of(c),
+            required_level: line.required,
+            assessed_level: line.assessed,
+            gap: line.required.zip(line.assessed).map(|(r, a)| competency::gap(r, a)),
+            sources: SourcesView {
+                self_assessment: s.self_assessment,
+                supervisor: s.supervisor,
+                peer: s.peer_mean.map(|mean| PeerLevels { mean, count: s.peer_count }),
+                assessor: s.assessor,
+            },
+        });
+    }
+    let jpm = profile.jpm.as_ref().ok().copied();
+    let unassessed = profile
+        .lines
+        .iter()
+        .filter(|l| l.required.is_some() && l.assessed.is_none())
+        .map(|l| l.competency_id)
+        .collect();
+    Ok(web::Json(CompetencyProfile {
+        employee_id: employee.id,
+        period_id: period.id,
+        position_id,
+        rule_set: RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT),
+        items,
+        jpm,
+        jpm_category: jpm.map(competency::mapping_category),
+        jpm_filling_category: jpm.map(competency::filling_category),
+        unassessed,
+        self_supervisor_gaps: topics,
+    }))
+}

@@ -1,0 +1,699 @@
+//! What follows from competency gaps: individual development plans with suggested activities and
+//! mentors, training needs per unit, and the talent 9-box (PermenPANRB 3/2020).
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use kinerja_domain::civil_service::tree_distance;
+use kinerja_domain::competency::{
+    self, ActivityKind, ActivityStatus, CompetencyGroup, JpmError, Performance, Potential, SourceLevels,
+};
+use kinerja_domain::rule_sets::{Predikat, RuleSet};
+use kinerja_domain::RegistryAction;
+use kinerja_store::competencies::{self as store, ActivityRow};
+use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
+use kinerja_store::plans::{self, PeriodRow};
+use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::routes::agencies::visible_agency;
+use crate::routes::competencies::{
+    add_source_level, competency_names, employee_and_period, no_standard, profiles, PeriodParam,
+};
+use crate::routes::employees::ensure_visible;
+use crate::routes::evaluations::{check_evidence, Evidence};
+use crate::routes::units::visible_unit;
+use crate::routes::{authorize, check_if_match, created, etag, present, reject, with_etag};
+use crate::AppState;
+
+// ---- the individual development plan ----
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityView {
+    id: Uuid,
+    employee_id: Uuid,
+    competency_id: Option<Uuid>,
+    kind: ActivityKind,
+    #[schema(example = "Pelatihan Pengambilan Keputusan")]
+    title: String,
+    mentor_id: Option<Uuid>,
+    due_on: Option<NaiveDate>,
+    status: ActivityStatus,
+    evidence: Vec<Evidence>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&ActivityRow> for ActivityView {
+    fn from(a: &ActivityRow) -> Self {
+        ActivityView {
+            id: a.id,
+            employee_id: a.employee_id,
+            competency_id: a.competency_id,
+            // Stored codes are checked by the table.
+            kind: ActivityKind::parse(&a.kind).unwrap_or(ActivityKind::Training),
+            title: a.title.clone(),
+            mentor_id: a.mentor_id,
+            due_on: a.due_on,
+            status: ActivityStatus::parse(&a.status).unwrap_or(ActivityStatus::Planned),
+            evidence: serde_json::from_value(a.evidence.clone()).unwrap_or_default(),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateActivity {
+    /// The competency whose gap the activity closes.
+    #[serde(default)]
+    competency_id: Option<Uuid>,
+    kind: ActivityKind,
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
+    /// `mentoring` only: a colleague of the same agency, never the employee.
+    #[serde(default)]
+    mentor_id: Option<Uuid>,
+    #[serde(default)]
+    due_on: Option<NaiveDate>,
+    /// Default `planned`.
+    #[serde(default)]
+    status: Option<ActivityStatus>,
+    #[serde(default)]
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateActivity {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    competency_id: Option<Option<Uuid>>,
+    kind: Option<ActivityKind>,
+    title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    mentor_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    due_on: Option<Option<NaiveDate>>,
+    status: Option<ActivityStatus>,
+    evidence: Option<Vec<Evidence>>,
+}
+
+/// The employee's record, if the caller may change their development plan: the employee,
+/// anyone above them in the supervisor chain, and whoever writes the agency's registry.
+async fn plan_owner(state: &AppState, caller: &Caller, employee_id: Uuid) -> Result<EmployeeRow, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+    drop(conn);
+    ensure_visible(state, caller, &employee).await?;
+    if caller.actor.may_on_registry(RegistryAction::Write, employee.agency_id) {
+        return Ok(employee);
+    }
+    let mut conn = state.db.conn().await?;
+    let allowed = match caller.employee_id() {
+        Some(own) => own == employee.id || org::is_below(&mut conn, own, employee.id).await?,
+        None => false,
+    };
+    if allowed {
+        Ok(employee)
+    } else {
+        Err(ApiError::Forbidden("only the employee, those above them and admins change a development plan"))
+    }
+}
+
+/// Checks an activity as it will be stored.
+async fn check_activity(conn: &mut AsyncPgConnection, a: &ActivityRow, evidence: &[Evidence]) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if a.title.trim().is_empty() || a.title.chars().count() > 200 || a.title.contains('\0') {
+        errors.push(FieldError::new("title", "invalid_length", "1 to 200 characters"));
+    }
+    if let Some(c) = a.competency_id {
+        let usable = store::get_competency(conn, c)
+            .await?
+            .is_some_and(|c| c.agency_id.is_none() || c.agency_id == Some(a.agency_id));
+        if !usable {
+            errors.push(FieldError::new("competency_id", "not_found", "no competency with that id for this agency"));
+        }
+    }
+    if let Some(mentor) = a.mentor_id {
+        if a.kind != ActivityKind::Mentoring.as_str() {
+            errors.push(FieldError::new("mentor_id", "not_allowed", "only a mentoring activity has a mentor"));
+        } else if mentor == a.employee_id {
+            errors.push(FieldError::new("mentor_id", "self_mentoring", "no one mentors themselves"));
+        } else if !org::employee_in_agency(conn, mentor, a.agency_id).await? {
+            errors.push(FieldError::new("mentor_id", "not_found", "no employee with that id in this agency"));
+        }
+    }
+    if evidence.len() > 20 {
+        errors.push(FieldError::new("evidence", "too_many", "at most 20 pieces of evidence"));
+    }
+    for (j, e) in evidence.iter().enumerate() {
+        errors.extend(check_evidence(&format!("evidence[{j}]"), e));
+    }
+    reject(errors)
+}
+
+fn evidence_json(evidence: &[Evidence]) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(evidence).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The employee's development plan: its activities.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), PageParams),
+    responses((status = 200, description = "A page of activities", body = Page<ActivityView>), Unauthenticated, NotFound, Invalid)
+)]
+#[get("/employees/{employee_id}/development-plan")]
+pub(super) async fn list_activities(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<ActivityView>>, ApiError> {
+    let request = page.parse()?;
+    let mut conn = state.db.conn().await?;
+    let employee = org::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
+    drop(conn);
+    ensure_visible(&state, &caller, &employee).await?;
+    let mut conn = state.db.conn().await?;
+    let rows = store::list_activities(&mut conn, employee.id, request.after, request.fetch()).await?;
+    Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| ActivityView::from(&a))))
+}
+
+/// Add an activity to the employee's development plan.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path)),
+    request_body = CreateActivity,
+    responses(
+        (status = 201, description = "Added", body = ActivityView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Invalid,
+    )
+)]
+#[post("/employees/{employee_id}/development-plan")]
+pub(super) async fn create_activity(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateActivity>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let employee = plan_owner(&state, &caller, path.into_inner()).await?;
+    let now = Utc::now();
+    let row = ActivityRow {
+        id: Uuid::now_v7(),
+        agency_id: employee.agency_id,
+        employee_id: employee.id,
+        competency_id: body.competency_id,
+        kind: body.kind.as_str().to_owned(),
+        title: body.title.trim().to_owned(),
+        mentor_id: body.mentor_id,
+        due_on: body.due_on,
+        status: body.status.unwrap_or(ActivityStatus::Planned).as_str().to_owned(),
+        evidence: evidence_json(&body.evidence)?,
+        created_by: caller.user_id(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.db.conn().await?;
+    check_activity(&mut conn, &row, &body.evidence).await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = store::insert_activity(tx, &row).await?;
+            let view = ActivityView::from(&row);
+            let event = caller.audit_actor().event(
+                "development_activity",
+                row.id,
+                "create",
+                Some(row.agency_id),
+                None,
+                Some(&view),
+            );
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    let location = format!("/api/v1/employees/{}/development-plan/{}", row.employee_id, row.id);
+    Ok(created(location, row.updated_at, &ActivityView::from(&row)))
+}
+
+/// Change an activity: its status as it progresses, the evidence when done.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), ("activity_id" = Uuid, Path),
+           ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = UpdateActivity,
+    responses(
+        (status = 200, description = "Updated", body = ActivityView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
+)]
+#[patch("/employees/{employee_id}/development-plan/{activity_id}")]
+pub(super) async fn update_activity(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<UpdateActivity>,
+) -> Result<HttpResponse, ApiError> {
+    let (employee_id, activity_id) = path.into_inner();
+    let body = body.into_inner();
+    let employee = plan_owner(&state, &caller, employee_id).await?;
+    let mut conn = state.db.conn().await?;
+    let current = store::get_activity(&mut conn, activity_id)
+        .await?
+        .filter(|a| a.employee_id == employee.id)
+        .ok_or(ApiError::NotFound("activity"))?;
+    check_if_match(&req, &etag(current.updated_at))?;
+    let before = ActivityView::from(&current);
+    let evidence = body.evidence.unwrap_or_else(|| before.evidence.clone());
+    let mut next = current.clone();
+    next.competency_id = body.competency_id.unwrap_or(next.competency_id);
+    next.kind = body.kind.map_or(next.kind, |k| k.as_str().to_owned());
+    next.title = body.title.map_or(next.title, |t| t.trim().to_owned());
+    next.mentor_id = body.mentor_id.unwrap_or(next.mentor_id);
+    next.due_on = body.due_on.unwrap_or(next.due_on);
+    next.status = body.status.map_or(next.status, |s| s.as_str().to_owned());
+    next.evidence = evidence_json(&evidence)?;
+    next.updated_at = Utc::now();
+    check_activity(&mut conn, &next, &evidence).await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = store::update_activity(tx, &next).await?;
+            let after = ActivityView::from(&row);
+            let event = caller.audit_actor().event(
+                "development_activity",
+                row.id,
+                "update",
+                Some(row.agency_id),
+                Some(&before),
+                Some(&after),
+            );
+            audit::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &ActivityView::from(&row)))
+}
+
+// ---- suggestions and mentors ----
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Proposal {
+    kind: ActivityKind,
+    title: String,
+}
+
+/// A colleague who could mentor: a high assessed level in the competency and a recent annual
+/// predikat of at least `baik` (the predikat itself is not shown).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MentorCandidate {
+    employee_id: Uuid,
+    name: String,
+    unit_id: Option<Uuid>,
+    assessed_level: u8,
+    /// Steps between the two units in the organisation chart (0: the same unit).
+    distance: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestion {
+    competency_id: Uuid,
+    code: String,
+    name: String,
+    group: CompetencyGroup,
+    required_level: u8,
+    assessed_level: u8,
+    /// Assessed − required (negative).
+    gap: i16,
+    proposals: Vec<Proposal>,
+    /// Nearest in the organisation first, at most five.
+    mentor_candidates: Vec<MentorCandidate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestions {
+    employee_id: Uuid,
+    period_id: Uuid,
+    items: Vec<Suggestion>,
+    /// Required competencies not assessed yet: no suggestion until they are.
+    unassessed: Vec<Uuid>,
+}
+
+const MENTOR_CANDIDATES: usize = 5;
+
+/// Colleagues of the same agency who may mentor `mentee` in `competency`, nearest first.
+async fn mentor_candidates(
+    conn: &mut AsyncPgConnection,
+    period: &PeriodRow,
+    mentee: &EmployeeRow,
+    competency_id: Uuid,
+    required: u8,
+    parents: &HashMap<Uuid, Option<Uuid>>,
+) -> Result<Vec<MentorCandidate>, ApiError> {
+    let rule = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);
+    let mut levels: HashMap<Uuid, SourceLevels> = HashMap::new();
+    for row in store::source_levels(conn, period.agency_id, period.id, None, Some(competency_id)).await? {
+        add_source_level(levels.entry(row.employee_id).or_default(), &row);
+    }
+    let strong: HashMap<Uuid, u8> = levels
+        .iter()
+        .filter(|(id, _)| **id != mentee.id)
+        .filter_map(|(id, l)| rule.assessed_level(l).map(|level| (*id, level)))
+        .filter(|(_, level)| *level >= competency::MENTOR_MIN_LEVEL)
+        .collect();
+    let ids: Vec<Uuid> = strong.keys().copied().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let performance: HashMap<Uuid, Performance> = store::latest_predikat(conn, &ids, period.ends_on)
+        .await?
+        .into_iter()
+        .filter_map(|p| Predikat::parse(&p.code).map(|k| (p.employee_id, Performance::from_predikat(k))))
+        .collect();
+    let mut candidates: Vec<MentorCandidate> = org::employees_by_ids(conn, &ids)
+        .await?
+        .into_iter()
+        .filter(|e| competency::may_mentor(strong[&e.id], required, performance.get(&e.id).copied()))
+        .map(|e| MentorCandidate {
+            employee_id: e.id,
+            assessed_level: strong[&e.id],
+            distance: mentee.unit_id.zip(e.unit_id).and_then(|(a, b)| tree_distance(parents, a, b)),
+            name: e.name,
+            unit_id: e.unit_id,
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        (a.distance.unwrap_or(u32::MAX), std::cmp::Reverse(a.assessed_level), &a.name).cmp(&(
+            b.distance.unwrap_or(u32::MAX),
+            std::cmp::Reverse(b.assessed_level),
+            &b.name,
+        ))
+    });
+    candidates.truncate(MENTOR_CANDIDATES);
+    Ok(candidates)
+}
+
+/// The employee's gaps turned into proposed activities, with mentor candidates.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("employee_id" = Uuid, Path), PeriodParam),
+    responses(
+        (status = 200, description = "Suggestions", body = Suggestions), Unauthenticated, NotFound,
+        (status = 422, description = "`no_competency_standard`: the employee's position has no standard",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employees/{employee_id}/development-plan/suggestions")]
+pub(super) async fn suggestions(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<PeriodParam>,
+) -> Result<web::Json<Suggestions>, ApiError> {
+    let (employee, period) = employee_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
+    let mut conn = state.db.conn().await?;
+    let profile = profiles(&mut conn, &period, &[&employee])
+        .await?
+        .remove(&employee.id)
+        .ok_or_else(|| ApiError::internal("profile missing"))?;
+    if employee.position_id.is_none() || matches!(profile.jpm, Err(JpmError::NoStandard)) {
+        return Err(no_standard(&employee));
+    }
+    let names = competency_names(&mut conn, profile.lines.iter().map(|l| l.competency_id)).await?;
+    let parents: HashMap<Uuid, Option<Uuid>> =
+        store::unit_links(&mut conn, employee.agency_id).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
+    let mut items = Vec::new();
+    for line in &profile.lines {
+        let (Some(required), Some(assessed), Some(c)) = (line.required, line.assessed, names.get(&line.competency_id))
+        else {
+            continue;
+        };
+        let shortfall = required.saturating_sub(assessed);
+        if shortfall == 0 {
+            continue;
+        }
+        let group = CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis);
+        let mentors = mentor_candidates(&mut conn, &period, &employee, c.id, required, &parents).await?;
+        let mut kinds = competency::proposals(group, shortfall);
+        if !mentors.is_empty() {
+            kinds.push(ActivityKind::Mentoring);
+        }
+        items.push(Suggestion {
+            competency_id: c.id,
+            code: c.code.clone(),
+            name: c.name.clone(),
+            group,
+            required_level: required,
+            assessed_level: assessed,
+            gap: competency::gap(required, assessed),
+            proposals: kinds.into_iter().map(|kind| Proposal { kind, title: kind.proposal_title(&c.name) }).collect(),
+            mentor_candidates: mentors,
+        });
+    }
+    // The biggest gaps first.
+    items.sort_by_key(|s| (s.gap, s.code.clone()));
+    let unassessed = profile
+        .lines
+        .iter()
+        .filter(|l| l.required.is_some() && l.assessed.is_none())
+        .map(|l| l.competency_id)
+        .collect();
+    Ok(web::Json(Suggestions { employee_id: employee.id, period_id: period.id, items, unassessed }))
+}
+
+// ---- training needs ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrainingNeedsQuery {
+    period_id: Uuid,
+    /// `subunits`: the whole subtree under the unit.
+    include: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrainingNeed {
+    /// 1 = the biggest need: the largest total gap, then the most employees.
+    rank: u32,
+    competency_id: Uuid,
+    code: String,
+    name: String,
+    group: CompetencyGroup,
+    /// Employees assessed below the required level.
+    employees: u32,
+    /// Σ (required − assessed) over them.
+    total_gap: u32,
+    mean_gap: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrainingNeeds {
+    unit_id: Uuid,
+    period_id: Uuid,
+    include_subunits: bool,
+    /// Employees counted.
+    employees: u32,
+    /// Of them, employees whose position has no standard.
+    without_standard: u32,
+    items: Vec<TrainingNeed>,
+}
+
+/// A unit's gaps aggregated per competency and ranked, for the training needs analysis.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path), TrainingNeedsQuery),
+    responses((status = 200, description = "Ranked needs", body = TrainingNeeds), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[get("/units/{unit_id}/training-needs")]
+pub(super) async fn training_needs(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<TrainingNeedsQuery>,
+) -> Result<web::Json<TrainingNeeds>, ApiError> {
+    let include_subunits = match query.include.as_deref() {
+        None | Some("") => false,
+        Some("subunits") => true,
+        Some(_) => return Err(ApiError::validation("include", "invalid_value", "the only choice is `subunits`")),
+    };
+    let unit = visible_unit(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, query.period_id)
+        .await?
+        .filter(|p| p.agency_id == unit.agency_id)
+        .ok_or(ApiError::NotFound("period"))?;
+    let units: Vec<Uuid> = if include_subunits {
+        org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
+    } else {
+        vec![unit.id]
+    };
+    let members = org::employees_in_units(&mut conn, &units).await?;
+    let refs: Vec<&EmployeeRow> = members.iter().collect();
+    let profiles = profiles(&mut conn, &period, &refs).await?;
+    let mut needs: HashMap<Uuid, (u32, u32)> = HashMap::new();
+    let mut without_standard = 0;
+    for profile in profiles.values() {
+        if matches!(profile.jpm, Err(JpmError::NoStandard)) {
+            without_standard += 1;
+        }
+        for shortfall in profile.lines.iter().filter_map(|l| l.shortfall().filter(|s| *s > 0).map(|s| (l, s))) {
+            let entry = needs.entry(shortfall.0.competency_id).or_default();
+            entry.0 += 1;
+            entry.1 += u32::from(shortfall.1);
+        }
+    }
+    let names = competency_names(&mut conn, needs.keys().copied()).await?;
+    let mut items: Vec<TrainingNeed> = needs
+        .into_iter()
+        .filter_map(|(id, (employees, total_gap))| {
+            names.get(&id).map(|c| TrainingNeed {
+                rank: 0,
+                competency_id: id,
+                code: c.code.clone(),
+                name: c.name.clone(),
+                group: CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis),
+                employees,
+                total_gap,
+                mean_gap: (f64::from(total_gap) * 100.0 / f64::from(employees)).round() / 100.0,
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| (b.total_gap, b.employees, &a.code).cmp(&(a.total_gap, a.employees, &b.code)));
+    for (i, item) in items.iter_mut().enumerate() {
+        item.rank = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    Ok(web::Json(TrainingNeeds {
+        unit_id: unit.id,
+        period_id: period.id,
+        include_subunits,
+        employees: u32::try_from(members.len()).unwrap_or(u32::MAX),
+        without_standard,
+        items,
+    }))
+}
+
+// ---- the talent map ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TalentMapQuery {
+    period_id: Uuid,
+    unit_id: Option<Uuid>,
+    /// Only the talent pool: boxes 7 to 9.
+    #[serde(default)]
+    talent_pool: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentPlacement {
+    employee_id: Uuid,
+    nip: String,
+    name: String,
+    unit_id: Option<Uuid>,
+    position_id: Option<Uuid>,
+    /// The latest annual predikat in force, up to this period.
+    predikat: Option<Predikat>,
+    performance: Option<Performance>,
+    jpm: Option<f64>,
+    potential: Option<Potential>,
+    /// `assessor` (an assessor's rating) or `jpm` (from JPM by the thresholds).
+    potential_from: Option<String>,
+    /// 1 to 9; `null` until both performance and potential are known.
+    #[serde(rename = "box")]
+    nine_box: Option<u8>,
+    follow_up: Option<String>,
+    talent_pool: bool,
+}
+
+/// Each employee's 9-box for the period: performance from the latest annual predikat, potential
+/// from an assessor's rating or else JPM; `talent_pool=true` keeps boxes 7–9. Pages are by
+/// employee, so a filtered page may hold fewer items than `limit`.
+#[utoipa::path(
+    tag = "competencies",
+    security(("bearer" = [])),
+    params(("agency_id" = Uuid, Path), TalentMapQuery, PageParams),
+    responses((status = 200, description = "A page of placements", body = Page<TalentPlacement>), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[get("/agencies/{agency_id}/talent-map")]
+pub(super) async fn talent_map(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<TalentMapQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<TalentPlacement>>, ApiError> {
+    let request = page.parse()?;
+    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, query.period_id)
+        .await?
+        .filter(|p| p.agency_id == agency.id)
+        .ok_or(ApiError::NotFound("period"))?;
+    let filter = EmployeeFilter { agency_id: Some(agency.id), unit_id: query.unit_id, ..Default::default() };
+    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
+    let refs: Vec<&EmployeeRow> = rows.iter().collect();
+    let mut profiles = profiles(&mut conn, &period, &refs).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
+    let potentials: HashMap<Uuid, Potential> = store::potentials(&mut conn, period.id, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|p| Potential::parse(&p.code).map(|k| (p.employee_id, k)))
+        .collect();
+    let predikat: HashMap<Uuid, Predikat> = store::latest_predikat(&mut conn, &ids, period.ends_on)
+        .await?
+        .into_iter()
+        .filter_map(|p| Predikat::parse(&p.code).map(|k| (p.employee_id, k)))
+        .collect();
+    let page = Page::scanned(
+        rows,
+        request,
+        |e| e.id,
+        |e| {
+            let jpm = profiles.remove(&e.id).and_then(|p| p.jpm.ok());
+            let (potential, potential_from) = match (potentials.get(&e.id), jpm) {
+                (Some(p), _) => (Some(*p), Some("assessor".to_owned())),
+                (None, Some(jpm)) => (Some(Potential::from_jpm(jpm)), Some("jpm".to_owned())),
+                (None, None) => (None, None),
+            };
+            let predikat = predikat.get(&e.id).copied();
+            let performance = predikat.map(Performance::from_predikat);
+            let placed = performance.zip(potential).map(|(k, p)| competency::nine_box(k, p));
+            let talent_pool = placed.is_some_and(|(b, _)| b >= competency::TALENT_POOL_MIN_BOX);
+            (talent_pool || !query.talent_pool).then(|| TalentPlacement {
+                employee_id: e.id,
+                nip: e.nip,
+                name: e.name,
+                unit_id: e.unit_id,
+                position_id: e.position_id,
+                predikat,
+                performance,
+                jpm,
+                potential,
+                potential_from,
+                nine_box: placed.map(|(b, _)| b),
+                follow_up: placed.map(|(_, f)| f.to_owned()),
+                talent_pool,
+            })
+        },
+    );
+    Ok(web::Json(page))
+}
