@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod appraisal;
 mod auth;
+mod competencies;
 mod database;
 mod errors;
 mod openapi;
