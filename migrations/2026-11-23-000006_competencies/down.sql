@@ -1,3 +1,4 @@
+DROP INDEX final_ratings_employee_idx;
 DROP TABLE development_activities;
 DROP TABLE competency_ratings;
 DROP TABLE competency_assessments;

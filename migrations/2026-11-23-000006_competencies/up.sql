@@ -92,5 +92,8 @@ CREATE TABLE development_activities (
     updated_at     timestamptz NOT NULL DEFAULT now(),
     CHECK (mentor_id IS NULL OR mentor_id <> employee_id)
 );
+-- The talent map and mentor matching read each employee's latest annual predikat.
+CREATE INDEX final_ratings_employee_idx ON final_ratings (employee_id);
+
 CREATE INDEX development_activities_employee_idx ON development_activities (employee_id, id);
 CREATE INDEX development_activities_mentor_idx ON development_activities (mentor_id) WHERE mentor_id IS NOT NULL;

@@ -14,6 +14,7 @@ async fn rule_sets_are_listed_with_the_default() {
     assert_eq!(codes, vec!["permenpanrb-6-2022", "pp-30-2019", "pp-46-2011"]);
     assert_eq!(list.body["items"][0]["default"], true);
     let matrix = app.get("/api/v1/rule-sets/permenpanrb-6-2022", &root.token).await;
+    assert_eq!(matrix.body["competency_assessed_level_from"], serde_json::json!(["supervisor", "assessor"]));
     assert_eq!(matrix.body["matrix"][0]["result_rating"], "di_atas_ekspektasi");
     assert_eq!(matrix.body["matrix"][0]["behaviour_di_bawah_ekspektasi"], "kurang");
     app.get("/api/v1/rule-sets/pp-53-2010", &root.token).await.assert_problem(404, "not_found");

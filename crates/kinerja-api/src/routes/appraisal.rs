@@ -717,11 +717,7 @@ pub(super) async fn unit_distribution(
     path: web::Path<Uuid>,
     query: web::Query<DistributionQuery>,
 ) -> Result<web::Json<DistributionView>, ApiError> {
-    let include_subunits = match query.include.as_deref() {
-        None | Some("") => false,
-        Some("subunits") => true,
-        Some(_) => return Err(ApiError::validation("include", "invalid_value", "the only choice is `subunits`")),
-    };
+    let include_subunits = super::include_subunits(query.include.as_deref())?;
     let (unit, period) = unit_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
     authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.db.conn().await?;

@@ -1001,6 +1001,13 @@ pub(super) struct Profile {
     pub jpm: Result<f64, JpmError>,
 }
 
+impl Profile {
+    /// Required competencies without an assessed level yet.
+    pub fn unassessed(&self) -> Vec<Uuid> {
+        self.lines.iter().filter(|l| l.required.is_some() && l.assessed.is_none()).map(|l| l.competency_id).collect()
+    }
+}
+
 /// The profiles of `employees` in the period, by the period's rule set; the required competencies
 /// first, in the order of the standard.
 pub(super) async fn profiles(
@@ -1140,13 +1147,14 @@ pub struct PeriodParam {
     pub(super) period_id: Uuid,
 }
 
-/// The employee with a position whose standard is known, or why not (422).
-pub(super) async fn employee_and_period(
+/// The employee's profile for the period, for a caller who may read the employee; 422 when
+/// the employee's position has no standard to measure against.
+pub(super) async fn measured_profile(
     state: &AppState,
     caller: &Caller,
     employee_id: Uuid,
     period_id: Uuid,
-) -> Result<(EmployeeRow, PeriodRow), ApiError> {
+) -> Result<(EmployeeRow, PeriodRow, Profile), ApiError> {
     let mut conn = state.db.conn().await?;
     let employee = org::get_employee(&mut conn, employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
@@ -1155,20 +1163,23 @@ pub(super) async fn employee_and_period(
     if period.agency_id != employee.agency_id {
         return Err(ApiError::NotFound("period"));
     }
-    Ok((employee, period))
-}
-
-/// The refusal when a profile has no standard to be measured against.
-pub(super) fn no_standard(employee: &EmployeeRow) -> ApiError {
-    ApiError::Unprocessable {
-        code: "no_competency_standard",
-        detail: match employee.position_id {
-            None => "the employee holds no position, so there is no competency standard to compare with".to_owned(),
-            Some(p) => format!(
-                "position {p} has no competency standard: set one with PUT /api/v1/positions/{p}/competency-requirements"
-            ),
-        },
+    let mut conn = state.db.conn().await?;
+    let profile = profiles(&mut conn, &period, &[&employee])
+        .await?
+        .remove(&employee.id)
+        .ok_or_else(|| ApiError::internal("profile missing"))?;
+    if matches!(profile.jpm, Err(JpmError::NoStandard)) {
+        return Err(ApiError::Unprocessable {
+            code: "no_competency_standard",
+            detail: match employee.position_id {
+                None => "the employee holds no position, so there is no competency standard to compare with".to_owned(),
+                Some(p) => format!(
+                    "position {p} has no competency standard: set one with PUT /api/v1/positions/{p}/competency-requirements"
+                ),
+            },
+        });
     }
+    Ok((employee, period, profile))
 }
 
 /// An employee's competency profile for a period: per competency the required and assessed
@@ -1190,15 +1201,9 @@ pub(super) async fn competency_profile(
     path: web::Path<Uuid>,
     query: web::Query<PeriodParam>,
 ) -> Result<web::Json<CompetencyProfile>, ApiError> {
-    let (employee, period) = employee_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
+    let (employee, period, profile) = measured_profile(&state, &caller, path.into_inner(), query.period_id).await?;
+    let position_id = employee.position_id.ok_or_else(|| ApiError::internal("a standard without a position"))?;
     let mut conn = state.db.conn().await?;
-    let profile = profiles(&mut conn, &period, &[&employee])
-        .await?
-        .remove(&employee.id)
-        .ok_or_else(|| ApiError::internal("profile missing"))?;
-    let (Some(position_id), false) = (employee.position_id, matches!(profile.jpm, Err(JpmError::NoStandard))) else {
-        return Err(no_standard(&employee));
-    };
     let names = competency_names(&mut conn, profile.lines.iter().map(|l| l.competency_id)).await?;
     let mut items = Vec::new();
     let mut topics = Vec::new();
@@ -1233,12 +1238,7 @@ pub(super) async fn competency_profile(
         });
     }
     let jpm = profile.jpm.as_ref().ok().copied();
-    let unassessed = profile
-        .lines
-        .iter()
-        .filter(|l| l.required.is_some() && l.assessed.is_none())
-        .map(|l| l.competency_id)
-        .collect();
+    let unassessed = profile.unassessed();
     Ok(web::Json(CompetencyProfile {
         employee_id: employee.id,
         period_id: period.id,

@@ -25,13 +25,11 @@ use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticat
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::agencies::visible_agency;
-use crate::routes::competencies::{
-    add_source_level, competency_names, employee_and_period, no_standard, profiles, PeriodParam,
-};
+use crate::routes::competencies::{add_source_level, competency_names, measured_profile, profiles, PeriodParam};
 use crate::routes::employees::ensure_visible;
 use crate::routes::evaluations::{check_evidence, Evidence};
 use crate::routes::units::visible_unit;
-use crate::routes::{authorize, check_if_match, created, etag, present, reject, with_etag};
+use crate::routes::{authorize, check_if_match, created, etag, include_subunits, present, reject, with_etag};
 use crate::AppState;
 
 // ---- the individual development plan ----
@@ -426,15 +424,8 @@ pub(super) async fn suggestions(
     path: web::Path<Uuid>,
     query: web::Query<PeriodParam>,
 ) -> Result<web::Json<Suggestions>, ApiError> {
-    let (employee, period) = employee_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
+    let (employee, period, profile) = measured_profile(&state, &caller, path.into_inner(), query.period_id).await?;
     let mut conn = state.db.conn().await?;
-    let profile = profiles(&mut conn, &period, &[&employee])
-        .await?
-        .remove(&employee.id)
-        .ok_or_else(|| ApiError::internal("profile missing"))?;
-    if employee.position_id.is_none() || matches!(profile.jpm, Err(JpmError::NoStandard)) {
-        return Err(no_standard(&employee));
-    }
     let names = competency_names(&mut conn, profile.lines.iter().map(|l| l.competency_id)).await?;
     let parents: HashMap<Uuid, Option<Uuid>> =
         store::unit_links(&mut conn, employee.agency_id).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
@@ -468,12 +459,7 @@ pub(super) async fn suggestions(
     }
     // The biggest gaps first.
     items.sort_by_key(|s| (s.gap, s.code.clone()));
-    let unassessed = profile
-        .lines
-        .iter()
-        .filter(|l| l.required.is_some() && l.assessed.is_none())
-        .map(|l| l.competency_id)
-        .collect();
+    let unassessed = profile.unassessed();
     Ok(web::Json(Suggestions { employee_id: employee.id, period_id: period.id, items, unassessed }))
 }
 
@@ -528,11 +514,7 @@ pub(super) async fn training_needs(
     path: web::Path<Uuid>,
     query: web::Query<TrainingNeedsQuery>,
 ) -> Result<web::Json<TrainingNeeds>, ApiError> {
-    let include_subunits = match query.include.as_deref() {
-        None | Some("") => false,
-        Some("subunits") => true,
-        Some(_) => return Err(ApiError::validation("include", "invalid_value", "the only choice is `subunits`")),
-    };
+    let include_subunits = include_subunits(query.include.as_deref())?;
     let unit = visible_unit(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.db.conn().await?;

@@ -181,6 +181,15 @@ pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(StoreE
     }
 }
 
+/// Reads `include=subunits`: whether a unit's answer covers its whole subtree.
+pub fn include_subunits(include: Option<&str>) -> Result<bool, ApiError> {
+    match include {
+        None | Some("") => Ok(false),
+        Some("subunits") => Ok(true),
+        Some(_) => Err(ApiError::validation("include", "invalid_value", "the only choice is `subunits`")),
+    }
+}
+
 /// Fails with 422 when any field error was found.
 pub fn reject(errors: Vec<FieldError>) -> Result<(), ApiError> {
     if errors.is_empty() {

@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::error::responses::{Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::Page;
+use kinerja_domain::competency::Source;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RuleSetView {
@@ -26,6 +27,9 @@ pub struct RuleSetView {
     /// For the numeric sets: the bands, from the top.
     #[serde(skip_serializing_if = "Option::is_none")]
     bands: Option<Vec<&'static str>>,
+    /// Competency profiles: the sources whose level counts as assessed, the first present
+    /// deciding (self and peers are shown beside, never counted).
+    competency_assessed_level_from: &'static [Source],
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,6 +81,7 @@ fn view(rule_set: RuleSet) -> RuleSetView {
         inputs,
         matrix,
         bands,
+        competency_assessed_level_from: rule_set.assessed_level_order(),
     }
 }
 
