@@ -186,6 +186,14 @@ async fn the_dictionary_is_national_plus_the_agencys_technical_competencies() {
     app.get(&format!("/api/v1/competencies/{}", id_of(&created)), &o.outsider.token)
         .await
         .assert_problem(404, "not_found");
+    // The national dictionary is not the agency admin's to change; the agency's own is not an employee's.
+    let rename = json!({"name": "Integritas ASN"});
+    app.patch(&format!("/api/v1/competencies/{}", o.ids["M-INT"]), t, rename.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    app.patch(&format!("/api/v1/competencies/{}", id_of(&created)), &o.staff.token, rename)
+        .await
+        .assert_problem(403, "forbidden");
     // Defaults per position kind are data the super admin edits; a position without its own
     // standard follows them.
     let defaults = json!([{"competency_id": o.ids["M-INT"], "required_level": 1}]);
@@ -201,6 +209,10 @@ async fn the_dictionary_is_national_plus_the_agencys_technical_competencies() {
         smp.body,
         json!([{"competency_id": o.ids["M-INT"], "code": "M-INT", "name": "Integritas", "group": "manajerial", "required_level": 1, "from_default": true}])
     );
+    // Only the registry's writers set a standard; another agency does not see it.
+    let requirements = format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF"]);
+    put(app, &requirements, &o.kabid.token, json!([])).await.assert_problem(403, "forbidden");
+    app.get(&requirements, &o.outsider.token).await.assert_problem(404, "not_found");
     let staf = app.get(&format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF"]), t).await;
     assert_eq!(staf.body.as_array().unwrap().len(), 3);
     assert_eq!(staf.body[0]["from_default"], false);
@@ -260,6 +272,8 @@ async fn jpm_gaps_and_the_dialogue_topics_on_a_worked_example() {
     let path = format!("/api/v1/agencies/{}/competency-assessors", o.agency);
     put(&o.app, &path, &o.staff.token, appoint.clone()).await.assert_problem(403, "forbidden");
     assert_eq!(put(&o.app, &path, &o.admin.token, appoint).await.status, 200);
+    o.app.get(&path, &o.staff.token).await.assert_problem(403, "forbidden");
+    assert_eq!(o.app.get(&path, &o.auditor.token).await.body["user_ids"], json!([o.lain.id]));
     assert_eq!(o.assess(&o.lain, "staff", "assessor", &[("M-INT", 4)]).await.status, 201);
     let p = o.profile(&o.kabid, "staff").await.body;
     assert_eq!(item(&p, "M-INT")["sources"]["assessor"], 4);
@@ -408,6 +422,13 @@ async fn gaps_become_a_development_plan_with_mentors_training_needs_and_a_talent
     assert_eq!(updated.status, 200, "{}", updated.text);
     assert_eq!(updated.body["evidence"][0]["description"], "Jurnal mentoring");
     assert_eq!(app.get(&plan, &o.kabid.token).await.body["items"].as_array().unwrap().len(), 1);
+    app.get(&plan, &o.lain.token).await.assert_problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/employees/{}/development-plan/suggestions?period_id={}", o.ids["staff"], o.period),
+        &o.rekan.token,
+    )
+    .await
+    .assert_problem(404, "not_found");
 
     // Training needs of the dinas: INT (staff 1) and KOM (staff 1), KS (rekan 1) — ranked by
     // total gap, then employees, then code; the guru's post has no standard.

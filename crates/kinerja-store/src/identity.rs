@@ -297,3 +297,13 @@ pub async fn clear_login_failures(conn: &mut AsyncPgConnection, key: &str) -> St
     diesel::delete(login_failures::table.find(key)).execute(conn).await?;
     Ok(())
 }
+
+/// Which of `ids` are users of `agency`.
+pub async fn users_of_agency(conn: &mut AsyncPgConnection, ids: &[Uuid], agency: Uuid) -> StoreResult<Vec<Uuid>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::agency_id.eq(agency))
+        .select(users::id)
+        .load(conn)
+        .await?)
+}

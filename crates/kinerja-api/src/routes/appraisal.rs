@@ -27,7 +27,7 @@ use crate::pagination::{Page, PageParams};
 use crate::routes::plans::{party, save, status_of, transition_error, visible_plan};
 use crate::routes::rule_sets::evaluate;
 use crate::routes::units::visible_unit;
-use crate::routes::{authorize, check_if_match, created, etag, with_etag};
+use crate::routes::{authorize, check_if_match, created, etag, rule_set_of, with_etag};
 use crate::AppState;
 
 /// Checks a free text that must say something: 1 to 4000 characters.
@@ -48,10 +48,6 @@ fn optional_text(field: &str, text: Option<&str>) -> Result<Option<String>, ApiE
         Some(t) => required_text(field, t).map(Some),
         None => Ok(None),
     }
-}
-
-fn rule_set_of(period: &PeriodRow) -> RuleSet {
-    RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT)
 }
 
 /// A predikat the period's rule set gives, or a field error naming them.

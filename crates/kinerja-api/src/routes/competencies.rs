@@ -29,9 +29,12 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::agencies::visible_agency;
-use crate::routes::employees::ensure_visible;
+use crate::routes::employees::visible_employee;
 use crate::routes::periods::visible_period;
-use crate::routes::{authorize, check_code_and_name, check_if_match, created, duplicate, etag, reject, with_etag};
+use crate::routes::positions::visible_position;
+use crate::routes::{
+    authorize, check_code_and_name, check_if_match, created, duplicate, etag, reject, rule_set_of, with_etag,
+};
 use crate::AppState;
 
 // ---- the dictionary ----
@@ -127,7 +130,7 @@ fn has_nul(s: &str) -> bool {
     s.contains('\0')
 }
 
-fn check_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+pub(super) fn check_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
     if value.trim().is_empty() || value.chars().count() > max || has_nul(value) {
         errors.push(FieldError::new(field, "invalid_length", format!("1 to {max} characters")));
     }
@@ -171,6 +174,15 @@ fn check_group(agency: Option<Uuid>, group: CompetencyGroup) -> Vec<FieldError> 
     } else {
         Vec::new()
     }
+}
+
+/// A competency may be used in `agency` (`None`: nationally) when it is national or the agency's own.
+pub(super) fn usable_in(competency: &CompetencyRow, agency: Option<Uuid>) -> bool {
+    competency.agency_id.is_none() || competency.agency_id == agency
+}
+
+pub(super) fn unknown_competency(field: impl Into<String>) -> FieldError {
+    FieldError::new(field, "not_found", "no competency with that id in the national dictionary or this agency's")
 }
 
 const DUPLICATE_COMPETENCY: &str = "a competency with that code exists in the same dictionary";
@@ -384,13 +396,8 @@ async fn check_standard(
         if ids[..i].contains(&level.competency_id) {
             errors.push(FieldError::new(format!("[{i}].competency_id"), "duplicate", "each competency once"));
         }
-        let usable = known.get(&level.competency_id).is_some_and(|c| c.agency_id.is_none() || c.agency_id == agency);
-        if !usable {
-            errors.push(FieldError::new(
-                format!("[{i}].competency_id"),
-                "not_found",
-                "no competency with that id in the national dictionary or this agency's",
-            ));
+        if !known.get(&level.competency_id).is_some_and(|c| usable_in(c, agency)) {
+            errors.push(unknown_competency(format!("[{i}].competency_id")));
         }
     }
     reject(errors)?;
@@ -433,13 +440,6 @@ async fn position_standard(
         .collect();
     let changed = store::standard_changed_at(conn, position.id).await?.unwrap_or(position.created_at);
     Ok((requirement_views(conn, &levels).await?, etag(changed)))
-}
-
-async fn visible_position(state: &AppState, caller: &Caller, id: Uuid) -> Result<org::PositionRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let position = org::get_position(&mut conn, id).await?.ok_or(ApiError::NotFound("position"))?;
-    authorize(caller, RegistryAction::ReadStructure, position.agency_id, "position")?;
-    Ok(position)
 }
 
 /// The position's competency standard: its own required levels, or its kind's defaults
@@ -623,10 +623,10 @@ pub(super) async fn put_assessors(
     users.sort();
     users.dedup();
     let mut conn = state.db.conn().await?;
+    let known = identity::users_of_agency(&mut conn, &users, agency.id).await?;
     let mut errors = Vec::new();
     for (i, user) in users.iter().enumerate() {
-        let of_agency = identity::get_user(&mut conn, *user).await.ok().is_some_and(|u| u.agency_id == Some(agency.id));
-        if !of_agency {
+        if !known.contains(user) {
             errors.push(FieldError::new(format!("user_ids[{i}]"), "not_found", "no user with that id in this agency"));
         }
     }
@@ -727,12 +727,8 @@ fn check_ratings(ratings: &[LevelRating], known: &HashMap<Uuid, CompetencyRow>, 
         if ratings[..i].iter().any(|o| o.competency_id == r.competency_id) {
             errors.push(FieldError::new(format!("ratings[{i}].competency_id"), "duplicate", "each competency once"));
         }
-        if !known.get(&r.competency_id).is_some_and(|c| c.agency_id.is_none() || c.agency_id == Some(agency)) {
-            errors.push(FieldError::new(
-                format!("ratings[{i}].competency_id"),
-                "not_found",
-                "no competency with that id in the national dictionary or this agency's",
-            ));
+        if !known.get(&r.competency_id).is_some_and(|c| usable_in(c, Some(agency))) {
+            errors.push(unknown_competency(format!("ratings[{i}].competency_id")));
         }
         if let Some(note) = &r.note {
             if note.chars().count() > 2000 || has_nul(note) {
@@ -871,19 +867,17 @@ pub(super) async fn submit_assessment(
 async fn may_read(state: &AppState, caller: &Caller, a: &AssessmentRow) -> Result<bool, ApiError> {
     let is_author = caller.user_id() == Some(a.assessor_user_id);
     let reads_people = caller.actor.may_on_registry(RegistryAction::ReadPeople, a.agency_id);
-    let reads_employee = if is_author || reads_people {
-        true
-    } else {
-        let mut conn = state.db.conn().await?;
-        match org::get_employee(&mut conn, a.employee_id).await? {
-            Some(employee) => {
-                drop(conn);
-                ensure_visible(state, caller, &employee).await.is_ok()
-            }
-            None => false,
-        }
-    };
+    let reads_employee = is_author || reads_people || reads_employee(state, caller, a.employee_id).await?;
     Ok(competency::may_read_assessment(source_of(a), is_author, reads_people, reads_employee))
+}
+
+/// Whether the caller may read the employee's record (their own, or someone below them).
+async fn reads_employee(state: &AppState, caller: &Caller, employee: Uuid) -> Result<bool, ApiError> {
+    match visible_employee(state, caller, employee).await {
+        Ok(_) => Ok(true),
+        Err(ApiError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Read one assessment: its author, the agency's readers, and — except peers' — the employee
@@ -949,15 +943,7 @@ pub(super) async fn list_assessments(
     if !reads_all {
         let user = caller.user_id().ok_or(ApiError::Forbidden("your scopes do not allow reading assessments"))?;
         let reads_employee = match query.employee_id {
-            Some(id) => {
-                let mut conn = state.db.conn().await?;
-                let employee = org::get_employee(&mut conn, id).await?;
-                drop(conn);
-                match employee {
-                    Some(e) => ensure_visible(&state, &caller, &e).await.is_ok(),
-                    None => false,
-                }
-            }
+            Some(id) => reads_employee(&state, &caller, id).await?,
             None => false,
         };
         if reads_employee {
@@ -1015,7 +1001,7 @@ pub(super) async fn profiles(
     period: &PeriodRow,
     employees: &[&EmployeeRow],
 ) -> Result<HashMap<Uuid, Profile>, ApiError> {
-    let rule = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);
+    let rule = rule_set_of(period);
     let positions: Vec<Uuid> = employees.iter().filter_map(|e| e.position_id).collect();
     let mut standards: HashMap<Uuid, Vec<(Uuid, u8)>> = HashMap::new();
     for s in store::standards(conn, &positions).await? {
@@ -1155,10 +1141,7 @@ pub(super) async fn measured_profile(
     employee_id: Uuid,
     period_id: Uuid,
 ) -> Result<(EmployeeRow, PeriodRow, Profile), ApiError> {
-    let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
-    drop(conn);
-    ensure_visible(state, caller, &employee).await?;
+    let employee = visible_employee(state, caller, employee_id).await?;
     let period = visible_period(state, caller, period_id).await?;
     if period.agency_id != employee.agency_id {
         return Err(ApiError::NotFound("period"));
@@ -1243,7 +1226,7 @@ pub(super) async fn competency_profile(
         employee_id: employee.id,
         period_id: period.id,
         position_id,
-        rule_set: RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT),
+        rule_set: rule_set_of(&period),
         items,
         jpm,
         jpm_category: jpm.map(competency::mapping_category),

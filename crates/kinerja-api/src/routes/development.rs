@@ -10,7 +10,7 @@ use kinerja_domain::civil_service::tree_distance;
 use kinerja_domain::competency::{
     self, ActivityKind, ActivityStatus, CompetencyGroup, JpmError, Performance, Potential, SourceLevels,
 };
-use kinerja_domain::rule_sets::{Predikat, RuleSet};
+use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::competencies::{self as store, ActivityRow};
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
@@ -25,11 +25,16 @@ use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticat
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::agencies::visible_agency;
-use crate::routes::competencies::{add_source_level, competency_names, measured_profile, profiles, PeriodParam};
-use crate::routes::employees::ensure_visible;
+use crate::routes::competencies::{
+    add_source_level, check_text, competency_names, measured_profile, profiles, unknown_competency, usable_in,
+    PeriodParam,
+};
+use crate::routes::employees::visible_employee;
 use crate::routes::evaluations::{check_evidence, Evidence};
 use crate::routes::units::visible_unit;
-use crate::routes::{authorize, check_if_match, created, etag, include_subunits, present, reject, with_etag};
+use crate::routes::{
+    authorize, check_if_match, created, etag, include_subunits, present, reject, rule_set_of, with_etag,
+};
 use crate::AppState;
 
 // ---- the individual development plan ----
@@ -111,10 +116,7 @@ pub struct UpdateActivity {
 /// The employee's record, if the caller may change their development plan: the employee,
 /// anyone above them in the supervisor chain, and whoever writes the agency's registry.
 async fn plan_owner(state: &AppState, caller: &Caller, employee_id: Uuid) -> Result<EmployeeRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
-    drop(conn);
-    ensure_visible(state, caller, &employee).await?;
+    let employee = visible_employee(state, caller, employee_id).await?;
     if caller.actor.may_on_registry(RegistryAction::Write, employee.agency_id) {
         return Ok(employee);
     }
@@ -133,15 +135,10 @@ async fn plan_owner(state: &AppState, caller: &Caller, employee_id: Uuid) -> Res
 /// Checks an activity as it will be stored.
 async fn check_activity(conn: &mut AsyncPgConnection, a: &ActivityRow, evidence: &[Evidence]) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    if a.title.trim().is_empty() || a.title.chars().count() > 200 || a.title.contains('\0') {
-        errors.push(FieldError::new("title", "invalid_length", "1 to 200 characters"));
-    }
+    check_text("title", &a.title, 200, &mut errors);
     if let Some(c) = a.competency_id {
-        let usable = store::get_competency(conn, c)
-            .await?
-            .is_some_and(|c| c.agency_id.is_none() || c.agency_id == Some(a.agency_id));
-        if !usable {
-            errors.push(FieldError::new("competency_id", "not_found", "no competency with that id for this agency"));
+        if !store::get_competency(conn, c).await?.is_some_and(|c| usable_in(&c, Some(a.agency_id))) {
+            errors.push(unknown_competency("competency_id"));
         }
     }
     if let Some(mentor) = a.mentor_id {
@@ -181,10 +178,7 @@ pub(super) async fn list_activities(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ActivityView>>, ApiError> {
     let request = page.parse()?;
-    let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
-    drop(conn);
-    ensure_visible(&state, &caller, &employee).await?;
+    let employee = visible_employee(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let rows = store::list_activities(&mut conn, employee.id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| ActivityView::from(&a))))
@@ -363,7 +357,7 @@ async fn mentor_candidates(
     required: u8,
     parents: &HashMap<Uuid, Option<Uuid>>,
 ) -> Result<Vec<MentorCandidate>, ApiError> {
-    let rule = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);
+    let rule = rule_set_of(period);
     let mut levels: HashMap<Uuid, SourceLevels> = HashMap::new();
     for row in store::source_levels(conn, period.agency_id, period.id, None, Some(competency_id)).await? {
         add_source_level(levels.entry(row.employee_id).or_default(), &row);

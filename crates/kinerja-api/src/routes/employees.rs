@@ -221,7 +221,7 @@ pub(super) async fn ensure_visible(state: &AppState, caller: &Caller, employee: 
     }
 }
 
-async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid) -> Result<EmployeeRow, ApiError> {
+pub(super) async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid) -> Result<EmployeeRow, ApiError> {
     let mut conn = state.db.conn().await?;
     let employee = org::get_employee(&mut conn, id).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);

@@ -340,7 +340,7 @@ pub(super) async fn rate_evaluation(
     }
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-    let rule_set = RuleSet::parse(&period.rule_set).unwrap_or(RuleSet::DEFAULT);
+    let rule_set = super::rule_set_of(&period);
     let mut inputs = Inputs {
         result_rating: body.result_rating,
         behaviour_rating: body.behaviour_rating,

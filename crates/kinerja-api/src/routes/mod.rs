@@ -181,6 +181,11 @@ pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(StoreE
     }
 }
 
+/// The rule set a period chose (stored codes are checked by the table).
+pub fn rule_set_of(period: &kinerja_store::plans::PeriodRow) -> kinerja_domain::rule_sets::RuleSet {
+    kinerja_domain::rule_sets::RuleSet::parse(&period.rule_set).unwrap_or(kinerja_domain::rule_sets::RuleSet::DEFAULT)
+}
+
 /// Reads `include=subunits`: whether a unit's answer covers its whole subtree.
 pub fn include_subunits(include: Option<&str>) -> Result<bool, ApiError> {
     match include {

@@ -48,7 +48,7 @@ impl From<&PeriodRow> for PeriodView {
             starts_on: p.starts_on,
             ends_on: p.ends_on,
             cadence,
-            rule_set: RuleSet::parse(&p.rule_set).unwrap_or(RuleSet::DEFAULT),
+            rule_set: super::rule_set_of(p),
             sub_periods: cadence.labels(p.starts_on, p.ends_on),
             created_at: p.created_at,
             updated_at: p.updated_at,

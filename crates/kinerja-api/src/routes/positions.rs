@@ -113,7 +113,7 @@ async fn check_unit(state: &AppState, agency: Uuid, unit: Option<Uuid>) -> Resul
 
 const DUPLICATE_CODE: &str = "the agency has a position with that code";
 
-async fn visible_position(state: &AppState, caller: &Caller, id: Uuid) -> Result<PositionRow, ApiError> {
+pub(super) async fn visible_position(state: &AppState, caller: &Caller, id: Uuid) -> Result<PositionRow, ApiError> {
     let mut conn = state.db.conn().await?;
     let position = org::get_position(&mut conn, id).await?.ok_or(ApiError::NotFound("position"))?;
     authorize(caller, RegistryAction::ReadStructure, position.agency_id, "position")?;
