@@ -9,6 +9,7 @@ mod auth;
 mod competencies;
 mod database;
 mod errors;
+mod imports;
 mod openapi;
 mod operations;
 mod performance;

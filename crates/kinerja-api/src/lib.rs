@@ -106,6 +106,7 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         (name = "audit", description = "The append-only audit trail"),
         (name = "rules", description = "Rule sets, the annual rating, the distribution curve, calibration and objections"),
         (name = "performance", description = "Periods, performance plans (SKP) and their evaluation"),
+        (name = "imports", description = "Bulk import and export by curl: CSV or NDJSON keyed by natural keys, all or nothing, re-runnable"),
         (name = "reports", description = "Participation and predikat reports; the national SKP export"),
         (name = "competencies", description = "Competency dictionary and standards, 360° assessments, profiles with gaps and JPM, development plans, training needs and the talent 9-box"),
     )

@@ -144,6 +144,8 @@ pub enum RegistryAction {
     ReadPeople,
     /// Create, change and delete registry records.
     Write,
+    /// Load registry records in bulk (`POST /imports/…`): agency admins and clients with `import`.
+    Import,
 }
 
 /// How an employee record relates to the calling employee.
@@ -158,7 +160,7 @@ pub enum Relation {
 impl Actor {
     /// The registry access table for `agency`: super admins everything; agency admins their own
     /// agency; auditors read their own agency; employees read their agency's structure (employee
-    /// records only through [`Actor::may_read_employee`]); clients by scope (`read`, `write`) in
+    /// records only through [`Actor::may_read_employee`]); clients by scope (`read`, `write`, `import`) in
     /// their own agency. Anything in another agency: nothing.
     pub fn may_on_registry(&self, action: RegistryAction, agency: Uuid) -> bool {
         match self {
@@ -183,6 +185,7 @@ impl Actor {
                     && match action {
                         RegistryAction::ReadStructure | RegistryAction::ReadPeople => scopes.contains(&Scope::Read),
                         RegistryAction::Write => scopes.contains(&Scope::Write),
+                        RegistryAction::Import => scopes.contains(&Scope::Import),
                     }
             }
         }
@@ -205,7 +208,7 @@ mod tests {
         let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let user = |role| Actor::User { roles: vec![role], agency_id: (role != Role::SuperAdmin).then_some(own) };
         let client = |scopes: &[Scope]| Actor::Client { scopes: scopes.to_vec(), agency_id: own };
-        use RegistryAction::{ReadPeople, ReadStructure, Write};
+        use RegistryAction::{Import, ReadPeople, ReadStructure, Write};
         let table = [
             (user(Role::SuperAdmin), Write, other, true),
             (user(Role::AgencyAdmin), Write, own, true),
@@ -222,6 +225,14 @@ mod tests {
             (client(&[Scope::Read]), Write, own, false),
             (client(&[Scope::Write]), Write, own, true),
             (client(&[Scope::Import]), ReadStructure, own, false),
+            (client(&[Scope::Import]), Import, own, true),
+            (client(&[Scope::Import]), Import, other, false),
+            (client(&[Scope::Write]), Import, own, false),
+            (user(Role::AgencyAdmin), Import, own, true),
+            (user(Role::AgencyAdmin), Import, other, false),
+            (user(Role::Auditor), Import, own, false),
+            (user(Role::Employee), Import, own, false),
+            (user(Role::SuperAdmin), Import, other, true),
             (client(&[Scope::Read, Scope::Write]), ReadPeople, other, false),
         ];
         for (actor, action, agency, allowed) in table {

@@ -232,6 +232,41 @@ pub fn would_cycle<T: PartialEq>(node: &T, parent: &T, parent_ancestors: &[T]) -
     parent == node || parent_ancestors.contains(node)
 }
 
+/// The nodes that lie on a loop when every node takes the parent given in `parents` (a unit's
+/// parent, an employee's supervisor): [`would_cycle`] for a whole file at once, as a bulk import
+/// needs. Linear in the number of nodes.
+pub fn nodes_on_cycles<T: Clone + Eq + std::hash::Hash>(
+    parents: &std::collections::HashMap<T, T>,
+) -> std::collections::HashSet<T> {
+    use std::collections::{HashMap, HashSet};
+    // Walk up from each node not yet settled; a walk that meets itself has found a loop, which is
+    // the part of the walk from the first repeat onwards.
+    let mut settled: HashSet<&T> = HashSet::with_capacity(parents.len());
+    let mut on_cycle = HashSet::new();
+    for start in parents.keys() {
+        let mut walk: Vec<&T> = Vec::new();
+        let mut index: HashMap<&T, usize> = HashMap::new();
+        let mut at = start;
+        loop {
+            if settled.contains(at) {
+                break;
+            }
+            if let Some(&first) = index.get(at) {
+                on_cycle.extend(walk[first..].iter().map(|&n| n.clone()));
+                break;
+            }
+            index.insert(at, walk.len());
+            walk.push(at);
+            match parents.get(at) {
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        settled.extend(walk);
+    }
+    on_cycle
+}
+
 /// Steps between two units through their nearest common ancestor in the unit tree (`parents`:
 /// each unit's parent); `None` when they are not in one tree.
 pub fn tree_distance<T: Copy + Eq + std::hash::Hash>(
@@ -353,6 +388,37 @@ mod tests {
         assert!(would_cycle(&1, &1, &[]));
         assert!(would_cycle(&1, &2, &[3, 1]));
         assert!(!would_cycle(&1, &2, &[3, 4]));
+    }
+
+    #[test]
+    fn loops_in_a_whole_file() {
+        use std::collections::{HashMap, HashSet};
+        // 1 → 2 → 3 → 1 is a loop; 4 → 1 hangs off it; 5 → 6 is a chain; 7 supervises itself.
+        let parents = HashMap::from([(1, 2), (2, 3), (3, 1), (4, 1), (5, 6), (7, 7)]);
+        assert_eq!(nodes_on_cycles(&parents), HashSet::from([1, 2, 3, 7]));
+        assert!(nodes_on_cycles(&HashMap::from([(1, 2), (2, 3)])).is_empty());
+    }
+
+    proptest::proptest! {
+        /// A node is on a loop exactly when `would_cycle` says its parent closes one, given the
+        /// parent's ancestors.
+        #[test]
+        fn loops_agree_with_would_cycle(edges in proptest::collection::vec((0u8..12, 0u8..12), 0..14)) {
+            let parents: std::collections::HashMap<u8, u8> = edges.into_iter().collect();
+            let found = nodes_on_cycles(&parents);
+            for (node, parent) in &parents {
+                let mut ancestors = Vec::new();
+                let mut at = parent;
+                while let Some(up) = parents.get(at) {
+                    if ancestors.contains(up) || up == parent {
+                        break;
+                    }
+                    ancestors.push(*up);
+                    at = up;
+                }
+                proptest::prop_assert_eq!(found.contains(node), would_cycle(node, parent, &ancestors));
+            }
+        }
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 pub mod appraisal;
 pub mod audit;
+pub mod bulk;
 pub mod competencies;
 pub mod error;
 pub mod evaluations;
 pub mod explain;
+pub mod idempotency;
 pub mod identity;
 pub mod launcher;
 pub mod migrations;

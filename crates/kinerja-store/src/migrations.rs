@@ -8,7 +8,8 @@ use crate::error::{StoreError, StoreResult};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
-fn connect(database_url: &str) -> StoreResult<PgConnection> {
+/// A synchronous connection of its own, for migrations and bulk COPY.
+pub(crate) fn connect(database_url: &str) -> StoreResult<PgConnection> {
     PgConnection::establish(database_url).map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 

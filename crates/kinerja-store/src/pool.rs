@@ -21,10 +21,16 @@ pub struct PoolStatus {
     pub waiting: usize,
 }
 
+/// Bulk imports that may run at once; each holds a connection of its own outside the pool, so
+/// the pool stays free for normal traffic, and further imports wait their turn.
+const BULK_SLOTS: usize = 2;
+
 /// The shared handle to the database.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<AsyncPgConnection>,
+    url: std::sync::Arc<str>,
+    bulk_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -39,7 +45,21 @@ impl Db {
             .recycle_timeout(Some(Duration::from_secs(2)))
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            url: database_url.into(),
+            bulk_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(BULK_SLOTS)),
+        })
+    }
+
+    /// Waits for a bulk slot; then [`crate::bulk::connect`] to [`Db::url`] opens the import's
+    /// own connection. The slot is freed when the permit is dropped.
+    pub async fn bulk_slot(&self) -> StoreResult<tokio::sync::OwnedSemaphorePermit> {
+        self.bulk_slots.clone().acquire_owned().await.map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub async fn conn(&self) -> StoreResult<DbConn> {

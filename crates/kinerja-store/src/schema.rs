@@ -394,6 +394,17 @@ diesel::joinable!(competency_requirement_defaults -> competencies (competency_id
 diesel::joinable!(competency_ratings -> competency_assessments (assessment_id));
 diesel::joinable!(competency_ratings -> competencies (competency_id));
 
+diesel::table! {
+    idempotency_keys (actor_id, key) {
+        actor_id -> Uuid,
+        key -> Text,
+        fingerprint -> Bytea,
+        status -> Int2,
+        answer -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(agencies, clients, employees, login_failures, refresh_tokens, users,);
 diesel::allow_tables_to_appear_in_same_query!(
     competencies,

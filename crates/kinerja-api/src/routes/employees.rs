@@ -147,9 +147,9 @@ pub struct SubordinateQuery {
     depth: Option<Depth>,
 }
 
-/// The checks every employee write shares: the NIP for its employment type, the grade, name
-/// and email.
-fn check_fields(
+/// The checks every employee write shares (one record or a whole import): the NIP for its
+/// employment type, the grade, name and email.
+pub(super) fn check_fields(
     nip: &str,
     employment: EmploymentType,
     grade: Option<&str>,

@@ -9,6 +9,7 @@ mod competencies;
 mod development;
 mod employees;
 mod evaluations;
+mod imports;
 mod ops;
 mod periods;
 mod plans;
@@ -106,6 +107,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(reports::participation)
             .service(reports::predikat_report)
             .service(reports::national_skp)
+            .service(imports::import)
             .service(competencies::list_competencies)
             .service(competencies::create_competency)
             .service(competencies::get_competency)

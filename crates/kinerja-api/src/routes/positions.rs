@@ -92,8 +92,8 @@ pub struct PositionFilter {
     kind: Option<PositionKind>,
 }
 
-/// A functional position has a level; a structural one has none.
-fn check_level(kind: PositionKind, level: Option<FunctionalLevel>) -> Vec<FieldError> {
+/// A functional position has a level and no other kind does (one record or a whole import).
+pub(super) fn check_level(kind: PositionKind, level: Option<FunctionalLevel>) -> Vec<FieldError> {
     match (kind.takes_level(), level) {
         (true, None) => vec![FieldError::new("level", "required", "a functional position needs a level")],
         (false, Some(_)) => vec![FieldError::new("level", "not_allowed", "only functional positions have a level")],

@@ -1,0 +1,804 @@
+//! Bulk import by curl: a CSV (header row) or NDJSON file of units, positions or employees,
+//! keyed by natural keys (agency code, unit and position code, NIP). Every row passes the same
+//! checks as the single-record endpoints; a file with any bad row is refused whole with every
+//! error, and a good file is written in one transaction, so a re-run updates instead of
+//! duplicating. The body is streamed into PostgreSQL `COPY` on a blocking thread with a
+//! connection of its own, never held whole in memory.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Read, Write};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::web::Bytes;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use kinerja_domain::civil_service::{nodes_on_cycles, EmploymentType, FunctionalLevel, PositionKind};
+use kinerja_domain::RegistryAction;
+use kinerja_store::bulk::{self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRow, SyncConnection};
+use kinerja_store::{idempotency, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::routes::{check_code_and_name, employees, positions};
+use crate::AppState;
+
+/// What a file holds. Its columns are the names in [`ImportKind::columns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    Units,
+    Positions,
+    Employees,
+}
+
+impl ImportKind {
+    /// The columns of a file, in the order exports write them. `agency_code` may be left out by
+    /// callers who belong to an agency (their own is meant).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Units => &["agency_code", "code", "name", "parent_code"],
+            ImportKind::Positions => &["agency_code", "code", "name", "kind", "level", "unit_code"],
+            ImportKind::Employees => &[
+                "agency_code",
+                "nip",
+                "name",
+                "employment_type",
+                "grade",
+                "email",
+                "unit_code",
+                "position_code",
+                "supervisor_nip",
+            ],
+        }
+    }
+
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Units => &["code", "name"],
+            ImportKind::Positions => &["code", "name", "kind"],
+            ImportKind::Employees => &["nip", "name", "employment_type"],
+        }
+    }
+
+    fn store(self) -> bulk::Kind {
+        match self {
+            ImportKind::Units => bulk::Kind::Units,
+            ImportKind::Positions => bulk::Kind::Positions,
+            ImportKind::Employees => bulk::Kind::Employees,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Units => "units",
+            ImportKind::Positions => "positions",
+            ImportKind::Employees => "employees",
+        }
+    }
+
+    /// The field a parent link of this kind is named by, and the code of a loop.
+    fn loop_field(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            ImportKind::Units => ("parent_code", "unit_cycle", "the chain of parent units comes back to this unit"),
+            _ => ("supervisor_nip", "supervisor_cycle", "the chain of supervisors comes back to this employee"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Ndjson,
+}
+
+impl FileFormat {
+    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        let expected = "text/csv or application/x-ndjson";
+        let value = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "text/csv" => Ok(FileFormat::Csv),
+            "application/x-ndjson" | "application/jsonl" => Ok(FileFormat::Ndjson),
+            _ => Err(ApiError::UnsupportedMediaType { expected }),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check everything and report what would happen, writing nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// One problem of one line (line 1 is a CSV file's header row).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportError {
+    #[schema(example = 7)]
+    line: i64,
+    #[schema(example = "supervisor_nip")]
+    field: String,
+    #[schema(example = "not_found")]
+    code: String,
+    #[schema(example = "nothing with '196601011990031001' in the agency")]
+    message: String,
+}
+
+/// At most this many errors are listed; `error_count` has them all.
+const LISTED_ERRORS: usize = 1000;
+
+/// What an import did, or (with `dry_run`) would do.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    kind: ImportKind,
+    dry_run: bool,
+    /// Rows in the file.
+    total: i64,
+    /// Records created.
+    inserted: i64,
+    /// Existing records the file matched by natural key (a re-run of a file: all of them).
+    updated: i64,
+    /// Of `updated`, those whose fields differed and were changed (a re-run: none).
+    changed: i64,
+    /// Rows refused; any refusal means nothing was written.
+    rejected: i64,
+    /// All errors found; `errors` lists the first 1000, by line.
+    error_count: i64,
+    errors: Vec<ImportError>,
+}
+
+/// A refused file: a problem document (`code` `invalid_rows`) with the report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RejectedImport {
+    #[serde(rename = "type")]
+    type_: String,
+    title: String,
+    status: u16,
+    detail: String,
+    #[schema(example = "invalid_rows")]
+    code: String,
+    #[serde(flatten)]
+    report: ImportReport,
+}
+
+/// The agencies the caller may import into, by code, and the one meant when a row names none.
+#[derive(Debug, Clone)]
+struct ImportScope {
+    by_code: HashMap<String, Uuid>,
+    default: Option<Uuid>,
+}
+
+impl ImportScope {
+    fn agency(&self, code: Option<&str>) -> Result<Uuid, FieldError> {
+        match code {
+            Some(code) => self.by_code.get(code).copied().ok_or_else(|| {
+                FieldError::new("agency_code", "not_found", "no agency with that code that you may import into")
+            }),
+            None => self
+                .default
+                .ok_or_else(|| FieldError::new("agency_code", "required", "name the agency: you belong to none")),
+        }
+    }
+}
+
+// ---- the body, from the request to the blocking thread ----
+
+enum Piece {
+    Data(Bytes),
+    /// The whole body arrived; its fingerprint.
+    End(Vec<u8>),
+    Failed(String),
+}
+
+/// Reads the body as it arrives; an upload that breaks off is an error, never a short file.
+struct BodyReader {
+    pieces: tokio::sync::mpsc::Receiver<Piece>,
+    current: Bytes,
+    fingerprint: Option<Vec<u8>>,
+}
+
+impl Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if !self.current.is_empty() {
+                let n = buf.len().min(self.current.len());
+                buf[..n].copy_from_slice(&self.current.split_to(n));
+                return Ok(n);
+            }
+            if self.fingerprint.is_some() {
+                return Ok(0);
+            }
+            match self.pieces.blocking_recv() {
+                Some(Piece::Data(bytes)) => self.current = bytes,
+                Some(Piece::End(fingerprint)) => self.fingerprint = Some(fingerprint),
+                Some(Piece::Failed(cause)) => return Err(std::io::Error::other(cause)),
+                None => return Err(std::io::Error::other("the upload was interrupted")),
+            }
+        }
+    }
+}
+
+// ---- rows ----
+
+/// One row of the file, its values in the order of [`ImportKind::columns`] (trimmed; empty is
+/// absent).
+struct RawRow {
+    line: i64,
+    values: Result<Vec<Option<String>>, Vec<FieldError>>,
+}
+
+enum Rows {
+    Csv { reader: csv::Reader<BodyReader>, positions: Vec<Option<usize>> },
+    Ndjson { reader: std::io::BufReader<BodyReader>, line: i64, buf: Vec<u8> },
+}
+
+fn cleaned(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Values that the database cannot hold are refused like any bad field.
+fn check_text(columns: &[&str], values: &[Option<String>]) -> Vec<FieldError> {
+    columns
+        .iter()
+        .zip(values)
+        .filter(|(_, v)| v.as_deref().is_some_and(|v| v.contains('\0')))
+        .map(|(c, _)| FieldError::new(*c, "invalid_text", "must not contain NUL characters"))
+        .collect()
+}
+
+impl Rows {
+    /// Opens the file; a CSV header naming unknown columns or missing required ones is refused
+    /// at once (line 1), since no row could be read right.
+    fn open(kind: ImportKind, format: FileFormat, body: BodyReader) -> Result<Rows, Failure> {
+        match format {
+            FileFormat::Ndjson => Ok(Rows::Ndjson { reader: std::io::BufReader::new(body), line: 0, buf: Vec::new() }),
+            FileFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(body);
+                let header = reader.headers().map_err(csv_failure)?.clone();
+                let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+                let mut errors: Vec<FieldError> = names
+                    .iter()
+                    .filter(|n| !kind.columns().contains(&n.as_str()))
+                    .map(|n| FieldError::new(n.clone(), "unknown_field", "not a column of this kind of file"))
+                    .collect();
+                errors.extend(
+                    kind.required()
+                        .iter()
+                        .filter(|r| !names.iter().any(|n| n == *r))
+                        .map(|r| FieldError::new(*r, "required", "the header row lacks this column")),
+                );
+                if !errors.is_empty() {
+                    return Err(Failure::Header(errors));
+                }
+                let positions = kind.columns().iter().map(|c| names.iter().position(|n| n == c)).collect();
+                Ok(Rows::Csv { reader, positions })
+            }
+        }
+    }
+
+    fn next(&mut self, kind: ImportKind) -> Result<Option<RawRow>, Failure> {
+        match self {
+            Rows::Csv { reader, positions } => {
+                let mut record = csv::StringRecord::new();
+                match reader.read_record(&mut record) {
+                    Ok(false) => Ok(None),
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| p.line() as i64);
+                        let values =
+                            positions.iter().map(|p| p.and_then(|i| record.get(i)).and_then(cleaned)).collect();
+                        Ok(Some(RawRow { line, values: Ok(values) }))
+                    }
+                    Err(e) => match e.kind() {
+                        csv::ErrorKind::Utf8 { pos, .. } => Ok(Some(RawRow {
+                            line: pos.as_ref().map_or(0, |p| p.line() as i64),
+                            values: Err(vec![FieldError::new("", "invalid_encoding", "the row is not valid UTF-8")]),
+                        })),
+                        _ => Err(csv_failure(e)),
+                    },
+                }
+            }
+            Rows::Ndjson { reader, line, buf } => loop {
+                buf.clear();
+                if reader.read_until(b'\n', buf).map_err(|e| Failure::Upload(e.to_string()))? == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                if buf.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return Ok(Some(RawRow { line: *line, values: ndjson_values(kind, buf) }));
+            },
+        }
+    }
+}
+
+fn csv_failure(e: csv::Error) -> Failure {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Failure::Upload(io.to_string()),
+        other => Failure::Header(vec![FieldError::new("", "malformed_csv", format!("{other:?}"))]),
+    }
+}
+
+/// One NDJSON line: an object whose keys are the columns; strings, numbers or null.
+fn ndjson_values(kind: ImportKind, line: &[u8]) -> Result<Vec<Option<String>>, Vec<FieldError>> {
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)
+        .map_err(|e| vec![FieldError::new("", "malformed_json", format!("not a JSON object: {e}"))])?;
+    let mut errors: Vec<FieldError> = object
+        .keys()
+        .filter(|k| !kind.columns().contains(&k.as_str()))
+        .map(|k| FieldError::new(k.clone(), "unknown_field", "not a column of this kind of file"))
+        .collect();
+    let mut values = Vec::with_capacity(kind.columns().len());
+    for column in kind.columns() {
+        values.push(match object.get(*column) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => cleaned(s),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(_) => {
+                errors.push(FieldError::new(*column, "invalid_value", "must be a string, a number or null"));
+                None
+            }
+        });
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks one row with the single-record endpoints' rules and resolves its agency.
+fn stage_row(
+    kind: ImportKind,
+    line: i64,
+    values: &[Option<String>],
+    scope: &ImportScope,
+) -> Result<StagedRow, Vec<FieldError>> {
+    let value = |column: &str| kind.columns().iter().position(|c| *c == column).and_then(|i| values[i].clone());
+    let mut errors = check_text(kind.columns(), values);
+    errors.extend(
+        kind.required()
+            .iter()
+            .filter(|r| value(r).is_none())
+            .map(|r| FieldError::new(*r, "required", "this field is required")),
+    );
+    let agency_id = scope.agency(value("agency_code").as_deref()).map_err(|e| errors.push(e)).ok();
+    let (id, audit_id) = (Uuid::now_v7(), Uuid::now_v7());
+    let row = match kind {
+        ImportKind::Units => {
+            errors.extend(check_code_and_name(value("code").as_deref(), value("name").as_deref()));
+            errors.extend(check_code_and_name(value("parent_code").as_deref(), None).into_iter().map(|mut e| {
+                e.field = "parent_code".into();
+                e
+            }));
+            StagedRow::Unit {
+                line,
+                id,
+                audit_id,
+                agency_id: agency_id.unwrap_or_default(),
+                code: value("code").unwrap_or_default(),
+                name: value("name").unwrap_or_default(),
+                parent_code: value("parent_code"),
+            }
+        }
+        ImportKind::Positions => {
+            errors.extend(check_code_and_name(value("code").as_deref(), value("name").as_deref()));
+            let kind_code = value("kind").unwrap_or_default();
+            let position_kind = PositionKind::parse(&kind_code);
+            let level = value("level").map(|l| {
+                FunctionalLevel::parse(&l)
+                    .ok_or_else(|| FieldError::new("level", "invalid_value", "not a functional level"))
+            });
+            match (position_kind, level.clone().transpose()) {
+                (Some(k), Ok(level)) => errors.extend(positions::check_level(k, level)),
+                (None, _) if !kind_code.is_empty() => {
+                    errors.push(FieldError::new("kind", "invalid_value", "not a position kind"))
+                }
+                _ => {}
+            }
+            if let Some(Err(e)) = level {
+                errors.push(e);
+            }
+            StagedRow::Position(StagedPosition {
+                line,
+                id,
+                audit_id,
+                agency_id: agency_id.unwrap_or_default(),
+                code: value("code").unwrap_or_default(),
+                name: value("name").unwrap_or_default(),
+                kind: kind_code,
+                level: value("level"),
+                unit_code: value("unit_code"),
+            })
+        }
+        ImportKind::Employees => {
+            let nip = value("nip").unwrap_or_default();
+            let name = value("name").unwrap_or_default();
+            let employment_code = value("employment_type").unwrap_or_default();
+            match EmploymentType::parse(&employment_code) {
+                Some(employment) => errors.extend(employees::check_fields(
+                    &nip,
+                    employment,
+                    value("grade").as_deref(),
+                    &name,
+                    value("email").as_deref(),
+                )),
+                None if !employment_code.is_empty() => {
+                    errors.push(FieldError::new("employment_type", "invalid_value", "pns or pppk"))
+                }
+                None => {}
+            }
+            StagedRow::Employee(StagedEmployee {
+                line,
+                id,
+                audit_id,
+                agency_id: agency_id.unwrap_or_default(),
+                nip,
+                name,
+                employment_type: employment_code,
+                grade: value("grade"),
+                email: value("email"),
+                unit_code: value("unit_code"),
+                position_code: value("position_code"),
+                supervisor_nip: value("supervisor_nip"),
+            })
+        }
+    };
+    if errors.is_empty() {
+        Ok(row)
+    } else {
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+// ---- the import job, on a blocking thread ----
+
+/// Why an import stopped short of a report.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// The header row cannot be read (unknown or missing columns, broken CSV).
+    #[error("the header row is not usable")]
+    Header(Vec<FieldError>),
+    #[error("{0}")]
+    Upload(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Nothing wrong: the transaction is rolled back (a dry run or a refused file) with this report.
+    #[error("rolled back")]
+    RolledBack(Box<ImportReport>),
+}
+
+impl From<kinerja_store::DieselError> for Failure {
+    fn from(e: kinerja_store::DieselError) -> Self {
+        Failure::Store(e.into())
+    }
+}
+
+/// Every error found, the first [`LISTED_ERRORS`] kept, and the lines refused.
+#[derive(Default)]
+struct Errors {
+    listed: Vec<ImportError>,
+    count: i64,
+    lines: HashSet<i64>,
+}
+
+impl Errors {
+    fn add(&mut self, line: i64, field: String, code: String, message: String) {
+        self.count += 1;
+        self.lines.insert(line);
+        if self.listed.len() < LISTED_ERRORS {
+            self.listed.push(ImportError { line, field, code, message });
+        }
+    }
+
+    fn add_fields(&mut self, line: i64, errors: Vec<FieldError>) {
+        for e in errors {
+            self.add(line, e.field, e.code, e.message);
+        }
+    }
+
+    fn report(mut self, kind: ImportKind, dry_run: bool, total: i64, merged: bulk::Merged) -> ImportReport {
+        self.listed.sort_by(|a, b| (a.line, &a.field).cmp(&(b.line, &b.field)));
+        ImportReport {
+            kind,
+            dry_run,
+            total,
+            inserted: merged.inserted,
+            updated: merged.updated,
+            changed: merged.changed,
+            rejected: self.lines.len() as i64,
+            error_count: self.count,
+            errors: self.listed,
+        }
+    }
+}
+
+struct Job {
+    url: String,
+    kind: ImportKind,
+    format: FileFormat,
+    dry_run: bool,
+    scope: ImportScope,
+    actor: BulkActor,
+}
+
+/// Stages the file, checks it whole, and merges it unless it is refused or a dry run; returns
+/// the report and the body's fingerprint.
+fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
+    let mut conn = bulk::connect(&job.url)?;
+    let rows = RefCell::new(Rows::open(job.kind, job.format, body)?);
+    let errors = RefCell::new(Errors::default());
+    let total = std::cell::Cell::new(0i64);
+    let outcome = conn.transaction::<ImportReport, Failure, _>(|conn| {
+        let store_kind = job.kind.store();
+        bulk::create_staging(conn, store_kind)?;
+        bulk::copy_staged(conn, store_kind, &|out: &mut dyn Write| -> Result<(), Failure> {
+            let mut rows = rows.borrow_mut();
+            let mut errors = errors.borrow_mut();
+            let mut buf = Vec::with_capacity(64 * 1024);
+            while let Some(raw) = rows.next(job.kind)? {
+                total.set(total.get() + 1);
+                match raw.values.and_then(|values| stage_row(job.kind, raw.line, &values, &job.scope)) {
+                    Ok(row) => row.write_copy_line(&mut buf),
+                    Err(field_errors) => errors.add_fields(raw.line, field_errors),
+                }
+                if buf.len() >= 60 * 1024 {
+                    out.write_all(&buf).map_err(|e| Failure::Upload(e.to_string()))?;
+                    buf.clear();
+                }
+            }
+            out.write_all(&buf).map_err(|e| Failure::Upload(e.to_string()))
+        })?;
+        let mut errors = std::mem::take(&mut *errors.borrow_mut());
+        for LineProblem { line, field, code, message } in bulk::check(conn, store_kind)? {
+            errors.add(line, field, code, message);
+        }
+        bulk::lock_hierarchies(conn, store_kind)?;
+        let links = bulk::parent_links(conn, store_kind)?;
+        let parents: HashMap<&str, &str> = links.iter().map(|l| (l.node.as_str(), l.parent.as_str())).collect();
+        let looped = nodes_on_cycles(&parents);
+        let (field, code, message) = job.kind.loop_field();
+        for link in links.iter().filter(|l| looped.contains(l.node.as_str())) {
+            if let Some(line) = link.line {
+                errors.add(line, field.into(), code.into(), message.into());
+            }
+        }
+        if errors.count > 0 {
+            return Err(Failure::RolledBack(Box::new(errors.report(
+                job.kind,
+                job.dry_run,
+                total.get(),
+                Default::default(),
+            ))));
+        }
+        let merged = bulk::merge(conn, store_kind, &job.actor)?;
+        let report = errors.report(job.kind, job.dry_run, total.get(), merged);
+        if job.dry_run {
+            return Err(Failure::RolledBack(Box::new(report)));
+        }
+        let summary = serde_json::json!({
+            "kind": job.kind, "total": report.total, "inserted": report.inserted,
+            "updated": report.updated, "changed": report.changed,
+        });
+        let actor = crate::audit::AuditActor {
+            kind: job.actor.kind,
+            id: job.actor.id,
+            request_id: job.actor.request_id.clone(),
+        };
+        bulk::record_event(conn, actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
+        Ok(report)
+    });
+    let report = match outcome {
+        Ok(report) => report,
+        Err(Failure::RolledBack(report)) => *report,
+        Err(other) => return Err(other),
+    };
+    let fingerprint = rows.into_inner().fingerprint().unwrap_or_default();
+    Ok((report, fingerprint))
+}
+
+impl Rows {
+    fn fingerprint(self) -> Option<Vec<u8>> {
+        match self {
+            Rows::Csv { reader, .. } => reader.into_inner().fingerprint,
+            Rows::Ndjson { reader, .. } => reader.into_inner().fingerprint,
+        }
+    }
+}
+
+// ---- the endpoint ----
+
+/// The agencies the caller may import into; none → 403.
+async fn import_scope(state: &AppState, caller: &Caller) -> Result<ImportScope, ApiError> {
+    let url = state.db.url().to_owned();
+    let agencies = tokio::task::spawn_blocking(move || {
+        let mut conn = bulk::connect(&url)?;
+        bulk::agency_codes(&mut conn)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let by_code: HashMap<String, Uuid> =
+        agencies.into_iter().filter(|(_, id)| caller.actor.may_on_registry(RegistryAction::Import, *id)).collect();
+    if by_code.is_empty() {
+        return Err(ApiError::Forbidden("you may not import into any agency"));
+    }
+    let default = caller.agency_id().filter(|a| by_code.values().any(|id| id == a));
+    Ok(ImportScope { by_code, default })
+}
+
+/// A valid `Idempotency-Key`, if given.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else { return Ok(None) };
+    match value.to_str() {
+        Ok(key) if (1..=200).contains(&key.trim().len()) => Ok(Some(key.trim().to_owned())),
+        _ => Err(ApiError::BadRequest {
+            code: "invalid_idempotency_key",
+            detail: "Idempotency-Key must be 1 to 200 visible ASCII characters".into(),
+        }),
+    }
+}
+
+fn answer(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if status.is_client_error() {
+        response.content_type("application/problem+json");
+    } else {
+        response.content_type("application/json");
+    }
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(body.to_string())
+}
+
+/// The answer to a finished import: 200 with the report, or 422 `invalid_rows` with it.
+fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    if report.error_count == 0 {
+        return Ok((StatusCode::OK, serde_json::to_value(report).map_err(ApiError::internal)?));
+    }
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let rejected = RejectedImport {
+        type_: "about:blank".into(),
+        title: "Unprocessable Entity".into(),
+        status: status.as_u16(),
+        detail: format!(
+            "{} of {} rows break a rule ({} errors); nothing was written",
+            report.rejected, report.total, report.error_count
+        ),
+        code: "invalid_rows".into(),
+        report,
+    };
+    Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
+}
+
+/// Import a file of units, positions or employees. CSV with a header row (`Content-Type:
+/// text/csv`) or one JSON object per line (`application/x-ndjson`); columns per kind:
+/// units `agency_code, code, name, parent_code`; positions `agency_code, code, name, kind,
+/// level, unit_code`; employees `agency_code, nip, name, employment_type, grade, email,
+/// unit_code, position_code, supervisor_nip`. Rows are keyed by natural key, so a re-run updates
+/// instead of duplicating; references may point further down the same file. Any bad row → 422
+/// `invalid_rows` listing every error and nothing written. `Idempotency-Key`: a retry replays the
+/// first answer; the same key with another file is 422 `idempotency_key_reused`.
+#[utoipa::path(
+    tag = "imports",
+    security(("bearer" = [])),
+    params(
+        ("kind" = ImportKind, Path),
+        ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry replay the first answer"),
+    ),
+    request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "The file"),
+    responses(
+        (status = 200, description = "Imported (or, with dry_run, checked)", body = ImportReport),
+        (status = 415, description = "Neither CSV nor NDJSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rows that break a rule; nothing was written", body = RejectedImport, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden, Invalid,
+    )
+)]
+#[post("/imports/{kind}")]
+pub(super) async fn import(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<ImportKind>,
+    query: web::Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let kind = path.into_inner();
+    let dry_run = query.dry_run;
+    let format = FileFormat::of(&req)?;
+    let scope = import_scope(&state, &caller).await?;
+    let actor = caller.audit_actor();
+    let key = idempotency_key(&req)?.zip(actor.id);
+    let mut fingerprint = Sha256::new();
+    fingerprint.update(format!("POST /imports/{} dry_run={dry_run} {format:?}\n", kind.as_str()));
+
+    if let Some((key, actor_id)) = &key {
+        let mut conn = state.db.conn().await?;
+        let remembered = idempotency::find(&mut conn, *actor_id, key).await?;
+        drop(conn);
+        if let Some(remembered) = remembered {
+            while let Some(chunk) = payload.next().await {
+                fingerprint
+                    .update(chunk.map_err(|e| ApiError::BadRequest { code: "upload_failed", detail: e.to_string() })?);
+            }
+            if fingerprint.finalize().as_slice() != remembered.fingerprint.as_slice() {
+                return Err(ApiError::Unprocessable {
+                    code: "idempotency_key_reused",
+                    detail: "this Idempotency-Key was used for another request".into(),
+                });
+            }
+            let status = StatusCode::from_u16(remembered.status as u16).map_err(ApiError::internal)?;
+            return Ok(answer(status, &remembered.answer, true));
+        }
+    }
+
+    let slot = state.db.bulk_slot().await?;
+    let (pieces, received) = tokio::sync::mpsc::channel(8);
+    let job = Job {
+        url: state.db.url().to_owned(),
+        kind,
+        format,
+        dry_run,
+        scope,
+        actor: BulkActor { kind: actor.kind, id: actor.id, request_id: actor.request_id.clone() },
+    };
+    let remember_to = key.clone();
+    let url = state.db.url().to_owned();
+    let worker = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let body = BodyReader { pieces: received, current: Bytes::new(), fingerprint: None };
+        let (report, fingerprint) = run(job, body)?;
+        let (status, body) = finished(report).map_err(|e| Failure::Upload(e.to_string()))?;
+        if let Some((key, actor_id)) = remember_to {
+            let mut conn = bulk::connect(&url)?;
+            idempotency::remember(&mut conn, actor_id, &key, &fingerprint, status.as_u16() as i16, &body)?;
+        }
+        Ok::<_, Failure>((status, body))
+    });
+    // Feed the body to the worker as it arrives; stop early if the worker has stopped reading.
+    loop {
+        let piece = match payload.next().await {
+            Some(Ok(chunk)) => {
+                fingerprint.update(&chunk);
+                Piece::Data(chunk)
+            }
+            Some(Err(e)) => Piece::Failed(format!("the upload failed: {e}")),
+            None => Piece::End(std::mem::take(&mut fingerprint).finalize().to_vec()),
+        };
+        let last = !matches!(piece, Piece::Data(_));
+        if pieces.send(piece).await.is_err() || last {
+            break;
+        }
+    }
+    drop(pieces);
+    match worker.await.map_err(ApiError::internal)? {
+        Ok((status, body)) => Ok(answer(status, &body, false)),
+        Err(Failure::Header(errors)) => Err(ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.field.is_empty() {
+                        e.field = "header".into();
+                    }
+                    e
+                })
+                .collect(),
+        )),
+        Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: "upload_failed", detail: cause }),
+        Err(Failure::Store(e)) => Err(e.into()),
+        Err(Failure::RolledBack(report)) => {
+            let (status, body) = finished(*report)?;
+            Ok(answer(status, &body, false))
+        }
+    }
+}

@@ -1,0 +1,527 @@
+//! Bulk imports: rows are streamed by `COPY` into a temporary staging table, checked as a set
+//! (duplicates in the file, references by natural key), then merged with one `INSERT … ON
+//! CONFLICT` per file and audited in the same statement. Everything runs in one transaction on a
+//! synchronous connection of its own (Diesel's `COPY` is synchronous), off the request pool.
+
+use std::io::Write;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::error::{StoreError, StoreResult};
+
+pub use diesel::result::Error as BulkDieselError;
+pub use diesel::Connection as SyncConnection;
+pub use diesel::PgConnection as SyncPgConnection;
+
+/// A connection of its own for one import.
+pub fn connect(database_url: &str) -> StoreResult<PgConnection> {
+    crate::migrations::connect(database_url)
+}
+
+/// What a file holds, by its natural key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Keyed by agency and unit code; `parent_code` may name a unit further down the file.
+    Units,
+    /// Keyed by agency and position code.
+    Positions,
+    /// Keyed by NIP; `supervisor_nip` may name an employee further down the file.
+    Employees,
+}
+
+mod staging {
+    diesel::table! {
+        stage_units (line) {
+            line -> BigInt,
+            id -> Uuid,
+            audit_id -> Uuid,
+            agency_id -> Uuid,
+            code -> Text,
+            name -> Text,
+            parent_code -> Nullable<Text>,
+        }
+    }
+    diesel::table! {
+        stage_positions (line) {
+            line -> BigInt,
+            id -> Uuid,
+            audit_id -> Uuid,
+            agency_id -> Uuid,
+            code -> Text,
+            name -> Text,
+            kind -> Text,
+            level -> Nullable<Text>,
+            unit_code -> Nullable<Text>,
+        }
+    }
+    diesel::table! {
+        stage_employees (line) {
+            line -> BigInt,
+            id -> Uuid,
+            audit_id -> Uuid,
+            agency_id -> Uuid,
+            nip -> Text,
+            name -> Text,
+            employment_type -> Text,
+            grade -> Nullable<Text>,
+            email -> Nullable<Text>,
+            unit_code -> Nullable<Text>,
+            position_code -> Nullable<Text>,
+            supervisor_nip -> Nullable<Text>,
+        }
+    }
+}
+
+/// One checked row of a file, ready for the staging table. `id` is used when the row creates a
+/// record; `audit_id` names its audit event.
+#[derive(Debug, Clone)]
+pub enum StagedRow {
+    Unit {
+        line: i64,
+        id: Uuid,
+        audit_id: Uuid,
+        agency_id: Uuid,
+        code: String,
+        name: String,
+        parent_code: Option<String>,
+    },
+    Position(StagedPosition),
+    Employee(StagedEmployee),
+}
+
+#[derive(Debug, Clone)]
+pub struct StagedPosition {
+    pub line: i64,
+    pub id: Uuid,
+    pub audit_id: Uuid,
+    pub agency_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub level: Option<String>,
+    pub unit_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StagedEmployee {
+    pub line: i64,
+    pub id: Uuid,
+    pub audit_id: Uuid,
+    pub agency_id: Uuid,
+    pub nip: String,
+    pub name: String,
+    pub employment_type: String,
+    pub grade: Option<String>,
+    pub email: Option<String>,
+    pub unit_code: Option<String>,
+    pub position_code: Option<String>,
+    pub supervisor_nip: Option<String>,
+}
+
+impl StagedRow {
+    /// Appends the row in `COPY … (FORMAT text)`, columns in the staging table's order.
+    pub fn write_copy_line(&self, out: &mut Vec<u8>) {
+        let (line, id, audit_id, agency_id, rest): (i64, Uuid, Uuid, Uuid, Vec<Option<&str>>) = match self {
+            StagedRow::Unit { line, id, audit_id, agency_id, code, name, parent_code } => {
+                (*line, *id, *audit_id, *agency_id, vec![Some(code), Some(name), parent_code.as_deref()])
+            }
+            StagedRow::Position(p) => (
+                p.line,
+                p.id,
+                p.audit_id,
+                p.agency_id,
+                vec![Some(&p.code), Some(&p.name), Some(&p.kind), p.level.as_deref(), p.unit_code.as_deref()],
+            ),
+            StagedRow::Employee(e) => (
+                e.line,
+                e.id,
+                e.audit_id,
+                e.agency_id,
+                vec![
+                    Some(&e.nip),
+                    Some(&e.name),
+                    Some(&e.employment_type),
+                    e.grade.as_deref(),
+                    e.email.as_deref(),
+                    e.unit_code.as_deref(),
+                    e.position_code.as_deref(),
+                    e.supervisor_nip.as_deref(),
+                ],
+            ),
+        };
+        let _ = write!(out, "{line}\t{id}\t{audit_id}\t{agency_id}");
+        for value in rest {
+            out.push(b'\t');
+            copy_text(out, value);
+        }
+        out.push(b'\n');
+    }
+}
+
+/// A value in `COPY` text format: `\N` for NULL, backslash escapes for the separators.
+fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
+    let Some(value) = value else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    for b in value.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// Creates the kind's staging table for this transaction.
+pub fn create_staging(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
+    let columns = match kind {
+        Kind::Units => "code text NOT NULL, name text NOT NULL, parent_code text",
+        Kind::Positions => "code text NOT NULL, name text NOT NULL, kind text NOT NULL, level text, unit_code text",
+        Kind::Employees => {
+            "nip text NOT NULL, name text NOT NULL, employment_type text NOT NULL, grade text, email text, \
+             unit_code text, position_code text, supervisor_nip text"
+        }
+    };
+    diesel::sql_query(format!(
+        "CREATE TEMP TABLE {} (line bigint NOT NULL, id uuid NOT NULL, audit_id uuid NOT NULL, \
+         agency_id uuid NOT NULL, {columns}) ON COMMIT DROP",
+        table_of(kind)
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+fn table_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Units => "stage_units",
+        Kind::Positions => "stage_positions",
+        Kind::Employees => "stage_employees",
+    }
+}
+
+/// Streams rows into the staging table: `write` is called once and writes every row with
+/// [`StagedRow::write_copy_line`]; an error from it aborts the `COPY`. Returns the rows copied.
+pub fn copy_staged<E>(
+    conn: &mut PgConnection,
+    kind: Kind,
+    write: &dyn Fn(&mut dyn Write) -> Result<(), E>,
+) -> Result<usize, E>
+where
+    E: From<diesel::result::Error> + std::error::Error,
+{
+    use staging::*;
+    let copied = match kind {
+        Kind::Units => diesel::copy_from(stage_units::table).from_raw_data(stage_units::table, write).execute(conn)?,
+        Kind::Positions => {
+            diesel::copy_from(stage_positions::table).from_raw_data(stage_positions::table, write).execute(conn)?
+        }
+        Kind::Employees => {
+            diesel::copy_from(stage_employees::table).from_raw_data(stage_employees::table, write).execute(conn)?
+        }
+    };
+    // Temporary tables are never analysed automatically; the checks and the merge join on them.
+    diesel::sql_query(format!("ANALYZE {}", table_of(kind))).execute(conn)?;
+    Ok(copied)
+}
+
+/// One problem with one line of the file.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct LineProblem {
+    #[diesel(sql_type = BigInt)]
+    pub line: i64,
+    #[diesel(sql_type = Text)]
+    pub field: String,
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub message: String,
+}
+
+/// Rows that appear twice in the file under one natural key: each names the other lines.
+fn duplicates_sql(table: &str, key: &str, partition: &str, label: &str) -> String {
+    format!(
+        "SELECT line, '{key}' AS field, 'duplicate_in_file' AS code,
+                '{label} ' || {key} || ' is also on line ' || array_to_string(array_remove(lines, line), ', ') AS message
+         FROM (SELECT line, {key}, array_agg(line) OVER w AS lines, count(*) OVER w AS n
+               FROM {table} WINDOW w AS (PARTITION BY {partition})) d
+         WHERE n > 1"
+    )
+}
+
+/// A code that names nothing in the row's agency (nor, with `in_file`, in the file).
+fn unknown_reference_sql(table: &str, field: &str, target: &str, target_key: &str, in_file: Option<&str>) -> String {
+    let in_file = in_file
+        .map(|key| {
+            format!("AND NOT EXISTS (SELECT 1 FROM {table} f WHERE f.agency_id = s.agency_id AND f.{key} = s.{field})")
+        })
+        .unwrap_or_default();
+    format!(
+        "SELECT line, '{field}' AS field, 'not_found' AS code,
+                'nothing with ' || quote_literal(s.{field}) || ' in the agency' AS message
+         FROM {table} s
+         WHERE s.{field} IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.agency_id = s.agency_id AND t.{target_key} = s.{field})
+           {in_file}"
+    )
+}
+
+/// The checks that need the whole file or the database: duplicates within the file and
+/// references by natural key (a unit's parent, a position's unit, an employee's unit, position
+/// and supervisor — each may also be defined elsewhere in the same file).
+pub fn check(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<LineProblem>> {
+    let checks = match kind {
+        Kind::Units => vec![
+            duplicates_sql("stage_units", "code", "agency_id, code", "unit code"),
+            unknown_reference_sql("stage_units", "parent_code", "units", "code", Some("code")),
+        ],
+        Kind::Positions => vec![
+            duplicates_sql("stage_positions", "code", "agency_id, code", "position code"),
+            unknown_reference_sql("stage_positions", "unit_code", "units", "code", None),
+        ],
+        Kind::Employees => vec![
+            duplicates_sql("stage_employees", "nip", "nip", "NIP"),
+            unknown_reference_sql("stage_employees", "unit_code", "units", "code", None),
+            unknown_reference_sql("stage_employees", "position_code", "positions", "code", None),
+            unknown_reference_sql("stage_employees", "supervisor_nip", "employees", "nip", Some("nip")),
+            // The NIP is the national key: it may belong to one agency only.
+            "SELECT s.line, 'nip' AS field, 'duplicate_nip' AS code,
+                    'an employee with that NIP is registered in another agency' AS message
+             FROM stage_employees s JOIN employees e ON e.nip = s.nip
+             WHERE e.agency_id <> s.agency_id"
+                .to_owned(),
+        ],
+    };
+    let sql = checks.join(" UNION ALL ");
+    Ok(diesel::sql_query(format!("SELECT * FROM ({sql}) p ORDER BY line, field")).load(conn)?)
+}
+
+/// One parent link after the import (an employee's supervisor, a unit's parent), for the loop
+/// check; `line` is set for links the file gives, unset for links already stored.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ParentLink {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub line: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub node: String,
+    #[diesel(sql_type = Text)]
+    pub parent: String,
+}
+
+/// Every parent link of the agencies in the file as it would be after the import: the file's
+/// links, and the stored ones of records the file does not mention. Empty for positions.
+pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<ParentLink>> {
+    let sql = match kind {
+        Kind::Positions => return Ok(Vec::new()),
+        Kind::Employees => {
+            "SELECT s.line, s.nip AS node, s.supervisor_nip AS parent
+             FROM stage_employees s WHERE s.supervisor_nip IS NOT NULL
+             UNION ALL
+             SELECT NULL, e.nip, sup.nip
+             FROM employees e JOIN employees sup ON sup.id = e.supervisor_id
+             WHERE e.agency_id IN (SELECT DISTINCT agency_id FROM stage_employees)
+               AND NOT EXISTS (SELECT 1 FROM stage_employees s WHERE s.nip = e.nip)"
+        }
+        Kind::Units => {
+            "SELECT s.line, s.agency_id || '/' || s.code AS node, s.agency_id || '/' || s.parent_code AS parent
+             FROM stage_units s WHERE s.parent_code IS NOT NULL
+             UNION ALL
+             SELECT NULL, u.agency_id || '/' || u.code, p.agency_id || '/' || p.code
+             FROM units u JOIN units p ON p.id = u.parent_id
+             WHERE u.agency_id IN (SELECT DISTINCT agency_id FROM stage_units)
+               AND NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.agency_id = u.agency_id AND s.code = u.code)"
+        }
+    };
+    Ok(diesel::sql_query(sql).load(conn)?)
+}
+
+/// Takes the same per-agency lock as a single supervisor or parent change
+/// ([`crate::org::lock_hierarchy`]), for every agency in the file, in a fixed order.
+pub fn lock_hierarchies(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
+    diesel::sql_query(format!(
+        "SELECT pg_advisory_xact_lock(hashtextextended(agency_id::text, 0))
+         FROM (SELECT DISTINCT agency_id FROM {} ORDER BY agency_id) a",
+        table_of(kind)
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// What a merge did: records created, records the file matched by natural key, and of those the
+/// ones that differed and were changed (a re-run of the same file changes none).
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct Merged {
+    #[diesel(sql_type = BigInt)]
+    pub inserted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub updated: i64,
+    #[diesel(sql_type = BigInt)]
+    pub changed: i64,
+}
+
+/// Who the audit events name.
+#[derive(Debug, Clone)]
+pub struct BulkActor {
+    pub kind: &'static str,
+    pub id: Option<Uuid>,
+    pub request_id: Option<String>,
+}
+
+/// Each kind's `resolved` rows (the file's rows with ids resolved by natural key, and the record
+/// before and after as JSON for the audit event) and its upsert from them.
+fn merge_sql(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Units => (
+            "src AS (
+                SELECT s.line, s.audit_id, coalesce(u.id, s.id) AS id, s.agency_id, s.code, s.name, s.parent_code,
+                       CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('id', u.id, 'agency_id', u.agency_id,
+                            'parent_id', u.parent_id, 'code', u.code, 'name', u.name) END AS old
+                FROM stage_units s LEFT JOIN units u ON u.agency_id = s.agency_id AND u.code = s.code
+            ), resolved AS (
+                SELECT src.*, coalesce(pf.id, pd.id) AS parent_id,
+                       jsonb_build_object('id', src.id, 'agency_id', src.agency_id, 'parent_id', coalesce(pf.id, pd.id),
+                            'code', src.code, 'name', src.name) AS new
+                FROM src
+                LEFT JOIN src pf ON pf.agency_id = src.agency_id AND pf.code = src.parent_code
+                LEFT JOIN units pd ON pd.agency_id = src.agency_id AND pd.code = src.parent_code
+            )",
+            "INSERT INTO units AS t (id, agency_id, parent_id, code, name, created_at, updated_at)
+             SELECT id, agency_id, parent_id, code, name, now(), now() FROM resolved
+             ON CONFLICT (id) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, updated_at = now()
+             WHERE (t.parent_id, t.name) IS DISTINCT FROM (EXCLUDED.parent_id, EXCLUDED.name)",
+        ),
+        Kind::Positions => (
+            "src AS (
+                SELECT s.line, s.audit_id, coalesce(p.id, s.id) AS id, s.agency_id, s.code, s.name, s.kind, s.level,
+                       CASE WHEN p.id IS NOT NULL THEN jsonb_build_object('id', p.id, 'agency_id', p.agency_id,
+                            'unit_id', p.unit_id, 'code', p.code, 'name', p.name, 'kind', p.kind, 'level', p.level) END AS old,
+                       u.id AS unit_id
+                FROM stage_positions s
+                LEFT JOIN positions p ON p.agency_id = s.agency_id AND p.code = s.code
+                LEFT JOIN units u ON u.agency_id = s.agency_id AND u.code = s.unit_code
+            ), resolved AS (
+                SELECT src.*, jsonb_build_object('id', id, 'agency_id', agency_id, 'unit_id', unit_id, 'code', code,
+                            'name', name, 'kind', kind, 'level', level) AS new
+                FROM src
+            )",
+            "INSERT INTO positions AS t (id, agency_id, unit_id, code, name, kind, level, created_at, updated_at)
+             SELECT id, agency_id, unit_id, code, name, kind, level, now(), now() FROM resolved
+             ON CONFLICT (id) DO UPDATE SET unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
+                 level = EXCLUDED.level, updated_at = now()
+             WHERE (t.unit_id, t.name, t.kind, t.level) IS DISTINCT FROM
+                   (EXCLUDED.unit_id, EXCLUDED.name, EXCLUDED.kind, EXCLUDED.level)",
+        ),
+        Kind::Employees => (
+            "src AS (
+                SELECT s.line, s.audit_id, coalesce(e.id, s.id) AS id, s.agency_id, s.nip, s.name, s.employment_type,
+                       s.grade, s.email, s.supervisor_nip, u.id AS unit_id, p.id AS position_id,
+                       CASE WHEN e.id IS NOT NULL THEN jsonb_build_object('id', e.id, 'nip', e.nip, 'name', e.name,
+                            'agency_id', e.agency_id, 'unit_id', e.unit_id, 'position_id', e.position_id,
+                            'supervisor_id', e.supervisor_id, 'employment_type', e.employment_type, 'grade', e.grade,
+                            'email', e.email) END AS old
+                FROM stage_employees s
+                LEFT JOIN employees e ON e.nip = s.nip
+                LEFT JOIN units u ON u.agency_id = s.agency_id AND u.code = s.unit_code
+                LEFT JOIN positions p ON p.agency_id = s.agency_id AND p.code = s.position_code
+            ), resolved AS (
+                SELECT src.*, coalesce(sf.id, sd.id) AS supervisor_id,
+                       jsonb_build_object('id', src.id, 'nip', src.nip, 'name', src.name, 'agency_id', src.agency_id,
+                            'unit_id', src.unit_id, 'position_id', src.position_id,
+                            'supervisor_id', coalesce(sf.id, sd.id), 'employment_type', src.employment_type,
+                            'grade', src.grade, 'email', src.email) AS new
+                FROM src
+                LEFT JOIN src sf ON sf.nip = src.supervisor_nip
+                LEFT JOIN employees sd ON sd.nip = src.supervisor_nip
+            )",
+            "INSERT INTO employees AS t (id, agency_id, nip, name, unit_id, position_id, supervisor_id,
+                                          employment_type, grade, email, created_at, updated_at)
+             SELECT id, agency_id, nip, name, unit_id, position_id, supervisor_id, employment_type, grade, email,
+                    now(), now()
+             FROM resolved
+             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, unit_id = EXCLUDED.unit_id,
+                 position_id = EXCLUDED.position_id, supervisor_id = EXCLUDED.supervisor_id,
+                 employment_type = EXCLUDED.employment_type, grade = EXCLUDED.grade, email = EXCLUDED.email,
+                 updated_at = now()
+             WHERE (t.name, t.unit_id, t.position_id, t.supervisor_id, t.employment_type, t.grade, t.email)
+                   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit_id, EXCLUDED.position_id, EXCLUDED.supervisor_id,
+                                     EXCLUDED.employment_type, EXCLUDED.grade, EXCLUDED.email)",
+        ),
+    }
+}
+
+/// The audit entity of a kind's records, as the single-record endpoints name it.
+pub fn entity_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Units => "unit",
+        Kind::Positions => "position",
+        Kind::Employees => "employee",
+    }
+}
+
+/// Writes the staged file: one set-based upsert by natural key (rows equal to what is stored are
+/// left alone) and one audit event per record created or changed, in one statement.
+pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor) -> StoreResult<Merged> {
+    let (resolved, upsert) = merge_sql(kind);
+    let sql = format!(
+        "WITH {resolved},
+         up AS ({upsert} RETURNING t.id, (t.xmax = 0) AS inserted),
+         audit AS (
+             INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
+             SELECT r.audit_id, $1, $2, r.agency_id, $4, r.id, CASE WHEN up.inserted THEN 'create' ELSE 'update' END,
+                    audit_changes(r.old, r.new), $3
+             FROM up JOIN resolved r ON r.id = up.id
+         )
+         SELECT (SELECT count(*) FROM up WHERE inserted) AS inserted,
+                (SELECT count(*) FROM resolved WHERE old IS NOT NULL) AS updated,
+                (SELECT count(*) FROM up WHERE NOT inserted) AS changed"
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(actor.kind)
+        .bind::<Nullable<SqlUuid>, _>(actor.id)
+        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
+        .bind::<Text, _>(entity_of(kind))
+        .get_result(conn)
+        .map_err(StoreError::from)
+}
+
+/// Records one audit event (the import as a whole) on the import's connection.
+pub fn record_event(conn: &mut PgConnection, event: crate::audit::NewAuditEvent) -> StoreResult<()> {
+    diesel::insert_into(crate::schema::audit_events::table).values(event).execute(conn)?;
+    Ok(())
+}
+
+/// `(code, id)` of every agency, to resolve `agency_code` columns.
+pub fn agency_codes(conn: &mut PgConnection) -> StoreResult<Vec<(String, Uuid)>> {
+    use crate::schema::agencies;
+    Ok(agencies::table.select((agencies::code, agencies::id)).load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_lines_escape_separators_and_mark_nulls() {
+        let row = StagedRow::Unit {
+            line: 7,
+            id: Uuid::nil(),
+            audit_id: Uuid::nil(),
+            agency_id: Uuid::nil(),
+            code: "A\tB".into(),
+            name: "Bidang \\ Umum\n".into(),
+            parent_code: None,
+        };
+        let mut out = Vec::new();
+        row.write_copy_line(&mut out);
+        let nil = Uuid::nil();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("7\t{nil}\t{nil}\t{nil}\tA\\tB\tBidang \\\\ Umum\\n\t\\N\n")
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! Answers remembered per `Idempotency-Key`: a retried request replays the first answer.
+
+use diesel::{ExpressionMethods, OptionalExtension, PgConnection, QueryDsl};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::schema::idempotency_keys;
+
+/// How long a key is remembered; an older key counts as new.
+const KEPT_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, diesel::Queryable)]
+pub struct Remembered {
+    /// SHA-256 of what was asked (method, path, query and body).
+    pub fingerprint: Vec<u8>,
+    pub status: i16,
+    pub answer: Value,
+}
+
+/// The answer given to `actor` under `key` in the last day, if any.
+pub async fn find(
+    conn: &mut diesel_async::AsyncPgConnection,
+    actor: Uuid,
+    key: &str,
+) -> StoreResult<Option<Remembered>> {
+    use diesel_async::RunQueryDsl;
+    Ok(idempotency_keys::table
+        .filter(idempotency_keys::actor_id.eq(actor))
+        .filter(idempotency_keys::key.eq(key))
+        .filter(idempotency_keys::created_at.gt(chrono::Utc::now() - chrono::Duration::hours(KEPT_HOURS)))
+        .select((idempotency_keys::fingerprint, idempotency_keys::status, idempotency_keys::answer))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Remembers an answer (replacing one older than a day); a key already taken by a concurrent
+/// request keeps its first answer.
+pub fn remember(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    key: &str,
+    fingerprint: &[u8],
+    status: i16,
+    answer: &Value,
+) -> StoreResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, answer) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (actor_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
+             answer = EXCLUDED.answer, created_at = now()
+         WHERE idempotency_keys.created_at < now() - interval '{KEPT_HOURS} hours'"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(actor)
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::Bytea, _>(fingerprint)
+    .bind::<diesel::sql_types::SmallInt, _>(status)
+    .bind::<diesel::sql_types::Jsonb, _>(answer)
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,2 @@
+DROP FUNCTION audit_changes(jsonb, jsonb);
+DROP TABLE idempotency_keys;

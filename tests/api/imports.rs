@@ -1,0 +1,314 @@
+//! Bulk import and export by curl: all or nothing, re-runnable, natural keys, idempotent.
+
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use kinerja_domain::Role;
+use uuid::Uuid;
+
+use crate::helpers::{Reply, TestApp, TestUser};
+
+const CSV: &str = "text/csv";
+const NDJSON: &str = "application/x-ndjson";
+
+async fn import(app: &TestApp, token: &str, path: &str, content_type: &str, body: &str, key: Option<&str>) -> Reply {
+    let mut req = TestRequest::post()
+        .uri(path)
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(body.to_owned());
+    if let Some(key) = key {
+        req = req.insert_header(("Idempotency-Key", key));
+    }
+    app.call(req).await
+}
+
+fn count(app: &TestApp, table: &str) -> i64 {
+    let mut conn = <diesel::PgConnection as diesel::Connection>::establish(&app.database_url).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N =
+        diesel::RunQueryDsl::get_result(diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")), &mut conn)
+            .unwrap();
+    n.n
+}
+
+/// An agency KOTA-PKY with its admin, and another agency with its own admin.
+struct Setup {
+    app: TestApp,
+    admin: TestUser,
+    other_admin: TestUser,
+    agency: Uuid,
+}
+
+async fn setup() -> Setup {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KOTA-PKY");
+    let other = app.create_agency("KAB-BTH");
+    let admin = app.user("admin.pky", &[Role::AgencyAdmin], Some(agency), None).await;
+    let other_admin = app.user("admin.bth", &[Role::AgencyAdmin], Some(other), None).await;
+    Setup { app, admin, other_admin, agency }
+}
+
+const UNITS: &str = "code,name,parent_code
+DISDIK-SD,Bidang Pembinaan SD,DISDIK
+DISDIK,Dinas Pendidikan,
+";
+
+const POSITIONS: &str = "code,name,kind,level,unit_code
+KADIS,Kepala Dinas Pendidikan,jpt_pratama,,DISDIK
+KABID-SD,Kepala Bidang Pembinaan SD,administrator,,DISDIK-SD
+GURU-AM,Guru Ahli Muda,fungsional,ahli_muda,DISDIK-SD
+";
+
+/// The supervisor (line 4) is defined below the subordinates that name him (lines 2 and 3).
+const EMPLOYEES: &str = "nip,name,employment_type,grade,email,unit_code,position_code,supervisor_nip
+198503152010012003,\"Rina Marlina, S.Pd.\",pns,III/c,rina@pky.go.id,DISDIK-SD,GURU-AM,197001011995031002
+199001012015031001,Agus Salim,pns,III/a,,DISDIK-SD,,197001011995031002
+197001011995031002,Drs. Bambang Wijaya,pns,IV/a,,DISDIK-SD,KABID-SD,196601011990031001
+196601011990031001,Dr. Hj. Siti Aminah,pns,IV/c,,DISDIK,KADIS,
+";
+
+async fn load_org(s: &Setup) {
+    for (kind, file) in [("units", UNITS), ("positions", POSITIONS), ("employees", EMPLOYEES)] {
+        let reply = import(&s.app, &s.admin.token, &format!("/api/v1/imports/{kind}"), CSV, file, None).await;
+        assert_eq!(reply.status, 200, "{kind}: {}", reply.text);
+        assert_eq!(reply.body["inserted"], reply.body["total"], "{kind}: {}", reply.text);
+    }
+}
+
+#[actix_web::test]
+async fn a_file_loads_whole_with_references_further_down_and_a_rerun_changes_nothing() {
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let bambang = app.get("/api/v1/employees/by-nip/197001011995031002", &s.admin.token).await;
+    assert_eq!(rina.body["supervisor_id"], bambang.body["id"], "{}", rina.text);
+    assert_eq!(rina.body["name"], "Rina Marlina, S.Pd.");
+    assert_eq!(rina.body["email"], "rina@pky.go.id");
+    assert!(rina.body["unit_id"].is_string() && rina.body["position_id"].is_string(), "{}", rina.text);
+    let units = app.get(&format!("/api/v1/agencies/{}/units", s.agency), &s.admin.token).await;
+    let items = units.body["items"].as_array().unwrap();
+    let disdik = items.iter().find(|u| u["code"] == "DISDIK").unwrap();
+    let sd = items.iter().find(|u| u["code"] == "DISDIK-SD").unwrap();
+    assert_eq!(sd["parent_id"], disdik["id"], "a parent defined below its child resolves");
+
+    // Each record was audited as created by the admin, plus one event for each import.
+    let events = app
+        .get(
+            &format!("/api/v1/audit-events?entity=employee&entity_id={}", rina.body["id"].as_str().unwrap()),
+            &s.admin.token,
+        )
+        .await;
+    let event = &events.body["items"][0];
+    assert_eq!(event["action"], "create", "{}", events.text);
+    assert_eq!(event["actor_id"], s.admin.id.to_string());
+    assert_eq!(event["changes"]["nip"], serde_json::json!({"old": null, "new": "198503152010012003"}));
+
+    let audited = count(app, "audit_events");
+    let etag = rina.header("etag");
+    let again = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, EMPLOYEES, None).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["total"], 4);
+    assert_eq!(again.body["inserted"], 0);
+    assert_eq!(again.body["updated"], 4);
+    assert_eq!(again.body["changed"], 0);
+    assert_eq!(count(app, "employees"), 4);
+    let rina_again = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    assert_eq!(rina_again.header("etag"), etag, "an unchanged row is not written");
+    assert_eq!(count(app, "audit_events"), audited + 1, "only the import's own event");
+
+    // A changed grade is an update of that one record, audited with old and new.
+    let changed = EMPLOYEES.replace("Agus Salim,pns,III/a", "Agus Salim,pns,III/b");
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, &changed, None).await;
+    assert_eq!((reply.body["updated"].as_i64(), reply.body["changed"].as_i64()), (Some(4), Some(1)), "{}", reply.text);
+    let agus = app.get("/api/v1/employees/by-nip/199001012015031001", &s.admin.token).await;
+    assert_eq!(agus.body["grade"], "III/b");
+    let events = app
+        .get(
+            &format!("/api/v1/audit-events?entity=employee&entity_id={}", agus.body["id"].as_str().unwrap()),
+            &s.admin.token,
+        )
+        .await;
+    let last = events.body["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "update");
+    assert_eq!(last["changes"], serde_json::json!({"grade": {"old": "III/a", "new": "III/b"}}));
+}
+
+#[actix_web::test]
+async fn one_bad_row_in_the_middle_writes_nothing_and_every_error_is_listed() {
+    let s = setup().await;
+    let app = &s.app;
+    let file = "nip,name,employment_type,grade
+198503152010012003,Rina Marlina,pns,III/c
+123,Agus Salim,pns,III/a
+197001011995031002,Bambang Wijaya,pns,V/z
+196601011990031001,Siti Aminah,pns,IV/c
+";
+    let before = count(app, "audit_events");
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    assert_eq!(reply.body["total"], 4);
+    assert_eq!(reply.body["rejected"], 2);
+    assert_eq!(reply.body["inserted"], 0);
+    let errors = reply.body["errors"].as_array().unwrap();
+    assert_eq!(reply.body["error_count"], errors.len() as i64);
+    assert_eq!((errors[0]["line"].as_i64(), errors[0]["field"].as_str()), (Some(3), Some("nip")), "{}", reply.text);
+    assert_eq!(
+        (errors[1]["line"].as_i64(), errors[1]["code"].as_str()),
+        (Some(4), Some("invalid_grade")),
+        "{}",
+        reply.text
+    );
+    assert_eq!(count(app, "employees"), 0, "nothing written");
+    assert_eq!(count(app, "audit_events"), before, "nothing audited");
+
+    // NDJSON: a broken line and an unknown field are row errors too.
+    let ndjson = "{\"nip\": \"198503152010012003\", \"name\": \"Rina\", \"employment_type\": \"pns\"}\n{\"nip\": \n{\"nip\": \"199001012015031001\", \"name\": \"Agus\", \"employment_type\": \"pns\", \"shoe_size\": 42}\n";
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", NDJSON, ndjson, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    let codes: Vec<(i64, &str)> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(codes, vec![(2, "malformed_json"), (3, "unknown_field")]);
+    assert_eq!(count(app, "employees"), 0);
+
+    // A header with an unknown column or without a required one is refused at once.
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, "nip,nama\n1,x\n", None).await;
+    reply.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(
+        fields.contains(&"nama") && fields.contains(&"name") && fields.contains(&"employment_type"),
+        "{}",
+        reply.text
+    );
+
+    // Neither CSV nor NDJSON.
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", "application/json", "[]", None).await;
+    reply.assert_problem(415, "unsupported_media_type");
+}
+
+#[actix_web::test]
+async fn duplicates_unknown_references_and_loops_are_refused_with_their_lines() {
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    let before = count(app, "employees");
+    let file = "nip,name,employment_type,unit_code,supervisor_nip
+199203042019032001,Dewi Lestari,pns,DISDIK-SD,
+199105052018031002,Budi Santoso,pns,NOWHERE,199912312020121001
+199203042019032001,Dewi Lestari (again),pns,DISDIK-SD,
+";
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    let errors = reply.body["errors"].as_array().unwrap();
+    let find = |line: i64, field: &str| errors.iter().find(|e| e["line"] == line && e["field"] == field).cloned();
+    let first = find(2, "nip").expect("line 2 names its twin");
+    assert_eq!(first["code"], "duplicate_in_file");
+    assert!(first["message"].as_str().unwrap().contains("line 4"), "{first}");
+    assert!(find(4, "nip").unwrap()["message"].as_str().unwrap().contains("line 2"));
+    assert_eq!(find(3, "unit_code").unwrap()["code"], "not_found");
+    assert_eq!(find(3, "supervisor_nip").unwrap()["code"], "not_found");
+
+    // A loop closed by the file: Bambang (stored) now reports to Rina, who reports to Bambang.
+    let file = "nip,name,employment_type,supervisor_nip
+197001011995031002,Drs. Bambang Wijaya,pns,198503152010012003
+";
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    assert_eq!(reply.body["errors"][0]["code"], "supervisor_cycle", "{}", reply.text);
+    assert_eq!(reply.body["errors"][0]["line"], 2);
+    // A loop within the file, and someone supervising themself.
+    let file = "nip,name,employment_type,supervisor_nip
+199203042019032001,Dewi Lestari,pns,199105052018031002
+199105052018031002,Budi Santoso,pns,199203042019032001
+199912312020121001,Ani Wulandari,pns,199912312020121001
+";
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    let lines: Vec<i64> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["line"].as_i64().unwrap()).collect();
+    assert_eq!(lines, vec![2, 3, 4], "{}", reply.text);
+    // Units loop too.
+    let reply = import(
+        app,
+        &s.admin.token,
+        "/api/v1/imports/units",
+        CSV,
+        "code,name,parent_code\nDISDIK,Dinas Pendidikan,DISDIK-SD\n",
+        None,
+    )
+    .await;
+    reply.assert_problem(422, "invalid_rows");
+    assert_eq!(reply.body["errors"][0]["code"], "unit_cycle");
+    assert_eq!(count(app, "employees"), before, "nothing written");
+}
+
+#[actix_web::test]
+async fn dry_runs_write_nothing_and_keys_replay_the_first_answer() {
+    let s = setup().await;
+    let app = &s.app;
+    let reply = import(app, &s.admin.token, "/api/v1/imports/units?dry_run=true", CSV, UNITS, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!((reply.body["dry_run"].as_bool(), reply.body["inserted"].as_i64()), (Some(true), Some(2)));
+    assert_eq!(count(app, "units"), 0);
+
+    let first = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, Some("units-2026-11-23")).await;
+    assert_eq!(first.body["inserted"], 2, "{}", first.text);
+    let retry = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, Some("units-2026-11-23")).await;
+    assert_eq!(retry.status, 200);
+    assert_eq!(retry.body, first.body, "a retry replays the first answer");
+    assert_eq!(retry.header("idempotent-replayed").as_deref(), Some("true"));
+    let other =
+        import(app, &s.admin.token, "/api/v1/imports/units", CSV, "code,name\nX,Y\n", Some("units-2026-11-23")).await;
+    other.assert_problem(422, "idempotency_key_reused");
+    assert_eq!(count(app, "units"), 2);
+    // Without the key the same file is simply a re-run.
+    let rerun = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, None).await;
+    assert_eq!((rerun.body["inserted"].as_i64(), rerun.body["updated"].as_i64()), (Some(0), Some(2)));
+}
+
+#[actix_web::test]
+async fn only_importers_of_the_agency_may_import() {
+    let s = setup().await;
+    let app = &s.app;
+    let employee = app.create_employee(s.agency, "198503152010012003", "Rina Marlina");
+    let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(employee)).await;
+    let auditor = app.user("auditor.pky", &[Role::Auditor], Some(s.agency), None).await;
+    for token in [&rina.token, &auditor.token] {
+        import(app, token, "/api/v1/imports/units", CSV, UNITS, None).await.assert_problem(403, "forbidden");
+    }
+    // Another agency's admin cannot reach KOTA-PKY by naming it.
+    let file = "agency_code,code,name\nKOTA-PKY,DISDIK,Dinas Pendidikan\n";
+    let reply = import(app, &s.other_admin.token, "/api/v1/imports/units", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    assert_eq!(reply.body["errors"][0]["field"], "agency_code");
+    assert_eq!(count(app, "units"), 0);
+    // An employee registered in another agency keeps their place.
+    let file = "nip,name,employment_type\n198503152010012003,Rina Marlina,pns\n";
+    let reply = import(app, &s.other_admin.token, "/api/v1/imports/employees", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    assert_eq!(reply.body["errors"][0]["code"], "duplicate_nip");
+    // A super admin names the agency on each row.
+    let root = app.super_admin().await;
+    let reply = import(app, &root.token, "/api/v1/imports/units", CSV, "code,name\nDISDIK,Dinas\n", None).await;
+    assert_eq!(reply.body["errors"][0]["code"], "required", "{}", reply.text);
+    let reply = import(
+        app,
+        &root.token,
+        "/api/v1/imports/units",
+        CSV,
+        "agency_code,code,name\nKAB-BTH,SETDA,Sekretariat Daerah\n",
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["inserted"], 1);
+}
