@@ -312,3 +312,58 @@ async fn only_importers_of_the_agency_may_import() {
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["inserted"], 1);
 }
+
+fn sorted_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[1..].sort();
+    lines
+}
+
+#[actix_web::test]
+async fn what_is_exported_imports_back_unchanged() {
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    for (kind, file) in [("units", UNITS), ("positions", POSITIONS), ("employees", EMPLOYEES)] {
+        let csv = app.get(&format!("/api/v1/exports/{kind}?agency_id={}", s.agency), &s.admin.token).await;
+        assert_eq!(csv.status, 200, "{}", csv.text);
+        assert_eq!(csv.header("content-type").as_deref(), Some("text/csv; charset=utf-8"));
+        // The same records as the file that loaded them, with the agency named on each row.
+        let expected: Vec<String> = file
+            .lines()
+            .enumerate()
+            .map(|(i, line)| if i == 0 { format!("agency_code,{line}") } else { format!("KOTA-PKY,{line}") })
+            .collect();
+        let mut expected_sorted = expected.clone();
+        expected_sorted[1..].sort();
+        assert_eq!(sorted_lines(&csv.text), expected_sorted, "{kind}");
+        let back = import(app, &s.admin.token, &format!("/api/v1/imports/{kind}"), CSV, &csv.text, None).await;
+        assert_eq!(
+            (back.body["inserted"].as_i64(), back.body["changed"].as_i64()),
+            (Some(0), Some(0)),
+            "{}",
+            back.text
+        );
+
+        let ndjson =
+            app.get(&format!("/api/v1/exports/{kind}?agency_id={}&format=ndjson", s.agency), &s.admin.token).await;
+        assert_eq!(ndjson.text.lines().count(), expected.len() - 1);
+        let back = import(app, &s.admin.token, &format!("/api/v1/imports/{kind}"), NDJSON, &ndjson.text, None).await;
+        assert_eq!(
+            (back.body["updated"].as_i64(), back.body["changed"].as_i64()),
+            (Some(expected.len() as i64 - 1), Some(0)),
+            "{}",
+            back.text
+        );
+    }
+    // Who may not: another agency's admin sees no such agency; an employee may read the structure
+    // but not everyone's records.
+    let path = format!("/api/v1/exports/employees?agency_id={}", s.agency);
+    app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
+    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let rina_id: Uuid = rina.body["id"].as_str().unwrap().parse().unwrap();
+    let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(rina_id)).await;
+    app.get(&path, &rina.token).await.assert_problem(403, "forbidden");
+    let units = app.get(&format!("/api/v1/exports/units?agency_id={}", s.agency), &rina.token).await;
+    assert_eq!(units.status, 200);
+}

@@ -501,6 +501,55 @@ pub fn agency_codes(conn: &mut PgConnection) -> StoreResult<Vec<(String, Uuid)>>
     Ok(agencies::table.select((agencies::code, agencies::id)).load(conn)?)
 }
 
+/// One record of an export, with the columns of an import file of its kind.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ExportRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub record: serde_json::Value,
+}
+
+/// The next `limit` records of an agency after `after` (by id), as an import file names them:
+/// references by natural key, so what is exported imports back unchanged.
+pub async fn export_batch(
+    conn: &mut diesel_async::AsyncPgConnection,
+    kind: Kind,
+    agency: Uuid,
+    after: Uuid,
+    limit: i64,
+) -> StoreResult<Vec<ExportRow>> {
+    let sql = match kind {
+        Kind::Units => {
+            "SELECT u.id, jsonb_build_object('agency_code', a.code, 'code', u.code, 'name', u.name,
+                    'parent_code', p.code) AS record
+             FROM units u JOIN agencies a ON a.id = u.agency_id LEFT JOIN units p ON p.id = u.parent_id
+             WHERE u.agency_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3"
+        }
+        Kind::Positions => {
+            "SELECT p.id, jsonb_build_object('agency_code', a.code, 'code', p.code, 'name', p.name, 'kind', p.kind,
+                    'level', p.level, 'unit_code', u.code) AS record
+             FROM positions p JOIN agencies a ON a.id = p.agency_id LEFT JOIN units u ON u.id = p.unit_id
+             WHERE p.agency_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3"
+        }
+        Kind::Employees => {
+            "SELECT e.id, jsonb_build_object('agency_code', a.code, 'nip', e.nip, 'name', e.name,
+                    'employment_type', e.employment_type, 'grade', e.grade, 'email', e.email, 'unit_code', u.code,
+                    'position_code', p.code, 'supervisor_nip', s.nip) AS record
+             FROM employees e JOIN agencies a ON a.id = e.agency_id
+             LEFT JOIN units u ON u.id = e.unit_id
+             LEFT JOIN positions p ON p.id = e.position_id
+             LEFT JOIN employees s ON s.id = e.supervisor_id
+             WHERE e.agency_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"
+        }
+    };
+    Ok(diesel_async::RunQueryDsl::load(
+        diesel::sql_query(sql).bind::<SqlUuid, _>(agency).bind::<SqlUuid, _>(after).bind::<BigInt, _>(limit),
+        conn,
+    )
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

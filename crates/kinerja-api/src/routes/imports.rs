@@ -66,7 +66,7 @@ impl ImportKind {
         }
     }
 
-    fn store(self) -> bulk::Kind {
+    pub(super) fn store(self) -> bulk::Kind {
         match self {
             ImportKind::Units => bulk::Kind::Units,
             ImportKind::Positions => bulk::Kind::Positions,
@@ -74,7 +74,7 @@ impl ImportKind {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             ImportKind::Units => "units",
             ImportKind::Positions => "positions",

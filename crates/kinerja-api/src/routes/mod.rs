@@ -9,6 +9,7 @@ mod competencies;
 mod development;
 mod employees;
 mod evaluations;
+mod exports;
 mod imports;
 mod ops;
 mod periods;
@@ -108,6 +109,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(reports::predikat_report)
             .service(reports::national_skp)
             .service(imports::import)
+            .service(exports::export)
             .service(competencies::list_competencies)
             .service(competencies::create_competency)
             .service(competencies::get_competency)

@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
 use crate::routes::authorize;
+use crate::routes::exports::{csv_field, streamed, Chunks, ExportFormat, BATCH};
 use crate::AppState;
 
 /// A period whose agency's people the caller may read.
@@ -174,13 +175,6 @@ pub(super) async fn predikat_report(
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    Ndjson,
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
 pub enum RecordKinds {
     All,
     Annual,
@@ -261,17 +255,6 @@ fn national_record(row: NationalRecordRow) -> NationalRecord {
     }
 }
 
-/// RFC 4180: quoted when it holds a comma, a quote or a line break.
-fn csv_field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
-}
-
 fn csv_line(out: &mut String, r: &NationalRecord) {
     let num = |n: Option<u8>| n.map(|n| n.to_string()).unwrap_or_default();
     let fields: [String; 19] = [
@@ -303,11 +286,6 @@ fn csv_line(out: &mut String, r: &NationalRecord) {
     }
     out.push('\n');
 }
-
-/// Rows per query and per chunk sent: memory stays at one batch whatever the export's size.
-const BATCH: i64 = 1000;
-
-type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
 /// Reads the export batch by batch in one read-only snapshot and sends each as a chunk; stops
 /// quietly when the client goes away.
@@ -404,27 +382,10 @@ pub(super) async fn national_skp(
     let kinds = query.records.unwrap_or(RecordKinds::All);
     // Taken before answering, so an unavailable database is a 503, not a cut stream.
     let conn = state.db.conn().await?;
-    let (sender, receiver) = tokio::sync::mpsc::channel(2);
     let period_id = period.id;
-    actix_web::rt::spawn(async move {
-        let failed = sender.clone();
-        if let Err(e) = stream_national(conn, period, format, kinds, sender).await {
-            tracing::error!(cause = %e, %period_id, "national export failed mid-stream");
-            let _ = failed.send(Err(std::io::Error::other("the export failed; try again"))).await;
-        }
-    });
-    let body = futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
-    let (content_type, extension) = match format {
-        ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"national-skp-{period_id}.{extension}\""),
-        ))
-        .streaming(body))
+    Ok(streamed(format, &format!("national-skp-{period_id}"), move |chunks| async move {
+        stream_national(conn, period, format, kinds, chunks).await
+    }))
 }
 
 #[cfg(test)]
@@ -432,12 +393,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_quotes_only_what_needs_it() {
-        let mut out = String::new();
-        csv_field(&mut out, "Dinas Pendidikan");
-        out.push(',');
-        csv_field(&mut out, "Kepala Seksi \"Kurikulum\", SD");
-        assert_eq!(out, "Dinas Pendidikan,\"Kepala Seksi \"\"Kurikulum\"\", SD\"");
+    fn the_header_names_every_field() {
         assert_eq!(CSV_HEADER.matches(',').count() + 1, 19);
     }
 }
