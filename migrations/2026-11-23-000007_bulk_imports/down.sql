@@ -1,2 +1,1 @@
-DROP FUNCTION audit_changes(jsonb, jsonb);
 DROP TABLE idempotency_keys;

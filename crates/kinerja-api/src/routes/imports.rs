@@ -538,6 +538,9 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
     let rows = RefCell::new(Rows::open(job.kind, job.format, body)?);
     let errors = RefCell::new(Errors::default());
     let total = std::cell::Cell::new(0i64);
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
+    let mut phase = |name: &'static str| phases.push((name, started.elapsed()));
     let outcome = conn.transaction::<ImportReport, Failure, _>(|conn| {
         let store_kind = job.kind.store();
         bulk::create_staging(conn, store_kind)?;
@@ -558,10 +561,12 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
             }
             out.write_all(&buf).map_err(|e| Failure::Upload(e.to_string()))
         })?;
+        phase("staged");
         let mut errors = std::mem::take(&mut *errors.borrow_mut());
         for LineProblem { line, field, code, message } in bulk::check(conn, store_kind)? {
             errors.add(line, field, code, message);
         }
+        phase("checked");
         bulk::lock_hierarchies(conn, store_kind)?;
         let links = bulk::parent_links(conn, store_kind)?;
         let parents: HashMap<&str, &str> = links.iter().map(|l| (l.node.as_str(), l.parent.as_str())).collect();
@@ -572,6 +577,7 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
                 errors.add(line, field.into(), code.into(), message.into());
             }
         }
+        phase("loops");
         if errors.count > 0 {
             return Err(Failure::RolledBack(Box::new(errors.report(
                 job.kind,
@@ -581,6 +587,7 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
             ))));
         }
         let merged = bulk::merge(conn, store_kind, &job.actor)?;
+        phase("merged");
         let report = errors.report(job.kind, job.dry_run, total.get(), merged);
         if job.dry_run {
             return Err(Failure::RolledBack(Box::new(report)));
@@ -597,6 +604,8 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
         bulk::record_event(conn, actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
         Ok(report)
     });
+    phase("committed");
+    tracing::info!(kind = job.kind.as_str(), rows = total.get(), phases = ?phases, "import finished");
     let report = match outcome {
         Ok(report) => report,
         Err(Failure::RolledBack(report)) => *report,
