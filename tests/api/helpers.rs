@@ -103,8 +103,17 @@ impl TestApp {
     }
 
     pub async fn call(&self, req: test::TestRequest) -> Reply {
+        self.call_with_body(req, None).await
+    }
+
+    /// Sends a request, with `body` (e.g. a stream that breaks off) in place of its payload.
+    pub async fn call_with_body(&self, req: test::TestRequest, body: Option<actix_web::dev::Payload>) -> Reply {
         let app = test::init_service(kinerja_api::app(self.state.clone())).await;
-        let res = test::call_service(&app, req.to_request()).await;
+        let mut req = req.to_request();
+        if let Some(body) = body {
+            *req.payload() = body;
+        }
+        let res = test::call_service(&app, req).await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;

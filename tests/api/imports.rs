@@ -147,12 +147,13 @@ async fn one_bad_row_in_the_middle_writes_nothing_and_every_error_is_listed() {
 123,Agus Salim,pns,III/a
 197001011995031002,Bambang Wijaya,pns,V/z
 196601011990031001,Siti Aminah,pns,IV/c
+199001012015031001,Agus Salim,pns,III/a,extra
 ";
     let before = count(app, "audit_events");
     let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, file, None).await;
     reply.assert_problem(422, "invalid_rows");
-    assert_eq!(reply.body["total"], 4);
-    assert_eq!(reply.body["rejected"], 2);
+    assert_eq!(reply.body["total"], 5);
+    assert_eq!(reply.body["rejected"], 3);
     assert_eq!(reply.body["inserted"], 0);
     let errors = reply.body["errors"].as_array().unwrap();
     assert_eq!(reply.body["error_count"], errors.len() as i64);
@@ -366,4 +367,29 @@ async fn what_is_exported_imports_back_unchanged() {
     app.get(&path, &rina.token).await.assert_problem(403, "forbidden");
     let units = app.get(&format!("/api/v1/exports/units?agency_id={}", s.agency), &rina.token).await;
     assert_eq!(units.status, 200);
+}
+
+#[actix_web::test]
+async fn an_upload_that_breaks_off_leaves_nothing_behind() {
+    let s = setup().await;
+    let app = &s.app;
+    let (head, tail) = UNITS.split_at(40);
+    let pieces: Vec<Result<actix_web::web::Bytes, actix_web::error::PayloadError>> =
+        vec![Ok(head.as_bytes().to_vec().into()), Err(actix_web::error::PayloadError::Incomplete(None))];
+    let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> = Box::pin(futures_util::stream::iter(pieces));
+    let body = actix_web::dev::Payload::Stream { payload: stream };
+    let req = TestRequest::post()
+        .uri("/api/v1/imports/units")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", s.admin.token)))
+        .insert_header((header::CONTENT_TYPE, CSV));
+    let reply = app.call_with_body(req, Some(body)).await;
+    reply.assert_problem(400, "upload_failed");
+    assert_eq!(count(app, "units"), 0, "nothing of the first rows was kept");
+    assert!(!tail.is_empty());
+    // The import's slot and connection were given back: the next imports run.
+    for _ in 0..3 {
+        let reply = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    assert_eq!(count(app, "units"), 2);
 }

@@ -235,7 +235,7 @@ struct RawRow {
 }
 
 enum Rows {
-    Csv { reader: csv::Reader<BodyReader>, positions: Vec<Option<usize>> },
+    Csv { reader: csv::Reader<BodyReader>, positions: Vec<Option<usize>>, width: usize },
     Ndjson { reader: std::io::BufReader<BodyReader>, line: i64, buf: Vec<u8> },
 }
 
@@ -279,19 +279,26 @@ impl Rows {
                     return Err(Failure::Header(errors));
                 }
                 let positions = kind.columns().iter().map(|c| names.iter().position(|n| n == c)).collect();
-                Ok(Rows::Csv { reader, positions })
+                Ok(Rows::Csv { reader, positions, width: names.len() })
             }
         }
     }
 
     fn next(&mut self, kind: ImportKind) -> Result<Option<RawRow>, Failure> {
         match self {
-            Rows::Csv { reader, positions } => {
+            Rows::Csv { reader, positions, width } => {
                 let mut record = csv::StringRecord::new();
                 match reader.read_record(&mut record) {
                     Ok(false) => Ok(None),
                     Ok(true) => {
                         let line = record.position().map_or(0, |p| p.line() as i64);
+                        if record.len() != *width {
+                            let message = format!("{} fields where the header has {width}", record.len());
+                            return Ok(Some(RawRow {
+                                line,
+                                values: Err(vec![FieldError::new("row", "wrong_field_count", message)]),
+                            }));
+                        }
                         let values =
                             positions.iter().map(|p| p.and_then(|i| record.get(i)).and_then(cleaned)).collect();
                         Ok(Some(RawRow { line, values: Ok(values) }))
@@ -299,7 +306,7 @@ impl Rows {
                     Err(e) => match e.kind() {
                         csv::ErrorKind::Utf8 { pos, .. } => Ok(Some(RawRow {
                             line: pos.as_ref().map_or(0, |p| p.line() as i64),
-                            values: Err(vec![FieldError::new("", "invalid_encoding", "the row is not valid UTF-8")]),
+                            values: Err(vec![FieldError::new("row", "invalid_encoding", "the row is not valid UTF-8")]),
                         })),
                         _ => Err(csv_failure(e)),
                     },
@@ -323,14 +330,14 @@ impl Rows {
 fn csv_failure(e: csv::Error) -> Failure {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Failure::Upload(io.to_string()),
-        other => Failure::Header(vec![FieldError::new("", "malformed_csv", format!("{other:?}"))]),
+        other => Failure::Header(vec![FieldError::new("header", "malformed_csv", format!("{other:?}"))]),
     }
 }
 
 /// One NDJSON line: an object whose keys are the columns; strings, numbers or null.
 fn ndjson_values(kind: ImportKind, line: &[u8]) -> Result<Vec<Option<String>>, Vec<FieldError>> {
     let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)
-        .map_err(|e| vec![FieldError::new("", "malformed_json", format!("not a JSON object: {e}"))])?;
+        .map_err(|e| vec![FieldError::new("row", "malformed_json", format!("not a JSON object: {e}"))])?;
     let mut errors: Vec<FieldError> = object
         .keys()
         .filter(|k| !kind.columns().contains(&k.as_str()))
@@ -544,23 +551,33 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
     let outcome = conn.transaction::<ImportReport, Failure, _>(|conn| {
         let store_kind = job.kind.store();
         bulk::create_staging(conn, store_kind)?;
-        bulk::copy_staged(conn, store_kind, &|out: &mut dyn Write| -> Result<(), Failure> {
+        // Why reading stopped, kept aside: the aborted COPY's own error would hide it.
+        let stopped: RefCell<Option<String>> = RefCell::new(None);
+        let copied = bulk::copy_staged(conn, store_kind, &|out: &mut dyn Write| -> Result<(), Failure> {
             let mut rows = rows.borrow_mut();
             let mut errors = errors.borrow_mut();
             let mut buf = Vec::with_capacity(64 * 1024);
-            while let Some(raw) = rows.next(job.kind)? {
+            let mut stop = |failure: Failure| {
+                *stopped.borrow_mut() = Some(failure.to_string());
+                failure
+            };
+            while let Some(raw) = rows.next(job.kind).map_err(&mut stop)? {
                 total.set(total.get() + 1);
                 match raw.values.and_then(|values| stage_row(job.kind, raw.line, &values, &job.scope)) {
                     Ok(row) => row.write_copy_line(&mut buf),
                     Err(field_errors) => errors.add_fields(raw.line, field_errors),
                 }
                 if buf.len() >= 60 * 1024 {
-                    out.write_all(&buf).map_err(|e| Failure::Upload(e.to_string()))?;
+                    out.write_all(&buf).map_err(|e| stop(Failure::Upload(e.to_string())))?;
                     buf.clear();
                 }
             }
-            out.write_all(&buf).map_err(|e| Failure::Upload(e.to_string()))
-        })?;
+            out.write_all(&buf).map_err(|e| stop(Failure::Upload(e.to_string())))
+        });
+        if let Some(cause) = stopped.take() {
+            return Err(Failure::Upload(cause));
+        }
+        copied?;
         phase("staged");
         let mut errors = std::mem::take(&mut *errors.borrow_mut());
         for LineProblem { line, field, code, message } in bulk::check(conn, store_kind)? {
@@ -792,17 +809,7 @@ pub(super) async fn import(
     drop(pieces);
     match worker.await.map_err(ApiError::internal)? {
         Ok((status, body)) => Ok(answer(status, &body, false)),
-        Err(Failure::Header(errors)) => Err(ApiError::Validation(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    if e.field.is_empty() {
-                        e.field = "header".into();
-                    }
-                    e
-                })
-                .collect(),
-        )),
+        Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
         Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: "upload_failed", detail: cause }),
         Err(Failure::Store(e)) => Err(e.into()),
         Err(Failure::RolledBack(report)) => {
