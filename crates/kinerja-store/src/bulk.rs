@@ -16,8 +16,8 @@ pub use diesel::result::Error as BulkDieselError;
 pub use diesel::Connection as SyncConnection;
 pub use diesel::PgConnection as SyncPgConnection;
 
-/// A connection of its own for one import. Its temporary tables (the staged file, the merge)
-/// stay in memory up to a size that holds files of a few hundred thousand rows.
+/// A connection of its own for one import. Its staging table stays in memory up to a size that
+/// holds files of a few hundred thousand rows.
 pub fn connect(database_url: &str) -> StoreResult<PgConnection> {
     let mut conn = crate::migrations::connect(database_url)?;
     diesel::sql_query("SET temp_buffers = '256MB'").execute(&mut conn)?;
@@ -398,7 +398,7 @@ fn merge_sql(kind: Kind) -> (&'static str, &'static str, &'static [&'static str]
                 LEFT JOIN units pd ON pd.agency_id = src.agency_id AND pd.code = src.parent_code
             )",
             "INSERT INTO units AS t (id, agency_id, parent_id, code, name, created_at, updated_at)
-             SELECT id, agency_id, parent_id, code, name, now(), now() FROM merge_rows WHERE old IS DISTINCT FROM new
+             SELECT id, agency_id, parent_id, code, name, now(), now() FROM resolved WHERE old IS DISTINCT FROM new
              ON CONFLICT (id) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, updated_at = now()
              WHERE (t.parent_id, t.name) IS DISTINCT FROM (EXCLUDED.parent_id, EXCLUDED.name)",
             &["id", "agency_id", "parent_id", "code", "name"],
@@ -419,7 +419,7 @@ fn merge_sql(kind: Kind) -> (&'static str, &'static str, &'static [&'static str]
             )",
             "INSERT INTO positions AS t (id, agency_id, unit_id, code, name, kind, level, created_at, updated_at)
              SELECT id, agency_id, unit_id, code, name, kind, level, now(), now()
-             FROM merge_rows WHERE old IS DISTINCT FROM new
+             FROM resolved WHERE old IS DISTINCT FROM new
              ON CONFLICT (id) DO UPDATE SET unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
                  level = EXCLUDED.level, updated_at = now()
              WHERE (t.unit_id, t.name, t.kind, t.level) IS DISTINCT FROM
@@ -452,7 +452,7 @@ fn merge_sql(kind: Kind) -> (&'static str, &'static str, &'static [&'static str]
                                           employment_type, grade, email, created_at, updated_at)
              SELECT id, agency_id, nip, name, unit_id, position_id, supervisor_id, employment_type, grade, email,
                     now(), now()
-             FROM merge_rows WHERE old IS DISTINCT FROM new
+             FROM resolved WHERE old IS DISTINCT FROM new
              ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, unit_id = EXCLUDED.unit_id,
                  position_id = EXCLUDED.position_id, supervisor_id = EXCLUDED.supervisor_id,
                  employment_type = EXCLUDED.employment_type, grade = EXCLUDED.grade, email = EXCLUDED.email,
@@ -502,33 +502,31 @@ fn changes_sql(fields: &[&str]) -> String {
     format!("('{{}}'::jsonb || {})", per_field.join(" || "))
 }
 
-/// Writes the staged file: the rows resolved once into `merge_rows` (ids by natural key, the
-/// record before and after), one set-based upsert of those that differ from what is stored, and
-/// one audit event for each of them.
+/// Writes the staged file: one set-based upsert by natural key (rows equal to what is stored are
+/// left alone) and one audit event per record created or changed, in one statement.
 pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor) -> StoreResult<Merged> {
     let (resolved, upsert, fields) = merge_sql(kind);
-    diesel::sql_query(format!("CREATE TEMP TABLE merge_rows ON COMMIT DROP AS WITH {resolved} SELECT * FROM resolved"))
-        .execute(conn)?;
-    diesel::sql_query(upsert).execute(conn)?;
-    diesel::sql_query(format!(
-        "INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
-         SELECT r.audit_id, $1, $2, r.agency_id, $4, r.id, CASE WHEN r.old IS NULL THEN 'create' ELSE 'update' END,
-                {}, $3
-         FROM merge_rows r WHERE r.old IS DISTINCT FROM r.new",
-        changes_sql(fields)
-    ))
-    .bind::<Text, _>(actor.kind)
-    .bind::<Nullable<SqlUuid>, _>(actor.id)
-    .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
-    .bind::<Text, _>(entity_of(kind))
-    .execute(conn)?;
-    diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE old IS NULL) AS inserted, count(*) FILTER (WHERE old IS NOT NULL) AS updated,
-                count(*) FILTER (WHERE old IS NOT NULL AND old <> new) AS changed
-         FROM merge_rows",
-    )
-    .get_result(conn)
-    .map_err(StoreError::from)
+    let changes = changes_sql(fields);
+    let sql = format!(
+        "WITH {resolved},
+         up AS ({upsert} RETURNING t.id, (t.xmax = 0) AS inserted),
+         audit AS (
+             INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
+             SELECT r.audit_id, $1, $2, r.agency_id, $4, r.id, CASE WHEN up.inserted THEN 'create' ELSE 'update' END,
+                    {changes}, $3
+             FROM up JOIN resolved r ON r.id = up.id
+         )
+         SELECT (SELECT count(*) FROM up WHERE inserted) AS inserted,
+                (SELECT count(*) FROM resolved WHERE old IS NOT NULL) AS updated,
+                (SELECT count(*) FROM up WHERE NOT inserted) AS changed"
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(actor.kind)
+        .bind::<Nullable<SqlUuid>, _>(actor.id)
+        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
+        .bind::<Text, _>(entity_of(kind))
+        .get_result(conn)
+        .map_err(StoreError::from)
 }
 
 /// Records one audit event (the import as a whole) on the import's connection.
@@ -538,9 +536,9 @@ pub fn record_event(conn: &mut PgConnection, event: crate::audit::NewAuditEvent)
 }
 
 /// `(code, id)` of every agency, to resolve `agency_code` columns.
-pub fn agency_codes(conn: &mut PgConnection) -> StoreResult<Vec<(String, Uuid)>> {
+pub async fn agency_codes(conn: &mut diesel_async::AsyncPgConnection) -> StoreResult<Vec<(String, Uuid)>> {
     use crate::schema::agencies;
-    Ok(agencies::table.select((agencies::code, agencies::id)).load(conn)?)
+    Ok(diesel_async::RunQueryDsl::load(agencies::table.select((agencies::code, agencies::id)), conn).await?)
 }
 
 /// One record of an export, with the columns of an import file of its kind.

@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
+use crate::error::responses::{BadRequest, Forbidden, Invalid, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::routes::{check_code_and_name, employees, positions};
 use crate::AppState;
@@ -536,11 +536,13 @@ struct Job {
     dry_run: bool,
     scope: ImportScope,
     actor: BulkActor,
+    /// The `Idempotency-Key` and its owner, to remember the answer under.
+    key: Option<(String, Uuid)>,
 }
 
-/// Stages the file, checks it whole, and merges it unless it is refused or a dry run; returns
-/// the report and the body's fingerprint.
-fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
+/// Stages the file, checks it whole, and merges it unless it is refused or a dry run; answers
+/// with the report, remembered under the job's `Idempotency-Key`.
+fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Failure> {
     let mut conn = bulk::connect(&job.url)?;
     let rows = RefCell::new(Rows::open(job.kind, job.format, body)?);
     let errors = RefCell::new(Errors::default());
@@ -628,8 +630,12 @@ fn run(job: Job, body: BodyReader) -> Result<(ImportReport, Vec<u8>), Failure> {
         Err(Failure::RolledBack(report)) => *report,
         Err(other) => return Err(other),
     };
-    let fingerprint = rows.into_inner().fingerprint().unwrap_or_default();
-    Ok((report, fingerprint))
+    let (status, answer) = finished(report).map_err(|e| Failure::Upload(e.to_string()))?;
+    if let Some((key, owner)) = &job.key {
+        let fingerprint = rows.into_inner().fingerprint().unwrap_or_default();
+        idempotency::remember(&mut conn, *owner, key, &fingerprint, status.as_u16() as i16, &answer)?;
+    }
+    Ok((status, answer))
 }
 
 impl Rows {
@@ -645,13 +651,8 @@ impl Rows {
 
 /// The agencies the caller may import into; none → 403.
 async fn import_scope(state: &AppState, caller: &Caller) -> Result<ImportScope, ApiError> {
-    let url = state.db.url().to_owned();
-    let agencies = tokio::task::spawn_blocking(move || {
-        let mut conn = bulk::connect(&url)?;
-        bulk::agency_codes(&mut conn)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let mut conn = state.db.conn().await?;
+    let agencies = bulk::agency_codes(&mut conn).await?;
     let by_code: HashMap<String, Uuid> =
         agencies.into_iter().filter(|(_, id)| caller.actor.may_on_registry(RegistryAction::Import, *id)).collect();
     if by_code.is_empty() {
@@ -727,7 +728,7 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
         (status = 200, description = "Imported (or, with dry_run, checked)", body = ImportReport),
         (status = 415, description = "Neither CSV nor NDJSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Rows that break a rule; nothing was written", body = RejectedImport, content_type = "application/problem+json"),
-        Unauthenticated, Forbidden, Invalid,
+        BadRequest, Unauthenticated, Forbidden, Invalid,
     )
 )]
 #[post("/imports/{kind}")]
@@ -777,19 +778,11 @@ pub(super) async fn import(
         dry_run,
         scope,
         actor: BulkActor { kind: actor.kind, id: actor.id, request_id: actor.request_id.clone() },
+        key,
     };
-    let remember_to = key.clone();
-    let url = state.db.url().to_owned();
     let worker = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        let body = BodyReader { pieces: received, current: Bytes::new(), fingerprint: None };
-        let (report, fingerprint) = run(job, body)?;
-        let (status, body) = finished(report).map_err(|e| Failure::Upload(e.to_string()))?;
-        if let Some((key, actor_id)) = remember_to {
-            let mut conn = bulk::connect(&url)?;
-            idempotency::remember(&mut conn, actor_id, &key, &fingerprint, status.as_u16() as i16, &body)?;
-        }
-        Ok::<_, Failure>((status, body))
+        run(job, BodyReader { pieces: received, current: Bytes::new(), fingerprint: None })
     });
     // Feed the body to the worker as it arrives; stop early if the worker has stopped reading.
     loop {
