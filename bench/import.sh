@@ -15,45 +15,8 @@ cd "$(dirname "$0")/.."
 
 N="${N:-100000}"
 PORT="${PORT:-18093}"
-DATA="$(mktemp -d /tmp/kinerja-bench-XXXXXX)"
-chmod 755 "$DATA"
-PASSWORD="bench-password-$RANDOM$RANDOM"
-SECRET="bench-secret-$RANDOM$RANDOM$RANDOM$RANDOM-0123456789abcdef"
-trap 'pkill -TERM -P "${SERVER:-0}" 2>/dev/null || true; kill -TERM "${HOLDER:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$DATA"' EXIT
-
-cargo build --release --quiet
-BIN=target/release/kinerja
-
-wait_ready() { # $1: port
-  for _ in $(seq 1 300); do
-    curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$DATA"/*.log
-  exit 1
-}
-
-for port in "$PORT" "$((PORT + 1))"; do
-  if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
-    echo "port $port is taken; set PORT=" >&2
-    exit 1
-  fi
-done
-
-# The database: the embedded PostgreSQL, kept up by a server that is not measured; the measured
-# server reaches it by DATABASE_URL, so /usr/bin/time sees kinerja alone.
-KINERJA_DATA_DIR="$DATA" KINERJA_BIND="127.0.0.1:$((PORT + 1))" KINERJA_ADMIN_PASSWORD="$PASSWORD" \
-  KINERJA_JWT_SECRET="$SECRET" RUST_LOG=warn "$BIN" serve >"$DATA/db-holder.log" 2>&1 &
-HOLDER=$!
-wait_ready "$((PORT + 1))"
-DB_URL="postgresql:///kinerja?host=$DATA/postgres&port=5432&user=kinerja"
-psql_bench() { psql -q -v ON_ERROR_STOP=1 "$DB_URL" "$@"; }
-
-mkdir -p "$DATA/measured"
-DATABASE_URL="$DB_URL" KINERJA_DATA_DIR="$DATA/measured" KINERJA_BIND="127.0.0.1:$PORT" KINERJA_JWT_SECRET="$SECRET" \
-  RUST_LOG=warn /usr/bin/time -v -o "$DATA/time.txt" "$BIN" serve >"$DATA/server.log" 2>&1 &
-SERVER=$!
-wait_ready "$PORT"
+source bench/lib.sh
+start "$DATA/time.txt"
 
 psql_bench <<SQL
 INSERT INTO agencies (id, code, name) VALUES (gen_random_uuid(), 'BENCH', 'Pemerintah Bench');
@@ -124,7 +87,6 @@ printf 're-run (nothing changes):      %8d rows %6.2f s %9.0f rows/s  ratio to \
 printf 'other requests during the import: %d answered, %d failed, slowest %.3f s\n' \
   "$(grep -vc fail "$DATA/probe.txt")" "$(grep -c fail "$DATA/probe.txt" || true)" \
   "$(grep -v fail "$DATA/probe.txt" | sort -g | tail -1)"
-pkill -TERM -P "$SERVER" || true
-wait "$SERVER" || true
+stop
 printf 'server peak RSS: %d KiB; file size %d bytes\n' "$(grep 'Maximum resident set size' "$DATA/time.txt" | awk '{print $NF}')" \
   "$(stat -c %s "$DATA/employees.csv")"

@@ -393,3 +393,36 @@ async fn an_upload_that_breaks_off_leaves_nothing_behind() {
     }
     assert_eq!(count(app, "units"), 2);
 }
+
+#[actix_web::test]
+async fn positions_follow_the_single_record_rules() {
+    let s = setup().await;
+    let app = &s.app;
+    let file = "code,name,kind,level
+GURU-AM,Guru Ahli Muda,fungsional,
+KASI,Kepala Seksi,pengawas,ahli_muda
+ANALIS,Analis Kebijakan,fungsional,ahli_agung
+X,Jabatan Baru,menteri,
+OK-1,Penata Laksana,pelaksana,
+";
+    let reply = import(app, &s.admin.token, "/api/v1/imports/positions", CSV, file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    let found: Vec<(i64, &str, &str)> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (2, "level", "required"),
+            (3, "level", "not_allowed"),
+            (4, "level", "invalid_value"),
+            (5, "kind", "invalid_value"),
+        ],
+        "{}",
+        reply.text
+    );
+    assert_eq!(count(app, "positions"), 0);
+}

@@ -399,20 +399,17 @@ fn stage_row(
         ImportKind::Positions => {
             errors.extend(check_code_and_name(value("code").as_deref(), value("name").as_deref()));
             let kind_code = value("kind").unwrap_or_default();
-            let position_kind = PositionKind::parse(&kind_code);
-            let level = value("level").map(|l| {
-                FunctionalLevel::parse(&l)
-                    .ok_or_else(|| FieldError::new("level", "invalid_value", "not a functional level"))
-            });
-            match (position_kind, level.clone().transpose()) {
-                (Some(k), Ok(level)) => errors.extend(positions::check_level(k, level)),
-                (None, _) if !kind_code.is_empty() => {
+            // Unknown codes are reported; the kind-and-level rule is checked once both are known.
+            let level = value("level").map(|code| FunctionalLevel::parse(&code));
+            if level == Some(None) {
+                errors.push(FieldError::new("level", "invalid_value", "not a functional level"));
+            }
+            match PositionKind::parse(&kind_code) {
+                Some(kind) if level != Some(None) => errors.extend(positions::check_level(kind, level.flatten())),
+                None if !kind_code.is_empty() => {
                     errors.push(FieldError::new("kind", "invalid_value", "not a position kind"))
                 }
                 _ => {}
-            }
-            if let Some(Err(e)) = level {
-                errors.push(e);
             }
             StagedRow::Position(StagedPosition {
                 line,

@@ -1,0 +1,56 @@
+# Shared by the benchmarks (sourced, with PORT set): builds the release binary, starts the
+# embedded PostgreSQL kept up by a kinerja server that is not measured (on PORT + 1), and offers
+# start/stop of the measured server on PORT, which reaches the database by DATABASE_URL so that
+# /usr/bin/time sees kinerja alone, not PostgreSQL's processes (which would otherwise be its
+# children). Everything lives in a temporary folder removed on exit.
+# shellcheck shell=bash
+
+DATA="$(mktemp -d /tmp/kinerja-bench-XXXXXX)"
+chmod 755 "$DATA"
+PASSWORD="bench-password-$RANDOM$RANDOM"
+SECRET="bench-secret-$RANDOM$RANDOM$RANDOM$RANDOM-0123456789abcdef"
+trap 'pkill -TERM -P "${SERVER:-0}" 2>/dev/null || true; kill -TERM "${HOLDER:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$DATA"' EXIT
+
+cargo build --release --quiet
+BIN=target/release/kinerja
+
+wait_ready() { # $1: port
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$DATA"/*.log
+  exit 1
+}
+
+for port in "$PORT" "$((PORT + 1))"; do
+  if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+    echo "port $port is taken; set PORT=" >&2
+    exit 1
+  fi
+done
+
+KINERJA_DATA_DIR="$DATA" KINERJA_BIND="127.0.0.1:$((PORT + 1))" KINERJA_ADMIN_PASSWORD="$PASSWORD" \
+  KINERJA_JWT_SECRET="$SECRET" RUST_LOG=warn "$BIN" serve >"$DATA/db-holder.log" 2>&1 &
+HOLDER=$!
+wait_ready "$((PORT + 1))"
+DB_URL="postgresql:///kinerja?host=$DATA/postgres&port=5432&user=kinerja"
+
+start() { # $1: file for /usr/bin/time's report
+  mkdir -p "$DATA/measured"
+  DATABASE_URL="$DB_URL" KINERJA_DATA_DIR="$DATA/measured" KINERJA_BIND="127.0.0.1:$PORT" KINERJA_JWT_SECRET="$SECRET" \
+    RUST_LOG=warn /usr/bin/time -v -o "$1" "$BIN" serve >"$DATA/server.log" 2>&1 &
+  SERVER=$!
+  wait_ready "$PORT"
+}
+
+# SIGTERM to kinerja itself (the child of /usr/bin/time), which then reports and exits.
+stop() {
+  pkill -TERM -P "$SERVER" || true
+  wait "$SERVER" || true
+}
+
+psql_bench() {
+  psql -q -v ON_ERROR_STOP=1 "$DB_URL" "$@"
+}
+
