@@ -426,3 +426,47 @@ OK-1,Penata Laksana,pelaksana,
     );
     assert_eq!(count(app, "positions"), 0);
 }
+
+#[actix_web::test]
+async fn a_periods_ratings_export_with_the_rater_by_nip() {
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    let (period, plan) = (Uuid::now_v7(), Uuid::now_v7());
+    app.sql(&format!(
+        "INSERT INTO periods (id, agency_id, name, starts_on, ends_on, cadence, rule_set)
+         VALUES ('{period}', '{}', 'SKP 2026', '2026-01-01', '2026-12-31', 'annual', 'permenpanrb-6-2022')",
+        s.agency
+    ));
+    app.sql(&format!(
+        "WITH rina AS (SELECT id, supervisor_id, unit_id FROM employees WHERE nip = '198503152010012003'),
+         plan AS (INSERT INTO performance_plans (id, agency_id, employee_id, period_id, approach, status, rater_id)
+                  SELECT '{plan}', '{agency}', id, '{period}', 'kuantitatif', 'rated', supervisor_id FROM rina RETURNING id)
+         INSERT INTO final_ratings (plan_id, agency_id, period_id, employee_id, unit_id, result_rating, behaviour_rating,
+                                    rated_predikat, predikat, explanation, rated_by, rated_at)
+         SELECT plan.id, '{agency}', '{period}', rina.id, rina.unit_id, 'di_atas_ekspektasi', 'sesuai_ekspektasi',
+                'baik', 'sangat_baik', '{{}}', rina.supervisor_id, '2026-12-20T03:00:00Z' FROM plan, rina",
+        agency = s.agency
+    ));
+    let path = format!("/api/v1/exports/ratings?agency_id={}&period_id={period}", s.agency);
+    let csv = app.get(&path, &s.admin.token).await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert_eq!(
+        csv.text,
+        "nip,name,unit_code,result_rating,behaviour_rating,rated_predikat,predikat,rater_nip,rated_at\n\
+         198503152010012003,\"Rina Marlina, S.Pd.\",DISDIK-SD,di_atas_ekspektasi,sesuai_ekspektasi,baik,sangat_baik,\
+         197001011995031002,2026-12-20T03:00:00Z\n"
+    );
+    let ndjson = app.get(&format!("{path}&format=ndjson"), &s.admin.token).await;
+    let record: serde_json::Value = serde_json::from_str(ndjson.text.trim()).unwrap();
+    assert_eq!(record["predikat"], "sangat_baik");
+    // Another agency's admin sees no such period; an employee may not read everyone's ratings.
+    app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
+    let rina: Uuid = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await.body["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(rina)).await;
+    app.get(&path, &rina.token).await.assert_problem(403, "forbidden");
+}

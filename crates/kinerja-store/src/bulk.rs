@@ -590,6 +590,36 @@ pub async fn export_batch(
     .await?)
 }
 
+/// The next `limit` annual ratings of an agency's period after plan `after`: who, where, the two
+/// ratings, the predikat given and the one in force (after calibration), and the rater by NIP.
+pub async fn ratings_batch(
+    conn: &mut diesel_async::AsyncPgConnection,
+    agency: Uuid,
+    period: Uuid,
+    after: Uuid,
+    limit: i64,
+) -> StoreResult<Vec<ExportRow>> {
+    let sql = "SELECT f.plan_id AS id, jsonb_build_object('nip', e.nip, 'name', e.name, 'unit_code', u.code,
+                      'result_rating', f.result_rating, 'behaviour_rating', f.behaviour_rating,
+                      'rated_predikat', f.rated_predikat, 'predikat', f.predikat, 'rater_nip', r.nip,
+                      'rated_at', to_char(f.rated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) AS record
+               FROM final_ratings f
+               JOIN employees e ON e.id = f.employee_id
+               JOIN employees r ON r.id = f.rated_by
+               LEFT JOIN units u ON u.id = f.unit_id
+               WHERE f.agency_id = $1 AND f.period_id = $2 AND f.plan_id > $3
+               ORDER BY f.plan_id LIMIT $4";
+    Ok(diesel_async::RunQueryDsl::load(
+        diesel::sql_query(sql)
+            .bind::<SqlUuid, _>(agency)
+            .bind::<SqlUuid, _>(period)
+            .bind::<SqlUuid, _>(after)
+            .bind::<BigInt, _>(limit),
+        conn,
+    )
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::future::Future;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use kinerja_domain::RegistryAction;
-use kinerja_store::{bulk, DbConn, StoreError};
+use kinerja_store::{bulk, AsyncPgConnection, DbConn, StoreError};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -78,15 +78,49 @@ pub struct ExportQuery {
     format: Option<ExportFormat>,
 }
 
-/// Sends an agency's records of one kind, batch by batch, from one snapshot.
+/// What an export reads: an agency's registry records of one kind, or a period's annual ratings.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Registry { kind: ImportKind, agency: Uuid },
+    Ratings { agency: Uuid, period: Uuid },
+}
+
+const RATING_COLUMNS: &[&str] = &[
+    "nip",
+    "name",
+    "unit_code",
+    "result_rating",
+    "behaviour_rating",
+    "rated_predikat",
+    "predikat",
+    "rater_nip",
+    "rated_at",
+];
+
+impl Source {
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Source::Registry { kind, .. } => kind.columns(),
+            Source::Ratings { .. } => RATING_COLUMNS,
+        }
+    }
+
+    async fn batch(self, tx: &mut AsyncPgConnection, after: Uuid) -> Result<Vec<bulk::ExportRow>, StoreError> {
+        match self {
+            Source::Registry { kind, agency } => bulk::export_batch(tx, kind.store(), agency, after, BATCH).await,
+            Source::Ratings { agency, period } => bulk::ratings_batch(tx, agency, period, after, BATCH).await,
+        }
+    }
+}
+
+/// Sends the source's records batch by batch, from one snapshot.
 async fn stream_records(
     mut conn: DbConn,
-    kind: ImportKind,
-    agency: Uuid,
+    source: Source,
     format: ExportFormat,
     chunks: Chunks,
 ) -> Result<(), StoreError> {
-    let columns = kind.columns();
+    let columns = source.columns();
     conn.build_transaction()
         .read_only()
         .repeatable_read()
@@ -99,7 +133,7 @@ async fn stream_records(
             }
             let mut after = Uuid::nil();
             loop {
-                let rows = bulk::export_batch(tx, kind.store(), agency, after, BATCH).await?;
+                let rows = source.batch(tx, after).await?;
                 let Some(last) = rows.last().map(|r| r.id) else { break };
                 let full = rows.len() as i64 == BATCH;
                 let mut out = String::with_capacity(rows.len() * 200);
@@ -158,11 +192,46 @@ pub(super) async fn export(
     authorize(&caller, needed, agency.id, "agency")?;
     let format = query.format.unwrap_or(ExportFormat::Csv);
     let name = format!("{}-{}", kind.as_str(), agency.code);
-    Ok(streamed(
-        format,
-        &name,
-        move |chunks| async move { stream_records(conn, kind, agency.id, format, chunks).await },
-    ))
+    let source = Source::Registry { kind, agency: agency.id };
+    Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, chunks).await }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RatingsQuery {
+    agency_id: Uuid,
+    period_id: Uuid,
+    /// `csv` (default) or `ndjson`.
+    format: Option<ExportFormat>,
+}
+
+/// A period's annual ratings: per rated employee (NIP, name, unit when rated) the result and
+/// behaviour ratings, the predikat the rater gave, the predikat in force after any calibration,
+/// the rater's NIP and when; streamed in constant memory at any size.
+#[utoipa::path(
+    tag = "imports",
+    security(("bearer" = [])),
+    params(RatingsQuery),
+    responses(
+        (status = 200, description = "One rating per line (CSV: a header row first)",
+         content((String = "text/csv"), (Object = "application/x-ndjson"))),
+        Unauthenticated, Forbidden, NotFound, Invalid,
+    )
+)]
+#[get("/exports/ratings")]
+pub(super) async fn export_ratings(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<RatingsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let period = kinerja_store::plans::get_period(&mut conn, query.period_id).await?;
+    let period = period.filter(|p| p.agency_id == query.agency_id).ok_or(ApiError::NotFound("period"))?;
+    authorize(&caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
+    let format = query.format.unwrap_or(ExportFormat::Csv);
+    let source = Source::Ratings { agency: period.agency_id, period: period.id };
+    let name = format!("ratings-{}", period.id);
+    Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, chunks).await }))
 }
 
 #[cfg(test)]

@@ -109,6 +109,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(reports::predikat_report)
             .service(reports::national_skp)
             .service(imports::import)
+            .service(exports::export_ratings)
             .service(exports::export)
             .service(competencies::list_competencies)
             .service(competencies::create_competency)
