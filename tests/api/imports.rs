@@ -373,7 +373,7 @@ async fn what_is_exported_imports_back_unchanged() {
 async fn an_upload_that_breaks_off_leaves_nothing_behind() {
     let s = setup().await;
     let app = &s.app;
-    let (head, tail) = UNITS.split_at(40);
+    let head = &UNITS[..40];
     let pieces: Vec<Result<actix_web::web::Bytes, actix_web::error::PayloadError>> =
         vec![Ok(head.as_bytes().to_vec().into()), Err(actix_web::error::PayloadError::Incomplete(None))];
     let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> = Box::pin(futures_util::stream::iter(pieces));
@@ -385,7 +385,6 @@ async fn an_upload_that_breaks_off_leaves_nothing_behind() {
     let reply = app.call_with_body(req, Some(body)).await;
     reply.assert_problem(400, "upload_failed");
     assert_eq!(count(app, "units"), 0, "nothing of the first rows was kept");
-    assert!(!tail.is_empty());
     // The import's slot and connection were given back: the next imports run.
     for _ in 0..3 {
         let reply = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, None).await;

@@ -532,7 +532,7 @@ struct Job {
     format: FileFormat,
     dry_run: bool,
     scope: ImportScope,
-    actor: BulkActor,
+    actor: crate::audit::AuditActor,
     /// The `Idempotency-Key` and its owner, to remember the answer under.
     key: Option<(String, Uuid)>,
 }
@@ -602,7 +602,8 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
                 Default::default(),
             ))));
         }
-        let merged = bulk::merge(conn, store_kind, &job.actor)?;
+        let bulk_actor = BulkActor { kind: job.actor.kind, id: job.actor.id, request_id: job.actor.request_id.clone() };
+        let merged = bulk::merge(conn, store_kind, &bulk_actor)?;
         phase("merged");
         let report = errors.report(job.kind, job.dry_run, total.get(), merged);
         if job.dry_run {
@@ -612,12 +613,7 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
             "kind": job.kind, "total": report.total, "inserted": report.inserted,
             "updated": report.updated, "changed": report.changed,
         });
-        let actor = crate::audit::AuditActor {
-            kind: job.actor.kind,
-            id: job.actor.id,
-            request_id: job.actor.request_id.clone(),
-        };
-        bulk::record_event(conn, actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
+        bulk::record_event(conn, job.actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
         Ok(report)
     });
     phase("committed");
@@ -768,15 +764,7 @@ pub(super) async fn import(
 
     let slot = state.db.bulk_slot().await?;
     let (pieces, received) = tokio::sync::mpsc::channel(8);
-    let job = Job {
-        url: state.db.url().to_owned(),
-        kind,
-        format,
-        dry_run,
-        scope,
-        actor: BulkActor { kind: actor.kind, id: actor.id, request_id: actor.request_id.clone() },
-        key,
-    };
+    let job = Job { url: state.db.url().to_owned(), kind, format, dry_run, scope, actor, key };
     let worker = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         run(job, BodyReader { pieces: received, current: Bytes::new(), fingerprint: None })
@@ -802,9 +790,7 @@ pub(super) async fn import(
         Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
         Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: "upload_failed", detail: cause }),
         Err(Failure::Store(e)) => Err(e.into()),
-        Err(Failure::RolledBack(report)) => {
-            let (status, body) = finished(*report)?;
-            Ok(answer(status, &body, false))
-        }
+        // `run` turns a roll-back into its report; none reaches here.
+        Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),
     }
 }
