@@ -216,6 +216,12 @@ async fn the_dictionary_is_national_plus_the_agencys_technical_competencies() {
     let staf = app.get(&format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF"]), t).await;
     assert_eq!(staf.body.as_array().unwrap().len(), 3);
     assert_eq!(staf.body[0]["from_default"], false);
+    // The audit records the standard before and after.
+    let events =
+        app.get(&format!("/api/v1/audit-events?entity=competency_standard&entity_id={}", o.ids["STAF"]), t).await;
+    let changes = &events.body["items"][0]["changes"]["requirements"];
+    assert_eq!(changes["new"], staf.body, "{}", events.text);
+    assert!(changes["old"].is_array(), "{}", events.text);
     // A standard names each competency once, at a level from 1 to 5.
     let path = format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF"]);
     let bad = json!([{"competency_id": o.ids["M-INT"], "required_level": 6}, {"competency_id": o.ids["M-INT"], "required_level": 2}]);

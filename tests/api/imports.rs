@@ -469,3 +469,152 @@ async fn a_periods_ratings_export_with_the_rater_by_nip() {
     let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(rina)).await;
     app.get(&path, &rina.token).await.assert_problem(403, "forbidden");
 }
+
+/// The national dictionary and an agency's own technical competency T-KUR.
+async fn load_competencies(s: &Setup) {
+    kinerja_api::competency_seed::seed(&s.app.state.db).await.unwrap();
+    let levels: Vec<serde_json::Value> = (1..=5)
+        .map(|l| serde_json::json!({"level": l, "description": format!("Level {l}"), "indicators": ["Perilaku"]}))
+        .collect();
+    let own = serde_json::json!({"code": "T-KUR", "name": "Pengembangan Kurikulum", "group": "teknis",
+                                 "agency_id": s.agency, "levels": levels});
+    let created = s.app.post("/api/v1/competencies", &s.admin.token, own).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+}
+
+const STANDARDS: &str = "position_code,competency_code,required_level
+GURU-AM,M-INT,3
+GURU-AM,T-KUR,4
+KABID-SD,M-INT,4
+KABID-SD,M-KS,3
+";
+
+#[actix_web::test]
+async fn a_file_sets_each_named_positions_standard_whole() {
+    let s = setup().await;
+    load_org(&s).await;
+    load_competencies(&s).await;
+    let (app, t) = (&s.app, &s.admin.token);
+    let path = "/api/v1/imports/competency-requirements";
+    let positions = app.get(&format!("/api/v1/agencies/{}/positions", s.agency), t).await;
+    let id_of = |code: &str| {
+        positions.body["items"].as_array().unwrap().iter().find(|p| p["code"] == code).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (guru, kabid, kadis) = (id_of("GURU-AM"), id_of("KABID-SD"), id_of("KADIS"));
+    let standard = |id: String| async move {
+        let reply = app.get(&format!("/api/v1/positions/{id}/competency-requirements"), t).await;
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap().to_owned(),
+                    r["required_level"].as_i64().unwrap(),
+                    r["from_default"].as_bool().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let kadis_before = standard(kadis.clone()).await;
+
+    let loaded = import(app, t, path, CSV, STANDARDS, None).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    assert_eq!(
+        (loaded.body["total"].as_i64(), loaded.body["inserted"].as_i64()),
+        (Some(4), Some(2)),
+        "{}",
+        loaded.text
+    );
+    // The agency's own code resolves before the national dictionary; positions not named keep theirs.
+    assert_eq!(standard(guru.clone()).await, vec![("M-INT".into(), 3, false), ("T-KUR".into(), 4, false)]);
+    assert_eq!(standard(kabid.clone()).await, vec![("M-INT".into(), 4, false), ("M-KS".into(), 3, false)]);
+    assert_eq!(standard(kadis).await, kadis_before);
+    let events = app.get(&format!("/api/v1/audit-events?entity=competency_standard&entity_id={guru}"), t).await;
+    let event = &events.body["items"][0];
+    assert_eq!(event["action"], "replace", "{}", events.text);
+    assert_eq!(event["changes"]["requirements"]["new"][1]["code"], "T-KUR", "{}", events.text);
+    assert!(event["changes"]["requirements"]["old"].as_array().unwrap().iter().all(|r| r["from_default"] == true));
+
+    // A re-run changes nothing; a file naming GURU-AM again sets it whole (M-INT dropped).
+    let audited = count(app, "audit_events");
+    let again = import(app, t, path, CSV, STANDARDS, None).await;
+    assert_eq!((again.body["updated"].as_i64(), again.body["changed"].as_i64()), (Some(2), Some(0)), "{}", again.text);
+    assert_eq!(count(app, "audit_events"), audited + 1, "only the import's own event");
+    let narrower = "position_code,competency_code,required_level\nGURU-AM,T-KUR,5\nGURU-AM,M-KOM,2\n";
+    let replaced = import(app, t, path, CSV, narrower, None).await;
+    assert_eq!(
+        (replaced.body["updated"].as_i64(), replaced.body["changed"].as_i64()),
+        (Some(1), Some(1)),
+        "{}",
+        replaced.text
+    );
+    assert_eq!(standard(guru.clone()).await, vec![("M-KOM".into(), 2, false), ("T-KUR".into(), 5, false)]);
+    assert_eq!(standard(kabid).await, vec![("M-INT".into(), 4, false), ("M-KS".into(), 3, false)]);
+
+    // Every bad line is named and nothing changes.
+    let bad = "position_code,competency_code,required_level
+GURU-AM,M-INT,6
+GURU-AM,X-NONE,2
+NO-SUCH,M-INT,2
+GURU-AM,M-KS,2
+GURU-AM,M-KS,3
+";
+    let refused = import(app, t, path, CSV, bad, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    let errors: Vec<(i64, String, String)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (2, "required_level".into(), "out_of_range".into()),
+            (3, "competency_code".into(), "not_found".into()),
+            (4, "position_code".into(), "not_found".into()),
+            (5, "competency_code".into(), "duplicate_in_file".into()),
+            (6, "competency_code".into(), "duplicate_in_file".into()),
+        ],
+        "{}",
+        refused.text
+    );
+    assert_eq!(standard(guru.clone()).await, vec![("M-KOM".into(), 2, false), ("T-KUR".into(), 5, false)]);
+
+    // The export names the agency's own standards only, and imports back unchanged.
+    let csv = app.get(&format!("/api/v1/exports/competency-requirements?agency_id={}", s.agency), t).await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    let mut lines: Vec<&str> = csv.text.lines().collect();
+    lines[1..].sort();
+    assert_eq!(
+        lines,
+        vec![
+            "agency_code,position_code,competency_code,required_level",
+            "KOTA-PKY,GURU-AM,M-KOM,2",
+            "KOTA-PKY,GURU-AM,T-KUR,5",
+            "KOTA-PKY,KABID-SD,M-INT,4",
+            "KOTA-PKY,KABID-SD,M-KS,3",
+        ]
+    );
+    let back = import(app, t, path, CSV, &csv.text, None).await;
+    assert_eq!((back.body["updated"].as_i64(), back.body["changed"].as_i64()), (Some(2), Some(0)), "{}", back.text);
+
+    // Who may not: another agency's admin cannot name this agency, nor see its export.
+    let theirs = format!("agency_code,{}", STANDARDS.replace('\n', "\nKOTA-PKY,").trim_end_matches("KOTA-PKY,"));
+    let refused = import(app, &s.other_admin.token, path, CSV, &theirs, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    assert_eq!(refused.body["errors"][0]["field"], "agency_code", "{}", refused.text);
+    let path = format!("/api/v1/exports/competency-requirements?agency_id={}", s.agency);
+    app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
+}

@@ -40,6 +40,9 @@ impl Source {
 /// Every competency is described on levels 1 to 5.
 pub const LEVELS: std::ops::RangeInclusive<u8> = 1..=5;
 
+/// A position's standard names at most this many competencies.
+pub const MAX_STANDARD_SIZE: usize = 100;
+
 /// A self-assessment this many levels away from the supervisor's is a topic for the next
 /// dialogue (the seeds: compare the two views).
 pub const DIALOGUE_GAP: u8 = 2;

@@ -33,6 +33,9 @@ pub enum Kind {
     Positions,
     /// Keyed by NIP; `supervisor_nip` may name an employee further down the file.
     Employees,
+    /// Keyed by agency, position code and competency code; the file sets each named position's
+    /// standard whole, as `PUT /positions/{id}/competency-requirements` does.
+    Requirements,
 }
 
 mod staging {
@@ -76,6 +79,17 @@ mod staging {
             supervisor_nip -> Nullable<Text>,
         }
     }
+    diesel::table! {
+        stage_requirements (line) {
+            line -> BigInt,
+            id -> Uuid,
+            audit_id -> Uuid,
+            agency_id -> Uuid,
+            position_code -> Text,
+            competency_code -> Text,
+            required_level -> Text,
+        }
+    }
 }
 
 /// One checked row of a file, ready for the staging table. `id` is used when the row creates a
@@ -93,6 +107,17 @@ pub enum StagedRow {
     },
     Position(StagedPosition),
     Employee(StagedEmployee),
+    Requirement(StagedRequirement),
+}
+
+#[derive(Debug, Clone)]
+pub struct StagedRequirement {
+    pub line: i64,
+    pub audit_id: Uuid,
+    pub agency_id: Uuid,
+    pub position_code: String,
+    pub competency_code: String,
+    pub required_level: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +152,7 @@ pub struct StagedEmployee {
 impl StagedRow {
     /// Appends the row in `COPY … (FORMAT text)`, columns in the staging table's order.
     pub fn write_copy_line(&self, out: &mut Vec<u8>) {
+        let level: String;
         let (line, id, audit_id, agency_id, rest): (i64, Uuid, Uuid, Uuid, Vec<Option<&str>>) = match self {
             StagedRow::Unit { line, id, audit_id, agency_id, code, name, parent_code } => {
                 (*line, *id, *audit_id, *agency_id, vec![Some(code), Some(name), parent_code.as_deref()])
@@ -154,6 +180,11 @@ impl StagedRow {
                     e.supervisor_nip.as_deref(),
                 ],
             ),
+            StagedRow::Requirement(r) => {
+                level = r.required_level.to_string();
+                let rest = vec![Some(r.position_code.as_str()), Some(&r.competency_code), Some(&level)];
+                (r.line, Uuid::nil(), r.audit_id, r.agency_id, rest)
+            }
         };
         let _ = write!(out, "{line}\t{id}\t{audit_id}\t{agency_id}");
         for value in rest {
@@ -190,6 +221,9 @@ pub fn create_staging(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
             "nip text NOT NULL, name text NOT NULL, employment_type text NOT NULL, grade text, email text, \
              unit_code text, position_code text, supervisor_nip text"
         }
+        Kind::Requirements => {
+            "position_code text NOT NULL, competency_code text NOT NULL, required_level smallint NOT NULL"
+        }
     };
     diesel::sql_query(format!(
         "CREATE TEMP TABLE {} (line bigint NOT NULL, id uuid NOT NULL, audit_id uuid NOT NULL, \
@@ -205,6 +239,7 @@ fn table_of(kind: Kind) -> &'static str {
         Kind::Units => "stage_units",
         Kind::Positions => "stage_positions",
         Kind::Employees => "stage_employees",
+        Kind::Requirements => "stage_requirements",
     }
 }
 
@@ -227,6 +262,9 @@ where
         Kind::Employees => {
             diesel::copy_from(stage_employees::table).from_raw_data(stage_employees::table, write).execute(conn)?
         }
+        Kind::Requirements => diesel::copy_from(stage_requirements::table)
+            .from_raw_data(stage_requirements::table, write)
+            .execute(conn)?,
     };
     // Temporary tables are never analysed automatically; the checks and the merge join on them.
     // The joins of a big file sort and hash more than the default work_mem, and JIT compiling
@@ -303,6 +341,30 @@ pub fn check(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<LineProblem
              WHERE e.agency_id <> s.agency_id"
                 .to_owned(),
         ],
+        Kind::Requirements => vec![
+            duplicates_sql(
+                "stage_requirements",
+                "competency_code",
+                "agency_id, position_code, competency_code",
+                "competency",
+            ),
+            unknown_reference_sql("stage_requirements", "position_code", "positions", "code", None),
+            "SELECT s.line, 'competency_code' AS field, 'not_found' AS code,
+                    'no competency ' || quote_literal(s.competency_code)
+                    || ' in the national dictionary or this agency''s' AS message
+             FROM stage_requirements s
+             WHERE NOT EXISTS (SELECT 1 FROM competencies c WHERE c.code = s.competency_code
+                               AND (c.agency_id = s.agency_id OR c.agency_id IS NULL))"
+                .to_owned(),
+            format!(
+                "SELECT line, 'position_code' AS field, 'too_many' AS code,
+                        'at most {max} competencies in a standard; the file gives ' || n || ' for ' || position_code
+                 FROM (SELECT line, position_code, count(*) OVER (PARTITION BY agency_id, position_code) AS n
+                       FROM stage_requirements) s
+                 WHERE n > {max}",
+                max = kinerja_domain::competency::MAX_STANDARD_SIZE
+            ),
+        ],
     };
     let sql = checks.join(" UNION ALL ");
     Ok(diesel::sql_query(format!("SELECT * FROM ({sql}) p ORDER BY line, field")).load(conn)?)
@@ -324,7 +386,7 @@ pub struct ParentLink {
 /// links, and the stored ones of records the file does not mention. Empty for positions.
 pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<ParentLink>> {
     let sql = match kind {
-        Kind::Positions => return Ok(Vec::new()),
+        Kind::Positions | Kind::Requirements => return Ok(Vec::new()),
         Kind::Employees => {
             "SELECT s.line, s.nip AS node, s.supervisor_nip AS parent
              FROM stage_employees s WHERE s.supervisor_nip IS NOT NULL
@@ -379,10 +441,12 @@ pub struct BulkActor {
     pub request_id: Option<String>,
 }
 
-/// Each kind's `resolved` rows (the file's rows with ids resolved by natural key, and the record
-/// before and after as JSON objects with the fields named last) and its upsert from them.
-fn merge_sql(kind: Kind) -> (&'static str, &'static str, &'static [&'static str]) {
-    match kind {
+/// Each record kind's `resolved` rows (the file's rows with ids resolved by natural key, and the
+/// record before and after as JSON objects with the fields named last) and its upsert from them.
+/// `None` for standards, which are sets rather than records ([`merge_requirements`]).
+fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'static str])> {
+    Some(match kind {
+        Kind::Requirements => return None,
         Kind::Units => (
             "src AS (
                 SELECT s.line, s.audit_id, coalesce(u.id, s.id) AS id, s.agency_id, s.code, s.name, s.parent_code,
@@ -473,7 +537,7 @@ fn merge_sql(kind: Kind) -> (&'static str, &'static str, &'static [&'static str]
                 "email",
             ],
         ),
-    }
+    })
 }
 
 /// The audit entity of a kind's records, as the single-record endpoints name it.
@@ -482,6 +546,7 @@ pub fn entity_of(kind: Kind) -> &'static str {
         Kind::Units => "unit",
         Kind::Positions => "position",
         Kind::Employees => "employee",
+        Kind::Requirements => "competency_standard",
     }
 }
 
@@ -505,7 +570,7 @@ fn changes_sql(fields: &[&str]) -> String {
 /// Writes the staged file: one set-based upsert by natural key (rows equal to what is stored are
 /// left alone) and one audit event per record created or changed, in one statement.
 pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor) -> StoreResult<Merged> {
-    let (resolved, upsert, fields) = merge_sql(kind);
+    let Some((resolved, upsert, fields)) = merge_sql(kind) else { return merge_requirements(conn, actor) };
     let changes = changes_sql(fields);
     let sql = format!(
         "WITH {resolved},
@@ -525,6 +590,79 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor) -> StoreRes
         .bind::<Nullable<SqlUuid>, _>(actor.id)
         .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
         .bind::<Text, _>(entity_of(kind))
+        .get_result(conn)
+        .map_err(StoreError::from)
+}
+
+/// A standard as the API shows it (`RequirementView`), ordered by code: `rows` is a set of
+/// `(competency_id, required_level)` joined to `competencies c`.
+fn standard_view_sql(rows: &str, from_default: &str) -> String {
+    format!(
+        "SELECT coalesce(jsonb_agg(jsonb_build_object('competency_id', c.id, 'code', c.code, 'name', c.name,
+                    'group', c.competency_group, 'required_level', x.required_level, 'from_default', {from_default})
+                    ORDER BY c.code), '[]')
+         FROM ({rows}) x JOIN competencies c ON c.id = x.competency_id"
+    )
+}
+
+/// Sets each position the file names to exactly the file's required levels, leaving positions
+/// whose own standard already equals the file's alone; one `replace` audit event per position
+/// changed, with the standard in force before and after (as the single endpoint records it).
+fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult<Merged> {
+    let old_own = standard_view_sql(
+        "SELECT competency_id, required_level FROM competency_requirements WHERE position_id = n.position_id",
+        "false",
+    );
+    let old_default = standard_view_sql(
+        "SELECT d.competency_id, d.required_level FROM competency_requirement_defaults d
+         WHERE d.position_kind = n.position_kind",
+        "true",
+    );
+    let new =
+        standard_view_sql("SELECT competency_id, required_level FROM src WHERE position_id = n.position_id", "false");
+    let sql = format!(
+        "WITH src AS (
+             SELECT s.line, s.audit_id, s.agency_id, p.id AS position_id, p.kind AS position_kind, c.id AS competency_id,
+                    s.required_level
+             FROM stage_requirements s
+             JOIN positions p ON p.agency_id = s.agency_id AND p.code = s.position_code
+             CROSS JOIN LATERAL (SELECT id FROM competencies c WHERE c.code = s.competency_code
+                                 AND (c.agency_id = s.agency_id OR c.agency_id IS NULL)
+                                 ORDER BY c.agency_id NULLS LAST LIMIT 1) c
+         ), named AS (
+             SELECT position_id, position_kind, agency_id, (array_agg(audit_id ORDER BY line))[1] AS audit_id,
+                    array_agg(competency_id::text || ':' || required_level ORDER BY competency_id) AS new_key,
+                    (SELECT array_agg(r.competency_id::text || ':' || r.required_level ORDER BY r.competency_id)
+                     FROM competency_requirements r WHERE r.position_id = src.position_id) AS old_key
+             FROM src GROUP BY position_id, position_kind, agency_id
+         ), changed AS (
+             SELECT n.*, CASE WHEN n.old_key IS NULL THEN ({old_default}) ELSE ({old_own}) END AS old, ({new}) AS new
+             FROM named n WHERE n.old_key IS DISTINCT FROM n.new_key
+         ), up AS (
+             INSERT INTO competency_requirements AS t (position_id, competency_id, required_level, updated_at)
+             SELECT src.position_id, src.competency_id, src.required_level, now()
+             FROM src JOIN changed ch ON ch.position_id = src.position_id
+             ON CONFLICT (position_id, competency_id) DO UPDATE
+                 SET required_level = EXCLUDED.required_level, updated_at = EXCLUDED.updated_at
+         ), gone AS (
+             DELETE FROM competency_requirements r USING changed ch
+             WHERE r.position_id = ch.position_id
+               AND NOT EXISTS (SELECT 1 FROM src WHERE src.position_id = r.position_id
+                               AND src.competency_id = r.competency_id)
+         ), audit AS (
+             INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
+             SELECT audit_id, $1, $2, agency_id, 'competency_standard', position_id, 'replace',
+                    jsonb_build_object('requirements', jsonb_build_object('old', old, 'new', new)), $3
+             FROM changed
+         )
+         SELECT (SELECT count(*) FROM named WHERE old_key IS NULL) AS inserted,
+                (SELECT count(*) FROM named WHERE old_key IS NOT NULL) AS updated,
+                (SELECT count(*) FROM changed WHERE old_key IS NOT NULL) AS changed"
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(actor.kind)
+        .bind::<Nullable<SqlUuid>, _>(actor.id)
+        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
         .get_result(conn)
         .map_err(StoreError::from)
 }
@@ -581,6 +719,20 @@ pub async fn export_batch(
              LEFT JOIN positions p ON p.id = e.position_id
              LEFT JOIN employees s ON s.id = e.supervisor_id
              WHERE e.agency_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"
+        }
+        // Positions' own standards (not their kind's defaults, which an import would make their
+        // own), a batch of positions at a time: each has at most MAX_STANDARD_SIZE lines.
+        Kind::Requirements => {
+            "SELECT p.id, jsonb_build_object('agency_code', a.code, 'position_code', p.code,
+                    'competency_code', c.code, 'required_level', r.required_level) AS record
+             FROM (SELECT p.id, p.code, p.agency_id FROM positions p
+                   WHERE p.agency_id = $1 AND p.id > $2
+                     AND EXISTS (SELECT 1 FROM competency_requirements r WHERE r.position_id = p.id)
+                   ORDER BY p.id LIMIT $3 / 10) p
+             JOIN agencies a ON a.id = p.agency_id
+             JOIN competency_requirements r ON r.position_id = p.id
+             JOIN competencies c ON c.id = r.competency_id
+             ORDER BY p.id, c.code"
         }
     };
     Ok(diesel_async::RunQueryDsl::load(

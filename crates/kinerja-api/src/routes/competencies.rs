@@ -181,6 +181,11 @@ pub(super) fn usable_in(competency: &CompetencyRow, agency: Option<Uuid>) -> boo
     competency.agency_id.is_none() || competency.agency_id == agency
 }
 
+/// A required or assessed level outside 1..5.
+pub(super) fn level_error(field: impl Into<String>, level: u8) -> Option<FieldError> {
+    (!competency::LEVELS.contains(&level)).then(|| FieldError::new(field, "out_of_range", "a level from 1 to 5"))
+}
+
 pub(super) fn unknown_competency(field: impl Into<String>) -> FieldError {
     FieldError::new(field, "not_found", "no competency with that id in the national dictionary or this agency's")
 }
@@ -390,8 +395,8 @@ async fn check_standard(
         store::competencies_by_ids(conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
     let mut errors = Vec::new();
     for (i, level) in levels.iter().enumerate() {
-        if !competency::LEVELS.contains(&level.required_level) {
-            errors.push(FieldError::new(format!("[{i}].required_level"), "out_of_range", "a level from 1 to 5"));
+        if let Some(error) = level_error(format!("[{i}].required_level"), level.required_level) {
+            errors.push(error);
         }
         if ids[..i].contains(&level.competency_id) {
             errors.push(FieldError::new(format!("[{i}].competency_id"), "duplicate", "each competency once"));
@@ -486,8 +491,9 @@ pub(super) async fn put_requirements(
     let mut conn = state.db.conn().await?;
     let (before, tag) = position_standard(&mut conn, &position).await?;
     check_if_match(&req, &tag)?;
-    if body.len() > 100 {
-        return Err(ApiError::validation("", "too_many", "at most 100 competencies in a standard"));
+    if body.len() > competency::MAX_STANDARD_SIZE {
+        let message = format!("at most {} competencies in a standard", competency::MAX_STANDARD_SIZE);
+        return Err(ApiError::validation("", "too_many", message));
     }
     let levels = check_standard(&mut conn, Some(position.agency_id), &body).await?;
     let (after, tag) = conn
@@ -499,8 +505,8 @@ pub(super) async fn put_requirements(
                 position.id,
                 "replace",
                 Some(position.agency_id),
-                Some(&before),
-                Some(&after),
+                Some(&serde_json::json!({ "requirements": before })),
+                Some(&serde_json::json!({ "requirements": after })),
             );
             audit::record(tx, event).await?;
             Ok((after, tag))
@@ -721,8 +727,8 @@ fn check_ratings(ratings: &[LevelRating], known: &HashMap<Uuid, CompetencyRow>, 
         errors.push(FieldError::new("ratings", "invalid_length", "1 to 100 ratings"));
     }
     for (i, r) in ratings.iter().enumerate() {
-        if !competency::LEVELS.contains(&r.level) {
-            errors.push(FieldError::new(format!("ratings[{i}].level"), "out_of_range", "a level from 1 to 5"));
+        if let Some(error) = level_error(format!("ratings[{i}].level"), r.level) {
+            errors.push(error);
         }
         if ratings[..i].iter().any(|o| o.competency_id == r.competency_id) {
             errors.push(FieldError::new(format!("ratings[{i}].competency_id"), "duplicate", "each competency once"));

@@ -134,8 +134,8 @@ async fn stream_records(
             let mut after = Uuid::nil();
             loop {
                 let rows = source.batch(tx, after).await?;
+                // Until an empty batch: a batch of some sources is cut by record, not by line.
                 let Some(last) = rows.last().map(|r| r.id) else { break };
-                let full = rows.len() as i64 == BATCH;
                 let mut out = String::with_capacity(rows.len() * 200);
                 for row in rows {
                     match format {
@@ -144,14 +144,18 @@ async fn stream_records(
                                 if i > 0 {
                                     out.push(',');
                                 }
-                                csv_field(&mut out, row.record.get(*column).and_then(|v| v.as_str()).unwrap_or(""));
+                                match row.record.get(*column) {
+                                    Some(serde_json::Value::String(text)) => csv_field(&mut out, text),
+                                    Some(serde_json::Value::Number(number)) => out.push_str(&number.to_string()),
+                                    _ => {}
+                                }
                             }
                         }
                         ExportFormat::Ndjson => out.push_str(&row.record.to_string()),
                     }
                     out.push('\n');
                 }
-                if chunks.send(Ok(Bytes::from(out))).await.is_err() || !full {
+                if chunks.send(Ok(Bytes::from(out))).await.is_err() {
                     break;
                 }
                 after = last;
@@ -184,7 +188,7 @@ pub(super) async fn export(
     let kind = path.into_inner();
     let needed = match kind {
         ImportKind::Employees => RegistryAction::ReadPeople,
-        ImportKind::Units | ImportKind::Positions => RegistryAction::ReadStructure,
+        ImportKind::Units | ImportKind::Positions | ImportKind::CompetencyRequirements => RegistryAction::ReadStructure,
     };
     let mut conn = state.db.conn().await?;
     let agency =

@@ -1,9 +1,9 @@
-//! Bulk import by curl: a CSV (header row) or NDJSON file of units, positions or employees,
-//! keyed by natural keys (agency code, unit and position code, NIP). Every row passes the same
-//! checks as the single-record endpoints; a file with any bad row is refused whole with every
-//! error, and a good file is written in one transaction, so a re-run updates instead of
-//! duplicating. The body is streamed into PostgreSQL `COPY` on a blocking thread with a
-//! connection of its own, never held whole in memory.
+//! Bulk import by curl: a CSV (header row) or NDJSON file of registry records or plan contents,
+//! keyed by natural keys (agency code, unit and position code, NIP, competency code). Every row
+//! passes the same checks as the single-record endpoints; a file with any bad row is refused
+//! whole with every error, and a good file is written in one transaction, so a re-run updates
+//! instead of duplicating. The body is streamed into PostgreSQL `COPY` on a blocking thread with
+//! a connection of its own, never held whole in memory.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -15,7 +15,9 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kinerja_domain::civil_service::{nodes_on_cycles, EmploymentType, FunctionalLevel, PositionKind};
 use kinerja_domain::RegistryAction;
-use kinerja_store::bulk::{self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRow, SyncConnection};
+use kinerja_store::bulk::{
+    self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRequirement, StagedRow, SyncConnection,
+};
 use kinerja_store::{idempotency, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,7 +27,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::responses::{BadRequest, Forbidden, Invalid, Unauthenticated};
 use crate::error::{ApiError, FieldError};
-use crate::routes::{check_code_and_name, employees, positions};
+use crate::routes::{check_code_and_name, competencies, employees, positions};
 use crate::AppState;
 
 /// What a file holds. Its columns are the names in [`ImportKind::columns`].
@@ -35,6 +37,8 @@ pub enum ImportKind {
     Units,
     Positions,
     Employees,
+    /// Positions' competency standards: the file sets each position it names whole.
+    CompetencyRequirements,
 }
 
 impl ImportKind {
@@ -55,6 +59,9 @@ impl ImportKind {
                 "position_code",
                 "supervisor_nip",
             ],
+            ImportKind::CompetencyRequirements => {
+                &["agency_code", "position_code", "competency_code", "required_level"]
+            }
         }
     }
 
@@ -63,6 +70,7 @@ impl ImportKind {
             ImportKind::Units => &["code", "name"],
             ImportKind::Positions => &["code", "name", "kind"],
             ImportKind::Employees => &["nip", "name", "employment_type"],
+            ImportKind::CompetencyRequirements => &["position_code", "competency_code", "required_level"],
         }
     }
 
@@ -71,6 +79,7 @@ impl ImportKind {
             ImportKind::Units => bulk::Kind::Units,
             ImportKind::Positions => bulk::Kind::Positions,
             ImportKind::Employees => bulk::Kind::Employees,
+            ImportKind::CompetencyRequirements => bulk::Kind::Requirements,
         }
     }
 
@@ -79,6 +88,7 @@ impl ImportKind {
             ImportKind::Units => "units",
             ImportKind::Positions => "positions",
             ImportKind::Employees => "employees",
+            ImportKind::CompetencyRequirements => "competency-requirements",
         }
     }
 
@@ -455,6 +465,20 @@ fn stage_row(
                 supervisor_nip: value("supervisor_nip"),
             })
         }
+        ImportKind::CompetencyRequirements => {
+            let level = value("required_level").map(|l| l.parse::<u8>().unwrap_or(0));
+            if let Some(error) = level.and_then(|l| competencies::level_error("required_level", l)) {
+                errors.push(error);
+            }
+            StagedRow::Requirement(StagedRequirement {
+                line,
+                audit_id,
+                agency_id: agency_id.unwrap_or_default(),
+                position_code: value("position_code").unwrap_or_default(),
+                competency_code: value("competency_code").unwrap_or_default(),
+                required_level: level.unwrap_or_default(),
+            })
+        }
     };
     if errors.is_empty() {
         Ok(row)
@@ -700,11 +724,13 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
     Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
 }
 
-/// Import a file of units, positions or employees. CSV with a header row (`Content-Type:
-/// text/csv`) or one JSON object per line (`application/x-ndjson`); columns per kind:
-/// units `agency_code, code, name, parent_code`; positions `agency_code, code, name, kind,
+/// Import a file of units, positions, employees or competency standards. CSV with a header row
+/// (`Content-Type: text/csv`) or one JSON object per line (`application/x-ndjson`); columns per
+/// kind: units `agency_code, code, name, parent_code`; positions `agency_code, code, name, kind,
 /// level, unit_code`; employees `agency_code, nip, name, employment_type, grade, email,
-/// unit_code, position_code, supervisor_nip`. Rows are keyed by natural key, so a re-run updates
+/// unit_code, position_code, supervisor_nip`; competency-requirements `agency_code,
+/// position_code, competency_code, required_level` (each position named gets exactly the file's
+/// levels, as `PUT /positions/{id}/competency-requirements`). Rows are keyed by natural key, so a re-run updates
 /// instead of duplicating; references may point further down the same file. Any bad row → 422
 /// `invalid_rows` listing every error and nothing written. `Idempotency-Key`: a retry replays the
 /// first answer; the same key with another file is 422 `idempotency_key_reused`.
