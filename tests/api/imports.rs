@@ -618,3 +618,173 @@ GURU-AM,M-KS,3
     let path = format!("/api/v1/exports/competency-requirements?agency_id={}", s.agency);
     app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
 }
+
+/// Each employee's results, one line per indicator; Rina's and Bambang's parents are results of
+/// their rating official's plan further down the file. Siti is JPT: her result has a perspective.
+const RESULTS: &str = "nip,approach,result_kind,result,parent_result,perspective,indicator,aspect,target_value,target_unit,target_text
+198503152010012003,,utama,Meningkatnya mutu pembelajaran kelas,Meningkatnya mutu SD,,Nilai rata-rata rapor,kualitas,80,nilai,
+198503152010012003,,utama,Meningkatnya mutu pembelajaran kelas,Meningkatnya mutu SD,,Modul ajar disusun,kuantitas,12,modul,
+197001011995031002,,utama,Meningkatnya mutu SD,Meningkatnya mutu layanan pendidikan,,Sekolah terakreditasi A,kuantitas,90,persen,
+196601011990031001,,utama,Meningkatnya mutu layanan pendidikan,,penerima_layanan,Indeks kepuasan masyarakat,kualitas,85.5,indeks,
+";
+
+#[actix_web::test]
+async fn a_file_of_results_sets_each_plan_whole_with_cascades_and_starts_missing_plans() {
+    let s = setup().await;
+    load_org(&s).await;
+    let (app, t) = (&s.app, &s.admin.token);
+    let period = app
+        .post(
+            "/api/v1/periods",
+            t,
+            serde_json::json!({"agency_id": s.agency, "name": "SKP 2026", "starts_on": "2026-01-01",
+                               "ends_on": "2026-12-31", "cadence": "quarterly"}),
+        )
+        .await;
+    assert_eq!(period.status, 201, "{}", period.text);
+    let period = period.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/imports/performance-results?period_id={period}");
+    let plan_of = |nip: &'static str| {
+        let period = period.clone();
+        async move {
+            let employee = app.get(&format!("/api/v1/employees/by-nip/{nip}"), t).await;
+            let id = employee.body["id"].as_str().unwrap().to_owned();
+            let list = app.get(&format!("/api/v1/performance-plans?employee_id={id}&period_id={period}"), t).await;
+            let plan = list.body["items"][0]["id"].as_str().unwrap().to_owned();
+            app.get(&format!("/api/v1/performance-plans/{plan}"), t).await
+        }
+    };
+
+    let loaded = import(app, t, &path, CSV, RESULTS, None).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    assert_eq!(
+        (loaded.body["total"].as_i64(), loaded.body["inserted"].as_i64()),
+        (Some(4), Some(3)),
+        "{}",
+        loaded.text
+    );
+    // Plans were started as drafts rated by the supervisor; results cascade from the rater's.
+    let rina = plan_of("198503152010012003").await;
+    let bambang = plan_of("197001011995031002").await;
+    assert_eq!(rina.body["status"], "draft", "{}", rina.text);
+    assert_eq!(rina.body["approach"], "kuantitatif");
+    assert_eq!(rina.body["rater"]["nip"], "197001011995031002", "{}", rina.text);
+    assert_eq!(rina.body["behaviour_expectations"].as_array().unwrap().len(), 7);
+    let result = &rina.body["results"][0];
+    assert_eq!(result["indicators"].as_array().unwrap().len(), 2, "{}", rina.text);
+    assert_eq!(result["indicators"][1]["target_value"], 12.0);
+    assert_eq!(result["parent_result_id"], bambang.body["results"][0]["id"], "{}", bambang.text);
+    let events =
+        app.get(&format!("/api/v1/audit-events?entity=plan&entity_id={}", rina.body["id"].as_str().unwrap()), t).await;
+    let actions: Vec<&str> =
+        events.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "create").count(), 1, "{}", events.text);
+    assert_eq!(actions.iter().filter(|a| **a == "add_result").count(), 1, "{}", events.text);
+
+    // A re-run changes nothing, not even the plans' ETags.
+    let etag = rina.header("etag");
+    let audited = count(app, "audit_events");
+    let again = import(app, t, &path, CSV, RESULTS, None).await;
+    assert_eq!(
+        (again.body["updated"].as_i64(), again.body["changed"].as_i64(), again.body["deleted"].as_i64()),
+        (Some(3), Some(0), Some(0)),
+        "{}",
+        again.text
+    );
+    assert_eq!(count(app, "audit_events"), audited + 1);
+    assert_eq!(plan_of("198503152010012003").await.header("etag"), etag);
+
+    // Bambang's result cannot be left out while Rina's (not in the file) cascades from it; with
+    // Rina in the file, pointing elsewhere, it can — and her changed target is one update.
+    let bambang_only = "nip,result_kind,result,indicator,aspect,target_value
+197001011995031002,utama,Terbinanya guru SD,Guru tersertifikasi,kuantitas,75
+";
+    let refused = import(app, t, &path, CSV, bambang_only, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    assert_eq!(refused.body["errors"][0]["code"], "result_has_cascades", "{}", refused.text);
+    let both = "nip,result_kind,result,parent_result,indicator,aspect,target_value
+197001011995031002,utama,Terbinanya guru SD,,Guru tersertifikasi,kuantitas,75
+198503152010012003,utama,Meningkatnya mutu pembelajaran kelas,Terbinanya guru SD,Nilai rata-rata rapor,kualitas,82
+198503152010012003,utama,Meningkatnya mutu pembelajaran kelas,Terbinanya guru SD,Modul ajar disusun,kuantitas,12
+";
+    let moved = import(app, t, &path, CSV, both, None).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(
+        (moved.body["inserted"].as_i64(), moved.body["changed"].as_i64(), moved.body["deleted"].as_i64()),
+        (Some(1), Some(1), Some(1)),
+        "{}",
+        moved.text
+    );
+    let rina_after = plan_of("198503152010012003").await;
+    let bambang_after = plan_of("197001011995031002").await;
+    assert_eq!(rina_after.body["results"][0]["id"], result["id"], "matched by description, the id stays");
+    assert_eq!(rina_after.body["results"][0]["parent_result_id"], bambang_after.body["results"][0]["id"]);
+    assert_eq!(rina_after.body["results"][0]["indicators"][0]["target_value"], 82.0);
+    assert_eq!(bambang_after.body["results"].as_array().unwrap().len(), 1, "{}", bambang_after.text);
+    let events = app
+        .get(&format!("/api/v1/audit-events?entity=plan&entity_id={}", bambang_after.body["id"].as_str().unwrap()), t)
+        .await;
+    let items = events.body["items"].as_array().unwrap();
+    assert_eq!(items[0]["action"], "create", "the plan's creation comes first: {}", events.text);
+    let newest = items.last().unwrap();
+    assert_eq!(newest["action"], "delete_result", "{}", events.text);
+    assert_eq!(newest["changes"]["description"], "Meningkatnya mutu SD");
+
+    // The single endpoint's rules, by line: targets by approach, JPT perspective, parents, codes.
+    let bad = "nip,approach,result_kind,result,parent_result,perspective,indicator,aspect,target_value,target_unit,target_text
+198503152010012003,,utama,Meningkatnya mutu pembelajaran kelas,Tidak ada,,Nilai,kualitas,80,nilai,
+196601011990031001,,utama,Layanan,,,Indeks,kualitas,,indeks,
+199001012015031001,kualitatif,pokok,Administrasi,,,Surat,kualitas,,,
+199001012015031001,kuantitatif,utama,Administrasi,,,Arsip,waktu,3,hari,
+199999999999999999,,utama,X,,,Y,kualitas,1,,
+";
+    let refused = import(app, t, &path, CSV, bad, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    let errors: Vec<(i64, String, String)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (2, "parent_result".into(), "invalid_parent_result".into()),
+            (3, "perspective".into(), "required".into()),
+            (3, "target_value".into(), "required".into()),
+            (4, "result_kind".into(), "invalid_value".into()),
+            (4, "target_text".into(), "required".into()),
+            (5, "approach".into(), "inconsistent_plan".into()),
+            (6, "nip".into(), "not_found".into()),
+        ],
+        "{}",
+        refused.text
+    );
+
+    // A plan past draft is not edited by a file; the export of the drafts imports back unchanged.
+    let exported =
+        app.get(&format!("/api/v1/exports/performance-results?agency_id={}&period_id={period}", s.agency), t).await;
+    assert_eq!(exported.status, 200, "{}", exported.text);
+    assert_eq!(exported.text.lines().count(), 1 + 4, "{}", exported.text);
+    let back = import(app, t, &path, CSV, &exported.text, None).await;
+    assert_eq!((back.body["updated"].as_i64(), back.body["changed"].as_i64()), (Some(3), Some(0)), "{}", back.text);
+    app.sql(&format!(
+        "UPDATE performance_plans SET status = 'submitted' WHERE id = '{}'",
+        rina_after.body["id"].as_str().unwrap()
+    ));
+    let refused = import(app, t, &path, CSV, &exported.text, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    assert_eq!(refused.body["errors"][0]["code"], "invalid_transition", "{}", refused.text);
+
+    // Who may not: another agency's admin does not see the period; a file of a period needs one.
+    let refused = import(app, &s.other_admin.token, &path, CSV, RESULTS, None).await;
+    refused.assert_problem(422, "validation_failed");
+    let refused = import(app, t, "/api/v1/imports/performance-results", CSV, RESULTS, None).await;
+    assert_eq!(refused.body["errors"][0]["field"], "period_id", "{}", refused.text);
+}

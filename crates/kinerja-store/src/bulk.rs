@@ -36,6 +36,9 @@ pub enum Kind {
     /// Keyed by agency, position code and competency code; the file sets each named position's
     /// standard whole, as `PUT /positions/{id}/competency-requirements` does.
     Requirements,
+    /// A period's plans' work results (RHK) and indicators, one indicator per line: the file sets
+    /// the results of each employee it names whole, matching results by description.
+    Results,
 }
 
 mod staging {
@@ -90,6 +93,26 @@ mod staging {
             required_level -> Text,
         }
     }
+    diesel::table! {
+        stage_results (line) {
+            line -> BigInt,
+            id -> Uuid,
+            audit_id -> Uuid,
+            agency_id -> Uuid,
+            employee_id -> Text,
+            plan_id -> Nullable<Text>,
+            result_kind -> Text,
+            result -> Text,
+            parent_result -> Nullable<Text>,
+            perspective -> Nullable<Text>,
+            indicator_id -> Text,
+            indicator -> Text,
+            aspect -> Text,
+            target_value -> Nullable<Text>,
+            target_unit -> Nullable<Text>,
+            target_text -> Nullable<Text>,
+        }
+    }
 }
 
 /// One checked row of a file, ready for the staging table. `id` is used when the row creates a
@@ -108,6 +131,28 @@ pub enum StagedRow {
     Position(StagedPosition),
     Employee(StagedEmployee),
     Requirement(StagedRequirement),
+    Result(StagedResult),
+}
+
+/// One indicator of a work result. `id` is the result's id should the row create it; `plan_id`
+/// is unset for an employee whose plan the import creates.
+#[derive(Debug, Clone)]
+pub struct StagedResult {
+    pub line: i64,
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub employee_id: Uuid,
+    pub plan_id: Option<Uuid>,
+    pub result_kind: String,
+    pub result: String,
+    pub parent_result: Option<String>,
+    pub perspective: Option<String>,
+    pub indicator_id: Uuid,
+    pub indicator: String,
+    pub aspect: String,
+    pub target_value: Option<f64>,
+    pub target_unit: Option<String>,
+    pub target_text: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,25 +197,33 @@ pub struct StagedEmployee {
 impl StagedRow {
     /// Appends the row in `COPY … (FORMAT text)`, columns in the staging table's order.
     pub fn write_copy_line(&self, out: &mut Vec<u8>) {
-        let level: String;
-        let (line, id, audit_id, agency_id, rest): (i64, Uuid, Uuid, Uuid, Vec<Option<&str>>) = match self {
-            StagedRow::Unit { line, id, audit_id, agency_id, code, name, parent_code } => {
-                (*line, *id, *audit_id, *agency_id, vec![Some(code), Some(name), parent_code.as_deref()])
-            }
+        use std::borrow::Cow;
+        let text = |v: &Uuid| Some(Cow::Owned(v.to_string()));
+        let (line, id, audit_id, agency_id, rest): (i64, Uuid, Uuid, Uuid, Vec<Option<Cow<str>>>) = match self {
+            StagedRow::Unit { line, id, audit_id, agency_id, code, name, parent_code } => (
+                *line,
+                *id,
+                *audit_id,
+                *agency_id,
+                vec![Some(code.into()), Some(name.into()), parent_code.as_deref().map(Cow::from)],
+            ),
             StagedRow::Position(p) => (
                 p.line,
                 p.id,
                 p.audit_id,
                 p.agency_id,
-                vec![Some(&p.code), Some(&p.name), Some(&p.kind), p.level.as_deref(), p.unit_code.as_deref()],
+                [Some(p.code.as_str()), Some(&p.name), Some(&p.kind), p.level.as_deref(), p.unit_code.as_deref()]
+                    .into_iter()
+                    .map(|v| v.map(Cow::from))
+                    .collect(),
             ),
             StagedRow::Employee(e) => (
                 e.line,
                 e.id,
                 e.audit_id,
                 e.agency_id,
-                vec![
-                    Some(&e.nip),
+                [
+                    Some(e.nip.as_str()),
                     Some(&e.name),
                     Some(&e.employment_type),
                     e.grade.as_deref(),
@@ -178,18 +231,48 @@ impl StagedRow {
                     e.unit_code.as_deref(),
                     e.position_code.as_deref(),
                     e.supervisor_nip.as_deref(),
+                ]
+                .into_iter()
+                .map(|v| v.map(Cow::from))
+                .collect(),
+            ),
+            StagedRow::Requirement(r) => (
+                r.line,
+                Uuid::nil(),
+                r.audit_id,
+                r.agency_id,
+                vec![
+                    Some(r.position_code.as_str().into()),
+                    Some(r.competency_code.as_str().into()),
+                    Some(r.required_level.to_string().into()),
                 ],
             ),
-            StagedRow::Requirement(r) => {
-                level = r.required_level.to_string();
-                let rest = vec![Some(r.position_code.as_str()), Some(&r.competency_code), Some(&level)];
-                (r.line, Uuid::nil(), r.audit_id, r.agency_id, rest)
-            }
+            // The merge names the audit events of results itself, after the plans it starts.
+            StagedRow::Result(r) => (
+                r.line,
+                r.id,
+                Uuid::nil(),
+                r.agency_id,
+                vec![
+                    text(&r.employee_id),
+                    r.plan_id.as_ref().and_then(text),
+                    Some(r.result_kind.as_str().into()),
+                    Some(r.result.as_str().into()),
+                    r.parent_result.as_deref().map(Cow::from),
+                    r.perspective.as_deref().map(Cow::from),
+                    text(&r.indicator_id),
+                    Some(r.indicator.as_str().into()),
+                    Some(r.aspect.as_str().into()),
+                    r.target_value.map(|v| v.to_string().into()),
+                    r.target_unit.as_deref().map(Cow::from),
+                    r.target_text.as_deref().map(Cow::from),
+                ],
+            ),
         };
         let _ = write!(out, "{line}\t{id}\t{audit_id}\t{agency_id}");
         for value in rest {
             out.push(b'\t');
-            copy_text(out, value);
+            copy_text(out, value.as_deref());
         }
         out.push(b'\n');
     }
@@ -224,6 +307,11 @@ pub fn create_staging(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
         Kind::Requirements => {
             "position_code text NOT NULL, competency_code text NOT NULL, required_level smallint NOT NULL"
         }
+        Kind::Results => {
+            "employee_id uuid NOT NULL, plan_id uuid, result_kind text NOT NULL, result text NOT NULL, parent_result text, perspective text, \
+             indicator_id uuid NOT NULL, indicator text NOT NULL, aspect text NOT NULL, target_value float8, \
+             target_unit text, target_text text"
+        }
     };
     diesel::sql_query(format!(
         "CREATE TEMP TABLE {} (line bigint NOT NULL, id uuid NOT NULL, audit_id uuid NOT NULL, \
@@ -240,6 +328,7 @@ fn table_of(kind: Kind) -> &'static str {
         Kind::Positions => "stage_positions",
         Kind::Employees => "stage_employees",
         Kind::Requirements => "stage_requirements",
+        Kind::Results => "stage_results",
     }
 }
 
@@ -265,6 +354,9 @@ where
         Kind::Requirements => diesel::copy_from(stage_requirements::table)
             .from_raw_data(stage_requirements::table, write)
             .execute(conn)?,
+        Kind::Results => {
+            diesel::copy_from(stage_results::table).from_raw_data(stage_results::table, write).execute(conn)?
+        }
     };
     // Temporary tables are never analysed automatically; the checks and the merge join on them.
     // The joins of a big file sort and hash more than the default work_mem, and JIT compiling
@@ -319,8 +411,9 @@ fn unknown_reference_sql(table: &str, field: &str, target: &str, target_key: &st
 /// The checks that need the whole file or the database: duplicates within the file and
 /// references by natural key (a unit's parent, a position's unit, an employee's unit, position
 /// and supervisor — each may also be defined elsewhere in the same file).
-pub fn check(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<LineProblem>> {
+pub fn check(conn: &mut PgConnection, kind: Kind, period: Option<Uuid>) -> StoreResult<Vec<LineProblem>> {
     let checks = match kind {
+        Kind::Results => results_checks(period.unwrap_or_default()),
         Kind::Units => vec![
             duplicates_sql("stage_units", "code", "agency_id, code", "unit code"),
             unknown_reference_sql("stage_units", "parent_code", "units", "code", Some("code")),
@@ -370,6 +463,55 @@ pub fn check(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<LineProblem
     Ok(diesel::sql_query(format!("SELECT * FROM ({sql}) p ORDER BY line, field")).load(conn)?)
 }
 
+/// The checks of a file of work results that need the whole file or the database. The per-row
+/// rules (texts, targets by approach, perspective, the plan being a draft) ran on each row.
+fn results_checks(period: Uuid) -> Vec<String> {
+    let rater_has_rows = "EXISTS (SELECT 1 FROM stage_results f WHERE f.employee_id = rater.id)";
+    vec![
+        duplicates_sql("stage_results", "indicator", "employee_id, result, indicator", "indicator"),
+        // The lines of one result agree on what the result is.
+        "SELECT line, 'result' AS field, 'inconsistent_result' AS code,
+                'the result''s kind, parent result or perspective differ from line ' || first AS message
+         FROM (SELECT line, (result_kind, parent_result, perspective) AS attrs,
+                      first_value(line) OVER w AS first,
+                      first_value((result_kind, parent_result, perspective)) OVER w AS first_attrs
+               FROM stage_results WINDOW w AS (PARTITION BY employee_id, result ORDER BY line)) s
+         WHERE attrs IS DISTINCT FROM first_attrs"
+            .to_owned(),
+        // A parent is a result of the rating official's plan for the period: as the file sets it
+        // when the file names the official, else as stored.
+        format!(
+            "SELECT s.line, 'parent_result' AS field, 'invalid_parent_result' AS code, '{message}' AS message
+             FROM stage_results s
+             JOIN employees e ON e.id = s.employee_id
+             LEFT JOIN performance_plans p ON p.id = s.plan_id
+             CROSS JOIN LATERAL (SELECT CASE WHEN s.plan_id IS NULL THEN e.supervisor_id ELSE p.rater_id END AS id) rater
+             WHERE s.parent_result IS NOT NULL
+               AND NOT CASE WHEN {rater_has_rows}
+                   THEN EXISTS (SELECT 1 FROM stage_results f WHERE f.employee_id = rater.id AND f.result = s.parent_result)
+                   ELSE EXISTS (SELECT 1 FROM performance_plans rp JOIN plan_results r ON r.plan_id = rp.id
+                                WHERE rp.employee_id = rater.id AND rp.period_id = '{period}'
+                                  AND rp.superseded_by IS NULL AND r.description = s.parent_result)
+               END",
+            message = INVALID_PARENT_RESULT.replace('\'', "''")
+        ),
+        // A result the file leaves out is removed, unless results of plans the file does not set
+        // are cascaded from it (as DELETE of a result refuses).
+        "SELECT min(s.line) AS line, 'result' AS field, 'result_has_cascades' AS code,
+                'result ' || quote_literal(r.description)
+                || ' is left out of the file, but results in other plans are cascaded from it' AS message
+         FROM stage_results s JOIN plan_results r ON r.plan_id = s.plan_id
+         WHERE NOT EXISTS (SELECT 1 FROM stage_results f WHERE f.plan_id = r.plan_id AND f.result = r.description)
+           AND EXISTS (SELECT 1 FROM plan_results c WHERE c.parent_result_id = r.id
+                       AND NOT EXISTS (SELECT 1 FROM stage_results g WHERE g.plan_id = c.plan_id))
+         GROUP BY r.id, r.description"
+            .to_owned(),
+    ]
+}
+
+/// The message of a parent result that is not the rating official's.
+pub const INVALID_PARENT_RESULT: &str = "must be a result in the rating official's plan for the same period";
+
 /// One parent link after the import (an employee's supervisor, a unit's parent), for the loop
 /// check; `line` is set for links the file gives, unset for links already stored.
 #[derive(Debug, Clone, QueryableByName)]
@@ -386,7 +528,7 @@ pub struct ParentLink {
 /// links, and the stored ones of records the file does not mention. Empty for positions.
 pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<ParentLink>> {
     let sql = match kind {
-        Kind::Positions | Kind::Requirements => return Ok(Vec::new()),
+        Kind::Positions | Kind::Requirements | Kind::Results => return Ok(Vec::new()),
         Kind::Employees => {
             "SELECT s.line, s.nip AS node, s.supervisor_nip AS parent
              FROM stage_employees s WHERE s.supervisor_nip IS NOT NULL
@@ -431,6 +573,9 @@ pub struct Merged {
     pub updated: i64,
     #[diesel(sql_type = BigInt)]
     pub changed: i64,
+    /// Records the file's sets no longer hold (results left out of a plan).
+    #[diesel(sql_type = BigInt)]
+    pub deleted: i64,
 }
 
 /// Who the audit events name.
@@ -446,7 +591,7 @@ pub struct BulkActor {
 /// `None` for standards, which are sets rather than records ([`merge_requirements`]).
 fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'static str])> {
     Some(match kind {
-        Kind::Requirements => return None,
+        Kind::Requirements | Kind::Results => return None,
         Kind::Units => (
             "src AS (
                 SELECT s.line, s.audit_id, coalesce(u.id, s.id) AS id, s.agency_id, s.code, s.name, s.parent_code,
@@ -547,6 +692,7 @@ pub fn entity_of(kind: Kind) -> &'static str {
         Kind::Positions => "position",
         Kind::Employees => "employee",
         Kind::Requirements => "competency_standard",
+        Kind::Results => "plan",
     }
 }
 
@@ -569,8 +715,13 @@ fn changes_sql(fields: &[&str]) -> String {
 
 /// Writes the staged file: one set-based upsert by natural key (rows equal to what is stored are
 /// left alone) and one audit event per record created or changed, in one statement.
-pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor) -> StoreResult<Merged> {
-    let Some((resolved, upsert, fields)) = merge_sql(kind) else { return merge_requirements(conn, actor) };
+pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor, period: Option<Uuid>) -> StoreResult<Merged> {
+    let Some((resolved, upsert, fields)) = merge_sql(kind) else {
+        return match kind {
+            Kind::Results => merge_results(conn, actor, period.unwrap_or_default()),
+            _ => merge_requirements(conn, actor),
+        };
+    };
     let changes = changes_sql(fields);
     let sql = format!(
         "WITH {resolved},
@@ -583,7 +734,7 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor) -> StoreRes
          )
          SELECT (SELECT count(*) FROM up WHERE inserted) AS inserted,
                 (SELECT count(*) FROM resolved WHERE old IS NOT NULL) AS updated,
-                (SELECT count(*) FROM up WHERE NOT inserted) AS changed"
+                (SELECT count(*) FROM up WHERE NOT inserted) AS changed, 0::bigint AS deleted"
     );
     diesel::sql_query(sql)
         .bind::<Text, _>(actor.kind)
@@ -657,7 +808,7 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
          )
          SELECT (SELECT count(*) FROM named WHERE old_key IS NULL) AS inserted,
                 (SELECT count(*) FROM named WHERE old_key IS NOT NULL) AS updated,
-                (SELECT count(*) FROM changed WHERE old_key IS NOT NULL) AS changed"
+                (SELECT count(*) FROM changed WHERE old_key IS NOT NULL) AS changed, 0::bigint AS deleted"
     );
     diesel::sql_query(sql)
         .bind::<Text, _>(actor.kind)
@@ -665,6 +816,169 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
         .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
         .get_result(conn)
         .map_err(StoreError::from)
+}
+
+/// A time-ordered (version 7) UUID made in SQL, for audit events of records the file does not
+/// name (PostgreSQL 15 has no `uuidv7()`): the millisecond clock, then random bits.
+const UUID_V7_SQL: &str = "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing
+     substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
+     52, 1), 53, 1), 'hex')::uuid";
+
+/// Sets each named plan's results to the file's: a result is matched by description within its
+/// plan (keeping its id, so results cascaded from it stay linked), written only if its kind,
+/// parent, perspective or indicators differ (its indicators then replaced, as PATCH does), and
+/// results the file leaves out are removed. Audited per result as the single endpoints do
+/// (`add_result`, `update_result`, `delete_result` on the plan), and each plan changed gets a new
+/// ETag. Plans the import creates are already inserted ([`insert_plans`]); the events' ids are
+/// made here, so they follow those plans' `create` events.
+fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> StoreResult<Merged> {
+    diesel::sql_query(format!(
+        "UPDATE stage_results s SET plan_id = p.id FROM performance_plans p
+         WHERE s.plan_id IS NULL AND p.employee_id = s.employee_id AND p.period_id = '{period}'
+           AND p.superseded_by IS NULL"
+    ))
+    .execute(conn)?;
+    let indicator_json = |i: &str| {
+        format!(
+            "jsonb_build_object('description', {i}.description, 'aspect', {i}.aspect, 'target_value', {i}.target_value,
+                                'target_unit', {i}.target_unit, 'target_text', {i}.target_text)"
+        )
+    };
+    let (old_list, new_list) = (indicator_json("i"), indicator_json("x"));
+    let sql = format!(
+        "WITH file AS (
+             SELECT DISTINCT ON (s.plan_id, s.result) s.plan_id, s.agency_id, s.result AS description,
+                    s.result_kind AS kind, s.parent_result, s.perspective, s.id AS new_id
+             FROM stage_results s ORDER BY s.plan_id, s.result, s.line
+         ), listed AS (
+             SELECT plan_id, result, jsonb_agg({new_list} ORDER BY line) AS list
+             FROM (SELECT *, indicator AS description FROM stage_results) x GROUP BY plan_id, result
+         ), matched AS (
+             SELECT f.*, l.list AS new_list, r.id AS old_id, coalesce(r.id, f.new_id) AS id, r.kind AS old_kind,
+                    r.parent_result_id AS old_parent, r.perspective AS old_perspective,
+                    (SELECT jsonb_agg({old_list} ORDER BY i.id) FROM plan_indicators i WHERE i.result_id = r.id) AS old_list
+             FROM file f
+             JOIN listed l ON l.plan_id = f.plan_id AND l.result = f.description
+             LEFT JOIN LATERAL (SELECT * FROM plan_results r WHERE r.plan_id = f.plan_id AND r.description = f.description
+                                ORDER BY r.id LIMIT 1) r ON true
+         ), parented AS (
+             SELECT m.*, coalesce(pf.id, pd.id) AS parent_result_id
+             FROM matched m
+             JOIN performance_plans p ON p.id = m.plan_id
+             LEFT JOIN performance_plans rp ON rp.employee_id = p.rater_id AND rp.period_id = p.period_id
+                                           AND rp.superseded_by IS NULL
+             LEFT JOIN matched pf ON pf.plan_id = rp.id AND pf.description = m.parent_result
+             LEFT JOIN LATERAL (SELECT id FROM plan_results r WHERE r.plan_id = rp.id AND r.description = m.parent_result
+                                ORDER BY r.id LIMIT 1) pd ON true
+         ), resolved AS (
+             SELECT *, old_id IS NULL OR old_list IS DISTINCT FROM new_list
+                       OR (old_kind, old_parent, old_perspective) IS DISTINCT FROM (kind, parent_result_id, perspective)
+                       AS differs
+             FROM parented
+         ), up AS (
+             INSERT INTO plan_results AS t (id, plan_id, kind, description, parent_result_id, perspective, created_at,
+                                            updated_at)
+             SELECT id, plan_id, kind, description, parent_result_id, perspective, now(), now()
+             FROM resolved WHERE differs
+             ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, parent_result_id = EXCLUDED.parent_result_id,
+                 perspective = EXCLUDED.perspective, updated_at = now()
+         ), old_indicators AS (
+             DELETE FROM plan_indicators i USING resolved r WHERE i.result_id = r.old_id AND r.differs
+         ), new_indicators AS (
+             INSERT INTO plan_indicators (id, result_id, plan_id, description, aspect, target_value, target_unit,
+                                          target_text)
+             SELECT s.indicator_id, r.id, s.plan_id, s.indicator, s.aspect, s.target_value, s.target_unit, s.target_text
+             FROM stage_results s JOIN resolved r ON r.plan_id = s.plan_id AND r.description = s.result
+             WHERE r.differs
+         ), gone AS (
+             DELETE FROM plan_results r
+             WHERE r.plan_id IN (SELECT plan_id FROM file) AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.old_id = r.id)
+             RETURNING r.id, r.plan_id, r.description
+         ), touched AS (
+             UPDATE performance_plans p SET updated_at = now()
+             WHERE p.id IN (SELECT plan_id FROM resolved WHERE differs UNION SELECT plan_id FROM gone)
+             RETURNING p.id, p.agency_id
+         ), audit AS (
+             INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes,
+                                       request_id)
+             SELECT {UUID_V7_SQL}, $1, $2, agency_id, 'plan', plan_id,
+                    CASE WHEN old_id IS NULL THEN 'add_result' ELSE 'update_result' END,
+                    jsonb_build_object('result_id', id, 'description', CASE WHEN old_id IS NULL THEN to_jsonb(description)
+                        ELSE jsonb_build_object('old', description, 'new', description) END), $3
+             FROM resolved WHERE differs
+             UNION ALL
+             SELECT {UUID_V7_SQL}, $1, $2, t.agency_id, 'plan', g.plan_id, 'delete_result',
+                    jsonb_build_object('result_id', g.id, 'description', g.description), $3
+             FROM gone g JOIN touched t ON t.id = g.plan_id
+         )
+         SELECT (SELECT count(*) FROM resolved WHERE old_id IS NULL) AS inserted,
+                (SELECT count(*) FROM resolved WHERE old_id IS NOT NULL) AS updated,
+                (SELECT count(*) FROM resolved WHERE old_id IS NOT NULL AND differs) AS changed,
+                (SELECT count(*) FROM gone) AS deleted"
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(actor.kind)
+        .bind::<Nullable<SqlUuid>, _>(actor.id)
+        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
+        .get_result(conn)
+        .map_err(StoreError::from)
+}
+
+/// What a file of work results needs to know of each employee of the period's agency: who they
+/// are, whom their plan would be rated by, whether they are JPT, and their current plan if any.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PlanFacts {
+    #[diesel(sql_type = Text)]
+    pub nip: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub employee_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub supervisor_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub supervisor_supervisor_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub position_kind: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub plan_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub plan_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub plan_approach: Option<String>,
+}
+
+pub fn plan_facts(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreResult<Vec<PlanFacts>> {
+    Ok(diesel::sql_query(
+        "SELECT e.nip, e.id AS employee_id, e.supervisor_id, sup.supervisor_id AS supervisor_supervisor_id,
+                pos.kind AS position_kind, p.id AS plan_id, p.status AS plan_status, p.approach AS plan_approach
+         FROM employees e
+         LEFT JOIN employees sup ON sup.id = e.supervisor_id
+         LEFT JOIN positions pos ON pos.id = e.position_id
+         LEFT JOIN performance_plans p ON p.employee_id = e.id AND p.period_id = $2 AND p.superseded_by IS NULL
+         WHERE e.agency_id = $1",
+    )
+    .bind::<SqlUuid, _>(agency)
+    .bind::<SqlUuid, _>(period)
+    .load(conn)?)
+}
+
+/// Inserts plans the import creates, with their expectations and audit events.
+pub fn insert_plans(
+    conn: &mut PgConnection,
+    plans: &[crate::plans::PlanRow],
+    expectations: &[crate::plans::ExpectationRow],
+    events: Vec<crate::audit::NewAuditEvent>,
+) -> StoreResult<()> {
+    use crate::schema::{audit_events, behaviour_expectations, performance_plans};
+    for chunk in plans.chunks(1000) {
+        diesel::insert_into(performance_plans::table).values(chunk).execute(conn)?;
+    }
+    for chunk in expectations.chunks(5000) {
+        diesel::insert_into(behaviour_expectations::table).values(chunk).execute(conn)?;
+    }
+    for chunk in events.chunks(1000) {
+        diesel::insert_into(audit_events::table).values(chunk).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Records one audit event (the import as a whole) on the import's connection.
@@ -688,12 +1002,12 @@ pub struct ExportRow {
     pub record: serde_json::Value,
 }
 
-/// The next `limit` records of an agency after `after` (by id), as an import file names them:
-/// references by natural key, so what is exported imports back unchanged.
+/// The next `limit` records of an agency (for results: of a period) after `after` (by id), as an
+/// import file names them: references by natural key, so what is exported imports back unchanged.
 pub async fn export_batch(
     conn: &mut diesel_async::AsyncPgConnection,
     kind: Kind,
-    agency: Uuid,
+    owner: Uuid,
     after: Uuid,
     limit: i64,
 ) -> StoreResult<Vec<ExportRow>> {
@@ -722,6 +1036,23 @@ pub async fn export_batch(
         }
         // Positions' own standards (not their kind's defaults, which an import would make their
         // own), a batch of positions at a time: each has at most MAX_STANDARD_SIZE lines.
+        // The work results of a period's current plans, one indicator per line, a batch of plans
+        // at a time; `$1` is the period.
+        Kind::Results => {
+            "SELECT p.id, jsonb_build_object('nip', e.nip, 'approach', p.approach, 'result_kind', r.kind,
+                      'result', r.description, 'parent_result', pr.description, 'perspective', r.perspective,
+                      'indicator', i.description, 'aspect', i.aspect, 'target_value', i.target_value,
+                      'target_unit', i.target_unit, 'target_text', i.target_text) AS record
+               FROM (SELECT id, employee_id, approach FROM performance_plans pp
+                     WHERE pp.period_id = $1 AND pp.superseded_by IS NULL AND pp.id > $2
+                       AND EXISTS (SELECT 1 FROM plan_results r WHERE r.plan_id = pp.id)
+                     ORDER BY pp.id LIMIT $3 / 10) p
+               JOIN employees e ON e.id = p.employee_id
+               JOIN plan_results r ON r.plan_id = p.id
+               JOIN plan_indicators i ON i.result_id = r.id
+               LEFT JOIN plan_results pr ON pr.id = r.parent_result_id
+               ORDER BY p.id, r.id, i.id"
+        }
         Kind::Requirements => {
             "SELECT p.id, jsonb_build_object('agency_code', a.code, 'position_code', p.code,
                     'competency_code', c.code, 'required_level', r.required_level) AS record
@@ -736,7 +1067,7 @@ pub async fn export_batch(
         }
     };
     Ok(diesel_async::RunQueryDsl::load(
-        diesel::sql_query(sql).bind::<SqlUuid, _>(agency).bind::<SqlUuid, _>(after).bind::<BigInt, _>(limit),
+        diesel::sql_query(sql).bind::<SqlUuid, _>(owner).bind::<SqlUuid, _>(after).bind::<BigInt, _>(limit),
         conn,
     )
     .await?)

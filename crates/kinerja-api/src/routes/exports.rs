@@ -74,6 +74,8 @@ where
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     agency_id: Uuid,
+    /// The period, for performance results (and for them only).
+    period_id: Option<Uuid>,
     /// `csv` (default, as the import takes it) or `ndjson`.
     format: Option<ExportFormat>,
 }
@@ -81,8 +83,15 @@ pub struct ExportQuery {
 /// What an export reads: an agency's registry records of one kind, or a period's annual ratings.
 #[derive(Debug, Clone, Copy)]
 enum Source {
-    Registry { kind: ImportKind, agency: Uuid },
-    Ratings { agency: Uuid, period: Uuid },
+    /// Records of a kind in an agency, or for a kind of a period, in the period.
+    Registry {
+        kind: ImportKind,
+        owner: Uuid,
+    },
+    Ratings {
+        agency: Uuid,
+        period: Uuid,
+    },
 }
 
 const RATING_COLUMNS: &[&str] = &[
@@ -107,7 +116,7 @@ impl Source {
 
     async fn batch(self, tx: &mut AsyncPgConnection, after: Uuid) -> Result<Vec<bulk::ExportRow>, StoreError> {
         match self {
-            Source::Registry { kind, agency } => bulk::export_batch(tx, kind.store(), agency, after, BATCH).await,
+            Source::Registry { kind, owner } => bulk::export_batch(tx, kind.store(), owner, after, BATCH).await,
             Source::Ratings { agency, period } => bulk::ratings_batch(tx, agency, period, after, BATCH).await,
         }
     }
@@ -187,16 +196,27 @@ pub(super) async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let kind = path.into_inner();
     let needed = match kind {
-        ImportKind::Employees => RegistryAction::ReadPeople,
+        ImportKind::Employees | ImportKind::PerformanceResults => RegistryAction::ReadPeople,
         ImportKind::Units | ImportKind::Positions | ImportKind::CompetencyRequirements => RegistryAction::ReadStructure,
     };
     let mut conn = state.db.conn().await?;
     let agency =
         kinerja_store::org::get_agency(&mut conn, query.agency_id).await?.ok_or(ApiError::NotFound("agency"))?;
     authorize(&caller, needed, agency.id, "agency")?;
+    let owner = match (kind.of_a_period(), query.period_id) {
+        (true, Some(period)) => {
+            let period = kinerja_store::plans::get_period(&mut conn, period).await?;
+            period.filter(|p| p.agency_id == agency.id).ok_or(ApiError::NotFound("period"))?.id
+        }
+        (true, None) => return Err(ApiError::validation("period_id", "required", "name the period")),
+        (false, Some(_)) => {
+            return Err(ApiError::validation("period_id", "not_used", "only performance results have a period"))
+        }
+        (false, None) => agency.id,
+    };
     let format = query.format.unwrap_or(ExportFormat::Csv);
     let name = format!("{}-{}", kind.as_str(), agency.code);
-    let source = Source::Registry { kind, agency: agency.id };
+    let source = Source::Registry { kind, owner };
     Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, chunks).await }))
 }
 

@@ -14,10 +14,16 @@ use actix_web::web::Bytes;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kinerja_domain::civil_service::{nodes_on_cycles, EmploymentType, FunctionalLevel, PositionKind};
+use kinerja_domain::rule_sets::Aspect;
+use kinerja_domain::skp::{Approach, Perspective, ResultKind};
+use kinerja_domain::workflow::PlanStatus;
 use kinerja_domain::RegistryAction;
+use kinerja_store::audit::NewAuditEvent;
 use kinerja_store::bulk::{
-    self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRequirement, StagedRow, SyncConnection,
+    self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRequirement, StagedResult, StagedRow,
+    SyncConnection, SyncPgConnection,
 };
+use kinerja_store::plans::{ExpectationRow, PlanRow};
 use kinerja_store::{idempotency, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -27,7 +33,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::responses::{BadRequest, Forbidden, Invalid, Unauthenticated};
 use crate::error::{ApiError, FieldError};
-use crate::routes::{check_code_and_name, competencies, employees, positions};
+use crate::routes::{check_code_and_name, competencies, employees, plans, positions};
 use crate::AppState;
 
 /// What a file holds. Its columns are the names in [`ImportKind::columns`].
@@ -39,6 +45,9 @@ pub enum ImportKind {
     Employees,
     /// Positions' competency standards: the file sets each position it names whole.
     CompetencyRequirements,
+    /// A period's work results (RHK) and indicators, one indicator per line: the file sets the
+    /// results of each employee it names whole, creating their draft plan if they have none.
+    PerformanceResults,
 }
 
 impl ImportKind {
@@ -62,6 +71,19 @@ impl ImportKind {
             ImportKind::CompetencyRequirements => {
                 &["agency_code", "position_code", "competency_code", "required_level"]
             }
+            ImportKind::PerformanceResults => &[
+                "nip",
+                "approach",
+                "result_kind",
+                "result",
+                "parent_result",
+                "perspective",
+                "indicator",
+                "aspect",
+                "target_value",
+                "target_unit",
+                "target_text",
+            ],
         }
     }
 
@@ -71,6 +93,7 @@ impl ImportKind {
             ImportKind::Positions => &["code", "name", "kind"],
             ImportKind::Employees => &["nip", "name", "employment_type"],
             ImportKind::CompetencyRequirements => &["position_code", "competency_code", "required_level"],
+            ImportKind::PerformanceResults => &["nip", "result_kind", "result", "indicator", "aspect"],
         }
     }
 
@@ -80,6 +103,7 @@ impl ImportKind {
             ImportKind::Positions => bulk::Kind::Positions,
             ImportKind::Employees => bulk::Kind::Employees,
             ImportKind::CompetencyRequirements => bulk::Kind::Requirements,
+            ImportKind::PerformanceResults => bulk::Kind::Results,
         }
     }
 
@@ -89,7 +113,13 @@ impl ImportKind {
             ImportKind::Positions => "positions",
             ImportKind::Employees => "employees",
             ImportKind::CompetencyRequirements => "competency-requirements",
+            ImportKind::PerformanceResults => "performance-results",
         }
+    }
+
+    /// Kinds whose files belong to one period (`period_id`), in its agency.
+    pub(super) fn of_a_period(self) -> bool {
+        self == ImportKind::PerformanceResults
     }
 
     /// The field a parent link of this kind is named by, and the code of a loop.
@@ -126,6 +156,8 @@ pub struct ImportQuery {
     /// Check everything and report what would happen, writing nothing.
     #[serde(default)]
     dry_run: bool,
+    /// The period a file of performance results is for (required for that kind only).
+    period_id: Option<Uuid>,
 }
 
 /// One problem of one line (line 1 is a CSV file's header row).
@@ -157,6 +189,8 @@ pub struct ImportReport {
     updated: i64,
     /// Of `updated`, those whose fields differed and were changed (a re-run: none).
     changed: i64,
+    /// Records removed because the file sets a whole and leaves them out (results of a plan).
+    deleted: i64,
     /// Rows refused; any refusal means nothing was written.
     rejected: i64,
     /// All errors found; `errors` lists the first 1000, by line.
@@ -195,6 +229,140 @@ impl ImportScope {
                 .default
                 .ok_or_else(|| FieldError::new("agency_code", "required", "name the agency: you belong to none")),
         }
+    }
+}
+
+/// What rows of performance results are checked against: the employees of the period's agency
+/// with their current plan, and what the file has said so far of each employee's plan.
+struct PlanContext {
+    period: Uuid,
+    agency: Uuid,
+    facts: HashMap<String, bulk::PlanFacts>,
+    /// Each employee's plan approach in the file, and the line that first gave it.
+    approaches: HashMap<Uuid, (Approach, i64)>,
+}
+
+impl PlanContext {
+    fn load(conn: &mut SyncPgConnection, agency: Uuid, period: Uuid) -> Result<Self, Failure> {
+        let facts = bulk::plan_facts(conn, agency, period)?.into_iter().map(|f| (f.nip.clone(), f)).collect();
+        Ok(PlanContext { period, agency, facts, approaches: HashMap::new() })
+    }
+
+    /// One line of a results file: the single-record endpoint's own checks of a result
+    /// ([`plans::result_errors`]), against the employee's plan or the one the import would start.
+    fn stage(&mut self, line: i64, value: &dyn Fn(&str) -> Option<String>) -> Result<StagedRow, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let invalid = |field: &str, message: &str| FieldError::new(field, "invalid_value", message);
+        let Some(facts) = value("nip").and_then(|nip| self.facts.get(&nip)) else {
+            if value("nip").is_some() {
+                errors.push(FieldError::new("nip", "not_found", "no employee with that NIP in the period's agency"));
+            }
+            return Err(errors);
+        };
+        let given = value("approach").map(|a| Approach::parse(&a));
+        if given == Some(None) {
+            errors.push(invalid("approach", "kuantitatif or kualitatif"));
+        }
+        let current = facts.plan_approach.as_deref().and_then(Approach::parse);
+        if let Some(status) = facts.plan_status.as_deref() {
+            if !PlanStatus::parse(status).is_some_and(PlanStatus::is_editable) {
+                let message =
+                    format!("the employee's plan is {status}; results are edited in a draft (start a new revision)");
+                errors.push(FieldError::new("nip", "invalid_transition", message));
+            }
+        }
+        if let (Some(current), Some(Some(given))) = (current, given) {
+            if current != given {
+                let message = format!("the employee's plan is {}", current.as_str());
+                errors.push(FieldError::new("approach", "approach_mismatch", message));
+            }
+        }
+        let approach = current.or(given.flatten()).unwrap_or(Approach::Kuantitatif);
+        let (first, first_line) = *self.approaches.entry(facts.employee_id).or_insert((approach, line));
+        if first != approach {
+            let message = format!("the employee's plan is {} on line {first_line}", first.as_str());
+            errors.push(FieldError::new("approach", "inconsistent_plan", message));
+        }
+        let kind = value("result_kind").map(|k| ResultKind::parse(&k));
+        if kind == Some(None) {
+            errors.push(invalid("result_kind", "utama or tambahan"));
+        }
+        let perspective = value("perspective").map(|p| Perspective::parse(&p));
+        if perspective == Some(None) {
+            errors.push(invalid("perspective", "penerima_layanan, proses_bisnis, penguatan_internal or anggaran"));
+        }
+        let aspect = value("aspect").map(|a| Aspect::parse(&a));
+        if aspect == Some(None) {
+            errors.push(invalid("aspect", "kuantitas, kualitas, waktu or biaya"));
+        }
+        let target_value = value("target_value").map(|v| v.parse::<f64>());
+        if matches!(target_value, Some(Err(_))) {
+            errors.push(invalid("target_value", "must be a number"));
+        }
+        let mut input = plans::ResultInput {
+            kind: kind.flatten().unwrap_or(ResultKind::Utama),
+            description: value("result").unwrap_or_default(),
+            parent_result_id: None,
+            perspective: perspective.flatten(),
+            indicators: vec![plans::IndicatorInput {
+                description: value("indicator").unwrap_or_default(),
+                aspect: aspect.flatten().unwrap_or(Aspect::Kuantitas),
+                target_value: target_value.and_then(Result::ok),
+                target_unit: value("target_unit"),
+                target_text: value("target_text"),
+            }],
+        };
+        let jpt = facts.position_kind.as_deref().and_then(PositionKind::parse).is_some_and(PositionKind::is_jpt);
+        for mut error in plans::result_errors(approach == Approach::Kuantitatif, jpt, &input) {
+            // The endpoint's fields, named as the file's columns.
+            error.field = match error.field.as_str() {
+                "description" => "result".into(),
+                "indicators[0].description" => "indicator".into(),
+                other => other.trim_start_matches("indicators[0].").into(),
+            };
+            errors.push(error);
+        }
+        let Some(indicator) = input.indicators.pop().filter(|_| errors.is_empty()) else { return Err(errors) };
+        Ok(StagedRow::Result(StagedResult {
+            line,
+            id: Uuid::now_v7(),
+            agency_id: self.agency,
+            employee_id: facts.employee_id,
+            plan_id: facts.plan_id,
+            result_kind: input.kind.as_str().to_owned(),
+            result: input.description.trim().to_owned(),
+            parent_result: value("parent_result"),
+            perspective: input.perspective.map(|p| p.as_str().to_owned()),
+            indicator_id: Uuid::now_v7(),
+            indicator: indicator.description.trim().to_owned(),
+            aspect: indicator.aspect.as_str().to_owned(),
+            target_value: indicator.target_value,
+            target_unit: indicator.target_unit,
+            target_text: indicator.target_text,
+        }))
+    }
+
+    /// The draft plans the import starts for employees who have none in the period, rated by
+    /// their supervisor as `POST /performance-plans` does.
+    fn new_plans(&self, actor: &crate::audit::AuditActor) -> (Vec<PlanRow>, Vec<ExpectationRow>, Vec<NewAuditEvent>) {
+        let mut plans_made = Vec::new();
+        let mut expectations = Vec::new();
+        let mut events = Vec::new();
+        for facts in self.facts.values().filter(|f| f.plan_id.is_none()) {
+            let Some((approach, _)) = self.approaches.get(&facts.employee_id) else { continue };
+            let plan = plans::draft_plan(
+                self.agency,
+                facts.employee_id,
+                self.period,
+                *approach,
+                facts.supervisor_id,
+                facts.supervisor_supervisor_id,
+            );
+            expectations.extend(plans::default_expectations(plan.id));
+            events.push(plans::created_event(actor, &plan));
+            plans_made.push(plan);
+        }
+        (plans_made, expectations, events)
     }
 }
 
@@ -372,21 +540,26 @@ fn ndjson_values(kind: ImportKind, line: &[u8]) -> Result<Vec<Option<String>>, V
     }
 }
 
+/// The required fields a row leaves empty.
+fn missing(kind: ImportKind, value: &dyn Fn(&str) -> Option<String>) -> Vec<FieldError> {
+    kind.required()
+        .iter()
+        .filter(|r| value(r).is_none())
+        .map(|r| FieldError::new(*r, "required", "this field is required"))
+        .collect()
+}
+
 /// Checks one row with the single-record endpoints' rules and resolves its agency.
 fn stage_row(
     kind: ImportKind,
     line: i64,
     values: &[Option<String>],
     scope: &ImportScope,
+    plan_context: Option<&mut PlanContext>,
 ) -> Result<StagedRow, Vec<FieldError>> {
     let value = |column: &str| kind.columns().iter().position(|c| *c == column).and_then(|i| values[i].clone());
     let mut errors = check_text(kind.columns(), values);
-    errors.extend(
-        kind.required()
-            .iter()
-            .filter(|r| value(r).is_none())
-            .map(|r| FieldError::new(*r, "required", "this field is required")),
-    );
+    errors.extend(missing(kind, &value));
     let agency_id = scope.agency(value("agency_code").as_deref()).map_err(|e| errors.push(e)).ok();
     let (id, audit_id) = (Uuid::now_v7(), Uuid::now_v7());
     let row = match kind {
@@ -479,6 +652,19 @@ fn stage_row(
                 required_level: level.unwrap_or_default(),
             })
         }
+        ImportKind::PerformanceResults => {
+            let Some(context) = plan_context else {
+                return Err(vec![FieldError::new("period_id", "required", "name the period the file is for")]);
+            };
+            match context.stage(line, &value) {
+                Ok(row) => row,
+                Err(more) => {
+                    errors.extend(more);
+                    errors.dedup();
+                    return Err(errors);
+                }
+            }
+        }
     };
     if errors.is_empty() {
         Ok(row)
@@ -543,6 +729,7 @@ impl Errors {
             inserted: merged.inserted,
             updated: merged.updated,
             changed: merged.changed,
+            deleted: merged.deleted,
             rejected: self.lines.len() as i64,
             error_count: self.count,
             errors: self.listed,
@@ -559,6 +746,8 @@ struct Job {
     actor: crate::audit::AuditActor,
     /// The `Idempotency-Key` and its owner, to remember the answer under.
     key: Option<(String, Uuid)>,
+    /// The period of a file that belongs to one.
+    period: Option<Uuid>,
 }
 
 /// Stages the file, checks it whole, and merges it unless it is refused or a dry run; answers
@@ -573,6 +762,12 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
     let mut phase = |name: &'static str| phases.push((name, started.elapsed()));
     let outcome = conn.transaction::<ImportReport, Failure, _>(|conn| {
         let store_kind = job.kind.store();
+        let plan_context = match (job.period, job.scope.default) {
+            (Some(period), Some(agency)) if job.kind.of_a_period() => {
+                Some(RefCell::new(PlanContext::load(conn, agency, period)?))
+            }
+            _ => None,
+        };
         bulk::create_staging(conn, store_kind)?;
         // Why reading stopped, kept aside: the aborted COPY's own error would hide it.
         let stopped: RefCell<Option<String>> = RefCell::new(None);
@@ -586,7 +781,11 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
             };
             while let Some(raw) = rows.next(job.kind).map_err(&mut stop)? {
                 total.set(total.get() + 1);
-                match raw.values.and_then(|values| stage_row(job.kind, raw.line, &values, &job.scope)) {
+                let mut context = plan_context.as_ref().map(RefCell::borrow_mut);
+                let staged = raw
+                    .values
+                    .and_then(|values| stage_row(job.kind, raw.line, &values, &job.scope, context.as_deref_mut()));
+                match staged {
                     Ok(row) => row.write_copy_line(&mut buf),
                     Err(field_errors) => errors.add_fields(raw.line, field_errors),
                 }
@@ -603,7 +802,7 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
         copied?;
         phase("staged");
         let mut errors = std::mem::take(&mut *errors.borrow_mut());
-        for LineProblem { line, field, code, message } in bulk::check(conn, store_kind)? {
+        for LineProblem { line, field, code, message } in bulk::check(conn, store_kind, job.period)? {
             errors.add(line, field, code, message);
         }
         phase("checked");
@@ -627,15 +826,19 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
             ))));
         }
         let bulk_actor = BulkActor { kind: job.actor.kind, id: job.actor.id, request_id: job.actor.request_id.clone() };
-        let merged = bulk::merge(conn, store_kind, &bulk_actor)?;
+        if let Some(context) = &plan_context {
+            let (plans_made, expectations, events) = context.borrow().new_plans(&job.actor);
+            bulk::insert_plans(conn, &plans_made, &expectations, events)?;
+        }
+        let merged = bulk::merge(conn, store_kind, &bulk_actor, job.period)?;
         phase("merged");
         let report = errors.report(job.kind, job.dry_run, total.get(), merged);
         if job.dry_run {
             return Err(Failure::RolledBack(Box::new(report)));
         }
         let summary = serde_json::json!({
-            "kind": job.kind, "total": report.total, "inserted": report.inserted,
-            "updated": report.updated, "changed": report.changed,
+            "kind": job.kind, "period_id": job.period, "total": report.total, "inserted": report.inserted,
+            "updated": report.updated, "changed": report.changed, "deleted": report.deleted,
         });
         bulk::record_event(conn, job.actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
         Ok(report)
@@ -666,9 +869,36 @@ impl Rows {
 
 // ---- the endpoint ----
 
-/// The agencies the caller may import into; none → 403.
-async fn import_scope(state: &AppState, caller: &Caller) -> Result<ImportScope, ApiError> {
+/// The agencies the caller may import into; none → 403. A file of a period goes to the period's
+/// agency, which the caller must be allowed to import into.
+async fn import_scope(
+    state: &AppState,
+    caller: &Caller,
+    kind: ImportKind,
+    period: Option<Uuid>,
+) -> Result<ImportScope, ApiError> {
     let mut conn = state.db.conn().await?;
+    match (kind.of_a_period(), period) {
+        (true, None) => return Err(ApiError::validation("period_id", "required", "name the period the file is for")),
+        (false, Some(_)) => {
+            return Err(ApiError::validation(
+                "period_id",
+                "not_used",
+                "only files of performance results have a period",
+            ))
+        }
+        (true, Some(period)) => {
+            let period = kinerja_store::plans::get_period(&mut conn, period).await?;
+            let Some(period) = period.filter(|p| caller.actor.may_on_registry(RegistryAction::Import, p.agency_id))
+            else {
+                return Err(ApiError::validation("period_id", "not_found", "no such period you may import into"));
+            };
+            let agency = kinerja_store::org::get_agency(&mut conn, period.agency_id).await?;
+            let by_code = agency.into_iter().map(|a| (a.code, a.id)).collect();
+            return Ok(ImportScope { by_code, default: Some(period.agency_id) });
+        }
+        (false, None) => {}
+    }
     let agencies = bulk::agency_codes(&mut conn).await?;
     let by_code: HashMap<String, Uuid> =
         agencies.into_iter().filter(|(_, id)| caller.actor.may_on_registry(RegistryAction::Import, *id)).collect();
@@ -762,11 +992,12 @@ pub(super) async fn import(
     let kind = path.into_inner();
     let dry_run = query.dry_run;
     let format = FileFormat::of(&req)?;
-    let scope = import_scope(&state, &caller).await?;
+    let period = query.period_id;
+    let scope = import_scope(&state, &caller, kind, period).await?;
     let actor = caller.audit_actor();
     let key = idempotency_key(&req)?.zip(actor.id);
     let mut fingerprint = Sha256::new();
-    fingerprint.update(format!("POST /imports/{} dry_run={dry_run} {format:?}\n", kind.as_str()));
+    fingerprint.update(format!("POST /imports/{} dry_run={dry_run} period={period:?} {format:?}\n", kind.as_str()));
 
     if let Some((key, actor_id)) = &key {
         let mut conn = state.db.conn().await?;
@@ -790,7 +1021,7 @@ pub(super) async fn import(
 
     let slot = state.db.bulk_slot().await?;
     let (pieces, received) = tokio::sync::mpsc::channel(8);
-    let job = Job { url: state.db.url().to_owned(), kind, format, dry_run, scope, actor, key };
+    let job = Job { url: state.db.url().to_owned(), kind, format, dry_run, scope, actor, key, period };
     let worker = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         run(job, BodyReader { pieces: received, current: Bytes::new(), fingerprint: None })

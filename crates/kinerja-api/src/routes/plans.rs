@@ -264,6 +264,48 @@ pub(super) async fn save(
 
 // ---- create, read, list ----
 
+/// A new plan: a draft, revision 1, rated by `rater_id` (the supervisor, unless an admin named
+/// another official) whose own supervisor is `rater_supervisor_id`.
+pub(super) fn draft_plan(
+    agency_id: Uuid,
+    employee_id: Uuid,
+    period_id: Uuid,
+    approach: Approach,
+    rater_id: Option<Uuid>,
+    rater_supervisor_id: Option<Uuid>,
+) -> PlanRow {
+    let now = Utc::now();
+    PlanRow {
+        id: Uuid::now_v7(),
+        agency_id,
+        employee_id,
+        period_id,
+        revision: 1,
+        approach: approach.as_str().to_owned(),
+        status: PlanStatus::Draft.as_str().to_owned(),
+        rater_id,
+        rater_supervisor_id,
+        rater_override_reason: None,
+        return_reason: None,
+        annex: serde_json::json!({}),
+        superseded_by: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A new plan expects all seven BerAKHLAK values, none with a specific expectation yet.
+pub(super) fn default_expectations(plan_id: Uuid) -> Vec<ExpectationRow> {
+    BerAkhlak::ALL.iter().map(|v| ExpectationRow { plan_id, value: v.as_str().to_owned(), expectation: None }).collect()
+}
+
+/// The audit event of a plan's creation.
+pub(super) fn created_event(actor: &crate::audit::AuditActor, plan: &PlanRow) -> kinerja_store::audit::NewAuditEvent {
+    let summary = serde_json::json!({"employee_id": plan.employee_id, "period_id": plan.period_id,
+                                     "rater_id": plan.rater_id, "rater_override_reason": plan.rater_override_reason});
+    actor.event("plan", plan.id, "create", Some(plan.agency_id), None, Some(&summary))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlan {
@@ -334,24 +376,8 @@ pub(super) async fn create_plan(
         Some(rater) => org::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
         None => None,
     };
-    let now = Utc::now();
-    let row = PlanRow {
-        id: Uuid::now_v7(),
-        agency_id: employee.agency_id,
-        employee_id: employee.id,
-        period_id: period.id,
-        revision: 1,
-        approach: body.approach.as_str().to_owned(),
-        status: PlanStatus::Draft.as_str().to_owned(),
-        rater_id,
-        rater_supervisor_id,
-        rater_override_reason: body.rater_id.and(body.rater_override_reason),
-        return_reason: None,
-        annex: serde_json::json!({}),
-        superseded_by: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut row = draft_plan(employee.agency_id, employee.id, period.id, body.approach, rater_id, rater_supervisor_id);
+    row.rater_override_reason = body.rater_id.and(body.rater_override_reason);
     let view = conn
         .transaction::<_, ApiError, _>(async |tx| {
             let plan = plans::insert_plan(tx, &row).await.map_err(|e| match e {
@@ -361,15 +387,8 @@ pub(super) async fn create_plan(
                 },
                 other => other.into(),
             })?;
-            let expectations: Vec<ExpectationRow> = BerAkhlak::ALL
-                .iter()
-                .map(|v| ExpectationRow { plan_id: plan.id, value: v.as_str().to_owned(), expectation: None })
-                .collect();
-            plans::replace_expectations(tx, plan.id, &expectations).await?;
-            let summary = serde_json::json!({"employee_id": plan.employee_id, "period_id": plan.period_id,
-                                             "rater_id": plan.rater_id, "rater_override_reason": plan.rater_override_reason});
-            let event = caller.audit_actor().event("plan", plan.id, "create", Some(plan.agency_id), None, Some(&summary));
-            audit::record(tx, event).await?;
+            plans::replace_expectations(tx, plan.id, &default_expectations(plan.id)).await?;
+            audit::record(tx, created_event(&caller.audit_actor(), &plan)).await?;
             load_view(tx, plan.id).await
         })
         .await?;
@@ -484,39 +503,67 @@ pub(super) async fn list_plans(
 #[serde(deny_unknown_fields)]
 pub struct IndicatorInput {
     #[schema(example = "Persentase sekolah yang terakreditasi", min_length = 1, max_length = 2000)]
-    description: String,
-    aspect: Aspect,
+    pub(super) description: String,
+    pub(super) aspect: Aspect,
     /// Kuantitatif plans: the number to reach.
     #[serde(default)]
     #[schema(example = 90)]
-    target_value: Option<f64>,
+    pub(super) target_value: Option<f64>,
     #[serde(default)]
     #[schema(example = "persen")]
-    target_unit: Option<String>,
+    pub(super) target_unit: Option<String>,
     /// Kualitatif plans: the target in words.
     #[serde(default)]
-    target_text: Option<String>,
+    pub(super) target_text: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultInput {
-    kind: ResultKind,
+    pub(super) kind: ResultKind,
     #[schema(example = "Meningkatnya mutu layanan pendidikan dasar", min_length = 1, max_length = 2000)]
-    description: String,
+    pub(super) description: String,
     /// A result in the rating official's plan for the same period.
     #[serde(default)]
-    parent_result_id: Option<Uuid>,
+    pub(super) parent_result_id: Option<Uuid>,
     /// JPT plans only, and required there.
     #[serde(default)]
-    perspective: Option<Perspective>,
+    pub(super) perspective: Option<Perspective>,
     #[schema(min_items = 1)]
-    indicators: Vec<IndicatorInput>,
+    pub(super) indicators: Vec<IndicatorInput>,
 }
 
 /// Checks a result against its plan: text, targets by approach, perspective by position kind,
 /// and that its parent is a result of the rating official's current plan for the period.
 async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &ResultInput) -> Result<(), ApiError> {
+    let employee = org::get_employee(tx, plan.employee_id).await?;
+    let position = match employee.and_then(|e| e.position_id) {
+        Some(p) => org::get_position(tx, p).await?,
+        None => None,
+    };
+    let jpt = position.and_then(|p| PositionKind::parse(&p.kind)).is_some_and(PositionKind::is_jpt);
+    let quantitative = plan.approach == Approach::Kuantitatif.as_str();
+    let mut errors = result_errors(quantitative, jpt, input);
+    if let Some(parent) = input.parent_result_id {
+        let parent_plan = match plans::get_result(tx, parent).await? {
+            Some(r) => plans::get_plan(tx, r.plan_id).await?,
+            None => None,
+        };
+        let fits = parent_plan.is_some_and(|p| {
+            Some(p.employee_id) == plan.rater_id && p.period_id == plan.period_id && p.superseded_by.is_none()
+        });
+        if !fits {
+            errors.push(FieldError::new("parent_result_id", "invalid_parent_result", INVALID_PARENT_RESULT));
+        }
+    }
+    reject(errors)
+}
+
+pub(super) const INVALID_PARENT_RESULT: &str = "must be a result in the rating official's plan for the same period";
+
+/// The checks of a result that need no lookup: text, targets by approach (kuantitatif: numbers,
+/// kualitatif: words), a perspective for JPT plans and for them only.
+pub(super) fn result_errors(quantitative: bool, jpt: bool, input: &ResultInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if input.description.trim().is_empty() || input.description.chars().count() > 2000 {
         errors.push(FieldError::new("description", "invalid_length", "must be 1 to 2000 characters"));
@@ -524,7 +571,6 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
     if input.indicators.is_empty() {
         errors.push(FieldError::new("indicators", "required", "a result needs at least one indicator"));
     }
-    let quantitative = plan.approach == Approach::Kuantitatif.as_str();
     for (i, indicator) in input.indicators.iter().enumerate() {
         if indicator.description.trim().is_empty() || indicator.description.chars().count() > 2000 {
             errors.push(FieldError::new(
@@ -552,12 +598,6 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
             _ => {}
         }
     }
-    let employee = org::get_employee(tx, plan.employee_id).await?;
-    let position = match employee.and_then(|e| e.position_id) {
-        Some(p) => org::get_position(tx, p).await?,
-        None => None,
-    };
-    let jpt = position.and_then(|p| PositionKind::parse(&p.kind)).is_some_and(PositionKind::is_jpt);
     match (jpt, input.perspective) {
         (true, None) => errors.push(FieldError::new("perspective", "required", "a JPT groups results by perspective")),
         (false, Some(_)) => {
@@ -565,23 +605,7 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
         }
         _ => {}
     }
-    if let Some(parent) = input.parent_result_id {
-        let parent_plan = match plans::get_result(tx, parent).await? {
-            Some(r) => plans::get_plan(tx, r.plan_id).await?,
-            None => None,
-        };
-        let fits = parent_plan.is_some_and(|p| {
-            Some(p.employee_id) == plan.rater_id && p.period_id == plan.period_id && p.superseded_by.is_none()
-        });
-        if !fits {
-            errors.push(FieldError::new(
-                "parent_result_id",
-                "invalid_parent_result",
-                "must be a result in the rating official's plan for the same period",
-            ));
-        }
-    }
-    reject(errors)
+    errors
 }
 
 fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> Vec<IndicatorRow> {
