@@ -619,6 +619,15 @@ GURU-AM,M-KS,3
     app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
 }
 
+/// A quarterly period of 2026 in the agency.
+async fn quarterly_period(s: &Setup) -> String {
+    let body = serde_json::json!({"agency_id": s.agency, "name": "SKP 2026", "starts_on": "2026-01-01",
+                                  "ends_on": "2026-12-31", "cadence": "quarterly"});
+    let period = s.app.post("/api/v1/periods", &s.admin.token, body).await;
+    assert_eq!(period.status, 201, "{}", period.text);
+    period.body["id"].as_str().unwrap().to_owned()
+}
+
 /// Each employee's results, one line per indicator; Rina's and Bambang's parents are results of
 /// their rating official's plan further down the file. Siti is JPT: her result has a perspective.
 const RESULTS: &str = "nip,approach,result_kind,result,parent_result,perspective,indicator,aspect,target_value,target_unit,target_text
@@ -633,16 +642,7 @@ async fn a_file_of_results_sets_each_plan_whole_with_cascades_and_starts_missing
     let s = setup().await;
     load_org(&s).await;
     let (app, t) = (&s.app, &s.admin.token);
-    let period = app
-        .post(
-            "/api/v1/periods",
-            t,
-            serde_json::json!({"agency_id": s.agency, "name": "SKP 2026", "starts_on": "2026-01-01",
-                               "ends_on": "2026-12-31", "cadence": "quarterly"}),
-        )
-        .await;
-    assert_eq!(period.status, 201, "{}", period.text);
-    let period = period.body["id"].as_str().unwrap().to_owned();
+    let period = quarterly_period(&s).await;
     let path = format!("/api/v1/imports/performance-results?period_id={period}");
     let plan_of = |nip: &'static str| {
         let period = period.clone();
@@ -787,4 +787,123 @@ async fn a_file_of_results_sets_each_plan_whole_with_cascades_and_starts_missing
     refused.assert_problem(422, "validation_failed");
     let refused = import(app, t, "/api/v1/imports/performance-results", CSV, RESULTS, None).await;
     assert_eq!(refused.body["errors"][0]["field"], "period_id", "{}", refused.text);
+}
+
+const REALIZATIONS: &str = "nip,period_label,result,indicator,value,text,evidence
+198503152010012003,2026-Q1,Meningkatnya mutu pembelajaran kelas,Nilai rata-rata rapor,78,Naik dari 74,\"[{\"\"url\"\":\"\"https://drive.pky.go.id/rapor-q1.pdf\"\",\"\"description\"\":\"\"Rekap rapor\"\"}]\"
+198503152010012003,2026-Q1,Meningkatnya mutu pembelajaran kelas,Modul ajar disusun,4,,
+";
+
+#[actix_web::test]
+async fn realisations_of_approved_plans_load_by_natural_key_until_rated() {
+    let s = setup().await;
+    load_org(&s).await;
+    let (app, t) = (&s.app, &s.admin.token);
+    let period = quarterly_period(&s).await;
+    let results =
+        import(app, t, &format!("/api/v1/imports/performance-results?period_id={period}"), CSV, RESULTS, None).await;
+    assert_eq!(results.status, 200, "{}", results.text);
+    let path = format!("/api/v1/imports/realizations?period_id={period}");
+
+    // Only an approved plan is evaluated.
+    let refused = import(app, t, &path, CSV, REALIZATIONS, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    assert_eq!(refused.body["errors"][0]["code"], "invalid_transition", "{}", refused.text);
+    app.sql("UPDATE performance_plans SET status = 'approved'");
+
+    let loaded = import(app, t, &path, CSV, REALIZATIONS, None).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    assert_eq!(loaded.body["inserted"], 2, "{}", loaded.text);
+    let events = app.get("/api/v1/audit-events?entity=evaluation", t).await;
+    assert_eq!(events.body["items"][0]["action"], "create", "{}", events.text);
+    assert_eq!(events.body["items"][0]["changes"], serde_json::json!({"period_label": "2026-Q1", "realizations": 2}));
+    let evaluation_id = events.body["items"][0]["entity_id"].as_str().unwrap().to_owned();
+    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", t).await;
+    let plans =
+        app.get(&format!("/api/v1/performance-plans?employee_id={}", rina.body["id"].as_str().unwrap()), t).await;
+    let plan = plans.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let evaluation = app.get(&format!("/api/v1/performance-plans/{plan}/evaluations/{evaluation_id}"), t).await;
+    let realizations = evaluation.body["realizations"].as_array().unwrap();
+    assert_eq!(realizations.len(), 2, "{}", evaluation.text);
+    assert!(
+        realizations.iter().any(|r| r["value"] == 78.0
+            && r["text"] == "Naik dari 74"
+            && r["evidence"][0]["url"] == "https://drive.pky.go.id/rapor-q1.pdf"),
+        "{}",
+        evaluation.text
+    );
+
+    // A re-run changes nothing; a changed value is one update, audited with old and new.
+    let again = import(app, t, &path, CSV, REALIZATIONS, None).await;
+    assert_eq!((again.body["updated"].as_i64(), again.body["changed"].as_i64()), (Some(2), Some(0)), "{}", again.text);
+    let changed = REALIZATIONS.replace("Modul ajar disusun,4,", "Modul ajar disusun,5,");
+    let updated = import(app, t, &path, CSV, &changed, None).await;
+    assert_eq!(
+        (updated.body["updated"].as_i64(), updated.body["changed"].as_i64()),
+        (Some(2), Some(1)),
+        "{}",
+        updated.text
+    );
+    let events = app.get(&format!("/api/v1/audit-events?entity=evaluation&entity_id={evaluation_id}"), t).await;
+    let last = events.body["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "update_realizations", "{}", events.text);
+    assert_eq!(last["changes"]["realizations"]["old"][0]["value"], 4.0, "{}", events.text);
+    assert_eq!(last["changes"]["realizations"]["new"][0]["value"], 5.0, "{}", events.text);
+
+    // Every bad line is named: label, number, evidence, indicator, employee.
+    let bad = "nip,period_label,result,indicator,value,text,evidence
+198503152010012003,2026-13,Meningkatnya mutu pembelajaran kelas,Nilai rata-rata rapor,78,,
+198503152010012003,2026-Q2,Meningkatnya mutu pembelajaran kelas,Nilai rata-rata rapor,tinggi,,
+198503152010012003,2026-Q2,Meningkatnya mutu pembelajaran kelas,Modul ajar disusun,3,,\"[{\"\"url\"\":\"\"ftp://x\"\",\"\"description\"\":\"\"Modul\"\"}]\"
+198503152010012003,2026-Q2,Meningkatnya mutu pembelajaran kelas,Tidak ada,3,,
+199999999999999999,2026-Q2,X,Y,1,,
+";
+    let refused = import(app, t, &path, CSV, bad, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    let errors: Vec<(i64, String, String)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (2, "period_label".into(), "invalid_period_label".into()),
+            (3, "value".into(), "invalid_value".into()),
+            (4, "evidence[0].url".into(), "invalid_url".into()),
+            (5, "indicator".into(), "not_found".into()),
+            (6, "nip".into(), "not_found".into()),
+        ],
+        "{}",
+        refused.text
+    );
+
+    // The export imports back unchanged; once rated, a file may repeat the realisations, not change them.
+    let exported = app.get(&format!("/api/v1/exports/realizations?agency_id={}&period_id={period}", s.agency), t).await;
+    assert_eq!(exported.text.lines().count(), 3, "{}", exported.text);
+    let back = import(app, t, &path, CSV, &exported.text, None).await;
+    assert_eq!((back.body["updated"].as_i64(), back.body["changed"].as_i64()), (Some(2), Some(0)), "{}", back.text);
+    let ndjson = app
+        .get(&format!("/api/v1/exports/realizations?agency_id={}&period_id={period}&format=ndjson", s.agency), t)
+        .await;
+    let back = import(app, t, &path, NDJSON, &ndjson.text, None).await;
+    assert_eq!((back.body["updated"].as_i64(), back.body["changed"].as_i64()), (Some(2), Some(0)), "{}", back.text);
+    app.sql(&format!("UPDATE evaluations SET rated_at = now() WHERE id = '{evaluation_id}'"));
+    let refused = import(app, t, &path, CSV, REALIZATIONS, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    assert_eq!(refused.body["errors"][0]["code"], "already_rated", "{}", refused.text);
+    let same = import(app, t, &path, CSV, &changed, None).await;
+    assert_eq!(same.status, 200, "{}", same.text);
+
+    // Who may not: an employee, even of the agency.
+    let rina_id: Uuid = rina.body["id"].as_str().unwrap().parse().unwrap();
+    let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(rina_id)).await;
+    import(app, &rina.token, &path, CSV, &changed, None).await.assert_problem(403, "forbidden");
 }

@@ -39,6 +39,9 @@ pub enum Kind {
     /// A period's plans' work results (RHK) and indicators, one indicator per line: the file sets
     /// the results of each employee it names whole, matching results by description.
     Results,
+    /// Realisations of approved plans' indicators in a sub-period (`period_label`), keyed by
+    /// NIP, label, result and indicator; evaluations are started as needed.
+    Realizations,
 }
 
 mod staging {
@@ -113,6 +116,22 @@ mod staging {
             target_text -> Nullable<Text>,
         }
     }
+    diesel::table! {
+        stage_realizations (line) {
+            line -> BigInt,
+            id -> Uuid,
+            audit_id -> Uuid,
+            agency_id -> Uuid,
+            plan_id -> Text,
+            evaluation_id -> Text,
+            period_label -> Text,
+            result -> Text,
+            indicator -> Text,
+            value -> Nullable<Text>,
+            text -> Nullable<Text>,
+            evidence -> Text,
+        }
+    }
 }
 
 /// One checked row of a file, ready for the staging table. `id` is used when the row creates a
@@ -132,6 +151,24 @@ pub enum StagedRow {
     Employee(StagedEmployee),
     Requirement(StagedRequirement),
     Result(StagedResult),
+    Realization(StagedRealization),
+}
+
+/// One realisation. `id` is the realisation's should the row create it, `evaluation_id` the
+/// evaluation's should the import start it; `evidence` is the JSON list the API takes.
+#[derive(Debug, Clone)]
+pub struct StagedRealization {
+    pub line: i64,
+    pub id: Uuid,
+    pub evaluation_id: Uuid,
+    pub agency_id: Uuid,
+    pub plan_id: Uuid,
+    pub period_label: String,
+    pub result: String,
+    pub indicator: String,
+    pub value: Option<f64>,
+    pub text: Option<String>,
+    pub evidence: String,
 }
 
 /// One indicator of a work result. `id` is the result's id should the row create it; `plan_id`
@@ -268,6 +305,22 @@ impl StagedRow {
                     r.target_text.as_deref().map(Cow::from),
                 ],
             ),
+            StagedRow::Realization(r) => (
+                r.line,
+                r.id,
+                Uuid::nil(),
+                r.agency_id,
+                vec![
+                    text(&r.plan_id),
+                    text(&r.evaluation_id),
+                    Some(r.period_label.as_str().into()),
+                    Some(r.result.as_str().into()),
+                    Some(r.indicator.as_str().into()),
+                    r.value.map(|v| v.to_string().into()),
+                    r.text.as_deref().map(Cow::from),
+                    Some(r.evidence.as_str().into()),
+                ],
+            ),
         };
         let _ = write!(out, "{line}\t{id}\t{audit_id}\t{agency_id}");
         for value in rest {
@@ -312,6 +365,10 @@ pub fn create_staging(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
              indicator_id uuid NOT NULL, indicator text NOT NULL, aspect text NOT NULL, target_value float8, \
              target_unit text, target_text text"
         }
+        Kind::Realizations => {
+            "plan_id uuid NOT NULL, evaluation_id uuid NOT NULL, period_label text NOT NULL, result text NOT NULL, \
+             indicator text NOT NULL, value float8, text text, evidence jsonb NOT NULL"
+        }
     };
     diesel::sql_query(format!(
         "CREATE TEMP TABLE {} (line bigint NOT NULL, id uuid NOT NULL, audit_id uuid NOT NULL, \
@@ -329,6 +386,7 @@ fn table_of(kind: Kind) -> &'static str {
         Kind::Employees => "stage_employees",
         Kind::Requirements => "stage_requirements",
         Kind::Results => "stage_results",
+        Kind::Realizations => "stage_realizations",
     }
 }
 
@@ -357,6 +415,9 @@ where
         Kind::Results => {
             diesel::copy_from(stage_results::table).from_raw_data(stage_results::table, write).execute(conn)?
         }
+        Kind::Realizations => diesel::copy_from(stage_realizations::table)
+            .from_raw_data(stage_realizations::table, write)
+            .execute(conn)?,
     };
     // Temporary tables are never analysed automatically; the checks and the merge join on them.
     // The joins of a big file sort and hash more than the default work_mem, and JIT compiling
@@ -414,6 +475,7 @@ fn unknown_reference_sql(table: &str, field: &str, target: &str, target_key: &st
 pub fn check(conn: &mut PgConnection, kind: Kind, period: Option<Uuid>) -> StoreResult<Vec<LineProblem>> {
     let checks = match kind {
         Kind::Results => results_checks(period.unwrap_or_default()),
+        Kind::Realizations => realizations_checks(),
         Kind::Units => vec![
             duplicates_sql("stage_units", "code", "agency_id, code", "unit code"),
             unknown_reference_sql("stage_units", "parent_code", "units", "code", Some("code")),
@@ -509,6 +571,35 @@ fn results_checks(period: Uuid) -> Vec<String> {
     ]
 }
 
+/// The indicator a staged realisation `s` names: by its result's and its own description in the
+/// row's plan (the first, should a plan repeat a description).
+const NAMED_INDICATOR_SQL: &str = "SELECT i.id FROM plan_results r JOIN plan_indicators i ON i.result_id = r.id
+     WHERE r.plan_id = s.plan_id AND r.description = s.result AND i.description = s.indicator
+     ORDER BY r.id, i.id LIMIT 1";
+
+/// The checks of a file of realisations that need the whole file or the database.
+fn realizations_checks() -> Vec<String> {
+    vec![
+        duplicates_sql("stage_realizations", "indicator", "plan_id, period_label, result, indicator", "indicator"),
+        format!(
+            "SELECT s.line, 'indicator' AS field, 'not_found' AS code,
+                    'no indicator ' || quote_literal(s.indicator) || ' of a result ' || quote_literal(s.result)
+                    || ' in the employee''s plan' AS message
+             FROM stage_realizations s WHERE NOT EXISTS ({NAMED_INDICATOR_SQL})"
+        ),
+        // A rated evaluation's realisations stand as rated: a file may repeat them, not change them.
+        format!(
+            "SELECT s.line, 'period_label' AS field, 'already_rated' AS code,
+                    'the evaluation of ' || s.period_label || ' is rated; its realisations no longer change' AS message
+             FROM stage_realizations s
+             JOIN evaluations ev ON ev.plan_id = s.plan_id AND ev.period_label = s.period_label AND ev.rated_at IS NOT NULL
+             CROSS JOIN LATERAL ({NAMED_INDICATOR_SQL}) ind
+             WHERE NOT EXISTS (SELECT 1 FROM realizations r WHERE r.evaluation_id = ev.id AND r.indicator_id = ind.id
+                               AND (r.value, r.text, r.evidence) IS NOT DISTINCT FROM (s.value, s.text, s.evidence))"
+        ),
+    ]
+}
+
 /// The message of a parent result that is not the rating official's.
 pub const INVALID_PARENT_RESULT: &str = "must be a result in the rating official's plan for the same period";
 
@@ -528,7 +619,7 @@ pub struct ParentLink {
 /// links, and the stored ones of records the file does not mention. Empty for positions.
 pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<ParentLink>> {
     let sql = match kind {
-        Kind::Positions | Kind::Requirements | Kind::Results => return Ok(Vec::new()),
+        Kind::Positions | Kind::Requirements | Kind::Results | Kind::Realizations => return Ok(Vec::new()),
         Kind::Employees => {
             "SELECT s.line, s.nip AS node, s.supervisor_nip AS parent
              FROM stage_employees s WHERE s.supervisor_nip IS NOT NULL
@@ -591,7 +682,7 @@ pub struct BulkActor {
 /// `None` for standards, which are sets rather than records ([`merge_requirements`]).
 fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'static str])> {
     Some(match kind {
-        Kind::Requirements | Kind::Results => return None,
+        Kind::Requirements | Kind::Results | Kind::Realizations => return None,
         Kind::Units => (
             "src AS (
                 SELECT s.line, s.audit_id, coalesce(u.id, s.id) AS id, s.agency_id, s.code, s.name, s.parent_code,
@@ -693,6 +784,7 @@ pub fn entity_of(kind: Kind) -> &'static str {
         Kind::Employees => "employee",
         Kind::Requirements => "competency_standard",
         Kind::Results => "plan",
+        Kind::Realizations => "evaluation",
     }
 }
 
@@ -719,6 +811,7 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor, period: Opt
     let Some((resolved, upsert, fields)) = merge_sql(kind) else {
         return match kind {
             Kind::Results => merge_results(conn, actor, period.unwrap_or_default()),
+            Kind::Realizations => merge_realizations(conn, actor),
             _ => merge_requirements(conn, actor),
         };
     };
@@ -924,6 +1017,69 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
         .map_err(StoreError::from)
 }
 
+/// Writes realisations by (evaluation, indicator), starting the evaluations of sub-periods the
+/// employee has none of yet, and changing only realisations that differ. Audited per evaluation:
+/// `create` as the single endpoint records it, or `update_realizations` with the realisations
+/// before and after.
+fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult<Merged> {
+    let sql = format!(
+        "WITH src AS (
+             SELECT s.*, ind.id AS indicator_id FROM stage_realizations s CROSS JOIN LATERAL ({NAMED_INDICATOR_SQL}) ind
+         ), wanted AS (
+             SELECT DISTINCT ON (plan_id, period_label) plan_id, period_label, agency_id, evaluation_id AS new_id
+             FROM src ORDER BY plan_id, period_label, line
+         ), evals AS (
+             SELECT w.*, coalesce(ev.id, w.new_id) AS id, ev.id IS NULL AS creating
+             FROM wanted w LEFT JOIN evaluations ev ON ev.plan_id = w.plan_id AND ev.period_label = w.period_label
+         ), new_evals AS (
+             INSERT INTO evaluations (id, plan_id, agency_id, period_label, created_at, updated_at)
+             SELECT id, plan_id, agency_id, period_label, now(), now() FROM evals WHERE creating
+         ), resolved AS (
+             SELECT src.*, e.id AS eval_id, e.creating, r.id AS old_id,
+                    jsonb_build_object('indicator_id', r.indicator_id, 'value', r.value, 'text', r.text,
+                                       'evidence', r.evidence) AS old,
+                    jsonb_build_object('indicator_id', src.indicator_id, 'value', src.value, 'text', src.text,
+                                       'evidence', src.evidence) AS new,
+                    r.id IS NULL OR (r.value, r.text, r.evidence) IS DISTINCT FROM (src.value, src.text, src.evidence)
+                        AS differs
+             FROM src
+             JOIN evals e ON e.plan_id = src.plan_id AND e.period_label = src.period_label
+             LEFT JOIN realizations r ON r.evaluation_id = e.id AND r.indicator_id = src.indicator_id
+         ), up AS (
+             INSERT INTO realizations AS t (id, evaluation_id, indicator_id, value, text, evidence)
+             SELECT id, eval_id, indicator_id, value, text, evidence FROM resolved WHERE differs
+             ON CONFLICT (evaluation_id, indicator_id) DO UPDATE
+                 SET value = EXCLUDED.value, text = EXCLUDED.text, evidence = EXCLUDED.evidence
+         ), touched AS (
+             UPDATE evaluations ev SET updated_at = now()
+             WHERE ev.id IN (SELECT eval_id FROM resolved WHERE differs AND NOT creating)
+         ), audit AS (
+             INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes,
+                                       request_id)
+             SELECT {UUID_V7_SQL}, $1, $2, e.agency_id, 'evaluation', e.id, 'create',
+                    jsonb_build_object('period_label', e.period_label,
+                                       'realizations', (SELECT count(*) FROM resolved r WHERE r.eval_id = e.id)), $3
+             FROM evals e WHERE e.creating
+             UNION ALL
+             SELECT {UUID_V7_SQL}, $1, $2, agency_id, 'evaluation', eval_id, 'update_realizations',
+                    jsonb_build_object('realizations', jsonb_build_object(
+                        'old', jsonb_agg(CASE WHEN old_id IS NULL THEN NULL ELSE old END ORDER BY line),
+                        'new', jsonb_agg(new ORDER BY line))), $3
+             FROM resolved WHERE differs AND NOT creating GROUP BY eval_id, agency_id
+         )
+         SELECT (SELECT count(*) FROM resolved WHERE old_id IS NULL) AS inserted,
+                (SELECT count(*) FROM resolved WHERE old_id IS NOT NULL) AS updated,
+                (SELECT count(*) FROM resolved WHERE old_id IS NOT NULL AND differs) AS changed,
+                0::bigint AS deleted"
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(actor.kind)
+        .bind::<Nullable<SqlUuid>, _>(actor.id)
+        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
+        .get_result(conn)
+        .map_err(StoreError::from)
+}
+
 /// What a file of work results needs to know of each employee of the period's agency: who they
 /// are, whom their plan would be rated by, whether they are JPT, and their current plan if any.
 #[derive(Debug, Clone, QueryableByName)]
@@ -1052,6 +1208,22 @@ pub async fn export_batch(
                JOIN plan_indicators i ON i.result_id = r.id
                LEFT JOIN plan_results pr ON pr.id = r.parent_result_id
                ORDER BY p.id, r.id, i.id"
+        }
+        // A period's realisations, a batch of evaluations at a time; `$1` is the period.
+        Kind::Realizations => {
+            "SELECT ev.id, jsonb_build_object('nip', e.nip, 'period_label', ev.period_label, 'result', pr.description,
+                    'indicator', i.description, 'value', r.value, 'text', r.text, 'evidence', r.evidence) AS record
+             FROM (SELECT ev.id, ev.plan_id, ev.period_label FROM evaluations ev
+                   JOIN performance_plans p ON p.id = ev.plan_id
+                   WHERE p.period_id = $1 AND p.superseded_by IS NULL AND ev.id > $2
+                     AND EXISTS (SELECT 1 FROM realizations r WHERE r.evaluation_id = ev.id)
+                   ORDER BY ev.id LIMIT $3 / 10) ev
+             JOIN performance_plans p ON p.id = ev.plan_id
+             JOIN employees e ON e.id = p.employee_id
+             JOIN realizations r ON r.evaluation_id = ev.id
+             JOIN plan_indicators i ON i.id = r.indicator_id
+             JOIN plan_results pr ON pr.id = i.result_id
+             ORDER BY ev.id, pr.id, i.id"
         }
         Kind::Requirements => {
             "SELECT p.id, jsonb_build_object('agency_code', a.code, 'position_code', p.code,

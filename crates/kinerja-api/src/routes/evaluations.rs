@@ -39,14 +39,14 @@ pub struct Evidence {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RealizationInput {
-    indicator_id: Uuid,
+    pub(super) indicator_id: Uuid,
     /// The number reached (kuantitatif plans).
     #[serde(default)]
-    value: Option<f64>,
+    pub(super) value: Option<f64>,
     #[serde(default)]
-    text: Option<String>,
+    pub(super) text: Option<String>,
     #[serde(default)]
-    evidence: Vec<Evidence>,
+    pub(super) evidence: Vec<Evidence>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -166,6 +166,24 @@ pub(super) fn check_evidence(at: &str, e: &Evidence) -> Vec<FieldError> {
     errors
 }
 
+/// Checks a realisation's own fields (value, text, evidence); `at` prefixes the field names.
+pub(super) fn realization_errors(at: &str, r: &RealizationInput) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if r.value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+        errors.push(FieldError::new(format!("{at}value"), "out_of_range", "a number ≥ 0"));
+    }
+    if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
+        errors.push(FieldError::new(format!("{at}text"), "too_long", "at most 4000 characters"));
+    }
+    for (j, e) in r.evidence.iter().enumerate() {
+        errors.extend(check_evidence(&format!("{at}evidence[{j}]"), e));
+    }
+    errors
+}
+
+/// The rule of which plan is evaluated: the current one, once approved.
+pub(super) const ONLY_APPROVED: &str = "only the current approved plan is evaluated";
+
 /// Record the realisations of a sub-period of an approved plan (the employee).
 #[utoipa::path(
     tag = "performance",
@@ -190,10 +208,7 @@ pub(super) async fn create_evaluation(
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
     if plan.status != PlanStatus::Approved.as_str() || plan.superseded_by.is_some() {
-        return Err(ApiError::Conflict {
-            code: "invalid_transition",
-            detail: "only the current approved plan is evaluated".into(),
-        });
+        return Err(ApiError::Conflict { code: "invalid_transition", detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
@@ -222,15 +237,7 @@ pub(super) async fn create_evaluation(
                 "each indicator at most once",
             ));
         }
-        if r.value.is_some_and(|v| !v.is_finite() || v < 0.0) {
-            errors.push(FieldError::new(format!("realizations[{i}].value"), "out_of_range", "a number ≥ 0"));
-        }
-        if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
-            errors.push(FieldError::new(format!("realizations[{i}].text"), "too_long", "at most 4000 characters"));
-        }
-        for (j, e) in r.evidence.iter().enumerate() {
-            errors.extend(check_evidence(&format!("realizations[{i}].evidence[{j}]"), e));
-        }
+        errors.extend(realization_errors(&format!("realizations[{i}]."), r));
     }
     reject(errors)?;
     let now = Utc::now();

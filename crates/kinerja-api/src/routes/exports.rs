@@ -156,7 +156,9 @@ async fn stream_records(
                                 match row.record.get(*column) {
                                     Some(serde_json::Value::String(text)) => csv_field(&mut out, text),
                                     Some(serde_json::Value::Number(number)) => out.push_str(&number.to_string()),
-                                    _ => {}
+                                    Some(serde_json::Value::Null) | None => {}
+                                    // A list (evidence) as the JSON the import takes back.
+                                    Some(other) => csv_field(&mut out, &other.to_string()),
                                 }
                             }
                         }
@@ -196,7 +198,7 @@ pub(super) async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let kind = path.into_inner();
     let needed = match kind {
-        ImportKind::Employees | ImportKind::PerformanceResults => RegistryAction::ReadPeople,
+        ImportKind::Employees | ImportKind::PerformanceResults | ImportKind::Realizations => RegistryAction::ReadPeople,
         ImportKind::Units | ImportKind::Positions | ImportKind::CompetencyRequirements => RegistryAction::ReadStructure,
     };
     let mut conn = state.db.conn().await?;
@@ -210,7 +212,7 @@ pub(super) async fn export(
         }
         (true, None) => return Err(ApiError::validation("period_id", "required", "name the period")),
         (false, Some(_)) => {
-            return Err(ApiError::validation("period_id", "not_used", "only performance results have a period"))
+            return Err(ApiError::validation("period_id", "not_used", "only files of a period take one"))
         }
         (false, None) => agency.id,
     };

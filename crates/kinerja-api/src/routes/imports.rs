@@ -16,14 +16,15 @@ use futures_util::StreamExt;
 use kinerja_domain::civil_service::{nodes_on_cycles, EmploymentType, FunctionalLevel, PositionKind};
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, Perspective, ResultKind};
+use kinerja_domain::workflow::Cadence;
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_domain::RegistryAction;
 use kinerja_store::audit::NewAuditEvent;
 use kinerja_store::bulk::{
-    self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRequirement, StagedResult, StagedRow,
-    SyncConnection, SyncPgConnection,
+    self, BulkActor, LineProblem, StagedEmployee, StagedPosition, StagedRealization, StagedRequirement, StagedResult,
+    StagedRow, SyncConnection, SyncPgConnection,
 };
-use kinerja_store::plans::{ExpectationRow, PlanRow};
+use kinerja_store::plans::{ExpectationRow, PeriodRow, PlanRow};
 use kinerja_store::{idempotency, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -33,7 +34,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::responses::{BadRequest, Forbidden, Invalid, Unauthenticated};
 use crate::error::{ApiError, FieldError};
-use crate::routes::{check_code_and_name, competencies, employees, plans, positions};
+use crate::routes::{check_code_and_name, competencies, employees, evaluations, plans, positions};
 use crate::AppState;
 
 /// What a file holds. Its columns are the names in [`ImportKind::columns`].
@@ -48,6 +49,8 @@ pub enum ImportKind {
     /// A period's work results (RHK) and indicators, one indicator per line: the file sets the
     /// results of each employee it names whole, creating their draft plan if they have none.
     PerformanceResults,
+    /// Realisations of approved plans in a sub-period of the period (`period_label`).
+    Realizations,
 }
 
 impl ImportKind {
@@ -84,6 +87,7 @@ impl ImportKind {
                 "target_unit",
                 "target_text",
             ],
+            ImportKind::Realizations => &["nip", "period_label", "result", "indicator", "value", "text", "evidence"],
         }
     }
 
@@ -94,6 +98,7 @@ impl ImportKind {
             ImportKind::Employees => &["nip", "name", "employment_type"],
             ImportKind::CompetencyRequirements => &["position_code", "competency_code", "required_level"],
             ImportKind::PerformanceResults => &["nip", "result_kind", "result", "indicator", "aspect"],
+            ImportKind::Realizations => &["nip", "period_label", "result", "indicator"],
         }
     }
 
@@ -104,6 +109,7 @@ impl ImportKind {
             ImportKind::Employees => bulk::Kind::Employees,
             ImportKind::CompetencyRequirements => bulk::Kind::Requirements,
             ImportKind::PerformanceResults => bulk::Kind::Results,
+            ImportKind::Realizations => bulk::Kind::Realizations,
         }
     }
 
@@ -114,12 +120,13 @@ impl ImportKind {
             ImportKind::Employees => "employees",
             ImportKind::CompetencyRequirements => "competency-requirements",
             ImportKind::PerformanceResults => "performance-results",
+            ImportKind::Realizations => "realizations",
         }
     }
 
     /// Kinds whose files belong to one period (`period_id`), in its agency.
     pub(super) fn of_a_period(self) -> bool {
-        self == ImportKind::PerformanceResults
+        matches!(self, ImportKind::PerformanceResults | ImportKind::Realizations)
     }
 
     /// The field a parent link of this kind is named by, and the code of a loop.
@@ -237,15 +244,87 @@ impl ImportScope {
 struct PlanContext {
     period: Uuid,
     agency: Uuid,
+    /// The period's sub-period labels (`2026-Q1`, …), by its cadence.
+    labels: Vec<String>,
     facts: HashMap<String, bulk::PlanFacts>,
     /// Each employee's plan approach in the file, and the line that first gave it.
     approaches: HashMap<Uuid, (Approach, i64)>,
 }
 
 impl PlanContext {
-    fn load(conn: &mut SyncPgConnection, agency: Uuid, period: Uuid) -> Result<Self, Failure> {
-        let facts = bulk::plan_facts(conn, agency, period)?.into_iter().map(|f| (f.nip.clone(), f)).collect();
-        Ok(PlanContext { period, agency, facts, approaches: HashMap::new() })
+    fn load(conn: &mut SyncPgConnection, period: &PeriodRow) -> Result<Self, Failure> {
+        let facts =
+            bulk::plan_facts(conn, period.agency_id, period.id)?.into_iter().map(|f| (f.nip.clone(), f)).collect();
+        let labels =
+            Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual).labels(period.starts_on, period.ends_on);
+        Ok(PlanContext { period: period.id, agency: period.agency_id, labels, facts, approaches: HashMap::new() })
+    }
+
+    /// The employee a line names by NIP, or why none.
+    fn employee<'a>(
+        facts: &'a HashMap<String, bulk::PlanFacts>,
+        value: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<&'a bulk::PlanFacts, Vec<FieldError>> {
+        let nip = value("nip");
+        nip.as_ref().and_then(|nip| facts.get(nip)).ok_or_else(|| match nip {
+            Some(_) => vec![FieldError::new("nip", "not_found", "no employee with that NIP in the period's agency")],
+            None => Vec::new(),
+        })
+    }
+
+    /// One line of realisations: the single endpoint's checks ([`evaluations::realization_errors`]),
+    /// of the employee's current plan, which must be approved.
+    fn stage_realization(
+        &self,
+        line: i64,
+        value: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<StagedRow, Vec<FieldError>> {
+        let facts = Self::employee(&self.facts, value)?;
+        let mut errors = Vec::new();
+        let approved = facts.plan_status.as_deref() == Some(PlanStatus::Approved.as_str());
+        if !approved {
+            let status = facts.plan_status.as_deref().unwrap_or("not started");
+            let message = format!("{}; the employee's plan is {status}", evaluations::ONLY_APPROVED);
+            errors.push(FieldError::new("nip", "invalid_transition", message));
+        }
+        if let Some(label) = value("period_label").filter(|l| !self.labels.contains(l)) {
+            let message = format!("'{label}' is not one of {}", self.labels.join(", "));
+            errors.push(FieldError::new("period_label", "invalid_period_label", message));
+        }
+        let number = value("value").map(|v| v.parse::<f64>());
+        if matches!(number, Some(Err(_))) {
+            errors.push(FieldError::new("value", "invalid_value", "must be a number"));
+        }
+        let evidence = match value("evidence").map(|e| serde_json::from_str::<Vec<evaluations::Evidence>>(&e)) {
+            None => Vec::new(),
+            Some(Ok(list)) => list,
+            Some(Err(e)) => {
+                let message = format!("a JSON list of {{url, sha256, description}}: {e}");
+                errors.push(FieldError::new("evidence", "invalid_value", message));
+                Vec::new()
+            }
+        };
+        let input = evaluations::RealizationInput {
+            indicator_id: Uuid::nil(),
+            value: number.and_then(Result::ok),
+            text: value("text"),
+            evidence,
+        };
+        errors.extend(evaluations::realization_errors("", &input));
+        let (Some(plan_id), true) = (facts.plan_id, errors.is_empty()) else { return Err(errors) };
+        Ok(StagedRow::Realization(StagedRealization {
+            line,
+            id: Uuid::now_v7(),
+            evaluation_id: Uuid::now_v7(),
+            agency_id: self.agency,
+            plan_id,
+            period_label: value("period_label").unwrap_or_default(),
+            result: value("result").unwrap_or_default(),
+            indicator: value("indicator").unwrap_or_default(),
+            value: input.value,
+            text: input.text,
+            evidence: serde_json::to_string(&input.evidence).unwrap_or_else(|_| "[]".into()),
+        }))
     }
 
     /// One line of a results file: the single-record endpoint's own checks of a result
@@ -253,12 +332,7 @@ impl PlanContext {
     fn stage(&mut self, line: i64, value: &dyn Fn(&str) -> Option<String>) -> Result<StagedRow, Vec<FieldError>> {
         let mut errors = Vec::new();
         let invalid = |field: &str, message: &str| FieldError::new(field, "invalid_value", message);
-        let Some(facts) = value("nip").and_then(|nip| self.facts.get(&nip)) else {
-            if value("nip").is_some() {
-                errors.push(FieldError::new("nip", "not_found", "no employee with that NIP in the period's agency"));
-            }
-            return Err(errors);
-        };
+        let facts = Self::employee(&self.facts, value)?;
         let given = value("approach").map(|a| Approach::parse(&a));
         if given == Some(None) {
             errors.push(invalid("approach", "kuantitatif or kualitatif"));
@@ -527,6 +601,8 @@ fn ndjson_values(kind: ImportKind, line: &[u8]) -> Result<Vec<Option<String>>, V
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => cleaned(s),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            // Evidence is a list, as the API takes it.
+            Some(list @ serde_json::Value::Array(_)) if *column == "evidence" => Some(list.to_string()),
             Some(_) => {
                 errors.push(FieldError::new(*column, "invalid_value", "must be a string, a number or null"));
                 None
@@ -652,11 +728,15 @@ fn stage_row(
                 required_level: level.unwrap_or_default(),
             })
         }
-        ImportKind::PerformanceResults => {
+        ImportKind::PerformanceResults | ImportKind::Realizations => {
             let Some(context) = plan_context else {
                 return Err(vec![FieldError::new("period_id", "required", "name the period the file is for")]);
             };
-            match context.stage(line, &value) {
+            let staged = match kind {
+                ImportKind::Realizations => context.stage_realization(line, &value),
+                _ => context.stage(line, &value),
+            };
+            match staged {
                 Ok(row) => row,
                 Err(more) => {
                     errors.extend(more);
@@ -747,7 +827,7 @@ struct Job {
     /// The `Idempotency-Key` and its owner, to remember the answer under.
     key: Option<(String, Uuid)>,
     /// The period of a file that belongs to one.
-    period: Option<Uuid>,
+    period: Option<PeriodRow>,
 }
 
 /// Stages the file, checks it whole, and merges it unless it is refused or a dry run; answers
@@ -762,10 +842,9 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
     let mut phase = |name: &'static str| phases.push((name, started.elapsed()));
     let outcome = conn.transaction::<ImportReport, Failure, _>(|conn| {
         let store_kind = job.kind.store();
-        let plan_context = match (job.period, job.scope.default) {
-            (Some(period), Some(agency)) if job.kind.of_a_period() => {
-                Some(RefCell::new(PlanContext::load(conn, agency, period)?))
-            }
+        let period = job.period.as_ref().map(|p| p.id);
+        let plan_context = match &job.period {
+            Some(period) if job.kind.of_a_period() => Some(RefCell::new(PlanContext::load(conn, period)?)),
             _ => None,
         };
         bulk::create_staging(conn, store_kind)?;
@@ -802,7 +881,7 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
         copied?;
         phase("staged");
         let mut errors = std::mem::take(&mut *errors.borrow_mut());
-        for LineProblem { line, field, code, message } in bulk::check(conn, store_kind, job.period)? {
+        for LineProblem { line, field, code, message } in bulk::check(conn, store_kind, period)? {
             errors.add(line, field, code, message);
         }
         phase("checked");
@@ -826,18 +905,18 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
             ))));
         }
         let bulk_actor = BulkActor { kind: job.actor.kind, id: job.actor.id, request_id: job.actor.request_id.clone() };
-        if let Some(context) = &plan_context {
+        if let Some(context) = plan_context.as_ref().filter(|_| job.kind == ImportKind::PerformanceResults) {
             let (plans_made, expectations, events) = context.borrow().new_plans(&job.actor);
             bulk::insert_plans(conn, &plans_made, &expectations, events)?;
         }
-        let merged = bulk::merge(conn, store_kind, &bulk_actor, job.period)?;
+        let merged = bulk::merge(conn, store_kind, &bulk_actor, period)?;
         phase("merged");
         let report = errors.report(job.kind, job.dry_run, total.get(), merged);
         if job.dry_run {
             return Err(Failure::RolledBack(Box::new(report)));
         }
         let summary = serde_json::json!({
-            "kind": job.kind, "period_id": job.period, "total": report.total, "inserted": report.inserted,
+            "kind": job.kind, "period_id": period, "total": report.total, "inserted": report.inserted,
             "updated": report.updated, "changed": report.changed, "deleted": report.deleted,
         });
         bulk::record_event(conn, job.actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
@@ -876,26 +955,26 @@ async fn import_scope(
     caller: &Caller,
     kind: ImportKind,
     period: Option<Uuid>,
-) -> Result<ImportScope, ApiError> {
+) -> Result<(ImportScope, Option<PeriodRow>), ApiError> {
     let mut conn = state.db.conn().await?;
     match (kind.of_a_period(), period) {
         (true, None) => return Err(ApiError::validation("period_id", "required", "name the period the file is for")),
         (false, Some(_)) => {
-            return Err(ApiError::validation(
-                "period_id",
-                "not_used",
-                "only files of performance results have a period",
-            ))
+            return Err(ApiError::validation("period_id", "not_used", "only files of a period take one"))
         }
         (true, Some(period)) => {
+            // Another agency's period is not revealed; one's own agency's is refused as such.
             let period = kinerja_store::plans::get_period(&mut conn, period).await?;
-            let Some(period) = period.filter(|p| caller.actor.may_on_registry(RegistryAction::Import, p.agency_id))
-            else {
-                return Err(ApiError::validation("period_id", "not_found", "no such period you may import into"));
+            let visible = |p: &PeriodRow| caller.actor.may_on_registry(RegistryAction::ReadStructure, p.agency_id);
+            let Some(period) = period.filter(visible) else {
+                return Err(ApiError::validation("period_id", "not_found", "no such period"));
             };
+            if !caller.actor.may_on_registry(RegistryAction::Import, period.agency_id) {
+                return Err(ApiError::Forbidden("you may not import into the period's agency"));
+            }
             let agency = kinerja_store::org::get_agency(&mut conn, period.agency_id).await?;
             let by_code = agency.into_iter().map(|a| (a.code, a.id)).collect();
-            return Ok(ImportScope { by_code, default: Some(period.agency_id) });
+            return Ok((ImportScope { by_code, default: Some(period.agency_id) }, Some(period)));
         }
         (false, None) => {}
     }
@@ -906,7 +985,7 @@ async fn import_scope(
         return Err(ApiError::Forbidden("you may not import into any agency"));
     }
     let default = caller.agency_id().filter(|a| by_code.values().any(|id| id == a));
-    Ok(ImportScope { by_code, default })
+    Ok((ImportScope { by_code, default }, None))
 }
 
 /// A valid `Idempotency-Key`, if given.
@@ -954,14 +1033,20 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
     Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
 }
 
-/// Import a file of units, positions, employees or competency standards. CSV with a header row
+/// Import a file of registry records or of a period's plan contents. CSV with a header row
 /// (`Content-Type: text/csv`) or one JSON object per line (`application/x-ndjson`); columns per
 /// kind: units `agency_code, code, name, parent_code`; positions `agency_code, code, name, kind,
 /// level, unit_code`; employees `agency_code, nip, name, employment_type, grade, email,
 /// unit_code, position_code, supervisor_nip`; competency-requirements `agency_code,
 /// position_code, competency_code, required_level` (each position named gets exactly the file's
-/// levels, as `PUT /positions/{id}/competency-requirements`). Rows are keyed by natural key, so a re-run updates
-/// instead of duplicating; references may point further down the same file. Any bad row → 422
+/// levels, as `PUT /positions/{id}/competency-requirements`). With `period_id`:
+/// performance-results `nip, approach, result_kind, result, parent_result, perspective,
+/// indicator, aspect, target_value, target_unit, target_text`, one indicator per line (each
+/// employee named gets exactly the file's results, matched by description; a missing plan is
+/// started as a draft; plans past draft are refused); realizations `nip, period_label, result,
+/// indicator, value, text, evidence` (evidence: the API's JSON list) of approved plans, until
+/// the evaluation is rated. Rows are keyed by natural key, so a re-run updates instead of
+/// duplicating; references may point further down the same file. Any bad row → 422
 /// `invalid_rows` listing every error and nothing written. `Idempotency-Key`: a retry replays the
 /// first answer; the same key with another file is 422 `idempotency_key_reused`.
 #[utoipa::path(
@@ -992,12 +1077,12 @@ pub(super) async fn import(
     let kind = path.into_inner();
     let dry_run = query.dry_run;
     let format = FileFormat::of(&req)?;
-    let period = query.period_id;
-    let scope = import_scope(&state, &caller, kind, period).await?;
+    let (scope, period) = import_scope(&state, &caller, kind, query.period_id).await?;
+    let period_id = period.as_ref().map(|p| p.id);
     let actor = caller.audit_actor();
     let key = idempotency_key(&req)?.zip(actor.id);
     let mut fingerprint = Sha256::new();
-    fingerprint.update(format!("POST /imports/{} dry_run={dry_run} period={period:?} {format:?}\n", kind.as_str()));
+    fingerprint.update(format!("POST /imports/{} dry_run={dry_run} period={period_id:?} {format:?}\n", kind.as_str()));
 
     if let Some((key, actor_id)) = &key {
         let mut conn = state.db.conn().await?;
