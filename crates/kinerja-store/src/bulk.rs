@@ -922,8 +922,8 @@ const UUID_V7_SQL: &str = "encode(set_bit(set_bit(overlay(uuid_send(gen_random_u
 /// parent, perspective or indicators differ (its indicators then replaced, as PATCH does), and
 /// results the file leaves out are removed. Audited per result as the single endpoints do
 /// (`add_result`, `update_result`, `delete_result` on the plan), and each plan changed gets a new
-/// ETag. Plans the import creates are already inserted ([`insert_plans`]); the events' ids are
-/// made here, so they follow those plans' `create` events.
+/// ETag. Plans the import creates are already inserted ([`insert_plans`]). The events' ids are
+/// made here from the clock, as removed results have no staged row to carry one.
 fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> StoreResult<Merged> {
     diesel::sql_query(format!(
         "UPDATE stage_results s SET plan_id = p.id FROM performance_plans p
