@@ -10,7 +10,8 @@ use crate::error::StoreResult;
 use crate::schema::audit_events;
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_events)]
+// None is NULL (the columns have no other default), which also lets imports `COPY` events.
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent {
     pub id: Uuid,
     pub actor_kind: &'static str,

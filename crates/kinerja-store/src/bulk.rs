@@ -528,7 +528,6 @@ pub fn check(conn: &mut PgConnection, kind: Kind, period: Option<Uuid>) -> Store
 /// The checks of a file of work results that need the whole file or the database. The per-row
 /// rules (texts, targets by approach, perspective, the plan being a draft) ran on each row.
 fn results_checks(period: Uuid) -> Vec<String> {
-    let rater_has_rows = "EXISTS (SELECT 1 FROM stage_results f WHERE f.employee_id = rater.id)";
     vec![
         duplicates_sql("stage_results", "indicator", "employee_id, result, indicator", "indicator"),
         // The lines of one result agree on what the result is.
@@ -541,20 +540,22 @@ fn results_checks(period: Uuid) -> Vec<String> {
          WHERE attrs IS DISTINCT FROM first_attrs"
             .to_owned(),
         // A parent is a result of the rating official's plan for the period: as the file sets it
-        // when the file names the official, else as stored.
+        // when the file names the official, else as stored. (Joins, not a subquery per line.)
         format!(
             "SELECT s.line, 'parent_result' AS field, 'invalid_parent_result' AS code, '{message}' AS message
              FROM stage_results s
              JOIN employees e ON e.id = s.employee_id
              LEFT JOIN performance_plans p ON p.id = s.plan_id
              CROSS JOIN LATERAL (SELECT CASE WHEN s.plan_id IS NULL THEN e.supervisor_id ELSE p.rater_id END AS id) rater
-             WHERE s.parent_result IS NOT NULL
-               AND NOT CASE WHEN {rater_has_rows}
-                   THEN EXISTS (SELECT 1 FROM stage_results f WHERE f.employee_id = rater.id AND f.result = s.parent_result)
-                   ELSE EXISTS (SELECT 1 FROM performance_plans rp JOIN plan_results r ON r.plan_id = rp.id
+             LEFT JOIN (SELECT DISTINCT employee_id FROM stage_results) in_file ON in_file.employee_id = rater.id
+             LEFT JOIN (SELECT DISTINCT employee_id, result FROM stage_results) filed
+                    ON filed.employee_id = rater.id AND filed.result = s.parent_result
+             LEFT JOIN LATERAL (SELECT 1 AS found FROM performance_plans rp JOIN plan_results r ON r.plan_id = rp.id
                                 WHERE rp.employee_id = rater.id AND rp.period_id = '{period}'
-                                  AND rp.superseded_by IS NULL AND r.description = s.parent_result)
-               END",
+                                  AND rp.superseded_by IS NULL AND r.description = s.parent_result LIMIT 1) stored
+                    ON in_file.employee_id IS NULL
+             WHERE s.parent_result IS NOT NULL
+               AND CASE WHEN in_file.employee_id IS NOT NULL THEN filed.employee_id IS NULL ELSE stored.found IS NULL END",
             message = INVALID_PARENT_RESULT.replace('\'', "''")
         ),
         // A result the file leaves out is removed, unless results of plans the file does not set
@@ -574,7 +575,8 @@ fn results_checks(period: Uuid) -> Vec<String> {
 /// The indicator a staged realisation `s` names: by its result's and its own description in the
 /// row's plan (the first, should a plan repeat a description).
 const NAMED_INDICATOR_SQL: &str = "SELECT i.id FROM plan_results r JOIN plan_indicators i ON i.result_id = r.id
-     WHERE r.plan_id = s.plan_id AND r.description = s.result AND i.description = s.indicator
+     WHERE r.plan_id = s.plan_id AND i.plan_id = s.plan_id AND r.description = s.result
+       AND i.description = s.indicator
      ORDER BY r.id, i.id LIMIT 1";
 
 /// The checks of a file of realisations that need the whole file or the database.
@@ -949,7 +951,8 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
          ), matched AS (
              SELECT f.*, l.list AS new_list, r.id AS old_id, coalesce(r.id, f.new_id) AS id, r.kind AS old_kind,
                     r.parent_result_id AS old_parent, r.perspective AS old_perspective,
-                    (SELECT jsonb_agg({old_list} ORDER BY i.id) FROM plan_indicators i WHERE i.result_id = r.id) AS old_list
+                    (SELECT jsonb_agg({old_list} ORDER BY i.id) FROM plan_indicators i
+                     WHERE i.plan_id = r.plan_id AND i.result_id = r.id) AS old_list
              FROM file f
              JOIN listed l ON l.plan_id = f.plan_id AND l.result = f.description
              LEFT JOIN LATERAL (SELECT * FROM plan_results r WHERE r.plan_id = f.plan_id AND r.description = f.description
@@ -976,7 +979,8 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
              ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, parent_result_id = EXCLUDED.parent_result_id,
                  perspective = EXCLUDED.perspective, updated_at = now()
          ), old_indicators AS (
-             DELETE FROM plan_indicators i USING resolved r WHERE i.result_id = r.old_id AND r.differs
+             DELETE FROM plan_indicators i USING resolved r
+             WHERE i.plan_id = r.plan_id AND i.result_id = r.old_id AND r.differs
          ), new_indicators AS (
              INSERT INTO plan_indicators (id, result_id, plan_id, description, aspect, target_value, target_unit,
                                           target_text)
@@ -1125,15 +1129,30 @@ pub fn insert_plans(
     events: Vec<crate::audit::NewAuditEvent>,
 ) -> StoreResult<()> {
     use crate::schema::{audit_events, behaviour_expectations, performance_plans};
-    for chunk in plans.chunks(1000) {
-        diesel::insert_into(performance_plans::table).values(chunk).execute(conn)?;
+    // By `COPY`: thousands of plans in one round trip each, not statements of bound rows.
+    diesel::copy_from(performance_plans::table).from_insertable(plans).execute(conn)?;
+    diesel::copy_from(behaviour_expectations::table).from_insertable(expectations).execute(conn)?;
+    diesel::copy_from(audit_events::table).from_insertable(&events).execute(conn)?;
+    if !plans.is_empty() {
+        // The merge joins the new plans right away; planning on the old statistics would not.
+        diesel::sql_query("ANALYZE performance_plans").execute(conn)?;
     }
-    for chunk in expectations.chunks(5000) {
-        diesel::insert_into(behaviour_expectations::table).values(chunk).execute(conn)?;
-    }
-    for chunk in events.chunks(1000) {
-        diesel::insert_into(audit_events::table).values(chunk).execute(conn)?;
-    }
+    Ok(())
+}
+
+/// After a big import, statistics of the tables it wrote: the next import (or query) of them
+/// comes before autovacuum would notice, and plans on the old row counts badly (a nested loop
+/// over thousands of rows where a hash join takes milliseconds).
+pub fn refresh_statistics(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
+    let tables = match kind {
+        Kind::Units => "units",
+        Kind::Positions => "positions",
+        Kind::Employees => "employees",
+        Kind::Requirements => "competency_requirements",
+        Kind::Results => "performance_plans, plan_results, plan_indicators",
+        Kind::Realizations => "evaluations, realizations",
+    };
+    diesel::sql_query(format!("ANALYZE {tables}")).execute(conn)?;
     Ok(())
 }
 
@@ -1205,7 +1224,7 @@ pub async fn export_batch(
                      ORDER BY pp.id LIMIT $3 / 10) p
                JOIN employees e ON e.id = p.employee_id
                JOIN plan_results r ON r.plan_id = p.id
-               JOIN plan_indicators i ON i.result_id = r.id
+               JOIN plan_indicators i ON i.plan_id = p.id AND i.result_id = r.id
                LEFT JOIN plan_results pr ON pr.id = r.parent_result_id
                ORDER BY p.id, r.id, i.id"
         }

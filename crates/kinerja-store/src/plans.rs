@@ -73,7 +73,7 @@ pub async fn period_has_plans(conn: &mut AsyncPgConnection, id: Uuid) -> StoreRe
 // ---- plans ----
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = performance_plans)]
+#[diesel(table_name = performance_plans, treat_none_as_default_value = false)]
 pub struct PlanRow {
     pub id: Uuid,
     pub agency_id: Uuid,
@@ -216,7 +216,7 @@ pub struct IndicatorRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = behaviour_expectations)]
+#[diesel(table_name = behaviour_expectations, treat_none_as_default_value = false)]
 pub struct ExpectationRow {
     pub plan_id: Uuid,
     pub value: String,

@@ -180,6 +180,9 @@ pub struct ImportError {
     message: String,
 }
 
+/// An import that adds or removes this many records refreshes the tables' statistics.
+const REFRESH_STATISTICS_AFTER: i64 = 1000;
+
 /// At most this many errors are listed; `error_count` has them all.
 const LISTED_ERRORS: usize = 1000;
 
@@ -908,6 +911,7 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
         if let Some(context) = plan_context.as_ref().filter(|_| job.kind == ImportKind::PerformanceResults) {
             let (plans_made, expectations, events) = context.borrow().new_plans(&job.actor);
             bulk::insert_plans(conn, &plans_made, &expectations, events)?;
+            phase("plans");
         }
         let merged = bulk::merge(conn, store_kind, &bulk_actor, period)?;
         phase("merged");
@@ -925,6 +929,10 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
     phase("committed");
     tracing::info!(kind = job.kind.as_str(), rows = total.get(), phases = ?phases, "import finished");
     let report = match outcome {
+        Ok(report) if report.inserted + report.deleted >= REFRESH_STATISTICS_AFTER => {
+            bulk::refresh_statistics(&mut conn, job.kind.store())?;
+            report
+        }
         Ok(report) => report,
         Err(Failure::RolledBack(report)) => *report,
         Err(other) => return Err(other),
