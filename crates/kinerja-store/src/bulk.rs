@@ -818,12 +818,13 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor, period: Opt
         };
     };
     let changes = changes_sql(fields);
+    let entity = entity_of(kind);
     let sql = format!(
         "WITH {resolved},
          up AS ({upsert} RETURNING t.id, (t.xmax = 0) AS inserted),
          audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
-             SELECT r.audit_id, $1, $2, r.agency_id, $4, r.id, CASE WHEN up.inserted THEN 'create' ELSE 'update' END,
+             SELECT r.audit_id, $1, $2, r.agency_id, '{entity}', r.id, CASE WHEN up.inserted THEN 'create' ELSE 'update' END,
                     {changes}, $3
              FROM up JOIN resolved r ON r.id = up.id
          )
@@ -831,13 +832,7 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor, period: Opt
                 (SELECT count(*) FROM resolved WHERE old IS NOT NULL) AS updated,
                 (SELECT count(*) FROM up WHERE NOT inserted) AS changed, 0::bigint AS deleted"
     );
-    diesel::sql_query(sql)
-        .bind::<Text, _>(actor.kind)
-        .bind::<Nullable<SqlUuid>, _>(actor.id)
-        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
-        .bind::<Text, _>(entity_of(kind))
-        .get_result(conn)
-        .map_err(StoreError::from)
+    run_merge(conn, &sql, actor)
 }
 
 /// A standard as the API shows it (`RequirementView`), ordered by code: `rows` is a set of
@@ -905,12 +900,7 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
                 (SELECT count(*) FROM named WHERE old_key IS NOT NULL) AS updated,
                 (SELECT count(*) FROM changed WHERE old_key IS NOT NULL) AS changed, 0::bigint AS deleted"
     );
-    diesel::sql_query(sql)
-        .bind::<Text, _>(actor.kind)
-        .bind::<Nullable<SqlUuid>, _>(actor.id)
-        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
-        .get_result(conn)
-        .map_err(StoreError::from)
+    run_merge(conn, &sql, actor)
 }
 
 /// A time-ordered (version 7) UUID made in SQL, for audit events of records the file does not
@@ -1013,12 +1003,7 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
                 (SELECT count(*) FROM resolved WHERE old_id IS NOT NULL AND differs) AS changed,
                 (SELECT count(*) FROM gone) AS deleted"
     );
-    diesel::sql_query(sql)
-        .bind::<Text, _>(actor.kind)
-        .bind::<Nullable<SqlUuid>, _>(actor.id)
-        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
-        .get_result(conn)
-        .map_err(StoreError::from)
+    run_merge(conn, &sql, actor)
 }
 
 /// Writes realisations by (evaluation, indicator), starting the evaluations of sub-periods the
@@ -1076,12 +1061,7 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
                 (SELECT count(*) FROM resolved WHERE old_id IS NOT NULL AND differs) AS changed,
                 0::bigint AS deleted"
     );
-    diesel::sql_query(sql)
-        .bind::<Text, _>(actor.kind)
-        .bind::<Nullable<SqlUuid>, _>(actor.id)
-        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
-        .get_result(conn)
-        .map_err(StoreError::from)
+    run_merge(conn, &sql, actor)
 }
 
 /// What a file of work results needs to know of each employee of the period's agency: who they
@@ -1154,6 +1134,17 @@ pub fn refresh_statistics(conn: &mut PgConnection, kind: Kind) -> StoreResult<()
     };
     diesel::sql_query(format!("ANALYZE {tables}")).execute(conn)?;
     Ok(())
+}
+
+/// Runs a merge statement: its audit rows name the actor by `$1` (kind), `$2` (id) and `$3`
+/// (the request), and it answers one row of [`Merged`].
+fn run_merge(conn: &mut PgConnection, sql: &str, actor: &BulkActor) -> StoreResult<Merged> {
+    diesel::sql_query(sql)
+        .bind::<Text, _>(actor.kind)
+        .bind::<Nullable<SqlUuid>, _>(actor.id)
+        .bind::<Nullable<Text>, _>(actor.request_id.as_deref())
+        .get_result(conn)
+        .map_err(StoreError::from)
 }
 
 /// Records one audit event (the import as a whole) on the import's connection.
