@@ -765,7 +765,12 @@ async fn a_file_of_results_sets_each_plan_whole_with_cascades_and_starts_missing
     refused.assert_problem(422, "invalid_rows");
     assert_eq!(refused.body["errors"][0]["code"], "invalid_transition", "{}", refused.text);
 
-    // Who may not: another agency's admin does not see the period; a file of a period needs one.
+    // Who may not: another agency's admin does not see the period or its export; a file of a
+    // period needs one, and so does its export.
+    let export = format!("/api/v1/exports/performance-results?agency_id={}&period_id={period}", s.agency);
+    app.get(&export, &s.other_admin.token).await.assert_problem(404, "not_found");
+    let unnamed = format!("/api/v1/exports/performance-results?agency_id={}", s.agency);
+    app.get(&unnamed, t).await.assert_problem(422, "validation_failed");
     let refused = import(app, &s.other_admin.token, &path, CSV, RESULTS, None).await;
     refused.assert_problem(422, "validation_failed");
     let refused = import(app, t, "/api/v1/imports/performance-results", CSV, RESULTS, None).await;
@@ -877,4 +882,6 @@ async fn realisations_of_approved_plans_load_by_natural_key_until_rated() {
     let rina_id: Uuid = rina.body["id"].as_str().unwrap().parse().unwrap();
     let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(rina_id)).await;
     import(app, &rina.token, &path, CSV, &changed, None).await.assert_problem(403, "forbidden");
+    let export = format!("/api/v1/exports/realizations?agency_id={}&period_id={period}", s.agency);
+    app.get(&export, &rina.token).await.assert_problem(403, "forbidden");
 }

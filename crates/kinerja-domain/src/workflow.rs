@@ -37,6 +37,12 @@ impl PlanStatus {
     pub fn is_editable(self) -> bool {
         self == PlanStatus::Draft
     }
+
+    /// Realisations are recorded against an approved plan only (not a draft still changing,
+    /// nor a plan whose annual rating is issued).
+    pub fn is_evaluated(self) -> bool {
+        self == PlanStatus::Approved
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +224,7 @@ mod tests {
             );
         }
         assert!(Draft.is_editable() && !Submitted.is_editable() && !Approved.is_editable() && !Rated.is_editable());
+        assert!(!Draft.is_evaluated() && !Submitted.is_evaluated() && Approved.is_evaluated() && !Rated.is_evaluated());
     }
 
     #[test]

@@ -305,6 +305,7 @@ impl StagedRow {
                     r.target_text.as_deref().map(Cow::from),
                 ],
             ),
+            // As for results, the merge names the audit events itself.
             StagedRow::Realization(r) => (
                 r.line,
                 r.id,

@@ -207,7 +207,7 @@ pub(super) async fn create_evaluation(
     if caller.employee_id() != Some(plan.employee_id) {
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
-    if plan.status != PlanStatus::Approved.as_str() || plan.superseded_by.is_some() {
+    if !PlanStatus::parse(&plan.status).is_some_and(PlanStatus::is_evaluated) || plan.superseded_by.is_some() {
         return Err(ApiError::Conflict { code: "invalid_transition", detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;

@@ -205,16 +205,12 @@ pub(super) async fn export(
     let agency =
         kinerja_store::org::get_agency(&mut conn, query.agency_id).await?.ok_or(ApiError::NotFound("agency"))?;
     authorize(&caller, needed, agency.id, "agency")?;
-    let owner = match (kind.of_a_period(), query.period_id) {
-        (true, Some(period)) => {
+    let owner = match kind.period_param(query.period_id)? {
+        Some(period) => {
             let period = kinerja_store::plans::get_period(&mut conn, period).await?;
             period.filter(|p| p.agency_id == agency.id).ok_or(ApiError::NotFound("period"))?.id
         }
-        (true, None) => return Err(ApiError::validation("period_id", "required", "name the period")),
-        (false, Some(_)) => {
-            return Err(ApiError::validation("period_id", "not_used", "only files of a period take one"))
-        }
-        (false, None) => agency.id,
+        None => agency.id,
     };
     let format = query.format.unwrap_or(ExportFormat::Csv);
     let name = format!("{}-{}", kind.as_str(), agency.code);

@@ -129,6 +129,16 @@ impl ImportKind {
         matches!(self, ImportKind::PerformanceResults | ImportKind::Realizations)
     }
 
+    /// The `period_id` of an import or export: required for the kinds of a period, refused for
+    /// the others.
+    pub(super) fn period_param(self, period: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
+        match (self.of_a_period(), period) {
+            (true, None) => Err(ApiError::validation("period_id", "required", "name the period the file is for")),
+            (false, Some(_)) => Err(ApiError::validation("period_id", "not_used", "only files of a period take one")),
+            (_, period) => Ok(period),
+        }
+    }
+
     /// The field a parent link of this kind is named by, and the code of a loop.
     fn loop_field(self) -> (&'static str, &'static str, &'static str) {
         match self {
@@ -284,8 +294,7 @@ impl PlanContext {
     ) -> Result<StagedRow, Vec<FieldError>> {
         let facts = Self::employee(&self.facts, value)?;
         let mut errors = Vec::new();
-        let approved = facts.plan_status.as_deref() == Some(PlanStatus::Approved.as_str());
-        if !approved {
+        if !facts.plan_status.as_deref().and_then(PlanStatus::parse).is_some_and(PlanStatus::is_evaluated) {
             let status = facts.plan_status.as_deref().unwrap_or("not started");
             let message = format!("{}; the employee's plan is {status}", evaluations::ONLY_APPROVED);
             errors.push(FieldError::new("nip", "invalid_transition", message));
@@ -965,26 +974,19 @@ async fn import_scope(
     period: Option<Uuid>,
 ) -> Result<(ImportScope, Option<PeriodRow>), ApiError> {
     let mut conn = state.db.conn().await?;
-    match (kind.of_a_period(), period) {
-        (true, None) => return Err(ApiError::validation("period_id", "required", "name the period the file is for")),
-        (false, Some(_)) => {
-            return Err(ApiError::validation("period_id", "not_used", "only files of a period take one"))
+    if let Some(period) = kind.period_param(period)? {
+        // Another agency's period is not revealed; one's own agency's is refused as such.
+        let period = kinerja_store::plans::get_period(&mut conn, period).await?;
+        let visible = |p: &PeriodRow| caller.actor.may_on_registry(RegistryAction::ReadStructure, p.agency_id);
+        let Some(period) = period.filter(visible) else {
+            return Err(ApiError::validation("period_id", "not_found", "no such period"));
+        };
+        if !caller.actor.may_on_registry(RegistryAction::Import, period.agency_id) {
+            return Err(ApiError::Forbidden("you may not import into the period's agency"));
         }
-        (true, Some(period)) => {
-            // Another agency's period is not revealed; one's own agency's is refused as such.
-            let period = kinerja_store::plans::get_period(&mut conn, period).await?;
-            let visible = |p: &PeriodRow| caller.actor.may_on_registry(RegistryAction::ReadStructure, p.agency_id);
-            let Some(period) = period.filter(visible) else {
-                return Err(ApiError::validation("period_id", "not_found", "no such period"));
-            };
-            if !caller.actor.may_on_registry(RegistryAction::Import, period.agency_id) {
-                return Err(ApiError::Forbidden("you may not import into the period's agency"));
-            }
-            let agency = kinerja_store::org::get_agency(&mut conn, period.agency_id).await?;
-            let by_code = agency.into_iter().map(|a| (a.code, a.id)).collect();
-            return Ok((ImportScope { by_code, default: Some(period.agency_id) }, Some(period)));
-        }
-        (false, None) => {}
+        let agency = kinerja_store::org::get_agency(&mut conn, period.agency_id).await?;
+        let by_code = agency.into_iter().map(|a| (a.code, a.id)).collect();
+        return Ok((ImportScope { by_code, default: Some(period.agency_id) }, Some(period)));
     }
     let agencies = bulk::agency_codes(&mut conn).await?;
     let by_code: HashMap<String, Uuid> =
