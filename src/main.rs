@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use kinerja_api::accounts::{self, AccountChange, AccountInput};
 use kinerja_api::audit::AuditActor;
 use kinerja_api::auth::JwtKeys;
+use kinerja_api::write::IfMatch;
 use kinerja_api::AppState;
 use kinerja_domain::Role;
 use kinerja_store::identity;
@@ -240,7 +241,8 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
             accounts::change(
                 &db,
                 &AuditActor::system(),
-                &user,
+                &IfMatch::default(),
+                user.id,
                 AccountChange { password: Some(password), ..Default::default() },
             )
             .await

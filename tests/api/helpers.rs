@@ -97,7 +97,11 @@ impl TestApp {
     }
 
     pub async fn on_database(database_url: String) -> TestApp {
-        let db = Db::new(&database_url, 4).expect("pool");
+        TestApp::on_database_with_pool(database_url, 4).await
+    }
+
+    pub async fn on_database_with_pool(database_url: String, pool_size: usize) -> TestApp {
+        let db = Db::new(&database_url, pool_size).expect("pool");
         let state = web::Data::new(AppState::new(db, JwtKeys::new(JWT_SECRET)).expect("state"));
         TestApp { state, database_url }
     }

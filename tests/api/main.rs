@@ -10,6 +10,7 @@ mod competencies;
 mod database;
 mod errors;
 mod imports;
+mod integrity;
 mod openapi;
 mod operations;
 mod performance;

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use kinerja_domain::credentials::{check_password, check_username, PasswordError, UsernameError};
 use kinerja_domain::Role;
+use kinerja_store::audit::changes as audit_changes;
+use kinerja_store::error::StoreResult;
 use kinerja_store::identity::{self, NewUser, UserChanges, UserRow};
-use kinerja_store::{audit, AsyncConnection, Db, StoreError};
+use kinerja_store::{audit, AsyncConnection, AsyncPgConnection, Db, StoreError};
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,6 +16,8 @@ use uuid::Uuid;
 use crate::audit::AuditActor;
 use crate::auth::{hash_password, random_token};
 use crate::error::{ApiError, FieldError};
+use crate::routes::reject;
+use crate::write::{self, record, Change, IfMatch};
 
 /// A user account as the API shows it (never the password hash).
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,10 +36,16 @@ pub struct UserView {
 
 impl From<UserRow> for UserView {
     fn from(u: UserRow) -> Self {
+        UserView::from(&u)
+    }
+}
+
+impl From<&UserRow> for UserView {
+    fn from(u: &UserRow) -> Self {
         UserView {
             id: u.id,
-            username: u.username,
-            roles: u.roles,
+            username: u.username.clone(),
+            roles: u.roles.clone(),
             agency_id: u.agency_id,
             employee_id: u.employee_id,
             is_active: u.is_active,
@@ -95,15 +105,18 @@ fn check_membership(roles: &[Role], agency_id: Option<Uuid>, employee_id: Option
 }
 
 /// Checks that the linked agency and employee exist and agree.
-async fn check_references(db: &Db, agency_id: Option<Uuid>, employee_id: Option<Uuid>) -> Result<(), ApiError> {
-    let mut conn = db.conn().await?;
+async fn check_references(
+    conn: &mut AsyncPgConnection,
+    agency_id: Option<Uuid>,
+    employee_id: Option<Uuid>,
+) -> Result<(), ApiError> {
     if let Some(agency) = agency_id {
-        if !identity::agency_exists(&mut conn, agency).await? {
+        if !identity::agency_exists(conn, agency).await? {
             return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
         }
     }
     if let Some(employee) = employee_id {
-        match identity::employee_agency(&mut conn, employee).await? {
+        match identity::employee_agency(conn, employee).await? {
             None => return Err(ApiError::validation("employee_id", "not_found", "no such employee")),
             Some(of) if Some(of) != agency_id => {
                 return Err(ApiError::validation(
@@ -148,7 +161,7 @@ pub async fn create(db: &Db, actor: &AuditActor, input: AccountInput) -> Result<
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    check_references(db, input.agency_id, input.employee_id).await?;
+    check_references(&mut *db.conn().await?, input.agency_id, input.employee_id).await?;
     let password_hash = hash_in_background(input.password).await?;
     let mut conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |tx| {
@@ -182,69 +195,76 @@ pub struct AccountChange {
     pub is_active: Option<bool>,
 }
 
-/// Validates and applies a change. A new password or a deactivation ends every session.
+/// Validates and applies a change to the account `id`, on the row as locked in the write's
+/// transaction (so a concurrent change is never undone) and only if it is still the version
+/// `if_match` names. A new password or a deactivation ends every session.
 pub async fn change(
     db: &Db,
     actor: &AuditActor,
-    current: &UserRow,
+    if_match: &IfMatch,
+    id: Uuid,
     change: AccountChange,
 ) -> Result<UserRow, ApiError> {
-    let mut errors = Vec::new();
     if let Some(Err(e)) = change.password.as_deref().map(check_password) {
-        errors.push(password_error(e));
-    }
-    let roles = match &change.roles {
-        Some(roles) => roles.clone(),
-        None => parse_roles(&current.roles)?,
-    };
-    let agency_id = change.agency_id.unwrap_or(current.agency_id);
-    let employee_id = change.employee_id.unwrap_or(current.employee_id);
-    errors.extend(check_membership(&roles, agency_id, employee_id));
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    if change.agency_id.is_some() || change.employee_id.is_some() {
-        check_references(db, agency_id, employee_id).await?;
+        return Err(ApiError::Validation(vec![password_error(e)]));
     }
     let password_hash = match change.password {
         Some(p) => Some(hash_in_background(p).await?),
         None => None,
     };
-    let ends_sessions = password_hash.is_some() || change.is_active == Some(false);
-    let now = Utc::now();
-    let new_password = password_hash.is_some();
     let mut conn = db.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |tx| {
-        let updated = identity::update_user(
-            tx,
-            current.id,
-            UserChanges {
-                password_hash,
-                roles: change.roles.map(|r| r.iter().map(|r| r.as_str().to_owned()).collect()),
-                agency_id: change.agency_id,
-                employee_id: change.employee_id,
-                is_active: change.is_active,
-                updated_at: Some(now),
-            },
-        )
-        .await
-        .map_err(conflict)?;
-        if ends_sessions {
-            identity::revoke_user_tokens(tx, current.id, now).await?;
+    write::update_on(&mut conn, actor, if_match, id, "update", async |tx, current: &UserRow| {
+        let roles = match &change.roles {
+            Some(roles) => roles.clone(),
+            None => parse_roles(&current.roles)?,
+        };
+        let mut next = current.clone();
+        next.agency_id = change.agency_id.unwrap_or(current.agency_id);
+        next.employee_id = change.employee_id.unwrap_or(current.employee_id);
+        reject(check_membership(&roles, next.agency_id, next.employee_id))?;
+        if change.agency_id.is_some() || change.employee_id.is_some() {
+            check_references(tx, next.agency_id, next.employee_id).await?;
         }
-        let (before, after) = (UserView::from(current.clone()), UserView::from(updated.clone()));
-        let mut event = actor.event("user", current.id, "update", updated.agency_id, Some(&before), Some(&after));
-        if new_password {
+        next.roles = roles.iter().map(|r| r.as_str().to_owned()).collect();
+        next.is_active = change.is_active.unwrap_or(current.is_active);
+        let ends_sessions = password_hash.is_some() || change.is_active == Some(false);
+        if let Some(hash) = password_hash {
+            next.password_hash = hash;
+        }
+        if ends_sessions {
+            identity::revoke_user_tokens(tx, current.id, Utc::now()).await?;
+        }
+        let mut changes = audit_changes(&json(&UserView::from(current.clone())), &json(&UserView::from(next.clone())));
+        if next.password_hash != current.password_hash {
             // The hash never enters the trail; that it changed does.
-            if let Some(fields) = event.changes.as_object_mut() {
+            if let Some(fields) = changes.as_object_mut() {
                 fields.insert("password".into(), serde_json::json!({"old": null, "new": "changed"}));
             }
         }
-        audit::record(tx, event).await?;
-        Ok(updated)
+        Ok(Change::with_changes(next, changes))
     })
     .await
 }
+
+fn json(view: &UserView) -> serde_json::Value {
+    serde_json::to_value(view).unwrap_or_default()
+}
+
+/// Writes an account back whole (the write path merged the change onto the locked row).
+async fn save_user(tx: &mut AsyncPgConnection, row: &UserRow) -> StoreResult<UserRow> {
+    let changes = UserChanges {
+        password_hash: Some(row.password_hash.clone()),
+        roles: Some(row.roles.clone()),
+        agency_id: Some(row.agency_id),
+        employee_id: Some(row.employee_id),
+        is_active: Some(row.is_active),
+        updated_at: Some(row.updated_at),
+    };
+    identity::update_user(tx, row.id, changes).await
+}
+
+record!(UserRow, "user", audited: UserView, agency: |u| u.agency_id,
+        lock: identity::lock_user, save: save_user, map_err: conflict);
 
 /// Roles as stored; a stored code this build does not know is an internal error.
 pub fn parse_roles(codes: &[String]) -> Result<Vec<Role>, ApiError> {

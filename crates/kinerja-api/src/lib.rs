@@ -10,6 +10,8 @@ pub mod error;
 pub mod observe;
 pub mod pagination;
 mod routes;
+pub mod scoring;
+pub mod write;
 
 use std::time::Instant;
 

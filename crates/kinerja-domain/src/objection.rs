@@ -32,6 +32,43 @@ pub fn on_time(rated_at: DateTime<Utc>, window_days: i32, now: DateTime<Utc>) ->
     calendar_day(now) <= deadline(rated_at, window_days)
 }
 
+/// Who would judge their own case (PP 30/2019 art. 59: the atasan pejabat penilai decides an
+/// objection between the employee and the rating official, so is neither of them; and nobody
+/// rates their own plan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OwnCase {
+    #[error("the employee cannot be the rating official of their own plan")]
+    EmployeeRates,
+    #[error("the rating official's supervisor decides objections on this plan, so cannot be the employee; name someone else")]
+    EmployeeDecides,
+    #[error("the rating official's supervisor decides objections between the employee and the rating official, so cannot be the rating official; name someone else")]
+    RaterDecides,
+}
+
+impl OwnCase {
+    /// The field of a plan that names the wrong person.
+    pub fn field(self) -> &'static str {
+        match self {
+            OwnCase::EmployeeRates => "rater_id",
+            OwnCase::EmployeeDecides | OwnCase::RaterDecides => "rater_supervisor_id",
+        }
+    }
+}
+
+/// Checks the people of a plan: the employee, the rating official and the rating official's
+/// supervisor who decides objections must be three different people.
+pub fn check_deciders<T: PartialEq>(employee: &T, rater: Option<&T>, decider: Option<&T>) -> Result<(), OwnCase> {
+    if rater == Some(employee) {
+        Err(OwnCase::EmployeeRates)
+    } else if decider == Some(employee) {
+        Err(OwnCase::EmployeeDecides)
+    } else if decider.is_some() && decider == rater {
+        Err(OwnCase::RaterDecides)
+    } else {
+        Ok(())
+    }
+}
+
 wire_codes!(
     /// How the rating official's supervisor decided.
     Outcome { Upheld => "upheld", Rejected => "rejected" }
@@ -50,6 +87,17 @@ wire_codes!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nobody_judges_their_own_case() {
+        let (employee, rater, decider) = (1, 2, 3);
+        assert_eq!(check_deciders(&employee, Some(&rater), Some(&decider)), Ok(()));
+        assert_eq!(check_deciders(&employee, None, None), Ok(()));
+        assert_eq!(check_deciders(&employee, Some(&employee), Some(&decider)), Err(OwnCase::EmployeeRates));
+        assert_eq!(check_deciders(&employee, Some(&rater), Some(&employee)), Err(OwnCase::EmployeeDecides));
+        assert_eq!(check_deciders(&employee, Some(&rater), Some(&rater)), Err(OwnCase::RaterDecides));
+        assert_eq!(check_deciders(&employee, None, Some(&employee)), Err(OwnCase::EmployeeDecides));
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -38,6 +38,21 @@ pub async fn get_org_rating(
         .optional()?)
 }
 
+/// Reads a unit's organisation rating for a period and locks it until the transaction ends.
+pub async fn lock_org_rating(
+    conn: &mut AsyncPgConnection,
+    unit_id: Uuid,
+    period_id: Uuid,
+) -> StoreResult<Option<OrgRatingRow>> {
+    Ok(organisation_ratings::table
+        .find((unit_id, period_id))
+        .select(OrgRatingRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Records the unit's predikat for the period, replacing an earlier one (kept created_at).
 pub async fn put_org_rating(conn: &mut AsyncPgConnection, row: &OrgRatingRow) -> StoreResult<OrgRatingRow> {
     Ok(diesel::insert_into(organisation_ratings::table)
@@ -76,6 +91,15 @@ pub struct FinalRatingRow {
     /// The latest calibration: `{predikat_before, predikat, justification, by, at}`.
     pub calibration: Option<serde_json::Value>,
     pub updated_at: DateTime<Utc>,
+    /// When a calibration last set the predikat in force (none: as issued).
+    pub calibrated_at: Option<DateTime<Utc>>,
+}
+
+impl FinalRatingRow {
+    /// Since when the predikat in force stands: objections run from here (PP 30/2019 art. 59).
+    pub fn in_force_since(&self) -> DateTime<Utc> {
+        self.calibrated_at.map_or(self.rated_at, |at| at.max(self.rated_at))
+    }
 }
 
 pub async fn insert_final_rating(conn: &mut AsyncPgConnection, row: &FinalRatingRow) -> StoreResult<()> {
@@ -87,17 +111,29 @@ pub async fn get_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> St
     Ok(final_ratings::table.find(plan_id).select(FinalRatingRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Reads a plan's annual rating and locks it until the transaction ends.
+pub async fn lock_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Option<FinalRatingRow>> {
+    Ok(final_ratings::table
+        .find(plan_id)
+        .select(FinalRatingRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Saves the predikat in force and the calibration; the rating official's own stays as issued.
-pub async fn update_final_rating(conn: &mut AsyncPgConnection, row: &FinalRatingRow) -> StoreResult<()> {
-    diesel::update(final_ratings::table.find(row.plan_id))
+pub async fn update_final_rating(conn: &mut AsyncPgConnection, row: &FinalRatingRow) -> StoreResult<FinalRatingRow> {
+    Ok(diesel::update(final_ratings::table.find(row.plan_id))
         .set((
             final_ratings::predikat.eq(&row.predikat),
             final_ratings::calibration.eq(&row.calibration),
+            final_ratings::calibrated_at.eq(row.calibrated_at),
             final_ratings::updated_at.eq(row.updated_at),
         ))
-        .execute(conn)
-        .await?;
-    Ok(())
+        .returning(FinalRatingRow::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 #[derive(Debug, QueryableByName)]
@@ -184,8 +220,13 @@ pub async fn objection_of_plan(conn: &mut AsyncPgConnection, plan_id: Uuid) -> S
         .optional()?)
 }
 
-pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) -> StoreResult<()> {
-    diesel::update(objections::table.find(row.id))
+/// Reads an objection and locks it until the transaction ends.
+pub async fn lock_objection(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ObjectionRow>> {
+    Ok(objections::table.find(id).select(ObjectionRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
+pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) -> StoreResult<ObjectionRow> {
+    Ok(diesel::update(objections::table.find(row.id))
         .set((
             objections::status.eq(&row.status),
             objections::employee_explanation.eq(&row.employee_explanation),
@@ -195,11 +236,12 @@ pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) 
             objections::decision_note.eq(&row.decision_note),
             objections::decided_by.eq(row.decided_by),
             objections::decided_at.eq(row.decided_at),
+            objections::decider_id.eq(row.decider_id),
             objections::updated_at.eq(row.updated_at),
         ))
-        .execute(conn)
-        .await?;
-    Ok(())
+        .returning(ObjectionRow::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 /// Which objections a list shows: an agency's (its readers), or one person's as the employee

@@ -41,6 +41,11 @@ pub async fn get_competency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResu
     Ok(competencies::table.find(id).select(CompetencyRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Reads a competency and locks its row until the transaction ends.
+pub async fn lock_competency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<CompetencyRow>> {
+    Ok(competencies::table.find(id).select(CompetencyRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
 pub async fn national_competency_by_code(
     conn: &mut AsyncPgConnection,
     code: &str,
@@ -500,6 +505,17 @@ pub async fn insert_activity(conn: &mut AsyncPgConnection, row: &ActivityRow) ->
 
 pub async fn get_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActivityRow>> {
     Ok(development_activities::table.find(id).select(ActivityRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Reads a development activity and locks its row until the transaction ends.
+pub async fn lock_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActivityRow>> {
+    Ok(development_activities::table
+        .find(id)
+        .select(ActivityRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 pub async fn update_activity(conn: &mut AsyncPgConnection, row: &ActivityRow) -> StoreResult<ActivityRow> {

@@ -64,6 +64,11 @@ pub async fn get_user(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Use
     Ok(users::table.find(id).select(UserRow::as_select()).first(conn).await?)
 }
 
+/// Reads the user and locks its row until the transaction ends.
+pub async fn lock_user(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UserRow>> {
+    Ok(users::table.find(id).select(UserRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> StoreResult<UserRow> {
     Ok(diesel::insert_into(users::table).values(user).returning(UserRow::as_returning()).get_result(conn).await?)
 }

@@ -22,4 +22,4 @@ pub use pool::{Db, DbConn};
 
 /// What the API needs to run its own transactions over store functions.
 pub use diesel::result::Error as DieselError;
-pub use diesel_async::{AsyncConnection, AsyncPgConnection};
+pub use diesel_async::{AnsiTransactionManager, AsyncConnection, AsyncPgConnection, TransactionManager};

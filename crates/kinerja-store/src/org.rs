@@ -33,6 +33,11 @@ pub async fn get_agency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<O
     Ok(agencies::table.find(id).select(AgencyRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Reads the agency and locks its row until the transaction ends.
+pub async fn lock_agency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<AgencyRow>> {
+    Ok(agencies::table.find(id).select(AgencyRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
 pub async fn agency_by_code(conn: &mut AsyncPgConnection, code: &str) -> StoreResult<Option<AgencyRow>> {
     Ok(agencies::table.filter(agencies::code.eq(code)).select(AgencyRow::as_select()).first(conn).await.optional()?)
 }
@@ -87,6 +92,11 @@ pub async fn insert_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreRe
 
 pub async fn get_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UnitRow>> {
     Ok(units::table.find(id).select(UnitRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Reads the unit and locks its row until the transaction ends.
+pub async fn lock_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UnitRow>> {
+    Ok(units::table.find(id).select(UnitRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
 pub async fn update_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreResult<UnitRow> {
@@ -210,6 +220,17 @@ pub async fn get_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
     Ok(positions::table.find(id).select(PositionRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Reads the position and locks its row until the transaction ends.
+pub async fn lock_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PositionRow>> {
+    Ok(positions::table.find(id).select(PositionRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
+/// Marks a position changed (its competency standard is part of it).
+pub async fn touch_position(conn: &mut AsyncPgConnection, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
+    diesel::update(positions::table.find(id)).set(positions::updated_at.eq(at)).execute(conn).await?;
+    Ok(())
+}
+
 pub async fn update_position(conn: &mut AsyncPgConnection, row: &PositionRow) -> StoreResult<PositionRow> {
     Ok(diesel::update(positions::table.find(row.id))
         .set((
@@ -280,6 +301,11 @@ pub async fn insert_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) ->
 
 pub async fn get_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EmployeeRow>> {
     Ok(employees::table.find(id).select(EmployeeRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Reads the employee and locks its row until the transaction ends.
+pub async fn lock_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EmployeeRow>> {
+    Ok(employees::table.find(id).select(EmployeeRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
 pub async fn employees_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<EmployeeRow>> {

@@ -33,6 +33,11 @@ pub async fn get_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<O
     Ok(periods::table.find(id).select(PeriodRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Reads the period and locks its row until the transaction ends.
+pub async fn lock_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
+    Ok(periods::table.find(id).select(PeriodRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
 pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
     Ok(diesel::update(periods::table.find(row.id))
         .set((
@@ -102,6 +107,11 @@ pub async fn insert_plan(conn: &mut AsyncPgConnection, row: &PlanRow) -> StoreRe
 
 pub async fn get_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
     Ok(performance_plans::table.find(id).select(PlanRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Reads the plan (its header: every change of a plan or of what it holds takes this lock) and locks its row until the transaction ends.
+pub async fn lock_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
+    Ok(performance_plans::table.find(id).select(PlanRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
 /// The current (not superseded) plan of an employee in a period.
@@ -320,9 +330,11 @@ pub async fn replace_expectations(
 }
 
 /// Copies a plan's results, indicators and expectations into a new revision, keeping the
-/// cascade links (parents in other people's plans are unchanged; parents inside the plan are
-/// remapped to their copies).
-pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_plan: Uuid) -> StoreResult<()> {
+/// cascade links: parents in other people's plans are unchanged, parents inside the plan are
+/// remapped to their copies, and results of other people's current plans cascaded from the old
+/// revision's results are re-pointed to the copies (superseded plans below keep their links, as
+/// they were). Returns how many results were re-pointed.
+pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_plan: Uuid) -> StoreResult<usize> {
     let now = Utc::now();
     let new_ids: std::collections::HashMap<Uuid, Uuid> = from.results.iter().map(|r| (r.id, Uuid::now_v7())).collect();
     let results: Vec<ResultRow> = from
@@ -353,7 +365,18 @@ pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_pl
     if !expectations.is_empty() {
         diesel::insert_into(behaviour_expectations::table).values(&expectations).execute(conn).await?;
     }
-    Ok(())
+    let (old_ids, copies): (Vec<Uuid>, Vec<Uuid>) = new_ids.into_iter().unzip();
+    Ok(diesel::sql_query(
+        "UPDATE plan_results child SET parent_result_id = m.copy
+         FROM unnest($1::uuid[], $2::uuid[]) AS m(old_id, copy), performance_plans pl
+         WHERE child.parent_result_id = m.old_id AND pl.id = child.plan_id
+           AND pl.superseded_by IS NULL AND child.plan_id <> $3",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(old_ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(copies)
+    .bind::<diesel::sql_types::Uuid, _>(to_plan)
+    .execute(conn)
+    .await?)
 }
 
 /// One result in a cascade, with whose plan it is in.

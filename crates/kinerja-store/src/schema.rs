@@ -260,6 +260,7 @@ diesel::table! {
         rated_at -> Timestamptz,
         calibration -> Nullable<Jsonb>,
         updated_at -> Timestamptz,
+        calibrated_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Agencies (instansi): the tenants.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::{objection, RegistryAction};
 use kinerja_store::org::{self, AgencyRow};
@@ -14,8 +14,12 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{authorize, check_code_and_name, check_if_match, created, duplicate, etag, reject, with_etag};
+use crate::routes::{authorize, check_code_and_name, created, duplicate, reject, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(AgencyRow, "agency", audited: AgencyView, agency: |a| Some(a.id),
+        lock: org::lock_agency, save: org::update_agency, map_err: duplicate("duplicate_code", "an agency has that code"));
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgencyView {
@@ -181,36 +185,24 @@ pub(super) async fn get_agency(
 )]
 #[patch("/agencies/{agency_id}")]
 pub(super) async fn update_agency(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdateAgency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let current = visible_agency(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, current.id, "agency")?;
-    check_if_match(&req, &etag(current.updated_at))?;
+    let visible = visible_agency(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, visible.id, "agency")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
     check_window(body.objection_window_days)?;
-    let mut next = current.clone();
-    next.code = body.code.unwrap_or(next.code);
-    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-    next.objection_window_days = body.objection_window_days.unwrap_or(next.objection_window_days);
-    next.updated_at = Utc::now();
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row =
-                org::update_agency(tx, &next).await.map_err(duplicate("duplicate_code", "an agency has that code"))?;
-            let (before, after) = (AgencyView::from(&current), AgencyView::from(&row));
-            audit::record(
-                tx,
-                caller.audit_actor().event("agency", row.id, "update", Some(row.id), Some(&before), Some(&after)),
-            )
-            .await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |_, current: &AgencyRow| {
+        let mut next = current.clone();
+        next.code = body.code.unwrap_or(next.code);
+        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+        next.objection_window_days = body.objection_window_days.unwrap_or(next.objection_window_days);
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &AgencyView::from(&row)))
 }

@@ -4,17 +4,17 @@
 //! the rating official's supervisor.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::civil_service::{heads_unit, PositionKind};
 use kinerja_domain::distribution::{self, Counts, OrgPredikat};
-use kinerja_domain::objection::{self, ObjectionStatus, Outcome, Party};
+use kinerja_domain::objection::{self, check_deciders, ObjectionStatus, Outcome, Party};
 use kinerja_domain::rule_sets::{Inputs, Predikat, Rating, RuleSet};
-use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus};
+use kinerja_domain::workflow::{transition, PlanAction, PlanParty};
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal::{self, FinalRatingRow, ObjectionFilter, ObjectionRow, OrgRatingRow};
 use kinerja_store::plans::{PeriodRow, PlanRow};
-use kinerja_store::{audit, evaluations, org, plans, AsyncConnection, AsyncPgConnection, StoreError};
+use kinerja_store::{audit, evaluations, org, plans, AsyncPgConnection, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -24,10 +24,12 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::plans::{party, save, status_of, transition_error, visible_plan};
+use crate::routes::plans::{party, status_of, transition_error, visible_plan};
 use crate::routes::rule_sets::evaluate;
 use crate::routes::units::visible_unit;
-use crate::routes::{authorize, check_if_match, created, etag, rule_set_of, with_etag};
+use crate::routes::{authorize, created, rule_set_of, with_etag};
+use crate::scoring;
+use crate::write::{self, record, Change, IfMatch, Record};
 use crate::AppState;
 
 /// Checks a free text that must say something: 1 to 4000 characters.
@@ -179,7 +181,7 @@ async fn final_view(
         rated_by: row.rated_by,
         rated_at: row.rated_at,
         periodic,
-        objection_deadline: objection::deadline(row.rated_at, window_days),
+        objection_deadline: objection::deadline(row.in_force_since(), window_days),
         objection: objection.map(|o| ObjectionSummary {
             id: o.id,
             status: ObjectionStatus::parse(&o.status).unwrap_or(ObjectionStatus::Open),
@@ -241,108 +243,176 @@ async fn headed_unit_rating(
 )]
 #[post("/performance-plans/{plan_id}/final-rating")]
 pub(super) async fn give_final_rating(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<FinalRatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    if plan.superseded_by.is_some() {
-        return Err(ApiError::Conflict {
-            code: "invalid_transition",
-            detail: "this revision was superseded; rate the current one".into(),
-        });
-    }
-    transition(status_of(&plan), PlanAction::Rate, party(&caller, &plan)).map_err(transition_error)?;
-    check_if_match(&req, &etag(plan.updated_at))?;
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
     let note = optional_text("note", body.note.as_deref())?;
     let mut conn = state.db.conn().await?;
-    let period = period_of(&mut conn, &plan).await?;
-    let rule_set = rule_set_of(&period);
-    let mut inputs = Inputs {
-        result_rating: body.result_rating,
-        behaviour_rating: body.behaviour_rating,
-        skp_score: body.skp_score,
-        behaviour_score: body.behaviour_score,
-        with_peers: body.with_peers,
-        new_idea: body.new_idea,
-        ..Inputs::default()
-    };
-    let head_of = if rule_set == RuleSet::PermenPanRb6_2022 {
-        headed_unit_rating(&mut conn, plan.employee_id, plan.period_id).await?
-    } else {
-        None
-    };
-    if let Some(unit_rating) = &head_of {
-        let follows = OrgPredikat::parse(&unit_rating.predikat).map(OrgPredikat::head_result_rating);
-        if body.result_rating.is_some() && body.result_rating != follows {
-            return Err(ApiError::validation(
-                "result_rating",
-                "follows_organisation_rating",
-                format!(
-                    "the head of a unit takes the unit's result: organisation predikat {} gives {}",
-                    unit_rating.predikat,
-                    follows.map_or("", Rating::as_str)
-                ),
-            ));
-        }
-        inputs.result_rating = follows;
-    }
-    let outcome = evaluate(rule_set, &inputs)?;
-    let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
-    if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
-        map.insert(
-            "unit_head".into(),
-            json!({"unit_id": unit_rating.unit_id, "organisation_predikat": unit_rating.predikat}),
-        );
-    }
-    let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
-    let employee = org::get_employee(&mut conn, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
-    let now = Utc::now();
-    let row = FinalRatingRow {
-        plan_id: plan.id,
-        agency_id: plan.agency_id,
-        period_id: plan.period_id,
-        employee_id: plan.employee_id,
-        unit_id: employee.unit_id,
-        result_rating: inputs.result_rating.map(|r| r.as_str().to_owned()),
-        behaviour_rating: inputs.behaviour_rating.map(|r| r.as_str().to_owned()),
-        rated_predikat: outcome.predikat.as_str().to_owned(),
-        predikat: outcome.predikat.as_str().to_owned(),
-        explanation,
-        note,
-        rated_by: rater,
-        rated_at: now,
-        calibration: None,
-        updated_at: now,
-    };
-    let mut next = plan.clone();
-    next.status = PlanStatus::Rated.as_str().to_owned();
-    next.updated_at = now;
-    let window = window_days(&mut conn, plan.agency_id).await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
+    let mut issued = None;
+    write::update_on(
+        &mut conn,
+        &caller.audit_actor(),
+        &if_match,
+        visible.id,
+        "final_rating",
+        async |tx, plan: &PlanRow| {
+            if plan.superseded_by.is_some() {
+                return Err(ApiError::Conflict {
+                    code: "invalid_transition",
+                    detail: "this revision was superseded; rate the current one".into(),
+                });
+            }
+            let status =
+                transition(status_of(plan), PlanAction::Rate, party(&caller, plan)).map_err(transition_error)?;
+            let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
+            let rule_set = rule_set_of(&period_of(tx, plan).await?);
+            let mut inputs = Inputs {
+                result_rating: body.result_rating,
+                behaviour_rating: body.behaviour_rating,
+                behaviour_score: body.behaviour_score,
+                with_peers: body.with_peers,
+                new_idea: body.new_idea,
+                ..Inputs::default()
+            };
+            let mut unrealised = Vec::new();
+            if rule_set != RuleSet::PermenPanRb6_2022 {
+                // The annual SKP score is the year's realisations scored by Perka BKN 1/2013.
+                if body.skp_score.is_some() {
+                    return Err(ApiError::validation(
+                        "skp_score",
+                        "not_used",
+                        "the annual SKP score is computed from the year's realisations",
+                    ));
+                }
+                let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+                let evaluations = evaluations::evaluations_of_plan(tx, plan.id).await?;
+                let realised = match scoring::year_evaluation(&evaluations) {
+                    Some(e) => evaluations::realizations_of(tx, e.id).await?,
+                    None => Vec::new(),
+                };
+                let skp = scoring::skp_inputs(&whole.indicators, &realised);
+                inputs.indicators = skp.indicators;
+                unrealised = skp.unrealised;
+            } else if body.skp_score.is_some() {
+                return Err(ApiError::validation("skp_score", "not_used", "the matrix takes ratings, not scores"));
+            }
+            let head_of = if rule_set == RuleSet::PermenPanRb6_2022 {
+                headed_unit_rating(tx, plan.employee_id, plan.period_id).await?
+            } else {
+                None
+            };
+            if let Some(unit_rating) = &head_of {
+                let follows = OrgPredikat::parse(&unit_rating.predikat).map(OrgPredikat::head_result_rating);
+                if body.result_rating.is_some() && body.result_rating != follows {
+                    return Err(ApiError::validation(
+                        "result_rating",
+                        "follows_organisation_rating",
+                        format!(
+                            "the head of a unit takes the unit's result: organisation predikat {} gives {}",
+                            unit_rating.predikat,
+                            follows.map_or("", Rating::as_str)
+                        ),
+                    ));
+                }
+                inputs.result_rating = follows;
+            }
+            let mut outcome = evaluate(rule_set, &inputs)?;
+            outcome.explanation.unrealised_indicators = unrealised;
+            let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
+            if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
+                map.insert(
+                    "unit_head".into(),
+                    json!({"unit_id": unit_rating.unit_id, "organisation_predikat": unit_rating.predikat}),
+                );
+            }
+            let employee = org::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+            let now = Utc::now();
+            let row = FinalRatingRow {
+                plan_id: plan.id,
+                agency_id: plan.agency_id,
+                period_id: plan.period_id,
+                employee_id: plan.employee_id,
+                unit_id: employee.unit_id,
+                result_rating: inputs.result_rating.map(|r| r.as_str().to_owned()),
+                behaviour_rating: inputs.behaviour_rating.map(|r| r.as_str().to_owned()),
+                rated_predikat: outcome.predikat.as_str().to_owned(),
+                predikat: outcome.predikat.as_str().to_owned(),
+                explanation,
+                note,
+                rated_by: rater,
+                rated_at: now,
+                calibration: None,
+                updated_at: now,
+                calibrated_at: None,
+            };
             appraisal::insert_final_rating(tx, &row).await.map_err(|e| match e {
                 StoreError::Duplicate(_) => {
                     ApiError::Conflict { code: "already_rated", detail: "the plan has its annual rating".into() }
                 }
                 other => other.into(),
             })?;
-            save(tx, &caller, &plan, &next, "final_rating").await?;
             let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
-                                 "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
-            audit::record(
-                tx,
-                caller.audit_actor().raw("final_rating", Some(row.plan_id), "rate", Some(row.agency_id), changes),
-            )
-            .await?;
-            final_view(tx, &row, window).await
-        })
-        .await?;
-    Ok(created(format!("/api/v1/performance-plans/{}/final-rating", plan.id), view.updated_at, &view))
+                             "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
+            let event =
+                caller.audit_actor().raw("final_rating", Some(row.plan_id), "rate", Some(row.agency_id), changes);
+            audit::record(tx, event).await?;
+            issued = Some(row);
+            Ok(Change::row(PlanRow { status: status.as_str().to_owned(), ..plan.clone() }))
+        },
+    )
+    .await?;
+    let row = issued.ok_or_else(|| ApiError::internal("a rated plan has its rating"))?;
+    let window = window_days(&mut conn, row.agency_id).await?;
+    let view = final_view(&mut conn, &row, window).await?;
+    Ok(created(format!("/api/v1/performance-plans/{}/final-rating", row.plan_id), view.updated_at, &view))
 }
+
+/// What the audit trail records of an annual rating's own changes.
+#[derive(Debug, Serialize)]
+pub struct FinalRatingAudit {
+    predikat: String,
+}
+
+impl Record for FinalRatingRow {
+    const ENTITY: &'static str = "final_rating";
+    type Audited = FinalRatingAudit;
+
+    fn id(&self) -> Uuid {
+        self.plan_id
+    }
+
+    fn agency_id(&self) -> Option<Uuid> {
+        Some(self.agency_id)
+    }
+
+    fn version(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+
+    fn set_version(&mut self, version: DateTime<Utc>) {
+        self.updated_at = version;
+    }
+
+    fn audited(&self) -> FinalRatingAudit {
+        FinalRatingAudit { predikat: self.predikat.clone() }
+    }
+
+    async fn lock(tx: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Option<Self>, ApiError> {
+        Ok(appraisal::lock_final_rating(tx, plan_id).await?)
+    }
+
+    async fn save(&self, tx: &mut AsyncPgConnection) -> Result<Self, ApiError> {
+        Ok(appraisal::update_final_rating(tx, self).await?)
+    }
+}
+
+record!(ObjectionRow, "objection", audited: ObjectionView, agency: |o| Some(o.agency_id),
+        lock: appraisal::lock_objection, save: appraisal::update_objection);
 
 async fn visible_final_rating(
     state: &AppState,
@@ -401,10 +471,10 @@ pub struct CalibrationRequest {
 )]
 #[post("/performance-plans/{plan_id}/calibration")]
 pub(super) async fn calibrate(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<CalibrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -413,48 +483,54 @@ pub(super) async fn calibrate(
     if caller.user_id().is_none() {
         return Err(ApiError::Forbidden("calibration is a person's decision; sign in as an agency admin"));
     }
+    let justification = required_text("justification", &body.justification)?;
     let mut conn = state.db.conn().await?;
-    let current = appraisal::get_final_rating(&mut conn, plan.id).await?.ok_or_else(|| ApiError::Conflict {
-        code: "not_rated",
-        detail: "the plan has no annual rating to calibrate".into(),
-    })?;
-    check_if_match(&req, &etag(current.updated_at))?;
-    if let Some(o) = appraisal::objection_of_plan(&mut conn, plan.id).await? {
+    if appraisal::get_final_rating(&mut conn, plan.id).await?.is_none() {
         return Err(ApiError::Conflict {
-            code: "objection_filed",
-            detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
+            code: "not_rated",
+            detail: "the plan has no annual rating to calibrate".into(),
         });
     }
-    let justification = required_text("justification", &body.justification)?;
-    let period = period_of(&mut conn, &plan).await?;
-    check_predikat("predikat", body.predikat, rule_set_of(&period))?;
-    if body.predikat.as_str() == current.predikat {
-        return Err(ApiError::validation(
-            "predikat",
-            "unchanged",
-            format!("the predikat is already {}", current.predikat),
-        ));
-    }
-    let now = Utc::now();
-    let mut next = current.clone();
-    next.predikat = body.predikat.as_str().to_owned();
-    next.calibration = Some(json!({"predikat_before": current.predikat, "predikat": next.predikat,
-                                   "justification": justification, "by": caller.user_id(), "at": now}));
-    next.updated_at = now;
+    check_predikat("predikat", body.predikat, rule_set_of(&period_of(&mut conn, &plan).await?))?;
+    let row = write::update_on(
+        &mut conn,
+        &caller.audit_actor(),
+        &if_match,
+        plan.id,
+        "calibrate",
+        async |tx, current: &FinalRatingRow| {
+            // An objection locks this rating row too when it is filed, so this check holds.
+            if let Some(o) = appraisal::objection_of_plan(tx, plan.id).await? {
+                return Err(ApiError::Conflict {
+                    code: "objection_filed",
+                    detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
+                });
+            }
+            if body.predikat.as_str() == current.predikat {
+                return Err(ApiError::validation(
+                    "predikat",
+                    "unchanged",
+                    format!("the predikat is already {}", current.predikat),
+                ));
+            }
+            let now = Utc::now();
+            let calibration = json!({"predikat_before": current.predikat, "predikat": body.predikat.as_str(),
+                                 "justification": justification, "by": caller.user_id(), "at": now});
+            let changes = json!({"predikat": {"old": current.predikat, "new": body.predikat.as_str()},
+                             "justification": justification});
+            // A new predikat in force opens a new objection window from now (PP 30/2019 art. 59).
+            let next = FinalRatingRow {
+                predikat: body.predikat.as_str().to_owned(),
+                calibration: Some(calibration),
+                calibrated_at: Some(now),
+                ..current.clone()
+            };
+            Ok(Change::with_changes(next, changes))
+        },
+    )
+    .await?;
     let window = window_days(&mut conn, plan.agency_id).await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            appraisal::update_final_rating(tx, &next).await?;
-            let changes = json!({"predikat": {"old": current.predikat, "new": next.predikat},
-                                 "justification": justification});
-            audit::record(
-                tx,
-                caller.audit_actor().raw("final_rating", Some(plan.id), "calibrate", Some(plan.agency_id), changes),
-            )
-            .await?;
-            final_view(tx, &next, window).await
-        })
-        .await?;
+    let view = final_view(&mut conn, &row, window).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
 }
 
@@ -525,10 +601,10 @@ async fn unit_and_period(
 )]
 #[put("/units/{unit_id}/organisation-rating/{period_id}")]
 pub(super) async fn put_org_rating(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
     body: web::Json<OrgRatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit_id, period_id) = path.into_inner();
@@ -536,38 +612,35 @@ pub(super) async fn put_org_rating(
     let (unit, period) = unit_and_period(&state, &caller, unit_id, period_id).await?;
     authorize(&caller, RegistryAction::Write, unit.agency_id, "unit")?;
     let note = optional_text("note", body.note.as_deref())?;
-    let mut conn = state.db.conn().await?;
-    let before = appraisal::get_org_rating(&mut conn, unit.id, period.id).await?;
-    if let Some(b) = &before {
-        check_if_match(&req, &etag(b.updated_at))?;
-    }
-    let now = Utc::now();
-    let row = OrgRatingRow {
-        unit_id: unit.id,
-        period_id: period.id,
-        agency_id: unit.agency_id,
-        predikat: body.predikat.as_str().to_owned(),
-        note,
-        rated_by: caller.user_id(),
-        created_at: now,
-        updated_at: now,
-    };
-    let saved = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let saved = appraisal::put_org_rating(tx, &row).await?;
-            let changes = json!({"period_id": period.id,
-                                 "predikat": {"old": before.as_ref().map(|b| &b.predikat), "new": saved.predikat},
-                                 "note": saved.note});
-            let action = if before.is_some() { "update" } else { "create" };
-            audit::record(
-                tx,
-                caller.audit_actor().raw("organisation_rating", Some(unit.id), action, Some(unit.agency_id), changes),
-            )
-            .await?;
-            Ok(saved)
-        })
-        .await?;
-    let status = if before.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    let (saved, existed) = write::transaction(&state, async |tx| {
+        // Locked (or, the first time, absent): a stale If-Match is refused against the row as it is.
+        let before = appraisal::lock_org_rating(tx, unit.id, period.id).await?;
+        if let Some(b) = &before {
+            if_match.check(b.updated_at)?;
+        }
+        let now = before.as_ref().map_or_else(Utc::now, |b| write::next_version(b.updated_at));
+        let row = OrgRatingRow {
+            unit_id: unit.id,
+            period_id: period.id,
+            agency_id: unit.agency_id,
+            predikat: body.predikat.as_str().to_owned(),
+            note,
+            rated_by: caller.user_id(),
+            created_at: now,
+            updated_at: now,
+        };
+        let saved = appraisal::put_org_rating(tx, &row).await?;
+        let changes = json!({"period_id": period.id,
+                             "predikat": {"old": before.as_ref().map(|b| &b.predikat), "new": saved.predikat},
+                             "note": saved.note});
+        let action = if before.is_some() { "update" } else { "create" };
+        let event =
+            caller.audit_actor().raw("organisation_rating", Some(unit.id), action, Some(unit.agency_id), changes);
+        audit::record(tx, event).await?;
+        Ok((saved, before.is_some()))
+    })
+    .await?;
+    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     Ok(with_etag(status, saved.updated_at, &OrgRatingView::from(&saved)))
 }
 
@@ -805,42 +878,43 @@ pub(super) async fn file_objection(
     path: web::Path<Uuid>,
     body: web::Json<FileObjection>,
 ) -> Result<HttpResponse, ApiError> {
-    let (plan, rating) = visible_final_rating(&state, &caller, path.into_inner()).await?;
+    let (plan, _) = visible_final_rating(&state, &caller, path.into_inner()).await?;
     if party(&caller, &plan) != PlanParty::Owner {
         return Err(ApiError::Forbidden("only the employee objects to their own rating"));
     }
     let reason = required_text("reason", &body.reason)?;
-    let mut conn = state.db.conn().await?;
-    let window = window_days(&mut conn, plan.agency_id).await?;
-    let now = Utc::now();
-    if !objection::on_time(rating.rated_at, window, now) {
-        return Err(ApiError::Unprocessable {
-            code: "deadline_passed",
-            detail: format!(
-                "objections to this rating closed on {} ({window} days after it was issued)",
-                objection::deadline(rating.rated_at, window)
-            ),
-        });
-    }
-    let row = ObjectionRow {
-        id: Uuid::now_v7(),
-        plan_id: plan.id,
-        agency_id: plan.agency_id,
-        employee_id: plan.employee_id,
-        decider_id: plan.rater_supervisor_id,
-        reason,
-        status: ObjectionStatus::Open.as_str().to_owned(),
-        employee_explanation: None,
-        rating_official_explanation: None,
-        outcome: None,
-        decided_predikat: None,
-        decision_note: None,
-        decided_by: None,
-        filed_at: now,
-        decided_at: None,
-        updated_at: now,
-    };
-    conn.transaction::<_, ApiError, _>(async |tx| {
+    let row = write::transaction(&state, async |tx| {
+        // The rating as it stands, locked against a calibration that would move the window.
+        let rating = appraisal::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
+        let window = window_days(tx, plan.agency_id).await?;
+        let now = Utc::now();
+        if !objection::on_time(rating.in_force_since(), window, now) {
+            return Err(ApiError::Unprocessable {
+                code: "deadline_passed",
+                detail: format!(
+                    "objections to this rating closed on {} ({window} days after its predikat was set)",
+                    objection::deadline(rating.in_force_since(), window)
+                ),
+            });
+        }
+        let row = ObjectionRow {
+            id: Uuid::now_v7(),
+            plan_id: plan.id,
+            agency_id: plan.agency_id,
+            employee_id: plan.employee_id,
+            decider_id: plan.rater_supervisor_id,
+            reason,
+            status: ObjectionStatus::Open.as_str().to_owned(),
+            employee_explanation: None,
+            rating_official_explanation: None,
+            outcome: None,
+            decided_predikat: None,
+            decision_note: None,
+            decided_by: None,
+            filed_at: now,
+            decided_at: None,
+            updated_at: now,
+        };
         appraisal::insert_objection(tx, &row).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
                 code: "objection_exists",
@@ -851,7 +925,7 @@ pub(super) async fn file_objection(
         let changes = json!({"plan_id": row.plan_id, "predikat": rating.predikat, "decider_id": row.decider_id});
         audit::record(tx, caller.audit_actor().raw("objection", Some(row.id), "file", Some(row.agency_id), changes))
             .await?;
-        Ok(())
+        Ok(row)
     })
     .await?;
     Ok(created(format!("/api/v1/objections/{}", row.id), row.updated_at, &ObjectionView::from(&row)))
@@ -938,14 +1012,19 @@ pub(super) async fn get_objection(
 }
 
 /// The one who decides: the plan's rating official's supervisor now (an admin's change of
-/// rating official moves it).
+/// rating official moves it), and never the employee or the rating official themselves.
 fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
-    match caller.employee_id() {
-        Some(me) if Some(me) == plan.rater_supervisor_id => Ok(me),
-        _ => Err(ApiError::Forbidden(
-            "only the rating official's supervisor (atasan pejabat penilai) acts on an objection",
-        )),
-    }
+    let me = match caller.employee_id() {
+        Some(me) if Some(me) == plan.rater_supervisor_id => me,
+        _ => {
+            return Err(ApiError::Forbidden(
+                "only the rating official's supervisor (atasan pejabat penilai) acts on an objection",
+            ))
+        }
+    };
+    check_deciders(&plan.employee_id, plan.rater_id.as_ref(), Some(&me))
+        .map_err(|e| ApiError::Conflict { code: "own_case", detail: format!("{e}; an agency admin names another") })?;
+    Ok(me)
 }
 
 fn ensure_open(objection: &ObjectionRow) -> Result<(), ApiError> {
@@ -974,41 +1053,39 @@ pub struct ExplanationRequest {
 #[utoipa::path(
     tag = "rules",
     security(("bearer" = [])),
-    params(("objection_id" = Uuid, Path)),
+    params(("objection_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The objection's ETag")),
     request_body = ExplanationRequest,
-    responses((status = 200, description = "Recorded", body = ObjectionView), Unauthenticated, Forbidden, NotFound, Conflict, Invalid)
+    responses((status = 200, description = "Recorded", body = ObjectionView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
 )]
 #[post("/objections/{objection_id}/explanations")]
 pub(super) async fn record_explanation(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<ExplanationRequest>,
-) -> Result<web::Json<ObjectionView>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let (current, plan) = visible_objection(&state, &caller, path.into_inner()).await?;
-    ensure_decider(&caller, &plan)?;
-    ensure_open(&current)?;
+    let (visible, _) = visible_objection(&state, &caller, path.into_inner()).await?;
     let text = required_text("text", &body.text)?;
-    let mut next = current.clone();
-    match body.party {
-        Party::Employee => next.employee_explanation = Some(text),
-        Party::RatingOfficial => next.rating_official_explanation = Some(text),
-    }
-    next.updated_at = Utc::now();
-    let mut conn = state.db.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |tx| {
-        appraisal::update_objection(tx, &next).await?;
-        let changes = json!({"party": body.party.as_str()});
-        audit::record(
-            tx,
-            caller.audit_actor().raw("objection", Some(next.id), "explanation", Some(next.agency_id), changes),
-        )
+    let row =
+        write::update(&state, &caller, &if_match, visible.id, "explanation", async |tx, current: &ObjectionRow| {
+            ensure_decider(&caller, &plan_of(tx, current).await?)?;
+            ensure_open(current)?;
+            let mut next = current.clone();
+            match body.party {
+                Party::Employee => next.employee_explanation = Some(text),
+                Party::RatingOfficial => next.rating_official_explanation = Some(text),
+            }
+            Ok(Change::with_changes(next, json!({"party": body.party.as_str()})))
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
-    Ok(web::Json(ObjectionView::from(&next)))
+    Ok(with_etag(StatusCode::OK, row.updated_at, &ObjectionView::from(&row)))
+}
+
+/// The plan an objection is about, as it now is.
+async fn plan_of(tx: &mut AsyncPgConnection, objection: &ObjectionRow) -> Result<PlanRow, ApiError> {
+    plans::get_plan(tx, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1030,88 +1107,86 @@ pub struct DecisionRequest {
 #[utoipa::path(
     tag = "rules",
     security(("bearer" = [])),
-    params(("objection_id" = Uuid, Path)),
+    params(("objection_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The objection's ETag")),
     request_body = DecisionRequest,
-    responses((status = 200, description = "Decided", body = ObjectionView), Unauthenticated, Forbidden, NotFound, Conflict, Invalid)
+    responses((status = 200, description = "Decided", body = ObjectionView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
 )]
 #[post("/objections/{objection_id}/decision")]
 pub(super) async fn decide_objection(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<DecisionRequest>,
-) -> Result<web::Json<ObjectionView>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let (current, plan) = visible_objection(&state, &caller, path.into_inner()).await?;
-    let me = ensure_decider(&caller, &plan)?;
-    ensure_open(&current)?;
-    let mut errors = Vec::new();
-    for (explained, party) in [
-        (current.employee_explanation.is_some(), Party::Employee),
-        (current.rating_official_explanation.is_some(), Party::RatingOfficial),
-    ] {
-        if !explained {
-            errors.push(party.as_str());
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Conflict {
-            code: "explanations_missing",
-            detail: format!("record the explanation of: {} before deciding", errors.join(", ")),
-        });
-    }
+    let (visible, visible_plan) = visible_objection(&state, &caller, path.into_inner()).await?;
     let note = required_text("note", &body.note)?;
-    let mut conn = state.db.conn().await?;
-    let rating = appraisal::get_final_rating(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
-    let period = period_of(&mut conn, &plan).await?;
-    match (body.outcome, body.predikat) {
-        (Outcome::Upheld, None) => {
-            return Err(ApiError::validation("predikat", "required", "an upheld objection sets a new predikat"))
+    let rule_set = rule_set_of(&period_of(&mut *state.db.conn().await?, &visible_plan).await?);
+    let row = write::update(&state, &caller, &if_match, visible.id, "decide", async |tx, current: &ObjectionRow| {
+        let plan = plan_of(tx, current).await?;
+        let me = ensure_decider(&caller, &plan)?;
+        ensure_open(current)?;
+        let missing: Vec<&str> = [
+            (current.employee_explanation.is_some(), Party::Employee),
+            (current.rating_official_explanation.is_some(), Party::RatingOfficial),
+        ]
+        .into_iter()
+        .filter(|(explained, _)| !explained)
+        .map(|(_, party)| party.as_str())
+        .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::Conflict {
+                code: "explanations_missing",
+                detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
+            });
         }
-        (Outcome::Upheld, Some(p)) => {
-            check_predikat("predikat", p, rule_set_of(&period))?;
-            if p.as_str() == rating.predikat {
-                return Err(ApiError::validation(
-                    "predikat",
-                    "unchanged",
-                    format!("the predikat is already {}; reject the objection instead", rating.predikat),
-                ));
+        let rating = appraisal::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
+        match (body.outcome, body.predikat) {
+            (Outcome::Upheld, None) => {
+                return Err(ApiError::validation("predikat", "required", "an upheld objection sets a new predikat"))
             }
+            (Outcome::Upheld, Some(p)) => {
+                check_predikat("predikat", p, rule_set)?;
+                if p.as_str() == rating.predikat {
+                    return Err(ApiError::validation(
+                        "predikat",
+                        "unchanged",
+                        format!("the predikat is already {}; reject the objection instead", rating.predikat),
+                    ));
+                }
+            }
+            (Outcome::Rejected, Some(_)) => {
+                return Err(ApiError::validation("predikat", "not_used", "a rejected objection leaves the predikat"))
+            }
+            (Outcome::Rejected, None) => {}
         }
-        (Outcome::Rejected, Some(_)) => {
-            return Err(ApiError::validation("predikat", "not_used", "a rejected objection leaves the predikat"))
-        }
-        (Outcome::Rejected, None) => {}
-    }
-    let now = Utc::now();
-    let mut next = current.clone();
-    next.status = ObjectionStatus::Decided.as_str().to_owned();
-    next.outcome = Some(body.outcome.as_str().to_owned());
-    next.decided_predikat = body.predikat.map(|p| p.as_str().to_owned());
-    next.decision_note = Some(note);
-    next.decided_by = Some(me);
-    next.decider_id = Some(me);
-    next.decided_at = Some(now);
-    next.updated_at = now;
-    conn.transaction::<_, ApiError, _>(async |tx| {
-        appraisal::update_objection(tx, &next).await?;
+        let now = Utc::now();
+        let next = ObjectionRow {
+            status: ObjectionStatus::Decided.as_str().to_owned(),
+            outcome: Some(body.outcome.as_str().to_owned()),
+            decided_predikat: body.predikat.map(|p| p.as_str().to_owned()),
+            decision_note: Some(note),
+            decided_by: Some(me),
+            decider_id: Some(me),
+            decided_at: Some(now),
+            ..current.clone()
+        };
         let mut changes = json!({"outcome": next.outcome, "note": next.decision_note});
         if let Some(p) = &next.decided_predikat {
-            let mut updated = rating.clone();
-            updated.predikat = p.clone();
-            updated.updated_at = now;
+            // The decision is final: the predikat in force changes, and no new window opens.
+            let updated = FinalRatingRow {
+                predikat: p.clone(),
+                updated_at: write::next_version(rating.updated_at),
+                ..rating.clone()
+            };
             appraisal::update_final_rating(tx, &updated).await?;
             changes["predikat"] = json!({"old": rating.predikat, "new": p});
         }
-        audit::record(
-            tx,
-            caller.audit_actor().raw("objection", Some(next.id), "decide", Some(next.agency_id), changes),
-        )
-        .await?;
-        Ok(())
+        Ok(Change::with_changes(next, changes))
     })
     .await?;
-    Ok(web::Json(ObjectionView::from(&next)))
+    Ok(with_etag(StatusCode::OK, row.updated_at, &ObjectionView::from(&row)))
 }
 
 #[cfg(test)]

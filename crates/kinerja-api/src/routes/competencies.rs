@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::{
@@ -32,10 +32,13 @@ use crate::routes::agencies::visible_agency;
 use crate::routes::employees::visible_employee;
 use crate::routes::periods::visible_period;
 use crate::routes::positions::visible_position;
-use crate::routes::{
-    authorize, check_code_and_name, check_if_match, created, duplicate, etag, reject, rule_set_of, with_etag,
-};
+use crate::routes::{authorize, check_code_and_name, created, duplicate, reject, rule_set_of, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(CompetencyRow, "competency", audited: CompetencyView, agency: |c| c.agency_id,
+        lock: store::lock_competency, save: store::update_competency,
+        map_err: duplicate("duplicate_code", DUPLICATE_COMPETENCY));
 
 // ---- the dictionary ----
 
@@ -319,46 +322,35 @@ pub(super) async fn get_competency(
 )]
 #[patch("/competencies/{competency_id}")]
 pub(super) async fn update_competency(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdateCompetency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let current = visible_competency(&state, &caller, path.into_inner()).await?;
-    authorize_dictionary_write(&caller, current.agency_id)?;
-    check_if_match(&req, &etag(current.updated_at))?;
-    let before = CompetencyView::from(&current);
-    let group = body.group.unwrap_or(before.group);
-    let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
-    errors.extend(check_group(current.agency_id, group));
-    check_description(body.description.as_deref(), &mut errors);
-    if let Some(levels) = &body.levels {
-        errors.extend(check_levels(levels));
-    }
-    reject(errors)?;
-    let mut next = current.clone();
-    next.code = body.code.unwrap_or(next.code);
-    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-    next.competency_group = group.as_str().to_owned();
-    next.description = body.description.or(next.description);
-    if let Some(levels) = &body.levels {
-        next.levels = serde_json::to_value(levels).map_err(|e| ApiError::internal(e.to_string()))?;
-    }
-    next.updated_at = Utc::now();
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row =
-                store::update_competency(tx, &next).await.map_err(duplicate("duplicate_code", DUPLICATE_COMPETENCY))?;
-            let after = CompetencyView::from(&row);
-            let event =
-                caller.audit_actor().event("competency", row.id, "update", row.agency_id, Some(&before), Some(&after));
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let visible = visible_competency(&state, &caller, path.into_inner()).await?;
+    authorize_dictionary_write(&caller, visible.agency_id)?;
+    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |_, current: &CompetencyRow| {
+        let group = body.group.unwrap_or(CompetencyView::from(current).group);
+        let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
+        errors.extend(check_group(current.agency_id, group));
+        check_description(body.description.as_deref(), &mut errors);
+        if let Some(levels) = &body.levels {
+            errors.extend(check_levels(levels));
+        }
+        reject(errors)?;
+        let mut next = current.clone();
+        next.code = body.code.unwrap_or(next.code);
+        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+        next.competency_group = group.as_str().to_owned();
+        next.description = body.description.or(next.description);
+        if let Some(levels) = &body.levels {
+            next.levels = serde_json::to_value(levels).map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &CompetencyView::from(&row)))
 }
 
@@ -437,14 +429,18 @@ async fn requirement_views(
 async fn position_standard(
     conn: &mut AsyncPgConnection,
     position: &org::PositionRow,
-) -> Result<(Vec<RequirementView>, String), ApiError> {
+) -> Result<(Vec<RequirementView>, DateTime<Utc>), ApiError> {
     let levels: Vec<(Uuid, i16, bool)> = store::standards(conn, &[position.id])
         .await?
         .into_iter()
         .map(|s| (s.competency_id, s.required_level, s.from_default))
         .collect();
-    let changed = store::standard_changed_at(conn, position.id).await?.unwrap_or(position.created_at);
-    Ok((requirement_views(conn, &levels).await?, etag(changed)))
+    // The standard's version: its own rows' last change, or the position's (which a change
+    // through the API moves too, so emptying the standard still gives a new ETag).
+    let changed = store::standard_changed_at(conn, position.id)
+        .await?
+        .map_or(position.updated_at, |c| c.max(position.updated_at));
+    Ok((requirement_views(conn, &levels).await?, changed))
 }
 
 /// The position's competency standard: its own required levels, or its kind's defaults
@@ -463,8 +459,8 @@ pub(super) async fn get_requirements(
 ) -> Result<HttpResponse, ApiError> {
     let position = visible_position(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
-    let (views, tag) = position_standard(&mut conn, &position).await?;
-    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::ETAG, tag)).json(views))
+    let (views, version) = position_standard(&mut conn, &position).await?;
+    Ok(with_etag(StatusCode::OK, version, &views))
 }
 
 /// Set a position's standard whole; an empty list returns the position to its kind's defaults.
@@ -480,39 +476,41 @@ pub(super) async fn get_requirements(
 )]
 #[put("/positions/{position_id}/competency-requirements")]
 pub(super) async fn put_requirements(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<Vec<RequiredLevel>>,
 ) -> Result<HttpResponse, ApiError> {
     let position = visible_position(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, position.agency_id, "position")?;
-    let mut conn = state.db.conn().await?;
-    let (before, tag) = position_standard(&mut conn, &position).await?;
-    check_if_match(&req, &tag)?;
     if body.len() > competency::MAX_STANDARD_SIZE {
         let message = format!("at most {} competencies in a standard", competency::MAX_STANDARD_SIZE);
         return Err(ApiError::validation("", "too_many", message));
     }
-    let levels = check_standard(&mut conn, Some(position.agency_id), &body).await?;
-    let (after, tag) = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            store::replace_standard(tx, position.id, &levels, Utc::now()).await?;
-            let (after, tag) = position_standard(tx, &position).await?;
-            let event = caller.audit_actor().event(
-                "competency_standard",
-                position.id,
-                "replace",
-                Some(position.agency_id),
-                Some(&serde_json::json!({ "requirements": before })),
-                Some(&serde_json::json!({ "requirements": after })),
-            );
-            audit::record(tx, event).await?;
-            Ok((after, tag))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::ETAG, tag)).json(after))
+    let levels = check_standard(&mut *state.db.conn().await?, Some(position.agency_id), &body).await?;
+    let (after, version) = write::transaction(&state, async |tx| {
+        // The position's row stands for its standard: locked, so the version check holds.
+        let locked = org::lock_position(tx, position.id).await?.ok_or(ApiError::NotFound("position"))?;
+        let (before, version) = position_standard(tx, &locked).await?;
+        if_match.check(version)?;
+        let at = write::next_version(version);
+        store::replace_standard(tx, position.id, &levels, at).await?;
+        org::touch_position(tx, position.id, at).await?;
+        let (after, version) = position_standard(tx, &org::PositionRow { updated_at: at, ..locked }).await?;
+        let event = caller.audit_actor().event(
+            "competency_standard",
+            position.id,
+            "replace",
+            Some(position.agency_id),
+            Some(&serde_json::json!({ "requirements": before })),
+            Some(&serde_json::json!({ "requirements": after })),
+        );
+        audit::record(tx, event).await?;
+        Ok((after, version))
+    })
+    .await?;
+    Ok(with_etag(StatusCode::OK, version, &after))
 }
 
 /// The default standard of a position kind: what its positions require until they have their

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::civil_service::tree_distance;
 use kinerja_domain::competency::{
@@ -32,10 +32,12 @@ use crate::routes::competencies::{
 use crate::routes::employees::visible_employee;
 use crate::routes::evaluations::{check_evidence, Evidence};
 use crate::routes::units::visible_unit;
-use crate::routes::{
-    authorize, check_if_match, created, etag, include_subunits, present, reject, rule_set_of, with_etag,
-};
+use crate::routes::{authorize, created, include_subunits, present, reject, rule_set_of, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(ActivityRow, "development_activity", audited: ActivityView, agency: |a| Some(a.agency_id),
+        lock: store::lock_activity, save: store::update_activity);
 
 // ---- the individual development plan ----
 
@@ -256,49 +258,32 @@ pub(super) async fn create_activity(
 )]
 #[patch("/employees/{employee_id}/development-plan/{activity_id}")]
 pub(super) async fn update_activity(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
     body: web::Json<UpdateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let (employee_id, activity_id) = path.into_inner();
     let body = body.into_inner();
     let employee = plan_owner(&state, &caller, employee_id).await?;
-    let mut conn = state.db.conn().await?;
-    let current = store::get_activity(&mut conn, activity_id)
-        .await?
-        .filter(|a| a.employee_id == employee.id)
-        .ok_or(ApiError::NotFound("activity"))?;
-    check_if_match(&req, &etag(current.updated_at))?;
-    let before = ActivityView::from(&current);
-    let evidence = body.evidence.unwrap_or_else(|| before.evidence.clone());
-    let mut next = current.clone();
-    next.competency_id = body.competency_id.unwrap_or(next.competency_id);
-    next.kind = body.kind.map_or(next.kind, |k| k.as_str().to_owned());
-    next.title = body.title.map_or(next.title, |t| t.trim().to_owned());
-    next.mentor_id = body.mentor_id.unwrap_or(next.mentor_id);
-    next.due_on = body.due_on.unwrap_or(next.due_on);
-    next.status = body.status.map_or(next.status, |s| s.as_str().to_owned());
-    next.evidence = evidence_json(&evidence)?;
-    next.updated_at = Utc::now();
-    check_activity(&mut conn, &next, &evidence).await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row = store::update_activity(tx, &next).await?;
-            let after = ActivityView::from(&row);
-            let event = caller.audit_actor().event(
-                "development_activity",
-                row.id,
-                "update",
-                Some(row.agency_id),
-                Some(&before),
-                Some(&after),
-            );
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::update(&state, &caller, &if_match, activity_id, "update", async |tx, current: &ActivityRow| {
+        if current.employee_id != employee.id {
+            return Err(ApiError::NotFound("activity"));
+        }
+        let evidence = body.evidence.unwrap_or_else(|| ActivityView::from(current).evidence);
+        let mut next = current.clone();
+        next.competency_id = body.competency_id.unwrap_or(next.competency_id);
+        next.kind = body.kind.map_or(next.kind, |k| k.as_str().to_owned());
+        next.title = body.title.map_or(next.title, |t| t.trim().to_owned());
+        next.mentor_id = body.mentor_id.unwrap_or(next.mentor_id);
+        next.due_on = body.due_on.unwrap_or(next.due_on);
+        next.status = body.status.map_or(next.status, |s| s.as_str().to_owned());
+        next.evidence = evidence_json(&evidence)?;
+        check_activity(tx, &next, &evidence).await?;
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &ActivityView::from(&row)))
 }
 

@@ -1,7 +1,7 @@
 //! Employees (pegawai): identified by NIP, placed in a unit and position, linked to a supervisor.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::{grade_is_valid, would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Relation, Role};
@@ -16,10 +16,12 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{
-    authorize, check_code_and_name, check_if_match, created, duplicate, etag, present, reject, with_etag,
-};
+use crate::routes::{authorize, check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(EmployeeRow, "employee", audited: EmployeeView, agency: |e| Some(e.agency_id),
+        lock: org::lock_employee, save: org::update_employee, map_err: duplicate("duplicate_nip", DUPLICATE_NIP));
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployeeView {
@@ -379,62 +381,50 @@ pub(super) async fn employee_by_nip(
 )]
 #[patch("/employees/{employee_id}")]
 pub(super) async fn update_employee(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdateEmployee>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let current = visible_employee(&state, &caller, path.into_inner()).await?;
-    if !caller.actor.may_on_registry(RegistryAction::Write, current.agency_id) {
+    let id = path.into_inner();
+    let visible = visible_employee(&state, &caller, id).await?;
+    if !caller.actor.may_on_registry(RegistryAction::Write, visible.agency_id) {
         return Err(ApiError::Forbidden("your role does not allow changing employee records"));
     }
-    check_if_match(&req, &etag(current.updated_at))?;
-    let before = EmployeeView::from(&current);
-    let employment = body.employment_type.unwrap_or(before.employment_type);
-    let mut next = current.clone();
-    next.nip = body.nip.map_or(next.nip, |n| n.trim().to_owned());
-    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-    next.unit_id = body.unit_id.unwrap_or(next.unit_id);
-    next.position_id = body.position_id.unwrap_or(next.position_id);
-    next.supervisor_id = body.supervisor_id.unwrap_or(next.supervisor_id);
-    next.employment_type = employment.as_str().to_owned();
-    next.grade = body.grade.unwrap_or(next.grade);
-    next.email = body.email.unwrap_or(next.email);
-    next.updated_at = Utc::now();
-    reject(check_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            check_links(tx, current.agency_id, &next).await?;
-            if next.supervisor_id != current.supervisor_id {
-                org::lock_hierarchy(tx, current.agency_id).await?;
-                if let Some(supervisor) = next.supervisor_id {
-                    let chain = org::supervisor_chain(tx, supervisor).await?;
-                    if would_cycle(&current.id, &supervisor, &chain) {
-                        return Err(ApiError::Validation(vec![FieldError::new(
-                            "supervisor_id",
-                            "supervisor_cycle",
-                            "the supervisor cannot be the employee or anyone below them",
-                        )]));
-                    }
+    let row = write::update(&state, &caller, &if_match, id, "update", async |tx, current: &EmployeeRow| {
+        let employment = match body.employment_type {
+            Some(e) => e,
+            None => EmploymentType::parse(&current.employment_type).unwrap_or(EmploymentType::Pns),
+        };
+        let mut next = current.clone();
+        next.nip = body.nip.map_or(next.nip, |n| n.trim().to_owned());
+        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+        next.unit_id = body.unit_id.unwrap_or(next.unit_id);
+        next.position_id = body.position_id.unwrap_or(next.position_id);
+        next.supervisor_id = body.supervisor_id.unwrap_or(next.supervisor_id);
+        next.employment_type = employment.as_str().to_owned();
+        next.grade = body.grade.unwrap_or(next.grade);
+        next.email = body.email.unwrap_or(next.email);
+        reject(check_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;
+        check_links(tx, current.agency_id, &next).await?;
+        if next.supervisor_id != current.supervisor_id {
+            org::lock_hierarchy(tx, current.agency_id).await?;
+            if let Some(supervisor) = next.supervisor_id {
+                let chain = org::supervisor_chain(tx, supervisor).await?;
+                if would_cycle(&current.id, &supervisor, &chain) {
+                    return Err(ApiError::Validation(vec![FieldError::new(
+                        "supervisor_id",
+                        "supervisor_cycle",
+                        "the supervisor cannot be the employee or anyone below them",
+                    )]));
                 }
             }
-            let row = org::update_employee(tx, &next).await.map_err(duplicate("duplicate_nip", DUPLICATE_NIP))?;
-            let after = EmployeeView::from(&row);
-            let event = caller.audit_actor().event(
-                "employee",
-                row.id,
-                "update",
-                Some(row.agency_id),
-                Some(&before),
-                Some(&after),
-            );
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+        }
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &EmployeeView::from(&row)))
 }
 

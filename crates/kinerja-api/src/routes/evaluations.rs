@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kinerja_domain::rule_sets::{Aspect, Inputs, Rating, RuleSet};
+use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{Cadence, PlanStatus};
 use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
@@ -20,6 +20,8 @@ use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::reject;
 use crate::routes::rule_sets::{evaluate, Evaluation};
+use crate::scoring;
+use crate::write;
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -330,46 +332,12 @@ pub(super) async fn rate_evaluation(
 ) -> Result<web::Json<Evaluation>, ApiError> {
     let body = body.into_inner();
     let mut conn = state.db.conn().await?;
-    let current =
+    let visible =
         evaluations::get_evaluation(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("evaluation"))?;
     drop(conn);
-    let plan = super::plans::visible_plan(&state, &caller, current.plan_id)
+    let plan = super::plans::visible_plan(&state, &caller, visible.plan_id)
         .await
         .map_err(|_| ApiError::NotFound("evaluation"))?;
-    if caller.employee_id().is_none() || caller.employee_id() != plan.rater_id {
-        return Err(ApiError::Forbidden("only the rating official rates"));
-    }
-    if plan.status == PlanStatus::Rated.as_str() {
-        return Err(ApiError::Conflict {
-            code: "invalid_transition",
-            detail: "the plan has its annual rating and is locked".into(),
-        });
-    }
-    let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-    let rule_set = super::rule_set_of(&period);
-    let mut inputs = Inputs {
-        result_rating: body.result_rating,
-        behaviour_rating: body.behaviour_rating,
-        behaviour_score: body.behaviour_score,
-        with_peers: body.with_peers,
-        new_idea: body.new_idea,
-        ..Inputs::default()
-    };
-    if rule_set != RuleSet::PermenPanRb6_2022 {
-        // Numeric sets score the SKP from the realisations against the indicators' targets.
-        let whole = plans::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
-        let realized = evaluations::realizations_of(&mut conn, current.id).await?;
-        inputs.indicators = whole
-            .indicators
-            .iter()
-            .filter_map(|i| {
-                let r = realized.iter().find(|r| r.indicator_id == i.id)?;
-                Some(vec![(Aspect::parse(&i.aspect)?, i.target_value?, r.value?)])
-            })
-            .collect();
-    }
-    let outcome = evaluate(rule_set, &inputs)?;
     let feedback_errors: Vec<FieldError> = body
         .feedback
         .behaviour
@@ -381,23 +349,62 @@ pub(super) async fn rate_evaluation(
         })
         .collect();
     reject(feedback_errors)?;
-    let now = Utc::now();
-    let mut next = current.clone();
-    next.result_rating = body.result_rating.map(|r| r.as_str().to_owned());
-    next.behaviour_rating = body.behaviour_rating.map(|r| r.as_str().to_owned());
-    next.predikat = Some(outcome.predikat.as_str().to_owned());
-    next.explanation = serde_json::to_value(&outcome.explanation).ok();
-    next.feedback = serde_json::to_value(&body.feedback).ok();
-    next.rated_by = caller.employee_id();
-    next.rated_at = Some(now);
-    next.updated_at = now;
-    conn.transaction::<_, ApiError, _>(async |tx| {
+    let outcome = write::transaction(&state, async |tx| {
+        // The plan locked: its rater, status and revision hold while the rating is written.
+        let plan = plans::lock_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        if caller.employee_id().is_none() || caller.employee_id() != plan.rater_id {
+            return Err(ApiError::Forbidden("only the rating official rates"));
+        }
+        if plan.superseded_by.is_some() {
+            return Err(ApiError::Conflict {
+                code: "superseded",
+                detail: "this evaluation belongs to a superseded revision of the plan; it is kept as history".into(),
+            });
+        }
+        if plan.status == PlanStatus::Rated.as_str() {
+            return Err(ApiError::Conflict {
+                code: "invalid_transition",
+                detail: "the plan has its annual rating and is locked".into(),
+            });
+        }
+        let current = evaluations::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        let period = plans::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+        let rule_set = super::rule_set_of(&period);
+        let mut inputs = Inputs {
+            result_rating: body.result_rating,
+            behaviour_rating: body.behaviour_rating,
+            behaviour_score: body.behaviour_score,
+            with_peers: body.with_peers,
+            new_idea: body.new_idea,
+            ..Inputs::default()
+        };
+        let mut unrealised = Vec::new();
+        if rule_set != RuleSet::PermenPanRb6_2022 {
+            // Numeric sets score the SKP from the realisations against every indicator's target.
+            let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+            let realised = evaluations::realizations_of(tx, current.id).await?;
+            let skp = scoring::skp_inputs(&whole.indicators, &realised);
+            inputs.indicators = skp.indicators;
+            unrealised = skp.unrealised;
+        }
+        let mut outcome = evaluate(rule_set, &inputs)?;
+        outcome.explanation.unrealised_indicators = unrealised;
+        let now = Utc::now();
+        let mut next = current.clone();
+        next.result_rating = body.result_rating.map(|r| r.as_str().to_owned());
+        next.behaviour_rating = body.behaviour_rating.map(|r| r.as_str().to_owned());
+        next.predikat = Some(outcome.predikat.as_str().to_owned());
+        next.explanation = serde_json::to_value(&outcome.explanation).ok();
+        next.feedback = serde_json::to_value(&body.feedback).ok();
+        next.rated_by = caller.employee_id();
+        next.rated_at = Some(now);
+        next.updated_at = write::next_version(current.updated_at);
         evaluations::save_rating(tx, &next).await?;
         let changes = serde_json::json!({"predikat": {"old": current.predikat, "new": next.predikat},
                                          "result_rating": {"old": current.result_rating, "new": next.result_rating},
                                          "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
         audit::record(tx, caller.audit_actor().raw("evaluation", Some(next.id), "rate", Some(next.agency_id), changes)).await?;
-        Ok(())
+        Ok(outcome)
     })
     .await?;
     Ok(web::Json(outcome))

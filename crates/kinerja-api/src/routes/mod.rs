@@ -20,17 +20,14 @@ mod rule_sets;
 mod units;
 mod users;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 use kinerja_domain::RegistryAction;
 use kinerja_store::StoreError;
-use serde::Serialize;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
+pub use crate::write::{created, etag, with_etag};
 
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(
@@ -146,20 +143,6 @@ pub fn authorize(caller: &Caller, action: RegistryAction, agency: Uuid, entity: 
     }
 }
 
-/// A JSON answer with the resource's `ETag`.
-pub fn with_etag(status: StatusCode, updated_at: DateTime<Utc>, body: &impl Serialize) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::ETAG, etag(updated_at))).json(body)
-}
-
-/// A `201 Created` with `Location` and `ETag`.
-pub fn created(location: String, updated_at: DateTime<Utc>, body: &impl Serialize) -> HttpResponse {
-    let mut response = with_etag(StatusCode::CREATED, updated_at, body);
-    if let Ok(value) = header::HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
 /// Checks a short code (`DISDIK`, `JF-GURU-01`) and a display name.
 pub fn check_code_and_name(code: Option<&str>, name: Option<&str>) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -216,25 +199,4 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(d).map(Some)
-}
-
-/// The ETag of a resource version, from its last change.
-pub fn etag(updated_at: DateTime<Utc>) -> String {
-    format!("\"{}\"", updated_at.timestamp_micros())
-}
-
-/// Refuses a write whose `If-Match` names another version (412). Without `If-Match` the write
-/// goes ahead (last writer wins), as HTTP allows.
-pub fn check_if_match(req: &HttpRequest, current: &str) -> Result<(), ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(()) };
-    let value = value.to_str().map_err(|_| ApiError::PreconditionFailed)?;
-    let matches = value
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current));
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::PreconditionFailed)
-    }
 }

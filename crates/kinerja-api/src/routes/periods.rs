@@ -1,7 +1,7 @@
 //! Performance periods of an agency: dates, evaluation cadence and rule set.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
@@ -16,8 +16,12 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{authorize, check_code_and_name, check_if_match, created, etag, reject, with_etag};
+use crate::routes::{authorize, check_code_and_name, created, reject, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(PeriodRow, "period", audited: PeriodView, agency: |p| Some(p.agency_id),
+        lock: plans::lock_period, save: plans::update_period);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PeriodView {
@@ -220,52 +224,38 @@ pub(super) async fn get_period(
 )]
 #[patch("/periods/{period_id}")]
 pub(super) async fn update_period(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdatePeriod>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let current = visible_period(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, current.agency_id, "period")?;
-    check_if_match(&req, &etag(current.updated_at))?;
-    let mut next = current.clone();
-    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-    next.starts_on = body.starts_on.unwrap_or(next.starts_on);
-    next.ends_on = body.ends_on.unwrap_or(next.ends_on);
-    next.cadence = body.cadence.map_or(next.cadence, |c| c.as_str().to_owned());
-    next.rule_set = body.rule_set.map_or(next.rule_set, |r| r.code().to_owned());
-    next.updated_at = Utc::now();
-    let mut errors = check_code_and_name(None, Some(&next.name));
-    errors.extend(check_dates(next.starts_on, next.ends_on));
-    reject(errors)?;
-    let rules_change = next.starts_on != current.starts_on
-        || next.ends_on != current.ends_on
-        || next.cadence != current.cadence
-        || next.rule_set != current.rule_set;
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            if rules_change && plans::period_has_plans(tx, current.id).await? {
-                return Err(ApiError::Conflict {
-                    code: "period_in_use",
-                    detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),
-                });
-            }
-            let row = plans::update_period(tx, &next).await?;
-            let (before, after) = (PeriodView::from(&current), PeriodView::from(&row));
-            let event = caller.audit_actor().event(
-                "period",
-                row.id,
-                "update",
-                Some(row.agency_id),
-                Some(&before),
-                Some(&after),
-            );
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let visible = visible_period(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, visible.agency_id, "period")?;
+    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &PeriodRow| {
+        let mut next = current.clone();
+        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+        next.starts_on = body.starts_on.unwrap_or(next.starts_on);
+        next.ends_on = body.ends_on.unwrap_or(next.ends_on);
+        next.cadence = body.cadence.map_or(next.cadence, |c| c.as_str().to_owned());
+        next.rule_set = body.rule_set.map_or(next.rule_set, |r| r.code().to_owned());
+        let mut errors = check_code_and_name(None, Some(&next.name));
+        errors.extend(check_dates(next.starts_on, next.ends_on));
+        reject(errors)?;
+        let rules_change = next.starts_on != current.starts_on
+            || next.ends_on != current.ends_on
+            || next.cadence != current.cadence
+            || next.rule_set != current.rule_set;
+        // A plan started in the period locks the period row too, so this check holds.
+        if rules_change && plans::period_has_plans(tx, current.id).await? {
+            return Err(ApiError::Conflict {
+                code: "period_in_use",
+                detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),
+            });
+        }
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &PeriodView::from(&row)))
 }

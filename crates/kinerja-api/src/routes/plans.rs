@@ -2,9 +2,10 @@
 //! BerAKHLAK behaviour expectations, and the draft → submitted → approved workflow.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::PositionKind;
+use kinerja_domain::objection::{check_deciders, OwnCase};
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus, TransitionError};
@@ -21,7 +22,8 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::periods::visible_period;
-use crate::routes::{check_if_match, etag, reject};
+use crate::routes::{etag, reject};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 // ---- views ----
@@ -216,6 +218,19 @@ fn ensure_editor(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
     if !is_party && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
         return Err(ApiError::Forbidden("only the employee, the rating official or an admin edits a plan"));
     }
+    ensure_editable(plan)
+}
+
+/// The specific expectations of the leader (ekspektasi khusus pimpinan, PermenPANRB 6/2022) are
+/// set by the leader: the rating official, or an agency admin; not the employee.
+fn ensure_leader(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
+    if party(caller, plan) != PlanParty::Rater && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
+        return Err(ApiError::Forbidden("the rating official (or an agency admin) sets the leader's expectations"));
+    }
+    ensure_editable(plan)
+}
+
+fn ensure_editable(plan: &PlanRow) -> Result<(), ApiError> {
     if !status_of(plan).is_editable() {
         return Err(ApiError::Conflict {
             code: "invalid_transition",
@@ -237,29 +252,49 @@ pub(super) fn transition_error(e: TransitionError) -> ApiError {
     }
 }
 
-/// Saves the plan header (which bumps its ETag) and an audit event, in the caller's transaction.
-pub(super) async fn save(
-    tx: &mut AsyncPgConnection,
+/// What the audit trail records of a plan's header.
+#[derive(Debug, Serialize)]
+pub struct PlanAudit {
+    status: String,
+    rater_id: Option<Uuid>,
+    rater_supervisor_id: Option<Uuid>,
+    return_reason: Option<String>,
+    superseded_by: Option<Uuid>,
+    annex: serde_json::Value,
+}
+
+impl From<&PlanRow> for PlanAudit {
+    fn from(p: &PlanRow) -> Self {
+        PlanAudit {
+            status: p.status.clone(),
+            rater_id: p.rater_id,
+            rater_supervisor_id: p.rater_supervisor_id,
+            return_reason: p.return_reason.clone(),
+            superseded_by: p.superseded_by,
+            annex: p.annex.clone(),
+        }
+    }
+}
+
+// A plan's header carries the version of the whole plan: every change to it or to what it holds
+// (results, indicators, expectations, annex, rater, status) locks it and gives it a new ETag.
+record!(PlanRow, "plan", audited: PlanAudit, agency: |p| Some(p.agency_id),
+        lock: plans::lock_plan, save: plans::update_plan);
+
+/// A change to a plan or to what it holds, made through the audited write on the locked plan;
+/// answers with the whole plan as it then is.
+async fn edit_plan(
+    state: &AppState,
     caller: &Caller,
-    before: &PlanRow,
-    after: &PlanRow,
+    if_match: &IfMatch,
+    id: Uuid,
     action: &'static str,
-) -> Result<(), ApiError> {
-    plans::update_plan(tx, after).await?;
-    let summary = |p: &PlanRow| {
-        serde_json::json!({"status": p.status, "rater_id": p.rater_id, "return_reason": p.return_reason,
-                           "superseded_by": p.superseded_by, "annex": p.annex})
-    };
-    let event = caller.audit_actor().event(
-        "plan",
-        after.id,
-        action,
-        Some(after.agency_id),
-        Some(&summary(before)),
-        Some(&summary(after)),
-    );
-    audit::record(tx, event).await?;
-    Ok(())
+    status: StatusCode,
+    change: impl AsyncFnOnce(&mut AsyncPgConnection, &PlanRow) -> Result<Change<PlanRow>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    write::update_on(&mut conn, &caller.audit_actor(), if_match, id, action, change).await?;
+    Ok(respond(status, &load_view(&mut conn, id).await?))
 }
 
 // ---- create, read, list ----
@@ -360,12 +395,8 @@ pub(super) async fn create_plan(
             ))
         }
         (Some(rater), Some(_)) => {
-            if rater == employee.id || !org::employee_in_agency(&mut conn, rater, employee.agency_id).await? {
-                return Err(ApiError::validation(
-                    "rater_id",
-                    "not_found",
-                    "no other employee with that id in this agency",
-                ));
+            if !org::employee_in_agency(&mut conn, rater, employee.agency_id).await? {
+                return Err(ApiError::validation("rater_id", "not_found", "no employee with that id in this agency"));
             }
             Some(rater)
         }
@@ -376,10 +407,13 @@ pub(super) async fn create_plan(
         Some(rater) => org::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
         None => None,
     };
+    check_deciders(&employee.id, rater_id.as_ref(), rater_supervisor_id.as_ref()).map_err(own_case)?;
     let mut row = draft_plan(employee.agency_id, employee.id, period.id, body.approach, rater_id, rater_supervisor_id);
     row.rater_override_reason = body.rater_id.and(body.rater_override_reason);
     let view = conn
         .transaction::<_, ApiError, _>(async |tx| {
+            // Holds the period's dates and rule set while its first plans start.
+            plans::lock_period(tx, period.id).await?;
             let plan = plans::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                     code: "duplicate_plan",
@@ -624,21 +658,6 @@ fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> V
         .collect()
 }
 
-/// Marks the plan changed (new ETag) and records the result change.
-async fn touch(
-    tx: &mut AsyncPgConnection,
-    caller: &Caller,
-    plan: &PlanRow,
-    action: &'static str,
-    changes: serde_json::Value,
-) -> Result<(), ApiError> {
-    let mut next = plan.clone();
-    next.updated_at = Utc::now();
-    plans::update_plan(tx, &next).await?;
-    audit::record(tx, caller.audit_actor().raw("plan", Some(plan.id), action, Some(plan.agency_id), changes)).await?;
-    Ok(())
-}
-
 /// Add a result (RHK) with its indicators to a draft plan.
 #[utoipa::path(
     tag = "performance",
@@ -652,53 +671,38 @@ async fn touch(
 )]
 #[post("/performance-plans/{plan_id}/results")]
 pub(super) async fn add_result(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<ResultInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    ensure_editor(&caller, &plan)?;
-    check_if_match(&req, &etag(plan.updated_at))?;
-    let mut conn = state.db.conn().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            check_result(tx, &plan, &body).await?;
-            let now = Utc::now();
-            let result = ResultRow {
-                id: Uuid::now_v7(),
-                plan_id: plan.id,
-                kind: body.kind.as_str().to_owned(),
-                description: body.description.trim().to_owned(),
-                parent_result_id: body.parent_result_id,
-                perspective: body.perspective.map(|p| p.as_str().to_owned()),
-                created_at: now,
-                updated_at: now,
-            };
-            plans::insert_result(tx, &result, &indicator_rows(plan.id, result.id, &body.indicators)).await?;
-            let changes = serde_json::json!({"result_id": result.id, "description": result.description});
-            touch(tx, &caller, &plan, "add_result", changes).await?;
-            load_view(tx, plan.id).await
-        })
-        .await?;
-    Ok(respond(StatusCode::CREATED, &view))
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
+    edit_plan(&state, &caller, &if_match, visible.id, "add_result", StatusCode::CREATED, async |tx, plan| {
+        ensure_editor(&caller, plan)?;
+        check_result(tx, plan, &body).await?;
+        let now = Utc::now();
+        let result = ResultRow {
+            id: Uuid::now_v7(),
+            plan_id: plan.id,
+            kind: body.kind.as_str().to_owned(),
+            description: body.description.trim().to_owned(),
+            parent_result_id: body.parent_result_id,
+            perspective: body.perspective.map(|p| p.as_str().to_owned()),
+            created_at: now,
+            updated_at: now,
+        };
+        plans::insert_result(tx, &result, &indicator_rows(plan.id, result.id, &body.indicators)).await?;
+        let changes = serde_json::json!({"result_id": result.id, "description": result.description});
+        Ok(Change::with_changes(plan.clone(), changes))
+    })
+    .await
 }
 
-async fn plan_result(
-    state: &AppState,
-    caller: &Caller,
-    plan_id: Uuid,
-    result_id: Uuid,
-) -> Result<(PlanRow, ResultRow), ApiError> {
-    let plan = visible_plan(state, caller, plan_id).await?;
-    let mut conn = state.db.conn().await?;
-    let result = plans::get_result(&mut conn, result_id)
-        .await?
-        .filter(|r| r.plan_id == plan.id)
-        .ok_or(ApiError::NotFound("result"))?;
-    Ok((plan, result))
+/// The result `id` of `plan`, read on the write's transaction.
+async fn result_of(tx: &mut AsyncPgConnection, plan: &PlanRow, id: Uuid) -> Result<ResultRow, ApiError> {
+    plans::get_result(tx, id).await?.filter(|r| r.plan_id == plan.id).ok_or(ApiError::NotFound("result"))
 }
 
 /// Replace a result of a draft plan (its indicators too).
@@ -714,36 +718,32 @@ async fn plan_result(
 )]
 #[patch("/performance-plans/{plan_id}/results/{result_id}")]
 pub(super) async fn update_result(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
     body: web::Json<ResultInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (plan_id, result_id) = path.into_inner();
-    let (plan, current) = plan_result(&state, &caller, plan_id, result_id).await?;
-    ensure_editor(&caller, &plan)?;
-    check_if_match(&req, &etag(plan.updated_at))?;
-    let mut conn = state.db.conn().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            check_result(tx, &plan, &body).await?;
-            let next = ResultRow {
-                kind: body.kind.as_str().to_owned(),
-                description: body.description.trim().to_owned(),
-                parent_result_id: body.parent_result_id,
-                perspective: body.perspective.map(|p| p.as_str().to_owned()),
-                updated_at: Utc::now(),
-                ..current.clone()
-            };
-            plans::update_result(tx, &next, Some(&indicator_rows(plan.id, next.id, &body.indicators))).await?;
-            let changes = serde_json::json!({"result_id": next.id, "description": {"old": current.description, "new": next.description}});
-            touch(tx, &caller, &plan, "update_result", changes).await?;
-            load_view(tx, plan.id).await
-        })
-        .await?;
-    Ok(respond(StatusCode::OK, &view))
+    let visible = visible_plan(&state, &caller, plan_id).await?;
+    edit_plan(&state, &caller, &if_match, visible.id, "update_result", StatusCode::OK, async |tx, plan| {
+        let current = result_of(tx, plan, result_id).await?;
+        ensure_editor(&caller, plan)?;
+        check_result(tx, plan, &body).await?;
+        let next = ResultRow {
+            kind: body.kind.as_str().to_owned(),
+            description: body.description.trim().to_owned(),
+            parent_result_id: body.parent_result_id,
+            perspective: body.perspective.map(|p| p.as_str().to_owned()),
+            updated_at: Utc::now(),
+            ..current.clone()
+        };
+        plans::update_result(tx, &next, Some(&indicator_rows(plan.id, next.id, &body.indicators))).await?;
+        let changes = serde_json::json!({"result_id": next.id, "description": {"old": current.description, "new": next.description}});
+        Ok(Change::with_changes(plan.clone(), changes))
+    })
+    .await
 }
 
 /// Remove a result from a draft plan; refused while other results are cascaded from it.
@@ -755,17 +755,16 @@ pub(super) async fn update_result(
 )]
 #[delete("/performance-plans/{plan_id}/results/{result_id}")]
 pub(super) async fn delete_result(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (plan_id, result_id) = path.into_inner();
-    let (plan, result) = plan_result(&state, &caller, plan_id, result_id).await?;
-    ensure_editor(&caller, &plan)?;
-    check_if_match(&req, &etag(plan.updated_at))?;
-    let mut conn = state.db.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |tx| {
+    let visible = visible_plan(&state, &caller, plan_id).await?;
+    write::update(&state, &caller, &if_match, visible.id, "delete_result", async |tx, plan: &PlanRow| {
+        let result = result_of(tx, plan, result_id).await?;
+        ensure_editor(&caller, plan)?;
         if plans::result_has_children(tx, result.id).await? {
             return Err(ApiError::Conflict {
                 code: "result_has_cascades",
@@ -773,14 +772,8 @@ pub(super) async fn delete_result(
             });
         }
         plans::delete_result(tx, result.id).await?;
-        touch(
-            tx,
-            &caller,
-            &plan,
-            "delete_result",
-            serde_json::json!({"result_id": result.id, "description": result.description}),
-        )
-        .await
+        let changes = serde_json::json!({"result_id": result.id, "description": result.description});
+        Ok(Change::with_changes(plan.clone(), changes))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -800,16 +793,15 @@ pub(super) async fn delete_result(
 )]
 #[put("/performance-plans/{plan_id}/behaviour-expectations")]
 pub(super) async fn put_expectations(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<Vec<Expectation>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    ensure_editor(&caller, &plan)?;
-    check_if_match(&req, &etag(plan.updated_at))?;
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
+    ensure_leader(&caller, &visible)?;
     let mut errors = Vec::new();
     for (i, e) in body.iter().enumerate() {
         if body[..i].iter().any(|earlier| earlier.value == e.value) {
@@ -823,7 +815,7 @@ pub(super) async fn put_expectations(
     let rows: Vec<ExpectationRow> = BerAkhlak::ALL
         .iter()
         .map(|v| ExpectationRow {
-            plan_id: plan.id,
+            plan_id: visible.id,
             value: v.as_str().to_owned(),
             expectation: body
                 .iter()
@@ -832,15 +824,12 @@ pub(super) async fn put_expectations(
                 .filter(|t| !t.trim().is_empty()),
         })
         .collect();
-    let mut conn = state.db.conn().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            plans::replace_expectations(tx, plan.id, &rows).await?;
-            touch(tx, &caller, &plan, "set_expectations", serde_json::to_value(&body).unwrap_or_default()).await?;
-            load_view(tx, plan.id).await
-        })
-        .await?;
-    Ok(respond(StatusCode::OK, &view))
+    edit_plan(&state, &caller, &if_match, visible.id, "set_expectations", StatusCode::OK, async |tx, plan| {
+        ensure_leader(&caller, plan)?;
+        plans::replace_expectations(tx, plan.id, &rows).await?;
+        Ok(Change::with_changes(plan.clone(), serde_json::to_value(&body).unwrap_or_default()))
+    })
+    .await
 }
 
 /// The plan's annex (lampiran SKP): resources provided, the accountability scheme and the
@@ -875,16 +864,15 @@ pub struct Annex {
 )]
 #[put("/performance-plans/{plan_id}/annex")]
 pub(super) async fn put_annex(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<Annex>,
 ) -> Result<HttpResponse, ApiError> {
     let annex = body.into_inner();
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    ensure_editor(&caller, &plan)?;
-    check_if_match(&req, &etag(plan.updated_at))?;
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
+    ensure_editor(&caller, &visible)?;
     let too_long: Vec<FieldError> = [
         ("resources", &annex.resources),
         ("accountability", &annex.accountability),
@@ -895,17 +883,12 @@ pub(super) async fn put_annex(
     .map(|(field, _)| FieldError::new(field, "too_long", "at most 4000 characters"))
     .collect();
     reject(too_long)?;
-    let mut next = plan.clone();
-    next.annex = serde_json::to_value(&annex).map_err(ApiError::internal)?;
-    next.updated_at = Utc::now();
-    let mut conn = state.db.conn().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            save(tx, &caller, &plan, &next, "set_annex").await?;
-            load_view(tx, plan.id).await
-        })
-        .await?;
-    Ok(respond(StatusCode::OK, &view))
+    let annex = serde_json::to_value(&annex).map_err(ApiError::internal)?;
+    edit_plan(&state, &caller, &if_match, visible.id, "set_annex", StatusCode::OK, async |_, plan| {
+        ensure_editor(&caller, plan)?;
+        Ok(Change::row(PlanRow { annex, ..plan.clone() }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -937,57 +920,47 @@ pub struct RaterOverride {
 )]
 #[put("/performance-plans/{plan_id}/rater")]
 pub(super) async fn override_rater(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<RaterOverride>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    if !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
+    if !caller.actor.may_on_registry(RegistryAction::Write, visible.agency_id) {
         return Err(ApiError::Forbidden("only an agency admin names another rating official"));
     }
-    check_if_match(&req, &etag(plan.updated_at))?;
     let reason = body.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(ApiError::validation("reason", "invalid_length", "say why, in 1 to 2000 characters"));
     }
-    let mut conn = state.db.conn().await?;
-    let rater = org::get_employee(&mut conn, body.rater_id)
-        .await?
-        .filter(|r| r.agency_id == plan.agency_id && r.id != plan.employee_id)
-        .ok_or_else(|| {
-            ApiError::validation("rater_id", "not_found", "no other employee with that id in this agency")
-        })?;
-    let rater_supervisor = match body.rater_supervisor_id {
-        Some(id) => Some(
-            org::get_employee(&mut conn, id)
-                .await?
-                .filter(|s| s.agency_id == plan.agency_id && s.id != plan.employee_id && s.id != rater.id)
-                .ok_or_else(|| {
-                    ApiError::validation(
-                        "rater_supervisor_id",
-                        "not_found",
-                        "no employee with that id in this agency other than the employee and the rating official",
-                    )
-                })?
-                .id,
-        ),
-        None => rater.supervisor_id,
-    };
-    let mut next = plan.clone();
-    next.rater_id = Some(rater.id);
-    next.rater_supervisor_id = rater_supervisor;
-    next.rater_override_reason = Some(reason);
-    next.updated_at = Utc::now();
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            save(tx, &caller, &plan, &next, "override_rater").await?;
-            load_view(tx, plan.id).await
-        })
-        .await?;
-    Ok(respond(StatusCode::OK, &view))
+    edit_plan(&state, &caller, &if_match, visible.id, "override_rater", StatusCode::OK, async |tx, plan| {
+        let in_agency = |e: &EmployeeRow| e.agency_id == plan.agency_id;
+        let rater = org::get_employee(tx, body.rater_id)
+            .await?
+            .filter(in_agency)
+            .ok_or_else(|| ApiError::validation("rater_id", "not_found", "no employee with that id in this agency"))?;
+        let rater_supervisor = match body.rater_supervisor_id {
+            Some(id) => Some(org::get_employee(tx, id).await?.filter(in_agency).map(|s| s.id).ok_or_else(|| {
+                ApiError::validation("rater_supervisor_id", "not_found", "no employee with that id in this agency")
+            })?),
+            None => rater.supervisor_id,
+        };
+        check_deciders(&plan.employee_id, Some(&rater.id), rater_supervisor.as_ref()).map_err(own_case)?;
+        Ok(Change::row(PlanRow {
+            rater_id: Some(rater.id),
+            rater_supervisor_id: rater_supervisor,
+            rater_override_reason: Some(reason),
+            ..plan.clone()
+        }))
+    })
+    .await
+}
+
+/// A plan naming someone who would judge their own case (422 `own_case`).
+pub(super) fn own_case(e: OwnCase) -> ApiError {
+    ApiError::validation(e.field(), "own_case", e.to_string())
 }
 
 // ---- workflow ----
@@ -1000,34 +973,26 @@ pub struct ReturnRequest {
 }
 
 async fn move_plan(
-    req: &HttpRequest,
     caller: &Caller,
     state: &AppState,
+    if_match: &IfMatch,
     id: Uuid,
     action: PlanAction,
     reason: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = visible_plan(state, caller, id).await?;
-    let next_status = transition(status_of(&plan), action, party(caller, &plan)).map_err(transition_error)?;
-    check_if_match(req, &etag(plan.updated_at))?;
-    let mut next = plan.clone();
-    next.status = next_status.as_str().to_owned();
-    next.return_reason = if action == PlanAction::Return { reason } else { None };
-    next.updated_at = Utc::now();
+    let visible = visible_plan(state, caller, id).await?;
     let name = match action {
         PlanAction::Submit => "submit",
         PlanAction::Approve => "approve",
         PlanAction::Return => "return",
         PlanAction::Rate => "final_rating",
     };
-    let mut conn = state.db.conn().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            save(tx, caller, &plan, &next, name).await?;
-            load_view(tx, plan.id).await
-        })
-        .await?;
-    Ok(respond(StatusCode::OK, &view))
+    edit_plan(state, caller, if_match, visible.id, name, StatusCode::OK, async |_, plan| {
+        let next_status = transition(status_of(plan), action, party(caller, plan)).map_err(transition_error)?;
+        let return_reason = if action == PlanAction::Return { reason } else { None };
+        Ok(Change::row(PlanRow { status: next_status.as_str().to_owned(), return_reason, ..plan.clone() }))
+    })
+    .await
 }
 
 /// The employee submits their draft to the rating official.
@@ -1039,12 +1004,12 @@ async fn move_plan(
 )]
 #[post("/performance-plans/{plan_id}/submit")]
 pub(super) async fn submit_plan(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    move_plan(&req, &caller, &state, path.into_inner(), PlanAction::Submit, None).await
+    move_plan(&caller, &state, &if_match, path.into_inner(), PlanAction::Submit, None).await
 }
 
 /// The rating official approves a submitted plan; it is then locked.
@@ -1056,12 +1021,12 @@ pub(super) async fn submit_plan(
 )]
 #[post("/performance-plans/{plan_id}/approve")]
 pub(super) async fn approve_plan(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    move_plan(&req, &caller, &state, path.into_inner(), PlanAction::Approve, None).await
+    move_plan(&caller, &state, &if_match, path.into_inner(), PlanAction::Approve, None).await
 }
 
 /// The rating official returns a submitted plan to draft, with a reason.
@@ -1074,28 +1039,29 @@ pub(super) async fn approve_plan(
 )]
 #[post("/performance-plans/{plan_id}/return")]
 pub(super) async fn return_plan(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.into_inner().reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(ApiError::validation("reason", "invalid_length", "say why, in 1 to 2000 characters"));
     }
-    move_plan(&req, &caller, &state, path.into_inner(), PlanAction::Return, Some(reason)).await
+    move_plan(&caller, &state, &if_match, path.into_inner(), PlanAction::Return, Some(reason)).await
 }
 
 /// Start a new revision of an approved plan: a draft copy (revision + 1) replaces it; the
-/// approved one stays readable, marked `superseded_by`.
+/// approved one stays readable as it was, marked `superseded_by`. Results cascaded from the
+/// plan's results follow them to the new revision.
 #[utoipa::path(
     tag = "performance",
     security(("bearer" = [])),
-    params(("plan_id" = Uuid, Path)),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
     responses(
         (status = 201, description = "The new revision", body = PlanView, headers(("Location" = String), ("ETag" = String))),
-        Unauthenticated, Forbidden, NotFound, Conflict,
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale,
     )
 )]
 #[post("/performance-plans/{plan_id}/revisions")]
@@ -1103,48 +1069,47 @@ pub(super) async fn revise_plan(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    let is_party = party(&caller, &plan) != PlanParty::Other;
-    if !is_party && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
-        return Err(ApiError::Forbidden("only the employee, the rating official or an admin revises a plan"));
-    }
-    if status_of(&plan) != PlanStatus::Approved || plan.superseded_by.is_some() {
-        return Err(ApiError::Conflict {
-            code: "invalid_transition",
-            detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
-        });
-    }
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
-            let now = Utc::now();
-            let new_id = Uuid::now_v7();
-            let mut old = plan.clone();
-            old.superseded_by = Some(new_id);
-            old.updated_at = now;
-            // One current plan per employee and period: the old revision steps aside (pointing at
-            // itself for a moment) before the new one exists, then points at it.
-            let revision = PlanRow {
-                id: new_id,
-                revision: plan.revision + 1,
-                status: PlanStatus::Draft.as_str().to_owned(),
-                return_reason: None,
-                superseded_by: None,
-                created_at: now,
-                updated_at: now,
-                ..plan.clone()
-            };
-            let mut placeholder = plan.clone();
-            placeholder.superseded_by = Some(plan.id);
-            plans::update_plan(tx, &placeholder).await?;
-            plans::insert_plan(tx, &revision).await?;
-            plans::copy_contents(tx, &whole, new_id).await?;
-            save(tx, &caller, &plan, &old, "revise").await?;
-            load_view(tx, new_id).await
-        })
-        .await?;
+    let old = write::update_on(&mut conn, &caller.audit_actor(), &if_match, visible.id, "revise", async |tx, plan| {
+        let is_party = party(&caller, plan) != PlanParty::Other;
+        if !is_party && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
+            return Err(ApiError::Forbidden("only the employee, the rating official or an admin revises a plan"));
+        }
+        if status_of(plan) != PlanStatus::Approved || plan.superseded_by.is_some() {
+            return Err(ApiError::Conflict {
+                code: "invalid_transition",
+                detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
+            });
+        }
+        let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+        let now = Utc::now();
+        let new_id = Uuid::now_v7();
+        // One current plan per employee and period: the old revision steps aside (pointing at
+        // itself for a moment) before the new one exists, then points at it.
+        plans::update_plan(tx, &PlanRow { superseded_by: Some(plan.id), ..plan.clone() }).await?;
+        let revision = PlanRow {
+            id: new_id,
+            revision: plan.revision + 1,
+            status: PlanStatus::Draft.as_str().to_owned(),
+            return_reason: None,
+            superseded_by: None,
+            created_at: now,
+            updated_at: now,
+            ..plan.clone()
+        };
+        plans::insert_plan(tx, &revision).await?;
+        // The results cascaded from this plan's follow them to the new revision.
+        let repointed = plans::copy_contents(tx, &whole, new_id).await?;
+        let changes = serde_json::json!({"superseded_by": {"old": null, "new": new_id},
+                                         "revision": plan.revision + 1, "cascaded_results_moved": repointed});
+        Ok(Change::with_changes(PlanRow { superseded_by: Some(new_id), ..plan.clone() }, changes))
+    })
+    .await?;
+    let new_id = old.superseded_by.ok_or_else(|| ApiError::internal("a revised plan names its revision"))?;
+    let view = load_view(&mut conn, new_id).await?;
     let mut response = respond(StatusCode::CREATED, &view);
     if let Ok(value) = header::HeaderValue::from_str(&format!("/api/v1/performance-plans/{}", view.id)) {
         response.headers_mut().insert(header::LOCATION, value);

@@ -1,12 +1,12 @@
 //! Positions (jabatan) of an agency, each of a kind and, for functional positions, a level.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::{FunctionalLevel, PositionKind};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, PositionRow};
-use kinerja_store::{audit, AsyncConnection};
+use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,10 +16,12 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::agencies::visible_agency;
-use crate::routes::{
-    authorize, check_code_and_name, check_if_match, created, duplicate, etag, present, reject, with_etag,
-};
+use crate::routes::{authorize, check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(PositionRow, "position", audited: PositionView, agency: |p| Some(p.agency_id),
+        lock: org::lock_position, save: org::update_position, map_err: duplicate("duplicate_code", DUPLICATE_CODE));
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PositionView {
@@ -101,10 +103,9 @@ pub(super) fn check_level(kind: PositionKind, level: Option<FunctionalLevel>) ->
     }
 }
 
-async fn check_unit(state: &AppState, agency: Uuid, unit: Option<Uuid>) -> Result<(), ApiError> {
+async fn check_unit(conn: &mut AsyncPgConnection, agency: Uuid, unit: Option<Uuid>) -> Result<(), ApiError> {
     if let Some(unit) = unit {
-        let mut conn = state.db.conn().await?;
-        if !org::unit_in_agency(&mut conn, unit, agency).await? {
+        if !org::unit_in_agency(conn, unit, agency).await? {
             return Err(ApiError::validation("unit_id", "not_found", "no unit with that id in this agency"));
         }
     }
@@ -167,7 +168,7 @@ pub(super) async fn create_position(
     let mut errors = check_code_and_name(Some(&body.code), Some(&body.name));
     errors.extend(check_level(body.kind, body.level));
     reject(errors)?;
-    check_unit(&state, agency.id, body.unit_id).await?;
+    check_unit(&mut *state.db.conn().await?, agency.id, body.unit_id).await?;
     let now = Utc::now();
     let row = PositionRow {
         id: Uuid::now_v7(),
@@ -226,47 +227,31 @@ pub(super) async fn get_position(
 )]
 #[patch("/positions/{position_id}")]
 pub(super) async fn update_position(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdatePosition>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let current = visible_position(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, current.agency_id, "position")?;
-    check_if_match(&req, &etag(current.updated_at))?;
-    let before = PositionView::from(&current);
-    let kind = body.kind.unwrap_or(before.kind);
-    let level = body.level.unwrap_or(before.level);
-    let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
-    errors.extend(check_level(kind, level));
-    reject(errors)?;
-    let unit_id = body.unit_id.unwrap_or(current.unit_id);
-    check_unit(&state, current.agency_id, unit_id).await?;
-    let mut next = current.clone();
-    next.code = body.code.unwrap_or(next.code);
-    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-    next.kind = kind.as_str().to_owned();
-    next.level = level.map(|l| l.as_str().to_owned());
-    next.unit_id = unit_id;
-    next.updated_at = Utc::now();
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row = org::update_position(tx, &next).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
-            let after = PositionView::from(&row);
-            let event = caller.audit_actor().event(
-                "position",
-                row.id,
-                "update",
-                Some(row.agency_id),
-                Some(&before),
-                Some(&after),
-            );
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let visible = visible_position(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, visible.agency_id, "position")?;
+    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &PositionRow| {
+        let before = PositionView::from(current);
+        let kind = body.kind.unwrap_or(before.kind);
+        let level = body.level.unwrap_or(before.level);
+        let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
+        errors.extend(check_level(kind, level));
+        reject(errors)?;
+        let mut next = current.clone();
+        next.unit_id = body.unit_id.unwrap_or(current.unit_id);
+        check_unit(tx, current.agency_id, next.unit_id).await?;
+        next.code = body.code.unwrap_or(next.code);
+        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+        next.kind = kind.as_str().to_owned();
+        next.level = level.map(|l| l.as_str().to_owned());
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &PositionView::from(&row)))
 }

@@ -4,6 +4,7 @@ use actix_web::{get, post, web};
 use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet, MATRIX};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::responses::{Invalid, NotFound, Unauthenticated};
@@ -161,6 +162,9 @@ pub struct Explanation {
     pub skp_score: Option<f64>,
     pub behaviour_score: Option<f64>,
     pub score: Option<f64>,
+    /// Numeric sets: the indicators that had no realisation and counted as 0.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrealised_indicators: Vec<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -190,6 +194,7 @@ pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiErr
             skp_score: outcome.skp_score,
             behaviour_score: inputs.behaviour_score,
             score: outcome.score,
+            unrealised_indicators: Vec::new(),
         },
     })
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::would_cycle;
 use kinerja_domain::RegistryAction;
@@ -18,10 +18,12 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::agencies::visible_agency;
-use crate::routes::{
-    authorize, check_code_and_name, check_if_match, created, duplicate, etag, present, reject, with_etag,
-};
+use crate::routes::{authorize, check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+
+record!(UnitRow, "unit", audited: UnitView, agency: |u| Some(u.agency_id),
+        lock: org::lock_unit, save: org::update_unit, map_err: duplicate("duplicate_code", DUPLICATE_CODE));
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnitView {
@@ -225,39 +227,30 @@ pub(super) async fn get_unit(
 )]
 #[patch("/units/{unit_id}")]
 pub(super) async fn update_unit(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdateUnit>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let current = visible_unit(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, current.agency_id, "unit")?;
-    check_if_match(&req, &etag(current.updated_at))?;
+    let visible = visible_unit(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
-    let mut next = current.clone();
-    next.code = body.code.unwrap_or(next.code);
-    next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-    next.parent_id = body.parent_id.unwrap_or(next.parent_id);
-    next.updated_at = Utc::now();
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            if next.parent_id != current.parent_id {
-                org::lock_hierarchy(tx, current.agency_id).await?;
-                if let Some(parent) = next.parent_id {
-                    check_parent(tx, current.agency_id, Some(current.id), parent).await?;
-                }
+    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &UnitRow| {
+        let mut next = current.clone();
+        next.code = body.code.unwrap_or(next.code);
+        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+        next.parent_id = body.parent_id.unwrap_or(next.parent_id);
+        if next.parent_id != current.parent_id {
+            org::lock_hierarchy(tx, current.agency_id).await?;
+            if let Some(parent) = next.parent_id {
+                check_parent(tx, current.agency_id, Some(current.id), parent).await?;
             }
-            let row = org::update_unit(tx, &next).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
-            let (before, after) = (UnitView::from(&current), UnitView::from(&row));
-            let event =
-                caller.audit_actor().event("unit", row.id, "update", Some(row.agency_id), Some(&before), Some(&after));
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+        }
+        Ok(Change::row(next))
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &UnitView::from(&row)))
 }
 
@@ -270,20 +263,18 @@ pub(super) async fn update_unit(
 )]
 #[delete("/units/{unit_id}")]
 pub(super) async fn delete_unit(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let current = visible_unit(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, current.agency_id, "unit")?;
-    check_if_match(&req, &etag(current.updated_at))?;
+    let visible = visible_unit(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     let not_empty = || ApiError::Conflict {
         code: "unit_not_empty",
         detail: "the unit still has sub-units, positions or employees; move them first".into(),
     };
-    let mut conn = state.db.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |tx| {
+    write::delete(&state, &caller, &if_match, visible.id, async |tx, current: &UnitRow| {
         org::lock_hierarchy(tx, current.agency_id).await?;
         if org::unit_has_members(tx, current.id).await? {
             return Err(not_empty());
@@ -292,15 +283,6 @@ pub(super) async fn delete_unit(
             kinerja_store::StoreError::MissingReference(_) => not_empty(),
             other => other.into(),
         })?;
-        let event = caller.audit_actor().event(
-            "unit",
-            current.id,
-            "delete",
-            Some(current.agency_id),
-            Some(&UnitView::from(&current)),
-            None,
-        );
-        audit::record(tx, event).await?;
         Ok(())
     })
     .await?;

@@ -1,7 +1,7 @@
 //! User accounts.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use kinerja_domain::{AccountAction, Role};
 use kinerja_store::identity::{self, UserRow};
 use serde::Deserialize;
@@ -13,7 +13,8 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_if_match, created, etag, present, with_etag};
+use crate::routes::{created, present, with_etag};
+use crate::write::IfMatch;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -200,15 +201,14 @@ pub(super) async fn get_user(
 )]
 #[patch("/users/{user_id}")]
 pub(super) async fn update_user(
-    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user = load(&state, &caller, path.into_inner(), AccountAction::Manage).await?;
-    check_if_match(&req, &etag(user.updated_at))?;
     let administers = caller.actor.may_on_accounts(AccountAction::Manage, user.agency_id);
     let admin_fields =
         body.roles.is_some() || body.agency_id.is_some() || body.employee_id.is_some() || body.is_active.is_some();
@@ -226,7 +226,8 @@ pub(super) async fn update_user(
     let updated = accounts::change(
         &state.db,
         &caller.audit_actor(),
-        &user,
+        &if_match,
+        user.id,
         AccountChange {
             password: body.password,
             roles: body.roles,

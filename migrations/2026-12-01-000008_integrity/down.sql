@@ -1,0 +1,1 @@
+ALTER TABLE final_ratings DROP COLUMN calibrated_at;
