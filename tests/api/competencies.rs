@@ -320,10 +320,12 @@ async fn who_may_not_assess_and_peers_stay_anonymous() {
     let fields: Vec<&str> =
         refused.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["ratings[0].level", "potential"]);
+    // The supervisor works in the same unit but assesses as the supervisor, never as a peer.
+    o.assess(&o.kabid, "staff", "peer", &[("M-INT", 3)]).await.assert_problem(403, "forbidden");
     // Two peers of the same unit.
     let peer = o.assess(&o.rekan, "staff", "peer", &[("M-INT", 4), ("M-KS", 3)]).await;
     assert_eq!(peer.status, 201, "{}", peer.text);
-    assert_eq!(o.assess(&o.kabid, "staff", "peer", &[("M-INT", 3)]).await.status, 201);
+    assert_eq!(o.assess(&o.guru, "staff", "peer", &[("M-INT", 3)]).await.status, 201);
     assert_eq!(o.assess(&o.staff, "staff", "self", &[("M-INT", 4)]).await.status, 201);
     let peer_path = format!("/api/v1/competency-assessments/{}", id_of(&peer));
     // The employee sees the peers' mean, never a single peer's rating.
@@ -334,14 +336,18 @@ async fn who_may_not_assess_and_peers_stay_anonymous() {
         mine.body["items"].as_array().unwrap().iter().map(|a| a["source"].as_str().unwrap()).collect();
     assert_eq!(sources, ["self"], "{}", mine.text);
     let p = o.profile(&o.staff, "staff").await.body;
-    assert_eq!(item(&p, "M-INT")["sources"]["peer"], json!({"mean": 3.5, "count": 2}));
-    // Peers do not see each other's: the kabid, a peer here, reads only their own peer rating.
+    // Fewer than three peers: the count, but no mean anyone could read one peer's level off.
+    assert_eq!(
+        item(&p, "M-INT")["sources"]["peer"],
+        json!({"mean": null, "count": 2, "note": "not enough peers to show"})
+    );
+    // Peers do not see each other's: the guru, a peer here, reads only their own peer rating.
     let theirs = o
         .app
-        .get(&format!("/api/v1/competency-assessments?employee_id={}&source=peer", o.ids["staff"]), &o.kabid.token)
+        .get(&format!("/api/v1/competency-assessments?employee_id={}&source=peer", o.ids["staff"]), &o.guru.token)
         .await;
     assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1, "{}", theirs.text);
-    assert_eq!(theirs.body["items"][0]["assessor_user_id"], o.kabid.id.to_string());
+    assert_eq!(theirs.body["items"][0]["assessor_user_id"], o.guru.id.to_string());
     o.app.get(&peer_path, &o.lain.token).await.assert_problem(404, "not_found");
     // The author and the agency's auditor read it; another agency does not.
     assert_eq!(o.app.get(&peer_path, &o.rekan.token).await.status, 200);
@@ -353,6 +359,53 @@ async fn who_may_not_assess_and_peers_stay_anonymous() {
     // Nothing of the refused attempts was stored.
     let all = o.app.get("/api/v1/competency-assessments?limit=500", &o.auditor.token).await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 3, "{}", all.text);
+    // A third peer: now the mean shows, (4 + 3 + 5) / 3 = 4.
+    let body = json!({"nip": "199606062020122001", "name": "Maya Sari", "agency_id": o.agency, "employment_type": "pns",
+                      "position_id": o.ids["STAF"], "unit_id": o.ids["sd"], "supervisor_id": o.ids["kabid"]});
+    let maya: Uuid = id_of(&o.app.post("/api/v1/employees", &o.admin.token, body).await).parse().unwrap();
+    let third = o.app.user("maya", &[Role::Employee], Some(o.agency), Some(maya)).await;
+    assert_eq!(o.assess(&third, "staff", "peer", &[("M-INT", 5)]).await.status, 201);
+    let p = o.profile(&o.staff, "staff").await.body;
+    assert_eq!(item(&p, "M-INT")["sources"]["peer"], json!({"mean": 4.0, "count": 3}));
+}
+
+#[actix_web::test]
+async fn feedback_from_peers_and_subordinates_does_not_name_its_author_to_the_person_rated() {
+    let o = office().await;
+    for (who, author, employee, text) in [
+        (&o.rekan, "rekan", "staff", "Presentasi rapat sangat jelas."),
+        (&o.kabid, "kabid", "staff", "Laporan selalu tepat waktu."),
+        (&o.staff, "staff", "kabid", "Arahan kepala bidang mudah dipahami."),
+    ] {
+        let body = json!({"employee_id": o.ids[employee], "period_id": o.period, "text": text});
+        let given = o.app.post("/api/v1/feedback", &who.token, body).await;
+        assert_eq!(given.status, 201, "{}", given.text);
+        // Its author sees their own name on it.
+        assert_eq!(given.body["author_id"], json!(o.ids[author]), "{}", given.text);
+    }
+    let read = |who: &TestUser, employee: &str| {
+        let path = format!("/api/v1/employees/{}/feedback", o.ids[employee]);
+        let token = who.token.clone();
+        let app = &o.app;
+        async move {
+            let page = app.get(&path, &token).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["author_relation"].as_str().unwrap().to_owned(), f["author_id"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let (rekan, kabid, staff) = (json!(o.ids["rekan"]), json!(o.ids["kabid"]), json!(o.ids["staff"]));
+    // The person rated: the rating official by name; a peer not.
+    assert_eq!(read(&o.staff, "staff").await, [("peer".into(), Value::Null), ("rater".into(), kabid.clone())]);
+    // A subordinate's feedback is anonymous to the supervisor it is about.
+    assert_eq!(read(&o.kabid, "kabid").await, [("subordinate".into(), Value::Null)]);
+    // Admins and auditors still see who wrote it.
+    assert_eq!(read(&o.auditor, "staff").await, [("peer".into(), rekan), ("rater".into(), kabid)]);
+    assert_eq!(read(&o.admin, "kabid").await, [("subordinate".into(), staff)]);
 }
 
 #[actix_web::test]

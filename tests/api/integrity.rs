@@ -27,17 +27,20 @@ fn request(method: Method, path: &str, token: &str, if_match: Option<&str>, body
     req
 }
 
-/// A registry with one of each resource that answers with an ETag, and a draft plan.
+/// A registry with one of each resource that answers with an ETag; kepala → kabid → budi, each
+/// signed in; budi's draft plan for 2026, rated by kabid, objections decided by kepala.
 struct World {
     app: TestApp,
     root: TestUser,
     admin: TestUser,
     staff: TestUser,
+    kabid: TestUser,
     kepala: TestUser,
     agency: String,
     unit: String,
     position: String,
     employee: String,
+    ids: std::collections::HashMap<&'static str, String>,
     period: String,
     plan: String,
 }
@@ -73,26 +76,81 @@ async fn world() -> World {
         )
         .await,
     );
-    let kepala = id_of(&app.post("/api/v1/employees", t, json!({"nip": "196608011988031001", "name": "Drs. Hendra Wijaya", "agency_id": agency, "employment_type": "pns"})).await);
-    let employee = id_of(
-        &app.post("/api/v1/employees", t, json!({"nip": "199001012015031001", "name": "Budi Santoso", "agency_id": agency, "employment_type": "pns", "supervisor_id": kepala}))
-            .await,
-    );
+    let mut ids = std::collections::HashMap::new();
+    let mut supervisor: Option<String> = None;
+    for (key, nip, name) in [
+        ("kepala", "196608011988031001", "Drs. Hendra Wijaya"),
+        ("kabid", "197204101998032004", "Sri Wahyuni, S.Pd."),
+        ("budi", "199001012015031001", "Budi Santoso"),
+    ] {
+        let body = json!({"nip": nip, "name": name, "agency_id": agency, "employment_type": "pns", "supervisor_id": supervisor, "unit_id": unit});
+        let id = id_of(&app.post("/api/v1/employees", t, body).await);
+        supervisor = Some(id.clone());
+        ids.insert(key, id);
+    }
+    let login = |key: &'static str| {
+        let app = &app;
+        let id: Uuid = ids[key].parse().unwrap();
+        async move { app.user(key, &[Role::Employee], Some(a), Some(id)).await }
+    };
+    let (kepala, kabid, staff) = (login("kepala").await, login("kabid").await, login("budi").await);
     let period = id_of(
         &app.post("/api/v1/periods", t, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}))
             .await,
     );
-    let staff = app.user("budi", &[Role::Employee], Some(a), Some(employee.parse().unwrap())).await;
-    let kepala_user = app.user("hendra", &[Role::Employee], Some(a), Some(kepala.parse().unwrap())).await;
     let plan = id_of(
         &app.post(
             "/api/v1/performance-plans",
             &staff.token,
-            json!({"employee_id": employee, "period_id": period, "approach": "kuantitatif"}),
+            json!({"employee_id": ids["budi"], "period_id": period, "approach": "kuantitatif"}),
         )
         .await,
     );
-    World { app, root, admin, staff, kepala: kepala_user, agency, unit, position, employee, period, plan }
+    let employee = ids["budi"].clone();
+    World { app, root, admin, staff, kabid, kepala, agency, unit, position, employee, ids, period, plan }
+}
+
+impl World {
+    /// Adds a result with one indicator (kuantitas, target 10) to a plan, as `who`; its id and
+    /// the indicator's.
+    async fn add_result(
+        &self,
+        plan: &str,
+        who: &TestUser,
+        description: &str,
+        parent: Option<&str>,
+    ) -> (String, String) {
+        let body = json!({"kind": "utama", "description": description, "parent_result_id": parent,
+                          "indicators": [{"description": format!("Jumlah {description}"), "aspect": "kuantitas", "target_value": 10}]});
+        let reply = self.app.post(&format!("/api/v1/performance-plans/{plan}/results"), &who.token, body).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        let result =
+            reply.body["results"].as_array().unwrap().iter().find(|r| r["description"] == description).unwrap();
+        (result["id"].as_str().unwrap().to_owned(), result["indicators"][0]["id"].as_str().unwrap().to_owned())
+    }
+
+    /// Submits a plan as its employee and approves it as its rating official.
+    async fn approve(&self, plan: &str, employee: &TestUser, rater: &TestUser) {
+        let path = format!("/api/v1/performance-plans/{plan}");
+        let submitted = self.app.post(&format!("{path}/submit"), &employee.token, json!(null)).await;
+        assert_eq!(submitted.status, 200, "{}", submitted.text);
+        let approved = self.app.post(&format!("{path}/approve"), &rater.token, json!(null)).await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+    }
+
+    /// A new plan for `key` in `period`, started by its employee.
+    async fn new_plan(&self, key: &str, who: &TestUser, period: &str) -> String {
+        id_of(
+            &self
+                .app
+                .post(
+                    "/api/v1/performance-plans",
+                    &who.token,
+                    json!({"employee_id": self.ids[key], "period_id": period, "approach": "kuantitatif"}),
+                )
+                .await,
+        )
+    }
 }
 
 /// A request body for the i-th of a burst of writes.
@@ -170,7 +228,7 @@ async fn of_fifty_writes_with_one_if_match_exactly_one_wins() {
         let (ok, stale, others) =
             race_with_one_etag(app, &w.staff.token, Method::POST, &format!("{plan}/submit"), 50, |_| json!({})).await;
         assert_eq!((ok, stale), (1, 49), "submit, round {round}: {others:?}");
-        let back = app.post(&format!("{plan}/return"), &w.kepala.token, json!({"reason": "Lengkapi indikator"})).await;
+        let back = app.post(&format!("{plan}/return"), &w.kabid.token, json!({"reason": "Lengkapi indikator"})).await;
         assert_eq!(back.status, 200, "{}", back.text);
     }
 }
@@ -243,7 +301,7 @@ async fn a_submit_racing_result_additions_ends_in_a_state_one_order_allows() {
         let results = now.body["results"].as_array().unwrap().len();
         assert_eq!(results, results_before + added, "round {round}: every 201 is in the plan, nothing else");
         results_before = results;
-        let back = app.post(&format!("{plan}/return"), &w.kepala.token, json!({"reason": "Belum lengkap"})).await;
+        let back = app.post(&format!("{plan}/return"), &w.kabid.token, json!({"reason": "Belum lengkap"})).await;
         assert_eq!(back.status, 200, "{}", back.text);
     }
     // Every status change is in the audit trail: 8 submits and 8 returns.
@@ -253,4 +311,292 @@ async fn a_submit_racing_result_additions_ends_in_a_state_one_order_allows() {
         events.body["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "submit").count(), 8, "{actions:?}");
     assert_eq!(actions.iter().filter(|a| **a == "return").count(), 8, "{actions:?}");
+}
+
+// ---- exact numeric bands (PP 30/2019, PP 46/2011) ----
+
+#[actix_web::test]
+async fn numeric_bands_are_exact_at_their_edges() {
+    let w = world().await;
+    let cases = [
+        ("pp-30-2019", json!({"skp_score": 96, "behaviour_score": 76}), "baik", 90.0),
+        ("pp-30-2019", json!({"skp_score": 116, "behaviour_score": 96, "new_idea": true}), "sangat_baik", 110.0),
+        ("pp-46-2011", json!({"skp_score": 114, "behaviour_score": 19}), "baik", 76.0),
+        ("pp-46-2011", json!({"skp_score": 97, "behaviour_score": 7}), "cukup", 61.0),
+    ];
+    for (rule_set, body, predikat, score) in cases {
+        let reply = w.app.post(&format!("/api/v1/rule-sets/{rule_set}/evaluate"), &w.staff.token, body.clone()).await;
+        assert_eq!(reply.body["predikat"], predikat, "{rule_set} {body}: {}", reply.text);
+        assert_eq!(reply.body["explanation"]["score"], score, "{}", reply.text);
+    }
+}
+
+// ---- numeric SKP scores count every indicator ----
+
+#[actix_web::test]
+async fn an_indicator_without_realisation_counts_as_zero_and_the_year_is_scored_not_typed() {
+    let w = world().await;
+    let app = &w.app;
+    let period = id_of(&app
+        .post("/api/v1/periods", &w.admin.token, json!({"agency_id": w.agency, "name": "SKP 2025", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "cadence": "annual", "rule_set": "pp-46-2011"}))
+        .await);
+    let plan = w.new_plan("budi", &w.staff, &period).await;
+    let (_, best) = w.add_result(&plan, &w.staff, "Laporan bulanan", None).await;
+    let (_, weak) = w.add_result(&plan, &w.staff, "Kajian kebijakan", None).await;
+    w.approve(&plan, &w.staff, &w.kabid).await;
+    // Only the best indicator is realised (10 of 10); the other counts as 0.
+    let made = app
+        .post(
+            &format!("/api/v1/performance-plans/{plan}/evaluations"),
+            &w.staff.token,
+            json!({"period_label": "2025", "realizations": [{"indicator_id": best, "value": 10}]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let rating = format!("/api/v1/evaluations/{}/rating", made.body["id"].as_str().unwrap());
+    let rated = app.post(&rating, &w.kabid.token, json!({"behaviour_score": 80})).await;
+    // SKP (100 + 0) / 2 = 50; 50 × 60% + 80 × 40% = 62 → cukup.
+    assert_eq!(rated.body["explanation"]["skp_score"], 50.0, "{}", rated.text);
+    assert_eq!(rated.body["explanation"]["unrealised_indicators"], json!([weak]), "{}", rated.text);
+    assert_eq!(rated.body["predikat"], "cukup", "{}", rated.text);
+    // The annual SKP score is computed from the year's realisations, not typed in.
+    let final_rating = format!("/api/v1/performance-plans/{plan}/final-rating");
+    let typed = app.post(&final_rating, &w.kabid.token, json!({"skp_score": 100, "behaviour_score": 80})).await;
+    typed.assert_problem(422, "validation_failed");
+    assert_eq!(typed.body["errors"][0]["field"], "skp_score", "{}", typed.text);
+    let annual = app.post(&final_rating, &w.kabid.token, json!({"behaviour_score": 80})).await;
+    assert_eq!(annual.status, 201, "{}", annual.text);
+    assert_eq!(annual.body["explanation"]["skp_score"], 50.0, "{}", annual.text);
+    assert_eq!(annual.body["predikat"], "cukup", "{}", annual.text);
+}
+
+// ---- a revision keeps its cascade; superseded revisions are history ----
+
+#[actix_web::test]
+async fn a_revision_keeps_the_results_cascaded_from_it() {
+    let w = world().await;
+    let app = &w.app;
+    let kepala_plan = w.new_plan("kepala", &w.kepala, &w.period).await;
+    let (kepala_result, _) = w.add_result(&kepala_plan, &w.kepala, "Mutu pendidikan meningkat", None).await;
+    let kabid_plan = w.new_plan("kabid", &w.kabid, &w.period).await;
+    let (parent, _) = w.add_result(&kabid_plan, &w.kabid, "Sekolah dasar terakreditasi", Some(&kepala_result)).await;
+    w.approve(&kabid_plan, &w.kabid, &w.kepala).await;
+    let (child, _) = w.add_result(&w.plan, &w.staff, "Dokumen akreditasi tersusun", Some(&parent)).await;
+
+    let mut current = kabid_plan.clone();
+    for round in 1..=2 {
+        let revised =
+            app.post(&format!("/api/v1/performance-plans/{current}/revisions"), &w.kabid.token, json!(null)).await;
+        assert_eq!(revised.status, 201, "{}", revised.text);
+        let next = revised.body["id"].as_str().unwrap().to_owned();
+        let copy = revised.body["results"][0]["id"].as_str().unwrap().to_owned();
+        let cascade = app.get(&format!("/api/v1/performance-plans/{next}/cascade"), &w.kabid.token).await;
+        let below: Vec<&str> =
+            cascade.body["down"].as_array().unwrap().iter().map(|n| n["result_id"].as_str().unwrap()).collect();
+        assert_eq!(below, vec![child.as_str()], "revision {round}: {}", cascade.text);
+        // The subordinate's edit of the cascaded result goes on working.
+        let edit = json!({"kind": "utama", "description": "Dokumen akreditasi tersusun lengkap", "parent_result_id": copy,
+                          "indicators": [{"description": "Jumlah dokumen", "aspect": "kuantitas", "target_value": 12}]});
+        let edited =
+            app.patch(&format!("/api/v1/performance-plans/{}/results/{child}", w.plan), &w.staff.token, edit).await;
+        assert_eq!(edited.status, 200, "revision {round}: {}", edited.text);
+        // The superseded revision is still readable as it was.
+        let old = app.get(&format!("/api/v1/performance-plans/{current}"), &w.kabid.token).await;
+        assert_eq!(old.body["superseded_by"], next.as_str());
+        assert_eq!(old.body["results"].as_array().unwrap().len(), 1, "{}", old.text);
+        w.approve(&next, &w.kabid, &w.kepala).await;
+        current = next;
+    }
+}
+
+#[actix_web::test]
+async fn a_superseded_revision_is_history_in_ratings_and_exports() {
+    let w = world().await;
+    let app = &w.app;
+    let (_, indicator) = w.add_result(&w.plan, &w.staff, "Laporan kinerja", None).await;
+    w.approve(&w.plan, &w.staff, &w.kabid).await;
+    let realise = |plan: String, indicator: String| {
+        let app = &w.app;
+        let token = w.staff.token.clone();
+        async move {
+            let body = json!({"period_label": "2026", "realizations": [{"indicator_id": indicator, "value": 8}]});
+            let made = app.post(&format!("/api/v1/performance-plans/{plan}/evaluations"), &token, body).await;
+            assert_eq!(made.status, 201, "{}", made.text);
+            made.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let rate = json!({"result_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"});
+    let first = realise(w.plan.clone(), indicator.clone()).await;
+    assert_eq!(
+        app.post(&format!("/api/v1/evaluations/{first}/rating"), &w.kabid.token, rate.clone()).await.status,
+        200
+    );
+    let revised =
+        app.post(&format!("/api/v1/performance-plans/{}/revisions", w.plan), &w.staff.token, json!(null)).await;
+    let next = revised.body["id"].as_str().unwrap().to_owned();
+    // The superseded revision's evaluation is kept, not rated again.
+    app.post(&format!("/api/v1/evaluations/{first}/rating"), &w.kabid.token, rate.clone())
+        .await
+        .assert_problem(409, "superseded");
+    w.approve(&next, &w.staff, &w.kabid).await;
+    let new_indicator = revised.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
+    let second = realise(next, new_indicator).await;
+    assert_eq!(app.post(&format!("/api/v1/evaluations/{second}/rating"), &w.kabid.token, rate).await.status, 200);
+    // One record per employee, period and sub-period label: the revision in force.
+    let export = format!("/api/v1/exports/national-skp?agency_id={}&period_id={}&records=periodic", w.agency, w.period);
+    let lines: Vec<Value> =
+        app.get(&export, &w.admin.token).await.text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["period_label"], "2026");
+}
+
+// ---- objections: windows follow the predikat in force; nobody decides their own case ----
+
+#[actix_web::test]
+async fn a_calibration_opens_a_new_objection_window() {
+    let w = world().await;
+    let app = &w.app;
+    w.add_result(&w.plan, &w.staff, "Laporan kinerja", None).await;
+    w.approve(&w.plan, &w.staff, &w.kabid).await;
+    let path = format!("/api/v1/performance-plans/{}", w.plan);
+    let rated = app
+        .post(
+            &format!("{path}/final-rating"),
+            &w.kabid.token,
+            json!({"result_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}),
+        )
+        .await;
+    assert_eq!(rated.body["predikat"], "baik", "{}", rated.text);
+    app.sql(&format!("UPDATE final_ratings SET rated_at = now() - interval '20 days' WHERE plan_id = '{}'", w.plan));
+    let objection = json!({"reason": "Kalibrasi menurunkan predikat tanpa dasar yang jelas."});
+    app.post(&format!("{path}/objections"), &w.staff.token, objection.clone())
+        .await
+        .assert_problem(422, "deadline_passed");
+    let calibrated = app
+        .post(
+            &format!("{path}/calibration"),
+            &w.admin.token,
+            json!({"predikat": "butuh_perbaikan", "justification": "Kurva distribusi unit"}),
+        )
+        .await;
+    assert_eq!(calibrated.status, 200, "{}", calibrated.text);
+    let filed = app.post(&format!("{path}/objections"), &w.staff.token, objection).await;
+    assert_eq!(filed.status, 201, "{}", filed.text);
+    // Decided as usual, by the rating official's supervisor.
+    let id = filed.body["id"].as_str().unwrap();
+    for party in ["employee", "rating_official"] {
+        let said = app
+            .post(
+                &format!("/api/v1/objections/{id}/explanations"),
+                &w.kepala.token,
+                json!({"party": party, "text": "Penjelasan tertulis."}),
+            )
+            .await;
+        assert_eq!(said.status, 200, "{}", said.text);
+    }
+    let decided = app
+        .post(
+            &format!("/api/v1/objections/{id}/decision"),
+            &w.kepala.token,
+            json!({"outcome": "upheld", "predikat": "baik", "note": "Bukti sah."}),
+        )
+        .await;
+    assert_eq!(decided.status, 200, "{}", decided.text);
+    assert_eq!(app.get(&format!("{path}/final-rating"), &w.staff.token).await.body["predikat"], "baik");
+}
+
+#[actix_web::test]
+async fn nobody_is_named_to_decide_their_own_case() {
+    let w = world().await;
+    let app = &w.app;
+    let rater = format!("/api/v1/performance-plans/{}/rater", w.plan);
+    let put = |body: Value| {
+        let req = TestRequest::put()
+            .uri(&rater)
+            .insert_header(("Authorization", format!("Bearer {}", w.admin.token)))
+            .set_json(body);
+        app.call(req)
+    };
+    let reason = "Plt. selama kepala bidang cuti";
+    for (body, field) in [
+        (json!({"rater_id": w.ids["budi"], "reason": reason}), "rater_id"),
+        (
+            json!({"rater_id": w.ids["kabid"], "rater_supervisor_id": w.ids["budi"], "reason": reason}),
+            "rater_supervisor_id",
+        ),
+        (
+            json!({"rater_id": w.ids["kabid"], "rater_supervisor_id": w.ids["kabid"], "reason": reason}),
+            "rater_supervisor_id",
+        ),
+    ] {
+        let refused = put(body).await;
+        refused.assert_problem(422, "validation_failed");
+        assert_eq!(
+            (refused.body["errors"][0]["field"].as_str(), refused.body["errors"][0]["code"].as_str()),
+            (Some(field), Some("own_case")),
+            "{}",
+            refused.text
+        );
+    }
+    // A rating official whose own supervisor is the employee: the default decider would be
+    // the employee, so the admin must name someone else.
+    let below = id_of(&app
+        .post("/api/v1/employees", &w.admin.token, json!({"nip": "199505052019031002", "name": "Andi Wijaya", "agency_id": w.agency, "employment_type": "pns", "supervisor_id": w.ids["budi"]}))
+        .await);
+    let refused = put(json!({"rater_id": below, "reason": reason})).await;
+    assert_eq!(refused.body["errors"][0]["code"], "own_case", "{}", refused.text);
+    let named = put(json!({"rater_id": below, "rater_supervisor_id": w.ids["kepala"], "reason": reason})).await;
+    assert_eq!(named.status, 200, "{}", named.text);
+}
+
+// ---- the leader sets the leader's expectations ----
+
+#[actix_web::test]
+async fn only_the_rating_official_or_an_admin_sets_the_leaders_expectations() {
+    let w = world().await;
+    let path = format!("/api/v1/performance-plans/{}/behaviour-expectations", w.plan);
+    let body = json!([{"value": "akuntabel", "expectation": "Laporan tepat waktu setiap bulan"}]);
+    let send = |token: &str| {
+        let req = TestRequest::put()
+            .uri(&path)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .set_json(body.clone());
+        w.app.call(req)
+    };
+    send(&w.staff.token).await.assert_problem(403, "forbidden");
+    send(&w.kepala.token).await.assert_problem(403, "forbidden");
+    for who in [&w.kabid, &w.admin] {
+        let set = send(&who.token).await;
+        assert_eq!(set.status, 200, "{}", set.text);
+        assert_eq!(set.body["behaviour_expectations"][1]["expectation"], "Laporan tepat waktu setiap bulan");
+    }
+}
+
+// ---- no existence oracle ----
+
+#[actix_web::test]
+async fn another_agencys_id_and_a_made_up_one_answer_alike() {
+    let w = world().await;
+    let app = &w.app;
+    let other = id_of(
+        &app.post(
+            "/api/v1/agencies",
+            &w.root.token,
+            json!({"code": "KAB-BTH", "name": "Pemerintah Kabupaten Batanghari"}),
+        )
+        .await,
+    );
+    let made_up = Uuid::now_v7().to_string();
+    let mut answers = Vec::new();
+    for agency in [&other, &made_up] {
+        let employee =
+            json!({"nip": "199505052019031002", "name": "Andi Wijaya", "agency_id": agency, "employment_type": "pns"});
+        let refused = app.post("/api/v1/employees", &w.admin.token, employee).await;
+        refused.assert_problem(404, "not_found");
+        let period = json!({"agency_id": agency, "name": "SKP 2027", "starts_on": "2027-01-01", "ends_on": "2027-12-31", "cadence": "annual"});
+        let refused_period = app.post("/api/v1/periods", &w.admin.token, period).await;
+        refused_period.assert_problem(404, "not_found");
+        answers.push((refused.text, refused_period.text));
+    }
+    assert_eq!(answers[0], answers[1], "the two answers tell the agencies apart");
 }

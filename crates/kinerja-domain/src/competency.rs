@@ -47,6 +47,10 @@ pub const MAX_STANDARD_SIZE: usize = 100;
 /// dialogue (the seeds: compare the two views).
 pub const DIALOGUE_GAP: u8 = 2;
 
+/// Peers stay anonymous: their mean is shown only when at least this many peers rated, so no
+/// one peer's level can be read off it (practice of 360° feedback; keep as data if it varies).
+pub const MIN_PEERS_SHOWN: u32 = 3;
+
 /// What each source said about one competency of one employee in a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SourceLevels {
@@ -56,6 +60,13 @@ pub struct SourceLevels {
     pub peer_mean: Option<f64>,
     pub peer_count: u32,
     pub assessor: Option<u8>,
+}
+
+impl SourceLevels {
+    /// The peers' mean as it may be shown: only when at least [`MIN_PEERS_SHOWN`] peers rated.
+    pub fn shown_peer_mean(&self) -> Option<f64> {
+        self.peer_mean.filter(|_| self.peer_count >= MIN_PEERS_SHOWN)
+    }
 }
 
 impl RuleSet {
@@ -168,11 +179,19 @@ pub fn may_assess(source: Source, who: Assessor) -> Result<(), &'static str> {
         Source::Supervisor if who.is_supervisor => Ok(()),
         Source::Supervisor => Err("only the employee's supervisor gives the supervisor assessment"),
         Source::Peer if who.is_self => Err("an employee cannot be their own peer"),
+        Source::Peer if who.is_supervisor => Err("the supervisor assesses as the supervisor, not as a peer"),
         Source::Peer if who.same_unit => Ok(()),
         Source::Peer => Err("peers are other employees of the same unit"),
         Source::Assessor if who.appointed => Ok(()),
         Source::Assessor => Err("only assessors appointed by the agency give assessor assessments"),
     }
+}
+
+/// Whether a reader of feedback sees who gave it: the rating official's always; a peer's or a
+/// subordinate's only by its author and by those who read the agency's people (admins,
+/// auditors), never by the person it is about, so colleagues speak freely.
+pub fn feedback_author_shown(from_rater: bool, is_author: bool, reads_people: bool) -> bool {
+    from_rater || is_author || reads_people
 }
 
 /// Whether a reader sees one individual assessment: its author and whoever reads the agency's

@@ -195,52 +195,138 @@ impl Aspect {
     }
 }
 
-/// Achievement is capped at 120 (PP 30/2019; Perka BKN 1/2013 scores above it are not counted).
-pub const ACHIEVEMENT_CAP: f64 = 120.0;
+/// A score in exact hundredths of a point (9000 = 90.00). The numeric rule sets compute and
+/// band in these, never in binary floating point, so a weighted score that is exactly 90.00 is
+/// banded as 90.00 (in `f64`, 96 × 0.7 + 76 × 0.3 is 89.999…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Score(i64);
 
-/// One aspect's score from target and realisation, by Perka BKN 1/2013. For waktu and biaya,
-/// the efficiency e = 100 − R/T × 100 decides the formula: e ≤ 24 → ((1.76T − R)/T) × 100,
-/// else 76 − ((((1.76T − R)/T) × 100) − 100). `None` when the target is not positive.
-pub fn aspect_score(aspect: Aspect, target: f64, realisation: f64) -> Option<f64> {
-    if !(target > 0.0 && realisation.is_finite() && realisation >= 0.0) {
+impl Score {
+    pub const ZERO: Score = Score(0);
+
+    /// Whole points.
+    pub const fn points(points: i64) -> Score {
+        Score(points * 100)
+    }
+
+    pub const fn hundredths(self) -> i64 {
+        self.0
+    }
+
+    /// A number as given on the wire, read to two decimals (half away from zero); `None` when
+    /// it is not a finite number.
+    pub fn from_f64(value: f64) -> Option<Score> {
+        let hundredths = (value * 100.0).round();
+        (hundredths.is_finite() && hundredths.abs() < 1e15).then_some(Score(hundredths as i64))
+    }
+
+    /// The exact fraction `numerator / denominator` of a point, rounded half up to hundredths.
+    fn ratio(numerator: i128, denominator: i128) -> Score {
+        let scaled = numerator * 100;
+        let (q, r) = (scaled.div_euclid(denominator), scaled.rem_euclid(denominator));
+        let rounded = if 2 * r >= denominator { q + 1 } else { q };
+        Score(i64::try_from(rounded).unwrap_or(i64::MAX))
+    }
+
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    fn min(self, other: Score) -> Score {
+        Ord::min(self, other)
+    }
+
+    /// The mean of scores, rounded half up to hundredths; `None` for none.
+    pub fn mean(scores: &[Score]) -> Option<Score> {
+        let n = i128::try_from(scores.len()).ok().filter(|n| *n > 0)?;
+        let sum: i128 = scores.iter().map(|s| i128::from(s.0)).sum();
+        Some(Score::ratio(sum, n * 100))
+    }
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
+    }
+}
+
+/// A weighted score, exact: hundredths of a point times percent, i.e. 1/10,000 of a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Weighted(i64);
+
+impl Weighted {
+    /// `skp × skp_percent% + behaviour × behaviour_percent%`, exactly.
+    pub fn of(skp: Score, skp_percent: i64, behaviour: Score, behaviour_percent: i64) -> Weighted {
+        Weighted(skp.0 * skp_percent + behaviour.0 * behaviour_percent)
+    }
+
+    /// Whether the score reaches `points` (exact comparison).
+    pub fn at_least(self, points: i64) -> bool {
+        self.0 >= points * 10_000
+    }
+
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 10_000.0
+    }
+}
+
+impl std::fmt::Display for Weighted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Shown to two decimals, rounded half up; the band used the exact value.
+        write!(f, "{}", Score::ratio(i128::from(self.0), 10_000))
+    }
+}
+
+/// Achievement is capped at 120 (PP 30/2019; Perka BKN 1/2013 scores above it are not counted).
+pub const ACHIEVEMENT_CAP: Score = Score::points(120);
+
+/// One aspect's score from target and realisation, by Perka BKN 1/2013, exact to the hundredth
+/// (rounded half up). For waktu and biaya, the efficiency e = 100 − R/T × 100 decides the
+/// formula: e ≤ 24 → ((1.76T − R)/T) × 100, else 76 − ((((1.76T − R)/T) × 100) − 100).
+/// `None` when the target is not positive.
+pub fn aspect_score(aspect: Aspect, target: Score, realisation: Score) -> Option<Score> {
+    if target.0 <= 0 || realisation.0 < 0 {
         return None;
     }
-    let ratio = realisation * 100.0 / target;
+    let (t, r) = (i128::from(target.0), i128::from(realisation.0));
+    // All in exact fractions of T: R/T × 100 = 100R/T; (1.76T − R)/T × 100 = (176T − 100R)/T.
     let score = match aspect {
-        Aspect::Kuantitas | Aspect::Kualitas => ratio,
+        Aspect::Kuantitas | Aspect::Kualitas => Score::ratio(100 * r, t),
         Aspect::Waktu | Aspect::Biaya => {
-            let efficiency = 100.0 - ratio;
-            let base = (1.76 * target - realisation) / target * 100.0;
-            if efficiency <= 24.0 {
-                base
+            // e ≤ 24  ⇔  100 − 100R/T ≤ 24  ⇔  76T ≤ 100R.
+            if 76 * t <= 100 * r {
+                Score::ratio(176 * t - 100 * r, t)
             } else {
-                76.0 - (base - 100.0)
+                // 76 − (((176T − 100R)/T) − 100), everything over T.
+                Score::ratio(76 * t - (176 * t - 100 * r - 100 * t), t)
             }
         }
     };
-    Some(score.min(ACHIEVEMENT_CAP))
+    Some(score.min(ACHIEVEMENT_CAP).max(Score::ZERO))
 }
 
 /// An indicator's score: the mean of its aspects' scores. An aspect without a target (biaya
 /// where there is no budget) is simply left out by the caller.
-pub fn indicator_score(aspects: &[(Aspect, f64, f64)]) -> Option<f64> {
-    let scores: Vec<f64> = aspects.iter().filter_map(|(a, t, r)| aspect_score(*a, *t, *r)).collect();
-    (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
+pub fn indicator_score(aspects: &[(Aspect, Score, Score)]) -> Option<Score> {
+    let scores: Vec<Score> = aspects.iter().filter_map(|(a, t, r)| aspect_score(*a, *t, *r)).collect();
+    Score::mean(&scores)
 }
 
 /// PP 30/2019: the weighted score and its predikat. `with_peers`: peers and subordinates rated
 /// behaviour too (60/40 instead of 70/30). `new_idea`: the employee produced a new idea or
-/// method of benefit, which *sangat baik* requires.
-pub fn pp30_2019(skp: f64, behaviour: f64, with_peers: bool, new_idea: bool) -> (f64, Predikat) {
-    let (w_skp, w_behaviour) = if with_peers { (0.6, 0.4) } else { (0.7, 0.3) };
-    let score = skp.min(ACHIEVEMENT_CAP) * w_skp + behaviour.min(ACHIEVEMENT_CAP) * w_behaviour;
-    let predikat = if score >= 110.0 && new_idea {
+/// method of benefit, which *sangat baik* requires. Bands: sangat baik ≥ 110 with a new idea,
+/// baik ≥ 90, cukup ≥ 70, kurang ≥ 50, sangat kurang below.
+pub fn pp30_2019(skp: Score, behaviour: Score, with_peers: bool, new_idea: bool) -> (Weighted, Predikat) {
+    let (w_skp, w_behaviour) = if with_peers { (60, 40) } else { (70, 30) };
+    let score = Weighted::of(skp.min(ACHIEVEMENT_CAP), w_skp, behaviour.min(ACHIEVEMENT_CAP), w_behaviour);
+    let predikat = if score.at_least(110) && new_idea {
         Predikat::SangatBaik
-    } else if score >= 90.0 {
+    } else if score.at_least(90) {
         Predikat::Baik
-    } else if score >= 70.0 {
+    } else if score.at_least(70) {
         Predikat::Cukup
-    } else if score >= 50.0 {
+    } else if score.at_least(50) {
         Predikat::Kurang
     } else {
         Predikat::SangatKurang
@@ -249,16 +335,16 @@ pub fn pp30_2019(skp: f64, behaviour: f64, with_peers: bool, new_idea: bool) -> 
 }
 
 /// PP 46/2011: SKP 60% + behaviour 40%; sangat baik ≥ 91, baik ≥ 76, cukup ≥ 61, kurang ≥ 51,
-/// buruk below (each band from its lower bound: 90.5 is baik, 50.5 is buruk).
-pub fn pp46_2011(skp: f64, behaviour: f64) -> (f64, Predikat) {
-    let score = skp.min(ACHIEVEMENT_CAP) * 0.6 + behaviour.min(ACHIEVEMENT_CAP) * 0.4;
-    let predikat = if score >= 91.0 {
+/// buruk below (each band from its lower bound: 90.50 is baik, 50.50 is buruk).
+pub fn pp46_2011(skp: Score, behaviour: Score) -> (Weighted, Predikat) {
+    let score = Weighted::of(skp.min(ACHIEVEMENT_CAP), 60, behaviour.min(ACHIEVEMENT_CAP), 40);
+    let predikat = if score.at_least(91) {
         Predikat::SangatBaik
-    } else if score >= 76.0 {
+    } else if score.at_least(76) {
         Predikat::Baik
-    } else if score >= 61.0 {
+    } else if score.at_least(61) {
         Predikat::Cukup
-    } else if score >= 51.0 {
+    } else if score.at_least(51) {
         Predikat::Kurang
     } else {
         Predikat::Buruk
@@ -317,10 +403,11 @@ impl InputError {
     }
 }
 
-fn score_input(value: Option<f64>, field: &'static str) -> Result<f64, InputError> {
+/// A given score, read exactly to the hundredth.
+fn score_input(value: Option<f64>, field: &'static str) -> Result<Score, InputError> {
     let v = value.ok_or(InputError::Missing(field))?;
     if v.is_finite() && (0.0..=1000.0).contains(&v) {
-        Ok(v)
+        Score::from_f64(v).ok_or(InputError::OutOfRange(field))
     } else {
         Err(InputError::OutOfRange(field))
     }
@@ -368,11 +455,18 @@ impl RuleSet {
                     (Some(_), false) => return Err(InputError::NotUsed("indicators")),
                     (given, true) => score_input(given, "skp_score")?,
                     (None, false) => {
-                        let scores: Vec<f64> = inputs.indicators.iter().filter_map(|i| indicator_score(i)).collect();
-                        if scores.is_empty() {
-                            return Err(InputError::NoScorableIndicator);
-                        }
-                        scores.iter().sum::<f64>() / scores.len() as f64
+                        let scores: Vec<Score> = inputs
+                            .indicators
+                            .iter()
+                            .filter_map(|aspects| {
+                                let exact: Option<Vec<(Aspect, Score, Score)>> = aspects
+                                    .iter()
+                                    .map(|(a, t, r)| Some((*a, Score::from_f64(*t)?, Score::from_f64(*r)?)))
+                                    .collect();
+                                indicator_score(&exact?)
+                            })
+                            .collect();
+                        Score::mean(&scores).ok_or(InputError::NoScorableIndicator)?
                     }
                 };
                 let behaviour = score_input(inputs.behaviour_score, "behaviour_score")?;
@@ -388,10 +482,10 @@ impl RuleSet {
                 };
                 Ok(Outcome {
                     predikat,
-                    score: Some(score),
-                    skp_score: Some(skp),
+                    score: Some(score.as_f64()),
+                    skp_score: Some(skp.as_f64()),
                     decided_by: format!(
-                        "score {score:.2} = SKP {skp:.2} and perilaku {behaviour:.2} weighted {weights} → band {}",
+                        "score {score} = SKP {skp} and perilaku {behaviour} weighted {weights} → band {}",
                         predikat.as_str()
                     ),
                 })
@@ -467,47 +561,117 @@ mod tests {
         assert_eq!(RuleSet::parse("pp-53-2010"), None);
     }
 
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
+    fn pts(points: f64) -> Score {
+        Score::from_f64(points).unwrap()
+    }
+
+    fn aspect(a: Aspect, target: f64, realisation: f64) -> Option<Score> {
+        aspect_score(a, pts(target), pts(realisation))
     }
 
     #[test]
     fn quantity_and_quality_are_realisation_over_target() {
-        assert!(close(aspect_score(Aspect::Kuantitas, 10.0, 8.0).unwrap_or(0.0), 80.0));
-        assert!(close(aspect_score(Aspect::Kualitas, 100.0, 90.0).unwrap_or(0.0), 90.0));
+        assert_eq!(aspect(Aspect::Kuantitas, 10.0, 8.0), Some(Score::points(80)));
+        assert_eq!(aspect(Aspect::Kualitas, 100.0, 90.0), Some(Score::points(90)));
         // Capped at 120.
-        assert!(close(aspect_score(Aspect::Kuantitas, 10.0, 15.0).unwrap_or(0.0), 120.0));
-        assert_eq!(aspect_score(Aspect::Kuantitas, 0.0, 5.0), None);
+        assert_eq!(aspect(Aspect::Kuantitas, 10.0, 15.0), Some(Score::points(120)));
+        assert_eq!(aspect(Aspect::Kuantitas, 0.0, 5.0), None);
+        // 2 of 3 is 66.666… → 66.67, exact to the hundredth.
+        assert_eq!(aspect(Aspect::Kuantitas, 3.0, 2.0), Some(pts(66.67)));
     }
 
     #[test]
     fn time_uses_the_efficiency_branch() {
         // 12 months planned, done in 12: e = 0 ≤ 24 → (1.76·12 − 12)/12 · 100 = 76.
-        assert!(close(aspect_score(Aspect::Waktu, 12.0, 12.0).unwrap_or(0.0), 76.0));
-        // Done in 10: e = 16.67 ≤ 24 → (21.12 − 10)/12 · 100 = 92.67.
-        assert!(close(aspect_score(Aspect::Waktu, 12.0, 10.0).unwrap_or(0.0), (21.12 - 10.0) / 12.0 * 100.0));
+        assert_eq!(aspect(Aspect::Waktu, 12.0, 12.0), Some(Score::points(76)));
+        // Done in 10: e = 16.67 ≤ 24 → (21.12 − 10)/12 · 100 = 92.666… → 92.67.
+        assert_eq!(aspect(Aspect::Waktu, 12.0, 10.0), Some(pts(92.67)));
         // Efficiency exactly 24: still the first branch. T = 100, R = 76 → 100.
-        assert!(close(aspect_score(Aspect::Waktu, 100.0, 76.0).unwrap_or(0.0), 100.0));
+        assert_eq!(aspect(Aspect::Waktu, 100.0, 76.0), Some(Score::points(100)));
         // Efficiency above 24 (done in 6 of 12: e = 50) → 76 − ((1.76·12 − 6)/12 · 100 − 100) = 50.
-        assert!(close(
-            aspect_score(Aspect::Waktu, 12.0, 6.0).unwrap_or(0.0),
-            76.0 - ((21.12 - 6.0) / 12.0 * 100.0 - 100.0)
-        ));
+        assert_eq!(aspect(Aspect::Waktu, 12.0, 6.0), Some(Score::points(50)));
         // Cost follows the same formulas.
-        assert_eq!(aspect_score(Aspect::Biaya, 12.0, 6.0), aspect_score(Aspect::Waktu, 12.0, 6.0));
+        assert_eq!(aspect(Aspect::Biaya, 12.0, 6.0), aspect(Aspect::Waktu, 12.0, 6.0));
+        // Nothing realised scores 0 on every aspect.
+        for a in Aspect::ALL {
+            assert_eq!(aspect(a, 12.0, 0.0), Some(Score::ZERO), "{a:?}");
+        }
     }
 
     #[test]
     fn an_indicator_without_budget_averages_the_other_aspects() {
-        let without_budget =
-            [(Aspect::Kuantitas, 10.0, 10.0), (Aspect::Kualitas, 100.0, 90.0), (Aspect::Waktu, 12.0, 12.0)];
-        assert!(close(indicator_score(&without_budget).unwrap_or(0.0), (100.0 + 90.0 + 76.0) / 3.0));
+        let without_budget = [
+            (Aspect::Kuantitas, pts(10.0), pts(10.0)),
+            (Aspect::Kualitas, pts(100.0), pts(90.0)),
+            (Aspect::Waktu, pts(12.0), pts(12.0)),
+        ];
+        // (100 + 90 + 76) / 3 = 88.666… → 88.67.
+        assert_eq!(indicator_score(&without_budget), Some(pts(88.67)));
         assert_eq!(indicator_score(&[]), None);
+    }
+
+    /// The band of an exact rational score `numerator / 10`, as the regulations read.
+    fn pp30_exact(numerator: i64, new_idea: bool) -> Predikat {
+        match numerator {
+            n if n >= 1100 && new_idea => SangatBaik,
+            n if n >= 900 => Baik,
+            n if n >= 700 => Cukup,
+            n if n >= 500 => Kurang,
+            _ => SangatKurang,
+        }
+    }
+
+    fn pp46_exact(numerator: i64) -> Predikat {
+        match numerator {
+            n if n >= 910 => SangatBaik,
+            n if n >= 760 => Baik,
+            n if n >= 610 => Cukup,
+            n if n >= 510 => Kurang,
+            _ => Buruk,
+        }
+    }
+
+    #[test]
+    fn every_whole_number_pair_is_banded_exactly() {
+        for skp in 0..=120_i64 {
+            for behaviour in 0..=120_i64 {
+                let (s, b) = (Score::points(skp), Score::points(behaviour));
+                for new_idea in [false, true] {
+                    // Ten times the score, in integers: 7·skp + 3·behaviour (or 6 + 4 with peers).
+                    assert_eq!(
+                        pp30_2019(s, b, false, new_idea).1,
+                        pp30_exact(7 * skp + 3 * behaviour, new_idea),
+                        "PP 30/2019 {skp}/{behaviour} idea {new_idea}"
+                    );
+                    assert_eq!(
+                        pp30_2019(s, b, true, new_idea).1,
+                        pp30_exact(6 * skp + 4 * behaviour, new_idea),
+                        "PP 30/2019 with peers {skp}/{behaviour} idea {new_idea}"
+                    );
+                }
+                assert_eq!(pp46_2011(s, b).1, pp46_exact(6 * skp + 4 * behaviour), "PP 46/2011 {skp}/{behaviour}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_worked_cases_of_the_review() {
+        let band30 =
+            |skp: i64, behaviour: i64, idea: bool| pp30_2019(Score::points(skp), Score::points(behaviour), false, idea);
+        let (score, predikat) = band30(96, 76, false);
+        assert_eq!((score.to_string(), predikat), ("90.00".into(), Baik));
+        let (score, predikat) = band30(116, 96, true);
+        assert_eq!((score.to_string(), predikat), ("110.00".into(), SangatBaik));
+        let band46 = |skp: i64, behaviour: i64| pp46_2011(Score::points(skp), Score::points(behaviour));
+        assert_eq!(band46(114, 19), (Weighted::of(Score::points(114), 60, Score::points(19), 40), Baik));
+        assert_eq!(band46(114, 19).0.to_string(), "76.00");
+        assert_eq!(band46(97, 7).1, Cukup);
+        assert_eq!(band46(97, 7).0.to_string(), "61.00");
     }
 
     #[test]
     fn pp30_bands_at_their_edges() {
-        let band = |score: f64, idea: bool| pp30_2019(score, score, false, idea).1;
+        let band = |score: f64, idea: bool| pp30_2019(pts(score), pts(score), false, idea).1;
         assert_eq!(band(89.99, false), Cukup);
         assert_eq!(band(90.0, false), Baik);
         assert_eq!(band(110.0, false), Baik, "sangat baik needs a new idea");
@@ -518,15 +682,15 @@ mod tests {
         assert_eq!(band(49.99, false), SangatKurang);
         assert_eq!(band(50.0, false), Kurang);
         // Achievement over 120 counts as 120.
-        assert!(close(pp30_2019(150.0, 120.0, false, true).0, 120.0));
+        assert_eq!(pp30_2019(pts(150.0), pts(120.0), false, true).0.to_string(), "120.00");
         // Weights: 70/30, or 60/40 with peers.
-        assert!(close(pp30_2019(100.0, 80.0, false, false).0, 94.0));
-        assert!(close(pp30_2019(100.0, 80.0, true, false).0, 92.0));
+        assert_eq!(pp30_2019(pts(100.0), pts(80.0), false, false).0.to_string(), "94.00");
+        assert_eq!(pp30_2019(pts(100.0), pts(80.0), true, false).0.to_string(), "92.00");
     }
 
     #[test]
     fn pp46_bands_at_their_edges() {
-        let band = |score: f64| pp46_2011(score, score).1;
+        let band = |score: f64| pp46_2011(pts(score), pts(score)).1;
         assert_eq!(band(91.0), SangatBaik);
         assert_eq!(band(90.99), Baik);
         assert_eq!(band(76.0), Baik);
@@ -535,7 +699,7 @@ mod tests {
         assert_eq!(band(60.99), Kurang);
         assert_eq!(band(51.0), Kurang);
         assert_eq!(band(50.99), Buruk);
-        assert!(close(pp46_2011(100.0, 80.0).0, 92.0));
-        assert!(close(pp46_2011(130.0, 120.0).0, 120.0));
+        assert_eq!(pp46_2011(pts(100.0), pts(80.0)).0.to_string(), "92.00");
+        assert_eq!(pp46_2011(pts(130.0), pts(120.0)).0.to_string(), "120.00");
     }
 }

@@ -466,7 +466,9 @@ pub async fn national_annual_batch(
     .await?)
 }
 
-/// The next batch of rated periodic evaluations after `after` (by evaluation id).
+/// The next batch of rated periodic evaluations after `after` (by evaluation id): one record per
+/// employee and sub-period label, from the latest revision of the plan that rated it (a
+/// superseded revision's rating stays history once a later revision rates the same label).
 pub async fn national_periodic_batch(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
@@ -480,6 +482,11 @@ pub async fn national_periodic_batch(
          FROM (SELECT ev.*, p.employee_id, p.period_id FROM evaluations ev \
                JOIN performance_plans p ON p.id = ev.plan_id \
                WHERE ev.agency_id = $1 AND p.period_id = $2 AND ev.rated_at IS NOT NULL AND ev.id > $3 \
+                 AND NOT EXISTS (SELECT 1 FROM evaluations later \
+                                 JOIN performance_plans lp ON lp.id = later.plan_id \
+                                 WHERE lp.employee_id = p.employee_id AND lp.period_id = p.period_id \
+                                   AND later.period_label = ev.period_label AND later.rated_at IS NOT NULL \
+                                   AND lp.revision > p.revision) \
                ORDER BY ev.id LIMIT $4) x \
          JOIN periods per ON per.id = x.period_id {PEOPLE} ORDER BY x.id"
     ))

@@ -90,6 +90,20 @@ pub async fn visible_agency(state: &AppState, caller: &Caller, id: Uuid) -> Resu
     Ok(agency)
 }
 
+/// The agency a request body names, for a write in it. One the caller may not see answers as
+/// one that does not exist (404 `agency`), so ids cannot be probed; one the caller sees but may
+/// not write in is 403 with `denied`.
+pub async fn agency_for_write(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    denied: &'static str,
+) -> Result<AgencyRow, ApiError> {
+    let agency = visible_agency(state, caller, id).await?;
+    authorize(caller, RegistryAction::Write, agency.id, "agency").map_err(|_| ApiError::Forbidden(denied))?;
+    Ok(agency)
+}
+
 /// List agencies: every agency for a super admin, one's own for everyone else.
 #[utoipa::path(
     tag = "organisation",

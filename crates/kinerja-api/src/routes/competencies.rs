@@ -1070,11 +1070,17 @@ pub(super) async fn competency_names(
     Ok(store::competencies_by_ids(conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect())
 }
 
+const NOT_ENOUGH_PEERS: &str = "not enough peers to show";
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PeerLevels {
-    /// The mean of the peers' levels; individual peers are never shown.
-    mean: f64,
+    /// The mean of the peers' levels, shown once at least 3 peers rated; individual peers are
+    /// never shown.
+    mean: Option<f64>,
     count: u32,
+    /// Why the mean is not shown: `not enough peers to show`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1219,7 +1225,11 @@ pub(super) async fn competency_profile(
             sources: SourcesView {
                 self_assessment: s.self_assessment,
                 supervisor: s.supervisor,
-                peer: s.peer_mean.map(|mean| PeerLevels { mean, count: s.peer_count }),
+                peer: (s.peer_count > 0).then(|| PeerLevels {
+                    mean: s.shown_peer_mean(),
+                    count: s.peer_count,
+                    note: (s.shown_peer_mean().is_none()).then_some(NOT_ENOUGH_PEERS),
+                }),
                 assessor: s.assessor,
             },
         });

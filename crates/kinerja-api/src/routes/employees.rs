@@ -16,7 +16,8 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{authorize, check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::routes::agencies::agency_for_write;
+use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
@@ -290,13 +291,7 @@ pub(super) async fn create_employee(
     body: web::Json<CreateEmployee>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut conn = state.db.conn().await?;
-    if org::get_agency(&mut conn, body.agency_id).await?.is_none() {
-        return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
-    }
-    drop(conn);
-    authorize(&caller, RegistryAction::Write, body.agency_id, "agency")
-        .map_err(|_| ApiError::Forbidden("you may not register employees in that agency"))?;
+    agency_for_write(&state, &caller, body.agency_id, "you may not register employees in that agency").await?;
     let name = body.name.trim().to_owned();
     let nip = body.nip.trim().to_owned();
     reject(check_fields(&nip, body.employment_type, body.grade.as_deref(), &name, body.email.as_deref()))?;

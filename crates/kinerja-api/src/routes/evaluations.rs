@@ -5,9 +5,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::competency::feedback_author_shown;
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{Cadence, PlanStatus};
+use kinerja_domain::RegistryAction;
 use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
 use kinerja_store::{audit, org, plans, AsyncConnection};
 use serde::{Deserialize, Serialize};
@@ -429,7 +431,9 @@ pub struct FeedbackView {
     id: Uuid,
     employee_id: Uuid,
     period_id: Uuid,
-    author_id: Uuid,
+    /// Who gave it: withheld (`null`) from the person it is about, and from everyone but
+    /// admins and auditors, when a peer or subordinate gave it.
+    author_id: Option<Uuid>,
     /// `rater`, `peer` or `subordinate`.
     author_relation: String,
     value: Option<String>,
@@ -437,13 +441,19 @@ pub struct FeedbackView {
     created_at: DateTime<Utc>,
 }
 
-impl From<FeedbackRow> for FeedbackView {
-    fn from(f: FeedbackRow) -> Self {
+impl FeedbackView {
+    /// The feedback as `caller` may read it.
+    fn for_reader(f: FeedbackRow, caller: &Caller) -> Self {
+        let shown = feedback_author_shown(
+            f.author_relation == "rater",
+            caller.employee_id() == Some(f.author_id),
+            caller.actor.may_on_registry(RegistryAction::ReadPeople, f.agency_id),
+        );
         FeedbackView {
             id: f.id,
             employee_id: f.employee_id,
             period_id: f.period_id,
-            author_id: f.author_id,
+            author_id: shown.then_some(f.author_id),
             author_relation: f.author_relation,
             value: f.value,
             text: f.text,
@@ -513,7 +523,7 @@ pub(super) async fn create_feedback(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(FeedbackView::from(row)))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(FeedbackView::for_reader(row, &caller)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -546,5 +556,5 @@ pub(super) async fn list_feedback(
     let mut conn = state.db.conn().await?;
     let rows =
         evaluations::list_feedback(&mut conn, employee.id, query.period_id, request.after, request.fetch()).await?;
-    Ok(web::Json(Page::from_rows(rows, request, |f| f.id, FeedbackView::from)))
+    Ok(web::Json(Page::from_rows(rows, request, |f| f.id, |f| FeedbackView::for_reader(f, &caller))))
 }

@@ -7,7 +7,7 @@ use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::plans::{self, PeriodRow};
-use kinerja_store::{audit, org, AsyncConnection};
+use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
+use crate::routes::agencies::agency_for_write;
 use crate::routes::{authorize, check_code_and_name, created, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
@@ -155,13 +156,7 @@ pub(super) async fn create_period(
     body: web::Json<CreatePeriod>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut conn = state.db.conn().await?;
-    if org::get_agency(&mut conn, body.agency_id).await?.is_none() {
-        return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
-    }
-    drop(conn);
-    authorize(&caller, RegistryAction::Write, body.agency_id, "agency")
-        .map_err(|_| ApiError::Forbidden("you may not open periods in that agency"))?;
+    agency_for_write(&state, &caller, body.agency_id, "you may not open periods in that agency").await?;
     let mut errors = check_code_and_name(None, Some(&body.name));
     errors.extend(check_dates(body.starts_on, body.ends_on));
     reject(errors)?;
