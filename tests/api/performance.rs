@@ -22,7 +22,8 @@ async fn periods_carry_cadence_labels_and_rule_set() {
     let path = format!("/api/v1/periods/{}", made.body["id"].as_str().unwrap());
 
     app.post("/api/v1/periods", &auditor.token, body.clone()).await.assert_problem(403, "forbidden");
-    app.post("/api/v1/periods", &other.token, body.clone()).await.assert_problem(403, "forbidden");
+    // Another agency's admin is told the agency does not exist, as for a made-up id (#14).
+    app.post("/api/v1/periods", &other.token, body.clone()).await.assert_problem(404, "not_found");
     app.get(&path, &other.token).await.assert_problem(404, "not_found");
     assert_eq!(app.get(&path, &auditor.token).await.status, 200);
     assert_eq!(app.get("/api/v1/periods", &auditor.token).await.body["items"].as_array().unwrap().len(), 1);

@@ -310,7 +310,7 @@ async fn employee_rules() {
             json!({"nip": "198807072012121001", "name": "X", "agency_id": Uuid::now_v7(), "employment_type": "pns"}),
         )
         .await;
-    assert_eq!(nowhere.body["errors"][0]["field"], "agency_id", "{}", nowhere.text);
+    nowhere.assert_problem(404, "not_found");
 }
 
 #[actix_web::test]
