@@ -133,10 +133,47 @@ pub trait Record: Sized {
     fn version(&self) -> DateTime<Utc>;
     fn set_version(&mut self, version: DateTime<Utc>);
     fn audited(&self) -> Self::Audited;
+    /// The API's answer to a store error on writing it.
+    fn store_error(e: StoreError) -> ApiError {
+        e.into()
+    }
     /// Reads the row and locks it until the transaction ends (`SELECT … FOR UPDATE`).
     async fn lock(tx: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Self>, ApiError>;
     /// Writes the row back.
     async fn save(&self, tx: &mut AsyncPgConnection) -> Result<Self, ApiError>;
+}
+
+/// A [`Record`] the API creates through [`create`].
+#[allow(async_fn_in_trait)]
+pub trait Created: Record {
+    /// Inserts the row.
+    async fn insert(&self, tx: &mut AsyncPgConnection) -> Result<Self, ApiError>;
+}
+
+/// The audited create: in one transaction, lets `check` check the new row against what it
+/// refers to, inserts it and records its creation with what it is; the caller answers
+/// [`created`] with its `Location` and version.
+pub async fn create<R: Created>(
+    state: &AppState,
+    caller: &Caller,
+    row: R,
+    check: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<(), ApiError>,
+) -> Result<R, ApiError> {
+    transaction(state, async |tx| {
+        check(tx, &row).await?;
+        let saved = row.insert(tx).await?;
+        let event = caller.audit_actor().event(
+            R::ENTITY,
+            saved.id(),
+            "create",
+            saved.agency_id(),
+            None,
+            Some(&saved.audited()),
+        );
+        audit::record(tx, event).await?;
+        Ok(saved)
+    })
+    .await
 }
 
 /// What a change made: the row to save and, when the row's own fields do not tell it (a result
@@ -227,17 +264,13 @@ pub async fn delete<R: Record>(
     .await
 }
 
-/// Implements [`Record`] for a store row with `id` and `updated_at` columns: its entity name,
-/// what the audit trail records of it, how its agency is found, and the store's lock and save.
-/// `map_err` turns a store error on save into the API's (a unique violation into a 409, say).
+/// Implements [`Record`] (and, with `insert`, [`Created`]) for a store row with `id` and
+/// `updated_at` columns: its entity name, what the audit trail records of it, how its agency is
+/// found, and the store's lock, save and insert. `map_err` turns a store error on save or insert
+/// into the API's (a unique violation into a 409, say).
 macro_rules! record {
     ($row:ty, $entity:literal, audited: $audited:ty, agency: |$r:ident| $agency:expr,
-     lock: $lock:path, save: $save:path) => {
-        $crate::write::record!($row, $entity, audited: $audited, agency: |$r| $agency,
-                               lock: $lock, save: $save, map_err: $crate::error::ApiError::from);
-    };
-    ($row:ty, $entity:literal, audited: $audited:ty, agency: |$r:ident| $agency:expr,
-     lock: $lock:path, save: $save:path, map_err: $map:expr) => {
+     lock: $lock:path, save: $save:path $(, map_err: $map:expr)? $(, insert: $insert:path)?) => {
         impl $crate::write::Record for $row {
             const ENTITY: &'static str = $entity;
             type Audited = $audited;
@@ -263,6 +296,10 @@ macro_rules! record {
                 <$audited>::from(self)
             }
 
+            $(fn store_error(e: kinerja_store::StoreError) -> $crate::error::ApiError {
+                ($map)(e)
+            })?
+
             async fn lock(
                 tx: &mut kinerja_store::AsyncPgConnection,
                 id: uuid::Uuid,
@@ -271,9 +308,15 @@ macro_rules! record {
             }
 
             async fn save(&self, tx: &mut kinerja_store::AsyncPgConnection) -> Result<Self, $crate::error::ApiError> {
-                $save(tx, self).await.map_err($map)
+                $save(tx, self).await.map_err(Self::store_error)
             }
         }
+
+        $(impl $crate::write::Created for $row {
+            async fn insert(&self, tx: &mut kinerja_store::AsyncPgConnection) -> Result<Self, $crate::error::ApiError> {
+                $insert(tx, self).await.map_err(<Self as $crate::write::Record>::store_error)
+            }
+        })?
     };
 }
 pub(crate) use record;

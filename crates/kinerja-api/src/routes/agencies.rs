@@ -5,7 +5,6 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::{objection, RegistryAction};
 use kinerja_store::org::{self, AgencyRow};
-use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -19,7 +18,7 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 record!(AgencyRow, "agency", audited: AgencyView, agency: |a| Some(a.id),
-        lock: org::lock_agency, save: org::update_agency, map_err: duplicate("duplicate_code", "an agency has that code"));
+        lock: org::lock_agency, save: org::update_agency, map_err: duplicate("duplicate_code", "an agency has that code"), insert: org::insert_agency);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgencyView {
@@ -155,17 +154,7 @@ pub(super) async fn create_agency(
         updated_at: now,
         objection_window_days: body.objection_window_days.unwrap_or(objection::DEFAULT_WINDOW_DAYS),
     };
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row =
-                org::insert_agency(tx, &row).await.map_err(duplicate("duplicate_code", "an agency has that code"))?;
-            let view = AgencyView::from(&row);
-            audit::record(tx, caller.audit_actor().event("agency", row.id, "create", Some(row.id), None, Some(&view)))
-                .await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::create(&state, &caller, row, async |_, _| Ok(())).await?;
     Ok(created(format!("/api/v1/agencies/{}", row.id), row.updated_at, &AgencyView::from(&row)))
 }
 

@@ -38,7 +38,7 @@ use crate::AppState;
 
 record!(CompetencyRow, "competency", audited: CompetencyView, agency: |c| c.agency_id,
         lock: store::lock_competency, save: store::update_competency,
-        map_err: duplicate("duplicate_code", DUPLICATE_COMPETENCY));
+        map_err: duplicate("duplicate_code", DUPLICATE_COMPETENCY), insert: store::insert_competency);
 
 // ---- the dictionary ----
 
@@ -278,17 +278,7 @@ pub(super) async fn create_competency(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row =
-                store::insert_competency(tx, &row).await.map_err(duplicate("duplicate_code", DUPLICATE_COMPETENCY))?;
-            let view = CompetencyView::from(&row);
-            let event = caller.audit_actor().event("competency", row.id, "create", row.agency_id, None, Some(&view));
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::create(&state, &caller, row, async |_, _| Ok(())).await?;
     Ok(created(format!("/api/v1/competencies/{}", row.id), row.updated_at, &CompetencyView::from(&row)))
 }
 

@@ -15,7 +15,7 @@ use kinerja_domain::RegistryAction;
 use kinerja_store::competencies::{self as store, ActivityRow};
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
 use kinerja_store::plans::{self, PeriodRow};
-use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -37,7 +37,7 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 record!(ActivityRow, "development_activity", audited: ActivityView, agency: |a| Some(a.agency_id),
-        lock: store::lock_activity, save: store::update_activity);
+        lock: store::lock_activity, save: store::update_activity, insert: store::insert_activity);
 
 // ---- the individual development plan ----
 
@@ -222,24 +222,8 @@ pub(super) async fn create_activity(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.db.conn().await?;
-    check_activity(&mut conn, &row, &body.evidence).await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row = store::insert_activity(tx, &row).await?;
-            let view = ActivityView::from(&row);
-            let event = caller.audit_actor().event(
-                "development_activity",
-                row.id,
-                "create",
-                Some(row.agency_id),
-                None,
-                Some(&view),
-            );
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let row =
+        write::create(&state, &caller, row, async |tx, row| check_activity(tx, row, &body.evidence).await).await?;
     let location = format!("/api/v1/employees/{}/development-plan/{}", row.employee_id, row.id);
     Ok(created(location, row.updated_at, &ActivityView::from(&row)))
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::{grade_is_valid, would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Relation, Role};
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
-use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -22,7 +22,8 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 record!(EmployeeRow, "employee", audited: EmployeeView, agency: |e| Some(e.agency_id),
-        lock: org::lock_employee, save: org::update_employee, map_err: duplicate("duplicate_nip", DUPLICATE_NIP));
+        lock: org::lock_employee, save: org::update_employee, map_err: duplicate("duplicate_nip", DUPLICATE_NIP),
+        insert: org::insert_employee);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployeeView {
@@ -310,18 +311,7 @@ pub(super) async fn create_employee(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            check_links(tx, row.agency_id, &row).await?;
-            let row = org::insert_employee(tx, &row).await.map_err(duplicate("duplicate_nip", DUPLICATE_NIP))?;
-            let view = EmployeeView::from(&row);
-            let event =
-                caller.audit_actor().event("employee", row.id, "create", Some(row.agency_id), None, Some(&view));
-            audit::record(tx, event).await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::create(&state, &caller, row, async |tx, row| check_links(tx, row.agency_id, row).await).await?;
     Ok(created(format!("/api/v1/employees/{}", row.id), row.updated_at, &EmployeeView::from(&row)))
 }
 

@@ -383,11 +383,8 @@ pub(super) async fn rate_evaluation(
         let mut unrealised = Vec::new();
         if rule_set != RuleSet::PermenPanRb6_2022 {
             // Numeric sets score the SKP from the realisations against every indicator's target.
-            let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
             let realised = evaluations::realizations_of(tx, current.id).await?;
-            let skp = scoring::skp_inputs(&whole.indicators, &realised);
-            inputs.indicators = skp.indicators;
-            unrealised = skp.unrealised;
+            unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
         }
         let mut outcome = evaluate(rule_set, &inputs)?;
         outcome.explanation.unrealised_indicators = unrealised;

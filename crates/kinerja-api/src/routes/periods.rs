@@ -7,7 +7,6 @@ use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::plans::{self, PeriodRow};
-use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -22,7 +21,7 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 record!(PeriodRow, "period", audited: PeriodView, agency: |p| Some(p.agency_id),
-        lock: plans::lock_period, save: plans::update_period);
+        lock: plans::lock_period, save: plans::update_period, insert: plans::insert_period);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PeriodView {
@@ -172,19 +171,7 @@ pub(super) async fn create_period(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row = plans::insert_period(tx, &row).await?;
-            let view = PeriodView::from(&row);
-            audit::record(
-                tx,
-                caller.audit_actor().event("period", row.id, "create", Some(row.agency_id), None, Some(&view)),
-            )
-            .await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::create(&state, &caller, row, async |_, _| Ok(())).await?;
     Ok(created(format!("/api/v1/periods/{}", row.id), row.updated_at, &PeriodView::from(&row)))
 }
 

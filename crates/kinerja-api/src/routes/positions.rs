@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::{FunctionalLevel, PositionKind};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, PositionRow};
-use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,7 +21,8 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 record!(PositionRow, "position", audited: PositionView, agency: |p| Some(p.agency_id),
-        lock: org::lock_position, save: org::update_position, map_err: duplicate("duplicate_code", DUPLICATE_CODE));
+        lock: org::lock_position, save: org::update_position, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
+        insert: org::insert_position);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PositionView {
@@ -181,19 +182,7 @@ pub(super) async fn create_position(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            let row = org::insert_position(tx, &row).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
-            let view = PositionView::from(&row);
-            audit::record(
-                tx,
-                caller.audit_actor().event("position", row.id, "create", Some(agency.id), None, Some(&view)),
-            )
-            .await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::create(&state, &caller, row, async |_, _| Ok(())).await?;
     Ok(created(format!("/api/v1/positions/{}", row.id), row.updated_at, &PositionView::from(&row)))
 }
 

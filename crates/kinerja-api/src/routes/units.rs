@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::would_cycle;
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, UnitRow};
-use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -23,7 +23,8 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
 record!(UnitRow, "unit", audited: UnitView, agency: |u| Some(u.agency_id),
-        lock: org::lock_unit, save: org::update_unit, map_err: duplicate("duplicate_code", DUPLICATE_CODE));
+        lock: org::lock_unit, save: org::update_unit, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
+        insert: org::insert_unit);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnitView {
@@ -181,19 +182,11 @@ pub(super) async fn create_unit(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.db.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            if let Some(parent) = row.parent_id {
-                check_parent(tx, agency.id, None, parent).await?;
-            }
-            let row = org::insert_unit(tx, &row).await.map_err(duplicate("duplicate_code", DUPLICATE_CODE))?;
-            let view = UnitView::from(&row);
-            audit::record(tx, caller.audit_actor().event("unit", row.id, "create", Some(agency.id), None, Some(&view)))
-                .await?;
-            Ok(row)
-        })
-        .await?;
+    let row = write::create(&state, &caller, row, async |tx, row| match row.parent_id {
+        Some(parent) => check_parent(tx, row.agency_id, None, parent).await,
+        None => Ok(()),
+    })
+    .await?;
     Ok(created(format!("/api/v1/units/{}", row.id), row.updated_at, &UnitView::from(&row)))
 }
 
