@@ -1088,6 +1088,16 @@ pub struct PlanFacts {
 }
 
 pub fn plan_facts(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreResult<Vec<PlanFacts>> {
+    // The period's current plans are held (FOR SHARE) until the import's transaction ends: a
+    // submit or an edit through the API, which locks its plan FOR UPDATE, waits, so the import
+    // never writes into a plan that left draft after it was read here.
+    diesel::sql_query(
+        "SELECT 1 FROM performance_plans
+         WHERE agency_id = $1 AND period_id = $2 AND superseded_by IS NULL FOR SHARE",
+    )
+    .bind::<SqlUuid, _>(agency)
+    .bind::<SqlUuid, _>(period)
+    .execute(conn)?;
     Ok(diesel::sql_query(
         "SELECT e.nip, e.id AS employee_id, e.supervisor_id, sup.supervisor_id AS supervisor_supervisor_id,
                 pos.kind AS position_kind, p.id AS plan_id, p.status AS plan_status, p.approach AS plan_approach
