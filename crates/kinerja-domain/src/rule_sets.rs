@@ -369,6 +369,20 @@ pub struct Inputs {
     pub new_idea: bool,
 }
 
+impl Inputs {
+    /// What a rating official gives: the two ratings (matrix) or the behaviour score and the
+    /// PP 30/2019 flags (numeric sets, whose SKP score the realisations give).
+    pub fn from_rater(
+        result_rating: Option<Rating>,
+        behaviour_rating: Option<Rating>,
+        behaviour_score: Option<f64>,
+        with_peers: bool,
+        new_idea: bool,
+    ) -> Inputs {
+        Inputs { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, ..Inputs::default() }
+    }
+}
+
 /// The result of a rule set, with what decided it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {

@@ -271,14 +271,13 @@ pub(super) async fn give_final_rating(
                 transition(status_of(plan), PlanAction::Rate, party(&caller, plan)).map_err(transition_error)?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
             let rule_set = rule_set_of(&period_of(tx, plan).await?);
-            let mut inputs = Inputs {
-                result_rating: body.result_rating,
-                behaviour_rating: body.behaviour_rating,
-                behaviour_score: body.behaviour_score,
-                with_peers: body.with_peers,
-                new_idea: body.new_idea,
-                ..Inputs::default()
-            };
+            let mut inputs = Inputs::from_rater(
+                body.result_rating,
+                body.behaviour_rating,
+                body.behaviour_score,
+                body.with_peers,
+                body.new_idea,
+            );
             let mut unrealised = Vec::new();
             if rule_set != RuleSet::PermenPanRb6_2022 {
                 // The annual SKP score is the year's realisations scored by Perka BKN 1/2013.

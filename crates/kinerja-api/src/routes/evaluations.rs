@@ -372,14 +372,13 @@ pub(super) async fn rate_evaluation(
         let current = evaluations::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         let period = plans::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
         let rule_set = super::rule_set_of(&period);
-        let mut inputs = Inputs {
-            result_rating: body.result_rating,
-            behaviour_rating: body.behaviour_rating,
-            behaviour_score: body.behaviour_score,
-            with_peers: body.with_peers,
-            new_idea: body.new_idea,
-            ..Inputs::default()
-        };
+        let mut inputs = Inputs::from_rater(
+            body.result_rating,
+            body.behaviour_rating,
+            body.behaviour_score,
+            body.with_peers,
+            body.new_idea,
+        );
         let mut unrealised = Vec::new();
         if rule_set != RuleSet::PermenPanRb6_2022 {
             // Numeric sets score the SKP from the realisations against every indicator's target.
