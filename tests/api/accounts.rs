@@ -169,13 +169,17 @@ async fn who_may_change_users() {
     // An employee changes their own password, nothing else.
     let own = w.app.patch(&path(&w.employee_a), &w.employee_a.token, json!({"password": "a-brand-new-password"})).await;
     assert_eq!(own.status, 200, "{}", own.text);
-    assert_eq!(w.app.login("budi", "a-brand-new-password").await.status, 200);
+    // A new password ends the sessions, the access token it was changed with included.
+    w.app.get("/api/v1/me", &w.employee_a.token).await.assert_problem(401, "unauthenticated");
+    let relogin = w.app.login("budi", "a-brand-new-password").await;
+    assert_eq!(relogin.status, 200);
+    let token = relogin.body["access_token"].as_str().unwrap().to_owned();
     w.app
-        .patch(&path(&w.employee_a), &w.employee_a.token, json!({"roles": ["agency_admin"]}))
+        .patch(&path(&w.employee_a), &token, json!({"roles": ["agency_admin"]}))
         .await
         .assert_problem(403, "forbidden");
     w.app
-        .patch(&path(&w.employee_b), &w.employee_a.token, json!({"password": "x".repeat(12)}))
+        .patch(&path(&w.employee_b), &token, json!({"password": "x".repeat(12)}))
         .await
         .assert_problem(404, "not_found");
 

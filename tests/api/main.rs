@@ -16,3 +16,4 @@ mod operations;
 mod performance;
 mod registry;
 mod rules;
+mod sessions;

@@ -234,6 +234,15 @@ pub async fn change(
         if ends_sessions {
             identity::revoke_user_tokens(tx, current.id, Utc::now()).await?;
         }
+        // A change of what the account may do ends the access tokens issued before it.
+        let rights_changed = ends_sessions
+            || next.roles != current.roles
+            || next.agency_id != current.agency_id
+            || next.employee_id != current.employee_id
+            || next.is_active != current.is_active;
+        if rights_changed {
+            next.session_version = current.session_version + 1;
+        }
         let mut changes = audit_changes(&json(&UserView::from(current.clone())), &json(&UserView::from(next.clone())));
         if next.password_hash != current.password_hash {
             // The hash never enters the trail; that it changed does.
@@ -259,6 +268,7 @@ async fn save_user(tx: &mut AsyncPgConnection, row: &UserRow) -> StoreResult<Use
         employee_id: Some(row.employee_id),
         is_active: Some(row.is_active),
         updated_at: Some(row.updated_at),
+        session_version: Some(row.session_version),
     };
     identity::update_user(tx, row.id, changes).await
 }

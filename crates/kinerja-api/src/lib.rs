@@ -37,6 +37,8 @@ pub const PAYLOAD_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub db: Db,
     pub keys: auth::JwtKeys,
+    /// Whether access tokens still stand (revocation within [`auth::SESSION_TTL`]).
+    pub sessions: auth::Sessions,
     pub metrics: Metrics,
     openapi_json: String,
     route_table: Vec<(Vec<String>, Vec<String>)>,
@@ -58,6 +60,7 @@ impl AppState {
         Ok(AppState {
             db,
             keys,
+            sessions: auth::Sessions::default(),
             metrics: Metrics::new().map_err(ApiError::internal)?,
             openapi_json: openapi_json_of(&spec)?,
             route_table,

@@ -20,6 +20,8 @@ pub struct UserRow {
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Access tokens name it; a bump ends every access token issued before.
+    pub session_version: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -43,6 +45,7 @@ pub struct UserChanges {
     pub employee_id: Option<Option<Uuid>>,
     pub is_active: Option<bool>,
     pub updated_at: Option<DateTime<Utc>>,
+    pub session_version: Option<i32>,
 }
 
 pub async fn count_users(conn: &mut AsyncPgConnection) -> StoreResult<i64> {
@@ -245,6 +248,29 @@ pub async fn revoke_client(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime
         .execute(conn)
         .await?;
     Ok(n == 1)
+}
+
+// ---- sessions ----
+
+/// A user's session version and whether the account is active; none when it is gone.
+pub async fn user_standing(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<(i32, bool)>> {
+    Ok(users::table.find(id).select((users::session_version, users::is_active)).first(conn).await.optional()?)
+}
+
+/// Ends every access token of a user (logout): their session version moves on.
+pub async fn bump_session(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::session_version.eq(users::session_version + 1))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether an integration client exists and is not revoked.
+pub async fn client_is_live(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(clients::table.find(id).filter(clients::revoked_at.is_null())))
+        .get_result(conn)
+        .await?)
 }
 
 // ---- login throttling ----

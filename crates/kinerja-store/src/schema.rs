@@ -227,6 +227,7 @@ diesel::table! {
         is_active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        session_version -> Int4,
     }
 }
 

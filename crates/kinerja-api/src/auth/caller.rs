@@ -1,13 +1,13 @@
 //! The authenticated caller, taken from the `Authorization: Bearer` header.
 
-use std::future::{ready, Ready};
-
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use kinerja_domain::{Actor, Role, Scope};
 use uuid::Uuid;
 
 use crate::audit::AuditActor;
+use crate::auth::AccessClaims;
 use crate::error::ApiError;
 use crate::observe::RequestId;
 use crate::AppState;
@@ -48,9 +48,8 @@ impl Caller {
         self.actor.has_role(Role::SuperAdmin)
     }
 
-    fn from_request_sync(req: &HttpRequest) -> Result<Caller, ApiError> {
-        let state =
-            req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
+    /// The caller a token names, and its claims (to check that the session still stands).
+    fn from_token(req: &HttpRequest, state: &AppState) -> Result<(Caller, AccessClaims), ApiError> {
         let header = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -71,20 +70,22 @@ impl Caller {
                     .map(|r| r.parse::<Role>())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|_| invalid())?;
-                Ok(Caller {
+                let caller = Caller {
                     principal: Principal::User { id: claims.sub, employee_id: claims.employee_id },
                     actor: Actor::User { roles, agency_id: claims.agency_id },
                     request_id: request_id(req),
-                })
+                };
+                Ok((caller, claims))
             }
             "client" => {
                 let scopes = Scope::parse_list(claims.scope.as_deref().unwrap_or("")).map_err(|_| invalid())?;
                 let agency_id = claims.agency_id.ok_or_else(invalid)?;
-                Ok(Caller {
+                let caller = Caller {
                     principal: Principal::Client { id: claims.sub },
                     actor: Actor::Client { scopes, agency_id },
                     request_id: request_id(req),
-                })
+                };
+                Ok((caller, claims))
             }
             _ => Err(invalid()),
         }
@@ -116,9 +117,19 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Caller::from_request_sync(req))
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let parsed = state
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("application state missing"))
+            .and_then(|state| Caller::from_token(req, state));
+        Box::pin(async move {
+            let (caller, claims) = parsed?;
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            state.sessions.check(&state.db, &claims).await?;
+            Ok(caller)
+        })
     }
 }

@@ -32,6 +32,9 @@ pub struct AccessClaims {
     /// Client scopes, space-separated (OAuth2 style).
     #[serde(default)]
     pub scope: Option<String>,
+    /// The user's session version when issued; a later one ends the token.
+    #[serde(default)]
+    pub sv: i32,
 }
 
 impl AccessClaims {
@@ -48,6 +51,7 @@ impl AccessClaims {
             agency_id: None,
             employee_id: None,
             scope: None,
+            sv: 0,
         }
     }
 }

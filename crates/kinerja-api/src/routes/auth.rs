@@ -142,6 +142,7 @@ pub(super) async fn issue_tokens(
     claims.roles = user.roles.clone();
     claims.agency_id = user.agency_id;
     claims.employee_id = user.employee_id;
+    claims.sv = user.session_version;
     let access_token = state.keys.sign(&claims)?;
     let refresh_token = random_token()?;
     identity::insert_refresh_token(
@@ -201,7 +202,8 @@ pub(super) async fn refresh(
     Ok(web::Json(issue_tokens(&state, &mut conn, &user, token.family_id).await?))
 }
 
-/// End the session the refresh token belongs to (its whole family is revoked).
+/// End the session the refresh token belongs to (its whole family is revoked) and the access
+/// tokens issued so far: they are refused from the next request on.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -223,6 +225,12 @@ pub(super) async fn logout(
         if Some(token.user_id) == caller.user_id() {
             identity::revoke_token_family(&mut conn, token.family_id, Utc::now()).await?;
         }
+    }
+    // The access token presented ends too (with every other access token of the user's; their
+    // other sessions refresh as usual).
+    if let Some(user) = caller.user_id() {
+        identity::bump_session(&mut conn, user).await?;
+        state.sessions.forget(user);
     }
     Ok(HttpResponse::NoContent().finish())
 }

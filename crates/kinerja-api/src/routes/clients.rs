@@ -204,5 +204,7 @@ pub(super) async fn delete_client(
         Ok(())
     })
     .await?;
+    // Its tokens stop here at once, on other servers within the session TTL.
+    state.sessions.forget(client.id);
     Ok(HttpResponse::NoContent().finish())
 }

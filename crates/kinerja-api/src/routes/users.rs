@@ -237,5 +237,6 @@ pub(super) async fn update_user(
         },
     )
     .await?;
+    state.sessions.forget(updated.id);
     Ok(respond(updated))
 }

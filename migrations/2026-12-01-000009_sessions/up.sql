@@ -1,0 +1,3 @@
+-- Access tokens carry the user's session version; changing roles, agency, employee link,
+-- password or the active flag, and logging out, bump it, so tokens issued before stop working.
+ALTER TABLE users ADD COLUMN session_version integer NOT NULL DEFAULT 1;

@@ -1,0 +1,99 @@
+//! Sessions and abuse: a revoked right stops at once on this server and within the session TTL
+//! on any other; logout ends the access token.
+
+use actix_web::http::Method;
+use kinerja_api::auth::SESSION_TTL;
+use kinerja_domain::Role;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[actix_web::test]
+async fn a_deactivated_or_downgraded_admin_loses_their_rights_at_once() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-BTH");
+    let root = app.super_admin().await;
+    let admin = app.user("admin.bth", &[Role::AgencyAdmin], Some(agency), None).await;
+    let other = app.user("admin.dua", &[Role::AgencyAdmin], Some(agency), None).await;
+    let employee = app.create_employee(agency, "199001012015031001", "Budi Santoso");
+    let path = format!("/api/v1/employees/{employee}");
+    assert_eq!(app.patch(&path, &admin.token, json!({"grade": "III/a"})).await.status, 200);
+    assert_eq!(app.patch(&path, &other.token, json!({"grade": "III/b"})).await.status, 200);
+
+    // Downgraded to auditor: the old token may no longer write, nor create users.
+    let down = app.patch(&format!("/api/v1/users/{}", admin.id), &root.token, json!({"roles": ["auditor"]})).await;
+    assert_eq!(down.status, 200, "{}", down.text);
+    app.patch(&path, &admin.token, json!({"grade": "III/c"})).await.assert_problem(401, "unauthenticated");
+    let new_admin = json!({"username": "admin.tiga", "password": "a-long-test-password", "roles": ["agency_admin"], "agency_id": agency});
+    app.post("/api/v1/users", &admin.token, new_admin).await.assert_problem(401, "unauthenticated");
+    // Signing in again gives a token with the new rights only.
+    let again =
+        app.login("admin.bth", crate::helpers::PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    app.patch(&path, &again, json!({"grade": "III/c"})).await.assert_problem(403, "forbidden");
+
+    // Deactivated: the old token is refused.
+    let off = app.patch(&format!("/api/v1/users/{}", other.id), &root.token, json!({"is_active": false})).await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    app.get("/api/v1/me", &other.token).await.assert_problem(401, "unauthenticated");
+}
+
+#[actix_web::test]
+async fn logout_ends_the_access_token_too() {
+    let app = TestApp::new().await;
+    let root = app.super_admin().await;
+    let login = app.login("root", crate::helpers::PASSWORD).await;
+    let (access, refresh) = (
+        login.body["access_token"].as_str().unwrap().to_owned(),
+        login.body["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(app.get("/api/v1/me", &access).await.status, 200);
+    let out =
+        app.send(Method::POST, "/api/v1/auth/logout", Some(&access), Some(json!({"refresh_token": refresh}))).await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    app.get("/api/v1/me", &access).await.assert_problem(401, "unauthenticated");
+    app.get("/api/v1/me", &root.token).await.assert_problem(401, "unauthenticated");
+}
+
+#[actix_web::test]
+async fn another_server_refuses_a_revoked_token_within_the_session_ttl() {
+    let app = TestApp::new().await;
+    // A second server on the same database: its own process memory, its own session cache.
+    let replica = TestApp::on_database(app.database_url.clone()).await;
+    let agency = app.create_agency("KAB-BTH");
+    let root = app.super_admin().await;
+    let admin = app.user("admin.bth", &[Role::AgencyAdmin], Some(agency), None).await;
+    assert_eq!(replica.get("/api/v1/me", &admin.token).await.status, 200);
+    let off = app.patch(&format!("/api/v1/users/{}", admin.id), &root.token, json!({"is_active": false})).await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let started = std::time::Instant::now();
+    loop {
+        let reply = replica.get("/api/v1/me", &admin.token).await;
+        if reply.status == 401 {
+            break;
+        }
+        assert!(
+            started.elapsed() < SESSION_TTL + std::time::Duration::from_millis(500),
+            "still accepted after the TTL"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A deleted integration client, likewise.
+    let made = app
+        .post("/api/v1/clients", &root.token, json!({"name": "SIASN", "agency_id": agency, "scopes": ["read"]}))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let (id, secret) =
+        (made.body["id"].as_str().unwrap().to_owned(), made.body["client_secret"].as_str().unwrap().to_owned());
+    let token = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret})),
+        )
+        .await;
+    let token = token.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", &token).await.status, 200);
+    assert_eq!(app.send(Method::DELETE, &format!("/api/v1/clients/{id}"), Some(&root.token), None).await.status, 204);
+    app.get("/api/v1/me", &token).await.assert_problem(401, "unauthenticated");
+}
