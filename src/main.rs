@@ -182,7 +182,7 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
         tracing::warn!("created the first user `admin`; its generated password is shown once below");
         eprintln!("\n    admin password: {generated}\n    (set KINERJA_ADMIN_PASSWORD to choose it)\n");
     }
-    let state = web::Data::new(AppState::new(db, keys)?);
+    let state = web::Data::new(AppState::new(db, keys)?.with_trusted_proxies(settings.trusted_proxies.clone()));
     let workers =
         settings.workers.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from);
     let server = HttpServer::new(move || kinerja_api::app(state.clone()))

@@ -48,6 +48,11 @@ pub struct Settings {
     #[arg(long, env = "KINERJA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub workers: Option<u16>,
 
+    /// Reverse proxies (comma-separated IP addresses) whose `X-Forwarded-For` names the client,
+    /// for login throttling by address; from anyone else the header is ignored.
+    #[arg(long, env = "KINERJA_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Unprivileged system user that runs the embedded PostgreSQL when Kinerja runs as root.
     #[arg(long, env = "KINERJA_PG_USER", default_value = "postgres", global = true)]
     pub pg_user: String,
@@ -123,5 +128,7 @@ mod tests {
         let url = parse(&["--database-url", "mysql://x"]).unwrap_err();
         assert!(url.contains("DATABASE_URL"), "{url}");
         assert!(parse(&["--jwt-secret", &"s".repeat(32), "--admin-password", "long-enough-pw"]).is_ok());
+        assert!(parse(&["--trusted-proxies", "10.0.0.1,not-an-ip"]).is_err());
+        assert_eq!(parse(&["--trusted-proxies", "10.0.0.1,::1"]).unwrap().trusted_proxies.len(), 2);
     }
 }

@@ -66,39 +66,85 @@ async fn deactivated_users_cannot_log_in() {
     app.login("root", PASSWORD).await.assert_problem(401, "invalid_credentials");
 }
 
-#[actix_web::test]
-async fn failures_are_throttled_per_username() {
-    let app = TestApp::new().await;
-    app.super_admin().await;
-    for _ in 0..5 {
-        app.login("root", "wrong-password!").await.assert_problem(401, "invalid_credentials");
-    }
-    // Locked now, even with the right password.
-    let locked = app.login("root", PASSWORD).await;
-    locked.assert_problem(429, "rate_limited");
-    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=900).contains(&retry), "{retry}");
-    // Another username from the same address is not locked yet.
-    app.login("someone-else", "x").await.assert_problem(401, "invalid_credentials");
-    // When the window has passed, the right password works again.
-    app.sql("UPDATE login_failures SET window_started_at = now() - interval '16 minutes'");
-    assert_eq!(app.login("root", PASSWORD).await.status, 200);
+fn login_from(address: &str, username: &str, password: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr(format!("{address}:4000").parse().unwrap())
+        .set_json(json!({"username": username, "password": password}))
 }
 
 #[actix_web::test]
-async fn failures_are_throttled_per_address() {
+async fn failures_back_off_per_account_and_address_whatever_name_is_used() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-GTO");
+    let nip = "198501012010012001";
+    let guru = app.create_employee(agency, nip, "Rina Marlina");
+    app.user("guru", &[Role::Employee], Some(agency), Some(guru)).await;
+    let stranger = "198.51.100.7";
+    for _ in 0..5 {
+        app.call(login_from(stranger, "guru", "wrong-password!")).await.assert_problem(401, "invalid_credentials");
+    }
+    // Waiting now, even with the right password, and by NIP too: the count is the account's.
+    let waiting = app.call(login_from(stranger, "guru", PASSWORD)).await;
+    waiting.assert_problem(429, "rate_limited");
+    assert_eq!(waiting.header("retry-after").as_deref(), Some("1"));
+    app.call(login_from(stranger, nip, PASSWORD)).await.assert_problem(429, "rate_limited");
+    // The owner, from another address, is not locked out by the stranger.
+    assert_eq!(app.call(login_from("192.0.2.10", nip, PASSWORD)).await.status, 200);
+    // Each further failure doubles the wait: 1 s, then 2 s, then 4 s.
+    for expected in ["2", "4"] {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let mut reply = app.call(login_from(stranger, nip, "wrong-password!")).await;
+        while reply.status == 429 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            reply = app.call(login_from(stranger, nip, "wrong-password!")).await;
+        }
+        reply.assert_problem(401, "invalid_credentials");
+        let next = app.call(login_from(stranger, "guru", PASSWORD)).await;
+        next.assert_problem(429, "rate_limited");
+        assert_eq!(next.header("retry-after").as_deref(), Some(expected), "{}", next.text);
+    }
+    // Failures are forgotten after a quiet spell; then the right password works from there.
+    app.sql("UPDATE login_failures SET last_failed_at = now() - interval '16 minutes'");
+    assert_eq!(app.call(login_from(stranger, "guru", PASSWORD)).await.status, 200);
+}
+
+#[actix_web::test]
+async fn spraying_one_password_from_one_address_is_slowed() {
     let app = TestApp::new().await;
     app.super_admin().await;
-    let from = |name: &str| {
-        TestRequest::post()
-            .uri("/api/v1/auth/login")
-            .peer_addr("203.0.113.9:4000".parse().unwrap())
-            .set_json(json!({"username": name, "password": "wrong-password!"}))
-    };
-    for i in 0..30 {
-        app.call(from(&format!("guess{i}"))).await.assert_problem(401, "invalid_credentials");
+    let sprayer = "203.0.113.9";
+    for i in 0..20 {
+        app.call(login_from(sprayer, &format!("pegawai{i}"), "Rahasia2026!"))
+            .await
+            .assert_problem(401, "invalid_credentials");
     }
-    app.call(from("guess-next")).await.assert_problem(429, "rate_limited");
+    app.call(login_from(sprayer, "pegawai-next", "Rahasia2026!")).await.assert_problem(429, "rate_limited");
+    // Root, from elsewhere, is not affected.
+    assert_eq!(app.call(login_from("192.0.2.10", "root", PASSWORD)).await.status, 200);
+}
+
+#[actix_web::test]
+async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
+    let db = crate::helpers::create_database(true);
+    let app = TestApp::on_database(db).await;
+    let state =
+        kinerja_api::AppState::new(app.state.db.clone(), kinerja_api::auth::JwtKeys::new(crate::helpers::JWT_SECRET))
+            .unwrap()
+            .with_trusted_proxies(vec!["10.0.0.1".parse().unwrap()]);
+    let forwarded = |peer: &str, header: &str| {
+        actix_web::test::TestRequest::default()
+            .peer_addr(format!("{peer}:4000").parse().unwrap())
+            .insert_header(("X-Forwarded-For", header.to_owned()))
+            .to_http_request()
+    };
+    // Behind the proxy: the nearest address it did not add itself.
+    assert_eq!(
+        state.client_address(&forwarded("10.0.0.1", "203.0.113.9, 198.51.100.7")).unwrap().to_string(),
+        "198.51.100.7"
+    );
+    // From anyone else the header is the client's own claim, and ignored.
+    assert_eq!(state.client_address(&forwarded("198.51.100.7", "10.9.9.9")).unwrap().to_string(), "198.51.100.7");
 }
 
 async fn refresh(app: &TestApp, token: &str) -> crate::helpers::Reply {

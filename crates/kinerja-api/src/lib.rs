@@ -39,6 +39,8 @@ pub struct AppState {
     pub keys: auth::JwtKeys,
     /// Whether access tokens still stand (revocation within [`auth::SESSION_TTL`]).
     pub sessions: auth::Sessions,
+    /// Proxies whose `X-Forwarded-For` names the client (`KINERJA_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub metrics: Metrics,
     openapi_json: String,
     route_table: Vec<(Vec<String>, Vec<String>)>,
@@ -61,10 +63,30 @@ impl AppState {
             db,
             keys,
             sessions: auth::Sessions::default(),
+            trusted_proxies: Vec::new(),
             metrics: Metrics::new().map_err(ApiError::internal)?,
             openapi_json: openapi_json_of(&spec)?,
             route_table,
         })
+    }
+
+    /// Trusts `X-Forwarded-For` from these proxies only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
+    /// address in `X-Forwarded-For` that is not one (what a client writes there itself is never
+    /// believed, since only a trusted proxy's appending counts).
+    pub fn client_address(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        let peer = req.peer_addr()?.ip();
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let hops: Vec<std::net::IpAddr> = forwarded.split(',').filter_map(|hop| hop.trim().parse().ok()).collect();
+        Some(hops.into_iter().rev().find(|hop| !self.trusted_proxies.contains(hop)).unwrap_or(peer))
     }
 
     /// The methods the API serves at `path`, if a documented route matches it.

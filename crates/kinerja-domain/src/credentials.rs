@@ -7,12 +7,20 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Longest password accepted; longer input only costs hashing time.
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// Failed logins allowed per username inside one window before it is locked for the rest of it.
-pub const MAX_FAILURES_PER_USERNAME: i32 = 5;
-/// Failed logins allowed per client IP inside one window (offices share NAT addresses).
-pub const MAX_FAILURES_PER_IP: i32 = 30;
-/// The throttling window.
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// Login throttling (OWASP ASVS 2.2.1): failures are counted per account *and address* (so a
+/// stranger elsewhere cannot lock the owner out, and a NIP or a username reach the same count)
+/// and per address across accounts (password spraying). Past the free failures each further
+/// one doubles the wait, from 1 s up to [`MAX_BACKOFF_SECONDS`]; failures are forgotten
+/// [`FAILURE_MEMORY_MINUTES`] after the last one. A distributed guess at one account is slowed
+/// by each address's own back-off and by the password hash's cost, not stopped: locking an
+/// account for everyone would hand that stranger a way to lock anyone out.
+pub const FREE_FAILURES_PER_ACCOUNT: i32 = 5;
+/// Failures one address may make across accounts before it waits (offices share NAT addresses).
+pub const FREE_FAILURES_PER_ADDRESS: i32 = 20;
+/// The longest wait.
+pub const MAX_BACKOFF_SECONDS: i64 = 15 * 60;
+/// How long failures are remembered after the last one.
+pub const FAILURE_MEMORY_MINUTES: i64 = 15;
 
 /// Why a login name is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -55,19 +63,24 @@ pub fn check_password(password: &str) -> Result<(), PasswordError> {
     }
 }
 
-/// The state of one throttle key (a username or an IP) as stored.
+/// The failures on record for a throttle key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureWindow {
+pub struct FailureRecord {
     pub failures: i32,
-    pub window_started_at: DateTime<Utc>,
+    pub last_failed_at: DateTime<Utc>,
 }
 
-impl FailureWindow {
-    /// When the key may try again, if it is locked now; `limit` failures within the window lock it
-    /// until the window ends.
-    pub fn locked_until(&self, limit: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let ends = self.window_started_at + Duration::minutes(FAILURE_WINDOW_MINUTES);
-        (self.failures >= limit && now < ends).then_some(ends)
+impl FailureRecord {
+    /// When the key may try again, if it must wait now: after `free` failures, 1 s, then 2 s,
+    /// 4 s … up to [`MAX_BACKOFF_SECONDS`], counted from the last failure.
+    pub fn blocked_until(&self, free: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.failures < free || now - self.last_failed_at >= Duration::minutes(FAILURE_MEMORY_MINUTES) {
+            return None;
+        }
+        let doublings = u32::try_from(self.failures - free).unwrap_or(0).min(20);
+        let wait = Duration::seconds((1_i64 << doublings).min(MAX_BACKOFF_SECONDS));
+        let until = self.last_failed_at + wait;
+        (now < until).then_some(until)
     }
 }
 
@@ -97,13 +110,18 @@ mod tests {
     }
 
     #[test]
-    fn lock_starts_at_the_limit_and_ends_with_the_window() {
-        let start = Utc::now();
-        let w = |failures| FailureWindow { failures, window_started_at: start };
-        assert_eq!(w(4).locked_until(5, start), None);
-        let end = start + Duration::minutes(FAILURE_WINDOW_MINUTES);
-        assert_eq!(w(5).locked_until(5, start), Some(end));
-        assert_eq!(w(5).locked_until(5, end - Duration::seconds(1)), Some(end));
-        assert_eq!(w(5).locked_until(5, end), None);
+    fn the_wait_doubles_past_the_free_failures_and_is_capped() {
+        let last = Utc::now();
+        let after = |failures, secs| {
+            FailureRecord { failures, last_failed_at: last }.blocked_until(5, last + Duration::seconds(secs))
+        };
+        assert_eq!(after(4, 0), None, "free failures wait for nothing");
+        assert_eq!(after(5, 0), Some(last + Duration::seconds(1)));
+        assert_eq!(after(5, 1), None);
+        assert_eq!(after(6, 1), Some(last + Duration::seconds(2)));
+        assert_eq!(after(8, 7), Some(last + Duration::seconds(8)));
+        assert_eq!(after(40, 0), Some(last + Duration::seconds(MAX_BACKOFF_SECONDS)));
+        // Forgotten after a quiet spell.
+        assert_eq!(after(40, FAILURE_MEMORY_MINUTES * 60), None);
     }
 }

@@ -275,21 +275,18 @@ pub async fn client_is_live(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResu
 
 // ---- login throttling ----
 
-/// The failure window of a throttle key, if any failure is on record.
+/// The failures on record for a throttle key, if any.
 pub async fn login_failures(
     conn: &mut AsyncPgConnection,
     key: &str,
-) -> StoreResult<Option<kinerja_domain::credentials::FailureWindow>> {
+) -> StoreResult<Option<kinerja_domain::credentials::FailureRecord>> {
     let row: Option<(i32, DateTime<Utc>)> = login_failures::table
         .find(key)
-        .select((login_failures::failures, login_failures::window_started_at))
+        .select((login_failures::failures, login_failures::last_failed_at))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(failures, window_started_at)| kinerja_domain::credentials::FailureWindow {
-        failures,
-        window_started_at,
-    }))
+    Ok(row.map(|(failures, last_failed_at)| kinerja_domain::credentials::FailureRecord { failures, last_failed_at }))
 }
 
 #[derive(QueryableByName)]
@@ -298,27 +295,26 @@ struct FailureCount {
     failures: i32,
 }
 
-/// Counts one failure for `key` and returns the count in the current window; a window older
-/// than `window_start_cutoff` starts again at 1.
+/// Counts one failure for `key` and returns how many are on record; failures from before
+/// `forget_before` are forgotten first.
 pub async fn record_login_failure(
     conn: &mut AsyncPgConnection,
     key: &str,
     now: DateTime<Utc>,
-    window_start_cutoff: DateTime<Utc>,
+    forget_before: DateTime<Utc>,
 ) -> StoreResult<i32> {
     use diesel::sql_types::{Text, Timestamptz};
     Ok(diesel::sql_query(
-        "INSERT INTO login_failures (key, failures, window_started_at) VALUES ($1, 1, $2) \
+        "INSERT INTO login_failures (key, failures, last_failed_at) VALUES ($1, 1, $2) \
          ON CONFLICT (key) DO UPDATE SET \
-           failures = CASE WHEN login_failures.window_started_at < $3 THEN 1 \
+           failures = CASE WHEN login_failures.last_failed_at < $3 THEN 1 \
                            ELSE login_failures.failures + 1 END, \
-           window_started_at = CASE WHEN login_failures.window_started_at < $3 THEN $2 \
-                                    ELSE login_failures.window_started_at END \
+           last_failed_at = $2 \
          RETURNING failures",
     )
     .bind::<Text, _>(key)
     .bind::<Timestamptz, _>(now)
-    .bind::<Timestamptz, _>(window_start_cutoff)
+    .bind::<Timestamptz, _>(forget_before)
     .get_result::<FailureCount>(conn)
     .await?
     .failures)

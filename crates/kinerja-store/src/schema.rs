@@ -102,7 +102,7 @@ diesel::table! {
     login_failures (key) {
         key -> Text,
         failures -> Int4,
-        window_started_at -> Timestamptz,
+        last_failed_at -> Timestamptz,
     }
 }
 

@@ -2,9 +2,9 @@
 
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use kinerja_domain::credentials::{
-    FailureWindow, FAILURE_WINDOW_MINUTES, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME,
+    FailureRecord, FAILURE_MEMORY_MINUTES, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS,
 };
 use kinerja_domain::Scope;
 use kinerja_store::audit;
@@ -53,19 +53,30 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
-fn throttle_keys(req: &HttpRequest, username: &str) -> [(String, i32); 2] {
-    let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    [
-        (format!("user:{}", username.to_lowercase()), MAX_FAILURES_PER_USERNAME),
-        (format!("ip:{ip}"), MAX_FAILURES_PER_IP),
-    ]
+/// Waits (429) while `key` backs off after its free failures.
+async fn ensure_not_blocked(
+    conn: &mut kinerja_store::DbConn,
+    key: &str,
+    free: i32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let record: Option<FailureRecord> = identity::login_failures(conn, key).await?;
+    match record.and_then(|r| r.blocked_until(free, now)) {
+        Some(until) => {
+            let millis = u64::try_from((until - now).num_milliseconds().max(1)).unwrap_or(1);
+            let retry_after_secs = millis.div_ceil(1000);
+            Err(ApiError::RateLimited { retry_after_secs })
+        }
+        None => Ok(()),
+    }
 }
 
 /// Log in with a username (or NIP) and password.
 ///
-/// Failures answer the same for an unknown user and a wrong password. After 5 failures for one
-/// username, or 30 from one address, within 15 minutes, further attempts get 429 until the
-/// window ends.
+/// Failures answer the same for an unknown user and a wrong password. Failures are counted per
+/// account and address, and per address; past 5 for an account from one address, or 20 from
+/// one address, each further attempt from there waits twice as long (1 s, 2 s, 4 s … at most
+/// 15 minutes): 429 with `Retry-After`. The right password from another address still works.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -73,7 +84,7 @@ fn throttle_keys(req: &HttpRequest, username: &str) -> [(String, i32); 2] {
         (status = 200, description = "Logged in", body = TokenPair),
         Unauthenticated,
         Invalid,
-        (status = 429, description = "Too many failures", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many failures from here", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -85,16 +96,17 @@ pub(super) async fn login(
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
     let now = Utc::now();
-    let keys = throttle_keys(&req, &username);
+    let address = state.client_address(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let address_key = format!("ip:{address}");
     let mut conn = state.db.conn().await?;
-    for (key, limit) in &keys {
-        let window: Option<FailureWindow> = identity::login_failures(&mut conn, key).await?;
-        if let Some(until) = window.and_then(|w| w.locked_until(*limit, now)) {
-            let retry_after_secs = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
-            return Err(ApiError::RateLimited { retry_after_secs });
-        }
-    }
+    ensure_not_blocked(&mut conn, &address_key, FREE_FAILURES_PER_ADDRESS, now).await?;
     let user = identity::find_user_by_login(&mut conn, &username).await?;
+    // The account, whichever name or NIP reaches it; an unknown name counts under itself.
+    let account_key = match &user {
+        Some(u) => format!("account:{}:{address}", u.id),
+        None => format!("name:{}:{address}", username.to_lowercase()),
+    };
+    ensure_not_blocked(&mut conn, &account_key, FREE_FAILURES_PER_ACCOUNT, now).await?;
     drop(conn);
     let phc = user.as_ref().map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
     let password_ok =
@@ -102,22 +114,22 @@ pub(super) async fn login(
     let mut conn = state.db.conn().await?;
     match user {
         Some(user) if password_ok && user.is_active => {
-            identity::clear_login_failures(&mut conn, &keys[0].0).await?;
+            identity::clear_login_failures(&mut conn, &account_key).await?;
             Ok(web::Json(issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await?))
         }
         known => {
-            let cutoff = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+            let forget_before = now - Duration::minutes(FAILURE_MEMORY_MINUTES);
             let mut bursts = Vec::new();
-            for (key, limit) in &keys {
-                if identity::record_login_failure(&mut conn, key, now, cutoff).await? == *limit {
+            for (key, free) in [(&account_key, FREE_FAILURES_PER_ACCOUNT), (&address_key, FREE_FAILURES_PER_ADDRESS)] {
+                if identity::record_login_failure(&mut conn, key, now, forget_before).await? == free {
                     bursts.push(key.clone());
                 }
             }
-            tracing::info!(username = %username, "login failed");
+            tracing::info!(username = %username, address = %address, "login failed");
             if !bursts.is_empty() {
-                // The moment a key gets locked is worth a line in the audit trail.
+                // The moment a key starts to wait is worth a line in the audit trail.
                 let actor = AuditActor::anonymous(req.extensions().get::<RequestId>().map(|r| r.0.clone()));
-                let changes = serde_json::json!({"locked": bursts, "username": username});
+                let changes = serde_json::json!({"backing_off": bursts, "username": username});
                 let event = actor.raw(
                     "login",
                     known.as_ref().map(|u| u.id),
