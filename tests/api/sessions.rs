@@ -97,3 +97,59 @@ async fn another_server_refuses_a_revoked_token_within_the_session_ttl() {
     assert_eq!(app.send(Method::DELETE, &format!("/api/v1/clients/{id}"), Some(&root.token), None).await.status, 204);
     app.get("/api/v1/me", &token).await.assert_problem(401, "unauthenticated");
 }
+
+// ---- bounded searches, statement timeouts, plain error words ----
+
+#[actix_web::test]
+async fn a_long_search_is_refused_and_a_slow_statement_frees_its_connection() {
+    let database_url = crate::helpers::create_database(true);
+    let app = TestApp::on_database(database_url.clone()).await;
+    let agency = app.create_agency("KAB-BTH");
+    let admin = app.user("admin.bth", &[Role::AgencyAdmin], Some(agency), None).await;
+    let employee = app.create_employee(agency, "199001012015031001", "Budi Santoso");
+    let refused = app.get(&format!("/api/v1/employees?q={}", "a".repeat(101)), &admin.token).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(
+        (refused.body["errors"][0]["field"].as_str(), refused.body["errors"][0]["code"].as_str()),
+        (Some("q"), Some("too_long"))
+    );
+    assert_eq!(app.get(&format!("/api/v1/employees?q={}", "a".repeat(100)), &admin.token).await.status, 200);
+
+    // A server whose statements may run 300 ms; a write waits on a row another session holds.
+    let db =
+        kinerja_store::Db::with_statement_timeout(&database_url, 4, std::time::Duration::from_millis(300)).unwrap();
+    let state = actix_web::web::Data::new(
+        kinerja_api::AppState::new(db, kinerja_api::auth::JwtKeys::new(crate::helpers::JWT_SECRET)).unwrap(),
+    );
+    let slow = TestApp { state, database_url: database_url.clone() };
+    use diesel::{Connection, RunQueryDsl};
+    let mut holder = diesel::PgConnection::establish(&database_url).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query(format!("SELECT 1 FROM employees WHERE id = '{employee}' FOR UPDATE"))
+        .execute(&mut holder)
+        .unwrap();
+    let path = format!("/api/v1/employees/{employee}");
+    let started = std::time::Instant::now();
+    let waited = slow.patch(&path, &admin.token, json!({"grade": "III/a"})).await;
+    waited.assert_problem(503, "database_unavailable");
+    assert!(waited.header("retry-after").is_some());
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    // That request only: reads go on, and the write succeeds once the row is free.
+    assert_eq!(slow.get(&path, &admin.token).await.status, 200);
+    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    assert_eq!(slow.patch(&path, &admin.token, json!({"grade": "III/a"})).await.status, 200);
+}
+
+#[actix_web::test]
+async fn parse_errors_speak_json_not_rust() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-BTH");
+    let admin = app.user("admin.bth", &[Role::AgencyAdmin], Some(agency), None).await;
+    let employee = app.create_employee(agency, "199001012015031001", "Budi Santoso");
+    let shape = app.patch(&format!("/api/v1/employees/{employee}"), &admin.token, json!("Budi")).await;
+    shape.assert_problem(422, "invalid_value");
+    assert!(!shape.text.contains("UpdateEmployee") && shape.text.contains("JSON object"), "{}", shape.text);
+    let query = app.get(&format!("/api/v1/employees/{employee}/subordinates?depth=deep"), &admin.token).await;
+    query.assert_problem(400, "invalid_query");
+    assert!(!query.text.contains("Query deserialize error") && !query.text.contains("Depth"), "{}", query.text);
+}

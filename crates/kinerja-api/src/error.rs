@@ -267,6 +267,17 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, limit: usize) -> ApiE
     }
 }
 
+/// A query string that does not parse: 400 `invalid_query`, in words a client understands.
+pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
+    let detail = match err {
+        actix_web::error::QueryPayloadError::Deserialize(e) => {
+            format!("the query string is not understood: {}", in_json_terms(&e.to_string()))
+        }
+        other => format!("the query string is not understood: {other}"),
+    };
+    ApiError::BadRequest { code: "invalid_query", detail }
+}
+
 /// Classifies a serde_json error by what the caller got wrong.
 pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
@@ -274,8 +285,48 @@ pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
         Category::Syntax | Category::Eof | Category::Io => {
             ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {e}") }
         }
-        Category::Data => field_error(e.to_string()).unwrap_or_else(ApiError::InvalidValue),
+        Category::Data => field_error(e.to_string()).unwrap_or_else(|m| ApiError::InvalidValue(in_json_terms(&m))),
     }
+}
+
+/// A serde message in the terms of the wire, not of our Rust types: `expected struct
+/// UpdateEmployee with 8 elements` becomes `expected a JSON object`, `expected enum Role` becomes
+/// `expected one of the documented values`.
+pub fn in_json_terms(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("expected ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "expected ".len()..];
+        let named = [
+            ("struct variant ", "a JSON object"),
+            ("tuple struct ", "a JSON array"),
+            ("newtype struct ", "a value"),
+            ("struct ", "a JSON object"),
+            ("enum ", "one of the documented values"),
+        ]
+        .into_iter()
+        .find(|(prefix, _)| after.starts_with(prefix));
+        match named {
+            Some((prefix, words)) => {
+                out.push_str("expected ");
+                out.push_str(words);
+                // Skip the type's name and any "with N elements" after it.
+                let tail = &after[prefix.len()..];
+                let end = tail.find([',', ';']).unwrap_or(tail.len());
+                let skipped = &tail[..end];
+                let keep_from = skipped.find(" at line ").unwrap_or(skipped.len());
+                out.push_str(&skipped[keep_from..]);
+                rest = &tail[end..];
+            }
+            None => {
+                out.push_str("expected ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A serde message naming an unknown or a missing field, as that error; `Err` with the message
@@ -353,6 +404,19 @@ mod tests {
             Err(e) => serde_json_error(&e),
             Ok(_) => ApiError::internal("parsed"),
         }
+    }
+
+    #[test]
+    fn serde_messages_speak_json_not_rust() {
+        assert_eq!(
+            in_json_terms("invalid type: sequence, expected struct UpdateEmployee with 8 elements at line 1 column 1"),
+            "invalid type: sequence, expected a JSON object at line 1 column 1"
+        );
+        assert_eq!(
+            in_json_terms("invalid type: string \"x\", expected enum Role"),
+            "invalid type: string \"x\", expected one of the documented values"
+        );
+        assert_eq!(in_json_terms("invalid type: map, expected a string"), "invalid type: map, expected a string");
     }
 
     #[test]

@@ -191,10 +191,7 @@ pub fn app(
                 .error_handler(|err, _| error::json_error(err, JSON_LIMIT).into()),
         )
         .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT))
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|err, _| ApiError::BadRequest { code: "invalid_query", detail: err.to_string() }.into()),
-        )
+        .app_data(web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()))
         .route("/openapi.json", web::get().to(serve_openapi))
         .route(

@@ -34,6 +34,13 @@ impl From<DieselError> for StoreError {
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                         StoreError::Unavailable(info.message().to_owned())
                     }
+                    // The statement timeout (57014) or a database going down (57P01…): the
+                    // request may be tried again.
+                    _ if info.message().contains("canceling statement due to statement timeout")
+                        || info.message().contains("terminating connection") =>
+                    {
+                        StoreError::Unavailable(info.message().to_owned())
+                    }
                     // PostgreSQL cannot hold NUL: text says "invalid byte sequence" (22021), jsonb
                     // "unsupported Unicode escape sequence" (22P05).
                     _ if info.message().contains("invalid byte sequence")

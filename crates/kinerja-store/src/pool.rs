@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::AsyncConnection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 
@@ -21,6 +22,13 @@ pub struct PoolStatus {
     pub waiting: usize,
 }
 
+/// The longest a request-path statement may run: one expensive request cannot hold a pooled
+/// connection for long (it answers 503 with `Retry-After`; others go on).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a request waits for a free connection before it answers 503.
+const POOL_WAIT: Duration = Duration::from_secs(2);
+
 /// Bulk imports that may run at once; each holds a connection of its own outside the pool, so
 /// the pool stays free for normal traffic, and further imports wait their turn.
 const BULK_SLOTS: usize = 2;
@@ -34,13 +42,32 @@ pub struct Db {
 }
 
 impl Db {
-    /// Builds the pool; no connection is made until the first request needs one.
+    /// Builds the pool; no connection is made until the first request needs one. Each statement
+    /// on a pooled connection may run [`STATEMENT_TIMEOUT`] at most.
     pub fn new(database_url: &str, max_size: usize) -> StoreResult<Self> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        Db::with_statement_timeout(database_url, max_size, STATEMENT_TIMEOUT)
+    }
+
+    /// [`Db::new`] with another limit per statement.
+    pub fn with_statement_timeout(database_url: &str, max_size: usize, timeout: Duration) -> StoreResult<Self> {
+        let mut config = ManagerConfig::default();
+        let setting = format!("SET statement_timeout = {}", timeout.as_millis().max(1));
+        config.custom_setup = Box::new(move |url| {
+            let setting = setting.clone();
+            Box::pin(async move {
+                let mut conn = AsyncPgConnection::establish(url).await?;
+                diesel::sql_query(setting)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
         let pool = Pool::builder(manager)
             .max_size(max_size)
             .runtime(deadpool::Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(5)))
+            .wait_timeout(Some(POOL_WAIT))
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(2)))
             .build()
@@ -66,11 +93,18 @@ impl Db {
         Ok(self.pool.get().await?)
     }
 
-    /// Round trip to the database, for `/readyz`.
+    /// Whether the database takes new connections now, for `/readyz`: a fresh connection and a
+    /// round trip (a pooled one may outlive a database in shutdown, which refuses new ones).
     pub async fn ping(&self) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
-        Ok(())
+        let check = async {
+            let mut conn =
+                AsyncPgConnection::establish(&self.url).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+            Ok(())
+        };
+        tokio::time::timeout(POOL_WAIT, check)
+            .await
+            .map_err(|_| StoreError::Unavailable("no new connection within the wait".into()))?
     }
 
     pub fn status(&self) -> PoolStatus {

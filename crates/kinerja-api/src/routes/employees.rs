@@ -128,8 +128,8 @@ pub struct EmployeeQuery {
     agency_id: Option<Uuid>,
     unit_id: Option<Uuid>,
     supervisor_id: Option<Uuid>,
-    /// A NIP prefix (digits) or part of a name.
-    #[param(example = "1985")]
+    /// A NIP prefix (digits) or part of a name; at most 100 characters.
+    #[param(example = "1985", max_length = 100)]
     q: Option<String>,
 }
 
@@ -203,6 +203,10 @@ async fn check_links(tx: &mut AsyncPgConnection, agency: Uuid, e: &EmployeeRow) 
     reject(errors)
 }
 
+/// The longest search text: a name or NIP is far shorter, and a long pattern costs the
+/// database dearly.
+const MAX_SEARCH_CHARS: usize = 100;
+
 const DUPLICATE_NIP: &str = "an employee with that NIP exists";
 
 /// How the record relates to the caller, for the employee rule of the access table.
@@ -250,6 +254,13 @@ pub(super) async fn list_employees(
 ) -> Result<web::Json<Page<EmployeeView>>, ApiError> {
     let request = page.parse()?;
     let query = query.into_inner();
+    if query.q.as_deref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(ApiError::validation(
+            "q",
+            "too_long",
+            format!("search with at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
     let mut filter = EmployeeFilter {
         agency_id: query.agency_id,
         unit_id: query.unit_id,
