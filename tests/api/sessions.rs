@@ -153,3 +153,61 @@ async fn parse_errors_speak_json_not_rust() {
     query.assert_problem(400, "invalid_query");
     assert!(!query.text.contains("Query deserialize error") && !query.text.contains("Depth"), "{}", query.text);
 }
+
+// ---- bounded inputs ----
+
+#[actix_web::test]
+async fn every_list_number_and_name_has_its_limit() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-BTH");
+    let admin = app.user("admin.bth", &[Role::AgencyAdmin], Some(agency), None).await;
+    let field_code = |reply: &crate::helpers::Reply| {
+        reply.assert_problem(422, "validation_failed");
+        (
+            reply.body["errors"][0]["field"].as_str().unwrap().to_owned(),
+            reply.body["errors"][0]["code"].as_str().unwrap().to_owned(),
+        )
+    };
+    // Names: no escape sequences, no text-direction overrides.
+    for name in ["Budi\u{1b}[31m Santoso", "Budi \u{202E}otnaS"] {
+        let body = json!({"nip": "199001012015031001", "name": name, "agency_id": agency, "employment_type": "pns"});
+        let refused = app.post("/api/v1/employees", &admin.token, body).await;
+        assert_eq!(field_code(&refused), ("name".to_owned(), "invalid_character".to_owned()), "{}", refused.text);
+    }
+    let employee = app.create_employee(agency, "199001012015031001", "Budi Santoso");
+    let period = app
+        .post("/api/v1/periods", &admin.token, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}))
+        .await;
+    let plan = app
+        .post(
+            "/api/v1/performance-plans",
+            &admin.token,
+            json!({"employee_id": employee, "period_id": period.body["id"], "approach": "kuantitatif"}),
+        )
+        .await;
+    let results = format!("/api/v1/performance-plans/{}/results", plan.body["id"].as_str().unwrap());
+    let indicator = |value: f64| json!({"description": "Jumlah dokumen", "aspect": "kuantitas", "target_value": value});
+    let result = |indicators: Vec<serde_json::Value>| json!({"kind": "utama", "description": "Dokumen tersusun", "indicators": indicators});
+    // Ten thousand indicators: refused for what they are, not reported as an outage.
+    let many = app.post(&results, &admin.token, result(vec![indicator(1.0); 10_000])).await;
+    assert_eq!(
+        field_code(&many),
+        ("indicators".to_owned(), "too_many".to_owned()),
+        "{}",
+        &many.text[..200.min(many.text.len())]
+    );
+    let huge = app.post(&results, &admin.token, result(vec![indicator(1e308)])).await;
+    assert_eq!(field_code(&huge), ("indicators[0].target_value".to_owned(), "out_of_range".to_owned()));
+    let hidden = json!({"kind": "utama", "description": "Dokumen\u{7} tersusun", "indicators": [indicator(10.0)]});
+    assert_eq!(
+        field_code(&app.post(&results, &admin.token, hidden).await),
+        ("description".to_owned(), "invalid_character".to_owned())
+    );
+    // At most 100 results in a plan.
+    for i in 0..100 {
+        let body = json!({"kind": "utama", "description": format!("Hasil {i}"), "indicators": [indicator(10.0)]});
+        assert_eq!(app.post(&results, &admin.token, body).await.status, 201);
+    }
+    let full = app.post(&results, &admin.token, result(vec![indicator(10.0)])).await;
+    assert_eq!(field_code(&full).1, "too_many", "{}", full.text);
+}

@@ -6,6 +6,7 @@ pub mod civil_service;
 pub mod competency;
 pub mod credentials;
 pub mod distribution;
+pub mod limits;
 pub mod objection;
 pub mod rule_sets;
 pub mod skp;

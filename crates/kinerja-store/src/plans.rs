@@ -311,6 +311,12 @@ pub async fn delete_result(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
 }
 
 /// Whether other results are cascaded from this one.
+/// How many results a plan holds.
+pub async fn result_count(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<usize> {
+    let n: i64 = plan_results::table.filter(plan_results::plan_id.eq(plan_id)).count().get_result(conn).await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 pub async fn result_has_children(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(plan_results::table.filter(plan_results::parent_result_id.eq(id))))
         .get_result(conn)

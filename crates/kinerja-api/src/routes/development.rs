@@ -152,8 +152,12 @@ async fn check_activity(conn: &mut AsyncPgConnection, a: &ActivityRow, evidence:
             errors.push(FieldError::new("mentor_id", "not_found", "no employee with that id in this agency"));
         }
     }
-    if evidence.len() > 20 {
-        errors.push(FieldError::new("evidence", "too_many", "at most 20 pieces of evidence"));
+    if evidence.len() > kinerja_domain::limits::MAX_EVIDENCE {
+        errors.push(FieldError::new(
+            "evidence",
+            "too_many",
+            format!("at most {} pieces of evidence", kinerja_domain::limits::MAX_EVIDENCE),
+        ));
     }
     for (j, e) in evidence.iter().enumerate() {
         errors.extend(check_evidence(&format!("evidence[{j}]"), e));

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::competency::feedback_author_shown;
+use kinerja_domain::limits::{is_clean_text, is_quantity, MAX_EVIDENCE, MAX_QUANTITY};
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{Cadence, PlanStatus};
@@ -173,11 +174,29 @@ pub(super) fn check_evidence(at: &str, e: &Evidence) -> Vec<FieldError> {
 /// Checks a realisation's own fields (value, text, evidence); `at` prefixes the field names.
 pub(super) fn realization_errors(at: &str, r: &RealizationInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if r.value.is_some_and(|v| !v.is_finite() || v < 0.0) {
-        errors.push(FieldError::new(format!("{at}value"), "out_of_range", "a number ≥ 0"));
+    if r.value.is_some_and(|v| !is_quantity(v)) {
+        errors.push(FieldError::new(
+            format!("{at}value"),
+            "out_of_range",
+            format!("a number from 0 to {MAX_QUANTITY:e}"),
+        ));
     }
     if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
         errors.push(FieldError::new(format!("{at}text"), "too_long", "at most 4000 characters"));
+    } else if r.text.as_deref().is_some_and(|t| !is_clean_text(t)) {
+        errors.push(FieldError::new(
+            format!("{at}text"),
+            "invalid_character",
+            "must not hold control or text-direction characters",
+        ));
+    }
+    if r.evidence.len() > MAX_EVIDENCE {
+        errors.push(FieldError::new(
+            format!("{at}evidence"),
+            "too_many",
+            format!("at most {MAX_EVIDENCE} pieces of evidence"),
+        ));
+        return errors;
     }
     for (j, e) in r.evidence.iter().enumerate() {
         errors.extend(check_evidence(&format!("{at}evidence[{j}]"), e));

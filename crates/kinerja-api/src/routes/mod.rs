@@ -20,6 +20,7 @@ mod rule_sets;
 mod units;
 mod users;
 
+use kinerja_domain::limits::{is_clean_name, is_clean_text};
 use kinerja_domain::RegistryAction;
 use kinerja_store::StoreError;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -156,9 +157,25 @@ pub fn check_code_and_name(code: Option<&str>, name: Option<&str>) -> Vec<FieldE
     if let Some(name) = name {
         if name.trim().is_empty() || name.chars().count() > 200 {
             errors.push(FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
+        } else if !is_clean_name(name) {
+            errors.push(FieldError::new("name", "invalid_character", INVALID_NAME_CHARACTER));
         }
     }
     errors
+}
+
+pub const INVALID_NAME_CHARACTER: &str = "must not hold control or text-direction characters";
+
+/// A free text (description, note) of 1 to `max` characters, without hidden control characters;
+/// its problem, if any, on `field`.
+pub fn text_error(field: impl Into<String>, text: &str, max: usize) -> Option<FieldError> {
+    if text.trim().is_empty() || text.chars().count() > max {
+        Some(FieldError::new(field, "invalid_length", format!("must be 1 to {max} characters")))
+    } else if !is_clean_text(text) {
+        Some(FieldError::new(field, "invalid_character", "must not hold control or text-direction characters"))
+    } else {
+        None
+    }
 }
 
 /// Turns a unique-constraint violation into a 409 with a specific code.

@@ -5,6 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::PositionKind;
+use kinerja_domain::limits::{is_quantity, MAX_INDICATORS_PER_RESULT, MAX_QUANTITY, MAX_RESULTS_PER_PLAN};
 use kinerja_domain::objection::{check_deciders, OwnCase};
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
@@ -22,7 +23,7 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::periods::visible_period;
-use crate::routes::{etag, reject};
+use crate::routes::{etag, reject, text_error};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
@@ -563,7 +564,7 @@ pub struct ResultInput {
     /// JPT plans only, and required there.
     #[serde(default)]
     pub(super) perspective: Option<Perspective>,
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 50)]
     pub(super) indicators: Vec<IndicatorInput>,
 }
 
@@ -599,19 +600,21 @@ pub(super) const INVALID_PARENT_RESULT: &str = "must be a result in the rating o
 /// kualitatif: words), a perspective for JPT plans and for them only.
 pub(super) fn result_errors(quantitative: bool, jpt: bool, input: &ResultInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if input.description.trim().is_empty() || input.description.chars().count() > 2000 {
-        errors.push(FieldError::new("description", "invalid_length", "must be 1 to 2000 characters"));
-    }
+    errors.extend(text_error("description", &input.description, 2000));
     if input.indicators.is_empty() {
         errors.push(FieldError::new("indicators", "required", "a result needs at least one indicator"));
     }
+    if input.indicators.len() > MAX_INDICATORS_PER_RESULT {
+        let message = format!("at most {MAX_INDICATORS_PER_RESULT} indicators per result");
+        errors.push(FieldError::new("indicators", "too_many", message));
+        return errors;
+    }
     for (i, indicator) in input.indicators.iter().enumerate() {
-        if indicator.description.trim().is_empty() || indicator.description.chars().count() > 2000 {
-            errors.push(FieldError::new(
-                format!("indicators[{i}].description"),
-                "invalid_length",
-                "must be 1 to 2000 characters",
-            ));
+        errors.extend(text_error(format!("indicators[{i}].description"), &indicator.description, 2000));
+        for (name, text) in [("target_unit", &indicator.target_unit), ("target_text", &indicator.target_text)] {
+            if let Some(text) = text.as_deref().filter(|t| !t.is_empty()) {
+                errors.extend(text_error(format!("indicators[{i}].{name}"), text, 2000));
+            }
         }
         match (quantitative, indicator.target_value, indicator.target_text.as_deref()) {
             (true, None, _) => errors.push(FieldError::new(
@@ -619,10 +622,10 @@ pub(super) fn result_errors(quantitative: bool, jpt: bool, input: &ResultInput) 
                 "required",
                 "a kuantitatif plan has numeric targets",
             )),
-            (true, Some(v), _) if !v.is_finite() || v < 0.0 => errors.push(FieldError::new(
+            (_, Some(v), _) if !is_quantity(v) => errors.push(FieldError::new(
                 format!("indicators[{i}].target_value"),
                 "out_of_range",
-                "must be a number ≥ 0",
+                format!("must be a number from 0 to {MAX_QUANTITY:e}"),
             )),
             (false, _, None | Some("")) => errors.push(FieldError::new(
                 format!("indicators[{i}].target_text"),
@@ -681,6 +684,10 @@ pub(super) async fn add_result(
     let visible = visible_plan(&state, &caller, path.into_inner()).await?;
     edit_plan(&state, &caller, &if_match, visible.id, "add_result", StatusCode::CREATED, async |tx, plan| {
         ensure_editor(&caller, plan)?;
+        if plans::result_count(tx, plan.id).await? >= MAX_RESULTS_PER_PLAN {
+            let message = format!("a plan holds at most {MAX_RESULTS_PER_PLAN} results");
+            return Err(ApiError::validation("", "too_many", message));
+        }
         check_result(tx, plan, &body).await?;
         let now = Utc::now();
         let result = ResultRow {
