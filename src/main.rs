@@ -185,6 +185,8 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
     let state = web::Data::new(AppState::new(db, keys)?.with_trusted_proxies(settings.trusted_proxies.clone()));
     let workers =
         settings.workers.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from);
+    let restarts = state.metrics.database_restarts.clone();
+    let supervisor = cluster.map(|cluster| Supervisor::start(cluster, move || restarts.inc()));
     let server = HttpServer::new(move || kinerja_api::app(state.clone()))
         .workers(workers)
         .shutdown_timeout(30)
@@ -193,8 +195,64 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
     tracing::info!("listening on http://{} (Swagger UI at http://{}/docs)", settings.bind, settings.bind);
     server.run().await?;
     tracing::info!("stopped serving; stopping the database");
-    drop(cluster);
+    if let Some(supervisor) = supervisor {
+        supervisor.stop();
+    }
     Ok(())
+}
+
+/// Keeps the embedded PostgreSQL running: if its server process is gone (crashed, killed), it
+/// is started again, after 1 s, then 2 s, 4 s … at most 30 s between tries, each logged and
+/// counted in `/metrics` (`kinerja_database_restarts_total`). Requests meanwhile answer 503
+/// with `Retry-After`, and `/readyz` 503, until it is back. A shutdown someone asked of
+/// PostgreSQL itself (`pg_ctl stop`) is left alone while it runs.
+struct Supervisor {
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<LocalPostgres>,
+}
+
+impl Supervisor {
+    const CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+    const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
+
+    fn start(mut cluster: LocalPostgres, on_restart: impl Fn() + Send + 'static) -> Supervisor {
+        use std::sync::atomic::Ordering;
+        let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stopping.clone();
+        let thread = std::thread::spawn(move || {
+            let mut backoff = std::time::Duration::from_secs(1);
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Self::CHECK_EVERY);
+                if flag.load(Ordering::Relaxed) || !cluster.is_gone() {
+                    continue;
+                }
+                tracing::error!("the embedded PostgreSQL is gone; starting it again in {backoff:?}");
+                std::thread::sleep(backoff);
+                match cluster.restart() {
+                    Ok(()) => {
+                        on_restart();
+                        tracing::warn!("the embedded PostgreSQL runs again");
+                        backoff = std::time::Duration::from_secs(1);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the embedded PostgreSQL did not start");
+                        backoff = (backoff * 2).min(Self::MAX_BACKOFF);
+                    }
+                }
+            }
+            cluster
+        });
+        Supervisor { stopping, thread }
+    }
+
+    /// Stops watching, then stops the server cleanly.
+    fn stop(self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+        match self.thread.join() {
+            Ok(cluster) => drop(cluster),
+            Err(_) => tracing::error!("the database supervisor panicked"),
+        }
+    }
 }
 
 async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure> {

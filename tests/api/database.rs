@@ -144,3 +144,67 @@ impl Drop for RemoveOnDrop {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// `GET path` on a server at `port`: the status code, and the body (0 when nothing answers).
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return (0, String::new()) };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
+#[test]
+fn the_server_starts_its_embedded_database_again_when_it_dies() {
+    let dir = std::env::temp_dir().join(format!("kinerja-supervise-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&dir).unwrap().permissions(), 0o711);
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o711)).unwrap();
+    let port = 20_000 + (std::process::id() % 20_000) as u16;
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kinerja"))
+        .arg("serve")
+        .env("KINERJA_DATA_DIR", &dir)
+        .env("KINERJA_BIND", format!("127.0.0.1:{port}"))
+        .env("KINERJA_ADMIN_PASSWORD", "a-long-test-password")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for = |wanted: u16, within: Duration| {
+        let started = Instant::now();
+        while started.elapsed() < within {
+            if http_get(port, "/readyz").0 == wanted {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    };
+    let ready = wait_for(200, Duration::from_secs(90));
+    let outcome = std::panic::catch_unwind(|| {
+        assert!(ready.is_some(), "the server never became ready");
+        let pid_file = std::fs::read_to_string(dir.join("postgres/postmaster.pid")).unwrap();
+        let pid = pid_file.lines().next().unwrap().trim().to_owned();
+        let killed = std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        assert!(killed.success());
+        assert!(wait_for(503, Duration::from_secs(10)).is_some(), "/readyz never said 503 while the database was gone");
+        let back = wait_for(200, Duration::from_secs(30));
+        assert!(back.is_some(), "the database did not come back");
+        let (_, metrics) = http_get(port, "/metrics");
+        assert!(metrics.contains("kinerja_database_restarts_total 1"), "{metrics}");
+        eprintln!("database back {:?} after /readyz first said 503", back.unwrap());
+    });
+    let _ = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -28,6 +28,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    /// Times the embedded PostgreSQL was found stopped and started again.
+    pub database_restarts: prometheus::IntCounter,
 }
 
 impl Metrics {
@@ -46,8 +48,13 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        let database_restarts = prometheus::IntCounter::new(
+            "kinerja_database_restarts_total",
+            "Times the embedded PostgreSQL was found stopped and started again",
+        )?;
         registry.register(Box::new(pool.clone()))?;
-        Ok(Metrics { registry, requests, latency, pool })
+        registry.register(Box::new(database_restarts.clone()))?;
+        Ok(Metrics { registry, requests, latency, pool, database_restarts })
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

@@ -166,6 +166,20 @@ impl LocalPostgres {
         }
     }
 
+    /// Whether the server runs and takes connections: its pid file names a live `postgres`
+    /// whose status is `ready` (not `stopping`, as in a shutdown, nor gone, as after a crash).
+    pub fn is_running(&self) -> bool {
+        let Ok(contents) = fs::read_to_string(self.options.data_dir.join("postmaster.pid")) else { return false };
+        postgres_alive(contents.lines().next().unwrap_or("")) && contents.lines().any(|l| l.trim() == "ready")
+    }
+
+    /// Whether the server process is gone (crashed or killed), as opposed to running or
+    /// shutting down on purpose.
+    pub fn is_gone(&self) -> bool {
+        let Ok(contents) = fs::read_to_string(self.options.data_dir.join("postmaster.pid")) else { return true };
+        !postgres_alive(contents.lines().next().unwrap_or(""))
+    }
+
     /// Starts the server again after [`stop`](Self::stop).
     pub fn restart(&mut self) -> Result<(), LauncherError> {
         self.stop();
@@ -242,8 +256,7 @@ impl LocalPostgres {
         let pid_file = self.options.data_dir.join("postmaster.pid");
         let Ok(contents) = fs::read_to_string(&pid_file) else { return Ok(false) };
         let pid = contents.lines().next().unwrap_or("").trim();
-        let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if !pid.is_empty() && comm.trim() == "postgres" {
+        if postgres_alive(pid) {
             return Ok(true);
         }
         tracing::info!(pid, "removing a stale postmaster.pid left by an earlier run");
@@ -329,6 +342,18 @@ impl Drop for LocalPostgres {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Whether `pid` is a live `postgres` process (a killed one not yet reaped is a zombie: gone).
+fn postgres_alive(pid: &str) -> bool {
+    let pid = pid.trim();
+    if pid.is_empty() {
+        return false;
+    }
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // `pid (comm) state …`: the name sits in parentheses, the state right after them.
+    let name = stat.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')'));
+    matches!(name, Some((comm, rest)) if comm == "postgres" && !rest.trim_start().starts_with(['Z', 'X']))
 }
 
 /// Where `initdb` and `postgres` are: PATH, then `pg_config --bindir`, then the newest
