@@ -154,9 +154,44 @@ impl Modify for BearerScheme {
 
 /// The OpenAPI document of the API, collected from the registered handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, spec) =
+    let (_, mut spec) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
+    document_transport_problems(&mut spec);
     spec
+}
+
+/// Every operation may answer 400 (a malformed query string or body); every one that takes a
+/// body, 413 (too large) and 415 (wrong content type) too: the extractors answer them before
+/// the handler runs, so they are documented here once for all.
+fn document_transport_problems(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build(),
+        )
+    };
+    for item in spec.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let with_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("400".into())
+                .or_insert_with(|| problem("Malformed request: a query string or body that does not parse"));
+            if with_body {
+                responses.entry("413".into()).or_insert_with(|| problem("The body is larger than the limit"));
+                responses
+                    .entry("415".into())
+                    .or_insert_with(|| problem("The body is not of a content type this operation takes"));
+            }
+        }
+    }
 }
 
 fn openapi_json_of(spec: &utoipa::openapi::OpenApi) -> Result<String, ApiError> {

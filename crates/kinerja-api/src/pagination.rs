@@ -17,7 +17,8 @@ pub struct PageParams {
     /// Items per page, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500, example = 50)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (opaque; empty means the first page).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 64)]
     pub cursor: Option<String>,
 }
 
@@ -35,7 +36,7 @@ impl PageParams {
             return Err(ApiError::validation("limit", "out_of_range", format!("must be 1 to {MAX_LIMIT}")));
         }
         let after =
-            match &self.cursor {
+            match self.cursor.as_deref().filter(|c| !c.is_empty()) {
                 None => None,
                 Some(c) => Some(decode_cursor(c).ok_or_else(|| {
                     ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")

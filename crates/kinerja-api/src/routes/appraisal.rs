@@ -670,6 +670,7 @@ pub(super) async fn get_org_rating(
 pub struct DistributionQuery {
     period_id: Uuid,
     /// `subunits`: count the whole subtree under the unit's organisation predikat.
+    #[param(pattern = "^subunits$")]
     include: Option<String>,
 }
 

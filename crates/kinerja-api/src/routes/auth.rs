@@ -236,13 +236,12 @@ pub(super) async fn logout(
     if let Some(token) = identity::find_refresh_token(&mut conn, &sha256(&body.refresh_token)).await? {
         if Some(token.user_id) == caller.user_id() {
             identity::revoke_token_family(&mut conn, token.family_id, Utc::now()).await?;
+            // The access token presented ends too (with every other access token of the
+            // user's; their other sessions refresh as usual). A refresh token that is not the
+            // caller's ends nothing.
+            identity::bump_session(&mut conn, token.user_id).await?;
+            state.sessions.forget(token.user_id);
         }
-    }
-    // The access token presented ends too (with every other access token of the user's; their
-    // other sessions refresh as usual).
-    if let Some(user) = caller.user_id() {
-        identity::bump_session(&mut conn, user).await?;
-        state.sessions.forget(user);
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -437,6 +437,7 @@ pub(super) async fn suggestions(
 pub struct TrainingNeedsQuery {
     period_id: Uuid,
     /// `subunits`: the whole subtree under the unit.
+    #[param(pattern = "^subunits$")]
     include: Option<String>,
 }
 

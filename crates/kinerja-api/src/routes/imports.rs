@@ -32,7 +32,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::responses::{BadRequest, Forbidden, Invalid, Unauthenticated};
+use crate::error::responses::{BadRequest, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::routes::{check_code_and_name, competencies, employees, evaluations, plans, positions};
 use crate::AppState;
@@ -1072,7 +1072,7 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
         (status = 200, description = "Imported (or, with dry_run, checked)", body = ImportReport),
         (status = 415, description = "Neither CSV nor NDJSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Rows that break a rule; nothing was written", body = RejectedImport, content_type = "application/problem+json"),
-        BadRequest, Unauthenticated, Forbidden, Invalid,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
 #[post("/imports/{kind}")]

@@ -145,7 +145,7 @@ pub(super) async fn list_periods(
     request_body = CreatePeriod,
     responses(
         (status = 201, description = "Created", body = PeriodView, headers(("Location" = String), ("ETag" = String))),
-        Unauthenticated, Forbidden, Invalid,
+        Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
 #[post("/periods")]

@@ -225,13 +225,12 @@ pub(super) async fn update_position(
     let body = body.into_inner();
     let visible = visible_position(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "position")?;
+    reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
     let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &PositionRow| {
         let before = PositionView::from(current);
         let kind = body.kind.unwrap_or(before.kind);
         let level = body.level.unwrap_or(before.level);
-        let mut errors = check_code_and_name(body.code.as_deref(), body.name.as_deref());
-        errors.extend(check_level(kind, level));
-        reject(errors)?;
+        reject(check_level(kind, level))?;
         let mut next = current.clone();
         next.unit_id = body.unit_id.unwrap_or(current.unit_id);
         check_unit(tx, current.agency_id, next.unit_id).await?;
