@@ -354,6 +354,15 @@ async fn an_indicator_without_realisation_counts_as_zero_and_the_year_is_scored_
         .await;
     assert_eq!(made.status, 201, "{}", made.text);
     let rating = format!("/api/v1/evaluations/{}/rating", made.body["id"].as_str().unwrap());
+    // Feedback on behaviour: one item per BerAKHLAK value at most.
+    let eight: Vec<Value> = (0..8).map(|_| json!({"value": "akuntabel", "text": "Tepat waktu"})).collect();
+    let refused =
+        app.post(&rating, &w.kabid.token, json!({"behaviour_score": 80, "feedback": {"behaviour": eight}})).await;
+    assert_eq!(refused.body["errors"][0]["code"], "too_many", "{}", refused.text);
+    let twice = json!([{"value": "akuntabel", "text": "Tepat waktu"}, {"value": "akuntabel", "text": "Rapi"}]);
+    let refused =
+        app.post(&rating, &w.kabid.token, json!({"behaviour_score": 80, "feedback": {"behaviour": twice}})).await;
+    assert_eq!(refused.body["errors"][0]["code"], "duplicate", "{}", refused.text);
     let rated = app.post(&rating, &w.kabid.token, json!({"behaviour_score": 80})).await;
     // SKP (100 + 0) / 2 = 50; 50 × 60% + 80 × 40% = 62 → cukup.
     assert_eq!(rated.body["explanation"]["skp_score"], 50.0, "{}", rated.text);

@@ -78,8 +78,9 @@ pub struct RatingFeedback {
     /// On the results.
     #[serde(default)]
     results: Option<String>,
-    /// Per BerAKHLAK value.
+    /// Per BerAKHLAK value, each at most once.
     #[serde(default)]
+    #[schema(max_items = 7)]
     behaviour: Vec<BehaviourFeedback>,
 }
 
@@ -359,16 +360,25 @@ pub(super) async fn rate_evaluation(
     let plan = super::plans::visible_plan(&state, &caller, visible.plan_id)
         .await
         .map_err(|_| ApiError::NotFound("evaluation"))?;
-    let feedback_errors: Vec<FieldError> = body
-        .feedback
-        .behaviour
+    let behaviour = &body.feedback.behaviour;
+    if behaviour.len() > BerAkhlak::ALL.len() {
+        let message = format!("at most {} items, one per BerAKHLAK value", BerAkhlak::ALL.len());
+        return Err(ApiError::validation("feedback.behaviour", "too_many", message));
+    }
+    let mut feedback_errors: Vec<FieldError> = behaviour
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.text.trim().is_empty() || f.text.chars().count() > 2000)
-        .map(|(i, _)| {
-            FieldError::new(format!("feedback.behaviour[{i}].text"), "invalid_length", "1 to 2000 characters")
-        })
+        .filter_map(|(i, f)| crate::routes::text_error(format!("feedback.behaviour[{i}].text"), &f.text, 2000))
         .collect();
+    for (i, f) in behaviour.iter().enumerate() {
+        if behaviour[..i].iter().any(|earlier| earlier.value == f.value) {
+            feedback_errors.push(FieldError::new(
+                format!("feedback.behaviour[{i}].value"),
+                "duplicate",
+                "each value at most once",
+            ));
+        }
+    }
     reject(feedback_errors)?;
     let outcome = write::transaction(&state, async |tx| {
         // The plan locked: its rater, status and revision hold while the rating is written.
