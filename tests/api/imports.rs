@@ -885,3 +885,37 @@ async fn realisations_of_approved_plans_load_by_natural_key_until_rated() {
     let export = format!("/api/v1/exports/realizations?agency_id={}&period_id={period}", s.agency);
     app.get(&export, &rina.token).await.assert_problem(403, "forbidden");
 }
+
+#[actix_web::test]
+async fn a_file_of_results_keeps_the_limits_of_a_plan() {
+    let s = setup().await;
+    load_org(&s).await;
+    let (app, t) = (&s.app, &s.admin.token);
+    let period = quarterly_period(&s).await;
+    let path = format!("/api/v1/imports/performance-results?period_id={period}");
+    let header = RESULTS.lines().next().unwrap();
+    let line = |result: usize, indicator: usize| {
+        format!("198503152010012003,,utama,Hasil {result},,,Indikator {indicator},kuantitas,10,dokumen,")
+    };
+    // 51 indicators of one result: the 51st line (line 52, after the header) goes past the limit.
+    let many: Vec<String> = (0..51).map(|i| line(0, i)).collect();
+    let refused = import(app, t, &path, CSV, &format!("{header}\n{}\n", many.join("\n")), None).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    let codes: Vec<(i64, &str)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(codes, [(52, "too_many")], "{}", refused.text);
+    // 101 results of one plan: the first line of the 101st goes past it.
+    let results: Vec<String> = (0..101).map(|r| line(r, 0)).collect();
+    let refused = import(app, t, &path, CSV, &format!("{header}\n{}\n", results.join("\n")), None).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        (refused.body["errors"][0]["line"].as_i64(), refused.body["errors"][0]["code"].as_str()),
+        (Some(102), Some("too_many")),
+        "{}",
+        refused.text
+    );
+}

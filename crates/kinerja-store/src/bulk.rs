@@ -529,8 +529,25 @@ pub fn check(conn: &mut PgConnection, kind: Kind, period: Option<Uuid>) -> Store
 /// The checks of a file of work results that need the whole file or the database. The per-row
 /// rules (texts, targets by approach, perspective, the plan being a draft) ran on each row.
 fn results_checks(period: Uuid) -> Vec<String> {
+    use kinerja_domain::limits::{MAX_INDICATORS_PER_RESULT, MAX_RESULTS_PER_PLAN};
     vec![
         duplicates_sql("stage_results", "indicator", "employee_id, result, indicator", "indicator"),
+        // The limits of a plan, as the single endpoints keep them: the line that goes past one.
+        format!(
+            "SELECT line, 'indicator' AS field, 'too_many' AS code,
+                    'at most {MAX_INDICATORS_PER_RESULT} indicators per result' AS message
+             FROM (SELECT line, row_number() OVER (PARTITION BY employee_id, result ORDER BY line) AS n
+                   FROM stage_results) s
+             WHERE n > {MAX_INDICATORS_PER_RESULT}"
+        ),
+        format!(
+            "SELECT first_line AS line, 'result' AS field, 'too_many' AS code,
+                    'a plan holds at most {MAX_RESULTS_PER_PLAN} results' AS message
+             FROM (SELECT min(line) AS first_line,
+                          row_number() OVER (PARTITION BY employee_id ORDER BY min(line)) AS n
+                   FROM stage_results GROUP BY employee_id, result) r
+             WHERE n > {MAX_RESULTS_PER_PLAN}"
+        ),
         // The lines of one result agree on what the result is.
         "SELECT line, 'result' AS field, 'inconsistent_result' AS code,
                 'the result''s kind, parent result or perspective differ from line ' || first AS message
