@@ -77,6 +77,7 @@ pub struct ExportQuery {
     /// The period, for performance results (and for them only).
     period_id: Option<Uuid>,
     /// `csv` (default, as the import takes it) or `ndjson`.
+    #[param(inline)]
     format: Option<ExportFormat>,
 }
 
@@ -224,6 +225,7 @@ pub struct RatingsQuery {
     agency_id: Uuid,
     period_id: Uuid,
     /// `csv` (default) or `ndjson`.
+    #[param(inline)]
     format: Option<ExportFormat>,
 }
 

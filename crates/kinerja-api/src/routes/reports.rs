@@ -187,8 +187,10 @@ pub struct NationalQuery {
     agency_id: Uuid,
     period_id: Uuid,
     /// `ndjson` (default) or `csv`.
+    #[param(inline)]
     format: Option<ExportFormat>,
     /// `all` (default): the annual records, then the periodic ones.
+    #[param(inline)]
     records: Option<RecordKinds>,
 }
 
