@@ -609,3 +609,102 @@ async fn another_agencys_id_and_a_made_up_one_answer_alike() {
     }
     assert_eq!(answers[0], answers[1], "the two answers tell the agencies apart");
 }
+
+// ---- Idempotency-Key on creating POSTs ----
+
+#[actix_web::test]
+async fn a_creating_post_retried_with_its_key_replays_the_first_answer() {
+    let w = world().await;
+    let app = &w.app;
+    let post = |path: String, token: String, key: String, body: Value| {
+        let req = TestRequest::post()
+            .uri(&path)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Idempotency-Key", key))
+            .set_json(body);
+        app.call(req)
+    };
+    // The data each creation needs: a period for a new plan, an approved plan, a competency.
+    let period_2027 = id_of(&app
+        .post("/api/v1/periods", &w.admin.token, json!({"agency_id": w.agency, "name": "SKP 2027", "starts_on": "2027-01-01", "ends_on": "2027-12-31", "cadence": "annual"}))
+        .await);
+    let (_, indicator) = w.add_result(&w.plan, &w.staff, "Laporan kinerja", None).await;
+    w.approve(&w.plan, &w.staff, &w.kabid).await;
+    let levels: Vec<Value> =
+        (1..=5).map(|l| json!({"level": l, "description": format!("Level {l}"), "indicators": ["Perilaku"]})).collect();
+    let competency = id_of(
+        &app.post(
+            "/api/v1/competencies",
+            &w.root.token,
+            json!({"code": "M-INT", "name": "Integritas", "group": "manajerial", "levels": levels}),
+        )
+        .await,
+    );
+    let cases = [
+        (
+            "agency",
+            "/api/v1/agencies".to_owned(),
+            w.root.token.clone(),
+            json!({"code": "KAB-GTO", "name": "Pemerintah Kabupaten Gorontalo"}),
+            json!({"code": "KAB-MLY", "name": "Lain"}),
+        ),
+        (
+            "employee",
+            "/api/v1/employees".to_owned(),
+            w.admin.token.clone(),
+            json!({"nip": "199505052019031002", "name": "Andi Wijaya", "agency_id": w.agency, "employment_type": "pns"}),
+            json!({"nip": "199606062020122001", "name": "Maya Sari", "agency_id": w.agency, "employment_type": "pns"}),
+        ),
+        (
+            "plan",
+            "/api/v1/performance-plans".to_owned(),
+            w.staff.token.clone(),
+            json!({"employee_id": w.employee, "period_id": period_2027, "approach": "kuantitatif"}),
+            json!({"employee_id": w.employee, "period_id": period_2027, "approach": "kualitatif"}),
+        ),
+        (
+            "evaluation",
+            format!("/api/v1/performance-plans/{}/evaluations", w.plan),
+            w.staff.token.clone(),
+            json!({"period_label": "2026", "realizations": [{"indicator_id": indicator, "value": 8}]}),
+            json!({"period_label": "2026", "realizations": [{"indicator_id": indicator, "value": 9}]}),
+        ),
+        (
+            "assessment",
+            "/api/v1/competency-assessments".to_owned(),
+            w.staff.token.clone(),
+            json!({"employee_id": w.employee, "period_id": w.period, "source": "self", "ratings": [{"competency_id": competency, "level": 4}]}),
+            json!({"employee_id": w.employee, "period_id": w.period, "source": "self", "ratings": [{"competency_id": competency, "level": 2}]}),
+        ),
+    ];
+    for (kind, path, token, body, other) in cases {
+        // One key per creation: a caller's key names one request.
+        let key = format!("kunci-{kind}");
+        let first = post(path.clone(), token.clone(), key.clone(), body.clone()).await;
+        assert_eq!(first.status, 201, "{kind}: {}", first.text);
+        let again = post(path.clone(), token.clone(), key.clone(), body).await;
+        assert_eq!(again.status, 201, "{kind}: {}", again.text);
+        assert_eq!(again.body["id"], first.body["id"], "{kind}: the same record, not a second one");
+        assert_eq!(
+            (again.header("location"), again.header("etag")),
+            (first.header("location"), first.header("etag")),
+            "{kind}"
+        );
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"), "{kind}");
+        post(path, token, key, other).await.assert_problem(422, "idempotency_key_reused");
+    }
+    // One row each, not two.
+    let agencies = app.get("/api/v1/agencies", &w.root.token).await;
+    assert_eq!(agencies.body["items"].as_array().unwrap().iter().filter(|a| a["code"] == "KAB-GTO").count(), 1);
+    let employees = app.get("/api/v1/employees?q=Andi", &w.admin.token).await;
+    assert_eq!(employees.body["items"].as_array().unwrap().len(), 1, "{}", employees.text);
+    // Keys are the caller's own: another caller's same key is a new request.
+    let theirs = post(
+        "/api/v1/agencies".into(),
+        w.admin.token.clone(),
+        "kunci-agency".into(),
+        json!({"code": "KAB-X", "name": "X"}),
+    )
+    .await;
+    theirs.assert_problem(403, "forbidden");
+}

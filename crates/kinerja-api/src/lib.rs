@@ -7,6 +7,7 @@ pub mod auth;
 pub mod competency_seed;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
 pub mod observe;
 pub mod pagination;
 mod routes;
@@ -160,6 +161,35 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     spec
 }
 
+/// The `Idempotency-Key` header of a creating `POST`, and the 409 of a retry too early.
+fn document_idempotency_key(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::Required;
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if parameters.iter().any(|p| matches!(p, utoipa::openapi::RefOr::T(p) if p.name == idempotency::HEADER)) {
+        return;
+    }
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(200))
+        .pattern(Some("^[!-~]+$"));
+    parameters.push(utoipa::openapi::RefOr::T(
+        ParameterBuilder::new()
+            .name(idempotency::HEADER)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the first answer is kept for a day and replayed to a retry with the same key \
+                 and request (`Idempotent-Replayed: true`); the same key with another request is 422 \
+                 `idempotency_key_reused`, a retry while the first runs 409 `idempotency_key_in_use`.",
+            ))
+            .schema(Some(schema))
+            .build(),
+    ));
+}
+
 /// Every operation may answer 400 (a malformed query string or body); every one that takes a
 /// body, 413 (too large) and 415 (wrong content type) too: the extractors answer them before
 /// the handler runs, so they are documented here once for all.
@@ -176,7 +206,13 @@ fn document_transport_problems(spec: &mut utoipa::openapi::OpenApi) {
                 .build(),
         )
     };
-    for item in spec.paths.paths.values_mut() {
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if let Some(operation) = item.post.as_mut().filter(|_| idempotency::applies_to(path)) {
+            document_idempotency_key(operation);
+            operation.responses.responses.entry("409".into()).or_insert_with(|| {
+                problem("A conflict with the current state, or a retry while the first request with its Idempotency-Key runs")
+            });
+        }
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in operations.into_iter().flatten() {
             let with_body = operation.request_body.is_some();
@@ -239,6 +275,7 @@ pub fn app(
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).persist_authorization(true)),
         )
         .default_service(web::to(no_route))
+        .wrap(idempotency::Idempotency)
         .wrap_fn(move |req, srv| {
             let request_id = RequestId::from_header(req.headers().get(REQUEST_ID_HEADER));
             let span =

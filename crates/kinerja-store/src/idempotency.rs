@@ -60,3 +60,66 @@ pub fn remember(
     .execute(conn)?;
     Ok(())
 }
+
+/// What became of a claim on a key.
+#[derive(Debug)]
+pub enum Claim {
+    /// The key is this request's now; answer it, then [`finish`] or [`release`].
+    Claimed,
+    /// The key was used before: its first request, as remembered (status 0: still running).
+    Taken(Remembered),
+}
+
+/// Claims `key` for `actor` before the request runs (a key older than a day counts as new).
+pub async fn claim(
+    conn: &mut diesel_async::AsyncPgConnection,
+    actor: Uuid,
+    key: &str,
+    fingerprint: &[u8],
+) -> StoreResult<Claim> {
+    use diesel_async::RunQueryDsl;
+    let claimed = diesel::sql_query(format!(
+        "INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, answer) VALUES ($1, $2, $3, 0, '{{}}')
+         ON CONFLICT (actor_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = 0,
+             answer = '{{}}', created_at = now()
+         WHERE idempotency_keys.created_at < now() - interval '{KEPT_HOURS} hours'"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(actor)
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::Bytea, _>(fingerprint)
+    .execute(conn)
+    .await?;
+    if claimed == 1 {
+        return Ok(Claim::Claimed);
+    }
+    match find(conn, actor, key).await? {
+        Some(remembered) => Ok(Claim::Taken(remembered)),
+        // Expired between the two statements: as good as new.
+        None => Ok(Claim::Claimed),
+    }
+}
+
+/// Remembers the answer to a claimed key.
+pub async fn finish(
+    conn: &mut diesel_async::AsyncPgConnection,
+    actor: Uuid,
+    key: &str,
+    status: i16,
+    answer: &Value,
+) -> StoreResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::update(idempotency_keys::table.find((actor, key)))
+        .set((idempotency_keys::status.eq(status), idempotency_keys::answer.eq(answer)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives a claimed key back (the request failed on our side and may be tried again).
+pub async fn release(conn: &mut diesel_async::AsyncPgConnection, actor: Uuid, key: &str) -> StoreResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::delete(idempotency_keys::table.find((actor, key)).filter(idempotency_keys::status.eq(0_i16)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
