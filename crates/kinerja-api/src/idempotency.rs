@@ -56,12 +56,14 @@ pub fn applies_to(path: &str) -> bool {
 fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
     let applies = req.method() == actix_web::http::Method::POST && applies_to(req.path());
     let Some(value) = req.headers().get(HEADER).filter(|_| applies) else { return Ok(None) };
-    match value.to_str() {
-        Ok(key) if (1..=200).contains(&key.trim().len()) => Ok(Some(key.trim().to_owned())),
-        _ => Err(ApiError::BadRequest {
+    let key = value.as_bytes();
+    if (1..=200).contains(&key.len()) && key.iter().all(|b| (b'!'..=b'~').contains(b)) {
+        Ok(Some(String::from_utf8_lossy(key).into_owned()))
+    } else {
+        Err(ApiError::BadRequest {
             code: "invalid_idempotency_key",
-            detail: "Idempotency-Key must be 1 to 200 visible ASCII characters".into(),
-        }),
+            detail: "Idempotency-Key must be 1 to 200 visible ASCII characters, without spaces".into(),
+        })
     }
 }
 

@@ -212,6 +212,11 @@ fn document_transport_problems(spec: &mut utoipa::openapi::OpenApi) {
             operation.responses.responses.entry("409".into()).or_insert_with(|| {
                 problem("A conflict with the current state, or a retry while the first request with its Idempotency-Key runs")
             });
+            operation
+                .responses
+                .responses
+                .entry("422".into())
+                .or_insert_with(|| problem("A rule is broken, or the Idempotency-Key was used for another request"));
         }
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in operations.into_iter().flatten() {
