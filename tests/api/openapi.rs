@@ -76,3 +76,33 @@ fn every_reference_resolves() {
         .collect();
     assert!(unresolved.is_empty(), "unresolved references: {unresolved:?}");
 }
+
+/// Every operation says how it is authorised: the bearer token, or (`security: []`) none —
+/// exactly the public ones of the API contract.
+#[test]
+fn every_operation_states_its_security() {
+    let spec: serde_json::Value = serde_json::from_str(&kinerja_api::openapi_json().unwrap()).unwrap();
+    let mut public = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let security = operation["security"].as_array().unwrap_or_else(|| panic!("{method} {path}: no security"));
+            if security.is_empty() {
+                public.push(format!("{method} {path}"));
+            } else {
+                assert!(security[0]["bearer"].is_array(), "{method} {path}: {security:?}");
+            }
+        }
+    }
+    public.sort();
+    assert_eq!(
+        public,
+        [
+            "get /healthz",
+            "get /metrics",
+            "get /readyz",
+            "post /api/v1/auth/login",
+            "post /api/v1/auth/refresh",
+            "post /api/v1/auth/token"
+        ]
+    );
+}

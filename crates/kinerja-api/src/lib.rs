@@ -220,6 +220,8 @@ fn document_transport_problems(spec: &mut utoipa::openapi::OpenApi) {
         }
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in operations.into_iter().flatten() {
+            // An operation that names no scheme is public: say so (`security: []`).
+            operation.security.get_or_insert_with(Vec::new);
             let with_body = operation.request_body.is_some();
             let responses = &mut operation.responses.responses;
             responses
