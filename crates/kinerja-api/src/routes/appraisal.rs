@@ -288,17 +288,15 @@ pub(super) async fn give_final_rating(
                         "the annual SKP score is computed from the year's realisations",
                     ));
                 }
-                let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
                 let evaluations = evaluations::evaluations_of_plan(tx, plan.id).await?;
                 let realised = match scoring::year_evaluation(&evaluations) {
                     Some(e) => evaluations::realizations_of(tx, e.id).await?,
                     None => Vec::new(),
                 };
-                let skp = scoring::skp_inputs(&whole.indicators, &realised);
-                inputs.indicators = skp.indicators;
-                unrealised = skp.unrealised;
-            } else if body.skp_score.is_some() {
-                return Err(ApiError::validation("skp_score", "not_used", "the matrix takes ratings, not scores"));
+                unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
+            } else {
+                // The matrix takes ratings: the rule set refuses a score (one place for that rule).
+                inputs.skp_score = body.skp_score;
             }
             let head_of = if rule_set == RuleSet::PermenPanRb6_2022 {
                 headed_unit_rating(tx, plan.employee_id, plan.period_id).await?

@@ -185,11 +185,7 @@ pub(super) fn realization_errors(at: &str, r: &RealizationInput) -> Vec<FieldErr
     if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
         errors.push(FieldError::new(format!("{at}text"), "too_long", "at most 4000 characters"));
     } else if r.text.as_deref().is_some_and(|t| !is_clean_text(t)) {
-        errors.push(FieldError::new(
-            format!("{at}text"),
-            "invalid_character",
-            "must not hold control or text-direction characters",
-        ));
+        errors.push(FieldError::new(format!("{at}text"), "invalid_character", super::HIDDEN_CHARACTERS));
     }
     if r.evidence.len() > MAX_EVIDENCE {
         errors.push(FieldError::new(

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
-pub use crate::write::{created, etag, with_etag};
+pub use crate::write::{created, with_etag};
 
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(
@@ -158,13 +158,14 @@ pub fn check_code_and_name(code: Option<&str>, name: Option<&str>) -> Vec<FieldE
         if name.trim().is_empty() || name.chars().count() > 200 {
             errors.push(FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
         } else if !is_clean_name(name) {
-            errors.push(FieldError::new("name", "invalid_character", INVALID_NAME_CHARACTER));
+            errors.push(FieldError::new("name", "invalid_character", HIDDEN_CHARACTERS));
         }
     }
     errors
 }
 
-pub const INVALID_NAME_CHARACTER: &str = "must not hold control or text-direction characters";
+/// Why a text with hidden characters (control, text-direction) is refused.
+pub const HIDDEN_CHARACTERS: &str = "must not hold control or text-direction characters";
 
 /// A free text (description, note) of 1 to `max` characters, without hidden control characters;
 /// its problem, if any, on `field`.
@@ -172,7 +173,7 @@ pub fn text_error(field: impl Into<String>, text: &str, max: usize) -> Option<Fi
     if text.trim().is_empty() || text.chars().count() > max {
         Some(FieldError::new(field, "invalid_length", format!("must be 1 to {max} characters")))
     } else if !is_clean_text(text) {
-        Some(FieldError::new(field, "invalid_character", "must not hold control or text-direction characters"))
+        Some(FieldError::new(field, "invalid_character", HIDDEN_CHARACTERS))
     } else {
         None
     }

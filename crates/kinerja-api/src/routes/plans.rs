@@ -1,7 +1,7 @@
 //! Performance plans (SKP): results cascaded from the rating official's, indicators, the
 //! BerAKHLAK behaviour expectations, and the draft → submitted → approved workflow.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::civil_service::PositionKind;
@@ -23,7 +23,7 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::periods::visible_period;
-use crate::routes::{etag, reject, text_error};
+use crate::routes::{created, reject, text_error, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
@@ -174,7 +174,12 @@ async fn load_view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<PlanView, A
 }
 
 fn respond(status: StatusCode, view: &PlanView) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::ETAG, etag(view.updated_at))).json(view)
+    with_etag(status, view.updated_at, view)
+}
+
+/// `201 Created` with the plan's `Location` and `ETag`.
+fn respond_created(view: &PlanView) -> HttpResponse {
+    created(format!("/api/v1/performance-plans/{}", view.id), view.updated_at, view)
 }
 
 // ---- who may do what ----
@@ -427,11 +432,7 @@ pub(super) async fn create_plan(
             load_view(tx, plan.id).await
         })
         .await?;
-    let mut response = respond(StatusCode::CREATED, &view);
-    if let Ok(value) = header::HeaderValue::from_str(&format!("/api/v1/performance-plans/{}", view.id)) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(respond_created(&view))
 }
 
 /// Read a whole plan: results with their indicators, behaviour expectations, annex, the rating
@@ -1117,11 +1118,7 @@ pub(super) async fn revise_plan(
     .await?;
     let new_id = old.superseded_by.ok_or_else(|| ApiError::internal("a revised plan names its revision"))?;
     let view = load_view(&mut conn, new_id).await?;
-    let mut response = respond(StatusCode::CREATED, &view);
-    if let Ok(value) = header::HeaderValue::from_str(&format!("/api/v1/performance-plans/{}", view.id)) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(respond_created(&view))
 }
 
 // ---- cascade ----
