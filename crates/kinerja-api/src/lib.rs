@@ -122,7 +122,10 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
                        performance plans (SKP), evaluation and predikat, calibration, objections, \
                        competencies and development. Errors are RFC 9457 problem documents with a \
                        stable `code`.",
-        license(name = "Apache-2.0")
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    servers(
+        (url = "/", description = "The server that serves this document (paths begin with /api/v1)"),
     ),
     modifiers(&BearerScheme),
     tags(

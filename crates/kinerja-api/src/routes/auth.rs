@@ -271,17 +271,17 @@ pub struct ClientToken {
 }
 
 /// Get an access token for an integration client.
+///
+/// The OAuth2 client-credentials grant (RFC 6749 §4.4): a form body, as OAuth2 prescribes. A
+/// JSON object with the same fields is accepted too, for clients that cannot send a form.
 #[utoipa::path(
     tag = "auth",
-    request_body(content(
-        (TokenRequest = "application/x-www-form-urlencoded"),
-        (TokenRequest = "application/json"),
-    )),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "An access token", body = ClientToken),
         Unauthenticated,
         BadRequest,
-        (status = 415, description = "Neither a form nor JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a form (nor JSON)", body = Problem, content_type = "application/problem+json"),
         Invalid,
     )
 )]
