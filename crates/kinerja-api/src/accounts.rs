@@ -2,6 +2,7 @@
 //! `kinerja admin` commands (which act as the operator, without a caller to authorise).
 
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::credentials::{check_password, check_username, PasswordError, UsernameError};
 use kinerja_domain::Role;
 use kinerja_store::audit::changes as audit_changes;
@@ -25,7 +26,7 @@ pub struct UserView {
     id: Uuid,
     #[schema(example = "siti.rahma")]
     username: String,
-    #[schema(example = json!(["agency_admin"]))]
+    #[schema(value_type = Vec<Role>, example = json!(["agency_admin"]))]
     roles: Vec<String>,
     agency_id: Option<Uuid>,
     employee_id: Option<Uuid>,
@@ -179,7 +180,7 @@ pub async fn create(db: &Db, actor: &AuditActor, input: AccountInput) -> Result<
         .await
         .map_err(conflict)?;
         let view = UserView::from(user.clone());
-        audit::record(tx, actor.event("user", user.id, "create", user.agency_id, None, Some(&view))).await?;
+        audit::record(tx, actor.event(AuditEntity::User, user.id, "create", user.agency_id, None, Some(&view))).await?;
         Ok(user)
     })
     .await
@@ -273,7 +274,7 @@ async fn save_user(tx: &mut AsyncPgConnection, row: &UserRow) -> StoreResult<Use
     identity::update_user(tx, row.id, changes).await
 }
 
-record!(UserRow, "user", audited: UserView, agency: |u| u.agency_id,
+record!(UserRow, AuditEntity::User, audited: UserView, agency: |u| u.agency_id,
         lock: identity::lock_user, save: save_user, map_err: conflict);
 
 /// Roles as stored; a stored code this build does not know is an internal error.

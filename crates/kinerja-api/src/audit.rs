@@ -1,6 +1,7 @@
 //! Audit events: each write records who did it, to what, and which fields changed, in the same
 //! transaction as the write.
 
+use kinerja_domain::audit::{ActorKind, AuditEntity};
 use kinerja_store::audit::{changes, NewAuditEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -10,25 +11,25 @@ use uuid::Uuid;
 /// (a failed login).
 #[derive(Debug, Clone)]
 pub struct AuditActor {
-    pub kind: &'static str,
+    pub kind: ActorKind,
     pub id: Option<Uuid>,
     pub request_id: Option<String>,
 }
 
 impl AuditActor {
     pub fn system() -> Self {
-        AuditActor { kind: "system", id: None, request_id: None }
+        AuditActor { kind: ActorKind::System, id: None, request_id: None }
     }
 
     pub fn anonymous(request_id: Option<String>) -> Self {
-        AuditActor { kind: "anonymous", id: None, request_id }
+        AuditActor { kind: ActorKind::Anonymous, id: None, request_id }
     }
 
     /// An event about `entity` `id`, with the fields that differ between `before` and `after`
     /// (either may be absent: a creation or a deletion).
     pub fn event<T: Serialize>(
         &self,
-        entity: &'static str,
+        entity: AuditEntity,
         id: Uuid,
         action: &'static str,
         agency_id: Option<Uuid>,
@@ -41,7 +42,7 @@ impl AuditActor {
 
     pub fn raw(
         &self,
-        entity: &'static str,
+        entity: AuditEntity,
         entity_id: Option<Uuid>,
         action: &'static str,
         agency_id: Option<Uuid>,
@@ -49,10 +50,10 @@ impl AuditActor {
     ) -> NewAuditEvent {
         NewAuditEvent {
             id: Uuid::now_v7(),
-            actor_kind: self.kind,
+            actor_kind: self.kind.as_str(),
             actor_id: self.id,
             agency_id,
-            entity,
+            entity: entity.as_str(),
             entity_id,
             action,
             changes,

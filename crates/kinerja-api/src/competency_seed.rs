@@ -4,6 +4,7 @@
 //! kind as editable data. Running it again adds only what is missing: edits are kept.
 
 use chrono::Utc;
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::CompetencyGroup;
 use kinerja_store::competencies::{self as store, CompetencyRow};
@@ -140,7 +141,7 @@ pub async fn seed(db: &Db) -> Result<(usize, usize), ApiError> {
             }
         }
         let changes = json!({"competencies_added": added, "default_levels_added": defaults});
-        audit::record(tx, AuditActor::system().raw("competency", None, "seed_dictionary", None, changes)).await?;
+        audit::record(tx, AuditActor::system().raw(AuditEntity::Competency, None, "seed_dictionary", None, changes)).await?;
         Ok((added, defaults))
     })
     .await

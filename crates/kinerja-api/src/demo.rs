@@ -4,6 +4,7 @@
 //! Running it again changes nothing.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{EmploymentType, Nip};
 use kinerja_domain::{objection, Role};
 use kinerja_store::org::{self, AgencyRow, EmployeeRow, PositionRow, UnitRow};
@@ -254,8 +255,11 @@ async fn write(tx: &mut AsyncPgConnection, agency: &AgencyRow, p: &Plan) -> Resu
     }
     let changes =
         serde_json::json!({"units": p.units.len(), "positions": p.positions.len(), "employees": p.employees.len()});
-    audit::record(tx, AuditActor::system().raw("agency", Some(agency.id), "seed_demo", Some(agency.id), changes))
-        .await?;
+    audit::record(
+        tx,
+        AuditActor::system().raw(AuditEntity::Agency, Some(agency.id), "seed_demo", Some(agency.id), changes),
+    )
+    .await?;
     Ok(())
 }
 

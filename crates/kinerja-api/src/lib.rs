@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod idempotency;
 pub mod observe;
+pub mod openapi;
 pub mod pagination;
 mod routes;
 pub mod scoring;
@@ -22,12 +23,11 @@ use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 use kinerja_store::Db;
 use tracing::Instrument;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 pub use error::{ApiError, ApiResult};
 use observe::{Metrics, RequestId, REQUEST_ID_HEADER};
+pub use openapi::{openapi, openapi_json};
 
 /// Largest JSON body accepted.
 pub const JSON_LIMIT: usize = 1024 * 1024;
@@ -49,14 +49,18 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, keys: auth::JwtKeys) -> Result<Self, ApiError> {
-        let spec = openapi();
-        let route_table = spec
-            .paths
-            .paths
-            .iter()
+        let spec = openapi()?;
+        let route_table = spec["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_owned).collect();
-                let methods = methods_of(item);
+                let methods = openapi::METHODS
+                    .iter()
+                    .filter(|method| item.get(**method).is_some())
+                    .map(|method| method.to_ascii_uppercase())
+                    .collect();
                 (segments, methods)
             })
             .collect();
@@ -66,7 +70,7 @@ impl AppState {
             sessions: auth::Sessions::default(),
             trusted_proxies: Vec::new(),
             metrics: Metrics::new().map_err(ApiError::internal)?,
-            openapi_json: openapi_json_of(&spec)?,
+            openapi_json: openapi::to_json(&spec)?,
             route_table,
         })
     }
@@ -101,154 +105,6 @@ impl AppState {
             })
             .map(|(_, methods)| methods.as_slice())
     }
-}
-
-fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
-    let ops = [
-        ("GET", &item.get),
-        ("PUT", &item.put),
-        ("POST", &item.post),
-        ("DELETE", &item.delete),
-        ("PATCH", &item.patch),
-    ];
-    ops.iter().filter(|(_, op)| op.is_some()).map(|(m, _)| (*m).to_owned()).collect()
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Kinerja",
-        description = "Competency-based performance appraisal of Indonesian civil servants (ASN): \
-                       performance plans (SKP), evaluation and predikat, calibration, objections, \
-                       competencies and development. Errors are RFC 9457 problem documents with a \
-                       stable `code`.",
-        license(name = "Apache-2.0", identifier = "Apache-2.0")
-    ),
-    servers(
-        (url = "/", description = "The server that serves this document (paths begin with /api/v1)"),
-    ),
-    modifiers(&BearerScheme),
-    tags(
-        (name = "operations", description = "Health, readiness and metrics"),
-        (name = "auth", description = "Login, token refresh and the client-credentials grant"),
-        (name = "users", description = "User accounts and their roles"),
-        (name = "clients", description = "Integration clients of an agency"),
-        (name = "organisation", description = "Agencies, units, positions and employees"),
-        (name = "audit", description = "The append-only audit trail"),
-        (name = "rules", description = "Rule sets, the annual rating, the distribution curve, calibration and objections"),
-        (name = "performance", description = "Periods, performance plans (SKP) and their evaluation"),
-        (name = "imports", description = "Bulk import and export by curl: CSV or NDJSON keyed by natural keys, all or nothing, re-runnable"),
-        (name = "reports", description = "Participation and predikat reports; the national SKP export"),
-        (name = "competencies", description = "Competency dictionary and standards, 360° assessments, profiles with gaps and JPM, development plans, training needs and the talent 9-box"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerScheme;
-
-impl Modify for BearerScheme {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
-        );
-    }
-}
-
-/// The OpenAPI document of the API, collected from the registered handlers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut spec) =
-        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
-    document_transport_problems(&mut spec);
-    spec
-}
-
-/// The `Idempotency-Key` header of a creating `POST`, and the 409 of a retry too early.
-fn document_idempotency_key(operation: &mut utoipa::openapi::path::Operation) {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::Required;
-    let parameters = operation.parameters.get_or_insert_with(Vec::new);
-    if parameters.iter().any(|p| matches!(p, utoipa::openapi::RefOr::T(p) if p.name == idempotency::HEADER)) {
-        return;
-    }
-    let schema = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(200))
-        .pattern(Some("^[!-~]+$"));
-    parameters.push(utoipa::openapi::RefOr::T(
-        ParameterBuilder::new()
-            .name(idempotency::HEADER)
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "Makes a retry safe: the first answer is kept for a day and replayed to a retry with the same key \
-                 and request (`Idempotent-Replayed: true`); the same key with another request is 422 \
-                 `idempotency_key_reused`, a retry while the first runs 409 `idempotency_key_in_use`.",
-            ))
-            .schema(Some(schema))
-            .build(),
-    ));
-}
-
-/// Every operation may answer 400 (a malformed query string or body); every one that takes a
-/// body, 413 (too large) and 415 (wrong content type) too: the extractors answer them before
-/// the handler runs, so they are documented here once for all.
-fn document_transport_problems(spec: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-                )
-                .build(),
-        )
-    };
-    for (path, item) in spec.paths.paths.iter_mut() {
-        if let Some(operation) = item.post.as_mut().filter(|_| idempotency::applies_to(path)) {
-            document_idempotency_key(operation);
-            operation.responses.responses.entry("409".into()).or_insert_with(|| {
-                problem("A conflict with the current state, or a retry while the first request with its Idempotency-Key runs")
-            });
-            operation
-                .responses
-                .responses
-                .entry("422".into())
-                .or_insert_with(|| problem("A rule is broken, or the Idempotency-Key was used for another request"));
-        }
-        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-        for operation in operations.into_iter().flatten() {
-            // An operation that names no scheme is public: say so (`security: []`).
-            operation.security.get_or_insert_with(Vec::new);
-            let with_body = operation.request_body.is_some();
-            let responses = &mut operation.responses.responses;
-            responses
-                .entry("400".into())
-                .or_insert_with(|| problem("Malformed request: a query string or body that does not parse"));
-            if with_body {
-                responses.entry("413".into()).or_insert_with(|| problem("The body is larger than the limit"));
-                responses
-                    .entry("415".into())
-                    .or_insert_with(|| problem("The body is not of a content type this operation takes"));
-            }
-        }
-    }
-}
-
-fn openapi_json_of(spec: &utoipa::openapi::OpenApi) -> Result<String, ApiError> {
-    let mut json = serde_json::to_string_pretty(spec).map_err(ApiError::internal)?;
-    json.push('\n');
-    Ok(json)
-}
-
-/// The OpenAPI document as committed in `openapi/openapi.json`.
-pub fn openapi_json() -> Result<String, ApiError> {
-    openapi_json_of(&openapi())
 }
 
 /// The whole application: routes, error handlers, docs, request ids, logging and metrics.

@@ -124,7 +124,7 @@ pub async fn transaction<T>(
 #[allow(async_fn_in_trait)]
 pub trait Record: Sized {
     /// The audit trail's name for it, and the `not_found` subject.
-    const ENTITY: &'static str;
+    const ENTITY: kinerja_domain::audit::AuditEntity;
     /// What the audit trail records of it, before and after.
     type Audited: Serialize;
 
@@ -220,7 +220,7 @@ pub async fn update_on<R: Record>(
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
     in_transaction(conn, async |tx| {
-        let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY))?;
+        let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
         if_match.check(current.version())?;
         let Change { mut row, changes } = change(tx, &current).await?;
         row.set_version(next_version(current.version()));
@@ -247,7 +247,7 @@ pub async fn delete<R: Record>(
     remove: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
     transaction(state, async |tx| {
-        let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY))?;
+        let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
         if_match.check(current.version())?;
         remove(tx, &current).await?;
         let event = caller.audit_actor().event(
@@ -269,10 +269,10 @@ pub async fn delete<R: Record>(
 /// found, and the store's lock, save and insert. `map_err` turns a store error on save or insert
 /// into the API's (a unique violation into a 409, say).
 macro_rules! record {
-    ($row:ty, $entity:literal, audited: $audited:ty, agency: |$r:ident| $agency:expr,
+    ($row:ty, $entity:expr, audited: $audited:ty, agency: |$r:ident| $agency:expr,
      lock: $lock:path, save: $save:path $(, map_err: $map:expr)? $(, insert: $insert:path)?) => {
         impl $crate::write::Record for $row {
-            const ENTITY: &'static str = $entity;
+            const ENTITY: kinerja_domain::audit::AuditEntity = $entity;
             type Audited = $audited;
 
             fn id(&self) -> uuid::Uuid {

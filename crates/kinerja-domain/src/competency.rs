@@ -187,6 +187,38 @@ pub fn may_assess(source: Source, who: Assessor) -> Result<(), &'static str> {
     }
 }
 
+/// How the author of continuous feedback stands to the person it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorRelation {
+    /// Their direct supervisor, the rating official.
+    Rater,
+    /// A colleague in the same unit.
+    Peer,
+    /// Someone they supervise directly.
+    Subordinate,
+}
+
+impl AuthorRelation {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuthorRelation::Rater => "rater",
+            AuthorRelation::Peer => "peer",
+            AuthorRelation::Subordinate => "subordinate",
+        }
+    }
+}
+
+/// Where a talent-map placement's potential comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PotentialSource {
+    /// An assessor's rating of the employee's potential.
+    Assessor,
+    /// Derived from the job-person match by the thresholds.
+    Jpm,
+}
+
 /// Whether a reader of feedback sees who gave it: the rating official's always; a peer's or a
 /// subordinate's only by its author and by those who read the agency's people (admins,
 /// auditors), never by the person it is about, so colleagues speak freely.

@@ -8,6 +8,7 @@ use std::io::Write;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
+use kinerja_domain::audit::AuditEntity;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
@@ -798,14 +799,15 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
 
 /// The audit entity of a kind's records, as the single-record endpoints name it.
 pub fn entity_of(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Units => "unit",
-        Kind::Positions => "position",
-        Kind::Employees => "employee",
-        Kind::Requirements => "competency_standard",
-        Kind::Results => "plan",
-        Kind::Realizations => "evaluation",
-    }
+    let entity = match kind {
+        Kind::Units => AuditEntity::Unit,
+        Kind::Positions => AuditEntity::Position,
+        Kind::Employees => AuditEntity::Employee,
+        Kind::Requirements => AuditEntity::CompetencyStandard,
+        Kind::Results => AuditEntity::Plan,
+        Kind::Realizations => AuditEntity::Evaluation,
+    };
+    entity.as_str()
 }
 
 /// The audit `changes` of `r.old` → `r.new` over `fields`: `{field: {"old": …, "new": …}}` for
@@ -879,6 +881,7 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
     );
     let new =
         standard_view_sql("SELECT competency_id, required_level FROM src WHERE position_id = n.position_id", "false");
+    let standard = entity_of(Kind::Requirements);
     let sql = format!(
         "WITH src AS (
              SELECT s.line, s.audit_id, s.agency_id, p.id AS position_id, p.kind AS position_kind, c.id AS competency_id,
@@ -910,7 +913,7 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
                                AND src.competency_id = r.competency_id)
          ), audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
-             SELECT audit_id, $1, $2, agency_id, 'competency_standard', position_id, 'replace',
+             SELECT audit_id, $1, $2, agency_id, '{standard}', position_id, 'replace',
                     jsonb_build_object('requirements', jsonb_build_object('old', old, 'new', new)), $3
              FROM changed
          )
@@ -948,6 +951,7 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
         )
     };
     let (old_list, new_list) = (indicator_json("i"), indicator_json("x"));
+    let plan = entity_of(Kind::Results);
     let sql = format!(
         "WITH file AS (
              SELECT DISTINCT ON (s.plan_id, s.result) s.plan_id, s.agency_id, s.result AS description,
@@ -1006,7 +1010,7 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
          ), audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes,
                                        request_id)
-             SELECT {UUID_V7_SQL}, $1, $2, agency_id, 'plan', plan_id,
+             SELECT {UUID_V7_SQL}, $1, $2, agency_id, '{plan}', plan_id,
                     CASE WHEN old_id IS NULL THEN 'add_result' ELSE 'update_result' END,
                     jsonb_build_object('result_id', id, 'description', CASE WHEN old_id IS NULL THEN to_jsonb(description)
                         ELSE jsonb_build_object('old', description, 'new', description) END), $3
@@ -1029,6 +1033,7 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
 /// `create` as the single endpoint records it, or `update_realizations` with the realisations
 /// before and after.
 fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult<Merged> {
+    let evaluation = entity_of(Kind::Realizations);
     let sql = format!(
         "WITH src AS (
              SELECT s.*, ind.id AS indicator_id FROM stage_realizations s CROSS JOIN LATERAL ({NAMED_INDICATOR_SQL}) ind
@@ -1063,7 +1068,7 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
          ), audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes,
                                        request_id)
-             SELECT {UUID_V7_SQL}, $1, $2, e.agency_id, 'evaluation', e.id, 'create',
+             SELECT {UUID_V7_SQL}, $1, $2, e.agency_id, '{evaluation}', e.id, 'create',
                     jsonb_build_object('period_label', e.period_label,
                                        'realizations', (SELECT count(*) FROM resolved r WHERE r.eval_id = e.id)), $3
              FROM evals e WHERE e.creating

@@ -3,6 +3,7 @@
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use kinerja_domain::audit::ActorKind;
 use kinerja_domain::{Actor, Role, Scope};
 use uuid::Uuid;
 
@@ -108,8 +109,8 @@ impl Caller {
     /// Who to name in the audit trail for what this caller does.
     pub fn audit_actor(&self) -> AuditActor {
         let (kind, id) = match self.principal {
-            Principal::User { id, .. } => ("user", id),
-            Principal::Client { id } => ("client", id),
+            Principal::User { id, .. } => (ActorKind::User, id),
+            Principal::Client { id } => (ActorKind::Client, id),
         };
         AuditActor { kind, id: Some(id), request_id: self.request_id.clone() }
     }

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::{objection, RegistryAction};
 use kinerja_store::org::{self, AgencyRow};
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ use crate::routes::{authorize, check_code_and_name, created, duplicate, reject, 
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(AgencyRow, "agency", audited: AgencyView, agency: |a| Some(a.id),
+record!(AgencyRow, AuditEntity::Agency, audited: AgencyView, agency: |a| Some(a.id),
         lock: org::lock_agency, save: org::update_agency, map_err: duplicate("duplicate_code", "an agency has that code"), insert: org::insert_agency);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{heads_unit, PositionKind};
 use kinerja_domain::distribution::{self, Counts, OrgPredikat};
 use kinerja_domain::objection::{self, check_deciders, ObjectionStatus, Outcome, Party};
@@ -25,7 +26,7 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Una
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
 use crate::routes::plans::{party, status_of, transition_error, visible_plan};
-use crate::routes::rule_sets::evaluate;
+use crate::routes::rule_sets::{evaluate, Explanation};
 use crate::routes::units::visible_unit;
 use crate::routes::{authorize, created, rule_set_of, with_etag};
 use crate::scoring;
@@ -98,6 +99,7 @@ pub struct PeriodicPredikat {
     #[schema(example = "2026-Q1")]
     period_label: String,
     /// Absent until the evaluation is rated.
+    #[schema(value_type = Option<Predikat>)]
     predikat: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
@@ -125,7 +127,7 @@ pub struct FinalRatingView {
     /// The rule set, inputs and matrix cell that decided; `unit_head` when the result rating
     /// followed the unit's organisation predikat; `calibration` and `objection` when they
     /// changed the predikat.
-    #[schema(value_type = Object)]
+    #[schema(value_type = FinalRatingExplanation)]
     explanation: serde_json::Value,
     note: Option<String>,
     rated_by: Uuid,
@@ -136,6 +138,56 @@ pub struct FinalRatingView {
     objection_deadline: NaiveDate,
     objection: Option<ObjectionSummary>,
     updated_at: DateTime<Utc>,
+}
+
+/// How an annual rating was decided and what changed its predikat since: the stored
+/// explanation of the rule set with the notes below (the schema of `FinalRatingView.explanation`).
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code)] // describes stored JSON assembled from the notes below
+pub struct FinalRatingExplanation {
+    #[serde(flatten)]
+    decided: Explanation,
+    unit_head: Option<UnitHeadNote>,
+    calibration: Option<CalibrationNote>,
+    objection: Option<ObjectionNote>,
+}
+
+/// The head of a unit took the unit's result: the result rating followed its organisation
+/// predikat (PermenPANRB 6/2022).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitHeadNote {
+    unit_id: Uuid,
+    #[schema(value_type = OrgPredikat)]
+    organisation_predikat: String,
+}
+
+/// An agency admin's calibration of the predikat.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalibrationNote {
+    #[schema(value_type = Predikat)]
+    predikat_before: String,
+    predikat: Predikat,
+    justification: String,
+    /// The admin's user id.
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+}
+
+/// An upheld objection that set the predikat.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionNote {
+    objection_id: Uuid,
+    #[schema(value_type = Option<Outcome>)]
+    outcome: Option<String>,
+    #[schema(value_type = Option<Predikat>)]
+    predikat: Option<String>,
+    note: Option<String>,
+    decided_by: Option<Uuid>,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+fn note_json(note: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(note).unwrap_or_default()
 }
 
 fn predikat(code: &str) -> Predikat {
@@ -160,11 +212,15 @@ async fn final_view(
             map.insert("calibration".into(), calibration.clone());
         }
         if let Some(o) = objection.as_ref().filter(|o| o.outcome.as_deref() == Some(Outcome::Upheld.as_str())) {
-            map.insert(
-                "objection".into(),
-                json!({"objection_id": o.id, "outcome": o.outcome, "predikat": o.decided_predikat,
-                       "note": o.decision_note, "decided_by": o.decided_by, "decided_at": o.decided_at}),
-            );
+            let note = ObjectionNote {
+                objection_id: o.id,
+                outcome: o.outcome.clone(),
+                predikat: o.decided_predikat.clone(),
+                note: o.decision_note.clone(),
+                decided_by: o.decided_by,
+                decided_at: o.decided_at,
+            };
+            map.insert("objection".into(), note_json(&note));
         }
     }
     Ok(FinalRatingView {
@@ -322,10 +378,9 @@ pub(super) async fn give_final_rating(
             outcome.explanation.unrealised_indicators = unrealised;
             let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
             if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
-                map.insert(
-                    "unit_head".into(),
-                    json!({"unit_id": unit_rating.unit_id, "organisation_predikat": unit_rating.predikat}),
-                );
+                let note =
+                    UnitHeadNote { unit_id: unit_rating.unit_id, organisation_predikat: unit_rating.predikat.clone() };
+                map.insert("unit_head".into(), note_json(&note));
             }
             let employee = org::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
             let now = Utc::now();
@@ -355,8 +410,13 @@ pub(super) async fn give_final_rating(
             })?;
             let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
                              "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
-            let event =
-                caller.audit_actor().raw("final_rating", Some(row.plan_id), "rate", Some(row.agency_id), changes);
+            let event = caller.audit_actor().raw(
+                AuditEntity::FinalRating,
+                Some(row.plan_id),
+                "rate",
+                Some(row.agency_id),
+                changes,
+            );
             audit::record(tx, event).await?;
             issued = Some(row);
             Ok(Change::row(PlanRow { status: status.as_str().to_owned(), ..plan.clone() }))
@@ -376,7 +436,7 @@ pub struct FinalRatingAudit {
 }
 
 impl Record for FinalRatingRow {
-    const ENTITY: &'static str = "final_rating";
+    const ENTITY: AuditEntity = AuditEntity::FinalRating;
     type Audited = FinalRatingAudit;
 
     fn id(&self) -> Uuid {
@@ -408,7 +468,7 @@ impl Record for FinalRatingRow {
     }
 }
 
-record!(ObjectionRow, "objection", audited: ObjectionView, agency: |o| Some(o.agency_id),
+record!(ObjectionRow, AuditEntity::Objection, audited: ObjectionView, agency: |o| Some(o.agency_id),
         lock: appraisal::lock_objection, save: appraisal::update_objection);
 
 async fn visible_final_rating(
@@ -511,8 +571,13 @@ pub(super) async fn calibrate(
                 ));
             }
             let now = Utc::now();
-            let calibration = json!({"predikat_before": current.predikat, "predikat": body.predikat.as_str(),
-                                 "justification": justification, "by": caller.user_id(), "at": now});
+            let calibration = note_json(&CalibrationNote {
+                predikat_before: current.predikat.clone(),
+                predikat: body.predikat,
+                justification: justification.clone(),
+                by: caller.user_id(),
+                at: now,
+            });
             let changes = json!({"predikat": {"old": current.predikat, "new": body.predikat.as_str()},
                              "justification": justification});
             // A new predikat in force opens a new objection window from now (PP 30/2019 art. 59).
@@ -631,8 +696,13 @@ pub(super) async fn put_org_rating(
                              "predikat": {"old": before.as_ref().map(|b| &b.predikat), "new": saved.predikat},
                              "note": saved.note});
         let action = if before.is_some() { "update" } else { "create" };
-        let event =
-            caller.audit_actor().raw("organisation_rating", Some(unit.id), action, Some(unit.agency_id), changes);
+        let event = caller.audit_actor().raw(
+            AuditEntity::OrganisationRating,
+            Some(unit.id),
+            action,
+            Some(unit.agency_id),
+            changes,
+        );
         audit::record(tx, event).await?;
         Ok((saved, before.is_some()))
     })
@@ -921,8 +991,11 @@ pub(super) async fn file_objection(
             other => other.into(),
         })?;
         let changes = json!({"plan_id": row.plan_id, "predikat": rating.predikat, "decider_id": row.decider_id});
-        audit::record(tx, caller.audit_actor().raw("objection", Some(row.id), "file", Some(row.agency_id), changes))
-            .await?;
+        audit::record(
+            tx,
+            caller.audit_actor().raw(AuditEntity::Objection, Some(row.id), "file", Some(row.agency_id), changes),
+        )
+        .await?;
         Ok(row)
     })
     .await?;

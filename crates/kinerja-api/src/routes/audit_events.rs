@@ -2,6 +2,7 @@
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::{ActorKind, AuditEntity};
 use kinerja_domain::AccountAction;
 use kinerja_store::audit::{self, AuditEventRow, AuditFilter};
 use serde::{Deserialize, Serialize};
@@ -18,17 +19,18 @@ use crate::AppState;
 pub struct AuditEventView {
     id: Uuid,
     at: DateTime<Utc>,
-    /// `user`, `client`, `system` or `anonymous`.
+    #[schema(value_type = ActorKind)]
     actor_kind: String,
     actor_id: Option<Uuid>,
     agency_id: Option<Uuid>,
-    #[schema(example = "employee")]
+    #[schema(value_type = AuditEntity)]
     entity: String,
     entity_id: Option<Uuid>,
     #[schema(example = "update")]
     action: String,
-    /// Changed fields: `{"name": {"old": "…", "new": "…"}}`.
-    #[schema(value_type = Object, example = json!({"supervisor_id": {"old": null, "new": "0192f0a0-0000-7000-8000-000000000001"}}))]
+    /// What changed: on an update each changed field as `{"old": …, "new": …}`; on a creation
+    /// or an act, the values it recorded.
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>, example = json!({"supervisor_id": {"old": null, "new": "0192f0a0-0000-7000-8000-000000000001"}}))]
     changes: serde_json::Value,
     request_id: Option<String>,
 }
@@ -53,8 +55,8 @@ impl From<AuditEventRow> for AuditEventView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// `agency`, `unit`, `position`, `employee`, `user`, `client`, `login`.
-    entity: Option<String>,
+    /// Only events about this kind of record.
+    entity: Option<AuditEntity>,
     entity_id: Option<Uuid>,
     actor_id: Option<Uuid>,
     /// Super admins only; everyone else sees their own agency.
@@ -90,7 +92,7 @@ pub(super) async fn list_audit_events(
     }
     let filter = AuditFilter {
         agency_id,
-        entity: query.entity,
+        entity: query.entity.map(|entity| entity.as_str().to_owned()),
         entity_id: query.entity_id,
         actor_id: query.actor_id,
         after: request.after,

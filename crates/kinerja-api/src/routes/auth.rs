@@ -3,10 +3,11 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
+use kinerja_domain::audit::{ActorKind, AuditEntity};
 use kinerja_domain::credentials::{
     FailureRecord, FAILURE_MEMORY_MINUTES, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS,
 };
-use kinerja_domain::Scope;
+use kinerja_domain::{Role, Scope};
 use kinerja_store::audit;
 use kinerja_store::identity::{self, NewRefreshToken, UserRow};
 use serde::{Deserialize, Serialize};
@@ -131,7 +132,7 @@ pub(super) async fn login(
                 let actor = AuditActor::anonymous(req.extensions().get::<RequestId>().map(|r| r.0.clone()));
                 let changes = serde_json::json!({"backing_off": bursts, "username": username});
                 let event = actor.raw(
-                    "login",
+                    AuditEntity::Login,
                     known.as_ref().map(|u| u.id),
                     "login_failure_burst",
                     known.as_ref().and_then(|u| u.agency_id),
@@ -352,15 +353,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     /// `user` or `client`.
-    #[schema(example = "user")]
-    kind: &'static str,
+    kind: ActorKind,
     /// Present when the caller is a user.
     user: Option<UserView>,
     /// Present when the caller is an integration client.
     client_id: Option<Uuid>,
-    #[schema(example = json!(["super_admin"]))]
+    #[schema(value_type = Vec<Role>, example = json!(["super_admin"]))]
     roles: Vec<String>,
     /// Client scopes (empty for users).
+    #[schema(value_type = Vec<Scope>)]
     scopes: Vec<String>,
     agency_id: Option<Uuid>,
     employee_id: Option<Uuid>,
@@ -386,7 +387,7 @@ pub(super) async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web
             })?;
             parse_roles(&user.roles)?;
             Ok(web::Json(Me {
-                kind: "user",
+                kind: ActorKind::User,
                 roles: user.roles.clone(),
                 scopes: Vec::new(),
                 agency_id: user.agency_id,
@@ -401,7 +402,7 @@ pub(super) async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web
                 kinerja_domain::Actor::User { .. } => Vec::new(),
             };
             Ok(web::Json(Me {
-                kind: "client",
+                kind: ActorKind::Client,
                 user: None,
                 client_id: Some(id),
                 roles: Vec::new(),

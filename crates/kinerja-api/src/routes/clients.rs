@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::{AccountAction, Scope};
 use kinerja_store::identity::{self, ClientRow, NewClient};
 use kinerja_store::{audit, AsyncConnection};
@@ -23,7 +24,7 @@ pub struct ClientView {
     agency_id: Uuid,
     #[schema(example = "SIASN sync")]
     name: String,
-    #[schema(example = json!(["read", "import"]))]
+    #[schema(value_type = Vec<Scope>, example = json!(["read", "import"]))]
     scopes: Vec<String>,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
@@ -158,7 +159,8 @@ pub(super) async fn create_client(
             )
             .await?;
             let view = ClientView::from(row.clone());
-            let event = caller.audit_actor().event("client", row.id, "create", Some(agency_id), None, Some(&view));
+            let event =
+                caller.audit_actor().event(AuditEntity::Client, row.id, "create", Some(agency_id), None, Some(&view));
             audit::record(tx, event).await?;
             Ok(row)
         })
@@ -193,7 +195,7 @@ pub(super) async fn delete_client(
     conn.transaction::<_, ApiError, _>(async |tx| {
         identity::revoke_client(tx, client.id, Utc::now()).await?;
         let event = caller.audit_actor().event(
-            "client",
+            AuditEntity::Client,
             client.id,
             "delete",
             Some(client.agency_id),

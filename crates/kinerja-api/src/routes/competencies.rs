@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::{
     self, Assessor, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Potential, Source, SourceLevels,
@@ -36,7 +37,7 @@ use crate::routes::{authorize, check_code_and_name, created, duplicate, reject, 
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(CompetencyRow, "competency", audited: CompetencyView, agency: |c| c.agency_id,
+record!(CompetencyRow, AuditEntity::Competency, audited: CompetencyView, agency: |c| c.agency_id,
         lock: store::lock_competency, save: store::update_competency,
         map_err: duplicate("duplicate_code", DUPLICATE_COMPETENCY), insert: store::insert_competency);
 
@@ -489,7 +490,7 @@ pub(super) async fn put_requirements(
         org::touch_position(tx, position.id, at).await?;
         let (after, version) = position_standard(tx, &org::PositionRow { updated_at: at, ..locked }).await?;
         let event = caller.audit_actor().event(
-            "competency_standard",
+            AuditEntity::CompetencyStandard,
             position.id,
             "replace",
             Some(position.agency_id),
@@ -554,7 +555,7 @@ pub(super) async fn put_default_requirements(
             let trail = |levels: &[(Uuid, i16)]| serde_json::json!({"position_kind": kind.as_str(), "levels": levels});
             // The defaults have no id of their own: the nil id stands for the national table.
             let event = caller.audit_actor().event(
-                "competency_standard_default",
+                AuditEntity::CompetencyStandardDefault,
                 Uuid::nil(),
                 "replace",
                 None,
@@ -630,7 +631,7 @@ pub(super) async fn put_assessors(
     conn.transaction::<_, ApiError, _>(async |tx| {
         store::replace_assessors(tx, agency.id, &after.user_ids).await?;
         let event = caller.audit_actor().event(
-            "competency_assessors",
+            AuditEntity::CompetencyAssessors,
             agency.id,
             "replace",
             Some(agency.id),
@@ -838,7 +839,7 @@ pub(super) async fn submit_assessment(
         ))?;
         let action = if earlier.is_some() { "replace" } else { "create" };
         let event = caller.audit_actor().event(
-            "competency_assessment",
+            AuditEntity::CompetencyAssessment,
             row.id,
             action,
             Some(row.agency_id),

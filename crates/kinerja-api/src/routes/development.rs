@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::tree_distance;
 use kinerja_domain::competency::{
-    self, ActivityKind, ActivityStatus, CompetencyGroup, JpmError, Performance, Potential, SourceLevels,
+    self, ActivityKind, ActivityStatus, CompetencyGroup, JpmError, Performance, Potential, PotentialSource,
+    SourceLevels,
 };
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
@@ -36,7 +38,7 @@ use crate::routes::{authorize, created, include_subunits, present, reject, rule_
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(ActivityRow, "development_activity", audited: ActivityView, agency: |a| Some(a.agency_id),
+record!(ActivityRow, AuditEntity::DevelopmentActivity, audited: ActivityView, agency: |a| Some(a.agency_id),
         lock: store::lock_activity, save: store::update_activity, insert: store::insert_activity);
 
 // ---- the individual development plan ----
@@ -564,8 +566,7 @@ pub struct TalentPlacement {
     performance: Option<Performance>,
     jpm: Option<f64>,
     potential: Option<Potential>,
-    /// `assessor` (an assessor's rating) or `jpm` (from JPM by the thresholds).
-    potential_from: Option<String>,
+    potential_from: Option<PotentialSource>,
     /// 1 to 9; `null` until both performance and potential are known.
     #[serde(rename = "box")]
     nine_box: Option<u8>,
@@ -620,8 +621,8 @@ pub(super) async fn talent_map(
         |e| {
             let jpm = profiles.remove(&e.id).and_then(|p| p.jpm.ok());
             let (potential, potential_from) = match (potentials.get(&e.id), jpm) {
-                (Some(p), _) => (Some(*p), Some("assessor".to_owned())),
-                (None, Some(jpm)) => (Some(Potential::from_jpm(jpm)), Some("jpm".to_owned())),
+                (Some(p), _) => (Some(*p), Some(PotentialSource::Assessor)),
+                (None, Some(jpm)) => (Some(Potential::from_jpm(jpm)), Some(PotentialSource::Jpm)),
                 (None, None) => (None, None),
             };
             let predikat = predikat.get(&e.id).copied();

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{grade_is_valid, would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Relation, Role};
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
@@ -21,7 +22,7 @@ use crate::routes::{check_code_and_name, created, duplicate, present, reject, wi
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(EmployeeRow, "employee", audited: EmployeeView, agency: |e| Some(e.agency_id),
+record!(EmployeeRow, AuditEntity::Employee, audited: EmployeeView, agency: |e| Some(e.agency_id),
         lock: org::lock_employee, save: org::update_employee, map_err: duplicate("duplicate_nip", DUPLICATE_NIP),
         insert: org::insert_employee);
 

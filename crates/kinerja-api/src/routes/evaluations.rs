@@ -5,7 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kinerja_domain::competency::feedback_author_shown;
+use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::competency::{feedback_author_shown, AuthorRelation};
 use kinerja_domain::limits::{is_clean_text, is_quantity, MAX_EVIDENCE, MAX_QUANTITY};
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
@@ -22,7 +23,7 @@ use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenti
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::routes::reject;
-use crate::routes::rule_sets::{evaluate, Evaluation};
+use crate::routes::rule_sets::{evaluate, Evaluation, Explanation};
 use crate::scoring;
 use crate::write;
 use crate::AppState;
@@ -112,10 +113,13 @@ pub struct EvaluationView {
     self_note: Option<String>,
     realizations: Vec<RealizationInput>,
     /// Present once rated.
+    #[schema(value_type = Option<kinerja_domain::rule_sets::Predikat>)]
     predikat: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// Present once rated: how the rule set decided.
+    #[schema(value_type = Option<Explanation>)]
     explanation: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// Present once rated: the rating official's feedback.
+    #[schema(value_type = Option<RatingFeedback>)]
     feedback: Option<serde_json::Value>,
     rated_by: Option<Uuid>,
     rated_at: Option<DateTime<Utc>>,
@@ -298,8 +302,11 @@ pub(super) async fn create_evaluation(
             other => other.into(),
         })?;
         let changes = serde_json::json!({"period_label": row.period_label, "realizations": rows.len()});
-        audit::record(tx, caller.audit_actor().raw("evaluation", Some(row.id), "create", Some(row.agency_id), changes))
-            .await?;
+        audit::record(
+            tx,
+            caller.audit_actor().raw(AuditEntity::Evaluation, Some(row.id), "create", Some(row.agency_id), changes),
+        )
+        .await?;
         Ok(())
     })
     .await?;
@@ -426,7 +433,7 @@ pub(super) async fn rate_evaluation(
         let changes = serde_json::json!({"predikat": {"old": current.predikat, "new": next.predikat},
                                          "result_rating": {"old": current.result_rating, "new": next.result_rating},
                                          "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
-        audit::record(tx, caller.audit_actor().raw("evaluation", Some(next.id), "rate", Some(next.agency_id), changes)).await?;
+        audit::record(tx, caller.audit_actor().raw(AuditEntity::Evaluation, Some(next.id), "rate", Some(next.agency_id), changes)).await?;
         Ok(outcome)
     })
     .await?;
@@ -455,7 +462,7 @@ pub struct FeedbackView {
     /// Who gave it: withheld (`null`) from the person it is about, and from everyone but
     /// admins and auditors, when a peer or subordinate gave it.
     author_id: Option<Uuid>,
-    /// `rater`, `peer` or `subordinate`.
+    #[schema(value_type = AuthorRelation)]
     author_relation: String,
     value: Option<String>,
     text: String,
@@ -466,7 +473,7 @@ impl FeedbackView {
     /// The feedback as `caller` may read it.
     fn for_reader(f: FeedbackRow, caller: &Caller) -> Self {
         let shown = feedback_author_shown(
-            f.author_relation == "rater",
+            f.author_relation == AuthorRelation::Rater.as_str(),
             caller.employee_id() == Some(f.author_id),
             caller.actor.may_on_registry(RegistryAction::ReadPeople, f.agency_id),
         );
@@ -517,11 +524,11 @@ pub(super) async fn create_feedback(
         .filter(|p| p.agency_id == author.agency_id)
         .ok_or_else(|| ApiError::validation("period_id", "not_found", "no such period in your agency"))?;
     let relation = if subject.supervisor_id == Some(author.id) {
-        "rater"
+        AuthorRelation::Rater
     } else if author.supervisor_id == Some(subject.id) {
-        "subordinate"
+        AuthorRelation::Subordinate
     } else if author.unit_id.is_some() && author.unit_id == subject.unit_id {
-        "peer"
+        AuthorRelation::Peer
     } else {
         return Err(ApiError::Forbidden("feedback comes from the supervisor, peers in the same unit, or subordinates"));
     };
@@ -531,7 +538,7 @@ pub(super) async fn create_feedback(
         employee_id: subject.id,
         period_id: period.id,
         author_id: author.id,
-        author_relation: relation.into(),
+        author_relation: relation.as_str().to_owned(),
         value: body.value.map(|v| v.as_str().to_owned()),
         text,
         created_at: Utc::now(),
@@ -539,8 +546,11 @@ pub(super) async fn create_feedback(
     conn.transaction::<_, ApiError, _>(async |tx| {
         evaluations::insert_feedback(tx, &row).await?;
         let changes = serde_json::json!({"employee_id": row.employee_id, "author_relation": row.author_relation});
-        audit::record(tx, caller.audit_actor().raw("feedback", Some(row.id), "create", Some(row.agency_id), changes))
-            .await?;
+        audit::record(
+            tx,
+            caller.audit_actor().raw(AuditEntity::Feedback, Some(row.id), "create", Some(row.agency_id), changes),
+        )
+        .await?;
         Ok(())
     })
     .await?;

@@ -186,7 +186,7 @@ async fn stream_records(
     params(("kind" = ImportKind, Path), ExportQuery),
     responses(
         (status = 200, description = "One record per line (CSV: a header row first)",
-         content((String = "text/csv"), (Object = "application/x-ndjson"))),
+         content((String = "text/csv"), (String = "application/x-ndjson"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -238,7 +238,7 @@ pub struct RatingsQuery {
     params(RatingsQuery),
     responses(
         (status = 200, description = "One rating per line (CSV: a header row first)",
-         content((String = "text/csv"), (Object = "application/x-ndjson"))),
+         content((String = "text/csv"), (String = "application/x-ndjson"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]

@@ -13,6 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::web::Bytes;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{nodes_on_cycles, EmploymentType, FunctionalLevel, PositionKind};
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, Perspective, ResultKind};
@@ -916,7 +917,8 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
                 Default::default(),
             ))));
         }
-        let bulk_actor = BulkActor { kind: job.actor.kind, id: job.actor.id, request_id: job.actor.request_id.clone() };
+        let bulk_actor =
+            BulkActor { kind: job.actor.kind.as_str(), id: job.actor.id, request_id: job.actor.request_id.clone() };
         if let Some(context) = plan_context.as_ref().filter(|_| job.kind == ImportKind::PerformanceResults) {
             let (plans_made, expectations, events) = context.borrow().new_plans(&job.actor);
             bulk::insert_plans(conn, &plans_made, &expectations, events)?;
@@ -932,7 +934,10 @@ fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Fa
             "kind": job.kind, "period_id": period, "total": report.total, "inserted": report.inserted,
             "updated": report.updated, "changed": report.changed, "deleted": report.deleted,
         });
-        bulk::record_event(conn, job.actor.raw("import", None, job.kind.as_str(), job.scope.default, summary))?;
+        bulk::record_event(
+            conn,
+            job.actor.raw(AuditEntity::Import, None, job.kind.as_str(), job.scope.default, summary),
+        )?;
         Ok(report)
     });
     phase("committed");

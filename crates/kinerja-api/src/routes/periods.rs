@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
@@ -20,7 +21,7 @@ use crate::routes::{authorize, check_code_and_name, created, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(PeriodRow, "period", audited: PeriodView, agency: |p| Some(p.agency_id),
+record!(PeriodRow, AuditEntity::Period, audited: PeriodView, agency: |p| Some(p.agency_id),
         lock: plans::lock_period, save: plans::update_period, insert: plans::insert_period);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

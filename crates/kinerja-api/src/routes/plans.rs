@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::limits::{is_quantity, MAX_INDICATORS_PER_RESULT, MAX_QUANTITY, MAX_RESULTS_PER_PLAN};
 use kinerja_domain::objection::{check_deciders, OwnCase};
@@ -92,7 +93,7 @@ pub struct PlanView {
     results: Vec<ResultView>,
     behaviour_expectations: Vec<Expectation>,
     /// Resources, accountability scheme and consequences (lampiran).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Annex)]
     annex: serde_json::Value,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -284,7 +285,7 @@ impl From<&PlanRow> for PlanAudit {
 
 // A plan's header carries the version of the whole plan: every change to it or to what it holds
 // (results, indicators, expectations, annex, rater, status) locks it and gives it a new ETag.
-record!(PlanRow, "plan", audited: PlanAudit, agency: |p| Some(p.agency_id),
+record!(PlanRow, AuditEntity::Plan, audited: PlanAudit, agency: |p| Some(p.agency_id),
         lock: plans::lock_plan, save: plans::update_plan);
 
 /// A change to a plan or to what it holds, made through the audited write on the locked plan;
@@ -344,7 +345,7 @@ pub(super) fn default_expectations(plan_id: Uuid) -> Vec<ExpectationRow> {
 pub(super) fn created_event(actor: &crate::audit::AuditActor, plan: &PlanRow) -> kinerja_store::audit::NewAuditEvent {
     let summary = serde_json::json!({"employee_id": plan.employee_id, "period_id": plan.period_id,
                                      "rater_id": plan.rater_id, "rater_override_reason": plan.rater_override_reason});
-    actor.event("plan", plan.id, "create", Some(plan.agency_id), None, Some(&summary))
+    actor.event(AuditEntity::Plan, plan.id, "create", Some(plan.agency_id), None, Some(&summary))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{FunctionalLevel, PositionKind};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, PositionRow};
@@ -20,7 +21,7 @@ use crate::routes::{authorize, check_code_and_name, created, duplicate, present,
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(PositionRow, "position", audited: PositionView, agency: |p| Some(p.agency_id),
+record!(PositionRow, AuditEntity::Position, audited: PositionView, agency: |p| Some(p.agency_id),
         lock: org::lock_position, save: org::update_position, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
         insert: org::insert_position);
 

@@ -126,7 +126,7 @@ pub struct PredikatTally {
     unit_id: Option<Uuid>,
     total: i64,
     /// Employees per predikat in force (the codes of the period's rule set).
-    #[schema(value_type = Object, example = json!({"sangat_baik": 2, "baik": 7, "butuh_perbaikan": 1}))]
+    #[schema(example = json!({"sangat_baik": 2, "baik": 7, "butuh_perbaikan": 1}))]
     counts: BTreeMap<String, i64>,
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::would_cycle;
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, UnitRow};
@@ -22,7 +23,7 @@ use crate::routes::{authorize, check_code_and_name, created, duplicate, present,
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
-record!(UnitRow, "unit", audited: UnitView, agency: |u| Some(u.agency_id),
+record!(UnitRow, AuditEntity::Unit, audited: UnitView, agency: |u| Some(u.agency_id),
         lock: org::lock_unit, save: org::update_unit, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
         insert: org::insert_unit);
 

@@ -1,0 +1,103 @@
+//! The codes of the audit trail: who acted and what a record is about. Every event the API or an
+//! import writes names one of these, so a reader can filter by them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Who acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A signed-in user.
+    User,
+    /// An integration client (client-credentials token).
+    Client,
+    /// The server itself: the command line, start-up seeding.
+    System,
+    /// Nobody signed in: a failed login.
+    Anonymous,
+}
+
+impl ActorKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::Client => "client",
+            ActorKind::System => "system",
+            ActorKind::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// What an audit event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditEntity {
+    Agency,
+    Unit,
+    Position,
+    Employee,
+    Period,
+    User,
+    Client,
+    /// A failed login.
+    Login,
+    Plan,
+    Evaluation,
+    Feedback,
+    FinalRating,
+    Objection,
+    OrganisationRating,
+    Competency,
+    CompetencyStandard,
+    CompetencyStandardDefault,
+    CompetencyAssessors,
+    CompetencyAssessment,
+    DevelopmentActivity,
+    /// A bulk import as a whole (its records have their own events).
+    Import,
+}
+
+impl AuditEntity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuditEntity::Agency => "agency",
+            AuditEntity::Unit => "unit",
+            AuditEntity::Position => "position",
+            AuditEntity::Employee => "employee",
+            AuditEntity::Period => "period",
+            AuditEntity::User => "user",
+            AuditEntity::Client => "client",
+            AuditEntity::Login => "login",
+            AuditEntity::Plan => "plan",
+            AuditEntity::Evaluation => "evaluation",
+            AuditEntity::Feedback => "feedback",
+            AuditEntity::FinalRating => "final_rating",
+            AuditEntity::Objection => "objection",
+            AuditEntity::OrganisationRating => "organisation_rating",
+            AuditEntity::Competency => "competency",
+            AuditEntity::CompetencyStandard => "competency_standard",
+            AuditEntity::CompetencyStandardDefault => "competency_standard_default",
+            AuditEntity::CompetencyAssessors => "competency_assessors",
+            AuditEntity::CompetencyAssessment => "competency_assessment",
+            AuditEntity::DevelopmentActivity => "development_activity",
+            AuditEntity::Import => "import",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored code is the wire code.
+    #[test]
+    fn codes_match_their_json() {
+        for entity in [AuditEntity::FinalRating, AuditEntity::CompetencyStandardDefault, AuditEntity::Import] {
+            assert_eq!(serde_json::to_value(entity).unwrap(), entity.as_str());
+        }
+        for kind in [ActorKind::User, ActorKind::Client, ActorKind::System, ActorKind::Anonymous] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
+}
