@@ -106,3 +106,184 @@ fn every_operation_states_its_security() {
         ]
     );
 }
+
+fn spec() -> serde_json::Value {
+    serde_json::from_str(&kinerja_api::openapi_json().unwrap()).unwrap()
+}
+
+/// Every operation as `(label, operation)`, e.g. `("patch /api/v1/units/{unit_id}", …)`.
+fn operations(spec: &serde_json::Value) -> Vec<(String, &serde_json::Value)> {
+    let mut all = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            all.push((format!("{method} {path}"), operation));
+        }
+    }
+    all
+}
+
+/// What a client generator needs to give every value a type: no object without properties or
+/// typed additional properties, pages that reference their item, PascalCase schema names, a
+/// meaningful `verb_noun` operationId each, a one-line summary, words for every parameter and
+/// response header, and an example for every request body.
+#[test]
+fn the_document_is_typed_and_described_for_client_generators() {
+    let spec = spec();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let mut untyped = Vec::new();
+    fn walk(value: &serde_json::Value, at: String, untyped: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let is_object = map.get("type").is_some_and(|t| {
+                    t == "object" || t.as_array().is_some_and(|types| types.iter().any(|t| t == "object"))
+                });
+                let shaped = ["properties", "additionalProperties", "allOf", "oneOf", "anyOf", "$ref"]
+                    .iter()
+                    .any(|key| map.contains_key(*key));
+                if is_object && !shaped {
+                    untyped.push(at.clone());
+                }
+                for (key, child) in map {
+                    walk(child, format!("{at}/{key}"), untyped);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, format!("{at}/{i}"), untyped);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&spec, "#".into(), &mut untyped);
+    assert!(untyped.is_empty(), "objects without a shape: {untyped:?}");
+
+    for (name, schema) in schemas {
+        assert!(
+            name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphanumeric()),
+            "schema {name} is not PascalCase"
+        );
+        if name.ends_with("Page") {
+            assert!(schema["properties"]["items"]["items"]["$ref"].is_string(), "{name} copies its item");
+        }
+    }
+    assert_eq!(schemas["EmployeePage"]["properties"]["items"]["items"]["$ref"], "#/components/schemas/EmployeeView");
+    for field in ["roles", "scopes"] {
+        assert_eq!(
+            schemas["Me"]["properties"][field]["items"]["$ref"].as_str().map(|r| r.rsplit('/').next()),
+            Some(Some(if field == "roles" { "Role" } else { "Scope" }))
+        );
+    }
+
+    let mut ids = std::collections::BTreeSet::new();
+    for (label, operation) in operations(&spec) {
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        assert!(
+            id.contains('_') && id.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{label}: operationId {id:?} is not verb_noun"
+        );
+        assert!(ids.insert(id.to_owned()), "{label}: operationId {id} is used twice");
+        let summary = operation["summary"].as_str().unwrap_or_default();
+        assert!(!summary.is_empty() && !summary.contains('\n') && summary.len() <= 90, "{label}: summary {summary:?}");
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            assert!(
+                parameter["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{label}: parameter {} has no description",
+                parameter["name"]
+            );
+        }
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            for (name, header) in response["headers"].as_object().into_iter().flatten() {
+                assert!(header["description"].is_string(), "{label} {status}: header {name} has no description");
+            }
+        }
+        if let Some(body) = operation.get("requestBody") {
+            for (content_type, content) in body["content"].as_object().unwrap() {
+                let named = content["schema"]["$ref"].as_str().and_then(|r| r.rsplit('/').next());
+                let example = content.get("example").is_some()
+                    || named
+                        .is_some_and(|n| schemas[n].get("example").is_some() || schemas[n].get("examples").is_some());
+                assert!(example, "{label}: the {content_type} body has no example");
+            }
+        }
+    }
+    assert!(spec["servers"].as_array().is_some_and(|servers| !servers.is_empty()));
+}
+
+/// A versioned resource answers with its `ETag` wherever it is returned, and every write that
+/// can answer 412 takes `If-Match` (and the other way round).
+#[test]
+fn versioned_resources_carry_etag_and_their_writes_take_if_match() {
+    let spec = spec();
+    // A named resource (a list of them, like a position's standard, is versioned by its owner).
+    let body_of = |response: &serde_json::Value| {
+        response["content"]["application/json"]["schema"]["$ref"].as_str().map(str::to_owned)
+    };
+    let mut versioned = std::collections::BTreeSet::new();
+    for (_, operation) in operations(&spec) {
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            if status.starts_with('2') && response["headers"].get("ETag").is_some() {
+                versioned.extend(body_of(response));
+            }
+        }
+    }
+    assert!(versioned.len() >= 10, "{versioned:?}");
+    for (label, operation) in operations(&spec) {
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            if status.starts_with('2') && body_of(response).is_some_and(|body| versioned.contains(&body)) {
+                assert!(
+                    response["headers"].get("ETag").is_some(),
+                    "{label} {status}: a versioned resource without ETag"
+                );
+            }
+        }
+        let takes_if_match = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == "If-Match" && p["in"] == "header");
+        let may_be_stale = operation["responses"].get("412").is_some();
+        assert_eq!(takes_if_match, may_be_stale, "{label}: If-Match and 412 go together");
+        let writes_versioned = !label.starts_with("get ")
+            && !label.starts_with("post ")
+            && operation["responses"].as_object().unwrap().iter().any(|(status, response)| {
+                status.starts_with('2') && body_of(response).is_some_and(|body| versioned.contains(&body))
+            });
+        if writes_versioned {
+            assert!(takes_if_match, "{label}: a write of a versioned resource without If-Match");
+        }
+    }
+}
+
+/// Errors any request may meet are documented everywhere: 400 and 503 on every operation, 413
+/// and 415 on those with a body, 401 on the credential checks worded for credentials, and the
+/// import's 422 as its own schema.
+#[test]
+fn every_answer_a_client_can_get_is_documented() {
+    let spec = spec();
+    for (label, operation) in operations(&spec) {
+        let responses = operation["responses"].as_object().unwrap();
+        for status in ["400", "503"] {
+            assert!(responses.contains_key(status), "{label}: no {status}");
+        }
+        if operation.get("requestBody").is_some() {
+            for status in ["413", "415"] {
+                assert!(responses.contains_key(status), "{label}: no {status}");
+            }
+        }
+    }
+    for path in ["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/token"] {
+        let unauthorised = &spec["paths"][path]["post"]["responses"]["401"]["description"];
+        assert!(unauthorised.as_str().unwrap().contains("credentials are wrong"), "{path}: {unauthorised}");
+    }
+    assert_eq!(
+        spec["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"],
+        "integer"
+    );
+    let rejected = &spec["paths"]["/api/v1/imports/{kind}"]["post"]["responses"]["422"]["content"]
+        ["application/problem+json"]["schema"]["$ref"];
+    assert_eq!(rejected, "#/components/schemas/ImportProblem");
+    let token = spec["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"].as_object().unwrap();
+    assert_eq!(token.keys().collect::<Vec<_>>(), ["application/x-www-form-urlencoded"]);
+}

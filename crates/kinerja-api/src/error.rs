@@ -360,6 +360,12 @@ pub mod responses {
     #[response(status = 401, content_type = "application/problem+json")]
     pub struct Unauthenticated(#[allow(dead_code)] Problem);
 
+    /// The credentials are wrong: the username or password, the refresh token, or the client's
+    /// id or secret.
+    #[derive(IntoResponses)]
+    #[response(status = 401, content_type = "application/problem+json")]
+    pub struct BadCredentials(#[allow(dead_code)] Problem);
+
     /// The caller may not do this.
     #[derive(IntoResponses)]
     #[response(status = 403, content_type = "application/problem+json")]

@@ -50,6 +50,7 @@ impl From<&AgencyRow> for AgencyView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "PEMKAB-BATANGHARI", "name": "Pemerintah Kabupaten Batang Hari", "objection_window_days": 14}))]
 pub struct CreateAgency {
     /// 1–32 of `A-Z a-z 0-9 . _ -`; the natural key imports use.
     #[schema(example = "KOTA-PKY", pattern = "^[A-Za-z0-9._-]{1,32}$")]
@@ -64,6 +65,7 @@ pub struct CreateAgency {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"objection_window_days": 21}))]
 pub struct UpdateAgency {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: Option<String>,

@@ -283,6 +283,8 @@ async fn headed_unit_rating(
     }
 }
 
+/// Give the annual rating of an approved plan.
+///
 /// Give the annual (final) rating of an approved plan (the rating official). The period's rule
 /// set decides the predikat; the plan is then locked. The head of a unit takes the unit's
 /// organisation predikat as their rating hasil kerja (istimewa → di atas, baik → sesuai, the rest
@@ -293,7 +295,7 @@ async fn headed_unit_rating(
     params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
     request_body = FinalRatingRequest,
     responses(
-        (status = 201, description = "Rated", body = FinalRatingView, headers(("Location" = String))),
+        (status = 201, description = "Rated", body = FinalRatingView, headers(("Location" = String), ("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
     )
 )]
@@ -482,6 +484,8 @@ async fn visible_final_rating(
     Ok((plan, row))
 }
 
+/// Read a plan's annual rating.
+///
 /// Read a plan's annual rating: the predikat in force, the rating official's, the periodic
 /// predikat it drew on, every change since, and the objection deadline.
 #[utoipa::path(
@@ -515,6 +519,8 @@ pub struct CalibrationRequest {
     justification: String,
 }
 
+/// Calibrate the predikat of an annual rating.
+///
 /// Record a calibrated predikat (an agency admin, with a justification): the curve of the
 /// unit's organisation predikat. The rating official's predikat stays on record, every change
 /// is in the audit trail, and the explanation names the calibration. Not once an objection is
@@ -527,7 +533,7 @@ pub struct CalibrationRequest {
     responses((status = 200, description = "Calibrated", body = FinalRatingView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
 )]
 #[post("/performance-plans/{plan_id}/calibration")]
-pub(super) async fn calibrate(
+pub(super) async fn calibrate_final_rating(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -647,6 +653,8 @@ async fn unit_and_period(
     Ok((unit, period))
 }
 
+/// Record a unit's organisation predikat for a period.
+///
 /// Record the organisation's own predikat for a unit (or, on its top unit, the whole agency)
 /// and period: istimewa, baik, butuh perbaikan, kurang, sangat kurang. It bounds how the unit's
 /// employee predikat may be distributed, and is its head's rating hasil kerja.
@@ -662,7 +670,7 @@ async fn unit_and_period(
     )
 )]
 #[put("/units/{unit_id}/organisation-rating/{period_id}")]
-pub(super) async fn put_org_rating(
+pub(super) async fn replace_organisation_rating(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
@@ -719,7 +727,7 @@ pub(super) async fn put_org_rating(
     responses((status = 200, description = "The organisation rating", body = OrgRatingView, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/units/{unit_id}/organisation-rating/{period_id}")]
-pub(super) async fn get_org_rating(
+pub(super) async fn get_organisation_rating(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
@@ -838,6 +846,8 @@ fn distribution_view(
     }
 }
 
+/// Check a unit's predikat distribution against its curve.
+///
 /// The distribution curve of SE MenPANRB 3/2023 for a unit and period: how its employees'
 /// predikat in force are distributed, each rule of its organisation predikat with its outcome,
 /// and for a non-compliant unit the fewest changes that would comply.
@@ -848,7 +858,7 @@ fn distribution_view(
     responses((status = 200, description = "The distribution", body = DistributionView), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[get("/units/{unit_id}/distribution")]
-pub(super) async fn unit_distribution(
+pub(super) async fn get_unit_distribution(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -925,6 +935,8 @@ impl From<&ObjectionRow> for ObjectionView {
     }
 }
 
+/// Object to an annual rating.
+///
 /// Object to the annual rating (the employee, within the agency's window after it was issued:
 /// 14 days unless set; the days are counted on the WIB calendar). One objection per plan.
 #[utoipa::path(
@@ -933,7 +945,7 @@ impl From<&ObjectionRow> for ObjectionView {
     params(("plan_id" = Uuid, Path)),
     request_body = FileObjection,
     responses(
-        (status = 201, description = "Filed", body = ObjectionView, headers(("Location" = String))),
+        (status = 201, description = "Filed", body = ObjectionView, headers(("Location" = String), ("ETag" = String))),
         (status = 422, description = "`deadline_passed` after the window, or a field error",
          body = crate::error::Problem, content_type = "application/problem+json"),
         Unauthenticated, Forbidden, NotFound, Conflict,
@@ -1021,6 +1033,7 @@ async fn visible_objection(state: &AppState, caller: &Caller, id: Uuid) -> Resul
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ObjectionQuery {
+    /// Only objections in this status.
     status: Option<ObjectionStatus>,
     plan_id: Option<Uuid>,
     employee_id: Option<Uuid>,
@@ -1030,6 +1043,8 @@ pub struct ObjectionQuery {
     agency_id: Option<Uuid>,
 }
 
+/// List objections.
+///
 /// List objections: an agency's for its readers; one's own and those one decides for an
 /// employee.
 #[utoipa::path(
@@ -1119,6 +1134,8 @@ pub struct ExplanationRequest {
     text: String,
 }
 
+/// Record an explanation for an objection.
+///
 /// Record the employee's or the rating official's explanation (the rating official's
 /// supervisor, who asks both before deciding). A later one replaces the earlier.
 #[utoipa::path(
@@ -1172,6 +1189,8 @@ pub struct DecisionRequest {
     note: String,
 }
 
+/// Decide an objection.
+///
 /// Decide an objection (the rating official's supervisor, after recording both explanations):
 /// upheld with a new predikat, which then is in force, or rejected. Final; the rating
 /// official's predikat stays on record.

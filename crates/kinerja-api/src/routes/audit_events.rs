@@ -63,6 +63,8 @@ pub struct AuditQuery {
     agency_id: Option<Uuid>,
 }
 
+/// List audit events, oldest first.
+///
 /// Who changed what, when, from what to what — oldest first. Append-only: nothing in the API
 /// changes or deletes an event, and the table refuses it.
 #[utoipa::path(

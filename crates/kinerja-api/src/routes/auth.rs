@@ -21,13 +21,14 @@ use crate::auth::{
     random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
     REFRESH_TOKEN_DAYS,
 };
-use crate::error::responses::{BadRequest, Invalid, Unauthenticated};
+use crate::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
 use crate::error::{ApiError, Problem};
 use crate::observe::RequestId;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "198503152010012003", "password": "Rahasia-Kinerja-2026"}))]
 pub struct LoginRequest {
     /// A login name, or an employee's NIP.
     #[schema(example = "admin")]
@@ -50,6 +51,7 @@ pub struct TokenPair {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "rt_3q2Vb8yM1xZk7PcW4nFhT0aLsE9dGjRu"}))]
 pub struct RefreshRequest {
     refresh_token: String,
 }
@@ -83,14 +85,14 @@ async fn ensure_not_blocked(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
-        Unauthenticated,
+        BadCredentials,
         Invalid,
         (status = 429, description = "Too many failures from here", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/login")]
-pub(super) async fn login(
+pub(super) async fn log_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
@@ -172,6 +174,8 @@ pub(super) async fn issue_tokens(
     Ok(TokenPair { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, refresh_token })
 }
 
+/// Exchange a refresh token for a new token pair.
+///
 /// Exchange a refresh token for a new pair. The token is spent; showing a spent token again
 /// revokes every token descended from the same login.
 #[utoipa::path(
@@ -179,12 +183,12 @@ pub(super) async fn issue_tokens(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        Unauthenticated,
+        BadCredentials,
         Invalid,
     )
 )]
 #[post("/auth/refresh")]
-pub(super) async fn refresh(
+pub(super) async fn refresh_tokens(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
@@ -215,6 +219,8 @@ pub(super) async fn refresh(
     Ok(web::Json(issue_tokens(&state, &mut conn, &user, token.family_id).await?))
 }
 
+/// Log out: revoke the session and its tokens.
+///
 /// End the session the refresh token belongs to (its whole family is revoked) and the access
 /// tokens issued so far: they are refused from the next request on.
 #[utoipa::path(
@@ -228,7 +234,7 @@ pub(super) async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub(super) async fn logout(
+pub(super) async fn log_out(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
@@ -250,6 +256,7 @@ pub(super) async fn logout(
 /// The OAuth2 client-credentials grant (RFC 6749 §4.4), as a form or JSON.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"grant_type": "client_credentials", "client_id": "0193a0c2-0000-7000-8000-000000003001", "client_secret": "cs_8fK2mQ7vX1rT5wZ9bN3hJ6pL0dS4gY", "scope": "read import"}))]
 pub struct TokenRequest {
     #[schema(example = "client_credentials")]
     grant_type: String,
@@ -280,14 +287,14 @@ pub struct ClientToken {
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "An access token", body = ClientToken),
-        Unauthenticated,
+        BadCredentials,
         BadRequest,
         (status = 415, description = "Not a form (nor JSON)", body = Problem, content_type = "application/problem+json"),
         Invalid,
     )
 )]
 #[post("/auth/token")]
-pub(super) async fn client_token(
+pub(super) async fn issue_client_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -377,7 +384,7 @@ pub struct Me {
     )
 )]
 #[get("/me")]
-pub(super) async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<Me>, ApiError> {
+pub(super) async fn get_caller(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<Me>, ApiError> {
     match caller.principal {
         Principal::User { id, .. } => {
             let mut conn = state.db.conn().await?;

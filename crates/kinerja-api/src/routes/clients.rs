@@ -53,6 +53,7 @@ pub struct CreatedClient {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Sinkronisasi SIASN", "scopes": ["read", "import"], "agency_id": "0193a0c2-0000-7000-8000-00000000a001"}))]
 pub struct CreateClient {
     /// Defaults to the caller's agency; a super admin must give it.
     agency_id: Option<Uuid>,

@@ -95,6 +95,7 @@ fn group_of(c: &CompetencyRow) -> CompetencyGroup {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "TEK-PENGADAAN", "name": "Pengadaan Barang/Jasa", "group": "teknis", "description": "Merencanakan dan melaksanakan pengadaan barang/jasa pemerintah sesuai ketentuan.", "levels": [{"level": 1, "description": "Memahami prinsip dasar pengadaan", "indicators": ["Menjelaskan tahapan pengadaan"]}, {"level": 2, "description": "Menyusun dokumen pengadaan sederhana", "indicators": []}, {"level": 3, "description": "Melaksanakan pemilihan penyedia", "indicators": []}, {"level": 4, "description": "Mengendalikan kontrak pengadaan yang kompleks", "indicators": []}, {"level": 5, "description": "Merumuskan kebijakan pengadaan instansi", "indicators": []}]}))]
 pub struct CreateCompetency {
     #[schema(example = "T-PBJ", pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: String,
@@ -113,6 +114,7 @@ pub struct CreateCompetency {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Merencanakan, melaksanakan dan mengendalikan pengadaan barang/jasa pemerintah."}))]
 pub struct UpdateCompetency {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: Option<String>,
@@ -125,6 +127,7 @@ pub struct UpdateCompetency {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CompetencyQuery {
+    /// Only competencies of this group.
     group: Option<CompetencyGroup>,
     /// The national dictionary and this agency's own (default: the caller's agency).
     agency_id: Option<Uuid>,
@@ -434,6 +437,8 @@ async fn position_standard(
     Ok((requirement_views(conn, &levels).await?, changed))
 }
 
+/// Read a position's competency standard.
+///
 /// The position's competency standard: its own required levels, or its kind's defaults
 /// (`from_default`) until it has its own.
 #[utoipa::path(
@@ -443,7 +448,7 @@ async fn position_standard(
     responses((status = 200, description = "The standard", body = Vec<RequirementView>, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/positions/{position_id}/competency-requirements")]
-pub(super) async fn get_requirements(
+pub(super) async fn get_competency_requirements(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -454,19 +459,21 @@ pub(super) async fn get_requirements(
     Ok(with_etag(StatusCode::OK, version, &views))
 }
 
+/// Replace a position's competency standard.
+///
 /// Set a position's standard whole; an empty list returns the position to its kind's defaults.
 #[utoipa::path(
     tag = "competencies",
     security(("bearer" = [])),
     params(("position_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
-    request_body = Vec<RequiredLevel>,
+    request_body(content = Vec<RequiredLevel>, example = json!([{"competency_id": "0193a0c2-0000-7000-8000-000000001001", "required_level": 3}, {"competency_id": "0193a0c2-0000-7000-8000-000000001002", "required_level": 2}])),
     responses(
         (status = 200, description = "The standard now", body = Vec<RequirementView>, headers(("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Stale, Invalid,
     )
 )]
 #[put("/positions/{position_id}/competency-requirements")]
-pub(super) async fn put_requirements(
+pub(super) async fn replace_competency_requirements(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -504,12 +511,14 @@ pub(super) async fn put_requirements(
     Ok(with_etag(StatusCode::OK, version, &after))
 }
 
+/// Read the default competency standard of a position kind.
+///
 /// The default standard of a position kind: what its positions require until they have their
 /// own. Loaded by `kinerja admin seed-competencies`; editable.
 #[utoipa::path(
     tag = "competencies",
     security(("bearer" = [])),
-    params(("position_kind" = PositionKind, Path)),
+    params(("position_kind" = PositionKind, Path, description = "The kind of position whose default standard this is")),
     responses((status = 200, description = "The defaults", body = Vec<RequirementView>), Unauthenticated, NotFound)
 )]
 #[get("/competency-requirement-defaults/{position_kind}")]
@@ -525,16 +534,18 @@ pub(super) async fn get_default_requirements(
     Ok(web::Json(requirement_views(&mut conn, &levels).await?))
 }
 
+/// Replace the default competency standard of a position kind.
+///
 /// Replace the default standard of a position kind (super admins; national competencies only).
 #[utoipa::path(
     tag = "competencies",
     security(("bearer" = [])),
-    params(("position_kind" = PositionKind, Path)),
-    request_body = Vec<RequiredLevel>,
+    params(("position_kind" = PositionKind, Path, description = "The kind of position whose default standard this is")),
+    request_body(content = Vec<RequiredLevel>, example = json!([{"competency_id": "0193a0c2-0000-7000-8000-000000001001", "required_level": 3}, {"competency_id": "0193a0c2-0000-7000-8000-000000001002", "required_level": 2}])),
     responses((status = 200, description = "The defaults now", body = Vec<RequirementView>), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[put("/competency-requirement-defaults/{position_kind}")]
-pub(super) async fn put_default_requirements(
+pub(super) async fn replace_default_requirements(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -573,6 +584,7 @@ pub(super) async fn put_default_requirements(
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"user_ids": ["0193a0c2-0000-7000-8000-000000003001"]}))]
 pub struct AssessorList {
     /// Users of the agency who give `assessor` assessments (an assessment centre's assessors).
     user_ids: Vec<Uuid>,
@@ -586,7 +598,7 @@ pub struct AssessorList {
     responses((status = 200, description = "The assessors", body = AssessorList), Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/agencies/{agency_id}/competency-assessors")]
-pub(super) async fn get_assessors(
+pub(super) async fn get_competency_assessors(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -606,7 +618,7 @@ pub(super) async fn get_assessors(
     responses((status = 200, description = "The assessors now", body = AssessorList), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[put("/agencies/{agency_id}/competency-assessors")]
-pub(super) async fn put_assessors(
+pub(super) async fn replace_competency_assessors(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -659,6 +671,7 @@ pub struct LevelRating {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"employee_id": "0193a0c2-0000-7000-8000-00000000e001", "period_id": "0193a0c2-0000-7000-8000-00000000d001", "source": "supervisor", "ratings": [{"competency_id": "0193a0c2-0000-7000-8000-000000001001", "level": 3, "note": "Konsisten menjaga integritas dalam pelayanan"}, {"competency_id": "0193a0c2-0000-7000-8000-000000001002", "level": 2}]}))]
 pub struct SubmitAssessment {
     employee_id: Uuid,
     period_id: Uuid,
@@ -755,6 +768,8 @@ async fn assessor_standing(
     })
 }
 
+/// Give a competency assessment.
+///
 /// Give a competency assessment of an employee for a period: `self` (the employee),
 /// `supervisor` (their supervisor), `peer` (someone else in the same unit) or `assessor` (an
 /// appointed assessor). Submitting again replaces the same assessor's assessment (200) while
@@ -764,8 +779,8 @@ async fn assessor_standing(
     security(("bearer" = [])),
     request_body = SubmitAssessment,
     responses(
-        (status = 201, description = "Recorded", body = AssessmentView, headers(("Location" = String))),
-        (status = 200, description = "Replaced the caller's earlier assessment", body = AssessmentView),
+        (status = 201, description = "Recorded", body = AssessmentView, headers(("Location" = String), ("ETag" = String))),
+        (status = 200, description = "Replaced the caller's earlier assessment", body = AssessmentView, headers(("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
     )
 )]
@@ -875,13 +890,15 @@ async fn reads_employee(state: &AppState, caller: &Caller, employee: Uuid) -> Re
     }
 }
 
+/// Read one competency assessment.
+///
 /// Read one assessment: its author, the agency's readers, and — except peers' — the employee
 /// and those above them.
 #[utoipa::path(
     tag = "competencies",
     security(("bearer" = [])),
     params(("assessment_id" = Uuid, Path)),
-    responses((status = 200, description = "The assessment", body = AssessmentView), Unauthenticated, NotFound)
+    responses((status = 200, description = "The assessment", body = AssessmentView, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/competency-assessments/{assessment_id}")]
 pub(super) async fn get_assessment(
@@ -905,9 +922,12 @@ pub(super) async fn get_assessment(
 pub struct AssessmentQuery {
     employee_id: Option<Uuid>,
     period_id: Option<Uuid>,
+    /// Only assessments from this source.
     source: Option<Source>,
 }
 
+/// List competency assessments.
+///
 /// List assessments. The agency's readers see all; an employee sees those they gave and, for
 /// themself and those below them, every source but individual peers.
 #[utoipa::path(
@@ -1166,6 +1186,8 @@ pub(super) async fn measured_profile(
     Ok((employee, period, profile))
 }
 
+/// Read an employee's competency profile for a period.
+///
 /// An employee's competency profile for a period: per competency the required and assessed
 /// level, the gap and every source; JPM and its categories; self-vs-supervisor differences.
 #[utoipa::path(
@@ -1179,7 +1201,7 @@ pub(super) async fn measured_profile(
     )
 )]
 #[get("/employees/{employee_id}/competency-profile")]
-pub(super) async fn competency_profile(
+pub(super) async fn get_competency_profile(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,

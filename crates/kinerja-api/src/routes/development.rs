@@ -80,6 +80,7 @@ impl From<&ActivityRow> for ActivityView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "training", "title": "Pelatihan Pengadaan Barang/Jasa Tingkat Dasar", "competency_id": "0193a0c2-0000-7000-8000-000000001001", "due_on": "2026-09-30", "status": "planned", "evidence": []}))]
 pub struct CreateActivity {
     /// The competency whose gap the activity closes.
     #[serde(default)]
@@ -101,6 +102,7 @@ pub struct CreateActivity {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "done", "evidence": [{"description": "Sertifikat pelatihan", "url": "https://lpse.batanghari.go.id/sertifikat/2026-0412.pdf"}]}))]
 pub struct UpdateActivity {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
@@ -179,7 +181,7 @@ fn evidence_json(evidence: &[Evidence]) -> Result<serde_json::Value, ApiError> {
     responses((status = 200, description = "A page of activities", body = Page<ActivityView>), Unauthenticated, NotFound, Invalid)
 )]
 #[get("/employees/{employee_id}/development-plan")]
-pub(super) async fn list_activities(
+pub(super) async fn list_development_activities(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -204,7 +206,7 @@ pub(super) async fn list_activities(
     )
 )]
 #[post("/employees/{employee_id}/development-plan")]
-pub(super) async fn create_activity(
+pub(super) async fn create_development_activity(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -247,7 +249,7 @@ pub(super) async fn create_activity(
     )
 )]
 #[patch("/employees/{employee_id}/development-plan/{activity_id}")]
-pub(super) async fn update_activity(
+pub(super) async fn update_development_activity(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
@@ -387,7 +389,7 @@ async fn mentor_candidates(
     )
 )]
 #[get("/employees/{employee_id}/development-plan/suggestions")]
-pub(super) async fn suggestions(
+pub(super) async fn suggest_development_activities(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -478,7 +480,7 @@ pub struct TrainingNeeds {
     responses((status = 200, description = "Ranked needs", body = TrainingNeeds), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[get("/units/{unit_id}/training-needs")]
-pub(super) async fn training_needs(
+pub(super) async fn list_training_needs(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -574,6 +576,8 @@ pub struct TalentPlacement {
     talent_pool: bool,
 }
 
+/// The talent map (9-box) of an agency for a period.
+///
 /// Each employee's 9-box for the period: performance from the latest annual predikat, potential
 /// from an assessor's rating or else JPM; `talent_pool=true` keeps boxes 7–9. Pages are by
 /// employee, so a filtered page may hold fewer items than `limit`.
@@ -584,7 +588,7 @@ pub struct TalentPlacement {
     responses((status = 200, description = "A page of placements", body = Page<TalentPlacement>), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[get("/agencies/{agency_id}/talent-map")]
-pub(super) async fn talent_map(
+pub(super) async fn get_talent_map(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,

@@ -74,6 +74,7 @@ impl From<&EmployeeRow> for EmployeeView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"nip": "198503152010012003", "name": "Siti Rahmawati, S.Pd.", "agency_id": "0193a0c2-0000-7000-8000-00000000a001", "employment_type": "pns", "grade": "III/c", "email": "siti.rahmawati@batanghari.go.id", "unit_id": "0193a0c2-0000-7000-8000-00000000b001", "position_id": "0193a0c2-0000-7000-8000-00000000c001", "supervisor_id": "0193a0c2-0000-7000-8000-00000000e002"}))]
 pub struct CreateEmployee {
     /// PNS: 18 digits (birth date, first appointment, gender digit, sequence). PPPK: digits.
     #[schema(example = "198503152010012003")]
@@ -101,6 +102,7 @@ pub struct CreateEmployee {
 /// A partial change; `null` clears an optional field. The agency cannot change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"grade": "III/d", "supervisor_id": "0193a0c2-0000-7000-8000-00000000e003"}))]
 pub struct UpdateEmployee {
     nip: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
@@ -238,6 +240,8 @@ pub(super) async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid
     Ok(employee)
 }
 
+/// List employees.
+///
 /// List employees: all of an agency for its admins, auditors and read clients; an employee sees
 /// themself and everyone below them. Filters combine; `q` matches a NIP prefix or part of a name.
 #[utoipa::path(
@@ -348,11 +352,11 @@ pub(super) async fn get_employee(
 #[utoipa::path(
     tag = "organisation",
     security(("bearer" = [])),
-    params(("nip" = String, Path, example = "198503152010012003")),
+    params(("nip" = String, Path, example = "198503152010012003", description = "The employee's NIP (18 digits)")),
     responses((status = 200, description = "The employee", body = EmployeeView, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/employees/by-nip/{nip}")]
-pub(super) async fn employee_by_nip(
+pub(super) async fn get_employee_by_nip(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -364,6 +368,8 @@ pub(super) async fn employee_by_nip(
     Ok(with_etag(StatusCode::OK, employee.updated_at, &EmployeeView::from(&employee)))
 }
 
+/// Change an employee.
+///
 /// Change an employee. A supervisor who is the employee or anyone below them is refused
 /// (`supervisor_cycle`).
 #[utoipa::path(
@@ -425,6 +431,8 @@ pub(super) async fn update_employee(
     Ok(with_etag(StatusCode::OK, row.updated_at, &EmployeeView::from(&row)))
 }
 
+/// List the employees below an employee.
+///
 /// The employees below one: direct reports, or with `depth=all` the whole subtree (one
 /// recursive query).
 #[utoipa::path(
@@ -434,7 +442,7 @@ pub(super) async fn update_employee(
     responses((status = 200, description = "A page of subordinates", body = Page<EmployeeView>), Unauthenticated, NotFound, Invalid)
 )]
 #[get("/employees/{employee_id}/subordinates")]
-pub(super) async fn subordinates(
+pub(super) async fn list_subordinates(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,

@@ -57,6 +57,7 @@ pub struct RealizationInput {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"period_label": "2026-Q1", "self_note": "Akreditasi 12 sekolah selesai lebih awal.", "realizations": [{"indicator_id": "0193a0c2-0000-7000-8000-000000002001", "value": 92.5, "evidence": [{"description": "Laporan triwulan I", "url": "https://drive.batanghari.go.id/laporan-q1.pdf"}]}]}))]
 pub struct CreateEvaluation {
     /// A sub-period of the plan's period: `2026-01`, `2026-Q1`, `2026-S1` or `2026`.
     #[schema(example = "2026-Q1")]
@@ -87,6 +88,7 @@ pub struct RatingFeedback {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"result_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi", "feedback": {"results": "Target akreditasi sekolah terlampaui pada triwulan ini.", "behaviour": [{"value": "kolaboratif", "text": "Aktif berkoordinasi dengan pengawas sekolah."}]}}))]
 pub struct RatingRequest {
     /// `permenpanrb-6-2022`: the rating of results.
     #[serde(default)]
@@ -339,6 +341,8 @@ pub(super) async fn get_evaluation(
     Ok(web::Json(view(&evaluation, &realizations)))
 }
 
+/// Rate an evaluation.
+///
 /// Rate an evaluation (the rating official): the period's rule set turns the inputs into the
 /// predikat, and the answer names the rule set, the inputs and the cell or band that decided.
 #[utoipa::path(
@@ -444,6 +448,7 @@ pub(super) async fn rate_evaluation(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"employee_id": "0193a0c2-0000-7000-8000-00000000e001", "period_id": "0193a0c2-0000-7000-8000-00000000d001", "value": "berorientasi_pelayanan", "text": "Laporan layanan publik disusun rapi dan tepat waktu."}))]
 pub struct CreateFeedback {
     employee_id: Uuid,
     period_id: Uuid,
@@ -490,6 +495,8 @@ impl FeedbackView {
     }
 }
 
+/// Give continuous feedback to a colleague.
+///
 /// Give continuous feedback to a colleague: as their supervisor (rater), a peer in the same
 /// unit, or a subordinate. Never about oneself.
 #[utoipa::path(
@@ -563,6 +570,8 @@ pub struct FeedbackQuery {
     period_id: Option<Uuid>,
 }
 
+/// List the feedback an employee received.
+///
 /// The feedback an employee received: for the employee, those above them, and the agency's
 /// readers.
 #[utoipa::path(

@@ -177,13 +177,15 @@ async fn stream_records(
         .await
 }
 
+/// Export units, positions or employees as an import file.
+///
 /// An agency's units, positions or employees as an import file of the same kind (CSV with a
 /// header row, or NDJSON), references by natural key; streamed in constant memory at any size.
 /// Employees need the right to read the agency's people; units and positions its structure.
 #[utoipa::path(
     tag = "imports",
     security(("bearer" = [])),
-    params(("kind" = ImportKind, Path), ExportQuery),
+    params(("kind" = ImportKind, Path, description = "What to export"), ExportQuery),
     responses(
         (status = 200, description = "One record per line (CSV: a header row first)",
          content((String = "text/csv"), (String = "application/x-ndjson"))),
@@ -191,7 +193,7 @@ async fn stream_records(
     )
 )]
 #[get("/exports/{kind}")]
-pub(super) async fn export(
+pub(super) async fn export_records(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<ImportKind>,
@@ -229,6 +231,8 @@ pub struct RatingsQuery {
     format: Option<ExportFormat>,
 }
 
+/// Export a period's annual ratings.
+///
 /// A period's annual ratings: per rated employee (NIP, name, unit when rated) the result and
 /// behaviour ratings, the predikat the rater gave, the predikat in force after any calibration,
 /// the rater's NIP and when; streamed in constant memory at any size.

@@ -33,8 +33,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::responses::{BadRequest, Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::{ApiError, FieldError};
+use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::{check_code_and_name, competencies, employees, evaluations, plans, positions};
 use crate::AppState;
 
@@ -231,6 +231,31 @@ pub struct RejectedImport {
     code: String,
     #[serde(flatten)]
     report: ImportReport,
+}
+
+/// What a refused import answers with 422: the rows' report ([`RejectedImport`]), or a plain
+/// problem for a bad parameter or a reused `Idempotency-Key`.
+pub struct ImportProblem;
+
+impl utoipa::PartialSchema for ImportProblem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::AnyOfBuilder;
+        use utoipa::openapi::Ref;
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("RejectedImport"))
+            .item(Ref::from_schema_name("Problem"))
+            .description(Some("The rows' report (`invalid_rows`), or a problem for a bad parameter or a reused key"))
+            .into()
+    }
+}
+
+impl ToSchema for ImportProblem {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push((RejectedImport::name().into(), RejectedImport::schema()));
+        schemas.push((Problem::name().into(), Problem::schema()));
+        <RejectedImport as ToSchema>::schemas(schemas);
+    }
 }
 
 /// The agencies the caller may import into, by code, and the one meant when a row names none.
@@ -1048,6 +1073,8 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
     Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
 }
 
+/// Import a file of registry records or plan contents.
+///
 /// Import a file of registry records or of a period's plan contents. CSV with a header row
 /// (`Content-Type: text/csv`) or one JSON object per line (`application/x-ndjson`); columns per
 /// kind: units `agency_code, code, name, parent_code`; positions `agency_code, code, name, kind,
@@ -1068,20 +1095,26 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
     tag = "imports",
     security(("bearer" = [])),
     params(
-        ("kind" = ImportKind, Path),
+        ("kind" = ImportKind, Path, description = "What the file holds"),
         ImportQuery,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry replay the first answer"),
     ),
-    request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "The file"),
+    request_body(
+        content(
+            (String = "text/csv", example = "agency_code,code,name,parent_code\nPEMKAB-BATANGHARI,SETDA,Sekretariat Daerah,\nPEMKAB-BATANGHARI,DISDIK,Dinas Pendidikan,SETDA\n"),
+            (String = "application/x-ndjson", example = "{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"SETDA\",\"name\":\"Sekretariat Daerah\"}\n{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"DISDIK\",\"name\":\"Dinas Pendidikan\",\"parent_code\":\"SETDA\"}\n"),
+        ),
+        description = "The file: a units file in these examples",
+    ),
     responses(
         (status = 200, description = "Imported (or, with dry_run, checked)", body = ImportReport),
-        (status = 415, description = "Neither CSV nor NDJSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rows that break a rule; nothing was written", body = RejectedImport, content_type = "application/problem+json"),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Invalid,
+        (status = 415, description = "Neither CSV nor NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rows that break a rule (`invalid_rows`, every error listed; nothing was written), a bad parameter, or an Idempotency-Key used for another file", body = ImportProblem, content_type = "application/problem+json"),
+        BadRequest, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[post("/imports/{kind}")]
-pub(super) async fn import(
+pub(super) async fn import_records(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,

@@ -16,7 +16,7 @@ pub struct Health {
 /// The process is alive.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/healthz")]
-pub(super) async fn healthz() -> web::Json<Health> {
+pub(super) async fn check_health() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
@@ -29,7 +29,7 @@ pub(super) async fn healthz() -> web::Json<Health> {
     )
 )]
 #[get("/readyz")]
-pub(super) async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+pub(super) async fn check_readiness(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     state.db.ping().await?;
     Ok(web::Json(Health { status: "ok" }))
 }
@@ -40,7 +40,7 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Healt
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
 )]
 #[get("/metrics")]
-pub(super) async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let text = state.metrics.render(&state.db).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
 }

@@ -63,6 +63,7 @@ impl From<&PeriodRow> for PeriodView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"agency_id": "0193a0c2-0000-7000-8000-00000000a001", "name": "Penilaian Kinerja 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly", "rule_set": "permenpanrb-6-2022"}))]
 pub struct CreatePeriod {
     agency_id: Uuid,
     #[schema(example = "SKP 2026", min_length = 1, max_length = 200)]
@@ -78,6 +79,7 @@ pub struct CreatePeriod {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Penilaian Kinerja Tahun 2026"}))]
 pub struct UpdatePeriod {
     #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
@@ -193,6 +195,8 @@ pub(super) async fn get_period(
     Ok(with_etag(StatusCode::OK, period.updated_at, &PeriodView::from(&period)))
 }
 
+/// Change a period.
+///
 /// Change a period. Its dates, cadence and rule set are fixed once a plan exists in it
 /// (`period_in_use`); the name can always change.
 #[utoipa::path(

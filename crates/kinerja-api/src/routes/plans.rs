@@ -350,6 +350,7 @@ pub(super) fn created_event(actor: &crate::audit::AuditActor, plan: &PlanRow) ->
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"employee_id": "0193a0c2-0000-7000-8000-00000000e001", "period_id": "0193a0c2-0000-7000-8000-00000000d001", "approach": "kuantitatif"}))]
 pub struct CreatePlan {
     employee_id: Uuid,
     period_id: Uuid,
@@ -362,6 +363,8 @@ pub struct CreatePlan {
     rater_override_reason: Option<String>,
 }
 
+/// Start a performance plan.
+///
 /// Start an employee's plan for a period. The rating official and their supervisor are taken
 /// from the supervisor links now, unless an admin names another official with a reason.
 #[utoipa::path(
@@ -436,6 +439,8 @@ pub(super) async fn create_plan(
     Ok(respond_created(&view))
 }
 
+/// Read a whole performance plan.
+///
 /// Read a whole plan: results with their indicators, behaviour expectations, annex, the rating
 /// official and their supervisor.
 #[utoipa::path(
@@ -461,6 +466,7 @@ pub struct PlanQuery {
     employee_id: Option<Uuid>,
     period_id: Option<Uuid>,
     rater_id: Option<Uuid>,
+    /// Only plans in this status.
     #[param(inline)]
     status: Option<PlanStatus>,
     /// Include earlier, superseded revisions.
@@ -480,6 +486,8 @@ pub struct PlanSummary {
     updated_at: DateTime<Utc>,
 }
 
+/// List performance plans.
+///
 /// List plans: all of an agency for its readers; an employee's own, those they rate, and those
 /// of everyone below them.
 #[utoipa::path(
@@ -556,6 +564,7 @@ pub struct IndicatorInput {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "utama", "description": "Meningkatnya mutu satuan pendidikan dasar", "parent_result_id": "0193a0c2-0000-7000-8000-000000004001", "indicators": [{"description": "Persentase sekolah yang terakreditasi", "aspect": "kuantitas", "target_value": 90, "target_unit": "persen"}]}))]
 pub struct ResultInput {
     pub(super) kind: ResultKind,
     #[schema(example = "Meningkatnya mutu layanan pendidikan dasar", min_length = 1, max_length = 2000)]
@@ -788,20 +797,22 @@ pub(super) async fn delete_result(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Set a plan's BerAKHLAK behaviour expectations.
+///
 /// Set the behaviour expectations: all seven BerAKHLAK values, each with the rating official's
 /// optional specific expectation. Values left out keep no specific expectation.
 #[utoipa::path(
     tag = "performance",
     security(("bearer" = [])),
     params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
-    request_body = Vec<Expectation>,
+    request_body(content = Vec<Expectation>, example = json!([{"value": "berorientasi_pelayanan", "expectation": "Menanggapi pengaduan orang tua murid paling lambat 2 hari kerja"}, {"value": "akuntabel"}, {"value": "kompeten"}, {"value": "harmonis"}, {"value": "loyal"}, {"value": "adaptif"}, {"value": "kolaboratif", "expectation": "Berbagi data akreditasi dengan bidang lain"}])),
     responses(
         (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
     )
 )]
 #[put("/performance-plans/{plan_id}/behaviour-expectations")]
-pub(super) async fn put_expectations(
+pub(super) async fn replace_behaviour_expectations(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -845,6 +856,7 @@ pub(super) async fn put_expectations(
 /// consequences.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"resources": "Anggaran DPA Dinas Pendidikan 2026; 2 tenaga administrasi", "accountability": "Laporan triwulanan kepada Sekretaris Daerah", "consequences": "Predikat kinerja menjadi dasar pengembangan karier"}))]
 pub struct Annex {
     /// Dukungan sumber daya.
     #[serde(default)]
@@ -872,7 +884,7 @@ pub struct Annex {
     )
 )]
 #[put("/performance-plans/{plan_id}/annex")]
-pub(super) async fn put_annex(
+pub(super) async fn replace_annex(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -902,6 +914,7 @@ pub(super) async fn put_annex(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"rater_id": "0193a0c2-0000-7000-8000-00000000e003", "reason": "Plt. Kepala Dinas sejak 1 Maret 2026 (SK Bupati No. 821/45/2026)"}))]
 pub struct RaterOverride {
     /// The acting rating official (Plt/Plh), or the new one after a transfer.
     rater_id: Uuid,
@@ -914,6 +927,8 @@ pub struct RaterOverride {
     reason: String,
 }
 
+/// Name another rating official for a plan.
+///
 /// Name another rating official for a plan, with a reason (agency admins): acting officials
 /// (Plt/Plh) and transfers mid-period; and, when needed, the official's supervisor who decides
 /// objections. Allowed in any status; the change is in the audit trail.
@@ -976,6 +991,7 @@ pub(super) fn own_case(e: OwnCase) -> ApiError {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Indikator hasil kerja kedua belum terukur; mohon tambahkan target angka."}))]
 pub struct ReturnRequest {
     #[schema(example = "Indikator kedua belum terukur; mohon tambahkan target kuantitatif.", min_length = 1)]
     reason: String,
@@ -1009,7 +1025,7 @@ async fn move_plan(
     tag = "performance",
     security(("bearer" = [])),
     params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
-    responses((status = 200, description = "Submitted", body = PlanView), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
+    responses((status = 200, description = "Submitted", body = PlanView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
 )]
 #[post("/performance-plans/{plan_id}/submit")]
 pub(super) async fn submit_plan(
@@ -1026,7 +1042,7 @@ pub(super) async fn submit_plan(
     tag = "performance",
     security(("bearer" = [])),
     params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
-    responses((status = 200, description = "Approved", body = PlanView), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
+    responses((status = 200, description = "Approved", body = PlanView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale)
 )]
 #[post("/performance-plans/{plan_id}/approve")]
 pub(super) async fn approve_plan(
@@ -1044,7 +1060,7 @@ pub(super) async fn approve_plan(
     security(("bearer" = [])),
     params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
     request_body = ReturnRequest,
-    responses((status = 200, description = "Returned to draft", body = PlanView), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
+    responses((status = 200, description = "Returned to draft", body = PlanView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
 )]
 #[post("/performance-plans/{plan_id}/return")]
 pub(super) async fn return_plan(
@@ -1061,6 +1077,8 @@ pub(super) async fn return_plan(
     move_plan(&caller, &state, &if_match, path.into_inner(), PlanAction::Return, Some(reason)).await
 }
 
+/// Start a new revision of an approved plan.
+///
 /// Start a new revision of an approved plan: a draft copy (revision + 1) replaces it; the
 /// approved one stays readable as it was, marked `superseded_by`. Results cascaded from the
 /// plan's results follow them to the new revision.
@@ -1158,6 +1176,8 @@ fn node(r: plans::CascadeRow) -> CascadeNode {
     }
 }
 
+/// Read the cascade of work results around a plan.
+///
 /// The cascade around a plan: the results it intervenes, up to the root, and the results
 /// cascaded from it below, across people (one recursive query each way).
 #[utoipa::path(
@@ -1167,7 +1187,7 @@ fn node(r: plans::CascadeRow) -> CascadeNode {
     responses((status = 200, description = "The cascade", body = Cascade), Unauthenticated, NotFound)
 )]
 #[get("/performance-plans/{plan_id}/cascade")]
-pub(super) async fn cascade(
+pub(super) async fn get_cascade(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,

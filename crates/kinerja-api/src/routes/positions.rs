@@ -60,6 +60,7 @@ impl From<&PositionRow> for PositionView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "KASUBBAG-UMUM", "name": "Kepala Subbagian Umum dan Kepegawaian", "kind": "pengawas", "unit_id": "0193a0c2-0000-7000-8000-00000000b001"}))]
 pub struct CreatePosition {
     #[schema(example = "GURU-AM", pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: String,
@@ -75,6 +76,7 @@ pub struct CreatePosition {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Kepala Subbagian Umum, Kepegawaian dan Keuangan"}))]
 pub struct UpdatePosition {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: Option<String>,
@@ -93,6 +95,7 @@ pub struct UpdatePosition {
 #[into_params(parameter_in = Query)]
 pub struct PositionFilter {
     unit_id: Option<Uuid>,
+    /// Only positions of this kind.
     kind: Option<PositionKind>,
 }
 

@@ -73,6 +73,8 @@ pub struct ParticipationReport {
     units: Vec<UnitParticipation>,
 }
 
+/// Report each unit's progress through the cycle.
+///
 /// How far each unit's employees are in the period's cycle: plans created, submitted,
 /// approved, evaluated and rated per sub-period, and rated for the year.
 #[utoipa::path(
@@ -82,7 +84,7 @@ pub struct ParticipationReport {
     responses((status = 200, description = "Participation per unit", body = ParticipationReport), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[get("/reports/participation")]
-pub(super) async fn participation(
+pub(super) async fn get_participation_report(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
@@ -137,6 +139,8 @@ pub struct PredikatReport {
     units: Vec<PredikatTally>,
 }
 
+/// Report the annual predikat per unit.
+///
 /// The annual predikat in force per unit (where each employee was when rated) and for the
 /// whole agency.
 #[utoipa::path(
@@ -146,7 +150,7 @@ pub struct PredikatReport {
     responses((status = 200, description = "Predikat per unit and agency", body = PredikatReport), Unauthenticated, Forbidden, NotFound, Invalid)
 )]
 #[get("/reports/predikat")]
-pub(super) async fn predikat_report(
+pub(super) async fn get_predikat_report(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
@@ -350,6 +354,8 @@ async fn stream_national(
         .await
 }
 
+/// Export a period's records in the national SKP shape.
+///
 /// The agency's performance records for a period in the national system's shape, streamed:
 /// per employee the annual record (the predikat in force) and, for periodic evaluations, one
 /// per rated sub-period with its start and end month. NDJSON (default) or CSV; memory stays
@@ -365,7 +371,7 @@ async fn stream_national(
     )
 )]
 #[get("/exports/national-skp")]
-pub(super) async fn national_skp(
+pub(super) async fn export_national_skp(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<NationalQuery>,

@@ -105,7 +105,7 @@ pub(super) async fn list_rule_sets(_caller: Caller) -> web::Json<Page<RuleSetVie
 #[utoipa::path(
     tag = "rules",
     security(("bearer" = [])),
-    params(("code" = String, Path, example = "permenpanrb-6-2022")),
+    params(("code" = String, Path, example = "permenpanrb-6-2022", description = "The rule set's code")),
     responses((status = 200, description = "The rule set", body = RuleSetView), Unauthenticated, NotFound)
 )]
 #[get("/rule-sets/{code}")]
@@ -123,9 +123,10 @@ pub struct AspectInput {
     realization: f64,
 }
 
+/// An indicator of a numeric plan to score: its aspects, each with target and realisation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct IndicatorInput {
+pub struct ScoredIndicator {
     aspects: Vec<AspectInput>,
 }
 
@@ -139,7 +140,7 @@ pub struct EvaluateRequest {
     behaviour_rating: Option<Rating>,
     skp_score: Option<f64>,
     #[serde(default)]
-    indicators: Vec<IndicatorInput>,
+    indicators: Vec<ScoredIndicator>,
     behaviour_score: Option<f64>,
     #[serde(default)]
     with_peers: bool,
@@ -203,7 +204,7 @@ pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiErr
 #[utoipa::path(
     tag = "rules",
     security(("bearer" = [])),
-    params(("code" = String, Path, example = "permenpanrb-6-2022")),
+    params(("code" = String, Path, example = "permenpanrb-6-2022", description = "The rule set's code")),
     request_body = EvaluateRequest,
     responses((status = 200, description = "The predikat and why", body = Evaluation), Unauthenticated, NotFound, Invalid)
 )]

@@ -57,6 +57,7 @@ impl From<&UnitRow> for UnitView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "DISDIK", "name": "Dinas Pendidikan", "parent_id": "0193a0c2-0000-7000-8000-00000000b002"}))]
 pub struct CreateUnit {
     #[schema(example = "DISDIK", pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: String,
@@ -70,6 +71,7 @@ pub struct CreateUnit {
 /// Rename, recode or move a unit; `parent_id: null` makes it top-level.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Dinas Pendidikan dan Kebudayaan", "parent_id": "0193a0c2-0000-7000-8000-00000000b002"}))]
 pub struct UpdateUnit {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
     code: Option<String>,
@@ -208,6 +210,8 @@ pub(super) async fn get_unit(
     Ok(with_etag(StatusCode::OK, unit.updated_at, &UnitView::from(&unit)))
 }
 
+/// Rename or move a unit.
+///
 /// Rename or move a unit. A move below itself or one of its sub-units is refused (`unit_cycle`).
 #[utoipa::path(
     tag = "organisation",
@@ -291,7 +295,7 @@ pub(super) async fn delete_unit(
     responses((status = 200, description = "The subtree", body = UnitTree), Unauthenticated, NotFound)
 )]
 #[get("/units/{unit_id}/tree")]
-pub(super) async fn unit_tree(
+pub(super) async fn get_unit_tree(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,

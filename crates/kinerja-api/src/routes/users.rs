@@ -19,6 +19,7 @@ use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "198503152010012003", "password": "Rahasia-Kinerja-2026", "roles": ["employee"], "agency_id": "0193a0c2-0000-7000-8000-00000000a001", "employee_id": "0193a0c2-0000-7000-8000-00000000e001"}))]
 pub struct CreateUser {
     /// 3–64 of `a-z 0-9 . _ -`.
     #[schema(example = "siti.rahma", pattern = "^[a-z0-9._-]{3,64}$")]
@@ -37,6 +38,7 @@ pub struct CreateUser {
 /// A partial change; absent fields stay as they are, `null` clears an optional link.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["employee", "auditor"]}))]
 pub struct UpdateUser {
     #[schema(min_length = 12, max_length = 128)]
     password: Option<String>,
@@ -119,6 +121,8 @@ pub(super) async fn list_users(
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, UserView::from)))
 }
 
+/// Create a user account.
+///
 /// Create a user account. Agency admins create accounts in their own agency only, and never
 /// super admins.
 #[utoipa::path(
@@ -182,6 +186,8 @@ pub(super) async fn get_user(
     Ok(respond(user))
 }
 
+/// Change a user account.
+///
 /// Change a user account. Users may change their own password; roles, links and activation are
 /// for administrators. A new password or a deactivation ends the user's sessions.
 #[utoipa::path(
