@@ -46,16 +46,21 @@ pub struct IdempotencyService<S> {
     service: Rc<S>,
 }
 
-/// Whether a `POST` to `path` takes the key here: under `/api/v1`, but not sign-in (no caller
-/// yet) nor imports (which keep their own).
-pub fn applies_to(path: &str) -> bool {
-    path.starts_with("/api/v1/") && !path.starts_with("/api/v1/auth/") && !path.starts_with("/api/v1/imports/")
+/// Whether a `POST` to `path` takes an `Idempotency-Key`: every one under `/api/v1` but sign-in
+/// (no caller yet).
+pub fn takes_key(path: &str) -> bool {
+    path.starts_with("/api/v1/") && !path.starts_with("/api/v1/auth/")
 }
 
-/// The key of a request it applies to, when the request carries one.
-fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
-    let applies = req.method() == actix_web::http::Method::POST && applies_to(req.path());
-    let Some(value) = req.headers().get(HEADER).filter(|_| applies) else { return Ok(None) };
+/// Whether this middleware keeps the answer; imports keep their own (their body is a stream).
+fn kept_here(path: &str) -> bool {
+    takes_key(path) && !path.starts_with("/api/v1/imports/")
+}
+
+/// The `Idempotency-Key` a request carries: 1 to 200 visible ASCII characters (the pattern the
+/// document gives), or a 400.
+pub fn key_in(headers: &actix_web::http::header::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(HEADER) else { return Ok(None) };
     let key = value.as_bytes();
     if (1..=200).contains(&key.len()) && key.iter().all(|b| (b'!'..=b'~').contains(b)) {
         Ok(Some(String::from_utf8_lossy(key).into_owned()))
@@ -65,6 +70,14 @@ fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
             detail: "Idempotency-Key must be 1 to 200 visible ASCII characters, without spaces".into(),
         })
     }
+}
+
+/// The key of a request this middleware keeps, when the request carries one.
+fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
+    if req.method() != actix_web::http::Method::POST || !kept_here(req.path()) {
+        return Ok(None);
+    }
+    key_in(req.headers())
 }
 
 /// Whom the key belongs to: the token's subject (an invalid token is left to the handler, 401).

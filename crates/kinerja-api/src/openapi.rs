@@ -163,12 +163,12 @@ fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
 /// POSTs the `Idempotency-Key` with its 409 and 422. An operation that names no security scheme
 /// is public: it says so with `security: []`.
 fn document_shared_problems(path: &str, method: &str, operation: &mut Map<String, Value>) {
-    if method == "post" && idempotency::applies_to(path) {
+    let keyed = method == "post" && idempotency::takes_key(path);
+    if keyed {
         document_idempotency_key(operation);
     }
     operation.entry("security").or_insert_with(|| json!([]));
     let with_body = operation.contains_key("requestBody");
-    let keyed = method == "post" && idempotency::applies_to(path);
     let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
     let mut shared = vec![
         ("400", "Malformed request: a query string or body that does not parse"),

@@ -1029,17 +1029,6 @@ async fn import_scope(
 }
 
 /// A valid `Idempotency-Key`, if given.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("Idempotency-Key") else { return Ok(None) };
-    match value.to_str() {
-        Ok(key) if (1..=200).contains(&key.trim().len()) => Ok(Some(key.trim().to_owned())),
-        _ => Err(ApiError::BadRequest {
-            code: "invalid_idempotency_key",
-            detail: "Idempotency-Key must be 1 to 200 visible ASCII characters".into(),
-        }),
-    }
-}
-
 fn answer(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     if status.is_client_error() {
@@ -1097,7 +1086,6 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
     params(
         ("kind" = ImportKind, Path, description = "What the file holds"),
         ImportQuery,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry replay the first answer"),
     ),
     request_body(
         content(
@@ -1128,7 +1116,7 @@ pub(super) async fn import_records(
     let (scope, period) = import_scope(&state, &caller, kind, query.period_id).await?;
     let period_id = period.as_ref().map(|p| p.id);
     let actor = caller.audit_actor();
-    let key = idempotency_key(&req)?.zip(actor.id);
+    let key = crate::idempotency::key_in(req.headers())?.zip(actor.id);
     let mut fingerprint = Sha256::new();
     fingerprint.update(format!("POST /imports/{} dry_run={dry_run} period={period_id:?} {format:?}\n", kind.as_str()));
 
