@@ -1,6 +1,7 @@
 //! Kinerja's HTTP API: routes, authentication, problem errors, metrics and the OpenAPI
 //! document built from the same registration as the routes.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;

@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{authorize, check_code_and_name, created, duplicate, reject, with_etag};
+use crate::routes::{check_code_and_name, created, duplicate, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
@@ -82,28 +83,6 @@ fn check_window(days: Option<i32>) -> Result<(), ApiError> {
         }
         _ => Ok(()),
     }
-}
-
-/// Loads an agency the caller may see at all (404 otherwise).
-pub async fn visible_agency(state: &AppState, caller: &Caller, id: Uuid) -> Result<AgencyRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let agency = org::get_agency(&mut conn, id).await?.ok_or(ApiError::NotFound("agency"))?;
-    authorize(caller, RegistryAction::ReadStructure, agency.id, "agency")?;
-    Ok(agency)
-}
-
-/// The agency a request body names, for a write in it. One the caller may not see answers as
-/// one that does not exist (404 `agency`), so ids cannot be probed; one the caller sees but may
-/// not write in is 403 with `denied`.
-pub async fn agency_for_write(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    denied: &'static str,
-) -> Result<AgencyRow, ApiError> {
-    let agency = visible_agency(state, caller, id).await?;
-    authorize(caller, RegistryAction::Write, agency.id, "agency").map_err(|_| ApiError::Forbidden(denied))?;
-    Ok(agency)
 }
 
 /// List agencies: every agency for a super admin, one's own for everyone else.
@@ -174,7 +153,7 @@ pub(super) async fn get_agency(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, agency.updated_at, &AgencyView::from(&agency)))
 }
 
@@ -198,7 +177,7 @@ pub(super) async fn update_agency(
     body: web::Json<UpdateAgency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible_agency(&state, &caller, path.into_inner()).await?;
+    let visible = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.id, "agency")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
     check_window(body.objection_window_days)?;

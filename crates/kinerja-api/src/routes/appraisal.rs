@@ -21,17 +21,18 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{authorize, party, visible, visible_plan};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::plans::{party, status_of, transition_error, visible_plan};
+use crate::routes::plans::{status_of, transition_error};
 use crate::routes::rule_sets::{evaluate, Explanation};
-use crate::routes::units::visible_unit;
-use crate::routes::{authorize, created, rule_set_of, with_etag};
+use crate::routes::{created, rule_set_of, with_etag};
 use crate::scoring;
 use crate::write::{self, record, Change, IfMatch, Record};
 use crate::AppState;
+use kinerja_store::org::UnitRow;
 
 /// Checks a free text that must say something: 1 to 4000 characters.
 fn required_text(field: &str, text: &str) -> Result<String, ApiError> {
@@ -644,7 +645,7 @@ async fn unit_and_period(
     unit_id: Uuid,
     period_id: Uuid,
 ) -> Result<(kinerja_store::org::UnitRow, PeriodRow), ApiError> {
-    let unit = visible_unit(state, caller, unit_id).await?;
+    let unit = visible::<UnitRow>(state, caller, unit_id).await?;
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, period_id)
         .await?

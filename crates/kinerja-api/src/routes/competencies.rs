@@ -25,17 +25,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{authorize, visible, visible_employee};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::agencies::visible_agency;
-use crate::routes::employees::visible_employee;
-use crate::routes::periods::visible_period;
-use crate::routes::positions::visible_position;
-use crate::routes::{authorize, check_code_and_name, created, duplicate, reject, rule_set_of, with_etag};
+use crate::routes::{check_code_and_name, created, duplicate, reject, rule_set_of, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+use kinerja_store::org::AgencyRow;
+use kinerja_store::org::PositionRow;
 
 record!(CompetencyRow, AuditEntity::Competency, audited: CompetencyView, agency: |c| c.agency_id,
         lock: store::lock_competency, save: store::update_competency,
@@ -199,16 +198,6 @@ pub(super) fn unknown_competency(field: impl Into<String>) -> FieldError {
 
 const DUPLICATE_COMPETENCY: &str = "a competency with that code exists in the same dictionary";
 
-/// National competencies are visible to every caller; an agency's own to those who read it.
-async fn visible_competency(state: &AppState, caller: &Caller, id: Uuid) -> Result<CompetencyRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let row = store::get_competency(&mut conn, id).await?.ok_or(ApiError::NotFound("competency"))?;
-    if let Some(agency) = row.agency_id {
-        authorize(caller, RegistryAction::ReadStructure, agency, "competency")?;
-    }
-    Ok(row)
-}
-
 /// The national dictionary is kept by super admins; an agency's own by whoever writes its registry.
 fn authorize_dictionary_write(caller: &Caller, agency: Option<Uuid>) -> Result<(), ApiError> {
     match agency {
@@ -234,7 +223,7 @@ pub(super) async fn list_competencies(
 ) -> Result<web::Json<Page<CompetencyView>>, ApiError> {
     let request = page.parse()?;
     let agencies = match query.agency_id {
-        Some(agency) => Some(vec![visible_agency(&state, &caller, agency).await?.id]),
+        Some(agency) => Some(vec![visible::<AgencyRow>(&state, &caller, agency).await?.id]),
         None if caller.is_super_admin() => None,
         None => Some(caller.agency_id().into_iter().collect()),
     };
@@ -262,7 +251,7 @@ pub(super) async fn create_competency(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if let Some(agency) = body.agency_id {
-        visible_agency(&state, &caller, agency).await?;
+        visible::<AgencyRow>(&state, &caller, agency).await?;
     }
     authorize_dictionary_write(&caller, body.agency_id)?;
     let mut errors = check_code_and_name(Some(&body.code), Some(&body.name));
@@ -299,7 +288,7 @@ pub(super) async fn get_competency(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = visible_competency(&state, &caller, path.into_inner()).await?;
+    let row = visible::<CompetencyRow>(&state, &caller, path.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &CompetencyView::from(&row)))
 }
 
@@ -323,7 +312,7 @@ pub(super) async fn update_competency(
     body: web::Json<UpdateCompetency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible_competency(&state, &caller, path.into_inner()).await?;
+    let visible = visible::<CompetencyRow>(&state, &caller, path.into_inner()).await?;
     authorize_dictionary_write(&caller, visible.agency_id)?;
     let row = write::update(&state, &caller, &if_match, visible.id, "update", async |_, current: &CompetencyRow| {
         let group = body.group.unwrap_or(CompetencyView::from(current).group);
@@ -453,7 +442,7 @@ pub(super) async fn get_competency_requirements(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let position = visible_position(&state, &caller, path.into_inner()).await?;
+    let position = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let (views, version) = position_standard(&mut conn, &position).await?;
     Ok(with_etag(StatusCode::OK, version, &views))
@@ -480,7 +469,7 @@ pub(super) async fn replace_competency_requirements(
     if_match: IfMatch,
     body: web::Json<Vec<RequiredLevel>>,
 ) -> Result<HttpResponse, ApiError> {
-    let position = visible_position(&state, &caller, path.into_inner()).await?;
+    let position = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, position.agency_id, "position")?;
     if body.len() > competency::MAX_STANDARD_SIZE {
         let message = format!("at most {} competencies in a standard", competency::MAX_STANDARD_SIZE);
@@ -603,7 +592,7 @@ pub(super) async fn get_competency_assessors(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<AssessorList>, ApiError> {
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
     let mut conn = state.db.conn().await?;
     Ok(web::Json(AssessorList { user_ids: store::assessors(&mut conn, agency.id).await? }))
@@ -624,7 +613,7 @@ pub(super) async fn replace_competency_assessors(
     path: web::Path<Uuid>,
     body: web::Json<AssessorList>,
 ) -> Result<web::Json<AssessorList>, ApiError> {
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
     let mut users = body.into_inner().user_ids;
     users.sort();
@@ -1163,7 +1152,7 @@ pub(super) async fn measured_profile(
     period_id: Uuid,
 ) -> Result<(EmployeeRow, PeriodRow, Profile), ApiError> {
     let employee = visible_employee(state, caller, employee_id).await?;
-    let period = visible_period(state, caller, period_id).await?;
+    let period = visible::<PeriodRow>(state, caller, period_id).await?;
     if period.agency_id != employee.agency_id {
         return Err(ApiError::NotFound("period"));
     }

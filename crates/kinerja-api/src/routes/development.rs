@@ -22,21 +22,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{authorize, visible, visible_employee};
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::agencies::visible_agency;
 use crate::routes::competencies::{
     add_source_level, check_text, competency_names, measured_profile, profiles, unknown_competency, usable_in,
     PeriodParam,
 };
-use crate::routes::employees::visible_employee;
 use crate::routes::evaluations::{check_evidence, Evidence};
-use crate::routes::units::visible_unit;
-use crate::routes::{authorize, created, include_subunits, present, reject, rule_set_of, with_etag};
+use crate::routes::{created, include_subunits, present, reject, rule_set_of, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+use kinerja_store::org::AgencyRow;
+use kinerja_store::org::UnitRow;
 
 record!(ActivityRow, AuditEntity::DevelopmentActivity, audited: ActivityView, agency: |a| Some(a.agency_id),
         lock: store::lock_activity, save: store::update_activity, insert: store::insert_activity);
@@ -487,7 +487,7 @@ pub(super) async fn list_training_needs(
     query: web::Query<TrainingNeedsQuery>,
 ) -> Result<web::Json<TrainingNeeds>, ApiError> {
     let include_subunits = include_subunits(query.include.as_deref())?;
-    let unit = visible_unit(&state, &caller, path.into_inner()).await?;
+    let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, query.period_id)
@@ -596,7 +596,7 @@ pub(super) async fn get_talent_map(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<TalentPlacement>>, ApiError> {
     let request = page.parse()?;
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, query.period_id)

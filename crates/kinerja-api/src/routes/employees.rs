@@ -5,7 +5,7 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{grade_is_valid, would_cycle, EmploymentType, Nip};
-use kinerja_domain::{RegistryAction, Relation, Role};
+use kinerja_domain::{RegistryAction, Role};
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -13,11 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::ValidateEmail;
 
+use crate::access::{agency_for_write, ensure_employee_visible, visible_employee};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::agencies::agency_for_write;
 use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
@@ -212,34 +212,6 @@ const MAX_SEARCH_CHARS: usize = 100;
 
 const DUPLICATE_NIP: &str = "an employee with that NIP exists";
 
-/// How the record relates to the caller, for the employee rule of the access table.
-async fn relation(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> Result<Relation, ApiError> {
-    let Some(own) = caller.employee_id() else { return Ok(Relation::Unrelated) };
-    if own == employee.id {
-        return Ok(Relation::Own);
-    }
-    let mut conn = state.db.conn().await?;
-    Ok(if org::is_below(&mut conn, own, employee.id).await? { Relation::Subordinate } else { Relation::Unrelated })
-}
-
-pub(super) async fn ensure_visible(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> Result<(), ApiError> {
-    if caller.actor.may_on_registry(RegistryAction::ReadPeople, employee.agency_id)
-        || caller.actor.may_read_employee(employee.agency_id, relation(state, caller, employee).await?)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("employee"))
-    }
-}
-
-pub(super) async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid) -> Result<EmployeeRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, id).await?.ok_or(ApiError::NotFound("employee"))?;
-    drop(conn);
-    ensure_visible(state, caller, &employee).await?;
-    Ok(employee)
-}
-
 /// List employees.
 ///
 /// List employees: all of an agency for its admins, auditors and read clients; an employee sees
@@ -364,7 +336,7 @@ pub(super) async fn get_employee_by_nip(
     let mut conn = state.db.conn().await?;
     let employee = org::employee_by_nip(&mut conn, path.trim()).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
-    ensure_visible(&state, &caller, &employee).await?;
+    ensure_employee_visible(&state, &caller, &employee).await?;
     Ok(with_etag(StatusCode::OK, employee.updated_at, &EmployeeView::from(&employee)))
 }
 

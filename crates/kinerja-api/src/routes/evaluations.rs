@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{ensure_employee_visible, visible_plan};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
@@ -229,7 +230,7 @@ pub(super) async fn create_evaluation(
     body: web::Json<CreateEvaluation>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let plan = super::plans::visible_plan(&state, &caller, path.into_inner()).await?;
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
     if caller.employee_id() != Some(plan.employee_id) {
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
@@ -331,7 +332,7 @@ pub(super) async fn get_evaluation(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<EvaluationView>, ApiError> {
     let (plan_id, evaluation_id) = path.into_inner();
-    let plan = super::plans::visible_plan(&state, &caller, plan_id).await?;
+    let plan = visible_plan(&state, &caller, plan_id).await?;
     let mut conn = state.db.conn().await?;
     let evaluation = evaluations::get_evaluation(&mut conn, evaluation_id)
         .await?
@@ -364,9 +365,7 @@ pub(super) async fn rate_evaluation(
     let visible =
         evaluations::get_evaluation(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("evaluation"))?;
     drop(conn);
-    let plan = super::plans::visible_plan(&state, &caller, visible.plan_id)
-        .await
-        .map_err(|_| ApiError::NotFound("evaluation"))?;
+    let plan = visible_plan(&state, &caller, visible.plan_id).await.map_err(|_| ApiError::NotFound("evaluation"))?;
     let behaviour = &body.feedback.behaviour;
     if behaviour.len() > BerAkhlak::ALL.len() {
         let message = format!("at most {} items, one per BerAKHLAK value", BerAkhlak::ALL.len());
@@ -592,7 +591,7 @@ pub(super) async fn list_feedback(
     let mut conn = state.db.conn().await?;
     let employee = org::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
-    super::employees::ensure_visible(&state, &caller, &employee).await?;
+    ensure_employee_visible(&state, &caller, &employee).await?;
     let mut conn = state.db.conn().await?;
     let rows =
         evaluations::list_feedback(&mut conn, employee.id, query.period_id, request.after, request.fetch()).await?;

@@ -12,10 +12,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::authorize;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
-use crate::routes::authorize;
 use crate::routes::imports::ImportKind;
 use crate::AppState;
 

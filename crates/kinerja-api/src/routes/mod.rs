@@ -21,12 +21,9 @@ mod units;
 mod users;
 
 use kinerja_domain::limits::{is_clean_name, is_clean_text};
-use kinerja_domain::RegistryAction;
 use kinerja_store::StoreError;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
-use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 pub use crate::write::{created, with_etag};
 
@@ -130,18 +127,6 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(development::list_training_needs)
             .service(development::get_talent_map),
     );
-}
-
-/// Applies the registry access table to a record of `agency`: allowed → Ok; readable but not
-/// writable → 403; not visible at all → 404, so existence does not leak across agencies.
-pub fn authorize(caller: &Caller, action: RegistryAction, agency: Uuid, entity: &'static str) -> Result<(), ApiError> {
-    if caller.actor.may_on_registry(action, agency) {
-        Ok(())
-    } else if caller.actor.may_on_registry(RegistryAction::ReadStructure, agency) {
-        Err(ApiError::Forbidden("your role does not allow this here"))
-    } else {
-        Err(ApiError::NotFound(entity))
-    }
 }
 
 /// Checks a short code (`DISDIK`, `JF-GURU-01`) and a display name.

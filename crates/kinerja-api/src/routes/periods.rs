@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{agency_for_write, authorize, visible};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::agencies::agency_for_write;
-use crate::routes::{authorize, check_code_and_name, created, reject, with_etag};
+use crate::routes::{check_code_and_name, created, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
@@ -106,13 +106,6 @@ fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<FieldError> {
     }
 }
 
-pub async fn visible_period(state: &AppState, caller: &Caller, id: Uuid) -> Result<PeriodRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, id).await?.ok_or(ApiError::NotFound("period"))?;
-    authorize(caller, RegistryAction::ReadStructure, period.agency_id, "period")?;
-    Ok(period)
-}
-
 /// List periods: an agency's, or every agency's for a super admin.
 #[utoipa::path(
     tag = "performance",
@@ -191,7 +184,7 @@ pub(super) async fn get_period(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let period = visible_period(&state, &caller, path.into_inner()).await?;
+    let period = visible::<PeriodRow>(&state, &caller, path.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, period.updated_at, &PeriodView::from(&period)))
 }
 
@@ -218,7 +211,7 @@ pub(super) async fn update_period(
     body: web::Json<UpdatePeriod>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible_period(&state, &caller, path.into_inner()).await?;
+    let visible = visible::<PeriodRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "period")?;
     let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &PeriodRow| {
         let mut next = current.clone();

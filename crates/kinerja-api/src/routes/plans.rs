@@ -11,7 +11,7 @@ use kinerja_domain::objection::{check_deciders, OwnCase};
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus, TransitionError};
-use kinerja_domain::{RegistryAction, Relation};
+use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::plans::{self, ExpectationRow, IndicatorRow, PlanFilter, PlanRow, ResultRow, WholePlan};
 use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
@@ -19,14 +19,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{party, visible, visible_plan};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::periods::visible_period;
 use crate::routes::{created, reject, text_error, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+use kinerja_store::plans::PeriodRow;
 
 // ---- views ----
 
@@ -184,40 +185,6 @@ fn respond_created(view: &PlanView) -> HttpResponse {
 }
 
 // ---- who may do what ----
-
-pub(super) fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
-    match caller.employee_id() {
-        Some(me) if me == plan.employee_id => PlanParty::Owner,
-        Some(me) if Some(me) == plan.rater_id => PlanParty::Rater,
-        _ => PlanParty::Other,
-    }
-}
-
-/// Loads a plan the caller may read: the agency's readers, the employee, the rating official,
-/// their supervisor, and anyone above the employee in the supervisor chain.
-pub(super) async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let plan = plans::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
-    if caller.actor.may_on_registry(RegistryAction::ReadPeople, plan.agency_id) {
-        return Ok(plan);
-    }
-    let Some(me) = caller.employee_id() else { return Err(ApiError::NotFound("plan")) };
-    let relation = if me == plan.employee_id {
-        Relation::Own
-    } else if Some(me) == plan.rater_id
-        || Some(me) == plan.rater_supervisor_id
-        || org::is_below(&mut conn, me, plan.employee_id).await?
-    {
-        Relation::Subordinate
-    } else {
-        Relation::Unrelated
-    };
-    if caller.actor.may_read_employee(plan.agency_id, relation) {
-        Ok(plan)
-    } else {
-        Err(ApiError::NotFound("plan"))
-    }
-}
 
 /// The employee, their rating official, or an agency admin may edit a draft.
 fn ensure_editor(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
@@ -383,7 +350,7 @@ pub(super) async fn create_plan(
     body: web::Json<CreatePlan>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let period = visible_period(&state, &caller, body.period_id)
+    let period = visible::<PeriodRow>(&state, &caller, body.period_id)
         .await
         .map_err(|_| ApiError::validation("period_id", "not_found", "no such period visible to you"))?;
     let mut conn = state.db.conn().await?;

@@ -12,14 +12,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::agencies::visible_agency;
-use crate::routes::{authorize, check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+use kinerja_store::org::AgencyRow;
 
 record!(PositionRow, AuditEntity::Position, audited: PositionView, agency: |p| Some(p.agency_id),
         lock: org::lock_position, save: org::update_position, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
@@ -119,13 +120,6 @@ async fn check_unit(conn: &mut AsyncPgConnection, agency: Uuid, unit: Option<Uui
 
 const DUPLICATE_CODE: &str = "the agency has a position with that code";
 
-pub(super) async fn visible_position(state: &AppState, caller: &Caller, id: Uuid) -> Result<PositionRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let position = org::get_position(&mut conn, id).await?.ok_or(ApiError::NotFound("position"))?;
-    authorize(caller, RegistryAction::ReadStructure, position.agency_id, "position")?;
-    Ok(position)
-}
-
 /// List an agency's positions, optionally of one unit or kind.
 #[utoipa::path(
     tag = "organisation",
@@ -142,7 +136,7 @@ pub(super) async fn list_positions(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<PositionView>>, ApiError> {
     let request = page.parse()?;
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let kind = filter.kind.map(PositionKind::as_str);
     let rows = org::list_positions(&mut conn, agency.id, filter.unit_id, kind, request.after, request.fetch()).await?;
@@ -168,7 +162,7 @@ pub(super) async fn create_position(
     body: web::Json<CreatePosition>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
     let mut errors = check_code_and_name(Some(&body.code), Some(&body.name));
     errors.extend(check_level(body.kind, body.level));
@@ -203,7 +197,7 @@ pub(super) async fn get_position(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let position = visible_position(&state, &caller, path.into_inner()).await?;
+    let position = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, position.updated_at, &PositionView::from(&position)))
 }
 
@@ -227,7 +221,7 @@ pub(super) async fn update_position(
     body: web::Json<UpdatePosition>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible_position(&state, &caller, path.into_inner()).await?;
+    let visible = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "position")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
     let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &PositionRow| {

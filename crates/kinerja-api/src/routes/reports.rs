@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::authorize;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
-use crate::routes::authorize;
 use crate::routes::exports::{csv_field, streamed, Chunks, ExportFormat, BATCH};
 use crate::AppState;
 

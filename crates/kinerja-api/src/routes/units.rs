@@ -14,14 +14,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::agencies::visible_agency;
-use crate::routes::{authorize, check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
+use kinerja_store::org::AgencyRow;
 
 record!(UnitRow, AuditEntity::Unit, audited: UnitView, agency: |u| Some(u.agency_id),
         lock: org::lock_unit, save: org::update_unit, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
@@ -98,13 +99,6 @@ pub struct UnitTree {
     children: Vec<UnitTree>,
 }
 
-pub(super) async fn visible_unit(state: &AppState, caller: &Caller, id: Uuid) -> Result<UnitRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let unit = org::get_unit(&mut conn, id).await?.ok_or(ApiError::NotFound("unit"))?;
-    authorize(caller, RegistryAction::ReadStructure, unit.agency_id, "unit")?;
-    Ok(unit)
-}
-
 /// Checks that `parent` is a unit of `agency` and, when `unit` already exists, not below it.
 async fn check_parent(
     tx: &mut AsyncPgConnection,
@@ -147,7 +141,7 @@ pub(super) async fn list_units(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<UnitView>>, ApiError> {
     let request = page.parse()?;
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let rows = org::list_units(&mut conn, agency.id, filter.parent_id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, |u| UnitView::from(&u))))
@@ -172,7 +166,7 @@ pub(super) async fn create_unit(
     body: web::Json<CreateUnit>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let agency = visible_agency(&state, &caller, path.into_inner()).await?;
+    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
     reject(check_code_and_name(Some(&body.code), Some(&body.name)))?;
     let now = Utc::now();
@@ -206,7 +200,7 @@ pub(super) async fn get_unit(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let unit = visible_unit(&state, &caller, path.into_inner()).await?;
+    let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, unit.updated_at, &UnitView::from(&unit)))
 }
 
@@ -232,7 +226,7 @@ pub(super) async fn update_unit(
     body: web::Json<UpdateUnit>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible_unit(&state, &caller, path.into_inner()).await?;
+    let visible = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
     let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &UnitRow| {
@@ -266,7 +260,7 @@ pub(super) async fn delete_unit(
     path: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let visible = visible_unit(&state, &caller, path.into_inner()).await?;
+    let visible = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     let not_empty = || ApiError::Conflict {
         code: "unit_not_empty",
@@ -300,7 +294,7 @@ pub(super) async fn get_unit_tree(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<UnitTree>, ApiError> {
-    let root = visible_unit(&state, &caller, path.into_inner()).await?;
+    let root = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let rows = org::unit_subtree(&mut conn, root.id).await?;
     let mut children: HashMap<Uuid, Vec<&UnitRow>> = HashMap::new();
