@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use crate::audit::AuditActor;
 use crate::auth::{hash_password, random_token};
+use crate::checks::reject;
 use crate::error::{ApiError, FieldError};
-use crate::routes::reject;
+
 use crate::write::{self, record, Change, IfMatch};
 
 /// A user account as the API shows it (never the password hash).

@@ -1,13 +1,17 @@
-//! The SKP score of the numeric rule sets (PP 30/2019; PP 46/2011 with Perka BKN 1/2013), from a
-//! plan's indicators and their realisations: shared by the periodic and the annual rating.
+//! Rating by a rule set: the SKP score of the numeric rule sets (PP 30/2019; PP 46/2011 with
+//! Perka BKN 1/2013) from a plan's indicators and their realisations, and the predikat with its
+//! explanation — shared by the dry run, the periodic and the annual rating.
 
-use kinerja_domain::rule_sets::{Aspect, Inputs};
+use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet};
 use kinerja_store::evaluations::{EvaluationRow, RealizationRow};
 use kinerja_store::plans::{self, IndicatorRow};
 use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
 
 /// The indicators to score, as (aspect, target, realisation), and those without a realisation.
 #[derive(Debug, Default)]
@@ -53,4 +57,56 @@ pub async fn score_plan(
     let skp = skp_inputs(&whole.indicators, realised);
     inputs.indicators = skp.indicators;
     Ok(skp.unrealised)
+}
+
+/// Why the predikat is what it is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Explanation {
+    #[schema(example = "permenpanrb-6-2022")]
+    pub rule_set: &'static str,
+    pub rule_set_title: &'static str,
+    /// The cell or band that decided, in words.
+    #[schema(example = "matrix cell: hasil kerja di_atas_ekspektasi × perilaku kerja sesuai_ekspektasi → baik")]
+    pub decided_by: String,
+    pub result_rating: Option<Rating>,
+    pub behaviour_rating: Option<Rating>,
+    /// Numeric sets: the SKP score used and the weighted score.
+    pub skp_score: Option<f64>,
+    pub behaviour_score: Option<f64>,
+    pub score: Option<f64>,
+    /// Numeric sets: the indicators that had no realisation and counted as 0.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrealised_indicators: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Evaluation {
+    pub predikat: Predikat,
+    pub explanation: Explanation,
+}
+
+/// Applies a rule set to inputs; the shared path for dry runs and stored ratings.
+pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiError> {
+    let outcome = rule_set.evaluate(inputs).map_err(|e| {
+        let code = match e {
+            kinerja_domain::rule_sets::InputError::Missing(_) => "required",
+            kinerja_domain::rule_sets::InputError::NotUsed(_) => "not_used",
+            _ => "out_of_range",
+        };
+        ApiError::Validation(vec![FieldError::new(e.field(), code, e.to_string())])
+    })?;
+    Ok(Evaluation {
+        predikat: outcome.predikat,
+        explanation: Explanation {
+            rule_set: rule_set.code(),
+            rule_set_title: rule_set.title(),
+            decided_by: outcome.decided_by,
+            result_rating: inputs.result_rating,
+            behaviour_rating: inputs.behaviour_rating,
+            skp_score: outcome.skp_score,
+            behaviour_score: inputs.behaviour_score,
+            score: outcome.score,
+            unrealised_indicators: Vec::new(),
+        },
+    })
 }

@@ -23,13 +23,14 @@ use uuid::Uuid;
 
 use crate::access::{authorize, party, visible, visible_plan};
 use crate::auth::Caller;
+use crate::checks::include_subunits;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
 use crate::routes::plans::{status_of, transition_error};
-use crate::routes::rule_sets::{evaluate, Explanation};
 use crate::routes::{created, rule_set_of, with_etag};
 use crate::scoring;
+use crate::scoring::{evaluate, Explanation};
 use crate::write::{self, record, Change, IfMatch, Record};
 use crate::AppState;
 use kinerja_store::org::UnitRow;
@@ -865,7 +866,7 @@ pub(super) async fn get_unit_distribution(
     path: web::Path<Uuid>,
     query: web::Query<DistributionQuery>,
 ) -> Result<web::Json<DistributionView>, ApiError> {
-    let include_subunits = super::include_subunits(query.include.as_deref())?;
+    let include_subunits = include_subunits(query.include.as_deref())?;
     let (unit, period) = unit_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
     authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.db.conn().await?;

@@ -12,6 +12,7 @@ use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::{
     self, Assessor, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Potential, Source, SourceLevels,
 };
+use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::RegistryAction;
@@ -27,10 +28,11 @@ use uuid::Uuid;
 
 use crate::access::{authorize, visible, visible_employee};
 use crate::auth::Caller;
+use crate::checks::{check_code_and_name, duplicate, level_error, reject, text_error, unknown_competency, usable_in};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_code_and_name, created, duplicate, reject, rule_set_of, with_etag};
+use crate::routes::{created, rule_set_of, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;
@@ -132,16 +134,6 @@ pub struct CompetencyQuery {
     agency_id: Option<Uuid>,
 }
 
-fn has_nul(s: &str) -> bool {
-    s.contains('\0')
-}
-
-pub(super) fn check_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
-    if value.trim().is_empty() || value.chars().count() > max || has_nul(value) {
-        errors.push(FieldError::new(field, "invalid_length", format!("1 to {max} characters")));
-    }
-}
-
 /// A competency is described on each of the levels 1 to 5, once.
 fn check_levels(levels: &[LevelDescription]) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -151,12 +143,12 @@ fn check_levels(levels: &[LevelDescription]) -> Vec<FieldError> {
         errors.push(FieldError::new("levels", "invalid_levels", "describe each of the levels 1 to 5 once"));
     }
     for (i, level) in levels.iter().enumerate() {
-        check_text(&format!("levels[{i}].description"), &level.description, 2000, &mut errors);
+        errors.extend(text_error(format!("levels[{i}].description"), &level.description, 2000));
         if level.indicators.len() > 20 {
             errors.push(FieldError::new(format!("levels[{i}].indicators"), "too_many", "at most 20 indicators"));
         }
         for (j, indicator) in level.indicators.iter().enumerate() {
-            check_text(&format!("levels[{i}].indicators[{j}]"), indicator, 500, &mut errors);
+            errors.extend(text_error(format!("levels[{i}].indicators[{j}]"), indicator, 500));
         }
     }
     errors
@@ -164,7 +156,7 @@ fn check_levels(levels: &[LevelDescription]) -> Vec<FieldError> {
 
 fn check_description(description: Option<&str>, errors: &mut Vec<FieldError>) {
     if let Some(d) = description {
-        if d.chars().count() > 4000 || has_nul(d) {
+        if d.chars().count() > 4000 || !is_clean_text(d) {
             errors.push(FieldError::new("description", "invalid_length", "at most 4000 characters"));
         }
     }
@@ -180,20 +172,6 @@ fn check_group(agency: Option<Uuid>, group: CompetencyGroup) -> Vec<FieldError> 
     } else {
         Vec::new()
     }
-}
-
-/// A competency may be used in `agency` (`None`: nationally) when it is national or the agency's own.
-pub(super) fn usable_in(competency: &CompetencyRow, agency: Option<Uuid>) -> bool {
-    competency.agency_id.is_none() || competency.agency_id == agency
-}
-
-/// A required or assessed level outside 1..5.
-pub(super) fn level_error(field: impl Into<String>, level: u8) -> Option<FieldError> {
-    (!competency::LEVELS.contains(&level)).then(|| FieldError::new(field, "out_of_range", "a level from 1 to 5"))
-}
-
-pub(super) fn unknown_competency(field: impl Into<String>) -> FieldError {
-    FieldError::new(field, "not_found", "no competency with that id in the national dictionary or this agency's")
 }
 
 const DUPLICATE_COMPETENCY: &str = "a competency with that code exists in the same dictionary";
@@ -728,7 +706,7 @@ fn check_ratings(ratings: &[LevelRating], known: &HashMap<Uuid, CompetencyRow>, 
             errors.push(unknown_competency(format!("ratings[{i}].competency_id")));
         }
         if let Some(note) = &r.note {
-            if note.chars().count() > 2000 || has_nul(note) {
+            if note.chars().count() > 2000 || !is_clean_text(note) {
                 errors.push(FieldError::new(format!("ratings[{i}].note"), "invalid_length", "at most 2000 characters"));
             }
         }

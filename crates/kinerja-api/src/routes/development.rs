@@ -24,15 +24,15 @@ use uuid::Uuid;
 
 use crate::access::{authorize, visible, visible_employee};
 use crate::auth::Caller;
+use crate::checks::{
+    check_evidence, include_subunits, present, reject, text_error, unknown_competency, usable_in, Evidence,
+};
 use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::competencies::{
-    add_source_level, check_text, competency_names, measured_profile, profiles, unknown_competency, usable_in,
-    PeriodParam,
-};
-use crate::routes::evaluations::{check_evidence, Evidence};
-use crate::routes::{created, include_subunits, present, reject, rule_set_of, with_etag};
+use crate::routes::competencies::{add_source_level, competency_names, measured_profile, profiles, PeriodParam};
+
+use crate::routes::{created, rule_set_of, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;
@@ -141,7 +141,7 @@ async fn plan_owner(state: &AppState, caller: &Caller, employee_id: Uuid) -> Res
 /// Checks an activity as it will be stored.
 async fn check_activity(conn: &mut AsyncPgConnection, a: &ActivityRow, evidence: &[Evidence]) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    check_text("title", &a.title, 200, &mut errors);
+    errors.extend(text_error("title", &a.title, 200));
     if let Some(c) = a.competency_id {
         if !store::get_competency(conn, c).await?.is_some_and(|c| usable_in(&c, Some(a.agency_id))) {
             errors.push(unknown_competency("competency_id"));

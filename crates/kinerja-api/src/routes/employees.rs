@@ -4,21 +4,21 @@ use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::civil_service::{grade_is_valid, would_cycle, EmploymentType, Nip};
+use kinerja_domain::civil_service::{would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Role};
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use crate::access::{agency_for_write, ensure_employee_visible, visible_employee};
 use crate::auth::Caller;
+use crate::checks::{check_employee_fields, duplicate, present, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 
@@ -154,36 +154,6 @@ pub struct SubordinateQuery {
     depth: Option<Depth>,
 }
 
-/// The checks every employee write shares (one record or a whole import): the NIP for its
-/// employment type, the grade, name and email.
-pub(super) fn check_fields(
-    nip: &str,
-    employment: EmploymentType,
-    grade: Option<&str>,
-    name: &str,
-    email: Option<&str>,
-) -> Vec<FieldError> {
-    let mut errors = check_code_and_name(None, Some(name));
-    if let Err(e) = Nip::parse(nip, employment) {
-        errors.push(FieldError::new("nip", e.code(), e.to_string()));
-    }
-    if let Some(grade) = grade {
-        if !grade_is_valid(grade, employment) {
-            let expected = match employment {
-                EmploymentType::Pns => "a PNS grade runs from I/a to IV/e",
-                EmploymentType::Pppk => "a PPPK grade runs from I to XVII",
-            };
-            errors.push(FieldError::new("grade", "invalid_grade", expected));
-        }
-    }
-    if let Some(email) = email {
-        if !email.validate_email() {
-            errors.push(FieldError::new("email", "invalid_email", "is not an email address"));
-        }
-    }
-    errors
-}
-
 /// Checks that the unit, position and supervisor belong to the employee's agency.
 async fn check_links(tx: &mut AsyncPgConnection, agency: Uuid, e: &EmployeeRow) -> Result<(), ApiError> {
     let mut errors = Vec::new();
@@ -283,7 +253,7 @@ pub(super) async fn create_employee(
     agency_for_write(&state, &caller, body.agency_id, "you may not register employees in that agency").await?;
     let name = body.name.trim().to_owned();
     let nip = body.nip.trim().to_owned();
-    reject(check_fields(&nip, body.employment_type, body.grade.as_deref(), &name, body.email.as_deref()))?;
+    reject(check_employee_fields(&nip, body.employment_type, body.grade.as_deref(), &name, body.email.as_deref()))?;
     let now = Utc::now();
     let row = EmployeeRow {
         id: Uuid::now_v7(),
@@ -382,7 +352,7 @@ pub(super) async fn update_employee(
         next.employment_type = employment.as_str().to_owned();
         next.grade = body.grade.unwrap_or(next.grade);
         next.email = body.email.unwrap_or(next.email);
-        reject(check_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;
+        reject(check_employee_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;
         check_links(tx, current.agency_id, &next).await?;
         if next.supervisor_id != current.supervisor_id {
             org::lock_hierarchy(tx, current.agency_id).await?;

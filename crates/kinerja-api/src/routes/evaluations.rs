@@ -20,28 +20,15 @@ use uuid::Uuid;
 
 use crate::access::{ensure_employee_visible, visible_plan};
 use crate::auth::Caller;
+use crate::checks::{check_evidence, reject, text_error, Evidence, HIDDEN_CHARACTERS};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::reject;
-use crate::routes::rule_sets::{evaluate, Evaluation, Explanation};
+
 use crate::scoring;
+use crate::scoring::{evaluate, Evaluation, Explanation};
 use crate::write;
 use crate::AppState;
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    /// A link to the evidence (http or https).
-    #[serde(default)]
-    #[schema(example = "https://drive.batanghari.go.id/laporan-q1.pdf")]
-    url: Option<String>,
-    /// The SHA-256 of a file, 64 hex digits.
-    #[serde(default)]
-    sha256: Option<String>,
-    #[schema(example = "Laporan triwulan I")]
-    description: String,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -153,32 +140,6 @@ fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
     }
 }
 
-/// Checks one piece of evidence; `at` names it in the request (`realizations[0].evidence[1]`).
-pub(super) fn check_evidence(at: &str, e: &Evidence) -> Vec<FieldError> {
-    let field = |name: &str| format!("{at}.{name}");
-    let mut errors = Vec::new();
-    if e.url.is_none() && e.sha256.is_none() {
-        errors.push(FieldError::new(field("url"), "required", "evidence is a link or a file hash"));
-    }
-    if let Some(url) = &e.url {
-        let ok = (url.starts_with("https://") || url.starts_with("http://"))
-            && url.len() <= 2000
-            && !url.contains(char::is_whitespace);
-        if !ok {
-            errors.push(FieldError::new(field("url"), "invalid_url", "an http(s) URL of at most 2000 characters"));
-        }
-    }
-    if let Some(hash) = &e.sha256 {
-        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            errors.push(FieldError::new(field("sha256"), "invalid_sha256", "64 hexadecimal digits"));
-        }
-    }
-    if e.description.trim().is_empty() || e.description.chars().count() > 500 {
-        errors.push(FieldError::new(field("description"), "invalid_length", "1 to 500 characters"));
-    }
-    errors
-}
-
 /// Checks a realisation's own fields (value, text, evidence); `at` prefixes the field names.
 pub(super) fn realization_errors(at: &str, r: &RealizationInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -192,7 +153,7 @@ pub(super) fn realization_errors(at: &str, r: &RealizationInput) -> Vec<FieldErr
     if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
         errors.push(FieldError::new(format!("{at}text"), "too_long", "at most 4000 characters"));
     } else if r.text.as_deref().is_some_and(|t| !is_clean_text(t)) {
-        errors.push(FieldError::new(format!("{at}text"), "invalid_character", super::HIDDEN_CHARACTERS));
+        errors.push(FieldError::new(format!("{at}text"), "invalid_character", HIDDEN_CHARACTERS));
     }
     if r.evidence.len() > MAX_EVIDENCE {
         errors.push(FieldError::new(
@@ -374,7 +335,7 @@ pub(super) async fn rate_evaluation(
     let mut feedback_errors: Vec<FieldError> = behaviour
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| crate::routes::text_error(format!("feedback.behaviour[{i}].text"), &f.text, 2000))
+        .filter_map(|(i, f)| text_error(format!("feedback.behaviour[{i}].text"), &f.text, 2000))
         .collect();
     for (i, f) in behaviour.iter().enumerate() {
         if behaviour[..i].iter().any(|earlier| earlier.value == f.value) {

@@ -2,73 +2,20 @@
 //! as they are written, as CSV or NDJSON. The registry kinds come out in the columns of their
 //! import files, so an export imports back unchanged.
 
-use std::future::Future;
-
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use kinerja_domain::RegistryAction;
 use kinerja_store::{bulk, AsyncPgConnection, DbConn, StoreError};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::access::authorize;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
-use crate::routes::imports::ImportKind;
+use crate::files::{csv_field, streamed, Chunks, ExportFormat, ImportKind, BATCH};
 use crate::AppState;
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    Ndjson,
-    Csv,
-}
-
-/// Rows per query and per chunk sent: memory stays at one batch whatever the export's size.
-pub const BATCH: i64 = 1000;
-
-pub type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
-
-/// RFC 4180: quoted when it holds a comma, a quote or a line break.
-pub fn csv_field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
-}
-
-/// A streamed download named `{name}.csv` or `{name}.ndjson`: `produce` sends chunks until it is
-/// done or the client goes away; a failure mid-stream is logged and cuts the body short, so a
-/// client never takes a partial file for a whole one.
-pub fn streamed<F, Fut>(format: ExportFormat, name: &str, produce: F) -> HttpResponse
-where
-    F: FnOnce(Chunks) -> Fut + 'static,
-    Fut: Future<Output = Result<(), StoreError>> + 'static,
-{
-    let (sender, receiver) = tokio::sync::mpsc::channel(2);
-    let label = name.to_owned();
-    actix_web::rt::spawn(async move {
-        let failed = sender.clone();
-        if let Err(e) = produce(sender).await {
-            tracing::error!(cause = %e, export = %label, "export failed mid-stream");
-            let _ = failed.send(Err(std::io::Error::other("the export failed; try again"))).await;
-        }
-    });
-    let body = futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
-    let (content_type, extension) = match format {
-        ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-    };
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.{extension}\"")))
-        .streaming(body)
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

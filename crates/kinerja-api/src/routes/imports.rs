@@ -33,121 +33,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::checks::{check_code_and_name, check_employee_fields, check_position_level, level_error, Evidence};
 use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::routes::{check_code_and_name, competencies, employees, evaluations, plans, positions};
+use crate::files::ImportKind;
+use crate::routes::{evaluations, plans};
 use crate::AppState;
-
-/// What a file holds. Its columns are the names in [`ImportKind::columns`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportKind {
-    Units,
-    Positions,
-    Employees,
-    /// Positions' competency standards: the file sets each position it names whole.
-    CompetencyRequirements,
-    /// A period's work results (RHK) and indicators, one indicator per line: the file sets the
-    /// results of each employee it names whole, creating their draft plan if they have none.
-    PerformanceResults,
-    /// Realisations of approved plans in a sub-period of the period (`period_label`).
-    Realizations,
-}
-
-impl ImportKind {
-    /// The columns of a file, in the order exports write them. `agency_code` may be left out by
-    /// callers who belong to an agency (their own is meant).
-    pub fn columns(self) -> &'static [&'static str] {
-        match self {
-            ImportKind::Units => &["agency_code", "code", "name", "parent_code"],
-            ImportKind::Positions => &["agency_code", "code", "name", "kind", "level", "unit_code"],
-            ImportKind::Employees => &[
-                "agency_code",
-                "nip",
-                "name",
-                "employment_type",
-                "grade",
-                "email",
-                "unit_code",
-                "position_code",
-                "supervisor_nip",
-            ],
-            ImportKind::CompetencyRequirements => {
-                &["agency_code", "position_code", "competency_code", "required_level"]
-            }
-            ImportKind::PerformanceResults => &[
-                "nip",
-                "approach",
-                "result_kind",
-                "result",
-                "parent_result",
-                "perspective",
-                "indicator",
-                "aspect",
-                "target_value",
-                "target_unit",
-                "target_text",
-            ],
-            ImportKind::Realizations => &["nip", "period_label", "result", "indicator", "value", "text", "evidence"],
-        }
-    }
-
-    fn required(self) -> &'static [&'static str] {
-        match self {
-            ImportKind::Units => &["code", "name"],
-            ImportKind::Positions => &["code", "name", "kind"],
-            ImportKind::Employees => &["nip", "name", "employment_type"],
-            ImportKind::CompetencyRequirements => &["position_code", "competency_code", "required_level"],
-            ImportKind::PerformanceResults => &["nip", "result_kind", "result", "indicator", "aspect"],
-            ImportKind::Realizations => &["nip", "period_label", "result", "indicator"],
-        }
-    }
-
-    pub(super) fn store(self) -> bulk::Kind {
-        match self {
-            ImportKind::Units => bulk::Kind::Units,
-            ImportKind::Positions => bulk::Kind::Positions,
-            ImportKind::Employees => bulk::Kind::Employees,
-            ImportKind::CompetencyRequirements => bulk::Kind::Requirements,
-            ImportKind::PerformanceResults => bulk::Kind::Results,
-            ImportKind::Realizations => bulk::Kind::Realizations,
-        }
-    }
-
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            ImportKind::Units => "units",
-            ImportKind::Positions => "positions",
-            ImportKind::Employees => "employees",
-            ImportKind::CompetencyRequirements => "competency-requirements",
-            ImportKind::PerformanceResults => "performance-results",
-            ImportKind::Realizations => "realizations",
-        }
-    }
-
-    /// Kinds whose files belong to one period (`period_id`), in its agency.
-    pub(super) fn of_a_period(self) -> bool {
-        matches!(self, ImportKind::PerformanceResults | ImportKind::Realizations)
-    }
-
-    /// The `period_id` of an import or export: required for the kinds of a period, refused for
-    /// the others.
-    pub(super) fn period_param(self, period: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
-        match (self.of_a_period(), period) {
-            (true, None) => Err(ApiError::validation("period_id", "required", "name the period the file is for")),
-            (false, Some(_)) => Err(ApiError::validation("period_id", "not_used", "only files of a period take one")),
-            (_, period) => Ok(period),
-        }
-    }
-
-    /// The field a parent link of this kind is named by, and the code of a loop.
-    fn loop_field(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            ImportKind::Units => ("parent_code", "unit_cycle", "the chain of parent units comes back to this unit"),
-            _ => ("supervisor_nip", "supervisor_cycle", "the chain of supervisors comes back to this employee"),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
@@ -333,7 +224,7 @@ impl PlanContext {
         if matches!(number, Some(Err(_))) {
             errors.push(FieldError::new("value", "invalid_value", "must be a number"));
         }
-        let evidence = match value("evidence").map(|e| serde_json::from_str::<Vec<evaluations::Evidence>>(&e)) {
+        let evidence = match value("evidence").map(|e| serde_json::from_str::<Vec<Evidence>>(&e)) {
             None => Vec::new(),
             Some(Ok(list)) => list,
             Some(Err(e)) => {
@@ -702,7 +593,7 @@ fn stage_row(
                 errors.push(FieldError::new("level", "invalid_value", "not a functional level"));
             }
             match PositionKind::parse(&kind_code) {
-                Some(kind) if level != Some(None) => errors.extend(positions::check_level(kind, level.flatten())),
+                Some(kind) if level != Some(None) => errors.extend(check_position_level(kind, level.flatten())),
                 None if !kind_code.is_empty() => {
                     errors.push(FieldError::new("kind", "invalid_value", "not a position kind"))
                 }
@@ -725,7 +616,7 @@ fn stage_row(
             let name = value("name").unwrap_or_default();
             let employment_code = value("employment_type").unwrap_or_default();
             match EmploymentType::parse(&employment_code) {
-                Some(employment) => errors.extend(employees::check_fields(
+                Some(employment) => errors.extend(check_employee_fields(
                     &nip,
                     employment,
                     value("grade").as_deref(),
@@ -754,7 +645,7 @@ fn stage_row(
         }
         ImportKind::CompetencyRequirements => {
             let level = value("required_level").map(|l| l.parse::<u8>().unwrap_or(0));
-            if let Some(error) = level.and_then(|l| competencies::level_error("required_level", l)) {
+            if let Some(error) = level.and_then(|l| level_error("required_level", l)) {
                 errors.push(error);
             }
             StagedRow::Requirement(StagedRequirement {

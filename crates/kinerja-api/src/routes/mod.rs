@@ -20,11 +20,8 @@ mod rule_sets;
 mod units;
 mod users;
 
-use kinerja_domain::limits::{is_clean_name, is_clean_text};
-use kinerja_store::StoreError;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-use crate::error::{ApiError, FieldError};
 pub use crate::write::{created, with_etag};
 
 pub fn register(cfg: &mut ServiceConfig) {
@@ -129,77 +126,7 @@ pub fn register(cfg: &mut ServiceConfig) {
     );
 }
 
-/// Checks a short code (`DISDIK`, `JF-GURU-01`) and a display name.
-pub fn check_code_and_name(code: Option<&str>, name: Option<&str>) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if let Some(code) = code {
-        let ok =
-            (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !ok {
-            errors.push(FieldError::new("code", "invalid_code", "1 to 32 of A-Z a-z 0-9 . _ -"));
-        }
-    }
-    if let Some(name) = name {
-        if name.trim().is_empty() || name.chars().count() > 200 {
-            errors.push(FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
-        } else if !is_clean_name(name) {
-            errors.push(FieldError::new("name", "invalid_character", HIDDEN_CHARACTERS));
-        }
-    }
-    errors
-}
-
-/// Why a text with hidden characters (control, text-direction) is refused.
-pub const HIDDEN_CHARACTERS: &str = "must not hold control or text-direction characters";
-
-/// A free text (description, note) of 1 to `max` characters, without hidden control characters;
-/// its problem, if any, on `field`.
-pub fn text_error(field: impl Into<String>, text: &str, max: usize) -> Option<FieldError> {
-    if text.trim().is_empty() || text.chars().count() > max {
-        Some(FieldError::new(field, "invalid_length", format!("must be 1 to {max} characters")))
-    } else if !is_clean_text(text) {
-        Some(FieldError::new(field, "invalid_character", HIDDEN_CHARACTERS))
-    } else {
-        None
-    }
-}
-
-/// Turns a unique-constraint violation into a 409 with a specific code.
-pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::Duplicate(_) => ApiError::Conflict { code, detail: detail.to_owned() },
-        other => other.into(),
-    }
-}
-
 /// The rule set a period chose (stored codes are checked by the table).
 pub fn rule_set_of(period: &kinerja_store::plans::PeriodRow) -> kinerja_domain::rule_sets::RuleSet {
     kinerja_domain::rule_sets::RuleSet::parse(&period.rule_set).unwrap_or(kinerja_domain::rule_sets::RuleSet::DEFAULT)
-}
-
-/// Reads `include=subunits`: whether a unit's answer covers its whole subtree.
-pub fn include_subunits(include: Option<&str>) -> Result<bool, ApiError> {
-    match include {
-        None | Some("") => Ok(false),
-        Some("subunits") => Ok(true),
-        Some(_) => Err(ApiError::validation("include", "invalid_value", "the only choice is `subunits`")),
-    }
-}
-
-/// Fails with 422 when any field error was found.
-pub fn reject(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-/// Tells a field given as `null` (Some(None)) from an absent one (None) in a PATCH body.
-pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    serde::Deserialize::deserialize(d).map(Some)
 }

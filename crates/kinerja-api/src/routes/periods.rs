@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::access::{agency_for_write, authorize, visible};
 use crate::auth::Caller;
+use crate::checks::{check_code_and_name, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_code_and_name, created, reject, with_etag};
+use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 

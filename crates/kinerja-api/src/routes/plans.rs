@@ -21,10 +21,11 @@ use uuid::Uuid;
 
 use crate::access::{party, visible, visible_plan};
 use crate::auth::Caller;
+use crate::checks::{reject, text_error};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, reject, text_error, with_etag};
+use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 use kinerja_store::plans::PeriodRow;

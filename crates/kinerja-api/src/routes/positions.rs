@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::access::{authorize, visible};
 use crate::auth::Caller;
+use crate::checks::{check_code_and_name, check_position_level, duplicate, present, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;
@@ -100,15 +101,6 @@ pub struct PositionFilter {
     kind: Option<PositionKind>,
 }
 
-/// A functional position has a level and no other kind does (one record or a whole import).
-pub(super) fn check_level(kind: PositionKind, level: Option<FunctionalLevel>) -> Vec<FieldError> {
-    match (kind.takes_level(), level) {
-        (true, None) => vec![FieldError::new("level", "required", "a functional position needs a level")],
-        (false, Some(_)) => vec![FieldError::new("level", "not_allowed", "only functional positions have a level")],
-        _ => Vec::new(),
-    }
-}
-
 async fn check_unit(conn: &mut AsyncPgConnection, agency: Uuid, unit: Option<Uuid>) -> Result<(), ApiError> {
     if let Some(unit) = unit {
         if !org::unit_in_agency(conn, unit, agency).await? {
@@ -165,7 +157,7 @@ pub(super) async fn create_position(
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, agency.id, "agency")?;
     let mut errors = check_code_and_name(Some(&body.code), Some(&body.name));
-    errors.extend(check_level(body.kind, body.level));
+    errors.extend(check_position_level(body.kind, body.level));
     reject(errors)?;
     check_unit(&mut *state.db.conn().await?, agency.id, body.unit_id).await?;
     let now = Utc::now();
@@ -228,7 +220,7 @@ pub(super) async fn update_position(
         let before = PositionView::from(current);
         let kind = body.kind.unwrap_or(before.kind);
         let level = body.level.unwrap_or(before.level);
-        reject(check_level(kind, level))?;
+        reject(check_position_level(kind, level))?;
         let mut next = current.clone();
         next.unit_id = body.unit_id.unwrap_or(current.unit_id);
         check_unit(tx, current.agency_id, next.unit_id).await?;

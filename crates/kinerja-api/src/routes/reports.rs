@@ -20,7 +20,7 @@ use crate::access::authorize;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
-use crate::routes::exports::{csv_field, streamed, Chunks, ExportFormat, BATCH};
+use crate::files::{csv_field, streamed, Chunks, ExportFormat, BATCH};
 use crate::AppState;
 
 /// A period whose agency's people the caller may read.

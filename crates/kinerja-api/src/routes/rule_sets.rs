@@ -4,12 +4,12 @@ use actix_web::{get, post, web};
 use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet, MATRIX};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::responses::{Invalid, NotFound, Unauthenticated};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::pagination::Page;
+use crate::scoring::{evaluate, Evaluation};
 use kinerja_domain::competency::Source;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,58 +146,6 @@ pub struct EvaluateRequest {
     with_peers: bool,
     #[serde(default)]
     new_idea: bool,
-}
-
-/// Why the predikat is what it is.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Explanation {
-    #[schema(example = "permenpanrb-6-2022")]
-    pub rule_set: &'static str,
-    pub rule_set_title: &'static str,
-    /// The cell or band that decided, in words.
-    #[schema(example = "matrix cell: hasil kerja di_atas_ekspektasi × perilaku kerja sesuai_ekspektasi → baik")]
-    pub decided_by: String,
-    pub result_rating: Option<Rating>,
-    pub behaviour_rating: Option<Rating>,
-    /// Numeric sets: the SKP score used and the weighted score.
-    pub skp_score: Option<f64>,
-    pub behaviour_score: Option<f64>,
-    pub score: Option<f64>,
-    /// Numeric sets: the indicators that had no realisation and counted as 0.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unrealised_indicators: Vec<Uuid>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Evaluation {
-    pub predikat: Predikat,
-    pub explanation: Explanation,
-}
-
-/// Applies a rule set to inputs; the shared path for dry runs and stored ratings.
-pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiError> {
-    let outcome = rule_set.evaluate(inputs).map_err(|e| {
-        let code = match e {
-            kinerja_domain::rule_sets::InputError::Missing(_) => "required",
-            kinerja_domain::rule_sets::InputError::NotUsed(_) => "not_used",
-            _ => "out_of_range",
-        };
-        ApiError::Validation(vec![FieldError::new(e.field(), code, e.to_string())])
-    })?;
-    Ok(Evaluation {
-        predikat: outcome.predikat,
-        explanation: Explanation {
-            rule_set: rule_set.code(),
-            rule_set_title: rule_set.title(),
-            decided_by: outcome.decided_by,
-            result_rating: inputs.result_rating,
-            behaviour_rating: inputs.behaviour_rating,
-            skp_score: outcome.skp_score,
-            behaviour_score: inputs.behaviour_score,
-            score: outcome.score,
-            unrealised_indicators: Vec::new(),
-        },
-    })
 }
 
 /// A dry run: computes the predikat and its explanation, stores nothing.

@@ -16,10 +16,11 @@ use uuid::Uuid;
 
 use crate::access::{authorize, visible};
 use crate::auth::Caller;
+use crate::checks::{check_code_and_name, duplicate, present, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{check_code_and_name, created, duplicate, present, reject, with_etag};
+use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;

@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use crate::accounts::{self, AccountChange, AccountInput, UserView};
 use crate::auth::Caller;
+use crate::checks::present;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, present, with_etag};
+use crate::routes::{created, with_etag};
 use crate::write::IfMatch;
 use crate::AppState;
 
