@@ -239,6 +239,22 @@ impl From<kinerja_store::DieselError> for ApiError {
     }
 }
 
+/// A plan step out of turn: the wrong party is 403, the wrong status 409 `invalid_transition`.
+impl From<kinerja_domain::workflow::TransitionError> for ApiError {
+    fn from(e: kinerja_domain::workflow::TransitionError) -> Self {
+        use kinerja_domain::workflow::TransitionError;
+        match e {
+            TransitionError::NotAllowed("employee") => ApiError::Forbidden("only the employee submits their plan"),
+            TransitionError::NotAllowed(_) => {
+                ApiError::Forbidden("only the rating official approves, returns or rates a plan")
+            }
+            TransitionError::InvalidTransition { .. } => {
+                ApiError::Conflict { code: "invalid_transition", detail: e.to_string() }
+            }
+        }
+    }
+}
+
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut fields: Vec<FieldError> = errors

@@ -14,6 +14,8 @@ pub mod idempotency;
 pub mod observe;
 pub mod openapi;
 pub mod pagination;
+pub mod plan_contents;
+pub mod profiles;
 mod routes;
 pub mod scoring;
 pub mod write;

@@ -110,3 +110,8 @@ pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiErr
         },
     })
 }
+
+/// The rule set a period chose (stored codes are checked by the table).
+pub fn rule_set_of(period: &kinerja_store::plans::PeriodRow) -> kinerja_domain::rule_sets::RuleSet {
+    kinerja_domain::rule_sets::RuleSet::parse(&period.rule_set).unwrap_or(kinerja_domain::rule_sets::RuleSet::DEFAULT)
+}

@@ -16,8 +16,8 @@ use crate::checks::{check_code_and_name, duplicate, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 
 record!(AgencyRow, AuditEntity::Agency, audited: AgencyView, agency: |a| Some(a.id),

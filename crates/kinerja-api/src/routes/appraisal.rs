@@ -27,11 +27,12 @@ use crate::checks::include_subunits;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::plans::{status_of, transition_error};
-use crate::routes::{created, rule_set_of, with_etag};
+use crate::plan_contents::status_of;
 use crate::scoring;
+use crate::scoring::rule_set_of;
 use crate::scoring::{evaluate, Explanation};
 use crate::write::{self, record, Change, IfMatch, Record};
+use crate::write::{created, with_etag};
 use crate::AppState;
 use kinerja_store::org::UnitRow;
 
@@ -327,8 +328,7 @@ pub(super) async fn give_final_rating(
                     detail: "this revision was superseded; rate the current one".into(),
                 });
             }
-            let status =
-                transition(status_of(plan), PlanAction::Rate, party(&caller, plan)).map_err(transition_error)?;
+            let status = transition(status_of(plan), PlanAction::Rate, party(&caller, plan))?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
             let rule_set = rule_set_of(&period_of(tx, plan).await?);
             let mut inputs = Inputs::from_rater(

@@ -2,25 +2,21 @@
 //! assessors an agency appoints, 360° assessments, and each employee's competency profile with
 //! gaps and job-person match. The rules live in `kinerja_domain::competency`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
-use kinerja_domain::competency::{
-    self, Assessor, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Potential, Source, SourceLevels,
-};
+use kinerja_domain::competency::{self, Assessor, CompetencyGroup, Potential, Source};
 use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::objection::calendar_day;
-use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::RegistryAction;
 use kinerja_store::competencies::{
     self as store, AssessmentFilter, AssessmentRow, CompetencyFilter, CompetencyRow, RatingRow,
 };
 use kinerja_store::org::{self, EmployeeRow};
-use kinerja_store::plans::PeriodRow;
 use kinerja_store::{audit, identity, AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -32,8 +28,9 @@ use crate::checks::{check_code_and_name, duplicate, level_error, reject, text_er
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, rule_set_of, with_etag};
+use crate::profiles::{group_of, profile_view, CompetencyProfile, PeriodParam};
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;
 use kinerja_store::org::PositionRow;
@@ -87,11 +84,6 @@ impl From<&CompetencyRow> for CompetencyView {
             updated_at: c.updated_at,
         }
     }
-}
-
-/// Stored codes are checked by the table; an unknown one cannot be read back.
-fn group_of(c: &CompetencyRow) -> CompetencyGroup {
-    CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -941,218 +933,6 @@ pub(super) async fn list_assessments(
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| assessment_view(&a, &ratings))))
 }
 
-// ---- profiles: required and assessed levels, gaps, JPM ----
-
-/// One competency of an employee's profile.
-#[derive(Debug, Clone)]
-pub(super) struct ProfileLine {
-    pub competency_id: Uuid,
-    /// `None`: assessed but not part of the position's standard.
-    pub required: Option<u8>,
-    pub levels: SourceLevels,
-    pub assessed: Option<u8>,
-}
-
-impl ProfileLine {
-    /// The shortfall below the required level (0 when met).
-    pub fn shortfall(&self) -> Option<u8> {
-        match (self.required, self.assessed) {
-            (Some(r), Some(a)) => Some(r.saturating_sub(a)),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Profile {
-    pub lines: Vec<ProfileLine>,
-    pub jpm: Result<f64, JpmError>,
-}
-
-impl Profile {
-    /// Required competencies without an assessed level yet.
-    pub fn unassessed(&self) -> Vec<Uuid> {
-        self.lines.iter().filter(|l| l.required.is_some() && l.assessed.is_none()).map(|l| l.competency_id).collect()
-    }
-}
-
-/// The profiles of `employees` in the period, by the period's rule set; the required competencies
-/// first, in the order of the standard.
-pub(super) async fn profiles(
-    conn: &mut AsyncPgConnection,
-    period: &PeriodRow,
-    employees: &[&EmployeeRow],
-) -> Result<HashMap<Uuid, Profile>, ApiError> {
-    let rule = rule_set_of(period);
-    let positions: Vec<Uuid> = employees.iter().filter_map(|e| e.position_id).collect();
-    let mut standards: HashMap<Uuid, Vec<(Uuid, u8)>> = HashMap::new();
-    for s in store::standards(conn, &positions).await? {
-        standards
-            .entry(s.position_id)
-            .or_default()
-            .push((s.competency_id, u8::try_from(s.required_level).unwrap_or(0)));
-    }
-    let ids: Vec<Uuid> = employees.iter().map(|e| e.id).collect();
-    let mut given: HashMap<Uuid, BTreeMap<Uuid, SourceLevels>> = HashMap::new();
-    for row in store::source_levels(conn, period.agency_id, period.id, Some(&ids), None).await? {
-        add_source_level(given.entry(row.employee_id).or_default().entry(row.competency_id).or_default(), &row);
-    }
-    Ok(employees
-        .iter()
-        .map(|e| {
-            let standard = e.position_id.and_then(|p| standards.get(&p)).cloned().unwrap_or_default();
-            let mut levels = given.remove(&e.id).unwrap_or_default();
-            let mut lines: Vec<ProfileLine> = standard
-                .iter()
-                .map(|(competency_id, required)| {
-                    let levels = levels.remove(competency_id).unwrap_or_default();
-                    let assessed = rule.assessed_level(&levels);
-                    ProfileLine { competency_id: *competency_id, required: Some(*required), levels, assessed }
-                })
-                .collect();
-            let jpm = competency::jpm(&lines.iter().map(|l| (l.required.unwrap_or(0), l.assessed)).collect::<Vec<_>>());
-            lines.extend(levels.into_iter().map(|(competency_id, levels)| ProfileLine {
-                competency_id,
-                required: None,
-                assessed: rule.assessed_level(&levels),
-                levels,
-            }));
-            (e.id, Profile { lines, jpm })
-        })
-        .collect())
-}
-
-/// Adds what one source said to the levels of a competency.
-pub(super) fn add_source_level(levels: &mut SourceLevels, row: &store::SourceLevelRow) {
-    let latest = u8::try_from(row.latest).ok();
-    match Source::parse(&row.source) {
-        Some(Source::SelfAssessment) => levels.self_assessment = latest,
-        Some(Source::Supervisor) => levels.supervisor = latest,
-        Some(Source::Assessor) => levels.assessor = latest,
-        Some(Source::Peer) => {
-            levels.peer_mean = Some((row.mean * 100.0).round() / 100.0);
-            levels.peer_count = u32::try_from(row.count).unwrap_or(0);
-        }
-        None => {}
-    }
-}
-
-/// The competencies named in profiles, by id.
-pub(super) async fn competency_names(
-    conn: &mut AsyncPgConnection,
-    lines: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, CompetencyRow>, ApiError> {
-    let mut ids: Vec<Uuid> = lines.collect();
-    ids.sort();
-    ids.dedup();
-    Ok(store::competencies_by_ids(conn, &ids).await?.into_iter().map(|c| (c.id, c)).collect())
-}
-
-const NOT_ENOUGH_PEERS: &str = "not enough peers to show";
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PeerLevels {
-    /// The mean of the peers' levels, shown once at least 3 peers rated; individual peers are
-    /// never shown.
-    mean: Option<f64>,
-    count: u32,
-    /// Why the mean is not shown: `not enough peers to show`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'static str>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SourcesView {
-    #[serde(rename = "self")]
-    self_assessment: Option<u8>,
-    supervisor: Option<u8>,
-    peer: Option<PeerLevels>,
-    assessor: Option<u8>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProfileItem {
-    competency_id: Uuid,
-    code: String,
-    name: String,
-    group: CompetencyGroup,
-    /// `null`: assessed, but not in the position's standard.
-    required_level: Option<u8>,
-    /// By the period's rule set: the supervisor's level if given, else the assessor's.
-    assessed_level: Option<u8>,
-    /// Assessed − required; negative is a shortfall.
-    gap: Option<i16>,
-    sources: SourcesView,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DialogueTopic {
-    competency_id: Uuid,
-    code: String,
-    #[serde(rename = "self")]
-    self_assessment: u8,
-    supervisor: u8,
-    /// Self − supervisor.
-    difference: i16,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CompetencyProfile {
-    employee_id: Uuid,
-    period_id: Uuid,
-    position_id: Uuid,
-    rule_set: RuleSet,
-    items: Vec<ProfileItem>,
-    /// Job-person match in percent; `null` until every required competency is assessed.
-    jpm: Option<f64>,
-    /// For competency mapping: optimal ≥ 90, cukup optimal 78–<90, kurang optimal < 78.
-    jpm_category: Option<MappingCategory>,
-    /// For filling a post: memenuhi syarat ≥ 80, masih memenuhi syarat 68–<80, else kurang.
-    jpm_filling_category: Option<FillingCategory>,
-    /// Required competencies without an assessed level yet.
-    unassessed: Vec<Uuid>,
-    /// Where self and supervisor differ by 2 levels or more: topics for the next dialogue.
-    self_supervisor_gaps: Vec<DialogueTopic>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodParam {
-    pub(super) period_id: Uuid,
-}
-
-/// The employee's profile for the period, for a caller who may read the employee; 422 when
-/// the employee's position has no standard to measure against.
-pub(super) async fn measured_profile(
-    state: &AppState,
-    caller: &Caller,
-    employee_id: Uuid,
-    period_id: Uuid,
-) -> Result<(EmployeeRow, PeriodRow, Profile), ApiError> {
-    let employee = visible_employee(state, caller, employee_id).await?;
-    let period = visible::<PeriodRow>(state, caller, period_id).await?;
-    if period.agency_id != employee.agency_id {
-        return Err(ApiError::NotFound("period"));
-    }
-    let mut conn = state.db.conn().await?;
-    let profile = profiles(&mut conn, &period, &[&employee])
-        .await?
-        .remove(&employee.id)
-        .ok_or_else(|| ApiError::internal("profile missing"))?;
-    if matches!(profile.jpm, Err(JpmError::NoStandard)) {
-        return Err(ApiError::Unprocessable {
-            code: "no_competency_standard",
-            detail: match employee.position_id {
-                None => "the employee holds no position, so there is no competency standard to compare with".to_owned(),
-                Some(p) => format!(
-                    "position {p} has no competency standard: set one with PUT /api/v1/positions/{p}/competency-requirements"
-                ),
-            },
-        });
-    }
-    Ok((employee, period, profile))
-}
-
 /// Read an employee's competency profile for a period.
 ///
 /// An employee's competency profile for a period: per competency the required and assessed
@@ -1174,58 +954,5 @@ pub(super) async fn get_competency_profile(
     path: web::Path<Uuid>,
     query: web::Query<PeriodParam>,
 ) -> Result<web::Json<CompetencyProfile>, ApiError> {
-    let (employee, period, profile) = measured_profile(&state, &caller, path.into_inner(), query.period_id).await?;
-    let position_id = employee.position_id.ok_or_else(|| ApiError::internal("a standard without a position"))?;
-    let mut conn = state.db.conn().await?;
-    let names = competency_names(&mut conn, profile.lines.iter().map(|l| l.competency_id)).await?;
-    let mut items = Vec::new();
-    let mut topics = Vec::new();
-    for line in &profile.lines {
-        let Some(c) = names.get(&line.competency_id) else { continue };
-        let s = &line.levels;
-        if let (Some(own), Some(sup)) = (s.self_assessment, s.supervisor) {
-            if own.abs_diff(sup) >= competency::DIALOGUE_GAP {
-                topics.push(DialogueTopic {
-                    competency_id: c.id,
-                    code: c.code.clone(),
-                    self_assessment: own,
-                    supervisor: sup,
-                    difference: i16::from(own) - i16::from(sup),
-                });
-            }
-        }
-        items.push(ProfileItem {
-            competency_id: c.id,
-            code: c.code.clone(),
-            name: c.name.clone(),
-            group: group_of(c),
-            required_level: line.required,
-            assessed_level: line.assessed,
-            gap: line.required.zip(line.assessed).map(|(r, a)| competency::gap(r, a)),
-            sources: SourcesView {
-                self_assessment: s.self_assessment,
-                supervisor: s.supervisor,
-                peer: (s.peer_count > 0).then(|| PeerLevels {
-                    mean: s.shown_peer_mean(),
-                    count: s.peer_count,
-                    note: (s.shown_peer_mean().is_none()).then_some(NOT_ENOUGH_PEERS),
-                }),
-                assessor: s.assessor,
-            },
-        });
-    }
-    let jpm = profile.jpm.as_ref().ok().copied();
-    let unassessed = profile.unassessed();
-    Ok(web::Json(CompetencyProfile {
-        employee_id: employee.id,
-        period_id: period.id,
-        position_id,
-        rule_set: rule_set_of(&period),
-        items,
-        jpm,
-        jpm_category: jpm.map(competency::mapping_category),
-        jpm_filling_category: jpm.map(competency::filling_category),
-        unassessed,
-        self_supervisor_gaps: topics,
-    }))
+    Ok(web::Json(profile_view(&state, &caller, path.into_inner(), query.period_id).await?))
 }

@@ -30,10 +30,11 @@ use crate::checks::{
 use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::competencies::{add_source_level, competency_names, measured_profile, profiles, PeriodParam};
+use crate::profiles::{add_source_level, competency_names, measured_profile, profiles, PeriodParam};
 
-use crate::routes::{created, rule_set_of, with_etag};
+use crate::scoring::rule_set_of;
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;
 use kinerja_store::org::UnitRow;

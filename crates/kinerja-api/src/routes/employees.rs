@@ -18,8 +18,8 @@ use crate::checks::{check_employee_fields, duplicate, present, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 
 record!(EmployeeRow, AuditEntity::Employee, audited: EmployeeView, agency: |e| Some(e.agency_id),

@@ -7,7 +7,6 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{feedback_author_shown, AuthorRelation};
-use kinerja_domain::limits::{is_clean_text, is_quantity, MAX_EVIDENCE, MAX_QUANTITY};
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{Cadence, PlanStatus};
@@ -20,28 +19,16 @@ use uuid::Uuid;
 
 use crate::access::{ensure_employee_visible, visible_plan};
 use crate::auth::Caller;
-use crate::checks::{check_evidence, reject, text_error, Evidence, HIDDEN_CHARACTERS};
+use crate::checks::{reject, text_error};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
+use crate::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
 
 use crate::scoring;
 use crate::scoring::{evaluate, Evaluation, Explanation};
 use crate::write;
 use crate::AppState;
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RealizationInput {
-    pub(super) indicator_id: Uuid,
-    /// The number reached (kuantitatif plans).
-    #[serde(default)]
-    pub(super) value: Option<f64>,
-    #[serde(default)]
-    pub(super) text: Option<String>,
-    #[serde(default)]
-    pub(super) evidence: Vec<Evidence>,
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -139,38 +126,6 @@ fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
         created_at: e.created_at,
     }
 }
-
-/// Checks a realisation's own fields (value, text, evidence); `at` prefixes the field names.
-pub(super) fn realization_errors(at: &str, r: &RealizationInput) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if r.value.is_some_and(|v| !is_quantity(v)) {
-        errors.push(FieldError::new(
-            format!("{at}value"),
-            "out_of_range",
-            format!("a number from 0 to {MAX_QUANTITY:e}"),
-        ));
-    }
-    if r.text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
-        errors.push(FieldError::new(format!("{at}text"), "too_long", "at most 4000 characters"));
-    } else if r.text.as_deref().is_some_and(|t| !is_clean_text(t)) {
-        errors.push(FieldError::new(format!("{at}text"), "invalid_character", HIDDEN_CHARACTERS));
-    }
-    if r.evidence.len() > MAX_EVIDENCE {
-        errors.push(FieldError::new(
-            format!("{at}evidence"),
-            "too_many",
-            format!("at most {MAX_EVIDENCE} pieces of evidence"),
-        ));
-        return errors;
-    }
-    for (j, e) in r.evidence.iter().enumerate() {
-        errors.extend(check_evidence(&format!("{at}evidence[{j}]"), e));
-    }
-    errors
-}
-
-/// The rule of which plan is evaluated: the current one, once approved.
-pub(super) const ONLY_APPROVED: &str = "only the current approved plan is evaluated";
 
 /// Record the realisations of a sub-period of an approved plan (the employee).
 #[utoipa::path(
@@ -367,7 +322,7 @@ pub(super) async fn rate_evaluation(
         }
         let current = evaluations::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         let period = plans::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-        let rule_set = super::rule_set_of(&period);
+        let rule_set = crate::scoring::rule_set_of(&period);
         let mut inputs = Inputs::from_rater(
             body.result_rating,
             body.behaviour_rating,

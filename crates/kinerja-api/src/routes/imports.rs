@@ -37,7 +37,7 @@ use crate::checks::{check_code_and_name, check_employee_fields, check_position_l
 use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::files::ImportKind;
-use crate::routes::{evaluations, plans};
+use crate::plan_contents::{self, IndicatorInput, RealizationInput, ResultInput};
 use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +202,7 @@ impl PlanContext {
         })
     }
 
-    /// One line of realisations: the single endpoint's checks ([`evaluations::realization_errors`]),
+    /// One line of realisations: the single endpoint's checks ([`plan_contents::realization_errors`]),
     /// of the employee's current plan, which must be approved.
     fn stage_realization(
         &self,
@@ -213,7 +213,7 @@ impl PlanContext {
         let mut errors = Vec::new();
         if !facts.plan_status.as_deref().and_then(PlanStatus::parse).is_some_and(PlanStatus::is_evaluated) {
             let status = facts.plan_status.as_deref().unwrap_or("not started");
-            let message = format!("{}; the employee's plan is {status}", evaluations::ONLY_APPROVED);
+            let message = format!("{}; the employee's plan is {status}", plan_contents::ONLY_APPROVED);
             errors.push(FieldError::new("nip", "invalid_transition", message));
         }
         if let Some(label) = value("period_label").filter(|l| !self.labels.contains(l)) {
@@ -233,13 +233,13 @@ impl PlanContext {
                 Vec::new()
             }
         };
-        let input = evaluations::RealizationInput {
+        let input = RealizationInput {
             indicator_id: Uuid::nil(),
             value: number.and_then(Result::ok),
             text: value("text"),
             evidence,
         };
-        errors.extend(evaluations::realization_errors("", &input));
+        errors.extend(plan_contents::realization_errors("", &input));
         let (Some(plan_id), true) = (facts.plan_id, errors.is_empty()) else { return Err(errors) };
         Ok(StagedRow::Realization(StagedRealization {
             line,
@@ -257,7 +257,7 @@ impl PlanContext {
     }
 
     /// One line of a results file: the single-record endpoint's own checks of a result
-    /// ([`plans::result_errors`]), against the employee's plan or the one the import would start.
+    /// ([`plan_contents::result_errors`]), against the employee's plan or the one the import would start.
     fn stage(&mut self, line: i64, value: &dyn Fn(&str) -> Option<String>) -> Result<StagedRow, Vec<FieldError>> {
         let mut errors = Vec::new();
         let invalid = |field: &str, message: &str| FieldError::new(field, "invalid_value", message);
@@ -302,12 +302,12 @@ impl PlanContext {
         if matches!(target_value, Some(Err(_))) {
             errors.push(invalid("target_value", "must be a number"));
         }
-        let mut input = plans::ResultInput {
+        let mut input = ResultInput {
             kind: kind.flatten().unwrap_or(ResultKind::Utama),
             description: value("result").unwrap_or_default(),
             parent_result_id: None,
             perspective: perspective.flatten(),
-            indicators: vec![plans::IndicatorInput {
+            indicators: vec![IndicatorInput {
                 description: value("indicator").unwrap_or_default(),
                 aspect: aspect.flatten().unwrap_or(Aspect::Kuantitas),
                 target_value: target_value.and_then(Result::ok),
@@ -316,7 +316,7 @@ impl PlanContext {
             }],
         };
         let jpt = facts.position_kind.as_deref().and_then(PositionKind::parse).is_some_and(PositionKind::is_jpt);
-        for mut error in plans::result_errors(approach == Approach::Kuantitatif, jpt, &input) {
+        for mut error in plan_contents::result_errors(approach == Approach::Kuantitatif, jpt, &input) {
             // The endpoint's fields, named as the file's columns.
             error.field = match error.field.as_str() {
                 "description" => "result".into(),
@@ -353,7 +353,7 @@ impl PlanContext {
         let mut events = Vec::new();
         for facts in self.facts.values().filter(|f| f.plan_id.is_none()) {
             let Some((approach, _)) = self.approaches.get(&facts.employee_id) else { continue };
-            let plan = plans::draft_plan(
+            let plan = plan_contents::draft_plan(
                 self.agency,
                 facts.employee_id,
                 self.period,
@@ -361,8 +361,8 @@ impl PlanContext {
                 facts.supervisor_id,
                 facts.supervisor_supervisor_id,
             );
-            expectations.extend(plans::default_expectations(plan.id));
-            events.push(plans::created_event(actor, &plan));
+            expectations.extend(plan_contents::default_expectations(plan.id));
+            events.push(plan_contents::created_event(actor, &plan));
             plans_made.push(plan);
         }
         (plans_made, expectations, events)

@@ -22,8 +22,6 @@ mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-pub use crate::write::{created, with_etag};
-
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(ops::check_health).service(ops::check_readiness).service(ops::get_metrics).service(
         scope::scope("/api/v1")
@@ -124,9 +122,4 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(development::list_training_needs)
             .service(development::get_talent_map),
     );
-}
-
-/// The rule set a period chose (stored codes are checked by the table).
-pub fn rule_set_of(period: &kinerja_store::plans::PeriodRow) -> kinerja_domain::rule_sets::RuleSet {
-    kinerja_domain::rule_sets::RuleSet::parse(&period.rule_set).unwrap_or(kinerja_domain::rule_sets::RuleSet::DEFAULT)
 }

@@ -18,8 +18,8 @@ use crate::checks::{check_code_and_name, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 
 record!(PeriodRow, AuditEntity::Period, audited: PeriodView, agency: |p| Some(p.agency_id),
@@ -54,7 +54,7 @@ impl From<&PeriodRow> for PeriodView {
             starts_on: p.starts_on,
             ends_on: p.ends_on,
             cadence,
-            rule_set: super::rule_set_of(p),
+            rule_set: crate::scoring::rule_set_of(p),
             sub_periods: cadence.labels(p.starts_on, p.ends_on),
             created_at: p.created_at,
             updated_at: p.updated_at,

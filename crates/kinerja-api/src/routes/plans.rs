@@ -6,11 +6,11 @@ use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
-use kinerja_domain::limits::{is_quantity, MAX_INDICATORS_PER_RESULT, MAX_QUANTITY, MAX_RESULTS_PER_PLAN};
+use kinerja_domain::limits::MAX_RESULTS_PER_PLAN;
 use kinerja_domain::objection::{check_deciders, OwnCase};
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
-use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus, TransitionError};
+use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::plans::{self, ExpectationRow, IndicatorRow, PlanFilter, PlanRow, ResultRow, WholePlan};
@@ -21,12 +21,15 @@ use uuid::Uuid;
 
 use crate::access::{party, visible, visible_plan};
 use crate::auth::Caller;
-use crate::checks::{reject, text_error};
+use crate::checks::reject;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, with_etag};
+use crate::plan_contents::{
+    created_event, default_expectations, draft_plan, result_errors, status_of, IndicatorInput, ResultInput,
+};
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 use kinerja_store::plans::PeriodRow;
 
@@ -114,10 +117,6 @@ fn indicator_view(i: &IndicatorRow) -> IndicatorView {
         target_unit: i.target_unit.clone(),
         target_text: i.target_text.clone(),
     }
-}
-
-pub(super) fn status_of(plan: &PlanRow) -> PlanStatus {
-    PlanStatus::parse(&plan.status).unwrap_or(PlanStatus::Draft)
 }
 
 /// The whole plan as the API shows it; `people` holds the rater and their supervisor.
@@ -215,18 +214,6 @@ fn ensure_editable(plan: &PlanRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub(super) fn transition_error(e: TransitionError) -> ApiError {
-    match e {
-        TransitionError::NotAllowed(_) => ApiError::Forbidden(match e {
-            TransitionError::NotAllowed("employee") => "only the employee submits their plan",
-            _ => "only the rating official approves, returns or rates a plan",
-        }),
-        TransitionError::InvalidTransition { .. } => {
-            ApiError::Conflict { code: "invalid_transition", detail: e.to_string() }
-        }
-    }
-}
-
 /// What the audit trail records of a plan's header.
 #[derive(Debug, Serialize)]
 pub struct PlanAudit {
@@ -273,48 +260,6 @@ async fn edit_plan(
 }
 
 // ---- create, read, list ----
-
-/// A new plan: a draft, revision 1, rated by `rater_id` (the supervisor, unless an admin named
-/// another official) whose own supervisor is `rater_supervisor_id`.
-pub(super) fn draft_plan(
-    agency_id: Uuid,
-    employee_id: Uuid,
-    period_id: Uuid,
-    approach: Approach,
-    rater_id: Option<Uuid>,
-    rater_supervisor_id: Option<Uuid>,
-) -> PlanRow {
-    let now = Utc::now();
-    PlanRow {
-        id: Uuid::now_v7(),
-        agency_id,
-        employee_id,
-        period_id,
-        revision: 1,
-        approach: approach.as_str().to_owned(),
-        status: PlanStatus::Draft.as_str().to_owned(),
-        rater_id,
-        rater_supervisor_id,
-        rater_override_reason: None,
-        return_reason: None,
-        annex: serde_json::json!({}),
-        superseded_by: None,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// A new plan expects all seven BerAKHLAK values, none with a specific expectation yet.
-pub(super) fn default_expectations(plan_id: Uuid) -> Vec<ExpectationRow> {
-    BerAkhlak::ALL.iter().map(|v| ExpectationRow { plan_id, value: v.as_str().to_owned(), expectation: None }).collect()
-}
-
-/// The audit event of a plan's creation.
-pub(super) fn created_event(actor: &crate::audit::AuditActor, plan: &PlanRow) -> kinerja_store::audit::NewAuditEvent {
-    let summary = serde_json::json!({"employee_id": plan.employee_id, "period_id": plan.period_id,
-                                     "rater_id": plan.rater_id, "rater_override_reason": plan.rater_override_reason});
-    actor.event(AuditEntity::Plan, plan.id, "create", Some(plan.agency_id), None, Some(&summary))
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -512,41 +457,6 @@ pub(super) async fn list_plans(
 
 // ---- results and indicators ----
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IndicatorInput {
-    #[schema(example = "Persentase sekolah yang terakreditasi", min_length = 1, max_length = 2000)]
-    pub(super) description: String,
-    pub(super) aspect: Aspect,
-    /// Kuantitatif plans: the number to reach.
-    #[serde(default)]
-    #[schema(example = 90)]
-    pub(super) target_value: Option<f64>,
-    #[serde(default)]
-    #[schema(example = "persen")]
-    pub(super) target_unit: Option<String>,
-    /// Kualitatif plans: the target in words.
-    #[serde(default)]
-    pub(super) target_text: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"kind": "utama", "description": "Meningkatnya mutu satuan pendidikan dasar", "parent_result_id": "0193a0c2-0000-7000-8000-000000004001", "indicators": [{"description": "Persentase sekolah yang terakreditasi", "aspect": "kuantitas", "target_value": 90, "target_unit": "persen"}]}))]
-pub struct ResultInput {
-    pub(super) kind: ResultKind,
-    #[schema(example = "Meningkatnya mutu layanan pendidikan dasar", min_length = 1, max_length = 2000)]
-    pub(super) description: String,
-    /// A result in the rating official's plan for the same period.
-    #[serde(default)]
-    pub(super) parent_result_id: Option<Uuid>,
-    /// JPT plans only, and required there.
-    #[serde(default)]
-    pub(super) perspective: Option<Perspective>,
-    #[schema(min_items = 1, max_items = 50)]
-    pub(super) indicators: Vec<IndicatorInput>,
-}
-
 /// Checks a result against its plan: text, targets by approach, perspective by position kind,
 /// and that its parent is a result of the rating official's current plan for the period.
 async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &ResultInput) -> Result<(), ApiError> {
@@ -574,55 +484,6 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
 }
 
 pub(super) const INVALID_PARENT_RESULT: &str = "must be a result in the rating official's plan for the same period";
-
-/// The checks of a result that need no lookup: text, targets by approach (kuantitatif: numbers,
-/// kualitatif: words), a perspective for JPT plans and for them only.
-pub(super) fn result_errors(quantitative: bool, jpt: bool, input: &ResultInput) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    errors.extend(text_error("description", &input.description, 2000));
-    if input.indicators.is_empty() {
-        errors.push(FieldError::new("indicators", "required", "a result needs at least one indicator"));
-    }
-    if input.indicators.len() > MAX_INDICATORS_PER_RESULT {
-        let message = format!("at most {MAX_INDICATORS_PER_RESULT} indicators per result");
-        errors.push(FieldError::new("indicators", "too_many", message));
-        return errors;
-    }
-    for (i, indicator) in input.indicators.iter().enumerate() {
-        errors.extend(text_error(format!("indicators[{i}].description"), &indicator.description, 2000));
-        for (name, text) in [("target_unit", &indicator.target_unit), ("target_text", &indicator.target_text)] {
-            if let Some(text) = text.as_deref().filter(|t| !t.is_empty()) {
-                errors.extend(text_error(format!("indicators[{i}].{name}"), text, 2000));
-            }
-        }
-        match (quantitative, indicator.target_value, indicator.target_text.as_deref()) {
-            (true, None, _) => errors.push(FieldError::new(
-                format!("indicators[{i}].target_value"),
-                "required",
-                "a kuantitatif plan has numeric targets",
-            )),
-            (_, Some(v), _) if !is_quantity(v) => errors.push(FieldError::new(
-                format!("indicators[{i}].target_value"),
-                "out_of_range",
-                format!("must be a number from 0 to {MAX_QUANTITY:e}"),
-            )),
-            (false, _, None | Some("")) => errors.push(FieldError::new(
-                format!("indicators[{i}].target_text"),
-                "required",
-                "a kualitatif plan describes its targets",
-            )),
-            _ => {}
-        }
-    }
-    match (jpt, input.perspective) {
-        (true, None) => errors.push(FieldError::new("perspective", "required", "a JPT groups results by perspective")),
-        (false, Some(_)) => {
-            errors.push(FieldError::new("perspective", "not_allowed", "only JPT plans have perspectives"))
-        }
-        _ => {}
-    }
-    errors
-}
 
 fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> Vec<IndicatorRow> {
     input
@@ -981,7 +842,7 @@ async fn move_plan(
         PlanAction::Rate => "final_rating",
     };
     edit_plan(state, caller, if_match, visible.id, name, StatusCode::OK, async |_, plan| {
-        let next_status = transition(status_of(plan), action, party(caller, plan)).map_err(transition_error)?;
+        let next_status = transition(status_of(plan), action, party(caller, plan))?;
         let return_reason = if action == PlanAction::Return { reason } else { None };
         Ok(Change::row(PlanRow { status: next_status.as_str().to_owned(), return_reason, ..plan.clone() }))
     })

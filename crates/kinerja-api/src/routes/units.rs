@@ -20,8 +20,8 @@ use crate::checks::{check_code_and_name, duplicate, present, reject};
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, with_etag};
 use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
 use crate::AppState;
 use kinerja_store::org::AgencyRow;
 

@@ -14,8 +14,8 @@ use crate::checks::present;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::routes::{created, with_etag};
 use crate::write::IfMatch;
+use crate::write::{created, with_etag};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
