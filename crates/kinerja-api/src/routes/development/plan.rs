@@ -1,43 +1,30 @@
-//! What follows from competency gaps: individual development plans with suggested activities and
-//! mentors, training needs per unit, and the talent 9-box (PermenPANRB 3/2020).
-
-use std::collections::HashMap;
-
+use crate::access::visible_employee;
+use crate::auth::Caller;
+use crate::checks::{check_evidence, present, reject, text_error, unknown_competency, usable_in, Evidence};
+use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::{ApiError, FieldError};
+use crate::pagination::{Page, PageParams};
+use crate::profiles::{add_source_level, competency_names, measured_profile, PeriodParam};
+use crate::scoring::rule_set_of;
+use crate::write::{self, record, Change, IfMatch};
+use crate::write::{created, with_etag};
+use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::tree_distance;
-use kinerja_domain::competency::{
-    self, ActivityKind, ActivityStatus, CompetencyGroup, JpmError, Performance, Potential, PotentialSource,
-    SourceLevels,
-};
+use kinerja_domain::competency::{self, ActivityKind, ActivityStatus, CompetencyGroup, Performance, SourceLevels};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::competencies::{self as store, ActivityRow};
-use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
-use kinerja_store::plans::{self, PeriodRow};
+use kinerja_store::org::{self, EmployeeRow};
+use kinerja_store::plans::PeriodRow;
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use std::collections::HashMap;
+use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::access::{authorize, visible, visible_employee};
-use crate::auth::Caller;
-use crate::checks::{
-    check_evidence, include_subunits, present, reject, text_error, unknown_competency, usable_in, Evidence,
-};
-use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::profiles::{add_source_level, competency_names, measured_profile, profiles, PeriodParam};
-
-use crate::scoring::rule_set_of;
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
-use kinerja_store::org::AgencyRow;
-use kinerja_store::org::UnitRow;
 
 record!(ActivityRow, AuditEntity::DevelopmentActivity, audited: ActivityView, agency: |a| Some(a.agency_id),
         lock: store::lock_activity, save: store::update_activity, insert: store::insert_activity);
@@ -182,7 +169,7 @@ fn evidence_json(evidence: &[Evidence]) -> Result<serde_json::Value, ApiError> {
     responses((status = 200, description = "A page of activities", body = Page<ActivityView>), Unauthenticated, NotFound, Invalid)
 )]
 #[get("/employees/{employee_id}/development-plan")]
-pub(super) async fn list_development_activities(
+pub(crate) async fn list_development_activities(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -207,7 +194,7 @@ pub(super) async fn list_development_activities(
     )
 )]
 #[post("/employees/{employee_id}/development-plan")]
-pub(super) async fn create_development_activity(
+pub(crate) async fn create_development_activity(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -250,7 +237,7 @@ pub(super) async fn create_development_activity(
     )
 )]
 #[patch("/employees/{employee_id}/development-plan/{activity_id}")]
-pub(super) async fn update_development_activity(
+pub(crate) async fn update_development_activity(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
@@ -390,7 +377,7 @@ async fn mentor_candidates(
     )
 )]
 #[get("/employees/{employee_id}/development-plan/suggestions")]
-pub(super) async fn suggest_development_activities(
+pub(crate) async fn suggest_development_activities(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -433,223 +420,4 @@ pub(super) async fn suggest_development_activities(
     items.sort_by_key(|s| (s.gap, s.code.clone()));
     let unassessed = profile.unassessed();
     Ok(web::Json(Suggestions { employee_id: employee.id, period_id: period.id, items, unassessed }))
-}
-
-// ---- training needs ----
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TrainingNeedsQuery {
-    period_id: Uuid,
-    /// `subunits`: the whole subtree under the unit.
-    #[param(pattern = "^subunits$")]
-    include: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TrainingNeed {
-    /// 1 = the biggest need: the largest total gap, then the most employees.
-    rank: u32,
-    competency_id: Uuid,
-    code: String,
-    name: String,
-    group: CompetencyGroup,
-    /// Employees assessed below the required level.
-    employees: u32,
-    /// Σ (required − assessed) over them.
-    total_gap: u32,
-    mean_gap: f64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TrainingNeeds {
-    unit_id: Uuid,
-    period_id: Uuid,
-    include_subunits: bool,
-    /// Employees counted.
-    employees: u32,
-    /// Of them, employees whose position has no standard.
-    without_standard: u32,
-    items: Vec<TrainingNeed>,
-}
-
-/// A unit's gaps aggregated per competency and ranked, for the training needs analysis.
-#[utoipa::path(
-    tag = "competencies",
-    security(("bearer" = [])),
-    params(("unit_id" = Uuid, Path), TrainingNeedsQuery),
-    responses((status = 200, description = "Ranked needs", body = TrainingNeeds), Unauthenticated, Forbidden, NotFound, Invalid)
-)]
-#[get("/units/{unit_id}/training-needs")]
-pub(super) async fn list_training_needs(
-    caller: Caller,
-    state: web::Data<AppState>,
-    path: web::Path<Uuid>,
-    query: web::Query<TrainingNeedsQuery>,
-) -> Result<web::Json<TrainingNeeds>, ApiError> {
-    let include_subunits = include_subunits(query.include.as_deref())?;
-    let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
-    let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, query.period_id)
-        .await?
-        .filter(|p| p.agency_id == unit.agency_id)
-        .ok_or(ApiError::NotFound("period"))?;
-    let units: Vec<Uuid> = if include_subunits {
-        org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
-    } else {
-        vec![unit.id]
-    };
-    let members = org::employees_in_units(&mut conn, &units).await?;
-    let refs: Vec<&EmployeeRow> = members.iter().collect();
-    let profiles = profiles(&mut conn, &period, &refs).await?;
-    let mut needs: HashMap<Uuid, (u32, u32)> = HashMap::new();
-    let mut without_standard = 0;
-    for profile in profiles.values() {
-        if matches!(profile.jpm, Err(JpmError::NoStandard)) {
-            without_standard += 1;
-        }
-        for shortfall in profile.lines.iter().filter_map(|l| l.shortfall().filter(|s| *s > 0).map(|s| (l, s))) {
-            let entry = needs.entry(shortfall.0.competency_id).or_default();
-            entry.0 += 1;
-            entry.1 += u32::from(shortfall.1);
-        }
-    }
-    let names = competency_names(&mut conn, needs.keys().copied()).await?;
-    let mut items: Vec<TrainingNeed> = needs
-        .into_iter()
-        .filter_map(|(id, (employees, total_gap))| {
-            names.get(&id).map(|c| TrainingNeed {
-                rank: 0,
-                competency_id: id,
-                code: c.code.clone(),
-                name: c.name.clone(),
-                group: CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis),
-                employees,
-                total_gap,
-                mean_gap: (f64::from(total_gap) * 100.0 / f64::from(employees)).round() / 100.0,
-            })
-        })
-        .collect();
-    items.sort_by(|a, b| (b.total_gap, b.employees, &a.code).cmp(&(a.total_gap, a.employees, &b.code)));
-    for (i, item) in items.iter_mut().enumerate() {
-        item.rank = u32::try_from(i + 1).unwrap_or(u32::MAX);
-    }
-    Ok(web::Json(TrainingNeeds {
-        unit_id: unit.id,
-        period_id: period.id,
-        include_subunits,
-        employees: u32::try_from(members.len()).unwrap_or(u32::MAX),
-        without_standard,
-        items,
-    }))
-}
-
-// ---- the talent map ----
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TalentMapQuery {
-    period_id: Uuid,
-    unit_id: Option<Uuid>,
-    /// Only the talent pool: boxes 7 to 9.
-    #[serde(default)]
-    talent_pool: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TalentPlacement {
-    employee_id: Uuid,
-    nip: String,
-    name: String,
-    unit_id: Option<Uuid>,
-    position_id: Option<Uuid>,
-    /// The latest annual predikat in force, up to this period.
-    predikat: Option<Predikat>,
-    performance: Option<Performance>,
-    jpm: Option<f64>,
-    potential: Option<Potential>,
-    potential_from: Option<PotentialSource>,
-    /// 1 to 9; `null` until both performance and potential are known.
-    #[serde(rename = "box")]
-    nine_box: Option<u8>,
-    follow_up: Option<String>,
-    talent_pool: bool,
-}
-
-/// The talent map (9-box) of an agency for a period.
-///
-/// Each employee's 9-box for the period: performance from the latest annual predikat, potential
-/// from an assessor's rating or else JPM; `talent_pool=true` keeps boxes 7–9. Pages are by
-/// employee, so a filtered page may hold fewer items than `limit`.
-#[utoipa::path(
-    tag = "competencies",
-    security(("bearer" = [])),
-    params(("agency_id" = Uuid, Path), TalentMapQuery, PageParams),
-    responses((status = 200, description = "A page of placements", body = Page<TalentPlacement>), Unauthenticated, Forbidden, NotFound, Invalid)
-)]
-#[get("/agencies/{agency_id}/talent-map")]
-pub(super) async fn get_talent_map(
-    caller: Caller,
-    state: web::Data<AppState>,
-    path: web::Path<Uuid>,
-    query: web::Query<TalentMapQuery>,
-    page: web::Query<PageParams>,
-) -> Result<web::Json<Page<TalentPlacement>>, ApiError> {
-    let request = page.parse()?;
-    let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
-    let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, query.period_id)
-        .await?
-        .filter(|p| p.agency_id == agency.id)
-        .ok_or(ApiError::NotFound("period"))?;
-    let filter = EmployeeFilter { agency_id: Some(agency.id), unit_id: query.unit_id, ..Default::default() };
-    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
-    let refs: Vec<&EmployeeRow> = rows.iter().collect();
-    let mut profiles = profiles(&mut conn, &period, &refs).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
-    let potentials: HashMap<Uuid, Potential> = store::potentials(&mut conn, period.id, &ids)
-        .await?
-        .into_iter()
-        .filter_map(|p| Potential::parse(&p.code).map(|k| (p.employee_id, k)))
-        .collect();
-    let predikat: HashMap<Uuid, Predikat> = store::latest_predikat(&mut conn, &ids, period.ends_on)
-        .await?
-        .into_iter()
-        .filter_map(|p| Predikat::parse(&p.code).map(|k| (p.employee_id, k)))
-        .collect();
-    let page = Page::scanned(
-        rows,
-        request,
-        |e| e.id,
-        |e| {
-            let jpm = profiles.remove(&e.id).and_then(|p| p.jpm.ok());
-            let (potential, potential_from) = match (potentials.get(&e.id), jpm) {
-                (Some(p), _) => (Some(*p), Some(PotentialSource::Assessor)),
-                (None, Some(jpm)) => (Some(Potential::from_jpm(jpm)), Some(PotentialSource::Jpm)),
-                (None, None) => (None, None),
-            };
-            let predikat = predikat.get(&e.id).copied();
-            let performance = predikat.map(Performance::from_predikat);
-            let placed = performance.zip(potential).map(|(k, p)| competency::nine_box(k, p));
-            let talent_pool = placed.is_some_and(|(b, _)| b >= competency::TALENT_POOL_MIN_BOX);
-            (talent_pool || !query.talent_pool).then(|| TalentPlacement {
-                employee_id: e.id,
-                nip: e.nip,
-                name: e.name,
-                unit_id: e.unit_id,
-                position_id: e.position_id,
-                predikat,
-                performance,
-                jpm,
-                potential,
-                potential_from,
-                nine_box: placed.map(|(b, _)| b),
-                follow_up: placed.map(|(_, f)| f.to_owned()),
-                talent_pool,
-            })
-        },
-    );
-    Ok(web::Json(page))
 }

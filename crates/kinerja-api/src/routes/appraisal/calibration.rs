@@ -1,0 +1,117 @@
+use crate::access::{authorize, visible_plan};
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::ApiError;
+use crate::scoring::rule_set_of;
+use crate::write::with_etag;
+use crate::write::{self, Change, IfMatch};
+use crate::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpResponse};
+use chrono::Utc;
+use kinerja_domain::rule_sets::Predikat;
+use kinerja_domain::RegistryAction;
+use kinerja_store::appraisal::{self, FinalRatingRow};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    check_predikat, final_view, note_json, period_of, required_text, window_days, CalibrationNote, FinalRatingView,
+};
+
+// ---- calibration ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"predikat": "butuh_perbaikan",
+    "justification": "Kalibrasi kurva distribusi unit (predikat organisasi Baik): paling banyak 70% Baik."}))]
+pub struct CalibrationRequest {
+    predikat: Predikat,
+    #[schema(min_length = 1, max_length = 4000)]
+    justification: String,
+}
+
+/// Calibrate the predikat of an annual rating.
+///
+/// Record a calibrated predikat (an agency admin, with a justification): the curve of the
+/// unit's organisation predikat. The rating official's predikat stays on record, every change
+/// is in the audit trail, and the explanation names the calibration. Not once an objection is
+/// filed: its decision is final.
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The final rating's ETag")),
+    request_body = CalibrationRequest,
+    responses((status = 200, description = "Calibrated", body = FinalRatingView, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid)
+)]
+#[post("/performance-plans/{plan_id}/calibration")]
+pub(crate) async fn calibrate_final_rating(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<CalibrationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
+    authorize(&caller, RegistryAction::Write, plan.agency_id, "plan")?;
+    if caller.user_id().is_none() {
+        return Err(ApiError::Forbidden("calibration is a person's decision; sign in as an agency admin"));
+    }
+    let justification = required_text("justification", &body.justification)?;
+    let mut conn = state.db.conn().await?;
+    if appraisal::get_final_rating(&mut conn, plan.id).await?.is_none() {
+        return Err(ApiError::Conflict {
+            code: "not_rated",
+            detail: "the plan has no annual rating to calibrate".into(),
+        });
+    }
+    check_predikat("predikat", body.predikat, rule_set_of(&period_of(&mut conn, &plan).await?))?;
+    let row = write::update_on(
+        &mut conn,
+        &caller.audit_actor(),
+        &if_match,
+        plan.id,
+        "calibrate",
+        async |tx, current: &FinalRatingRow| {
+            // An objection locks this rating row too when it is filed, so this check holds.
+            if let Some(o) = appraisal::objection_of_plan(tx, plan.id).await? {
+                return Err(ApiError::Conflict {
+                    code: "objection_filed",
+                    detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
+                });
+            }
+            if body.predikat.as_str() == current.predikat {
+                return Err(ApiError::validation(
+                    "predikat",
+                    "unchanged",
+                    format!("the predikat is already {}", current.predikat),
+                ));
+            }
+            let now = Utc::now();
+            let calibration = note_json(&CalibrationNote {
+                predikat_before: current.predikat.clone(),
+                predikat: body.predikat,
+                justification: justification.clone(),
+                by: caller.user_id(),
+                at: now,
+            });
+            let changes = json!({"predikat": {"old": current.predikat, "new": body.predikat.as_str()},
+                             "justification": justification});
+            // A new predikat in force opens a new objection window from now (PP 30/2019 art. 59).
+            let next = FinalRatingRow {
+                predikat: body.predikat.as_str().to_owned(),
+                calibration: Some(calibration),
+                calibrated_at: Some(now),
+                ..current.clone()
+            };
+            Ok(Change::with_changes(next, changes))
+        },
+    )
+    .await?;
+    let window = window_days(&mut conn, plan.agency_id).await?;
+    let view = final_view(&mut conn, &row, window).await?;
+    Ok(with_etag(StatusCode::OK, view.updated_at, &view))
+}

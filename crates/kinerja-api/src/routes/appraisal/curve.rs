@@ -1,0 +1,322 @@
+use crate::access::{authorize, visible};
+use crate::auth::Caller;
+use crate::checks::include_subunits;
+use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::ApiError;
+use crate::write::with_etag;
+use crate::write::{self, IfMatch};
+use crate::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::distribution::{self, Counts, OrgPredikat};
+use kinerja_domain::rule_sets::Predikat;
+use kinerja_domain::RegistryAction;
+use kinerja_store::appraisal::{self, OrgRatingRow};
+use kinerja_store::org::UnitRow;
+use kinerja_store::plans::PeriodRow;
+use kinerja_store::{audit, org, plans};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::optional_text;
+
+// ---- the organisation's own predikat and the distribution curve ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"predikat": "baik", "note": "Hasil evaluasi kinerja organisasi 2026."}))]
+pub struct OrgRatingRequest {
+    predikat: OrgPredikat,
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgRatingView {
+    unit_id: Uuid,
+    period_id: Uuid,
+    predikat: OrgPredikat,
+    note: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&OrgRatingRow> for OrgRatingView {
+    fn from(r: &OrgRatingRow) -> Self {
+        OrgRatingView {
+            unit_id: r.unit_id,
+            period_id: r.period_id,
+            predikat: OrgPredikat::parse(&r.predikat).unwrap_or(OrgPredikat::Baik),
+            note: r.note.clone(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The unit and a period of the same agency, both visible to the caller.
+async fn unit_and_period(
+    state: &AppState,
+    caller: &Caller,
+    unit_id: Uuid,
+    period_id: Uuid,
+) -> Result<(kinerja_store::org::UnitRow, PeriodRow), ApiError> {
+    let unit = visible::<UnitRow>(state, caller, unit_id).await?;
+    let mut conn = state.db.conn().await?;
+    let period = plans::get_period(&mut conn, period_id)
+        .await?
+        .filter(|p| p.agency_id == unit.agency_id)
+        .ok_or(ApiError::NotFound("period"))?;
+    Ok((unit, period))
+}
+
+/// Record a unit's organisation predikat for a period.
+///
+/// Record the organisation's own predikat for a unit (or, on its top unit, the whole agency)
+/// and period: istimewa, baik, butuh perbaikan, kurang, sangat kurang. It bounds how the unit's
+/// employee predikat may be distributed, and is its head's rating hasil kerja.
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path), ("period_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = OrgRatingRequest,
+    responses(
+        (status = 200, description = "Replaced", body = OrgRatingView, headers(("ETag" = String))),
+        (status = 201, description = "Recorded", body = OrgRatingView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
+)]
+#[put("/units/{unit_id}/organisation-rating/{period_id}")]
+pub(crate) async fn replace_organisation_rating(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: web::Json<OrgRatingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit_id, period_id) = path.into_inner();
+    let body = body.into_inner();
+    let (unit, period) = unit_and_period(&state, &caller, unit_id, period_id).await?;
+    authorize(&caller, RegistryAction::Write, unit.agency_id, "unit")?;
+    let note = optional_text("note", body.note.as_deref())?;
+    let (saved, existed) = write::transaction(&state, async |tx| {
+        // Locked (or, the first time, absent): a stale If-Match is refused against the row as it is.
+        let before = appraisal::lock_org_rating(tx, unit.id, period.id).await?;
+        if let Some(b) = &before {
+            if_match.check(b.updated_at)?;
+        }
+        let now = before.as_ref().map_or_else(Utc::now, |b| write::next_version(b.updated_at));
+        let row = OrgRatingRow {
+            unit_id: unit.id,
+            period_id: period.id,
+            agency_id: unit.agency_id,
+            predikat: body.predikat.as_str().to_owned(),
+            note,
+            rated_by: caller.user_id(),
+            created_at: now,
+            updated_at: now,
+        };
+        let saved = appraisal::put_org_rating(tx, &row).await?;
+        let changes = json!({"period_id": period.id,
+                             "predikat": {"old": before.as_ref().map(|b| &b.predikat), "new": saved.predikat},
+                             "note": saved.note});
+        let action = if before.is_some() { "update" } else { "create" };
+        let event = caller.audit_actor().raw(
+            AuditEntity::OrganisationRating,
+            Some(unit.id),
+            action,
+            Some(unit.agency_id),
+            changes,
+        );
+        audit::record(tx, event).await?;
+        Ok((saved, before.is_some()))
+    })
+    .await?;
+    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok(with_etag(status, saved.updated_at, &OrgRatingView::from(&saved)))
+}
+
+/// Read a unit's organisation predikat for a period.
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path), ("period_id" = Uuid, Path)),
+    responses((status = 200, description = "The organisation rating", body = OrgRatingView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/units/{unit_id}/organisation-rating/{period_id}")]
+pub(crate) async fn get_organisation_rating(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit_id, period_id) = path.into_inner();
+    let (unit, period) = unit_and_period(&state, &caller, unit_id, period_id).await?;
+    let mut conn = state.db.conn().await?;
+    let row = appraisal::get_org_rating(&mut conn, unit.id, period.id)
+        .await?
+        .ok_or(ApiError::NotFound("organisation rating"))?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &OrgRatingView::from(&row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DistributionQuery {
+    period_id: Uuid,
+    /// `subunits`: count the whole subtree under the unit's organisation predikat.
+    #[param(pattern = "^subunits$")]
+    include: Option<String>,
+}
+
+/// A value per employee predikat of the curve.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PerPredikat<T> {
+    sangat_baik: T,
+    baik: T,
+    butuh_perbaikan: T,
+    kurang: T,
+    sangat_kurang: T,
+}
+
+impl<T: Copy> PerPredikat<T> {
+    fn from_grades(values: [T; 5]) -> Self {
+        let [sangat_baik, baik, butuh_perbaikan, kurang, sangat_kurang] = values;
+        PerPredikat { sangat_baik, baik, butuh_perbaikan, kurang, sangat_kurang }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleView {
+    #[schema(example = "baik at most 70%")]
+    rule: String,
+    ok: bool,
+    #[schema(example = "8 of 10; at most 7 allowed")]
+    detail: String,
+}
+
+/// Moving `count` employees from one predikat to another.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    from: Predikat,
+    to: Predikat,
+    count: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistributionView {
+    unit_id: Uuid,
+    period_id: Uuid,
+    include_subunits: bool,
+    /// Absent until the unit's organisation rating is recorded; then there are no rules.
+    organisation_predikat: Option<OrgPredikat>,
+    /// Employees with an annual rating, counted where they were when rated.
+    total: u32,
+    /// Current plans of employees now in the unit that have no annual rating yet.
+    unrated: i64,
+    counts: PerPredikat<u32>,
+    /// Of `total`, 0–1, rounded to four places.
+    shares: PerPredikat<f64>,
+    rules: Vec<RuleView>,
+    /// Absent without an organisation predikat.
+    compliant: Option<bool>,
+    /// For a non-compliant unit, the fewest changes that would make it comply; absent when it
+    /// complies or when no distribution of a unit this size can.
+    suggestion: Option<Vec<ChangeView>>,
+    /// Why there is no suggestion, when there is none for a non-compliant unit.
+    note: Option<String>,
+}
+
+fn distribution_view(
+    unit_id: Uuid,
+    period_id: Uuid,
+    include_subunits: bool,
+    org: Option<OrgPredikat>,
+    counts: Counts,
+    unrated: i64,
+) -> DistributionView {
+    let total: u32 = counts.iter().sum();
+    let share = |n: u32| if total == 0 { 0.0 } else { (f64::from(n) / f64::from(total) * 10_000.0).round() / 10_000.0 };
+    let rules = org.map(|o| distribution::check(o, &counts)).unwrap_or_default();
+    let compliant = org.map(|_| rules.iter().all(|r| r.ok));
+    let (suggestion, note) = match (org, compliant) {
+        (Some(o), Some(false)) => match distribution::suggest(o, &counts) {
+            Some(changes) => (
+                Some(changes.into_iter().map(|c| ChangeView { from: c.from, to: c.to, count: c.count }).collect()),
+                None,
+            ),
+            None => (None, Some(format!("no distribution of {total} employees meets every rule of {}", o.as_str()))),
+        },
+        _ => (None, None),
+    };
+    DistributionView {
+        unit_id,
+        period_id,
+        include_subunits,
+        organisation_predikat: org,
+        total,
+        unrated,
+        counts: PerPredikat::from_grades(counts),
+        shares: PerPredikat::from_grades(counts.map(share)),
+        rules: rules.into_iter().map(|r| RuleView { rule: r.rule, ok: r.ok, detail: r.detail }).collect(),
+        compliant,
+        suggestion,
+        note,
+    }
+}
+
+/// Check a unit's predikat distribution against its curve.
+///
+/// The distribution curve of SE MenPANRB 3/2023 for a unit and period: how its employees'
+/// predikat in force are distributed, each rule of its organisation predikat with its outcome,
+/// and for a non-compliant unit the fewest changes that would comply.
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    params(("unit_id" = Uuid, Path), DistributionQuery),
+    responses((status = 200, description = "The distribution", body = DistributionView), Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+#[get("/units/{unit_id}/distribution")]
+pub(crate) async fn get_unit_distribution(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<DistributionQuery>,
+) -> Result<web::Json<DistributionView>, ApiError> {
+    let include_subunits = include_subunits(query.include.as_deref())?;
+    let (unit, period) = unit_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
+    authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
+    let mut conn = state.db.conn().await?;
+    let units: Vec<Uuid> = if include_subunits {
+        org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
+    } else {
+        vec![unit.id]
+    };
+    let tallies = appraisal::predikat_counts(&mut conn, period.id, &units).await?;
+    let counts =
+        distribution::count(tallies.iter().map(|t| (t.predikat.as_str(), u32::try_from(t.count).unwrap_or(0))));
+    let unrated = appraisal::unrated_plans(&mut conn, period.id, &units).await?;
+    let org =
+        appraisal::get_org_rating(&mut conn, unit.id, period.id).await?.and_then(|r| OrgPredikat::parse(&r.predikat));
+    Ok(web::Json(distribution_view(unit.id, period.id, include_subunits, org, counts, unrated)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worked_example_is_reported_with_a_fix() {
+        let view = distribution_view(Uuid::nil(), Uuid::nil(), false, Some(OrgPredikat::Baik), [2, 8, 0, 0, 0], 0);
+        assert_eq!(view.compliant, Some(false));
+        assert_eq!(view.shares.baik, 0.8);
+        assert_eq!(view.rules.iter().filter(|r| !r.ok).count(), 2);
+        assert_eq!(view.suggestion.as_ref().map(Vec::len), Some(1));
+        // Without an organisation predikat there is nothing to check.
+        let open = distribution_view(Uuid::nil(), Uuid::nil(), false, None, [2, 8, 0, 0, 0], 3);
+        assert!(open.rules.is_empty() && open.compliant.is_none() && open.suggestion.is_none());
+    }
+}

@@ -1,0 +1,197 @@
+use crate::access::{party, visible_plan};
+use crate::auth::Caller;
+use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::error::ApiError;
+use crate::plan_contents::status_of;
+use crate::scoring;
+use crate::scoring::evaluate;
+use crate::scoring::rule_set_of;
+use crate::write::{self, Change, IfMatch};
+use crate::write::{created, with_etag};
+use crate::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::Utc;
+use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::distribution::OrgPredikat;
+use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
+use kinerja_domain::workflow::{transition, PlanAction};
+use kinerja_store::appraisal::{self, FinalRatingRow};
+use kinerja_store::plans::PlanRow;
+use kinerja_store::{audit, evaluations, org, StoreError};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    final_view, headed_unit_rating, note_json, optional_text, period_of, visible_final_rating, window_days,
+    FinalRatingRequest, FinalRatingView, UnitHeadNote,
+};
+
+/// Give the annual rating of an approved plan.
+///
+/// Give the annual (final) rating of an approved plan (the rating official). The period's rule
+/// set decides the predikat; the plan is then locked. The head of a unit takes the unit's
+/// organisation predikat as their rating hasil kerja (istimewa → di atas, baik → sesuai, the rest
+/// → di bawah).
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    request_body = FinalRatingRequest,
+    responses(
+        (status = 201, description = "Rated", body = FinalRatingView, headers(("Location" = String), ("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[post("/performance-plans/{plan_id}/final-rating")]
+pub(crate) async fn give_final_rating(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<FinalRatingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let visible = visible_plan(&state, &caller, path.into_inner()).await?;
+    let note = optional_text("note", body.note.as_deref())?;
+    let mut conn = state.db.conn().await?;
+    let mut issued = None;
+    write::update_on(
+        &mut conn,
+        &caller.audit_actor(),
+        &if_match,
+        visible.id,
+        "final_rating",
+        async |tx, plan: &PlanRow| {
+            if plan.superseded_by.is_some() {
+                return Err(ApiError::Conflict {
+                    code: "invalid_transition",
+                    detail: "this revision was superseded; rate the current one".into(),
+                });
+            }
+            let status = transition(status_of(plan), PlanAction::Rate, party(&caller, plan))?;
+            let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
+            let rule_set = rule_set_of(&period_of(tx, plan).await?);
+            let mut inputs = Inputs::from_rater(
+                body.result_rating,
+                body.behaviour_rating,
+                body.behaviour_score,
+                body.with_peers,
+                body.new_idea,
+            );
+            let mut unrealised = Vec::new();
+            if rule_set != RuleSet::PermenPanRb6_2022 {
+                // The annual SKP score is the year's realisations scored by Perka BKN 1/2013.
+                if body.skp_score.is_some() {
+                    return Err(ApiError::validation(
+                        "skp_score",
+                        "not_used",
+                        "the annual SKP score is computed from the year's realisations",
+                    ));
+                }
+                let evaluations = evaluations::evaluations_of_plan(tx, plan.id).await?;
+                let realised = match scoring::year_evaluation(&evaluations) {
+                    Some(e) => evaluations::realizations_of(tx, e.id).await?,
+                    None => Vec::new(),
+                };
+                unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
+            } else {
+                // The matrix takes ratings: the rule set refuses a score (one place for that rule).
+                inputs.skp_score = body.skp_score;
+            }
+            let head_of = if rule_set == RuleSet::PermenPanRb6_2022 {
+                headed_unit_rating(tx, plan.employee_id, plan.period_id).await?
+            } else {
+                None
+            };
+            if let Some(unit_rating) = &head_of {
+                let follows = OrgPredikat::parse(&unit_rating.predikat).map(OrgPredikat::head_result_rating);
+                if body.result_rating.is_some() && body.result_rating != follows {
+                    return Err(ApiError::validation(
+                        "result_rating",
+                        "follows_organisation_rating",
+                        format!(
+                            "the head of a unit takes the unit's result: organisation predikat {} gives {}",
+                            unit_rating.predikat,
+                            follows.map_or("", Rating::as_str)
+                        ),
+                    ));
+                }
+                inputs.result_rating = follows;
+            }
+            let mut outcome = evaluate(rule_set, &inputs)?;
+            outcome.explanation.unrealised_indicators = unrealised;
+            let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
+            if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
+                let note =
+                    UnitHeadNote { unit_id: unit_rating.unit_id, organisation_predikat: unit_rating.predikat.clone() };
+                map.insert("unit_head".into(), note_json(&note));
+            }
+            let employee = org::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+            let now = Utc::now();
+            let row = FinalRatingRow {
+                plan_id: plan.id,
+                agency_id: plan.agency_id,
+                period_id: plan.period_id,
+                employee_id: plan.employee_id,
+                unit_id: employee.unit_id,
+                result_rating: inputs.result_rating.map(|r| r.as_str().to_owned()),
+                behaviour_rating: inputs.behaviour_rating.map(|r| r.as_str().to_owned()),
+                rated_predikat: outcome.predikat.as_str().to_owned(),
+                predikat: outcome.predikat.as_str().to_owned(),
+                explanation,
+                note,
+                rated_by: rater,
+                rated_at: now,
+                calibration: None,
+                updated_at: now,
+                calibrated_at: None,
+            };
+            appraisal::insert_final_rating(tx, &row).await.map_err(|e| match e {
+                StoreError::Duplicate(_) => {
+                    ApiError::Conflict { code: "already_rated", detail: "the plan has its annual rating".into() }
+                }
+                other => other.into(),
+            })?;
+            let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
+                             "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
+            let event = caller.audit_actor().raw(
+                AuditEntity::FinalRating,
+                Some(row.plan_id),
+                "rate",
+                Some(row.agency_id),
+                changes,
+            );
+            audit::record(tx, event).await?;
+            issued = Some(row);
+            Ok(Change::row(PlanRow { status: status.as_str().to_owned(), ..plan.clone() }))
+        },
+    )
+    .await?;
+    let row = issued.ok_or_else(|| ApiError::internal("a rated plan has its rating"))?;
+    let window = window_days(&mut conn, row.agency_id).await?;
+    let view = final_view(&mut conn, &row, window).await?;
+    Ok(created(format!("/api/v1/performance-plans/{}/final-rating", row.plan_id), view.updated_at, &view))
+}
+/// Read a plan's annual rating.
+///
+/// Read a plan's annual rating: the predikat in force, the rating official's, the periodic
+/// predikat it drew on, every change since, and the objection deadline.
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    params(("plan_id" = Uuid, Path)),
+    responses((status = 200, description = "The annual rating", body = FinalRatingView, headers(("ETag" = String))), Unauthenticated, NotFound)
+)]
+#[get("/performance-plans/{plan_id}/final-rating")]
+pub(crate) async fn get_final_rating(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (plan, row) = visible_final_rating(&state, &caller, path.into_inner()).await?;
+    let mut conn = state.db.conn().await?;
+    let window = window_days(&mut conn, plan.agency_id).await?;
+    let view = final_view(&mut conn, &row, window).await?;
+    Ok(with_etag(StatusCode::OK, view.updated_at, &view))
+}
