@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod idempotency;
+pub mod import;
 pub mod observe;
 pub mod openapi;
 pub mod pagination;
