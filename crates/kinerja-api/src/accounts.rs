@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::audit::AuditActor;
 use crate::auth::{hash_password, random_token};
 use crate::checks::reject;
+use crate::error::codes;
 use crate::error::{ApiError, FieldError};
 
 use crate::write::{self, record, Change, IfMatch};
@@ -136,10 +137,10 @@ async fn check_references(
 fn conflict(e: StoreError) -> ApiError {
     match e {
         StoreError::Duplicate(c) if c.contains("username") => {
-            ApiError::Conflict { code: "duplicate_username", detail: "that username is taken".into() }
+            ApiError::Conflict { code: codes::DUPLICATE_USERNAME, detail: "that username is taken".into() }
         }
         StoreError::Duplicate(c) if c.contains("employee") => ApiError::Conflict {
-            code: "employee_already_linked",
+            code: codes::EMPLOYEE_ALREADY_LINKED,
             detail: "that employee already has a user account".into(),
         },
         other => other.into(),

@@ -9,6 +9,61 @@ use kinerja_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Every problem `code` the API answers with, in one place: clients switch on these, so they
+/// never change once published. Field errors carry their own codes in `errors[].code`.
+pub mod codes {
+    pub const ALREADY_RATED: &str = "already_rated";
+    pub const CONFLICT: &str = "conflict";
+    pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+    pub const DEADLINE_PASSED: &str = "deadline_passed";
+    pub const DUPLICATE_CODE: &str = "duplicate_code";
+    pub const DUPLICATE_EVALUATION: &str = "duplicate_evaluation";
+    pub const DUPLICATE_NIP: &str = "duplicate_nip";
+    pub const DUPLICATE_PLAN: &str = "duplicate_plan";
+    pub const DUPLICATE_USERNAME: &str = "duplicate_username";
+    pub const EMPLOYEE_ALREADY_LINKED: &str = "employee_already_linked";
+    pub const EXPLANATIONS_MISSING: &str = "explanations_missing";
+    pub const FORBIDDEN: &str = "forbidden";
+    pub const IDEMPOTENCY_KEY_IN_USE: &str = "idempotency_key_in_use";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
+    pub const INTERNAL_ERROR: &str = "internal_error";
+    pub const INVALID_CLIENT: &str = "invalid_client";
+    pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    pub const INVALID_IDEMPOTENCY_KEY: &str = "invalid_idempotency_key";
+    pub const INVALID_QUERY: &str = "invalid_query";
+    pub const INVALID_REFRESH_TOKEN: &str = "invalid_refresh_token";
+    pub const INVALID_ROWS: &str = "invalid_rows";
+    pub const INVALID_TRANSITION: &str = "invalid_transition";
+    pub const INVALID_VALUE: &str = "invalid_value";
+    pub const MALFORMED_BODY: &str = "malformed_body";
+    pub const MALFORMED_FORM: &str = "malformed_form";
+    pub const MALFORMED_JSON: &str = "malformed_json";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const MISSING_FIELD: &str = "missing_field";
+    pub const NO_COMPETENCY_STANDARD: &str = "no_competency_standard";
+    pub const NOT_EXPORTABLE: &str = "not_exportable";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const NOT_RATED: &str = "not_rated";
+    pub const OBJECTION_DECIDED: &str = "objection_decided";
+    pub const OBJECTION_EXISTS: &str = "objection_exists";
+    pub const OBJECTION_FILED: &str = "objection_filed";
+    pub const ORGANISATION_RATING_MISSING: &str = "organisation_rating_missing";
+    pub const OWN_CASE: &str = "own_case";
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const PERIOD_CLOSED: &str = "period_closed";
+    pub const PERIOD_IN_USE: &str = "period_in_use";
+    pub const PRECONDITION_FAILED: &str = "precondition_failed";
+    pub const RATE_LIMITED: &str = "rate_limited";
+    pub const RESULT_HAS_CASCADES: &str = "result_has_cascades";
+    pub const SUPERSEDED: &str = "superseded";
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    pub const UNIT_NOT_EMPTY: &str = "unit_not_empty";
+    pub const UNKNOWN_FIELD: &str = "unknown_field";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    pub const UPLOAD_FAILED: &str = "upload_failed";
+    pub const VALIDATION_FAILED: &str = "validation_failed";
+}
+
 /// Seconds a client should wait before retrying when the database is unavailable.
 const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
@@ -121,23 +176,23 @@ impl ApiError {
             ApiError::BadRequest { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. } => code,
-            ApiError::Unauthenticated(_) => "unauthenticated",
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::InvalidRefreshToken => "invalid_refresh_token",
-            ApiError::InvalidClient => "invalid_client",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => "not_found",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::PreconditionFailed => "precondition_failed",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::UnknownField(_) => "unknown_field",
-            ApiError::MissingField(_) => "missing_field",
-            ApiError::InvalidValue(_) => "invalid_value",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Unavailable(_) => "database_unavailable",
-            ApiError::Internal(_) => "internal_error",
+            ApiError::Unauthenticated(_) => codes::UNAUTHENTICATED,
+            ApiError::InvalidCredentials => codes::INVALID_CREDENTIALS,
+            ApiError::InvalidRefreshToken => codes::INVALID_REFRESH_TOKEN,
+            ApiError::InvalidClient => codes::INVALID_CLIENT,
+            ApiError::Forbidden(_) => codes::FORBIDDEN,
+            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => codes::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => codes::METHOD_NOT_ALLOWED,
+            ApiError::PreconditionFailed => codes::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge { .. } => codes::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => codes::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => codes::VALIDATION_FAILED,
+            ApiError::UnknownField(_) => codes::UNKNOWN_FIELD,
+            ApiError::MissingField(_) => codes::MISSING_FIELD,
+            ApiError::InvalidValue(_) => codes::INVALID_VALUE,
+            ApiError::RateLimited { .. } => codes::RATE_LIMITED,
+            ApiError::Unavailable(_) => codes::DATABASE_UNAVAILABLE,
+            ApiError::Internal(_) => codes::INTERNAL_ERROR,
         }
     }
 
@@ -221,7 +276,7 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             StoreError::NotFound => ApiError::NotFound("record"),
             StoreError::Duplicate(constraint) => ApiError::Conflict {
-                code: "conflict",
+                code: codes::CONFLICT,
                 detail: format!("a record with the same unique value exists ({constraint})"),
             },
             StoreError::MissingReference(constraint) => {
@@ -249,9 +304,29 @@ impl From<kinerja_domain::workflow::TransitionError> for ApiError {
                 ApiError::Forbidden("only the rating official approves, returns or rates a plan")
             }
             TransitionError::InvalidTransition { .. } => {
-                ApiError::Conflict { code: "invalid_transition", detail: e.to_string() }
+                ApiError::Conflict { code: codes::INVALID_TRANSITION, detail: e.to_string() }
             }
         }
+    }
+}
+
+/// A plan naming someone who would judge their own case (422 `own_case`).
+impl From<kinerja_domain::objection::OwnCase> for ApiError {
+    fn from(e: kinerja_domain::objection::OwnCase) -> Self {
+        ApiError::validation(e.field(), codes::OWN_CASE, e.to_string())
+    }
+}
+
+/// Inputs a rule set cannot take: a 422 on the field, `required`, `not_used` or `out_of_range`.
+impl From<kinerja_domain::rule_sets::InputError> for ApiError {
+    fn from(e: kinerja_domain::rule_sets::InputError) -> Self {
+        use kinerja_domain::rule_sets::InputError;
+        let code = match e {
+            InputError::Missing(_) => "required",
+            InputError::NotUsed(_) => "not_used",
+            _ => "out_of_range",
+        };
+        ApiError::Validation(vec![FieldError::new(e.field(), code, e.to_string())])
     }
 }
 
@@ -279,7 +354,7 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, limit: usize) -> ApiE
         E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::PayloadTooLarge { limit },
         E::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
         E::Deserialize(e) => serde_json_error(&e),
-        other => ApiError::BadRequest { code: "malformed_body", detail: other.to_string() },
+        other => ApiError::BadRequest { code: codes::MALFORMED_BODY, detail: other.to_string() },
     }
 }
 
@@ -291,7 +366,7 @@ pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
         }
         other => format!("the query string is not understood: {other}"),
     };
-    ApiError::BadRequest { code: "invalid_query", detail }
+    ApiError::BadRequest { code: codes::INVALID_QUERY, detail }
 }
 
 /// Classifies a serde_json error by what the caller got wrong.
@@ -299,7 +374,7 @@ pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {e}") }
+            ApiError::BadRequest { code: codes::MALFORMED_JSON, detail: format!("the body is not valid JSON: {e}") }
         }
         Category::Data => field_error(e.to_string()).unwrap_or_else(|m| ApiError::InvalidValue(in_json_terms(&m))),
     }
@@ -443,7 +518,7 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        assert!(matches!(classify(r#"{"name": "#), ApiError::BadRequest { code: "malformed_json", .. }));
+        assert!(matches!(classify(r#"{"name": "#), ApiError::BadRequest { code: codes::MALFORMED_JSON, .. }));
         assert!(matches!(classify(r#"{"name":"a","count":1,"nmae":2}"#), ApiError::UnknownField(f) if f == "nmae"));
         assert!(matches!(classify(r#"{"name":"a"}"#), ApiError::MissingField(f) if f == "count"));
         assert!(matches!(classify(r#"{"name":"a","count":"x"}"#), ApiError::InvalidValue(_)));

@@ -18,6 +18,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::error::codes;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -66,7 +67,7 @@ pub fn key_in(headers: &actix_web::http::header::HeaderMap) -> Result<Option<Str
         Ok(Some(String::from_utf8_lossy(key).into_owned()))
     } else {
         Err(ApiError::BadRequest {
-            code: "invalid_idempotency_key",
+            code: codes::INVALID_IDEMPOTENCY_KEY,
             detail: "Idempotency-Key must be 1 to 200 visible ASCII characters, without spaces".into(),
         })
     }
@@ -126,14 +127,14 @@ where
                 Err(e) => return Ok(req.error_response(ApiError::from(e))),
                 Ok(Claim::Taken(first)) if first.fingerprint != fingerprint => {
                     let e = ApiError::Unprocessable {
-                        code: "idempotency_key_reused",
+                        code: codes::IDEMPOTENCY_KEY_REUSED,
                         detail: "this Idempotency-Key was used for another request".into(),
                     };
                     return Ok(req.error_response(e));
                 }
                 Ok(Claim::Taken(first)) if first.status == 0 => {
                     let e = ApiError::Conflict {
-                        code: "idempotency_key_in_use",
+                        code: codes::IDEMPOTENCY_KEY_IN_USE,
                         detail: "the first request with this Idempotency-Key is still running; retry shortly".into(),
                     };
                     return Ok(req.error_response(e));

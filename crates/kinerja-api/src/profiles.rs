@@ -4,6 +4,7 @@
 
 use crate::access::{visible, visible_employee};
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::ApiError;
 use crate::scoring::rule_set_of;
 use crate::AppState;
@@ -218,7 +219,7 @@ pub async fn measured_profile(
         .ok_or_else(|| ApiError::internal("profile missing"))?;
     if matches!(profile.jpm, Err(JpmError::NoStandard)) {
         return Err(ApiError::Unprocessable {
-            code: "no_competency_standard",
+            code: codes::NO_COMPETENCY_STANDARD,
             detail: match employee.position_id {
                 None => "the employee holds no position, so there is no competency standard to compare with".to_owned(),
                 Some(p) => format!(

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 /// The indicators to score, as (aspect, target, realisation), and those without a realisation.
 #[derive(Debug, Default)]
@@ -87,14 +87,7 @@ pub struct Evaluation {
 
 /// Applies a rule set to inputs; the shared path for dry runs and stored ratings.
 pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiError> {
-    let outcome = rule_set.evaluate(inputs).map_err(|e| {
-        let code = match e {
-            kinerja_domain::rule_sets::InputError::Missing(_) => "required",
-            kinerja_domain::rule_sets::InputError::NotUsed(_) => "not_used",
-            _ => "out_of_range",
-        };
-        ApiError::Validation(vec![FieldError::new(e.field(), code, e.to_string())])
-    })?;
+    let outcome = rule_set.evaluate(inputs)?;
     Ok(Evaluation {
         predikat: outcome.predikat,
         explanation: Explanation {

@@ -2,6 +2,7 @@
 //! employees with their plans, and what the file has said so far of each plan.
 
 use crate::checks::Evidence;
+use crate::error::codes;
 use crate::error::FieldError;
 use crate::plan_contents::{self, IndicatorInput, RealizationInput, ResultInput};
 
@@ -64,7 +65,7 @@ impl PlanContext {
         if !facts.plan_status.as_deref().and_then(PlanStatus::parse).is_some_and(PlanStatus::is_evaluated) {
             let status = facts.plan_status.as_deref().unwrap_or("not started");
             let message = format!("{}; the employee's plan is {status}", plan_contents::ONLY_APPROVED);
-            errors.push(FieldError::new("nip", "invalid_transition", message));
+            errors.push(FieldError::new("nip", codes::INVALID_TRANSITION, message));
         }
         if let Some(label) = value("period_label").filter(|l| !self.labels.contains(l)) {
             let message = format!("'{label}' is not one of {}", self.labels.join(", "));
@@ -125,7 +126,7 @@ impl PlanContext {
             if !PlanStatus::parse(status).is_some_and(PlanStatus::is_editable) {
                 let message =
                     format!("the employee's plan is {status}; results are edited in a draft (start a new revision)");
-                errors.push(FieldError::new("nip", "invalid_transition", message));
+                errors.push(FieldError::new("nip", codes::INVALID_TRANSITION, message));
             }
         }
         if let (Some(current), Some(Some(given))) = (current, given) {

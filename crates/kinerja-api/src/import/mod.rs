@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::files::ImportKind;
 use crate::AppState;
@@ -215,7 +216,7 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
             "{} of {} rows break a rule ({} errors); nothing was written",
             report.rejected, report.total, report.error_count
         ),
-        code: "invalid_rows".into(),
+        code: codes::INVALID_ROWS.into(),
         report,
     };
     Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
@@ -247,12 +248,13 @@ pub async fn import_file(
         drop(conn);
         if let Some(remembered) = remembered {
             while let Some(chunk) = payload.next().await {
-                fingerprint
-                    .update(chunk.map_err(|e| ApiError::BadRequest { code: "upload_failed", detail: e.to_string() })?);
+                fingerprint.update(
+                    chunk.map_err(|e| ApiError::BadRequest { code: codes::UPLOAD_FAILED, detail: e.to_string() })?,
+                );
             }
             if fingerprint.finalize().as_slice() != remembered.fingerprint.as_slice() {
                 return Err(ApiError::Unprocessable {
-                    code: "idempotency_key_reused",
+                    code: codes::IDEMPOTENCY_KEY_REUSED,
                     detail: "this Idempotency-Key was used for another request".into(),
                 });
             }
@@ -287,7 +289,7 @@ pub async fn import_file(
     match worker.await.map_err(ApiError::internal)? {
         Ok((status, body)) => Ok(answer(status, &body, false)),
         Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
-        Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: "upload_failed", detail: cause }),
+        Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: codes::UPLOAD_FAILED, detail: cause }),
         Err(Failure::Store(e)) => Err(e.into()),
         // `run` turns a roll-back into its report; none reaches here.
         Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),

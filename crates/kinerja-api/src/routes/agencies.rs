@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::checks::{check_code_and_name, duplicate, reject};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
@@ -21,7 +22,7 @@ use crate::write::{created, with_etag};
 use crate::AppState;
 
 record!(AgencyRow, AuditEntity::Agency, audited: AgencyView, agency: |a| Some(a.id),
-        lock: org::lock_agency, save: org::update_agency, map_err: duplicate("duplicate_code", "an agency has that code"), insert: org::insert_agency);
+        lock: org::lock_agency, save: org::update_agency, map_err: duplicate(codes::DUPLICATE_CODE, "an agency has that code"), insert: org::insert_agency);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgencyView {

@@ -21,6 +21,7 @@ use crate::auth::{
     random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
     REFRESH_TOKEN_DAYS,
 };
+use crate::error::codes;
 use crate::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
 use crate::error::{ApiError, Problem};
 use crate::observe::RequestId;
@@ -304,7 +305,7 @@ pub(super) async fn issue_client_token(
     let request: TokenRequest = match mime.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(&body).map_err(|e| {
             crate::error::field_error(e.to_string())
-                .unwrap_or_else(|detail| ApiError::BadRequest { code: "malformed_form", detail })
+                .unwrap_or_else(|detail| ApiError::BadRequest { code: codes::MALFORMED_FORM, detail })
         })?,
         "application/json" => serde_json::from_slice(&body).map_err(|e| crate::error::serde_json_error(&e))?,
         _ => {

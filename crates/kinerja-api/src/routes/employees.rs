@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::access::{agency_for_write, ensure_employee_visible, visible_employee};
 use crate::auth::Caller;
 use crate::checks::{check_employee_fields, duplicate, present, reject};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -23,7 +24,7 @@ use crate::write::{created, with_etag};
 use crate::AppState;
 
 record!(EmployeeRow, AuditEntity::Employee, audited: EmployeeView, agency: |e| Some(e.agency_id),
-        lock: org::lock_employee, save: org::update_employee, map_err: duplicate("duplicate_nip", DUPLICATE_NIP),
+        lock: org::lock_employee, save: org::update_employee, map_err: duplicate(codes::DUPLICATE_NIP, DUPLICATE_NIP),
         insert: org::insert_employee);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

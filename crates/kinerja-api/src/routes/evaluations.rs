@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::access::{ensure_employee_visible, visible_plan};
 use crate::auth::Caller;
 use crate::checks::{reject, text_error};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -151,7 +152,7 @@ pub(super) async fn create_evaluation(
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
     if !PlanStatus::parse(&plan.status).is_some_and(PlanStatus::is_evaluated) || plan.superseded_by.is_some() {
-        return Err(ApiError::Conflict { code: "invalid_transition", detail: ONLY_APPROVED.into() });
+        return Err(ApiError::Conflict { code: codes::INVALID_TRANSITION, detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
@@ -215,7 +216,7 @@ pub(super) async fn create_evaluation(
     conn.transaction::<_, ApiError, _>(async |tx| {
         evaluations::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
             kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
-                code: "duplicate_evaluation",
+                code: codes::DUPLICATE_EVALUATION,
                 detail: format!("{} is already recorded for this plan", row.period_label),
             },
             other => other.into(),
@@ -310,13 +311,13 @@ pub(super) async fn rate_evaluation(
         }
         if plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
-                code: "superseded",
+                code: codes::SUPERSEDED,
                 detail: "this evaluation belongs to a superseded revision of the plan; it is kept as history".into(),
             });
         }
         if plan.status == PlanStatus::Rated.as_str() {
             return Err(ApiError::Conflict {
-                code: "invalid_transition",
+                code: codes::INVALID_TRANSITION,
                 detail: "the plan has its annual rating and is locked".into(),
             });
         }

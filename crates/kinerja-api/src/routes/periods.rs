@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::access::{agency_for_write, authorize, visible};
 use crate::auth::Caller;
 use crate::checks::{check_code_and_name, reject};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -231,7 +232,7 @@ pub(super) async fn update_period(
         // A plan started in the period locks the period row too, so this check holds.
         if rules_change && plans::period_has_plans(tx, current.id).await? {
             return Err(ApiError::Conflict {
-                code: "period_in_use",
+                code: codes::PERIOD_IN_USE,
                 detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),
             });
         }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::checks::{check_code_and_name, check_position_level, duplicate, present, reject};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
@@ -24,7 +25,7 @@ use crate::AppState;
 use kinerja_store::org::AgencyRow;
 
 record!(PositionRow, AuditEntity::Position, audited: PositionView, agency: |p| Some(p.agency_id),
-        lock: org::lock_position, save: org::update_position, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
+        lock: org::lock_position, save: org::update_position, map_err: duplicate(codes::DUPLICATE_CODE, DUPLICATE_CODE),
         insert: org::insert_position);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::access::authorize;
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
 use crate::files::{csv_field, streamed, Chunks, ExportFormat, BATCH};
@@ -382,7 +383,7 @@ pub(super) async fn export_national_skp(
     }
     if RuleSet::parse(&period.rule_set) != Some(RuleSet::PermenPanRb6_2022) {
         return Err(ApiError::Unprocessable {
-            code: "not_exportable",
+            code: codes::NOT_EXPORTABLE,
             detail: format!("the national codes are those of permenpanrb-6-2022; this period uses {}", period.rule_set),
         });
     }

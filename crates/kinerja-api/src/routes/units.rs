@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::checks::{check_code_and_name, duplicate, present, reject};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -26,7 +27,7 @@ use crate::AppState;
 use kinerja_store::org::AgencyRow;
 
 record!(UnitRow, AuditEntity::Unit, audited: UnitView, agency: |u| Some(u.agency_id),
-        lock: org::lock_unit, save: org::update_unit, map_err: duplicate("duplicate_code", DUPLICATE_CODE),
+        lock: org::lock_unit, save: org::update_unit, map_err: duplicate(codes::DUPLICATE_CODE, DUPLICATE_CODE),
         insert: org::insert_unit);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -264,7 +265,7 @@ pub(super) async fn delete_unit(
     let visible = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     let not_empty = || ApiError::Conflict {
-        code: "unit_not_empty",
+        code: codes::UNIT_NOT_EMPTY,
         detail: "the unit still has sub-units, positions or employees; move them first".into(),
     };
     write::delete(&state, &caller, &if_match, visible.id, async |tx, current: &UnitRow| {

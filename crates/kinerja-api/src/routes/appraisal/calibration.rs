@@ -1,5 +1,6 @@
 use crate::access::{authorize, visible_plan};
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::scoring::rule_set_of;
@@ -64,7 +65,7 @@ pub(crate) async fn calibrate_final_rating(
     let mut conn = state.db.conn().await?;
     if appraisal::get_final_rating(&mut conn, plan.id).await?.is_none() {
         return Err(ApiError::Conflict {
-            code: "not_rated",
+            code: codes::NOT_RATED,
             detail: "the plan has no annual rating to calibrate".into(),
         });
     }
@@ -79,7 +80,7 @@ pub(crate) async fn calibrate_final_rating(
             // An objection locks this rating row too when it is filed, so this check holds.
             if let Some(o) = appraisal::objection_of_plan(tx, plan.id).await? {
                 return Err(ApiError::Conflict {
-                    code: "objection_filed",
+                    code: codes::OBJECTION_FILED,
                     detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
                 });
             }

@@ -1,5 +1,6 @@
 use crate::access::{party, visible_plan};
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::plan_contents::status_of;
@@ -65,7 +66,7 @@ pub(crate) async fn give_final_rating(
         async |tx, plan: &PlanRow| {
             if plan.superseded_by.is_some() {
                 return Err(ApiError::Conflict {
-                    code: "invalid_transition",
+                    code: codes::INVALID_TRANSITION,
                     detail: "this revision was superseded; rate the current one".into(),
                 });
             }
@@ -149,7 +150,7 @@ pub(crate) async fn give_final_rating(
             };
             appraisal::insert_final_rating(tx, &row).await.map_err(|e| match e {
                 StoreError::Duplicate(_) => {
-                    ApiError::Conflict { code: "already_rated", detail: "the plan has its annual rating".into() }
+                    ApiError::Conflict { code: codes::ALREADY_RATED, detail: "the plan has its annual rating".into() }
                 }
                 other => other.into(),
             })?;

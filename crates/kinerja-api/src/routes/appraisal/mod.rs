@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::access::visible_plan;
 use crate::auth::Caller;
 use crate::checks::text_error;
+use crate::error::codes;
 use crate::error::ApiError;
 use crate::scoring::Explanation;
 use crate::write::Record;
@@ -267,7 +268,7 @@ async fn headed_unit_rating(
     match appraisal::get_org_rating(conn, unit_id, period_id).await? {
         Some(rating) => Ok(Some(rating)),
         None => Err(ApiError::Conflict {
-            code: "organisation_rating_missing",
+            code: codes::ORGANISATION_RATING_MISSING,
             detail: format!(
                 "the employee heads unit {unit_id}, whose result is their rating hasil kerja; record the unit's \
                  organisation rating for this period first"

@@ -1,5 +1,6 @@
 use crate::access::party;
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
@@ -116,7 +117,7 @@ pub(crate) async fn file_objection(
         let now = Utc::now();
         if !objection::on_time(rating.in_force_since(), window, now) {
             return Err(ApiError::Unprocessable {
-                code: "deadline_passed",
+                code: codes::DEADLINE_PASSED,
                 detail: format!(
                     "objections to this rating closed on {} ({window} days after its predikat was set)",
                     objection::deadline(rating.in_force_since(), window)
@@ -143,7 +144,7 @@ pub(crate) async fn file_objection(
         };
         appraisal::insert_objection(tx, &row).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
-                code: "objection_exists",
+                code: codes::OBJECTION_EXISTS,
                 detail: "this rating already has an objection; its decision is final".into(),
             },
             other => other.into(),
@@ -254,8 +255,10 @@ fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
             ))
         }
     };
-    check_deciders(&plan.employee_id, plan.rater_id.as_ref(), Some(&me))
-        .map_err(|e| ApiError::Conflict { code: "own_case", detail: format!("{e}; an agency admin names another") })?;
+    check_deciders(&plan.employee_id, plan.rater_id.as_ref(), Some(&me)).map_err(|e| ApiError::Conflict {
+        code: codes::OWN_CASE,
+        detail: format!("{e}; an agency admin names another"),
+    })?;
     Ok(me)
 }
 
@@ -264,7 +267,7 @@ fn ensure_open(objection: &ObjectionRow) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            code: "objection_decided",
+            code: codes::OBJECTION_DECIDED,
             detail: "the objection is decided; the decision is final".into(),
         })
     }
@@ -373,7 +376,7 @@ pub(crate) async fn decide_objection(
         .collect();
         if !missing.is_empty() {
             return Err(ApiError::Conflict {
-                code: "explanations_missing",
+                code: codes::EXPLANATIONS_MISSING,
                 detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
             });
         }

@@ -1,6 +1,7 @@
 use crate::access::{authorize, visible, visible_employee};
 use crate::auth::Caller;
 use crate::checks::{duplicate, level_error, reject, unknown_competency, usable_in};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -249,7 +250,7 @@ pub(crate) async fn submit_assessment(
     competency::may_assess(body.source, standing).map_err(ApiError::Forbidden)?;
     if calendar_day(Utc::now()) > period.ends_on {
         return Err(ApiError::Conflict {
-            code: "period_closed",
+            code: codes::PERIOD_CLOSED,
             detail: format!("the period ended on {}; its assessments are final", period.ends_on),
         });
     }

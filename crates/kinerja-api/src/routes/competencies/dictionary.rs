@@ -1,6 +1,7 @@
 use crate::access::{authorize, visible};
 use crate::auth::Caller;
 use crate::checks::{check_code_and_name, duplicate, reject, text_error};
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -23,7 +24,7 @@ use uuid::Uuid;
 
 record!(CompetencyRow, AuditEntity::Competency, audited: CompetencyView, agency: |c| c.agency_id,
         lock: store::lock_competency, save: store::update_competency,
-        map_err: duplicate("duplicate_code", DUPLICATE_COMPETENCY), insert: store::insert_competency);
+        map_err: duplicate(codes::DUPLICATE_CODE, DUPLICATE_COMPETENCY), insert: store::insert_competency);
 
 // ---- the dictionary ----
 

@@ -1,6 +1,7 @@
 use crate::access::visible_plan;
 use crate::auth::Caller;
 use crate::checks::reject;
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::plan_contents::{result_errors, IndicatorInput, ResultInput};
@@ -21,7 +22,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{edit_plan, ensure_editor, ensure_leader, own_case, Annex, Expectation, PlanView};
+use super::{edit_plan, ensure_editor, ensure_leader, Annex, Expectation, PlanView};
 
 // ---- results and indicators ----
 
@@ -182,7 +183,7 @@ pub(crate) async fn delete_result(
         ensure_editor(&caller, plan)?;
         if plans::result_has_children(tx, result.id).await? {
             return Err(ApiError::Conflict {
-                code: "result_has_cascades",
+                code: codes::RESULT_HAS_CASCADES,
                 detail: "results in other plans are cascaded from this one; detach them first".into(),
             });
         }
@@ -348,7 +349,7 @@ pub(crate) async fn override_rater(
             })?),
             None => rater.supervisor_id,
         };
-        check_deciders(&plan.employee_id, Some(&rater.id), rater_supervisor.as_ref()).map_err(own_case)?;
+        check_deciders(&plan.employee_id, Some(&rater.id), rater_supervisor.as_ref())?;
         Ok(Change::row(PlanRow {
             rater_id: Some(rater.id),
             rater_supervisor_id: rater_supervisor,

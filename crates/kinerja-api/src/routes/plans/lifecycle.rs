@@ -1,5 +1,6 @@
 use crate::access::{party, visible, visible_plan};
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{edit_plan, load_view, own_case, respond, respond_created, PlanView};
+use super::{edit_plan, load_view, respond, respond_created, PlanView};
 
 // ---- create, read, list ----
 
@@ -94,7 +95,7 @@ pub(crate) async fn create_plan(
         Some(rater) => org::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
         None => None,
     };
-    check_deciders(&employee.id, rater_id.as_ref(), rater_supervisor_id.as_ref()).map_err(own_case)?;
+    check_deciders(&employee.id, rater_id.as_ref(), rater_supervisor_id.as_ref())?;
     let mut row = draft_plan(employee.agency_id, employee.id, period.id, body.approach, rater_id, rater_supervisor_id);
     row.rater_override_reason = body.rater_id.and(body.rater_override_reason);
     let view = conn
@@ -103,7 +104,7 @@ pub(crate) async fn create_plan(
             plans::lock_period(tx, period.id).await?;
             let plan = plans::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
-                    code: "duplicate_plan",
+                    code: codes::DUPLICATE_PLAN,
                     detail: "the employee already has a plan for this period".into(),
                 },
                 other => other.into(),
@@ -339,7 +340,7 @@ pub(crate) async fn revise_plan(
         }
         if status_of(plan) != PlanStatus::Approved || plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
-                code: "invalid_transition",
+                code: codes::INVALID_TRANSITION,
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
             });
         }

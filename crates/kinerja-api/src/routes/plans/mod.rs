@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::objection::OwnCase;
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::{PlanParty, PlanStatus};
@@ -19,6 +18,7 @@ use uuid::Uuid;
 
 use crate::access::party;
 use crate::auth::Caller;
+use crate::error::codes;
 use crate::error::ApiError;
 use crate::plan_contents::status_of;
 use crate::write::{self, record, Change, IfMatch};
@@ -203,7 +203,7 @@ fn ensure_leader(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
 fn ensure_editable(plan: &PlanRow) -> Result<(), ApiError> {
     if !status_of(plan).is_editable() {
         return Err(ApiError::Conflict {
-            code: "invalid_transition",
+            code: codes::INVALID_TRANSITION,
             detail: format!("a {} plan cannot be edited; start a new revision", plan.status),
         });
     }
@@ -253,11 +253,6 @@ async fn edit_plan(
     let mut conn = state.db.conn().await?;
     write::update_on(&mut conn, &caller.audit_actor(), if_match, id, action, change).await?;
     Ok(respond(status, &load_view(&mut conn, id).await?))
-}
-
-/// A plan naming someone who would judge their own case (422 `own_case`).
-pub(super) fn own_case(e: OwnCase) -> ApiError {
-    ApiError::validation(e.field(), "own_case", e.to_string())
 }
 
 /// The plan's annex (lampiran SKP): resources provided, the accountability scheme and the
