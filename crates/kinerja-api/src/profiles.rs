@@ -1,4 +1,4 @@
-//! Competency profiles (PermenPANRB 38/2017, Perka BKN 26/2019): per competency of the
+//! Competency profiles (PermenPANRB 38/2017): per competency of the
 //! position's standard the required and assessed level from every source, the gap, the job-person
 //! match (JPM) and its category — for one employee and for a unit's training needs and talent map.
 
