@@ -708,3 +708,27 @@ async fn a_creating_post_retried_with_its_key_replays_the_first_answer() {
     .await;
     theirs.assert_problem(403, "forbidden");
 }
+
+// ---- stored codes ----
+
+/// A code the database holds but this version does not know fails the read with an error that
+/// names the code set and the value; it is never read as a default (a plan shown as a draft).
+/// CHECK constraints keep codes known today; a later migration could add one before a binary
+/// that knows it is deployed.
+#[actix_web::test]
+async fn an_unknown_stored_code_is_an_error_naming_it_never_a_default() {
+    let w = world().await;
+    let app = &w.app;
+    app.sql("ALTER TABLE performance_plans DROP CONSTRAINT performance_plans_status_check");
+    app.sql(&format!("UPDATE performance_plans SET status = 'archived' WHERE id = '{}'", w.plan));
+    let mut conn = app.state.db.conn().await.unwrap();
+    let err = kinerja_store::plans::get_plan(&mut conn, w.plan.parse().unwrap()).await.unwrap_err().to_string();
+    assert!(err.contains("plan status") && err.contains("\"archived\""), "{err}");
+    drop(conn);
+    let reply =
+        app.send(Method::GET, &format!("/api/v1/performance-plans/{}", w.plan), Some(&w.staff.token), None).await;
+    reply.assert_problem(500, "internal_error");
+    // The same for a code read through a list: the employee's plans.
+    let list = app.send(Method::GET, "/api/v1/performance-plans", Some(&w.staff.token), None).await;
+    list.assert_problem(500, "internal_error");
+}

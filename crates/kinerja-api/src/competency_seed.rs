@@ -7,6 +7,7 @@ use chrono::Utc;
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::CompetencyGroup;
+use kinerja_store::codes::Coded;
 use kinerja_store::competencies::{self as store, CompetencyRow};
 use kinerja_store::{audit, AsyncConnection, Db};
 use serde_json::json;
@@ -118,7 +119,7 @@ pub async fn seed(db: &Db) -> Result<(usize, usize), ApiError> {
                         agency_id: None,
                         code: code.into(),
                         name: name.into(),
-                        competency_group: group.as_str().into(),
+                        competency_group: Coded(group),
                         description: Some(description.into()),
                         levels: json!(levels),
                         created_at: now,

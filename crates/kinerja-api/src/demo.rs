@@ -5,8 +5,9 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::civil_service::{EmploymentType, Nip};
+use kinerja_domain::civil_service::{EmploymentType, Nip, PositionKind};
 use kinerja_domain::{objection, Role};
+use kinerja_store::codes::Coded;
 use kinerja_store::org::{self, AgencyRow, EmployeeRow, PositionRow, UnitRow};
 use kinerja_store::{audit, AsyncConnection, AsyncPgConnection, Db};
 use uuid::Uuid;
@@ -73,7 +74,7 @@ impl Plan {
         id
     }
 
-    fn position(&mut self, code: &str, name: &str, kind: &str, level: Option<&str>, unit: Uuid) -> Uuid {
+    fn position(&mut self, code: &str, name: &str, kind: PositionKind, level: Option<&str>, unit: Uuid) -> Uuid {
         let now = Utc::now();
         let id = Uuid::now_v7();
         self.positions.push(PositionRow {
@@ -82,7 +83,7 @@ impl Plan {
             unit_id: Some(unit),
             code: code.into(),
             name: name.into(),
-            kind: kind.into(),
+            kind: Coded(kind),
             level: level.map(str::to_owned),
             created_at: now,
             updated_at: now,
@@ -121,7 +122,7 @@ impl Plan {
             unit_id: Some(unit),
             position_id: Some(position),
             supervisor_id: supervisor,
-            employment_type: employment.as_str().into(),
+            employment_type: Coded(employment),
             grade: Some(grade.into()),
             email: Some(email),
             created_at: now,
@@ -141,21 +142,32 @@ struct Keys {
 fn plan(agency_id: Uuid) -> (Plan, Keys) {
     let mut p = Plan { agency_id, units: Vec::new(), positions: Vec::new(), employees: Vec::new() };
     let setda = p.unit("SETDA", "Sekretariat Daerah", None);
-    let sekda_pos = p.position("SEKDA", "Sekretaris Daerah", "jpt_pratama", None, setda);
+    let sekda_pos = p.position("SEKDA", "Sekretaris Daerah", PositionKind::JptPratama, None, setda);
     let (sekda, sekda_index) = p.person(setda, sekda_pos, None, "IV/d", false);
 
     // The secretariat: two sections (bagian), each with two sub-sections of eight staff.
     for (code, name) in [("UMUM", "Bagian Umum"), ("ORG", "Bagian Organisasi")] {
         let bagian = p.unit(code, name, Some(setda));
-        let head_pos = p.position(&format!("KABAG-{code}"), &format!("Kepala {name}"), "administrator", None, bagian);
+        let head_pos =
+            p.position(&format!("KABAG-{code}"), &format!("Kepala {name}"), PositionKind::Administrator, None, bagian);
         let (head, _) = p.person(bagian, head_pos, Some(sekda), "IV/b", false);
         for i in 1..=2 {
             let sub = p.unit(&format!("{code}-{i}"), &format!("Subbagian {name} {i}"), Some(bagian));
-            let kasubbag_pos =
-                p.position(&format!("KASUBBAG-{code}-{i}"), &format!("Kepala Subbagian {i}"), "pengawas", None, sub);
+            let kasubbag_pos = p.position(
+                &format!("KASUBBAG-{code}-{i}"),
+                &format!("Kepala Subbagian {i}"),
+                PositionKind::Pengawas,
+                None,
+                sub,
+            );
             let (kasubbag, _) = p.person(sub, kasubbag_pos, Some(head), "III/d", false);
-            let staff_pos =
-                p.position(&format!("PELAKSANA-{code}-{i}"), "Pengadministrasi Umum", "pelaksana", None, sub);
+            let staff_pos = p.position(
+                &format!("PELAKSANA-{code}-{i}"),
+                "Pengadministrasi Umum",
+                PositionKind::Pelaksana,
+                None,
+                sub,
+            );
             for k in 0..8 {
                 p.person(sub, staff_pos, Some(kasubbag), ["II/c", "III/a", "III/b"][k % 3], k == 7);
             }
@@ -180,10 +192,16 @@ fn plan(agency_id: Uuid) -> (Plan, Keys) {
     ];
     for (code, name, divisions, (jf_code, jf_name)) in offices {
         let office = p.unit(code, name, None);
-        let head_pos = p.position(&format!("KADIS-{code}"), &format!("Kepala {name}"), "jpt_pratama", None, office);
+        let head_pos =
+            p.position(&format!("KADIS-{code}"), &format!("Kepala {name}"), PositionKind::JptPratama, None, office);
         let (head, head_index) = p.person(office, head_pos, Some(sekda), "IV/c", false);
-        let sec_pos =
-            p.position(&format!("SEKDIS-{code}"), &format!("Sekretaris {name}"), "administrator", None, office);
+        let sec_pos = p.position(
+            &format!("SEKDIS-{code}"),
+            &format!("Sekretaris {name}"),
+            PositionKind::Administrator,
+            None,
+            office,
+        );
         p.person(office, sec_pos, Some(head), "IV/a", false);
         if code == "DISDIK" {
             kadisdik = head_index;
@@ -193,7 +211,7 @@ fn plan(agency_id: Uuid) -> (Plan, Keys) {
             let kabid_pos = p.position(
                 &format!("KABID-{div_code}"),
                 &format!("Kepala {div_name}"),
-                "administrator",
+                PositionKind::Administrator,
                 None,
                 division,
             );
@@ -204,7 +222,7 @@ fn plan(agency_id: Uuid) -> (Plan, Keys) {
                 let kasi_pos = p.position(
                     &format!("KASI-{div_code}-{s}"),
                     &format!("Kepala Seksi {s}"),
-                    "pengawas",
+                    PositionKind::Pengawas,
                     None,
                     section,
                 );
@@ -212,19 +230,24 @@ fn plan(agency_id: Uuid) -> (Plan, Keys) {
                 let jf_first = p.position(
                     &format!("{jf_code}-{div_code}-{s}-AP"),
                     &format!("{jf_name} Ahli Pertama"),
-                    "fungsional",
+                    PositionKind::Fungsional,
                     Some("ahli_pertama"),
                     section,
                 );
                 let jf_senior = p.position(
                     &format!("{jf_code}-{div_code}-{s}-AM"),
                     &format!("{jf_name} Ahli Muda"),
-                    "fungsional",
+                    PositionKind::Fungsional,
                     Some("ahli_muda"),
                     section,
                 );
-                let admin_pos =
-                    p.position(&format!("PELAKSANA-{div_code}-{s}"), "Pengelola Data", "pelaksana", None, section);
+                let admin_pos = p.position(
+                    &format!("PELAKSANA-{div_code}-{s}"),
+                    "Pengelola Data",
+                    PositionKind::Pelaksana,
+                    None,
+                    section,
+                );
                 for k in 0..19 {
                     let (position, grade) = match k % 4 {
                         0 => (jf_senior, "III/c"),

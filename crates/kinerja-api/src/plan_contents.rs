@@ -8,6 +8,7 @@ use kinerja_domain::limits::{is_clean_text, is_quantity, MAX_EVIDENCE, MAX_INDIC
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::PlanStatus;
+use kinerja_store::codes::Coded;
 use kinerja_store::plans::{ExpectationRow, PlanRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +18,7 @@ use crate::checks::{check_evidence, text_error, Evidence, HIDDEN_CHARACTERS};
 use crate::error::FieldError;
 
 pub fn status_of(plan: &PlanRow) -> PlanStatus {
-    PlanStatus::parse(&plan.status).unwrap_or(PlanStatus::Draft)
+    plan.status.0
 }
 
 /// A new plan: a draft, revision 1, rated by `rater_id` (the supervisor, unless an admin named
@@ -37,8 +38,8 @@ pub fn draft_plan(
         employee_id,
         period_id,
         revision: 1,
-        approach: approach.as_str().to_owned(),
-        status: PlanStatus::Draft.as_str().to_owned(),
+        approach: Coded(approach),
+        status: Coded(PlanStatus::Draft),
         rater_id,
         rater_supervisor_id,
         rater_override_reason: None,

@@ -298,5 +298,5 @@ pub async fn profile_view(
 
 /// Stored codes are checked by the table; an unknown one cannot be read back.
 pub fn group_of(c: &CompetencyRow) -> CompetencyGroup {
-    CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis)
+    c.competency_group.0
 }

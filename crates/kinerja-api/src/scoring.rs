@@ -26,7 +26,7 @@ pub struct SkpInputs {
 pub fn skp_inputs(indicators: &[IndicatorRow], realised: &[RealizationRow]) -> SkpInputs {
     let mut inputs = SkpInputs::default();
     for indicator in indicators {
-        let (Some(aspect), Some(target)) = (Aspect::parse(&indicator.aspect), indicator.target_value) else {
+        let (Some(aspect), Some(target)) = (Some(indicator.aspect.0), indicator.target_value) else {
             continue;
         };
         let value = realised.iter().find(|r| r.indicator_id == indicator.id).and_then(|r| r.value);
@@ -106,5 +106,5 @@ pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiErr
 
 /// The rule set a period chose (stored codes are checked by the table).
 pub fn rule_set_of(period: &kinerja_store::plans::PeriodRow) -> kinerja_domain::rule_sets::RuleSet {
-    kinerja_domain::rule_sets::RuleSet::parse(&period.rule_set).unwrap_or(kinerja_domain::rule_sets::RuleSet::DEFAULT)
+    period.rule_set.0
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod civil_service;
+pub mod codes;
 pub mod competency;
 pub mod credentials;
 pub mod distribution;

@@ -1,10 +1,14 @@
 //! The annual rating and what follows it: organisation ratings, the counts the distribution
 //! curve is checked on, calibration, objections, and the reports built on them.
 
+use crate::codes::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::distribution::OrgPredikat;
+use kinerja_domain::objection::ObjectionStatus;
+use kinerja_domain::rule_sets::Predikat;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -18,7 +22,7 @@ pub struct OrgRatingRow {
     pub unit_id: Uuid,
     pub period_id: Uuid,
     pub agency_id: Uuid,
-    pub predikat: String,
+    pub predikat: Coded<OrgPredikat>,
     pub note: Option<String>,
     pub rated_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -82,8 +86,8 @@ pub struct FinalRatingRow {
     pub unit_id: Option<Uuid>,
     pub result_rating: Option<String>,
     pub behaviour_rating: Option<String>,
-    pub rated_predikat: String,
-    pub predikat: String,
+    pub rated_predikat: Coded<Predikat>,
+    pub predikat: Coded<Predikat>,
     pub explanation: serde_json::Value,
     pub note: Option<String>,
     pub rated_by: Uuid,
@@ -190,7 +194,7 @@ pub struct ObjectionRow {
     pub employee_id: Uuid,
     pub decider_id: Option<Uuid>,
     pub reason: String,
-    pub status: String,
+    pub status: Coded<ObjectionStatus>,
     pub employee_explanation: Option<String>,
     pub rating_official_explanation: Option<String>,
     pub outcome: Option<String>,

@@ -1,10 +1,12 @@
 //! Competencies: the dictionary, position standards (with the editable defaults by position
 //! kind), appointed assessors, assessments with their ratings, and development activities.
 
+use crate::codes::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Int2, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Source};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -22,7 +24,7 @@ pub struct CompetencyRow {
     pub agency_id: Option<Uuid>,
     pub code: String,
     pub name: String,
-    pub competency_group: String,
+    pub competency_group: Coded<CompetencyGroup>,
     pub description: Option<String>,
     pub levels: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -253,7 +255,7 @@ pub struct AssessmentRow {
     pub agency_id: Uuid,
     pub employee_id: Uuid,
     pub period_id: Uuid,
-    pub source: String,
+    pub source: Coded<Source>,
     pub assessor_user_id: Uuid,
     pub assessor_employee_id: Option<Uuid>,
     pub potential: Option<String>,
@@ -484,11 +486,11 @@ pub struct ActivityRow {
     pub agency_id: Uuid,
     pub employee_id: Uuid,
     pub competency_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: Coded<ActivityKind>,
     pub title: String,
     pub mentor_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
-    pub status: String,
+    pub status: Coded<ActivityStatus>,
     pub evidence: serde_json::Value,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,

@@ -52,9 +52,23 @@ impl From<DieselError> for StoreError {
                 }
             }
             DieselError::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
+            // A row that cannot be read (an unknown stored code, say): the field and the cause.
+            DieselError::DeserializationError(cause) => StoreError::Other(with_causes(cause.as_ref())),
             other => StoreError::Other(other.to_string()),
         }
     }
+}
+
+/// An error and every cause under it: "Error deserializing field 'status': a stored plan status …".
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {

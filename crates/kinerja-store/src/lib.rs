@@ -4,6 +4,7 @@
 pub mod appraisal;
 pub mod audit;
 pub mod bulk;
+pub mod codes;
 pub mod competencies;
 pub mod error;
 pub mod evaluations;

@@ -1,11 +1,13 @@
 //! The organisation registry: agencies, units, positions and employees.
 
+use crate::codes::Coded;
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, sql};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::civil_service::{EmploymentType, PositionKind};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -202,7 +204,7 @@ pub struct PositionRow {
     pub unit_id: Option<Uuid>,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: Coded<PositionKind>,
     pub level: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -284,7 +286,7 @@ pub struct EmployeeRow {
     pub unit_id: Option<Uuid>,
     pub position_id: Option<Uuid>,
     pub supervisor_id: Option<Uuid>,
-    pub employment_type: String,
+    pub employment_type: Coded<EmploymentType>,
     pub grade: Option<String>,
     pub email: Option<String>,
     pub created_at: DateTime<Utc>,

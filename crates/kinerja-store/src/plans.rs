@@ -1,9 +1,13 @@
 //! Periods and performance plans (SKP) with their results, indicators and behaviour
 //! expectations.
 
+use crate::codes::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::rule_sets::{Aspect, RuleSet};
+use kinerja_domain::skp::{Approach, ResultKind};
+use kinerja_domain::workflow::{Cadence, PlanStatus};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -19,8 +23,8 @@ pub struct PeriodRow {
     pub name: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub cadence: String,
-    pub rule_set: String,
+    pub cadence: Coded<Cadence>,
+    pub rule_set: Coded<RuleSet>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -85,8 +89,8 @@ pub struct PlanRow {
     pub employee_id: Uuid,
     pub period_id: Uuid,
     pub revision: i32,
-    pub approach: String,
-    pub status: String,
+    pub approach: Coded<Approach>,
+    pub status: Coded<PlanStatus>,
     pub rater_id: Option<Uuid>,
     pub rater_supervisor_id: Option<Uuid>,
     pub rater_override_reason: Option<String>,
@@ -204,7 +208,7 @@ pub async fn list_plans(
 pub struct ResultRow {
     pub id: Uuid,
     pub plan_id: Uuid,
-    pub kind: String,
+    pub kind: Coded<ResultKind>,
     pub description: String,
     pub parent_result_id: Option<Uuid>,
     pub perspective: Option<String>,
@@ -219,7 +223,7 @@ pub struct IndicatorRow {
     pub result_id: Uuid,
     pub plan_id: Uuid,
     pub description: String,
-    pub aspect: String,
+    pub aspect: Coded<Aspect>,
     pub target_value: Option<f64>,
     pub target_unit: Option<String>,
     pub target_text: Option<String>,

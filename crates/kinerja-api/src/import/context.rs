@@ -9,7 +9,6 @@ use crate::plan_contents::{self, IndicatorInput, RealizationInput, ResultInput};
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, Perspective, ResultKind};
-use kinerja_domain::workflow::Cadence;
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_store::audit::NewAuditEvent;
 use kinerja_store::bulk::{self, StagedRealization, StagedResult, StagedRow, SyncPgConnection};
@@ -36,8 +35,7 @@ impl PlanContext {
     pub(super) fn load(conn: &mut SyncPgConnection, period: &PeriodRow) -> Result<Self, Failure> {
         let facts =
             bulk::plan_facts(conn, period.agency_id, period.id)?.into_iter().map(|f| (f.nip.clone(), f)).collect();
-        let labels =
-            Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual).labels(period.starts_on, period.ends_on);
+        let labels = period.cadence.0.labels(period.starts_on, period.ends_on);
         Ok(PlanContext { period: period.id, agency: period.agency_id, labels, facts, approaches: HashMap::new() })
     }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Role};
+use kinerja_store::codes::Coded;
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -51,7 +52,7 @@ pub struct EmployeeView {
 
 impl From<&EmployeeRow> for EmployeeView {
     fn from(e: &EmployeeRow) -> Self {
-        let employment_type = EmploymentType::parse(&e.employment_type).unwrap_or(EmploymentType::Pns);
+        let employment_type = e.employment_type.0;
         let warnings = Nip::parse(&e.nip, employment_type)
             .map(|nip| nip.warnings().into_iter().map(str::to_owned).collect())
             .unwrap_or_default();
@@ -264,7 +265,7 @@ pub(super) async fn create_employee(
         unit_id: body.unit_id,
         position_id: body.position_id,
         supervisor_id: body.supervisor_id,
-        employment_type: body.employment_type.as_str().to_owned(),
+        employment_type: Coded(body.employment_type),
         grade: body.grade,
         email: body.email,
         created_at: now,
@@ -342,7 +343,7 @@ pub(super) async fn update_employee(
     let row = write::update(&state, &caller, &if_match, id, "update", async |tx, current: &EmployeeRow| {
         let employment = match body.employment_type {
             Some(e) => e,
-            None => EmploymentType::parse(&current.employment_type).unwrap_or(EmploymentType::Pns),
+            None => current.employment_type.0,
         };
         let mut next = current.clone();
         next.nip = body.nip.map_or(next.nip, |n| n.trim().to_owned());
@@ -350,7 +351,7 @@ pub(super) async fn update_employee(
         next.unit_id = body.unit_id.unwrap_or(next.unit_id);
         next.position_id = body.position_id.unwrap_or(next.position_id);
         next.supervisor_id = body.supervisor_id.unwrap_or(next.supervisor_id);
-        next.employment_type = employment.as_str().to_owned();
+        next.employment_type = Coded(employment);
         next.grade = body.grade.unwrap_or(next.grade);
         next.email = body.email.unwrap_or(next.email);
         reject(check_employee_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;

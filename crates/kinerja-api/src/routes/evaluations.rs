@@ -9,7 +9,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{feedback_author_shown, AuthorRelation};
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
-use kinerja_domain::workflow::{Cadence, PlanStatus};
+use kinerja_domain::workflow::PlanStatus;
 use kinerja_domain::RegistryAction;
 use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
 use kinerja_store::{audit, org, plans, AsyncConnection};
@@ -151,13 +151,13 @@ pub(super) async fn create_evaluation(
     if caller.employee_id() != Some(plan.employee_id) {
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
-    if !PlanStatus::parse(&plan.status).is_some_and(PlanStatus::is_evaluated) || plan.superseded_by.is_some() {
+    if !Some(plan.status.0).is_some_and(PlanStatus::is_evaluated) || plan.superseded_by.is_some() {
         return Err(ApiError::Conflict { code: codes::INVALID_TRANSITION, detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
     let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
     let whole = plans::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
-    let cadence = Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual);
+    let cadence = period.cadence.0;
     let labels = cadence.labels(period.starts_on, period.ends_on);
     let mut errors = Vec::new();
     if !labels.contains(&body.period_label) {
@@ -315,7 +315,7 @@ pub(super) async fn rate_evaluation(
                 detail: "this evaluation belongs to a superseded revision of the plan; it is kept as history".into(),
             });
         }
-        if plan.status == PlanStatus::Rated.as_str() {
+        if plan.status.0 == PlanStatus::Rated {
             return Err(ApiError::Conflict {
                 code: codes::INVALID_TRANSITION,
                 detail: "the plan has its annual rating and is locked".into(),

@@ -7,6 +7,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::plans::{self, PeriodRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -47,7 +48,7 @@ pub struct PeriodView {
 
 impl From<&PeriodRow> for PeriodView {
     fn from(p: &PeriodRow) -> Self {
-        let cadence = Cadence::parse(&p.cadence).unwrap_or(Cadence::Annual);
+        let cadence = p.cadence.0;
         PeriodView {
             id: p.id,
             agency_id: p.agency_id,
@@ -164,8 +165,8 @@ pub(super) async fn create_period(
         name: body.name.trim().to_owned(),
         starts_on: body.starts_on,
         ends_on: body.ends_on,
-        cadence: body.cadence.as_str().to_owned(),
-        rule_set: body.rule_set.unwrap_or(RuleSet::DEFAULT).code().to_owned(),
+        cadence: Coded(body.cadence),
+        rule_set: Coded(body.rule_set.unwrap_or(RuleSet::DEFAULT)),
         created_at: now,
         updated_at: now,
     };
@@ -220,8 +221,8 @@ pub(super) async fn update_period(
         next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
         next.starts_on = body.starts_on.unwrap_or(next.starts_on);
         next.ends_on = body.ends_on.unwrap_or(next.ends_on);
-        next.cadence = body.cadence.map_or(next.cadence, |c| c.as_str().to_owned());
-        next.rule_set = body.rule_set.map_or(next.rule_set, |r| r.code().to_owned());
+        next.cadence = body.cadence.map_or(next.cadence, Coded);
+        next.rule_set = body.rule_set.map_or(next.rule_set, Coded);
         let mut errors = check_code_and_name(None, Some(&next.name));
         errors.extend(check_dates(next.starts_on, next.ends_on));
         reject(errors)?;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{FunctionalLevel, PositionKind};
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::org::{self, PositionRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -53,7 +54,7 @@ impl From<&PositionRow> for PositionView {
             code: p.code.clone(),
             name: p.name.clone(),
             // Stored codes are checked by the table; an unknown one cannot be read back.
-            kind: PositionKind::parse(&p.kind).unwrap_or(PositionKind::Pelaksana),
+            kind: p.kind.0,
             level: p.level.as_deref().and_then(FunctionalLevel::parse),
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -168,7 +169,7 @@ pub(super) async fn create_position(
         unit_id: body.unit_id,
         code: body.code,
         name: body.name.trim().to_owned(),
-        kind: body.kind.as_str().to_owned(),
+        kind: Coded(body.kind),
         level: body.level.map(|l| l.as_str().to_owned()),
         created_at: now,
         updated_at: now,
@@ -227,7 +228,7 @@ pub(super) async fn update_position(
         check_unit(tx, current.agency_id, next.unit_id).await?;
         next.code = body.code.unwrap_or(next.code);
         next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-        next.kind = kind.as_str().to_owned();
+        next.kind = Coded(kind);
         next.level = level.map(|l| l.as_str().to_owned());
         Ok(Change::row(next))
     })

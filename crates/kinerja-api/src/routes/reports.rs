@@ -94,7 +94,7 @@ pub(super) async fn get_participation_report(
     let mut conn = state.db.conn().await?;
     let rows = appraisal::participation(&mut conn, period.agency_id, period.id).await?;
     let evaluated = appraisal::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
-    let cadence = Cadence::parse(&period.cadence).unwrap_or(Cadence::Annual);
+    let cadence = period.cadence.0;
     let labels = cadence.labels(period.starts_on, period.ends_on);
     let evaluated: std::collections::HashMap<(Uuid, &str), (i64, i64)> =
         evaluated.iter().map(|e| ((e.unit_id, e.period_label.as_str()), (e.evaluated, e.rated))).collect();
@@ -381,7 +381,7 @@ pub(super) async fn export_national_skp(
     if period.agency_id != query.agency_id {
         return Err(ApiError::NotFound("period"));
     }
-    if RuleSet::parse(&period.rule_set) != Some(RuleSet::PermenPanRb6_2022) {
+    if Some(period.rule_set.0) != Some(RuleSet::PermenPanRb6_2022) {
         return Err(ApiError::Unprocessable {
             code: codes::NOT_EXPORTABLE,
             detail: format!("the national codes are those of permenpanrb-6-2022; this period uses {}", period.rule_set),

@@ -13,6 +13,7 @@ use chrono::Utc;
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal::{self, FinalRatingRow};
+use kinerja_store::codes::Coded;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -84,7 +85,7 @@ pub(crate) async fn calibrate_final_rating(
                     detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
                 });
             }
-            if body.predikat.as_str() == current.predikat {
+            if body.predikat == current.predikat.0 {
                 return Err(ApiError::validation(
                     "predikat",
                     "unchanged",
@@ -93,7 +94,7 @@ pub(crate) async fn calibrate_final_rating(
             }
             let now = Utc::now();
             let calibration = note_json(&CalibrationNote {
-                predikat_before: current.predikat.clone(),
+                predikat_before: current.predikat.to_string(),
                 predikat: body.predikat,
                 justification: justification.clone(),
                 by: caller.user_id(),
@@ -103,7 +104,7 @@ pub(crate) async fn calibrate_final_rating(
                              "justification": justification});
             // A new predikat in force opens a new objection window from now (PP 30/2019 art. 59).
             let next = FinalRatingRow {
-                predikat: body.predikat.as_str().to_owned(),
+                predikat: Coded(body.predikat),
                 calibration: Some(calibration),
                 calibrated_at: Some(now),
                 ..current.clone()

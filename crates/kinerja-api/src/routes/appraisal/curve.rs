@@ -14,6 +14,7 @@ use kinerja_domain::distribution::{self, Counts, OrgPredikat};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal::{self, OrgRatingRow};
+use kinerja_store::codes::Coded;
 use kinerja_store::org::UnitRow;
 use kinerja_store::plans::PeriodRow;
 use kinerja_store::{audit, org, plans};
@@ -51,7 +52,7 @@ impl From<&OrgRatingRow> for OrgRatingView {
         OrgRatingView {
             unit_id: r.unit_id,
             period_id: r.period_id,
-            predikat: OrgPredikat::parse(&r.predikat).unwrap_or(OrgPredikat::Baik),
+            predikat: r.predikat.0,
             note: r.note.clone(),
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -115,7 +116,7 @@ pub(crate) async fn replace_organisation_rating(
             unit_id: unit.id,
             period_id: period.id,
             agency_id: unit.agency_id,
-            predikat: body.predikat.as_str().to_owned(),
+            predikat: Coded(body.predikat),
             note,
             rated_by: caller.user_id(),
             created_at: now,
@@ -299,8 +300,7 @@ pub(crate) async fn get_unit_distribution(
     let counts =
         distribution::count(tallies.iter().map(|t| (t.predikat.as_str(), u32::try_from(t.count).unwrap_or(0))));
     let unrated = appraisal::unrated_plans(&mut conn, period.id, &units).await?;
-    let org =
-        appraisal::get_org_rating(&mut conn, unit.id, period.id).await?.and_then(|r| OrgPredikat::parse(&r.predikat));
+    let org = appraisal::get_org_rating(&mut conn, unit.id, period.id).await?.map(|r| r.predikat.0);
     Ok(web::Json(distribution_view(unit.id, period.id, include_subunits, org, counts, unrated)))
 }
 

@@ -18,6 +18,7 @@ use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::workflow::{transition, PlanAction};
 use kinerja_store::appraisal::{self, FinalRatingRow};
+use kinerja_store::codes::Coded;
 use kinerja_store::plans::PlanRow;
 use kinerja_store::{audit, evaluations, org, StoreError};
 use serde_json::json;
@@ -106,7 +107,7 @@ pub(crate) async fn give_final_rating(
                 None
             };
             if let Some(unit_rating) = &head_of {
-                let follows = OrgPredikat::parse(&unit_rating.predikat).map(OrgPredikat::head_result_rating);
+                let follows = Some(OrgPredikat::head_result_rating(unit_rating.predikat.0));
                 if body.result_rating.is_some() && body.result_rating != follows {
                     return Err(ApiError::validation(
                         "result_rating",
@@ -124,8 +125,10 @@ pub(crate) async fn give_final_rating(
             outcome.explanation.unrealised_indicators = unrealised;
             let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
             if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
-                let note =
-                    UnitHeadNote { unit_id: unit_rating.unit_id, organisation_predikat: unit_rating.predikat.clone() };
+                let note = UnitHeadNote {
+                    unit_id: unit_rating.unit_id,
+                    organisation_predikat: unit_rating.predikat.to_string(),
+                };
                 map.insert("unit_head".into(), note_json(&note));
             }
             let employee = org::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
@@ -138,8 +141,8 @@ pub(crate) async fn give_final_rating(
                 unit_id: employee.unit_id,
                 result_rating: inputs.result_rating.map(|r| r.as_str().to_owned()),
                 behaviour_rating: inputs.behaviour_rating.map(|r| r.as_str().to_owned()),
-                rated_predikat: outcome.predikat.as_str().to_owned(),
-                predikat: outcome.predikat.as_str().to_owned(),
+                rated_predikat: Coded(outcome.predikat),
+                predikat: Coded(outcome.predikat),
                 explanation,
                 note,
                 rated_by: rater,
@@ -165,7 +168,7 @@ pub(crate) async fn give_final_rating(
             );
             audit::record(tx, event).await?;
             issued = Some(row);
-            Ok(Change::row(PlanRow { status: status.as_str().to_owned(), ..plan.clone() }))
+            Ok(Change::row(PlanRow { status: Coded(status), ..plan.clone() }))
         },
     )
     .await?;

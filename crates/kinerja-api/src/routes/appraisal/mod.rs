@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::civil_service::{heads_unit, PositionKind};
+use kinerja_domain::civil_service::heads_unit;
 use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::objection::{self, ObjectionStatus, Outcome};
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
@@ -184,10 +184,6 @@ fn note_json(note: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(note).unwrap_or_default()
 }
 
-fn predikat(code: &str) -> Predikat {
-    Predikat::parse(code).unwrap_or(Predikat::Baik)
-}
-
 /// The final rating as the API shows it: the explanation names every change after the rating.
 async fn final_view(
     conn: &mut AsyncPgConnection,
@@ -224,8 +220,8 @@ async fn final_view(
         unit_id: row.unit_id,
         result_rating: row.result_rating.as_deref().and_then(Rating::parse),
         behaviour_rating: row.behaviour_rating.as_deref().and_then(Rating::parse),
-        rated_predikat: predikat(&row.rated_predikat),
-        predikat: predikat(&row.predikat),
+        rated_predikat: row.rated_predikat.0,
+        predikat: row.predikat.0,
         explanation,
         note: row.note.clone(),
         rated_by: row.rated_by,
@@ -234,7 +230,7 @@ async fn final_view(
         objection_deadline: objection::deadline(row.in_force_since(), window_days),
         objection: objection.map(|o| ObjectionSummary {
             id: o.id,
-            status: ObjectionStatus::parse(&o.status).unwrap_or(ObjectionStatus::Open),
+            status: o.status.0,
             outcome: o.outcome.as_deref().and_then(Outcome::parse),
         }),
         updated_at: row.updated_at,
@@ -254,7 +250,7 @@ async fn headed_unit_rating(
 ) -> Result<Option<OrgRatingRow>, ApiError> {
     let Some(employee) = org::get_employee(conn, employee_id).await? else { return Ok(None) };
     let Some(position_id) = employee.position_id else { return Ok(None) };
-    let Some(kind) = org::get_position(conn, position_id).await?.and_then(|p| PositionKind::parse(&p.kind)) else {
+    let Some(kind) = org::get_position(conn, position_id).await?.map(|p| p.kind.0) else {
         return Ok(None);
     };
     let supervisor_unit = match employee.supervisor_id {
@@ -304,7 +300,7 @@ impl Record for FinalRatingRow {
     }
 
     fn audited(&self) -> FinalRatingAudit {
-        FinalRatingAudit { predikat: self.predikat.clone() }
+        FinalRatingAudit { predikat: self.predikat.to_string() }
     }
 
     async fn lock(tx: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Option<Self>, ApiError> {

@@ -17,6 +17,7 @@ use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::workflow::PlanParty;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal::{self, FinalRatingRow, ObjectionFilter, ObjectionRow};
+use kinerja_store::codes::Coded;
 use kinerja_store::plans::PlanRow;
 use kinerja_store::{audit, plans, AsyncPgConnection, StoreError};
 use serde::{Deserialize, Serialize};
@@ -68,7 +69,7 @@ impl From<&ObjectionRow> for ObjectionView {
             employee_id: o.employee_id,
             decider_id: o.decider_id,
             reason: o.reason.clone(),
-            status: ObjectionStatus::parse(&o.status).unwrap_or(ObjectionStatus::Open),
+            status: o.status.0,
             employee_explanation: o.employee_explanation.clone(),
             rating_official_explanation: o.rating_official_explanation.clone(),
             outcome: o.outcome.as_deref().and_then(Outcome::parse),
@@ -131,7 +132,7 @@ pub(crate) async fn file_objection(
             employee_id: plan.employee_id,
             decider_id: plan.rater_supervisor_id,
             reason,
-            status: ObjectionStatus::Open.as_str().to_owned(),
+            status: Coded(ObjectionStatus::Open),
             employee_explanation: None,
             rating_official_explanation: None,
             outcome: None,
@@ -263,7 +264,7 @@ fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
 }
 
 fn ensure_open(objection: &ObjectionRow) -> Result<(), ApiError> {
-    if objection.status == ObjectionStatus::Open.as_str() {
+    if objection.status.0 == ObjectionStatus::Open {
         Ok(())
     } else {
         Err(ApiError::Conflict {
@@ -387,7 +388,7 @@ pub(crate) async fn decide_objection(
             }
             (Outcome::Upheld, Some(p)) => {
                 check_predikat("predikat", p, rule_set)?;
-                if p.as_str() == rating.predikat {
+                if p == rating.predikat.0 {
                     return Err(ApiError::validation(
                         "predikat",
                         "unchanged",
@@ -402,7 +403,7 @@ pub(crate) async fn decide_objection(
         }
         let now = Utc::now();
         let next = ObjectionRow {
-            status: ObjectionStatus::Decided.as_str().to_owned(),
+            status: Coded(ObjectionStatus::Decided),
             outcome: Some(body.outcome.as_str().to_owned()),
             decided_predikat: body.predikat.map(|p| p.as_str().to_owned()),
             decision_note: Some(note),
@@ -412,10 +413,10 @@ pub(crate) async fn decide_objection(
             ..current.clone()
         };
         let mut changes = json!({"outcome": next.outcome, "note": next.decision_note});
-        if let Some(p) = &next.decided_predikat {
+        if let Some(p) = body.predikat.filter(|_| body.outcome == Outcome::Upheld) {
             // The decision is final: the predikat in force changes, and no new window opens.
             let updated = FinalRatingRow {
-                predikat: p.clone(),
+                predikat: Coded(p),
                 updated_at: write::next_version(rating.updated_at),
                 ..rating.clone()
             };

@@ -15,6 +15,7 @@ use kinerja_domain::competency::{self, Assessor, Potential, Source};
 use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::competencies::{self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow};
 use kinerja_store::org::AgencyRow;
 use kinerja_store::org::{self, EmployeeRow};
@@ -141,7 +142,7 @@ pub struct AssessmentView {
 }
 
 fn source_of(a: &AssessmentRow) -> Source {
-    Source::parse(&a.source).unwrap_or(Source::Peer)
+    a.source.0
 }
 
 fn assessment_view(a: &AssessmentRow, ratings: &[RatingRow]) -> AssessmentView {
@@ -269,7 +270,7 @@ pub(crate) async fn submit_assessment(
         agency_id: employee.agency_id,
         employee_id: employee.id,
         period_id: period.id,
-        source: body.source.as_str().to_owned(),
+        source: Coded(body.source),
         assessor_user_id: user,
         assessor_employee_id: caller.employee_id(),
         potential: body.potential.map(|p| p.as_str().to_owned()),

@@ -16,6 +16,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{self, CompetencyGroup};
 use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::competencies::{self as store, CompetencyFilter, CompetencyRow};
 use kinerja_store::org::AgencyRow;
 use serde::{Deserialize, Serialize};
@@ -222,7 +223,7 @@ pub(crate) async fn create_competency(
         agency_id: body.agency_id,
         code: body.code,
         name: body.name.trim().to_owned(),
-        competency_group: body.group.as_str().to_owned(),
+        competency_group: Coded(body.group),
         description: body.description,
         levels: serde_json::to_value(&body.levels).map_err(|e| ApiError::internal(e.to_string()))?,
         created_at: now,
@@ -283,7 +284,7 @@ pub(crate) async fn update_competency(
         let mut next = current.clone();
         next.code = body.code.unwrap_or(next.code);
         next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-        next.competency_group = group.as_str().to_owned();
+        next.competency_group = Coded(group);
         next.description = body.description.or(next.description);
         if let Some(levels) = &body.levels {
             next.levels = serde_json::to_value(levels).map_err(|e| ApiError::internal(e.to_string()))?;

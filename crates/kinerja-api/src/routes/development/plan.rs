@@ -17,6 +17,7 @@ use kinerja_domain::civil_service::tree_distance;
 use kinerja_domain::competency::{self, ActivityKind, ActivityStatus, CompetencyGroup, Performance, SourceLevels};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::competencies::{self as store, ActivityRow};
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::plans::PeriodRow;
@@ -54,11 +55,11 @@ impl From<&ActivityRow> for ActivityView {
             employee_id: a.employee_id,
             competency_id: a.competency_id,
             // Stored codes are checked by the table.
-            kind: ActivityKind::parse(&a.kind).unwrap_or(ActivityKind::Training),
+            kind: a.kind.0,
             title: a.title.clone(),
             mentor_id: a.mentor_id,
             due_on: a.due_on,
-            status: ActivityStatus::parse(&a.status).unwrap_or(ActivityStatus::Planned),
+            status: a.status.0,
             evidence: serde_json::from_value(a.evidence.clone()).unwrap_or_default(),
             created_at: a.created_at,
             updated_at: a.updated_at,
@@ -136,7 +137,7 @@ async fn check_activity(conn: &mut AsyncPgConnection, a: &ActivityRow, evidence:
         }
     }
     if let Some(mentor) = a.mentor_id {
-        if a.kind != ActivityKind::Mentoring.as_str() {
+        if a.kind.0 != ActivityKind::Mentoring {
             errors.push(FieldError::new("mentor_id", "not_allowed", "only a mentoring activity has a mentor"));
         } else if mentor == a.employee_id {
             errors.push(FieldError::new("mentor_id", "self_mentoring", "no one mentors themselves"));
@@ -208,11 +209,11 @@ pub(crate) async fn create_development_activity(
         agency_id: employee.agency_id,
         employee_id: employee.id,
         competency_id: body.competency_id,
-        kind: body.kind.as_str().to_owned(),
+        kind: Coded(body.kind),
         title: body.title.trim().to_owned(),
         mentor_id: body.mentor_id,
         due_on: body.due_on,
-        status: body.status.unwrap_or(ActivityStatus::Planned).as_str().to_owned(),
+        status: Coded(body.status.unwrap_or(ActivityStatus::Planned)),
         evidence: evidence_json(&body.evidence)?,
         created_by: caller.user_id(),
         created_at: now,
@@ -254,11 +255,11 @@ pub(crate) async fn update_development_activity(
         let evidence = body.evidence.unwrap_or_else(|| ActivityView::from(current).evidence);
         let mut next = current.clone();
         next.competency_id = body.competency_id.unwrap_or(next.competency_id);
-        next.kind = body.kind.map_or(next.kind, |k| k.as_str().to_owned());
+        next.kind = body.kind.map_or(next.kind, Coded);
         next.title = body.title.map_or(next.title, |t| t.trim().to_owned());
         next.mentor_id = body.mentor_id.unwrap_or(next.mentor_id);
         next.due_on = body.due_on.unwrap_or(next.due_on);
-        next.status = body.status.map_or(next.status, |s| s.as_str().to_owned());
+        next.status = body.status.map_or(next.status, Coded);
         next.evidence = evidence_json(&evidence)?;
         check_activity(tx, &next, &evidence).await?;
         Ok(Change::row(next))
@@ -398,7 +399,7 @@ pub(crate) async fn suggest_development_activities(
         if shortfall == 0 {
             continue;
         }
-        let group = CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis);
+        let group = c.competency_group.0;
         let mentors = mentor_candidates(&mut conn, &period, &employee, c.id, required, &parents).await?;
         let mut kinds = competency::proposals(group, shortfall);
         if !mentors.is_empty() {

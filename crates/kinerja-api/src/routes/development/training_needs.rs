@@ -105,7 +105,7 @@ pub(crate) async fn list_training_needs(
                 competency_id: id,
                 code: c.code.clone(),
                 name: c.name.clone(),
-                group: CompetencyGroup::parse(&c.competency_group).unwrap_or(CompetencyGroup::Teknis),
+                group: c.competency_group.0,
                 employees,
                 total_gap,
                 mean_gap: (f64::from(total_gap) * 100.0 / f64::from(employees)).round() / 100.0,

@@ -15,6 +15,7 @@ use kinerja_domain::limits::MAX_RESULTS_PER_PLAN;
 use kinerja_domain::objection::check_deciders;
 use kinerja_domain::skp::{Approach, BerAkhlak};
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::plans::{self, ExpectationRow, IndicatorRow, PlanRow, ResultRow};
 use kinerja_store::AsyncPgConnection;
@@ -34,8 +35,8 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
         Some(p) => org::get_position(tx, p).await?,
         None => None,
     };
-    let jpt = position.and_then(|p| PositionKind::parse(&p.kind)).is_some_and(PositionKind::is_jpt);
-    let quantitative = plan.approach == Approach::Kuantitatif.as_str();
+    let jpt = position.map(|p| p.kind.0).is_some_and(PositionKind::is_jpt);
+    let quantitative = plan.approach.0 == Approach::Kuantitatif;
     let mut errors = result_errors(quantitative, jpt, input);
     if let Some(parent) = input.parent_result_id {
         let parent_plan = match plans::get_result(tx, parent).await? {
@@ -62,7 +63,7 @@ fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> V
             result_id,
             plan_id,
             description: i.description.trim().to_owned(),
-            aspect: i.aspect.as_str().to_owned(),
+            aspect: Coded(i.aspect),
             target_value: i.target_value,
             target_unit: i.target_unit.clone(),
             target_text: i.target_text.clone(),
@@ -102,7 +103,7 @@ pub(crate) async fn add_result(
         let result = ResultRow {
             id: Uuid::now_v7(),
             plan_id: plan.id,
-            kind: body.kind.as_str().to_owned(),
+            kind: Coded(body.kind),
             description: body.description.trim().to_owned(),
             parent_result_id: body.parent_result_id,
             perspective: body.perspective.map(|p| p.as_str().to_owned()),
@@ -148,7 +149,7 @@ pub(crate) async fn update_result(
         ensure_editor(&caller, plan)?;
         check_result(tx, plan, &body).await?;
         let next = ResultRow {
-            kind: body.kind.as_str().to_owned(),
+            kind: Coded(body.kind),
             description: body.description.trim().to_owned(),
             parent_result_id: body.parent_result_id,
             perspective: body.perspective.map(|p| p.as_str().to_owned()),

@@ -14,6 +14,7 @@ use kinerja_domain::objection::check_deciders;
 use kinerja_domain::skp::Approach;
 use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::org::{self};
 use kinerja_store::plans::PeriodRow;
 use kinerja_store::plans::{self, PlanFilter, PlanRow};
@@ -248,7 +249,7 @@ async fn move_plan(
     edit_plan(state, caller, if_match, visible.id, name, StatusCode::OK, async |_, plan| {
         let next_status = transition(status_of(plan), action, party(caller, plan))?;
         let return_reason = if action == PlanAction::Return { reason } else { None };
-        Ok(Change::row(PlanRow { status: next_status.as_str().to_owned(), return_reason, ..plan.clone() }))
+        Ok(Change::row(PlanRow { status: Coded(next_status), return_reason, ..plan.clone() }))
     })
     .await
 }
@@ -353,7 +354,7 @@ pub(crate) async fn revise_plan(
         let revision = PlanRow {
             id: new_id,
             revision: plan.revision + 1,
-            status: PlanStatus::Draft.as_str().to_owned(),
+            status: Coded(PlanStatus::Draft),
             return_reason: None,
             superseded_by: None,
             created_at: now,

@@ -108,7 +108,7 @@ fn indicator_view(i: &IndicatorRow) -> IndicatorView {
     IndicatorView {
         id: i.id,
         description: i.description.clone(),
-        aspect: Aspect::parse(&i.aspect).unwrap_or(Aspect::Kuantitas),
+        aspect: i.aspect.0,
         target_value: i.target_value,
         target_unit: i.target_unit.clone(),
         target_text: i.target_text.clone(),
@@ -124,7 +124,7 @@ fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
         .iter()
         .map(|r| ResultView {
             id: r.id,
-            kind: ResultKind::parse(&r.kind).unwrap_or(ResultKind::Utama),
+            kind: r.kind.0,
             description: r.description.clone(),
             parent_result_id: r.parent_result_id,
             perspective: r.perspective.as_deref().and_then(Perspective::parse),
@@ -148,7 +148,7 @@ fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
         employee_id: p.employee_id,
         period_id: p.period_id,
         revision: p.revision,
-        approach: Approach::parse(&p.approach).unwrap_or(Approach::Kuantitatif),
+        approach: p.approach.0,
         status: status_of(p),
         rater: find(p.rater_id),
         rater_supervisor: find(p.rater_supervisor_id),
@@ -224,7 +224,7 @@ pub struct PlanAudit {
 impl From<&PlanRow> for PlanAudit {
     fn from(p: &PlanRow) -> Self {
         PlanAudit {
-            status: p.status.clone(),
+            status: p.status.to_string(),
             rater_id: p.rater_id,
             rater_supervisor_id: p.rater_supervisor_id,
             return_reason: p.return_reason.clone(),

@@ -1,0 +1,76 @@
+//! Codes that are stored: each closed set of codes the database keeps as text, read back as its
+//! enum. The store reads them through [`Code`], so an unknown stored code is an error that names
+//! its set, never a default.
+
+use crate::civil_service::{EmploymentType, PositionKind};
+use crate::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Source};
+use crate::distribution::OrgPredikat;
+use crate::objection::ObjectionStatus;
+use crate::rule_sets::{Aspect, Predikat, RuleSet};
+use crate::skp::{Approach, ResultKind};
+use crate::workflow::{Cadence, PlanStatus};
+
+/// A closed set of codes kept as text.
+pub trait Code: Copy + 'static {
+    /// The set's name, for an error about a code it does not hold.
+    const SET: &'static str;
+    fn code(self) -> &'static str;
+    fn from_code(code: &str) -> Option<Self>;
+}
+
+macro_rules! stored {
+    ($($ty:ty => $set:literal),+ $(,)?) => {$(
+        impl Code for $ty {
+            const SET: &'static str = $set;
+            fn code(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_code(code: &str) -> Option<Self> {
+                <$ty>::parse(code)
+            }
+        }
+    )+};
+}
+
+stored!(
+    PlanStatus => "plan status",
+    Cadence => "cadence",
+    Approach => "approach",
+    ResultKind => "result kind",
+    Aspect => "aspect",
+    Predikat => "predikat",
+    OrgPredikat => "organisation predikat",
+    ObjectionStatus => "objection status",
+    CompetencyGroup => "competency group",
+    Source => "assessment source",
+    ActivityKind => "activity kind",
+    ActivityStatus => "activity status",
+    PositionKind => "position kind",
+    EmploymentType => "employment type",
+);
+
+impl Code for RuleSet {
+    const SET: &'static str = "rule set";
+    fn code(self) -> &'static str {
+        RuleSet::code(self)
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        RuleSet::parse(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_itself() {
+        for status in [PlanStatus::Draft, PlanStatus::Submitted, PlanStatus::Approved, PlanStatus::Rated] {
+            assert_eq!(PlanStatus::from_code(Code::code(status)), Some(status));
+        }
+        for rule_set in [RuleSet::PermenPanRb6_2022, RuleSet::Pp30_2019, RuleSet::Pp46_2011] {
+            assert_eq!(<RuleSet as Code>::from_code(Code::code(rule_set)), Some(rule_set));
+        }
+        assert_eq!(PlanStatus::from_code("archived"), None);
+    }
+}
