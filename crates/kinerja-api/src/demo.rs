@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::civil_service::{EmploymentType, Nip, PositionKind};
+use kinerja_domain::civil_service::{EmploymentType, FunctionalLevel, Nip, PositionKind};
 use kinerja_domain::{objection, Role};
 use kinerja_store::codes::Coded;
 use kinerja_store::org::{self, AgencyRow, EmployeeRow, PositionRow, UnitRow};
@@ -74,7 +74,14 @@ impl Plan {
         id
     }
 
-    fn position(&mut self, code: &str, name: &str, kind: PositionKind, level: Option<&str>, unit: Uuid) -> Uuid {
+    fn position(
+        &mut self,
+        code: &str,
+        name: &str,
+        kind: PositionKind,
+        level: Option<FunctionalLevel>,
+        unit: Uuid,
+    ) -> Uuid {
         let now = Utc::now();
         let id = Uuid::now_v7();
         self.positions.push(PositionRow {
@@ -84,7 +91,7 @@ impl Plan {
             code: code.into(),
             name: name.into(),
             kind: Coded(kind),
-            level: level.map(str::to_owned),
+            level: level.map(Coded),
             created_at: now,
             updated_at: now,
         });
@@ -231,14 +238,14 @@ fn plan(agency_id: Uuid) -> (Plan, Keys) {
                     &format!("{jf_code}-{div_code}-{s}-AP"),
                     &format!("{jf_name} Ahli Pertama"),
                     PositionKind::Fungsional,
-                    Some("ahli_pertama"),
+                    Some(FunctionalLevel::AhliPertama),
                     section,
                 );
                 let jf_senior = p.position(
                     &format!("{jf_code}-{div_code}-{s}-AM"),
                     &format!("{jf_name} Ahli Muda"),
                     PositionKind::Fungsional,
-                    Some("ahli_muda"),
+                    Some(FunctionalLevel::AhliMuda),
                     section,
                 );
                 let admin_pos = p.position(

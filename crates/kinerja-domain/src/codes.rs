@@ -2,11 +2,11 @@
 //! enum. The store reads them through [`Code`], so an unknown stored code is an error that names
 //! its set, never a default.
 
-use crate::civil_service::{EmploymentType, PositionKind};
-use crate::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Source};
+use crate::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
+use crate::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Potential, Source};
 use crate::distribution::OrgPredikat;
-use crate::objection::ObjectionStatus;
-use crate::rule_sets::{Aspect, Predikat, RuleSet};
+use crate::objection::{ObjectionStatus, Outcome};
+use crate::rule_sets::{Aspect, Predikat, Rating, RuleSet};
 use crate::skp::{Approach, ResultKind};
 use crate::workflow::{Cadence, PlanStatus};
 
@@ -39,6 +39,10 @@ stored!(
     ResultKind => "result kind",
     Aspect => "aspect",
     Predikat => "predikat",
+    Rating => "rating",
+    Outcome => "objection outcome",
+    Potential => "potential",
+    FunctionalLevel => "functional level",
     OrgPredikat => "organisation predikat",
     ObjectionStatus => "objection status",
     CompetencyGroup => "competency group",

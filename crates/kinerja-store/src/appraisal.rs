@@ -8,7 +8,9 @@ use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::objection::ObjectionStatus;
+use kinerja_domain::objection::Outcome;
 use kinerja_domain::rule_sets::Predikat;
+use kinerja_domain::rule_sets::Rating;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -84,8 +86,8 @@ pub struct FinalRatingRow {
     pub period_id: Uuid,
     pub employee_id: Uuid,
     pub unit_id: Option<Uuid>,
-    pub result_rating: Option<String>,
-    pub behaviour_rating: Option<String>,
+    pub result_rating: Option<Coded<Rating>>,
+    pub behaviour_rating: Option<Coded<Rating>>,
     pub rated_predikat: Coded<Predikat>,
     pub predikat: Coded<Predikat>,
     pub explanation: serde_json::Value,
@@ -197,8 +199,8 @@ pub struct ObjectionRow {
     pub status: Coded<ObjectionStatus>,
     pub employee_explanation: Option<String>,
     pub rating_official_explanation: Option<String>,
-    pub outcome: Option<String>,
-    pub decided_predikat: Option<String>,
+    pub outcome: Option<Coded<Outcome>>,
+    pub decided_predikat: Option<Coded<Predikat>>,
     pub decision_note: Option<String>,
     pub decided_by: Option<Uuid>,
     pub filed_at: DateTime<Utc>,

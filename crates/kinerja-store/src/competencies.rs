@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Int2, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::competency::Potential;
 use kinerja_domain::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Source};
 use uuid::Uuid;
 
@@ -258,7 +259,7 @@ pub struct AssessmentRow {
     pub source: Coded<Source>,
     pub assessor_user_id: Uuid,
     pub assessor_employee_id: Option<Uuid>,
-    pub potential: Option<String>,
+    pub potential: Option<Coded<Potential>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -1,8 +1,10 @@
 //! Periodic evaluations with realisations, and continuous feedback.
 
+use crate::codes::Coded;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::rule_sets::{Predikat, Rating};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -16,9 +18,9 @@ pub struct EvaluationRow {
     pub agency_id: Uuid,
     pub period_label: String,
     pub self_note: Option<String>,
-    pub result_rating: Option<String>,
-    pub behaviour_rating: Option<String>,
-    pub predikat: Option<String>,
+    pub result_rating: Option<Coded<Rating>>,
+    pub behaviour_rating: Option<Coded<Rating>>,
+    pub predikat: Option<Coded<Predikat>>,
     pub explanation: Option<serde_json::Value>,
     pub feedback: Option<serde_json::Value>,
     pub rated_by: Option<Uuid>,

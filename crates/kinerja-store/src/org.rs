@@ -7,6 +7,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::civil_service::FunctionalLevel;
 use kinerja_domain::civil_service::{EmploymentType, PositionKind};
 use uuid::Uuid;
 
@@ -205,7 +206,7 @@ pub struct PositionRow {
     pub code: String,
     pub name: String,
     pub kind: Coded<PositionKind>,
-    pub level: Option<String>,
+    pub level: Option<Coded<FunctionalLevel>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

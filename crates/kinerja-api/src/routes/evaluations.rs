@@ -11,6 +11,7 @@ use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_domain::RegistryAction;
+use kinerja_store::codes::Coded;
 use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
 use kinerja_store::{audit, org, plans, AsyncConnection};
 use serde::{Deserialize, Serialize};
@@ -91,8 +92,7 @@ pub struct EvaluationView {
     self_note: Option<String>,
     realizations: Vec<RealizationInput>,
     /// Present once rated.
-    #[schema(value_type = Option<kinerja_domain::rule_sets::Predikat>)]
-    predikat: Option<String>,
+    predikat: Option<kinerja_domain::rule_sets::Predikat>,
     /// Present once rated: how the rule set decided.
     #[schema(value_type = Option<Explanation>)]
     explanation: Option<serde_json::Value>,
@@ -119,7 +119,7 @@ fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
                 evidence: serde_json::from_value(r.evidence.clone()).unwrap_or_default(),
             })
             .collect(),
-        predikat: e.predikat.clone(),
+        predikat: e.predikat.map(|c| c.0),
         explanation: e.explanation.clone(),
         feedback: e.feedback.clone(),
         rated_by: e.rated_by,
@@ -341,9 +341,9 @@ pub(super) async fn rate_evaluation(
         outcome.explanation.unrealised_indicators = unrealised;
         let now = Utc::now();
         let mut next = current.clone();
-        next.result_rating = body.result_rating.map(|r| r.as_str().to_owned());
-        next.behaviour_rating = body.behaviour_rating.map(|r| r.as_str().to_owned());
-        next.predikat = Some(outcome.predikat.as_str().to_owned());
+        next.result_rating = body.result_rating.map(Coded);
+        next.behaviour_rating = body.behaviour_rating.map(Coded);
+        next.predikat = Some(Coded(outcome.predikat));
         next.explanation = serde_json::to_value(&outcome.explanation).ok();
         next.feedback = serde_json::to_value(&body.feedback).ok();
         next.rated_by = caller.employee_id();

@@ -55,7 +55,7 @@ impl From<&PositionRow> for PositionView {
             name: p.name.clone(),
             // Stored codes are checked by the table; an unknown one cannot be read back.
             kind: p.kind.0,
-            level: p.level.as_deref().and_then(FunctionalLevel::parse),
+            level: p.level.map(|c| c.0),
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -170,7 +170,7 @@ pub(super) async fn create_position(
         code: body.code,
         name: body.name.trim().to_owned(),
         kind: Coded(body.kind),
-        level: body.level.map(|l| l.as_str().to_owned()),
+        level: body.level.map(Coded),
         created_at: now,
         updated_at: now,
     };
@@ -229,7 +229,7 @@ pub(super) async fn update_position(
         next.code = body.code.unwrap_or(next.code);
         next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
         next.kind = Coded(kind);
-        next.level = level.map(|l| l.as_str().to_owned());
+        next.level = level.map(Coded);
         Ok(Change::row(next))
     })
     .await?;

@@ -93,8 +93,7 @@ pub struct PeriodicPredikat {
     #[schema(example = "2026-Q1")]
     period_label: String,
     /// Absent until the evaluation is rated.
-    #[schema(value_type = Option<Predikat>)]
-    predikat: Option<String>,
+    predikat: Option<Predikat>,
     rated_at: Option<DateTime<Utc>>,
 }
 
@@ -171,10 +170,8 @@ pub struct CalibrationNote {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ObjectionNote {
     objection_id: Uuid,
-    #[schema(value_type = Option<Outcome>)]
-    outcome: Option<String>,
-    #[schema(value_type = Option<Predikat>)]
-    predikat: Option<String>,
+    outcome: Option<Outcome>,
+    predikat: Option<Predikat>,
     note: Option<String>,
     decided_by: Option<Uuid>,
     decided_at: Option<DateTime<Utc>>,
@@ -193,7 +190,11 @@ async fn final_view(
     let periodic = evaluations::evaluations_of_plan(conn, row.plan_id)
         .await?
         .into_iter()
-        .map(|e| PeriodicPredikat { period_label: e.period_label, predikat: e.predikat, rated_at: e.rated_at })
+        .map(|e| PeriodicPredikat {
+            period_label: e.period_label,
+            predikat: e.predikat.map(|c| c.0),
+            rated_at: e.rated_at,
+        })
         .collect();
     let objection = appraisal::objection_of_plan(conn, row.plan_id).await?;
     let mut explanation = row.explanation.clone();
@@ -201,11 +202,11 @@ async fn final_view(
         if let Some(calibration) = &row.calibration {
             map.insert("calibration".into(), calibration.clone());
         }
-        if let Some(o) = objection.as_ref().filter(|o| o.outcome.as_deref() == Some(Outcome::Upheld.as_str())) {
+        if let Some(o) = objection.as_ref().filter(|o| o.outcome.map(|c| c.0) == Some(Outcome::Upheld)) {
             let note = ObjectionNote {
                 objection_id: o.id,
-                outcome: o.outcome.clone(),
-                predikat: o.decided_predikat.clone(),
+                outcome: o.outcome.map(|c| c.0),
+                predikat: o.decided_predikat.map(|c| c.0),
                 note: o.decision_note.clone(),
                 decided_by: o.decided_by,
                 decided_at: o.decided_at,
@@ -218,8 +219,8 @@ async fn final_view(
         employee_id: row.employee_id,
         period_id: row.period_id,
         unit_id: row.unit_id,
-        result_rating: row.result_rating.as_deref().and_then(Rating::parse),
-        behaviour_rating: row.behaviour_rating.as_deref().and_then(Rating::parse),
+        result_rating: row.result_rating.map(|c| c.0),
+        behaviour_rating: row.behaviour_rating.map(|c| c.0),
         rated_predikat: row.rated_predikat.0,
         predikat: row.predikat.0,
         explanation,
@@ -231,7 +232,7 @@ async fn final_view(
         objection: objection.map(|o| ObjectionSummary {
             id: o.id,
             status: o.status.0,
-            outcome: o.outcome.as_deref().and_then(Outcome::parse),
+            outcome: o.outcome.map(|c| c.0),
         }),
         updated_at: row.updated_at,
     })

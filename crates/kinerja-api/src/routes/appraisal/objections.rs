@@ -72,8 +72,8 @@ impl From<&ObjectionRow> for ObjectionView {
             status: o.status.0,
             employee_explanation: o.employee_explanation.clone(),
             rating_official_explanation: o.rating_official_explanation.clone(),
-            outcome: o.outcome.as_deref().and_then(Outcome::parse),
-            predikat: o.decided_predikat.as_deref().and_then(Predikat::parse),
+            outcome: o.outcome.map(|c| c.0),
+            predikat: o.decided_predikat.map(|c| c.0),
             decision_note: o.decision_note.clone(),
             decided_by: o.decided_by,
             filed_at: o.filed_at,
@@ -404,8 +404,8 @@ pub(crate) async fn decide_objection(
         let now = Utc::now();
         let next = ObjectionRow {
             status: Coded(ObjectionStatus::Decided),
-            outcome: Some(body.outcome.as_str().to_owned()),
-            decided_predikat: body.predikat.map(|p| p.as_str().to_owned()),
+            outcome: Some(Coded(body.outcome)),
+            decided_predikat: body.predikat.map(Coded),
             decision_note: Some(note),
             decided_by: Some(me),
             decider_id: Some(me),

@@ -153,7 +153,7 @@ fn assessment_view(a: &AssessmentRow, ratings: &[RatingRow]) -> AssessmentView {
         source: source_of(a),
         assessor_user_id: a.assessor_user_id,
         assessor_employee_id: a.assessor_employee_id,
-        potential: a.potential.as_deref().and_then(Potential::parse),
+        potential: a.potential.map(|c| c.0),
         ratings: ratings
             .iter()
             .filter(|r| r.assessment_id == a.id)
@@ -273,7 +273,7 @@ pub(crate) async fn submit_assessment(
         source: Coded(body.source),
         assessor_user_id: user,
         assessor_employee_id: caller.employee_id(),
-        potential: body.potential.map(|p| p.as_str().to_owned()),
+        potential: body.potential.map(Coded),
         created_at: earlier.as_ref().map_or(now, |e| e.created_at),
         updated_at: now,
     };
