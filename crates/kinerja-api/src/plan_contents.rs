@@ -53,7 +53,7 @@ pub fn draft_plan(
 
 /// A new plan expects all seven BerAKHLAK values, none with a specific expectation yet.
 pub fn default_expectations(plan_id: Uuid) -> Vec<ExpectationRow> {
-    BerAkhlak::ALL.iter().map(|v| ExpectationRow { plan_id, value: v.as_str().to_owned(), expectation: None }).collect()
+    BerAkhlak::ALL.iter().map(|v| ExpectationRow { plan_id, value: Coded(*v), expectation: None }).collect()
 }
 
 /// The audit event of a plan's creation.

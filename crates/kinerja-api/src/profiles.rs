@@ -103,7 +103,7 @@ pub async fn profiles(
 /// Adds what one source said to the levels of a competency.
 pub fn add_source_level(levels: &mut SourceLevels, row: &store::SourceLevelRow) {
     let latest = u8::try_from(row.latest).ok();
-    match Source::parse(&row.source) {
+    match Some(row.source.0) {
         Some(Source::SelfAssessment) => levels.self_assessment = latest,
         Some(Source::Supervisor) => levels.supervisor = latest,
         Some(Source::Assessor) => levels.assessor = latest,

@@ -3,11 +3,11 @@
 //! its set, never a default.
 
 use crate::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
-use crate::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Potential, Source};
+use crate::competency::{ActivityKind, ActivityStatus, AuthorRelation, CompetencyGroup, Potential, Source};
 use crate::distribution::OrgPredikat;
 use crate::objection::{ObjectionStatus, Outcome};
 use crate::rule_sets::{Aspect, Predikat, Rating, RuleSet};
-use crate::skp::{Approach, ResultKind};
+use crate::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use crate::workflow::{Cadence, PlanStatus};
 
 /// A closed set of codes kept as text.
@@ -37,6 +37,8 @@ stored!(
     Cadence => "cadence",
     Approach => "approach",
     ResultKind => "result kind",
+    Perspective => "perspective",
+    BerAkhlak => "BerAKHLAK value",
     Aspect => "aspect",
     Predikat => "predikat",
     Rating => "rating",
@@ -52,6 +54,18 @@ stored!(
     PositionKind => "position kind",
     EmploymentType => "employment type",
 );
+
+impl Code for AuthorRelation {
+    const SET: &'static str = "feedback author relation";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        [AuthorRelation::Rater, AuthorRelation::Peer, AuthorRelation::Subordinate]
+            .into_iter()
+            .find(|r| r.as_str() == code)
+    }
+}
 
 impl Code for RuleSet {
     const SET: &'static str = "rule set";

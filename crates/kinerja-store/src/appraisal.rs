@@ -145,7 +145,7 @@ pub async fn update_final_rating(conn: &mut AsyncPgConnection, row: &FinalRating
 #[derive(Debug, QueryableByName)]
 pub struct PredikatCount {
     #[diesel(sql_type = Text)]
-    pub predikat: String,
+    pub predikat: Coded<Predikat>,
     #[diesel(sql_type = BigInt)]
     pub count: i64,
 }
@@ -378,7 +378,7 @@ pub struct UnitPredikatRow {
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub unit_id: Option<Uuid>,
     #[diesel(sql_type = Text)]
-    pub predikat: String,
+    pub predikat: Coded<Predikat>,
     #[diesel(sql_type = BigInt)]
     pub count: i64,
 }
@@ -424,11 +424,11 @@ pub struct NationalRecordRow {
     #[diesel(sql_type = Nullable<Text>)]
     pub unit: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub result_rating: Option<String>,
+    pub result_rating: Option<Coded<Rating>>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub behaviour_rating: Option<String>,
+    pub behaviour_rating: Option<Coded<Rating>>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub predikat: Option<String>,
+    pub predikat: Option<Coded<Predikat>>,
     #[diesel(sql_type = Nullable<Text>)]
     pub rater_nip: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]

@@ -384,7 +384,7 @@ pub struct SourceLevelRow {
     #[diesel(sql_type = SqlUuid)]
     pub competency_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub source: String,
+    pub source: Coded<Source>,
     #[diesel(sql_type = Int2)]
     pub latest: i16,
     #[diesel(sql_type = Double)]

@@ -4,7 +4,9 @@ use crate::codes::Coded;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::competency::AuthorRelation;
 use kinerja_domain::rule_sets::{Predikat, Rating};
+use kinerja_domain::skp::BerAkhlak;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -90,8 +92,8 @@ pub struct FeedbackRow {
     pub employee_id: Uuid,
     pub period_id: Uuid,
     pub author_id: Uuid,
-    pub author_relation: String,
-    pub value: Option<String>,
+    pub author_relation: Coded<AuthorRelation>,
+    pub value: Option<Coded<BerAkhlak>>,
     pub text: String,
     pub created_at: DateTime<Utc>,
 }

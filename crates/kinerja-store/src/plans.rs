@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kinerja_domain::rule_sets::{Aspect, RuleSet};
 use kinerja_domain::skp::{Approach, ResultKind};
+use kinerja_domain::skp::{BerAkhlak, Perspective};
 use kinerja_domain::workflow::{Cadence, PlanStatus};
 use uuid::Uuid;
 
@@ -211,7 +212,7 @@ pub struct ResultRow {
     pub kind: Coded<ResultKind>,
     pub description: String,
     pub parent_result_id: Option<Uuid>,
-    pub perspective: Option<String>,
+    pub perspective: Option<Coded<Perspective>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -233,7 +234,7 @@ pub struct IndicatorRow {
 #[diesel(table_name = behaviour_expectations, treat_none_as_default_value = false)]
 pub struct ExpectationRow {
     pub plan_id: Uuid,
-    pub value: String,
+    pub value: Coded<BerAkhlak>,
     pub expectation: Option<String>,
 }
 

@@ -6,7 +6,6 @@ use crate::error::codes;
 use crate::error::FieldError;
 use crate::plan_contents::{self, IndicatorInput, RealizationInput, ResultInput};
 
-use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, Perspective, ResultKind};
 use kinerja_domain::workflow::PlanStatus;
@@ -60,8 +59,8 @@ impl PlanContext {
     ) -> Result<StagedRow, Vec<FieldError>> {
         let facts = Self::employee(&self.facts, value)?;
         let mut errors = Vec::new();
-        if !facts.plan_status.as_deref().and_then(PlanStatus::parse).is_some_and(PlanStatus::is_evaluated) {
-            let status = facts.plan_status.as_deref().unwrap_or("not started");
+        if !facts.plan_status.is_some_and(|s| s.0.is_evaluated()) {
+            let status = facts.plan_status.map_or("not started", |s| s.0.as_str());
             let message = format!("{}; the employee's plan is {status}", plan_contents::ONLY_APPROVED);
             errors.push(FieldError::new("nip", codes::INVALID_TRANSITION, message));
         }
@@ -119,8 +118,8 @@ impl PlanContext {
         if given == Some(None) {
             errors.push(invalid("approach", "kuantitatif or kualitatif"));
         }
-        let current = facts.plan_approach.as_deref().and_then(Approach::parse);
-        if let Some(status) = facts.plan_status.as_deref() {
+        let current = facts.plan_approach.map(|a| a.0);
+        if let Some(status) = facts.plan_status.map(|s| s.0.as_str()) {
             if !PlanStatus::parse(status).is_some_and(PlanStatus::is_editable) {
                 let message =
                     format!("the employee's plan is {status}; results are edited in a draft (start a new revision)");
@@ -168,7 +167,7 @@ impl PlanContext {
                 target_text: value("target_text"),
             }],
         };
-        let jpt = facts.position_kind.as_deref().and_then(PositionKind::parse).is_some_and(PositionKind::is_jpt);
+        let jpt = facts.position_kind.is_some_and(|k| k.0.is_jpt());
         for mut error in plan_contents::result_errors(approach == Approach::Kuantitatif, jpt, &input) {
             // The endpoint's fields, named as the file's columns.
             error.field = match error.field.as_str() {

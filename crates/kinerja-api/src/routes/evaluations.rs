@@ -383,9 +383,8 @@ pub struct FeedbackView {
     /// Who gave it: withheld (`null`) from the person it is about, and from everyone but
     /// admins and auditors, when a peer or subordinate gave it.
     author_id: Option<Uuid>,
-    #[schema(value_type = AuthorRelation)]
-    author_relation: String,
-    value: Option<String>,
+    author_relation: AuthorRelation,
+    value: Option<BerAkhlak>,
     text: String,
     created_at: DateTime<Utc>,
 }
@@ -394,7 +393,7 @@ impl FeedbackView {
     /// The feedback as `caller` may read it.
     fn for_reader(f: FeedbackRow, caller: &Caller) -> Self {
         let shown = feedback_author_shown(
-            f.author_relation == AuthorRelation::Rater.as_str(),
+            f.author_relation.0 == AuthorRelation::Rater,
             caller.employee_id() == Some(f.author_id),
             caller.actor.may_on_registry(RegistryAction::ReadPeople, f.agency_id),
         );
@@ -403,8 +402,8 @@ impl FeedbackView {
             employee_id: f.employee_id,
             period_id: f.period_id,
             author_id: shown.then_some(f.author_id),
-            author_relation: f.author_relation,
-            value: f.value,
+            author_relation: f.author_relation.0,
+            value: f.value.map(|v| v.0),
             text: f.text,
             created_at: f.created_at,
         }
@@ -461,8 +460,8 @@ pub(super) async fn create_feedback(
         employee_id: subject.id,
         period_id: period.id,
         author_id: author.id,
-        author_relation: relation.as_str().to_owned(),
-        value: body.value.map(|v| v.as_str().to_owned()),
+        author_relation: Coded(relation),
+        value: body.value.map(Coded),
         text,
         created_at: Utc::now(),
     };

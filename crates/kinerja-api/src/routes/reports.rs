@@ -10,6 +10,7 @@ use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal::{self, NationalRecordRow};
+use kinerja_store::codes::Coded;
 use kinerja_store::plans::{self, PeriodRow};
 use kinerja_store::{DbConn, StoreError};
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub(super) async fn get_predikat_report(
         });
         for tally in [&mut agency, unit] {
             tally.total += row.count;
-            *tally.counts.entry(row.predikat.clone()).or_default() += row.count;
+            *tally.counts.entry(row.predikat.to_string()).or_default() += row.count;
         }
     }
     let units = units.into_values().collect();
@@ -219,7 +220,7 @@ pub struct NationalRecord {
     behaviour_rating: Option<u8>,
     predikat: Option<u8>,
     /// The predikat's code, for people reading the file.
-    predikat_code: Option<String>,
+    predikat_code: Option<Predikat>,
     rater_nip: Option<String>,
     rater_name: Option<String>,
     rater_grade: Option<String>,
@@ -238,7 +239,7 @@ fn national_record(row: NationalRecordRow) -> NationalRecord {
     } else {
         Cadence::months_of(&row.label).unwrap_or((row.ends_on.year(), 1, 12))
     };
-    let rating = |code: &Option<String>| code.as_deref().and_then(Rating::parse).map(Rating::national_code);
+    let rating = |code: Option<Coded<Rating>>| code.map(|r| r.0.national_code());
     NationalRecord {
         record: if annual { "annual" } else { "periodic" },
         period_label: if annual { year.to_string() } else { row.label },
@@ -250,10 +251,10 @@ fn national_record(row: NationalRecordRow) -> NationalRecord {
         grade: row.grade,
         position: row.position,
         unit: row.unit,
-        result_rating: rating(&row.result_rating),
-        behaviour_rating: rating(&row.behaviour_rating),
-        predikat: row.predikat.as_deref().and_then(Predikat::parse).and_then(Predikat::national_code),
-        predikat_code: row.predikat,
+        result_rating: rating(row.result_rating),
+        behaviour_rating: rating(row.behaviour_rating),
+        predikat: row.predikat.and_then(|p| p.0.national_code()),
+        predikat_code: row.predikat.map(|p| p.0),
         rater_nip: row.rater_nip,
         rater_name: row.rater_name,
         rater_grade: row.rater_grade,
@@ -278,7 +279,7 @@ fn csv_line(out: &mut String, r: &NationalRecord) {
         num(r.result_rating),
         num(r.behaviour_rating),
         num(r.predikat),
-        r.predikat_code.clone().unwrap_or_default(),
+        r.predikat_code.map(|p| p.as_str().to_owned()).unwrap_or_default(),
         r.rater_nip.clone().unwrap_or_default(),
         r.rater_name.clone().unwrap_or_default(),
         r.rater_grade.clone().unwrap_or_default(),

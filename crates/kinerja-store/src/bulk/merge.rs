@@ -1,11 +1,15 @@
 //! The merge: one `INSERT … ON CONFLICT` per file, audited in the same statement, and the plans
 //! an import of results starts.
 
+use crate::codes::Coded;
 use crate::error::{StoreError, StoreResult};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::civil_service::PositionKind;
+use kinerja_domain::skp::Approach;
+use kinerja_domain::workflow::PlanStatus;
 use uuid::Uuid;
 
 use super::{Kind, NAMED_INDICATOR_SQL};
@@ -435,13 +439,13 @@ pub struct PlanFacts {
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub supervisor_supervisor_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub position_kind: Option<String>,
+    pub position_kind: Option<Coded<PositionKind>>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub plan_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub plan_status: Option<String>,
+    pub plan_status: Option<Coded<PlanStatus>>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub plan_approach: Option<String>,
+    pub plan_approach: Option<Coded<Approach>>,
 }
 
 pub fn plan_facts(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreResult<Vec<PlanFacts>> {

@@ -298,7 +298,7 @@ pub(crate) async fn get_unit_distribution(
     };
     let tallies = appraisal::predikat_counts(&mut conn, period.id, &units).await?;
     let counts =
-        distribution::count(tallies.iter().map(|t| (t.predikat.as_str(), u32::try_from(t.count).unwrap_or(0))));
+        distribution::count(tallies.iter().map(|t| (t.predikat.0.as_str(), u32::try_from(t.count).unwrap_or(0))));
     let unrated = appraisal::unrated_plans(&mut conn, period.id, &units).await?;
     let org = appraisal::get_org_rating(&mut conn, unit.id, period.id).await?.map(|r| r.predikat.0);
     Ok(web::Json(distribution_view(unit.id, period.id, include_subunits, org, counts, unrated)))

@@ -106,7 +106,7 @@ pub(crate) async fn add_result(
             kind: Coded(body.kind),
             description: body.description.trim().to_owned(),
             parent_result_id: body.parent_result_id,
-            perspective: body.perspective.map(|p| p.as_str().to_owned()),
+            perspective: body.perspective.map(Coded),
             created_at: now,
             updated_at: now,
         };
@@ -152,7 +152,7 @@ pub(crate) async fn update_result(
             kind: Coded(body.kind),
             description: body.description.trim().to_owned(),
             parent_result_id: body.parent_result_id,
-            perspective: body.perspective.map(|p| p.as_str().to_owned()),
+            perspective: body.perspective.map(Coded),
             updated_at: Utc::now(),
             ..current.clone()
         };
@@ -235,7 +235,7 @@ pub(crate) async fn replace_behaviour_expectations(
         .iter()
         .map(|v| ExpectationRow {
             plan_id: visible.id,
-            value: v.as_str().to_owned(),
+            value: Coded(*v),
             expectation: body
                 .iter()
                 .find(|e| e.value == *v)

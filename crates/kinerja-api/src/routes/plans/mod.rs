@@ -127,7 +127,7 @@ fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
             kind: r.kind.0,
             description: r.description.clone(),
             parent_result_id: r.parent_result_id,
-            perspective: r.perspective.as_deref().and_then(Perspective::parse),
+            perspective: r.perspective.map(|p| p.0),
             indicators: whole.indicators.iter().filter(|i| i.result_id == r.id).map(indicator_view).collect(),
         })
         .collect();
@@ -135,11 +135,7 @@ fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
         .iter()
         .map(|value| Expectation {
             value: *value,
-            expectation: whole
-                .expectations
-                .iter()
-                .find(|e| e.value == value.as_str())
-                .and_then(|e| e.expectation.clone()),
+            expectation: whole.expectations.iter().find(|e| e.value.0 == *value).and_then(|e| e.expectation.clone()),
         })
         .collect();
     PlanView {
