@@ -6,6 +6,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::credentials::{check_password, check_username, PasswordError, UsernameError};
 use kinerja_domain::Role;
 use kinerja_store::audit::changes as audit_changes;
+use kinerja_store::codes::Coded;
 use kinerja_store::error::StoreResult;
 use kinerja_store::identity::{self, NewUser, UserChanges, UserRow};
 use kinerja_store::{audit, AsyncConnection, AsyncPgConnection, Db, StoreError};
@@ -28,8 +29,8 @@ pub struct UserView {
     id: Uuid,
     #[schema(example = "siti.rahma")]
     username: String,
-    #[schema(value_type = Vec<Role>, example = json!(["agency_admin"]))]
-    roles: Vec<String>,
+    #[schema(example = json!(["agency_admin"]))]
+    roles: Vec<Role>,
     agency_id: Option<Uuid>,
     employee_id: Option<Uuid>,
     is_active: bool,
@@ -48,7 +49,7 @@ impl From<&UserRow> for UserView {
         UserView {
             id: u.id,
             username: u.username.clone(),
-            roles: u.roles.clone(),
+            roles: roles_of(&u.roles),
             agency_id: u.agency_id,
             employee_id: u.employee_id,
             is_active: u.is_active,
@@ -174,7 +175,7 @@ pub async fn create(db: &Db, actor: &AuditActor, input: AccountInput) -> Result<
                 id: Uuid::now_v7(),
                 username: &input.username,
                 password_hash: &password_hash,
-                roles: input.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                roles: input.roles.iter().copied().map(Coded).collect(),
                 agency_id: input.agency_id,
                 employee_id: input.employee_id,
             },
@@ -219,7 +220,7 @@ pub async fn change(
     write::update_on(&mut conn, actor, if_match, id, "update", async |tx, current: &UserRow| {
         let roles = match &change.roles {
             Some(roles) => roles.clone(),
-            None => parse_roles(&current.roles)?,
+            None => roles_of(&current.roles),
         };
         let mut next = current.clone();
         next.agency_id = change.agency_id.unwrap_or(current.agency_id);
@@ -228,7 +229,7 @@ pub async fn change(
         if change.agency_id.is_some() || change.employee_id.is_some() {
             check_references(tx, next.agency_id, next.employee_id).await?;
         }
-        next.roles = roles.iter().map(|r| r.as_str().to_owned()).collect();
+        next.roles = roles.iter().copied().map(Coded).collect();
         next.is_active = change.is_active.unwrap_or(current.is_active);
         let ends_sessions = password_hash.is_some() || change.is_active == Some(false);
         if let Some(hash) = password_hash {
@@ -279,9 +280,9 @@ async fn save_user(tx: &mut AsyncPgConnection, row: &UserRow) -> StoreResult<Use
 record!(UserRow, AuditEntity::User, audited: UserView, agency: |u| u.agency_id,
         lock: identity::lock_user, save: save_user, map_err: conflict);
 
-/// Roles as stored; a stored code this build does not know is an internal error.
-pub fn parse_roles(codes: &[String]) -> Result<Vec<Role>, ApiError> {
-    codes.iter().map(|c| c.parse::<Role>().map_err(ApiError::internal)).collect()
+/// A user's roles as stored (an unknown stored role already failed the read).
+pub fn roles_of(stored: &[Coded<Role>]) -> Vec<Role> {
+    stored.iter().map(|r| r.0).collect()
 }
 
 /// Creates `admin` as super admin when no user exists. Returns the password when it was

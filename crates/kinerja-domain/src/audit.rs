@@ -19,6 +19,8 @@ pub enum ActorKind {
 }
 
 impl ActorKind {
+    pub const ALL: [ActorKind; 4] = [ActorKind::User, ActorKind::Client, ActorKind::System, ActorKind::Anonymous];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             ActorKind::User => "user",
@@ -59,6 +61,30 @@ pub enum AuditEntity {
 }
 
 impl AuditEntity {
+    pub const ALL: [AuditEntity; 21] = [
+        AuditEntity::Agency,
+        AuditEntity::Unit,
+        AuditEntity::Position,
+        AuditEntity::Employee,
+        AuditEntity::Period,
+        AuditEntity::User,
+        AuditEntity::Client,
+        AuditEntity::Login,
+        AuditEntity::Plan,
+        AuditEntity::Evaluation,
+        AuditEntity::Feedback,
+        AuditEntity::FinalRating,
+        AuditEntity::Objection,
+        AuditEntity::OrganisationRating,
+        AuditEntity::Competency,
+        AuditEntity::CompetencyStandard,
+        AuditEntity::CompetencyStandardDefault,
+        AuditEntity::CompetencyAssessors,
+        AuditEntity::CompetencyAssessment,
+        AuditEntity::DevelopmentActivity,
+        AuditEntity::Import,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             AuditEntity::Agency => "agency",
@@ -93,10 +119,10 @@ mod tests {
     /// The stored code is the wire code.
     #[test]
     fn codes_match_their_json() {
-        for entity in [AuditEntity::FinalRating, AuditEntity::CompetencyStandardDefault, AuditEntity::Import] {
+        for entity in AuditEntity::ALL {
             assert_eq!(serde_json::to_value(entity).unwrap(), entity.as_str());
         }
-        for kind in [ActorKind::User, ActorKind::Client, ActorKind::System, ActorKind::Anonymous] {
+        for kind in ActorKind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
     }

@@ -2,6 +2,8 @@
 //! enum. The store reads them through [`Code`], so an unknown stored code is an error that names
 //! its set, never a default.
 
+use crate::access::{Role, Scope};
+use crate::audit::{ActorKind, AuditEntity};
 use crate::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
 use crate::competency::{ActivityKind, ActivityStatus, AuthorRelation, CompetencyGroup, Potential, Source};
 use crate::distribution::OrgPredikat;
@@ -64,6 +66,43 @@ impl Code for AuthorRelation {
         [AuthorRelation::Rater, AuthorRelation::Peer, AuthorRelation::Subordinate]
             .into_iter()
             .find(|r| r.as_str() == code)
+    }
+}
+
+/// Roles and scopes are parsed where they arrive (`FromStr`); stored, they are the same codes.
+macro_rules! stored_parsed {
+    ($($ty:ty => $set:literal),+ $(,)?) => {$(
+        impl Code for $ty {
+            const SET: &'static str = $set;
+            fn code(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_code(code: &str) -> Option<Self> {
+                code.parse().ok()
+            }
+        }
+    )+};
+}
+
+stored_parsed!(Role => "role", Scope => "scope");
+
+impl Code for ActorKind {
+    const SET: &'static str = "audit actor kind";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        ActorKind::ALL.into_iter().find(|k| k.as_str() == code)
+    }
+}
+
+impl Code for AuditEntity {
+    const SET: &'static str = "audit entity";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        AuditEntity::ALL.into_iter().find(|e| e.as_str() == code)
     }
 }
 

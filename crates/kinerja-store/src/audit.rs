@@ -1,8 +1,10 @@
 //! The append-only audit trail: who changed what, when, from what to what.
 
+use crate::codes::Coded;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::audit::{ActorKind, AuditEntity};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -29,10 +31,10 @@ pub struct NewAuditEvent {
 pub struct AuditEventRow {
     pub id: Uuid,
     pub at: DateTime<Utc>,
-    pub actor_kind: String,
+    pub actor_kind: Coded<ActorKind>,
     pub actor_id: Option<Uuid>,
     pub agency_id: Option<Uuid>,
-    pub entity: String,
+    pub entity: Coded<AuditEntity>,
     pub entity_id: Option<Uuid>,
     pub action: String,
     pub changes: Value,

@@ -1,8 +1,10 @@
 //! Users, refresh tokens, integration clients and login throttling.
 
+use crate::codes::Coded;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::{Role, Scope};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -14,7 +16,7 @@ pub struct UserRow {
     pub id: Uuid,
     pub username: String,
     pub password_hash: String,
-    pub roles: Vec<String>,
+    pub roles: Vec<Coded<Role>>,
     pub agency_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
     pub is_active: bool,
@@ -30,7 +32,7 @@ pub struct NewUser<'a> {
     pub id: Uuid,
     pub username: &'a str,
     pub password_hash: &'a str,
-    pub roles: Vec<String>,
+    pub roles: Vec<Coded<Role>>,
     pub agency_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
 }
@@ -40,7 +42,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub password_hash: Option<String>,
-    pub roles: Option<Vec<String>>,
+    pub roles: Option<Vec<Coded<Role>>>,
     pub agency_id: Option<Option<Uuid>>,
     pub employee_id: Option<Option<Uuid>>,
     pub is_active: Option<bool>,
@@ -189,7 +191,7 @@ pub struct ClientRow {
     pub agency_id: Uuid,
     pub name: String,
     pub secret_hash: Vec<u8>,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Coded<Scope>>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -202,7 +204,7 @@ pub struct NewClient<'a> {
     pub agency_id: Uuid,
     pub name: &'a str,
     pub secret_hash: &'a [u8],
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Coded<Scope>>,
     pub created_by: Option<Uuid>,
 }
 

@@ -19,12 +19,10 @@ use crate::AppState;
 pub struct AuditEventView {
     id: Uuid,
     at: DateTime<Utc>,
-    #[schema(value_type = ActorKind)]
-    actor_kind: String,
+    actor_kind: ActorKind,
     actor_id: Option<Uuid>,
     agency_id: Option<Uuid>,
-    #[schema(value_type = AuditEntity)]
-    entity: String,
+    entity: AuditEntity,
     entity_id: Option<Uuid>,
     #[schema(example = "update")]
     action: String,
@@ -40,10 +38,10 @@ impl From<AuditEventRow> for AuditEventView {
         AuditEventView {
             id: e.id,
             at: e.at,
-            actor_kind: e.actor_kind,
+            actor_kind: e.actor_kind.0,
             actor_id: e.actor_id,
             agency_id: e.agency_id,
-            entity: e.entity,
+            entity: e.entity.0,
             entity_id: e.entity_id,
             action: e.action,
             changes: e.changes,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::accounts::parse_roles;
+use crate::accounts::roles_of;
 use crate::accounts::UserView;
 use crate::audit::AuditActor;
 use crate::auth::{
@@ -155,7 +155,7 @@ pub(super) async fn issue_tokens(
     family_id: Uuid,
 ) -> Result<TokenPair, ApiError> {
     let mut claims = AccessClaims::new(user.id, "user");
-    claims.roles = user.roles.clone();
+    claims.roles = user.roles.iter().map(|r| r.0.as_str().to_owned()).collect();
     claims.agency_id = user.agency_id;
     claims.employee_id = user.employee_id;
     claims.sv = user.session_version;
@@ -333,7 +333,7 @@ pub(super) async fn issue_client_token(
     if !constant_time_eq(&client.secret_hash, &sha256(&request.client_secret)) {
         return Err(ApiError::InvalidClient);
     }
-    let granted: Vec<Scope> = client.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+    let granted: Vec<Scope> = client.scopes.iter().map(|s| s.0).collect();
     let scopes = match requested {
         Some(asked) if asked.iter().any(|s| !granted.contains(s)) => {
             return Err(ApiError::validation("scope", "invalid_scope", "asks for a scope the client was not given"))
@@ -366,11 +366,10 @@ pub struct Me {
     user: Option<UserView>,
     /// Present when the caller is an integration client.
     client_id: Option<Uuid>,
-    #[schema(value_type = Vec<Role>, example = json!(["super_admin"]))]
-    roles: Vec<String>,
+    #[schema(example = json!(["super_admin"]))]
+    roles: Vec<Role>,
     /// Client scopes (empty for users).
-    #[schema(value_type = Vec<Scope>)]
-    scopes: Vec<String>,
+    scopes: Vec<Scope>,
     agency_id: Option<Uuid>,
     employee_id: Option<Uuid>,
 }
@@ -393,10 +392,9 @@ pub(super) async fn get_caller(caller: Caller, state: web::Data<AppState>) -> Re
                 kinerja_store::StoreError::NotFound => ApiError::Unauthenticated("the account no longer exists"),
                 other => other.into(),
             })?;
-            parse_roles(&user.roles)?;
             Ok(web::Json(Me {
                 kind: ActorKind::User,
-                roles: user.roles.clone(),
+                roles: roles_of(&user.roles),
                 scopes: Vec::new(),
                 agency_id: user.agency_id,
                 employee_id: user.employee_id,
@@ -406,7 +404,7 @@ pub(super) async fn get_caller(caller: Caller, state: web::Data<AppState>) -> Re
         }
         Principal::Client { id } => {
             let scopes = match &caller.actor {
-                kinerja_domain::Actor::Client { scopes, .. } => scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                kinerja_domain::Actor::Client { scopes, .. } => scopes.clone(),
                 kinerja_domain::Actor::User { .. } => Vec::new(),
             };
             Ok(web::Json(Me {

@@ -5,6 +5,7 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::{AccountAction, Scope};
+use kinerja_store::codes::Coded;
 use kinerja_store::identity::{self, ClientRow, NewClient};
 use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,8 @@ pub struct ClientView {
     agency_id: Uuid,
     #[schema(example = "SIASN sync")]
     name: String,
-    #[schema(value_type = Vec<Scope>, example = json!(["read", "import"]))]
-    scopes: Vec<String>,
+    #[schema(example = json!(["read", "import"]))]
+    scopes: Vec<Scope>,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
 }
@@ -36,7 +37,7 @@ impl From<ClientRow> for ClientView {
             id: c.id,
             agency_id: c.agency_id,
             name: c.name,
-            scopes: c.scopes,
+            scopes: c.scopes.iter().map(|s| s.0).collect(),
             created_by: c.created_by,
             created_at: c.created_at,
         }
@@ -154,7 +155,7 @@ pub(super) async fn create_client(
                     agency_id,
                     name,
                     secret_hash: &secret_hash,
-                    scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                    scopes: scopes.iter().copied().map(Coded).collect(),
                     created_by: caller.user_id(),
                 },
             )
