@@ -256,7 +256,7 @@ pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) 
 pub struct ObjectionFilter {
     pub agency_id: Option<Uuid>,
     pub involving: Option<Uuid>,
-    pub status: Option<String>,
+    pub status: Option<ObjectionStatus>,
     pub plan_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
     pub decider_id: Option<Uuid>,
@@ -276,7 +276,7 @@ pub async fn list_objections(
         query = query.filter(objections::employee_id.eq(me).or(objections::decider_id.eq(me)));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(objections::status.eq(status.clone()));
+        query = query.filter(objections::status.eq(Coded(*status)));
     }
     if let Some(plan) = filter.plan_id {
         query = query.filter(objections::plan_id.eq(plan));

@@ -50,7 +50,7 @@ pub async fn record(conn: &mut AsyncPgConnection, event: NewAuditEvent) -> Store
 pub struct AuditFilter {
     /// `None`: every agency (super admins only).
     pub agency_id: Option<Uuid>,
-    pub entity: Option<String>,
+    pub entity: Option<AuditEntity>,
     pub entity_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
     pub after: Option<Uuid>,
@@ -65,7 +65,7 @@ pub async fn list(conn: &mut AsyncPgConnection, filter: AuditFilter) -> StoreRes
         query = query.filter(audit_events::agency_id.eq(agency));
     }
     if let Some(entity) = filter.entity {
-        query = query.filter(audit_events::entity.eq(entity));
+        query = query.filter(audit_events::entity.eq(Coded(entity)));
     }
     if let Some(id) = filter.entity_id {
         query = query.filter(audit_events::entity_id.eq(id));

@@ -88,7 +88,7 @@ pub async fn update_competency(conn: &mut AsyncPgConnection, row: &CompetencyRow
 pub struct CompetencyFilter {
     /// The national dictionary plus these agencies' own; `None`: every agency's.
     pub agencies: Option<Vec<Uuid>>,
-    pub group: Option<String>,
+    pub group: Option<CompetencyGroup>,
 }
 
 pub async fn list_competencies(
@@ -103,7 +103,7 @@ pub async fn list_competencies(
         query = query.filter(competencies::agency_id.is_null().or(competencies::agency_id.eq_any(agencies.clone())));
     }
     if let Some(group) = &filter.group {
-        query = query.filter(competencies::competency_group.eq(group.clone()));
+        query = query.filter(competencies::competency_group.eq(Coded(*group)));
     }
     if let Some(after) = after {
         query = query.filter(competencies::id.gt(after));
@@ -335,7 +335,7 @@ pub struct AssessmentFilter {
     pub agency_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
     pub period_id: Option<Uuid>,
-    pub source: Option<String>,
+    pub source: Option<Source>,
     pub assessor_user_id: Option<Uuid>,
     /// Leave out peer assessments by others than this user (`Some(None)`: all peers').
     pub hide_peers_except: Option<Option<Uuid>>,
@@ -359,7 +359,7 @@ pub async fn list_assessments(
         query = query.filter(a::period_id.eq(v));
     }
     if let Some(v) = &filter.source {
-        query = query.filter(a::source.eq(v.clone()));
+        query = query.filter(a::source.eq(Coded(*v)));
     }
     if let Some(v) = filter.assessor_user_id {
         query = query.filter(a::assessor_user_id.eq(v));

@@ -160,7 +160,7 @@ pub struct PlanFilter {
     pub employee_id: Option<Uuid>,
     pub period_id: Option<Uuid>,
     pub rater_id: Option<Uuid>,
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
     /// Only plans of this employee and everyone below them in the supervisor chain.
     pub within_subtree_of: Option<Uuid>,
     /// Include superseded revisions.
@@ -188,7 +188,7 @@ pub async fn list_plans(
         query = query.filter(performance_plans::rater_id.eq(v));
     }
     if let Some(v) = &filter.status {
-        query = query.filter(performance_plans::status.eq(v.clone()));
+        query = query.filter(performance_plans::status.eq(Coded(*v)));
     }
     if let Some(root) = filter.within_subtree_of {
         query = query.filter(crate::org::in_subtree("performance_plans.employee_id", root, true));

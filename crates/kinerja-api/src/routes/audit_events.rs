@@ -92,7 +92,7 @@ pub(super) async fn list_audit_events(
     }
     let filter = AuditFilter {
         agency_id,
-        entity: query.entity.map(|entity| entity.as_str().to_owned()),
+        entity: query.entity,
         entity_id: query.entity_id,
         actor_id: query.actor_id,
         after: request.after,

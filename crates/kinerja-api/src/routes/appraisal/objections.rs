@@ -211,7 +211,7 @@ pub(crate) async fn list_objections(
     let request = page.parse()?;
     let query = query.into_inner();
     let mut filter = ObjectionFilter {
-        status: query.status.map(|s| s.as_str().to_owned()),
+        status: query.status,
         plan_id: query.plan_id,
         employee_id: query.employee_id,
         decider_id: query.decider_id,

@@ -392,7 +392,7 @@ pub(crate) async fn list_assessments(
     let mut filter = AssessmentFilter {
         employee_id: query.employee_id,
         period_id: query.period_id,
-        source: query.source.map(|s| s.as_str().to_owned()),
+        source: query.source,
         ..Default::default()
     };
     let reads_all = caller.is_super_admin()

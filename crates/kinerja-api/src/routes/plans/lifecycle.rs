@@ -188,7 +188,7 @@ pub(crate) async fn list_plans(
         employee_id: query.employee_id,
         period_id: query.period_id,
         rater_id: query.rater_id,
-        status: query.status.map(|s| s.as_str().to_owned()),
+        status: query.status,
         all_revisions: query.all_revisions,
         ..PlanFilter::default()
     };
