@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
 use kinerja_api::accounts::{self, AccountChange, AccountInput};
-use kinerja_api::audit::AuditActor;
+use kinerja_api::audit_actor::AuditActor;
 use kinerja_api::auth::JwtKeys;
 use kinerja_api::write::IfMatch;
 use kinerja_api::AppState;

@@ -188,7 +188,7 @@ impl TestApp {
     ) -> TestUser {
         let row = accounts::create(
             &self.state.db,
-            &kinerja_api::audit::AuditActor::system(),
+            &kinerja_api::audit_actor::AuditActor::system(),
             AccountInput {
                 username: username.into(),
                 password: PASSWORD.into(),

@@ -15,7 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::AuditActor;
+use crate::audit_actor::AuditActor;
 use crate::auth::{hash_password, random_token};
 use crate::checks::reject;
 use crate::error::codes;

@@ -13,7 +13,7 @@ use kinerja_store::{audit, AsyncConnection, Db};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::AuditActor;
+use crate::audit_actor::AuditActor;
 use crate::error::ApiError;
 
 /// (code, name, group, description, five levels of (description, indicators)).

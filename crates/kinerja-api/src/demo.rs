@@ -13,7 +13,7 @@ use kinerja_store::{audit, AsyncConnection, AsyncPgConnection, Db};
 use uuid::Uuid;
 
 use crate::accounts::{self, AccountInput};
-use crate::audit::AuditActor;
+use crate::audit_actor::AuditActor;
 use crate::error::ApiError;
 
 pub const AGENCY_CODE: &str = "KAB-BTH";

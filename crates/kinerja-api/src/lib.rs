@@ -3,7 +3,7 @@
 
 pub mod access;
 pub mod accounts;
-pub mod audit;
+pub mod audit_actor;
 pub mod auth;
 pub mod checks;
 pub mod competency_seed;

@@ -57,7 +57,7 @@ pub fn default_expectations(plan_id: Uuid) -> Vec<ExpectationRow> {
 }
 
 /// The audit event of a plan's creation.
-pub fn created_event(actor: &crate::audit::AuditActor, plan: &PlanRow) -> kinerja_store::audit::NewAuditEvent {
+pub fn created_event(actor: &crate::audit_actor::AuditActor, plan: &PlanRow) -> kinerja_store::audit::NewAuditEvent {
     let summary = serde_json::json!({"employee_id": plan.employee_id, "period_id": plan.period_id,
                                      "rater_id": plan.rater_id, "rater_override_reason": plan.rater_override_reason});
     actor.event(AuditEntity::Plan, plan.id, "create", Some(plan.agency_id), None, Some(&summary))

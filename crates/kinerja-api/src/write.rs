@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::audit::AuditActor;
+use crate::audit_actor::AuditActor;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;

@@ -7,7 +7,7 @@ use kinerja_domain::audit::ActorKind;
 use kinerja_domain::{Actor, Role, Scope};
 use uuid::Uuid;
 
-use crate::audit::AuditActor;
+use crate::audit_actor::AuditActor;
 use crate::auth::AccessClaims;
 use crate::error::ApiError;
 use crate::observe::RequestId;

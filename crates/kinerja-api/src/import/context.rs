@@ -201,7 +201,7 @@ impl PlanContext {
     /// their supervisor as `POST /performance-plans` does.
     pub(super) fn new_plans(
         &self,
-        actor: &crate::audit::AuditActor,
+        actor: &crate::audit_actor::AuditActor,
     ) -> (Vec<PlanRow>, Vec<ExpectationRow>, Vec<NewAuditEvent>) {
         let mut plans_made = Vec::new();
         let mut expectations = Vec::new();

@@ -90,7 +90,7 @@ pub(super) struct Job {
     pub(super) format: FileFormat,
     pub(super) dry_run: bool,
     pub(super) scope: ImportScope,
-    pub(super) actor: crate::audit::AuditActor,
+    pub(super) actor: crate::audit_actor::AuditActor,
     /// The `Idempotency-Key` and its owner, to remember the answer under.
     pub(super) key: Option<(String, Uuid)>,
     /// The period of a file that belongs to one.

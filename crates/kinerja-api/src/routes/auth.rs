@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::accounts::roles_of;
 use crate::accounts::UserView;
-use crate::audit::AuditActor;
+use crate::audit_actor::AuditActor;
 use crate::auth::{
     random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
     REFRESH_TOKEN_DAYS,

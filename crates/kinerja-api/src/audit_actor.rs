@@ -1,5 +1,5 @@
-//! Audit events: each write records who did it, to what, and which fields changed, in the same
-//! transaction as the write.
+//! Who an audit event names as acting, and the event a write records (the store writes it in the
+//! same transaction as the write, `kinerja_store::audit`).
 
 use kinerja_domain::audit::{ActorKind, AuditEntity};
 use kinerja_store::audit::{changes, NewAuditEvent};
