@@ -205,6 +205,9 @@ pub(super) fn stage_row(
                 }
                 _ => {}
             }
+            // A missing or unknown kind or level is already among the errors.
+            let Some(kind) = PositionKind::parse(&kind_code) else { return Err(errors) };
+            let Some(level) = level.map_or(Some(None), |parsed| parsed.map(Some)) else { return Err(errors) };
             StagedRow::Position(StagedPosition {
                 line,
                 id,
@@ -212,8 +215,8 @@ pub(super) fn stage_row(
                 agency_id: agency_id.unwrap_or_default(),
                 code: value("code").unwrap_or_default(),
                 name: value("name").unwrap_or_default(),
-                kind: kind_code,
-                level: value("level"),
+                kind,
+                level,
                 unit_code: value("unit_code"),
             })
         }
@@ -234,6 +237,8 @@ pub(super) fn stage_row(
                 }
                 None => {}
             }
+            // A missing or unknown employment type is already among the errors.
+            let Some(employment_type) = EmploymentType::parse(&employment_code) else { return Err(errors) };
             StagedRow::Employee(StagedEmployee {
                 line,
                 id,
@@ -241,7 +246,7 @@ pub(super) fn stage_row(
                 agency_id: agency_id.unwrap_or_default(),
                 nip,
                 name,
-                employment_type: employment_code,
+                employment_type,
                 grade: value("grade"),
                 email: value("email"),
                 unit_code: value("unit_code"),

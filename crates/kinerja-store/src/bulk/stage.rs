@@ -3,6 +3,9 @@
 use crate::error::StoreResult;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use kinerja_domain::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
+use kinerja_domain::rule_sets::Aspect;
+use kinerja_domain::skp::{Perspective, ResultKind};
 use std::io::Write;
 use uuid::Uuid;
 
@@ -54,13 +57,13 @@ pub struct StagedResult {
     pub agency_id: Uuid,
     pub employee_id: Uuid,
     pub plan_id: Option<Uuid>,
-    pub result_kind: String,
+    pub result_kind: ResultKind,
     pub result: String,
     pub parent_result: Option<String>,
-    pub perspective: Option<String>,
+    pub perspective: Option<Perspective>,
     pub indicator_id: Uuid,
     pub indicator: String,
-    pub aspect: String,
+    pub aspect: Aspect,
     pub target_value: Option<f64>,
     pub target_unit: Option<String>,
     pub target_text: Option<String>,
@@ -84,8 +87,8 @@ pub struct StagedPosition {
     pub agency_id: Uuid,
     pub code: String,
     pub name: String,
-    pub kind: String,
-    pub level: Option<String>,
+    pub kind: PositionKind,
+    pub level: Option<FunctionalLevel>,
     pub unit_code: Option<String>,
 }
 
@@ -97,7 +100,7 @@ pub struct StagedEmployee {
     pub agency_id: Uuid,
     pub nip: String,
     pub name: String,
-    pub employment_type: String,
+    pub employment_type: EmploymentType,
     pub grade: Option<String>,
     pub email: Option<String>,
     pub unit_code: Option<String>,
@@ -123,10 +126,16 @@ impl StagedRow {
                 p.id,
                 p.audit_id,
                 p.agency_id,
-                [Some(p.code.as_str()), Some(&p.name), Some(&p.kind), p.level.as_deref(), p.unit_code.as_deref()]
-                    .into_iter()
-                    .map(|v| v.map(Cow::from))
-                    .collect(),
+                [
+                    Some(p.code.as_str()),
+                    Some(&p.name),
+                    Some(p.kind.as_str()),
+                    p.level.map(FunctionalLevel::as_str),
+                    p.unit_code.as_deref(),
+                ]
+                .into_iter()
+                .map(|v| v.map(Cow::from))
+                .collect(),
             ),
             StagedRow::Employee(e) => (
                 e.line,
@@ -136,7 +145,7 @@ impl StagedRow {
                 [
                     Some(e.nip.as_str()),
                     Some(&e.name),
-                    Some(&e.employment_type),
+                    Some(e.employment_type.as_str()),
                     e.grade.as_deref(),
                     e.email.as_deref(),
                     e.unit_code.as_deref(),
@@ -170,7 +179,7 @@ impl StagedRow {
                     Some(r.result_kind.as_str().into()),
                     Some(r.result.as_str().into()),
                     r.parent_result.as_deref().map(Cow::from),
-                    r.perspective.as_deref().map(Cow::from),
+                    r.perspective.map(|p| Cow::from(p.as_str())),
                     text(&r.indicator_id),
                     Some(r.indicator.as_str().into()),
                     Some(r.aspect.as_str().into()),
