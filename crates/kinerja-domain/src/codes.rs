@@ -57,18 +57,6 @@ stored!(
     EmploymentType => "employment type",
 );
 
-impl Code for AuthorRelation {
-    const SET: &'static str = "feedback author relation";
-    fn code(self) -> &'static str {
-        self.as_str()
-    }
-    fn from_code(code: &str) -> Option<Self> {
-        [AuthorRelation::Rater, AuthorRelation::Peer, AuthorRelation::Subordinate]
-            .into_iter()
-            .find(|r| r.as_str() == code)
-    }
-}
-
 /// Roles and scopes are parsed where they arrive (`FromStr`); stored, they are the same codes.
 macro_rules! stored_parsed {
     ($($ty:ty => $set:literal),+ $(,)?) => {$(
@@ -86,25 +74,26 @@ macro_rules! stored_parsed {
 
 stored_parsed!(Role => "role", Scope => "scope");
 
-impl Code for ActorKind {
-    const SET: &'static str = "audit actor kind";
-    fn code(self) -> &'static str {
-        self.as_str()
-    }
-    fn from_code(code: &str) -> Option<Self> {
-        ActorKind::ALL.into_iter().find(|k| k.as_str() == code)
-    }
+/// Codes without a `parse` of their own: found among `ALL`.
+macro_rules! stored_listed {
+    ($($ty:ty => $set:literal),+ $(,)?) => {$(
+        impl Code for $ty {
+            const SET: &'static str = $set;
+            fn code(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_code(code: &str) -> Option<Self> {
+                <$ty>::ALL.into_iter().find(|known| known.as_str() == code)
+            }
+        }
+    )+};
 }
 
-impl Code for AuditEntity {
-    const SET: &'static str = "audit entity";
-    fn code(self) -> &'static str {
-        self.as_str()
-    }
-    fn from_code(code: &str) -> Option<Self> {
-        AuditEntity::ALL.into_iter().find(|e| e.as_str() == code)
-    }
-}
+stored_listed!(
+    AuthorRelation => "feedback author relation",
+    ActorKind => "audit actor kind",
+    AuditEntity => "audit entity",
+);
 
 impl Code for RuleSet {
     const SET: &'static str = "rule set";

@@ -200,6 +200,8 @@ pub enum AuthorRelation {
 }
 
 impl AuthorRelation {
+    pub const ALL: [AuthorRelation; 3] = [AuthorRelation::Rater, AuthorRelation::Peer, AuthorRelation::Subordinate];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             AuthorRelation::Rater => "rater",
