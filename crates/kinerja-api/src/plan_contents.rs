@@ -17,10 +17,6 @@ use uuid::Uuid;
 use crate::checks::{check_evidence, text_error, Evidence, HIDDEN_CHARACTERS};
 use crate::error::FieldError;
 
-pub fn status_of(plan: &PlanRow) -> PlanStatus {
-    plan.status.0
-}
-
 /// A new plan: a draft, revision 1, rated by `rater_id` (the supervisor, unless an admin named
 /// another official) whose own supervisor is `rater_supervisor_id`.
 pub fn draft_plan(

@@ -6,7 +6,6 @@ use crate::access::{visible, visible_employee};
 use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::ApiError;
-use crate::scoring::rule_set_of;
 use crate::AppState;
 use kinerja_domain::competency::{
     self, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Source, SourceLevels,
@@ -61,7 +60,7 @@ pub async fn profiles(
     period: &PeriodRow,
     employees: &[&EmployeeRow],
 ) -> Result<HashMap<Uuid, Profile>, ApiError> {
-    let rule = rule_set_of(period);
+    let rule = period.rule_set.0;
     let positions: Vec<Uuid> = employees.iter().filter_map(|e| e.position_id).collect();
     let mut standards: HashMap<Uuid, Vec<(Uuid, u8)>> = HashMap::new();
     for s in store::standards(conn, &positions).await? {
@@ -286,7 +285,7 @@ pub async fn profile_view(
         employee_id: employee.id,
         period_id: period.id,
         position_id,
-        rule_set: rule_set_of(&period),
+        rule_set: period.rule_set.0,
         items,
         jpm,
         jpm_category: jpm.map(competency::mapping_category),

@@ -103,8 +103,3 @@ pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiErr
         },
     })
 }
-
-/// The rule set a period chose (stored codes are checked by the table).
-pub fn rule_set_of(period: &kinerja_store::plans::PeriodRow) -> kinerja_domain::rule_sets::RuleSet {
-    period.rule_set.0
-}

@@ -20,79 +20,51 @@ pub trait Code: Copy + 'static {
     fn from_code(code: &str) -> Option<Self>;
 }
 
+/// Implements [`Code`] for enums whose text is `as_str`; how a stored text is read back depends on
+/// what the enum offers: its own `parse`, `FromStr`, or a search of its `ALL`.
 macro_rules! stored {
-    ($($ty:ty => $set:literal),+ $(,)?) => {$(
+    (@read $ty:ty, parse, $code:ident) => { <$ty>::parse($code) };
+    (@read $ty:ty, from_str, $code:ident) => { $code.parse().ok() };
+    (@read $ty:ty, listed, $code:ident) => { <$ty>::ALL.into_iter().find(|known| known.as_str() == $code) };
+    ($($ty:ty => $set:literal by $read:ident),+ $(,)?) => {$(
         impl Code for $ty {
             const SET: &'static str = $set;
             fn code(self) -> &'static str {
                 self.as_str()
             }
             fn from_code(code: &str) -> Option<Self> {
-                <$ty>::parse(code)
+                stored!(@read $ty, $read, code)
             }
         }
     )+};
 }
 
 stored!(
-    PlanStatus => "plan status",
-    Cadence => "cadence",
-    Approach => "approach",
-    ResultKind => "result kind",
-    Perspective => "perspective",
-    BerAkhlak => "BerAKHLAK value",
-    Aspect => "aspect",
-    Predikat => "predikat",
-    Rating => "rating",
-    Outcome => "objection outcome",
-    Potential => "potential",
-    FunctionalLevel => "functional level",
-    OrgPredikat => "organisation predikat",
-    ObjectionStatus => "objection status",
-    CompetencyGroup => "competency group",
-    Source => "assessment source",
-    ActivityKind => "activity kind",
-    ActivityStatus => "activity status",
-    PositionKind => "position kind",
-    EmploymentType => "employment type",
-);
-
-/// Roles and scopes are parsed where they arrive (`FromStr`); stored, they are the same codes.
-macro_rules! stored_parsed {
-    ($($ty:ty => $set:literal),+ $(,)?) => {$(
-        impl Code for $ty {
-            const SET: &'static str = $set;
-            fn code(self) -> &'static str {
-                self.as_str()
-            }
-            fn from_code(code: &str) -> Option<Self> {
-                code.parse().ok()
-            }
-        }
-    )+};
-}
-
-stored_parsed!(Role => "role", Scope => "scope");
-
-/// Codes without a `parse` of their own: found among `ALL`.
-macro_rules! stored_listed {
-    ($($ty:ty => $set:literal),+ $(,)?) => {$(
-        impl Code for $ty {
-            const SET: &'static str = $set;
-            fn code(self) -> &'static str {
-                self.as_str()
-            }
-            fn from_code(code: &str) -> Option<Self> {
-                <$ty>::ALL.into_iter().find(|known| known.as_str() == code)
-            }
-        }
-    )+};
-}
-
-stored_listed!(
-    AuthorRelation => "feedback author relation",
-    ActorKind => "audit actor kind",
-    AuditEntity => "audit entity",
+    PlanStatus => "plan status" by parse,
+    Cadence => "cadence" by parse,
+    Approach => "approach" by parse,
+    ResultKind => "result kind" by parse,
+    Perspective => "perspective" by parse,
+    BerAkhlak => "BerAKHLAK value" by parse,
+    Aspect => "aspect" by parse,
+    Predikat => "predikat" by parse,
+    Rating => "rating" by parse,
+    Outcome => "objection outcome" by parse,
+    Potential => "potential" by parse,
+    FunctionalLevel => "functional level" by parse,
+    OrgPredikat => "organisation predikat" by parse,
+    ObjectionStatus => "objection status" by parse,
+    CompetencyGroup => "competency group" by parse,
+    Source => "assessment source" by parse,
+    ActivityKind => "activity kind" by parse,
+    ActivityStatus => "activity status" by parse,
+    PositionKind => "position kind" by parse,
+    EmploymentType => "employment type" by parse,
+    Role => "role" by from_str,
+    Scope => "scope" by from_str,
+    AuthorRelation => "feedback author relation" by listed,
+    ActorKind => "audit actor kind" by listed,
+    AuditEntity => "audit entity" by listed,
 );
 
 impl Code for RuleSet {
@@ -118,5 +90,7 @@ mod tests {
             assert_eq!(<RuleSet as Code>::from_code(Code::code(rule_set)), Some(rule_set));
         }
         assert_eq!(PlanStatus::from_code("archived"), None);
+        assert_eq!(Role::from_code(Code::code(Role::AgencyAdmin)), Some(Role::AgencyAdmin));
+        assert_eq!(AuditEntity::from_code("final_rating"), Some(AuditEntity::FinalRating));
     }
 }

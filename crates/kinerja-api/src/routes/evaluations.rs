@@ -323,7 +323,7 @@ pub(super) async fn rate_evaluation(
         }
         let current = evaluations::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         let period = plans::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-        let rule_set = crate::scoring::rule_set_of(&period);
+        let rule_set = period.rule_set.0;
         let mut inputs = Inputs::from_rater(
             body.result_rating,
             body.behaviour_rating,

@@ -56,7 +56,7 @@ impl From<&PeriodRow> for PeriodView {
             starts_on: p.starts_on,
             ends_on: p.ends_on,
             cadence,
-            rule_set: crate::scoring::rule_set_of(p),
+            rule_set: p.rule_set.0,
             sub_periods: cadence.labels(p.starts_on, p.ends_on),
             created_at: p.created_at,
             updated_at: p.updated_at,

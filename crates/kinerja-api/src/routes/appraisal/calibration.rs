@@ -3,7 +3,6 @@ use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
-use crate::scoring::rule_set_of;
 use crate::write::with_etag;
 use crate::write::{self, Change, IfMatch};
 use crate::AppState;
@@ -70,7 +69,7 @@ pub(crate) async fn calibrate_final_rating(
             detail: "the plan has no annual rating to calibrate".into(),
         });
     }
-    check_predikat("predikat", body.predikat, rule_set_of(&period_of(&mut conn, &plan).await?))?;
+    check_predikat("predikat", body.predikat, period_of(&mut conn, &plan).await?.rule_set.0)?;
     let row = write::update_on(
         &mut conn,
         &caller.audit_actor(),

@@ -3,10 +3,8 @@ use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
-use crate::plan_contents::status_of;
 use crate::scoring;
 use crate::scoring::evaluate;
-use crate::scoring::rule_set_of;
 use crate::write::{self, Change, IfMatch};
 use crate::write::{created, with_etag};
 use crate::AppState;
@@ -71,9 +69,9 @@ pub(crate) async fn give_final_rating(
                     detail: "this revision was superseded; rate the current one".into(),
                 });
             }
-            let status = transition(status_of(plan), PlanAction::Rate, party(&caller, plan))?;
+            let status = transition(plan.status.0, PlanAction::Rate, party(&caller, plan))?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
-            let rule_set = rule_set_of(&period_of(tx, plan).await?);
+            let rule_set = period_of(tx, plan).await?.rule_set.0;
             let mut inputs = Inputs::from_rater(
                 body.result_rating,
                 body.behaviour_rating,

@@ -4,7 +4,6 @@ use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::scoring::rule_set_of;
 use crate::write::{self, record, Change, IfMatch};
 use crate::write::{created, with_etag};
 use crate::AppState;
@@ -362,7 +361,7 @@ pub(crate) async fn decide_objection(
     let body = body.into_inner();
     let (visible, visible_plan) = visible_objection(&state, &caller, path.into_inner()).await?;
     let note = required_text("note", &body.note)?;
-    let rule_set = rule_set_of(&period_of(&mut *state.db.conn().await?, &visible_plan).await?);
+    let rule_set = period_of(&mut *state.db.conn().await?, &visible_plan).await?.rule_set.0;
     let row = write::update(&state, &caller, &if_match, visible.id, "decide", async |tx, current: &ObjectionRow| {
         let plan = plan_of(tx, current).await?;
         let me = ensure_decider(&caller, &plan)?;

@@ -5,7 +5,6 @@ use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticat
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
 use crate::profiles::{add_source_level, competency_names, measured_profile, PeriodParam};
-use crate::scoring::rule_set_of;
 use crate::write::{self, record, Change, IfMatch};
 use crate::write::{created, with_etag};
 use crate::AppState;
@@ -323,7 +322,7 @@ async fn mentor_candidates(
     required: u8,
     parents: &HashMap<Uuid, Option<Uuid>>,
 ) -> Result<Vec<MentorCandidate>, ApiError> {
-    let rule = rule_set_of(period);
+    let rule = period.rule_set.0;
     let mut levels: HashMap<Uuid, SourceLevels> = HashMap::new();
     for row in store::source_levels(conn, period.agency_id, period.id, None, Some(competency_id)).await? {
         add_source_level(levels.entry(row.employee_id).or_default(), &row);

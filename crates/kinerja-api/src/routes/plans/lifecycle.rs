@@ -4,7 +4,7 @@ use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams};
-use crate::plan_contents::{created_event, default_expectations, draft_plan, status_of};
+use crate::plan_contents::{created_event, default_expectations, draft_plan};
 use crate::write::{self, Change, IfMatch};
 use crate::AppState;
 use actix_web::http::StatusCode;
@@ -213,7 +213,7 @@ pub(crate) async fn list_plans(
             employee_id: p.employee_id,
             period_id: p.period_id,
             revision: p.revision,
-            status: status_of(&p),
+            status: p.status.0,
             rater_id: p.rater_id,
             superseded_by: p.superseded_by,
             updated_at: p.updated_at,
@@ -247,7 +247,7 @@ async fn move_plan(
         PlanAction::Rate => "final_rating",
     };
     edit_plan(state, caller, if_match, visible.id, name, StatusCode::OK, async |_, plan| {
-        let next_status = transition(status_of(plan), action, party(caller, plan))?;
+        let next_status = transition(plan.status.0, action, party(caller, plan))?;
         let return_reason = if action == PlanAction::Return { reason } else { None };
         Ok(Change::row(PlanRow { status: Coded(next_status), return_reason, ..plan.clone() }))
     })
@@ -339,7 +339,7 @@ pub(crate) async fn revise_plan(
         if !is_party && !caller.actor.may_on_registry(RegistryAction::Write, plan.agency_id) {
             return Err(ApiError::Forbidden("only the employee, the rating official or an admin revises a plan"));
         }
-        if status_of(plan) != PlanStatus::Approved || plan.superseded_by.is_some() {
+        if plan.status.0 != PlanStatus::Approved || plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
                 code: codes::INVALID_TRANSITION,
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),

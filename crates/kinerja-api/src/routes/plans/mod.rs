@@ -20,7 +20,6 @@ use crate::access::party;
 use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::ApiError;
-use crate::plan_contents::status_of;
 use crate::write::{self, record, Change, IfMatch};
 use crate::write::{created, with_etag};
 use crate::AppState;
@@ -145,7 +144,7 @@ fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
         period_id: p.period_id,
         revision: p.revision,
         approach: p.approach.0,
-        status: status_of(p),
+        status: p.status.0,
         rater: find(p.rater_id),
         rater_supervisor: find(p.rater_supervisor_id),
         rater_override_reason: p.rater_override_reason.clone(),
@@ -197,7 +196,7 @@ fn ensure_leader(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
 }
 
 fn ensure_editable(plan: &PlanRow) -> Result<(), ApiError> {
-    if !status_of(plan).is_editable() {
+    if !plan.status.0.is_editable() {
         return Err(ApiError::Conflict {
             code: codes::INVALID_TRANSITION,
             detail: format!("a {} plan cannot be edited; start a new revision", plan.status),
