@@ -4,10 +4,10 @@
 
 use kinerja_domain::workflow::PlanParty;
 use kinerja_domain::{RegistryAction, Relation};
-use kinerja_store::competencies::CompetencyRow;
+use kinerja_store::competency_rows::CompetencyRow;
 use kinerja_store::error::StoreResult;
 use kinerja_store::org::{self, AgencyRow, EmployeeRow, PositionRow, UnitRow};
-use kinerja_store::plans::{self, PeriodRow, PlanRow};
+use kinerja_store::plan_rows::{self, PeriodRow, PlanRow};
 use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -55,8 +55,8 @@ macro_rules! structural {
 structural!(AgencyRow, "agency", org::get_agency, |a| Some(a.id));
 structural!(UnitRow, "unit", org::get_unit, |u| Some(u.agency_id));
 structural!(PositionRow, "position", org::get_position, |p| Some(p.agency_id));
-structural!(PeriodRow, "period", plans::get_period, |p| Some(p.agency_id));
-structural!(CompetencyRow, "competency", kinerja_store::competencies::get_competency, |c| c.agency_id);
+structural!(PeriodRow, "period", plan_rows::get_period, |p| Some(p.agency_id));
+structural!(CompetencyRow, "competency", kinerja_store::competency_rows::get_competency, |c| c.agency_id);
 
 /// Loads a record of the structure the caller may see (404 otherwise).
 pub async fn visible<R: Structural>(state: &AppState, caller: &Caller, id: Uuid) -> Result<R, ApiError> {
@@ -129,7 +129,7 @@ pub fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
 /// their supervisor, and anyone above the employee in the supervisor chain.
 pub async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
     let mut conn = state.db.conn().await?;
-    let plan = plans::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let plan = plan_rows::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
     if caller.actor.may_on_registry(RegistryAction::ReadPeople, plan.agency_id) {
         return Ok(plan);
     }

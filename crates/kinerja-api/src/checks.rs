@@ -4,7 +4,7 @@
 use kinerja_domain::civil_service::{grade_is_valid, EmploymentType, FunctionalLevel, Nip, PositionKind};
 use kinerja_domain::competency;
 use kinerja_domain::limits::{is_clean_name, is_clean_text};
-use kinerja_store::competencies::CompetencyRow;
+use kinerja_store::competency_rows::CompetencyRow;
 use kinerja_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -8,7 +8,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::CompetencyGroup;
 use kinerja_store::codes::Coded;
-use kinerja_store::competencies::{self as store, CompetencyRow};
+use kinerja_store::competency_rows::{self as store, CompetencyRow};
 use kinerja_store::{audit, AsyncConnection, Db};
 use serde_json::json;
 use uuid::Uuid;

@@ -9,7 +9,7 @@ use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_store::codes::Coded;
-use kinerja_store::plans::{ExpectationRow, PlanRow};
+use kinerja_store::plan_rows::{ExpectationRow, PlanRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

@@ -11,9 +11,9 @@ use kinerja_domain::competency::{
     self, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Source, SourceLevels,
 };
 use kinerja_domain::rule_sets::RuleSet;
-use kinerja_store::competencies::{self as store, CompetencyRow};
+use kinerja_store::competency_rows::{self as store, CompetencyRow};
 use kinerja_store::org::EmployeeRow;
-use kinerja_store::plans::PeriodRow;
+use kinerja_store::plan_rows::PeriodRow;
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};

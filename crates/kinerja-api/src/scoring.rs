@@ -3,8 +3,8 @@
 //! explanation — shared by the dry run, the periodic and the annual rating.
 
 use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet};
-use kinerja_store::evaluations::{EvaluationRow, RealizationRow};
-use kinerja_store::plans::{self, IndicatorRow};
+use kinerja_store::evaluation_rows::{EvaluationRow, RealizationRow};
+use kinerja_store::plan_rows::{self, IndicatorRow};
 use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -53,7 +53,7 @@ pub async fn score_plan(
     realised: &[RealizationRow],
     inputs: &mut Inputs,
 ) -> Result<Vec<Uuid>, ApiError> {
-    let whole = plans::whole_plan(conn, plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let whole = plan_rows::whole_plan(conn, plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
     let skp = skp_inputs(&whole.indicators, realised);
     inputs.indicators = skp.indicators;
     Ok(skp.unrealised)

@@ -1,20 +1,20 @@
 //! Kinerja's persistence on PostgreSQL: the schema, row models and queries, the connection
 //! pool, the embedded migrations and the local PostgreSQL launcher.
 
-pub mod appraisal;
+pub mod appraisal_rows;
 pub mod audit;
 pub mod bulk;
 pub mod codes;
-pub mod competencies;
+pub mod competency_rows;
 pub mod error;
-pub mod evaluations;
+pub mod evaluation_rows;
 pub mod explain;
 pub mod idempotency;
 pub mod identity;
 pub mod launcher;
 pub mod migrations;
 pub mod org;
-pub mod plans;
+pub mod plan_rows;
 pub mod pool;
 pub mod schema;
 

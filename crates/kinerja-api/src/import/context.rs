@@ -11,7 +11,7 @@ use kinerja_domain::skp::{Approach, Perspective, ResultKind};
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_store::audit::NewAuditEvent;
 use kinerja_store::bulk::{self, StagedRealization, StagedResult, StagedRow, SyncPgConnection};
-use kinerja_store::plans::{ExpectationRow, PeriodRow, PlanRow};
+use kinerja_store::plan_rows::{ExpectationRow, PeriodRow, PlanRow};
 
 use std::collections::HashMap;
 use uuid::Uuid;

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::nodes_on_cycles;
 use kinerja_store::bulk::{self, BulkActor, LineProblem, SyncConnection};
-use kinerja_store::plans::PeriodRow;
+use kinerja_store::plan_rows::PeriodRow;
 use kinerja_store::{idempotency, StoreError};
 
 use std::cell::RefCell;

@@ -12,8 +12,8 @@ use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
-use kinerja_store::evaluations::{self, EvaluationRow, FeedbackRow, RealizationRow};
-use kinerja_store::{audit, org, plans, AsyncConnection};
+use kinerja_store::evaluation_rows::{self, EvaluationRow, FeedbackRow, RealizationRow};
+use kinerja_store::{audit, org, plan_rows, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -155,8 +155,8 @@ pub(super) async fn create_evaluation(
         return Err(ApiError::Conflict { code: codes::INVALID_TRANSITION, detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-    let whole = plans::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let period = plan_rows::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let whole = plan_rows::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
     let cadence = period.cadence.0;
     let labels = cadence.labels(period.starts_on, period.ends_on);
     let mut errors = Vec::new();
@@ -214,7 +214,7 @@ pub(super) async fn create_evaluation(
         })
         .collect();
     conn.transaction::<_, ApiError, _>(async |tx| {
-        evaluations::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
+        evaluation_rows::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
             kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                 code: codes::DUPLICATE_EVALUATION,
                 detail: format!("{} is already recorded for this plan", row.period_label),
@@ -251,11 +251,11 @@ pub(super) async fn get_evaluation(
     let (plan_id, evaluation_id) = path.into_inner();
     let plan = visible_plan(&state, &caller, plan_id).await?;
     let mut conn = state.db.conn().await?;
-    let evaluation = evaluations::get_evaluation(&mut conn, evaluation_id)
+    let evaluation = evaluation_rows::get_evaluation(&mut conn, evaluation_id)
         .await?
         .filter(|e| e.plan_id == plan.id)
         .ok_or(ApiError::NotFound("evaluation"))?;
-    let realizations = evaluations::realizations_of(&mut conn, evaluation.id).await?;
+    let realizations = evaluation_rows::realizations_of(&mut conn, evaluation.id).await?;
     Ok(web::Json(view(&evaluation, &realizations)))
 }
 
@@ -280,7 +280,7 @@ pub(super) async fn rate_evaluation(
     let body = body.into_inner();
     let mut conn = state.db.conn().await?;
     let visible =
-        evaluations::get_evaluation(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        evaluation_rows::get_evaluation(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("evaluation"))?;
     drop(conn);
     let plan = visible_plan(&state, &caller, visible.plan_id).await.map_err(|_| ApiError::NotFound("evaluation"))?;
     let behaviour = &body.feedback.behaviour;
@@ -305,7 +305,7 @@ pub(super) async fn rate_evaluation(
     reject(feedback_errors)?;
     let outcome = write::transaction(&state, async |tx| {
         // The plan locked: its rater, status and revision hold while the rating is written.
-        let plan = plans::lock_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        let plan = plan_rows::lock_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         if caller.employee_id().is_none() || caller.employee_id() != plan.rater_id {
             return Err(ApiError::Forbidden("only the rating official rates"));
         }
@@ -321,8 +321,8 @@ pub(super) async fn rate_evaluation(
                 detail: "the plan has its annual rating and is locked".into(),
             });
         }
-        let current = evaluations::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
-        let period = plans::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+        let current = evaluation_rows::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        let period = plan_rows::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
         let rule_set = period.rule_set.0;
         let mut inputs = Inputs::from_rater(
             body.result_rating,
@@ -334,7 +334,7 @@ pub(super) async fn rate_evaluation(
         let mut unrealised = Vec::new();
         if rule_set != RuleSet::PermenPanRb6_2022 {
             // Numeric sets score the SKP from the realisations against every indicator's target.
-            let realised = evaluations::realizations_of(tx, current.id).await?;
+            let realised = evaluation_rows::realizations_of(tx, current.id).await?;
             unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
         }
         let mut outcome = evaluate(rule_set, &inputs)?;
@@ -349,7 +349,7 @@ pub(super) async fn rate_evaluation(
         next.rated_by = caller.employee_id();
         next.rated_at = Some(now);
         next.updated_at = write::next_version(current.updated_at);
-        evaluations::save_rating(tx, &next).await?;
+        evaluation_rows::save_rating(tx, &next).await?;
         let changes = serde_json::json!({"predikat": {"old": current.predikat, "new": next.predikat},
                                          "result_rating": {"old": current.result_rating, "new": next.result_rating},
                                          "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
@@ -441,7 +441,7 @@ pub(super) async fn create_feedback(
         .await?
         .filter(|e| e.agency_id == author.agency_id)
         .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such colleague in your agency"))?;
-    let period = plans::get_period(&mut conn, body.period_id)
+    let period = plan_rows::get_period(&mut conn, body.period_id)
         .await?
         .filter(|p| p.agency_id == author.agency_id)
         .ok_or_else(|| ApiError::validation("period_id", "not_found", "no such period in your agency"))?;
@@ -466,7 +466,7 @@ pub(super) async fn create_feedback(
         created_at: Utc::now(),
     };
     conn.transaction::<_, ApiError, _>(async |tx| {
-        evaluations::insert_feedback(tx, &row).await?;
+        evaluation_rows::insert_feedback(tx, &row).await?;
         let changes = serde_json::json!({"employee_id": row.employee_id, "author_relation": row.author_relation});
         audit::record(
             tx,
@@ -510,6 +510,6 @@ pub(super) async fn list_feedback(
     ensure_employee_visible(&state, &caller, &employee).await?;
     let mut conn = state.db.conn().await?;
     let rows =
-        evaluations::list_feedback(&mut conn, employee.id, query.period_id, request.after, request.fetch()).await?;
+        evaluation_rows::list_feedback(&mut conn, employee.id, query.period_id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |f| f.id, |f| FeedbackView::for_reader(f, &caller))))
 }

@@ -8,7 +8,7 @@ use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
-use kinerja_store::plans::{self, PeriodRow};
+use kinerja_store::plan_rows::{self, PeriodRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -25,7 +25,7 @@ use crate::write::{created, with_etag};
 use crate::AppState;
 
 record!(PeriodRow, AuditEntity::Period, audited: PeriodView, agency: |p| Some(p.agency_id),
-        lock: plans::lock_period, save: plans::update_period, insert: plans::insert_period);
+        lock: plan_rows::lock_period, save: plan_rows::update_period, insert: plan_rows::insert_period);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PeriodView {
@@ -133,7 +133,7 @@ pub(super) async fn list_periods(
         authorize(&caller, RegistryAction::ReadStructure, own, "agency")?;
     }
     let mut conn = state.db.conn().await?;
-    let rows = plans::list_periods(&mut conn, agency, request.after, request.fetch()).await?;
+    let rows = plan_rows::list_periods(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PeriodView::from(&p))))
 }
 
@@ -231,7 +231,7 @@ pub(super) async fn update_period(
             || next.cadence != current.cadence
             || next.rule_set != current.rule_set;
         // A plan started in the period locks the period row too, so this check holds.
-        if rules_change && plans::period_has_plans(tx, current.id).await? {
+        if rules_change && plan_rows::period_has_plans(tx, current.id).await? {
             return Err(ApiError::Conflict {
                 code: codes::PERIOD_IN_USE,
                 detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),

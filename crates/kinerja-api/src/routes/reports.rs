@@ -9,9 +9,9 @@ use actix_web::{get, web, HttpResponse};
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
-use kinerja_store::appraisal::{self, NationalRecordRow};
+use kinerja_store::appraisal_rows::{self, NationalRecordRow};
 use kinerja_store::codes::Coded;
-use kinerja_store::plans::{self, PeriodRow};
+use kinerja_store::plan_rows::{self, PeriodRow};
 use kinerja_store::{DbConn, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,7 +28,7 @@ use crate::AppState;
 /// A period whose agency's people the caller may read.
 async fn readable_period(state: &AppState, caller: &Caller, period_id: Uuid) -> Result<PeriodRow, ApiError> {
     let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let period = plan_rows::get_period(&mut conn, period_id).await?.ok_or(ApiError::NotFound("period"))?;
     authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
     Ok(period)
 }
@@ -93,8 +93,8 @@ pub(super) async fn get_participation_report(
 ) -> Result<web::Json<ParticipationReport>, ApiError> {
     let period = readable_period(&state, &caller, query.period_id).await?;
     let mut conn = state.db.conn().await?;
-    let rows = appraisal::participation(&mut conn, period.agency_id, period.id).await?;
-    let evaluated = appraisal::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
+    let rows = appraisal_rows::participation(&mut conn, period.agency_id, period.id).await?;
+    let evaluated = appraisal_rows::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
     let cadence = period.cadence.0;
     let labels = cadence.labels(period.starts_on, period.ends_on);
     let evaluated: std::collections::HashMap<(Uuid, &str), (i64, i64)> =
@@ -159,7 +159,7 @@ pub(super) async fn get_predikat_report(
 ) -> Result<web::Json<PredikatReport>, ApiError> {
     let period = readable_period(&state, &caller, query.period_id).await?;
     let mut conn = state.db.conn().await?;
-    let rows = appraisal::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
+    let rows = appraisal_rows::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
     let mut agency = PredikatTally { unit_id: None, total: 0, counts: BTreeMap::new() };
     let mut units: BTreeMap<Option<Uuid>, PredikatTally> = BTreeMap::new();
     for row in rows {
@@ -325,9 +325,9 @@ async fn stream_national(
                 let mut after = Uuid::nil();
                 loop {
                     let rows = if periodic {
-                        appraisal::national_periodic_batch(tx, agency, period_id, after, BATCH).await?
+                        appraisal_rows::national_periodic_batch(tx, agency, period_id, after, BATCH).await?
                     } else {
-                        appraisal::national_annual_batch(tx, agency, period_id, after, BATCH).await?
+                        appraisal_rows::national_annual_batch(tx, agency, period_id, after, BATCH).await?
                     };
                     let Some(last) = rows.last().map(|r| r.id) else { break };
                     let full = rows.len() as i64 == BATCH;

@@ -476,8 +476,8 @@ pub fn plan_facts(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreR
 /// Inserts plans the import creates, with their expectations and audit events.
 pub fn insert_plans(
     conn: &mut PgConnection,
-    plans: &[crate::plans::PlanRow],
-    expectations: &[crate::plans::ExpectationRow],
+    plans: &[crate::plan_rows::PlanRow],
+    expectations: &[crate::plan_rows::ExpectationRow],
     events: Vec<crate::audit::NewAuditEvent>,
 ) -> StoreResult<()> {
     use crate::schema::{audit_events, behaviour_expectations, performance_plans};

@@ -11,7 +11,7 @@ use actix_web::{post, web, HttpResponse};
 use chrono::Utc;
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
-use kinerja_store::appraisal::{self, FinalRatingRow};
+use kinerja_store::appraisal_rows::{self, FinalRatingRow};
 use kinerja_store::codes::Coded;
 use serde::Deserialize;
 use serde_json::json;
@@ -63,7 +63,7 @@ pub(crate) async fn calibrate_final_rating(
     }
     let justification = required_text("justification", &body.justification)?;
     let mut conn = state.db.conn().await?;
-    if appraisal::get_final_rating(&mut conn, plan.id).await?.is_none() {
+    if appraisal_rows::get_final_rating(&mut conn, plan.id).await?.is_none() {
         return Err(ApiError::Conflict {
             code: codes::NOT_RATED,
             detail: "the plan has no annual rating to calibrate".into(),
@@ -78,7 +78,7 @@ pub(crate) async fn calibrate_final_rating(
         "calibrate",
         async |tx, current: &FinalRatingRow| {
             // An objection locks this rating row too when it is filed, so this check holds.
-            if let Some(o) = appraisal::objection_of_plan(tx, plan.id).await? {
+            if let Some(o) = appraisal_rows::objection_of_plan(tx, plan.id).await? {
                 return Err(ApiError::Conflict {
                     code: codes::OBJECTION_FILED,
                     detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),

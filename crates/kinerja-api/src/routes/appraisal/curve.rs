@@ -13,11 +13,11 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::distribution::{self, Counts, OrgPredikat};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
-use kinerja_store::appraisal::{self, OrgRatingRow};
+use kinerja_store::appraisal_rows::{self, OrgRatingRow};
 use kinerja_store::codes::Coded;
 use kinerja_store::org::UnitRow;
-use kinerja_store::plans::PeriodRow;
-use kinerja_store::{audit, org, plans};
+use kinerja_store::plan_rows::PeriodRow;
+use kinerja_store::{audit, org, plan_rows};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -69,7 +69,7 @@ async fn unit_and_period(
 ) -> Result<(kinerja_store::org::UnitRow, PeriodRow), ApiError> {
     let unit = visible::<UnitRow>(state, caller, unit_id).await?;
     let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, period_id)
+    let period = plan_rows::get_period(&mut conn, period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)
         .ok_or(ApiError::NotFound("period"))?;
@@ -107,7 +107,7 @@ pub(crate) async fn replace_organisation_rating(
     let note = optional_text("note", body.note.as_deref())?;
     let (saved, existed) = write::transaction(&state, async |tx| {
         // Locked (or, the first time, absent): a stale If-Match is refused against the row as it is.
-        let before = appraisal::lock_org_rating(tx, unit.id, period.id).await?;
+        let before = appraisal_rows::lock_org_rating(tx, unit.id, period.id).await?;
         if let Some(b) = &before {
             if_match.check(b.updated_at)?;
         }
@@ -122,7 +122,7 @@ pub(crate) async fn replace_organisation_rating(
             created_at: now,
             updated_at: now,
         };
-        let saved = appraisal::put_org_rating(tx, &row).await?;
+        let saved = appraisal_rows::put_org_rating(tx, &row).await?;
         let changes = json!({"period_id": period.id,
                              "predikat": {"old": before.as_ref().map(|b| &b.predikat), "new": saved.predikat},
                              "note": saved.note});
@@ -158,7 +158,7 @@ pub(crate) async fn get_organisation_rating(
     let (unit_id, period_id) = path.into_inner();
     let (unit, period) = unit_and_period(&state, &caller, unit_id, period_id).await?;
     let mut conn = state.db.conn().await?;
-    let row = appraisal::get_org_rating(&mut conn, unit.id, period.id)
+    let row = appraisal_rows::get_org_rating(&mut conn, unit.id, period.id)
         .await?
         .ok_or(ApiError::NotFound("organisation rating"))?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &OrgRatingView::from(&row)))
@@ -296,11 +296,11 @@ pub(crate) async fn get_unit_distribution(
     } else {
         vec![unit.id]
     };
-    let tallies = appraisal::predikat_counts(&mut conn, period.id, &units).await?;
+    let tallies = appraisal_rows::predikat_counts(&mut conn, period.id, &units).await?;
     let counts =
         distribution::count(tallies.iter().map(|t| (t.predikat.0.as_str(), u32::try_from(t.count).unwrap_or(0))));
-    let unrated = appraisal::unrated_plans(&mut conn, period.id, &units).await?;
-    let org = appraisal::get_org_rating(&mut conn, unit.id, period.id).await?.map(|r| r.predikat.0);
+    let unrated = appraisal_rows::unrated_plans(&mut conn, period.id, &units).await?;
+    let org = appraisal_rows::get_org_rating(&mut conn, unit.id, period.id).await?.map(|r| r.predikat.0);
     Ok(web::Json(distribution_view(unit.id, period.id, include_subunits, org, counts, unrated)))
 }
 

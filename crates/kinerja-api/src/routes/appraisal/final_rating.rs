@@ -15,10 +15,10 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::workflow::{transition, PlanAction};
-use kinerja_store::appraisal::{self, FinalRatingRow};
+use kinerja_store::appraisal_rows::{self, FinalRatingRow};
 use kinerja_store::codes::Coded;
-use kinerja_store::plans::PlanRow;
-use kinerja_store::{audit, evaluations, org, StoreError};
+use kinerja_store::plan_rows::PlanRow;
+use kinerja_store::{audit, evaluation_rows, org, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -89,9 +89,9 @@ pub(crate) async fn give_final_rating(
                         "the annual SKP score is computed from the year's realisations",
                     ));
                 }
-                let evaluations = evaluations::evaluations_of_plan(tx, plan.id).await?;
+                let evaluations = evaluation_rows::evaluations_of_plan(tx, plan.id).await?;
                 let realised = match scoring::year_evaluation(&evaluations) {
-                    Some(e) => evaluations::realizations_of(tx, e.id).await?,
+                    Some(e) => evaluation_rows::realizations_of(tx, e.id).await?,
                     None => Vec::new(),
                 };
                 unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
@@ -149,7 +149,7 @@ pub(crate) async fn give_final_rating(
                 updated_at: now,
                 calibrated_at: None,
             };
-            appraisal::insert_final_rating(tx, &row).await.map_err(|e| match e {
+            appraisal_rows::insert_final_rating(tx, &row).await.map_err(|e| match e {
                 StoreError::Duplicate(_) => {
                     ApiError::Conflict { code: codes::ALREADY_RATED, detail: "the plan has its annual rating".into() }
                 }

@@ -9,9 +9,9 @@ use kinerja_domain::civil_service::heads_unit;
 use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::objection::{self, ObjectionStatus, Outcome};
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
-use kinerja_store::appraisal::{self, FinalRatingRow, OrgRatingRow};
-use kinerja_store::plans::{PeriodRow, PlanRow};
-use kinerja_store::{evaluations, org, plans, AsyncPgConnection};
+use kinerja_store::appraisal_rows::{self, FinalRatingRow, OrgRatingRow};
+use kinerja_store::plan_rows::{PeriodRow, PlanRow};
+use kinerja_store::{evaluation_rows, org, plan_rows, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -57,7 +57,7 @@ fn check_predikat(field: &str, predikat: Predikat, rule_set: RuleSet) -> Result<
 }
 
 async fn period_of(conn: &mut AsyncPgConnection, plan: &PlanRow) -> Result<PeriodRow, ApiError> {
-    plans::get_period(conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))
+    plan_rows::get_period(conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))
 }
 
 // ---- the final (annual) rating ----
@@ -187,7 +187,7 @@ async fn final_view(
     row: &FinalRatingRow,
     window_days: i32,
 ) -> Result<FinalRatingView, ApiError> {
-    let periodic = evaluations::evaluations_of_plan(conn, row.plan_id)
+    let periodic = evaluation_rows::evaluations_of_plan(conn, row.plan_id)
         .await?
         .into_iter()
         .map(|e| PeriodicPredikat {
@@ -196,7 +196,7 @@ async fn final_view(
             rated_at: e.rated_at,
         })
         .collect();
-    let objection = appraisal::objection_of_plan(conn, row.plan_id).await?;
+    let objection = appraisal_rows::objection_of_plan(conn, row.plan_id).await?;
     let mut explanation = row.explanation.clone();
     if let Some(map) = explanation.as_object_mut() {
         if let Some(calibration) = &row.calibration {
@@ -262,7 +262,7 @@ async fn headed_unit_rating(
         return Ok(None);
     }
     let unit_id = employee.unit_id.unwrap_or_default();
-    match appraisal::get_org_rating(conn, unit_id, period_id).await? {
+    match appraisal_rows::get_org_rating(conn, unit_id, period_id).await? {
         Some(rating) => Ok(Some(rating)),
         None => Err(ApiError::Conflict {
             code: codes::ORGANISATION_RATING_MISSING,
@@ -305,11 +305,11 @@ impl Record for FinalRatingRow {
     }
 
     async fn lock(tx: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Option<Self>, ApiError> {
-        Ok(appraisal::lock_final_rating(tx, plan_id).await?)
+        Ok(appraisal_rows::lock_final_rating(tx, plan_id).await?)
     }
 
     async fn save(&self, tx: &mut AsyncPgConnection) -> Result<Self, ApiError> {
-        Ok(appraisal::update_final_rating(tx, self).await?)
+        Ok(appraisal_rows::update_final_rating(tx, self).await?)
     }
 }
 
@@ -320,6 +320,6 @@ async fn visible_final_rating(
 ) -> Result<(PlanRow, FinalRatingRow), ApiError> {
     let plan = visible_plan(state, caller, plan_id).await?;
     let mut conn = state.db.conn().await?;
-    let row = appraisal::get_final_rating(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
+    let row = appraisal_rows::get_final_rating(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
     Ok((plan, row))
 }

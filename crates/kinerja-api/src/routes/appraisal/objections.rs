@@ -15,10 +15,10 @@ use kinerja_domain::objection::{self, check_deciders, ObjectionStatus, Outcome, 
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::workflow::PlanParty;
 use kinerja_domain::RegistryAction;
-use kinerja_store::appraisal::{self, FinalRatingRow, ObjectionFilter, ObjectionRow};
+use kinerja_store::appraisal_rows::{self, FinalRatingRow, ObjectionFilter, ObjectionRow};
 use kinerja_store::codes::Coded;
-use kinerja_store::plans::PlanRow;
-use kinerja_store::{audit, plans, AsyncPgConnection, StoreError};
+use kinerja_store::plan_rows::PlanRow;
+use kinerja_store::{audit, plan_rows, AsyncPgConnection, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -27,7 +27,7 @@ use uuid::Uuid;
 use super::{check_predikat, period_of, required_text, visible_final_rating, window_days};
 
 record!(ObjectionRow, AuditEntity::Objection, audited: ObjectionView, agency: |o| Some(o.agency_id),
-        lock: appraisal::lock_objection, save: appraisal::update_objection);
+        lock: appraisal_rows::lock_objection, save: appraisal_rows::update_objection);
 
 // ---- objections (keberatan) ----
 
@@ -112,7 +112,7 @@ pub(crate) async fn file_objection(
     let reason = required_text("reason", &body.reason)?;
     let row = write::transaction(&state, async |tx| {
         // The rating as it stands, locked against a calibration that would move the window.
-        let rating = appraisal::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
+        let rating = appraisal_rows::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
         let window = window_days(tx, plan.agency_id).await?;
         let now = Utc::now();
         if !objection::on_time(rating.in_force_since(), window, now) {
@@ -142,7 +142,7 @@ pub(crate) async fn file_objection(
             decided_at: None,
             updated_at: now,
         };
-        appraisal::insert_objection(tx, &row).await.map_err(|e| match e {
+        appraisal_rows::insert_objection(tx, &row).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
                 code: codes::OBJECTION_EXISTS,
                 detail: "this rating already has an objection; its decision is final".into(),
@@ -165,8 +165,8 @@ pub(crate) async fn file_objection(
 /// decides and the rating official.
 async fn visible_objection(state: &AppState, caller: &Caller, id: Uuid) -> Result<(ObjectionRow, PlanRow), ApiError> {
     let mut conn = state.db.conn().await?;
-    let objection = appraisal::get_objection(&mut conn, id).await?.ok_or(ApiError::NotFound("objection"))?;
-    let plan = plans::get_plan(&mut conn, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))?;
+    let objection = appraisal_rows::get_objection(&mut conn, id).await?.ok_or(ApiError::NotFound("objection"))?;
+    let plan = plan_rows::get_plan(&mut conn, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))?;
     let me = caller.employee_id();
     let involved = me.is_some()
         && [Some(objection.employee_id), objection.decider_id, plan.rater_supervisor_id, plan.rater_id].contains(&me);
@@ -223,7 +223,7 @@ pub(crate) async fn list_objections(
         _ => filter.involving = Some(caller.employee_id().unwrap_or(Uuid::nil())),
     }
     let mut conn = state.db.conn().await?;
-    let rows = appraisal::list_objections(&mut conn, &filter, request.after, request.fetch()).await?;
+    let rows = appraisal_rows::list_objections(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |o| o.id, |o| ObjectionView::from(&o))))
 }
 
@@ -322,7 +322,7 @@ pub(crate) async fn record_explanation(
 
 /// The plan an objection is about, as it now is.
 async fn plan_of(tx: &mut AsyncPgConnection, objection: &ObjectionRow) -> Result<PlanRow, ApiError> {
-    plans::get_plan(tx, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))
+    plan_rows::get_plan(tx, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -380,7 +380,7 @@ pub(crate) async fn decide_objection(
                 detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
             });
         }
-        let rating = appraisal::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
+        let rating = appraisal_rows::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
         match (body.outcome, body.predikat) {
             (Outcome::Upheld, None) => {
                 return Err(ApiError::validation("predikat", "required", "an upheld objection sets a new predikat"))
@@ -419,7 +419,7 @@ pub(crate) async fn decide_objection(
                 updated_at: write::next_version(rating.updated_at),
                 ..rating.clone()
             };
-            appraisal::update_final_rating(tx, &updated).await?;
+            appraisal_rows::update_final_rating(tx, &updated).await?;
             changes["predikat"] = json!({"old": rating.predikat, "new": p});
         }
         Ok(Change::with_changes(next, changes))

@@ -16,7 +16,7 @@ use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
-use kinerja_store::competencies::{self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow};
+use kinerja_store::competency_rows::{self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow};
 use kinerja_store::org::AgencyRow;
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::{audit, identity, AsyncConnection, AsyncPgConnection};
@@ -243,7 +243,7 @@ pub(crate) async fn submit_assessment(
         .await?
         .filter(|e| caller.agency_id() == Some(e.agency_id))
         .ok_or(ApiError::NotFound("employee"))?;
-    let period = kinerja_store::plans::get_period(&mut conn, body.period_id)
+    let period = kinerja_store::plan_rows::get_period(&mut conn, body.period_id)
         .await?
         .filter(|p| p.agency_id == employee.agency_id)
         .ok_or(ApiError::NotFound("period"))?;

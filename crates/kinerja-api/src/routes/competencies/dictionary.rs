@@ -17,7 +17,7 @@ use kinerja_domain::competency::{self, CompetencyGroup};
 use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
-use kinerja_store::competencies::{self as store, CompetencyFilter, CompetencyRow};
+use kinerja_store::competency_rows::{self as store, CompetencyFilter, CompetencyRow};
 use kinerja_store::org::AgencyRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -14,7 +14,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::{self, CompetencyGroup};
 use kinerja_domain::RegistryAction;
-use kinerja_store::competencies::{self as store, CompetencyRow};
+use kinerja_store::competency_rows::{self as store, CompetencyRow};
 use kinerja_store::org::PositionRow;
 use kinerja_store::org::{self};
 use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};

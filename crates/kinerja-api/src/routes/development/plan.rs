@@ -17,9 +17,9 @@ use kinerja_domain::competency::{self, ActivityKind, ActivityStatus, CompetencyG
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
-use kinerja_store::competencies::{self as store, ActivityRow};
+use kinerja_store::competency_rows::{self as store, ActivityRow};
 use kinerja_store::org::{self, EmployeeRow};
-use kinerja_store::plans::PeriodRow;
+use kinerja_store::plan_rows::PeriodRow;
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

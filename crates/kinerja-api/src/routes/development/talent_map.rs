@@ -9,10 +9,10 @@ use actix_web::{get, web};
 use kinerja_domain::competency::{self, Performance, Potential, PotentialSource};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
-use kinerja_store::competencies::{self as store};
+use kinerja_store::competency_rows::{self as store};
 use kinerja_store::org::AgencyRow;
 use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
-use kinerja_store::plans::{self};
+use kinerja_store::plan_rows::{self};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -73,7 +73,7 @@ pub(crate) async fn get_talent_map(
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
     let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, query.period_id)
+    let period = plan_rows::get_period(&mut conn, query.period_id)
         .await?
         .filter(|p| p.agency_id == agency.id)
         .ok_or(ApiError::NotFound("period"))?;

@@ -10,7 +10,7 @@ use kinerja_domain::competency::{CompetencyGroup, JpmError};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::UnitRow;
 use kinerja_store::org::{self, EmployeeRow};
-use kinerja_store::plans::{self};
+use kinerja_store::plan_rows::{self};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -72,7 +72,7 @@ pub(crate) async fn list_training_needs(
     let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.db.conn().await?;
-    let period = plans::get_period(&mut conn, query.period_id)
+    let period = plan_rows::get_period(&mut conn, query.period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)
         .ok_or(ApiError::NotFound("period"))?;

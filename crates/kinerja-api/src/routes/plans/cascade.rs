@@ -4,7 +4,7 @@ use crate::error::responses::{NotFound, Unauthenticated};
 use crate::error::ApiError;
 use crate::AppState;
 use actix_web::{get, web};
-use kinerja_store::plans::{self};
+use kinerja_store::plan_rows::{self};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -33,7 +33,7 @@ pub struct Cascade {
     down: Vec<CascadeNode>,
 }
 
-fn node(r: plans::CascadeRow) -> CascadeNode {
+fn node(r: plan_rows::CascadeRow) -> CascadeNode {
     CascadeNode {
         result_id: r.result_id,
         plan_id: r.plan_id,
@@ -63,8 +63,8 @@ pub(crate) async fn get_cascade(
 ) -> Result<web::Json<Cascade>, ApiError> {
     let plan = visible_plan(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
-    let mut up: Vec<CascadeNode> = plans::cascade_up(&mut conn, plan.id).await?.into_iter().map(node).collect();
+    let mut up: Vec<CascadeNode> = plan_rows::cascade_up(&mut conn, plan.id).await?.into_iter().map(node).collect();
     up.sort_by_key(|n| (n.depth, n.result_id));
-    let down = plans::cascade_down(&mut conn, plan.id).await?.into_iter().map(node).collect();
+    let down = plan_rows::cascade_down(&mut conn, plan.id).await?.into_iter().map(node).collect();
     Ok(web::Json(Cascade { plan_id: plan.id, up, down }))
 }

@@ -17,7 +17,7 @@ use kinerja_domain::skp::{Approach, BerAkhlak};
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
 use kinerja_store::org::{self, EmployeeRow};
-use kinerja_store::plans::{self, ExpectationRow, IndicatorRow, PlanRow, ResultRow};
+use kinerja_store::plan_rows::{self, ExpectationRow, IndicatorRow, PlanRow, ResultRow};
 use kinerja_store::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -39,8 +39,8 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
     let quantitative = plan.approach.0 == Approach::Kuantitatif;
     let mut errors = result_errors(quantitative, jpt, input);
     if let Some(parent) = input.parent_result_id {
-        let parent_plan = match plans::get_result(tx, parent).await? {
-            Some(r) => plans::get_plan(tx, r.plan_id).await?,
+        let parent_plan = match plan_rows::get_result(tx, parent).await? {
+            Some(r) => plan_rows::get_plan(tx, r.plan_id).await?,
             None => None,
         };
         let fits = parent_plan.is_some_and(|p| {
@@ -94,7 +94,7 @@ pub(crate) async fn add_result(
     let visible = visible_plan(&state, &caller, path.into_inner()).await?;
     edit_plan(&state, &caller, &if_match, visible.id, "add_result", StatusCode::CREATED, async |tx, plan| {
         ensure_editor(&caller, plan)?;
-        if plans::result_count(tx, plan.id).await? >= MAX_RESULTS_PER_PLAN {
+        if plan_rows::result_count(tx, plan.id).await? >= MAX_RESULTS_PER_PLAN {
             let message = format!("a plan holds at most {MAX_RESULTS_PER_PLAN} results");
             return Err(ApiError::validation("", "too_many", message));
         }
@@ -110,7 +110,7 @@ pub(crate) async fn add_result(
             created_at: now,
             updated_at: now,
         };
-        plans::insert_result(tx, &result, &indicator_rows(plan.id, result.id, &body.indicators)).await?;
+        plan_rows::insert_result(tx, &result, &indicator_rows(plan.id, result.id, &body.indicators)).await?;
         let changes = serde_json::json!({"result_id": result.id, "description": result.description});
         Ok(Change::with_changes(plan.clone(), changes))
     })
@@ -119,7 +119,7 @@ pub(crate) async fn add_result(
 
 /// The result `id` of `plan`, read on the write's transaction.
 async fn result_of(tx: &mut AsyncPgConnection, plan: &PlanRow, id: Uuid) -> Result<ResultRow, ApiError> {
-    plans::get_result(tx, id).await?.filter(|r| r.plan_id == plan.id).ok_or(ApiError::NotFound("result"))
+    plan_rows::get_result(tx, id).await?.filter(|r| r.plan_id == plan.id).ok_or(ApiError::NotFound("result"))
 }
 
 /// Replace a result of a draft plan (its indicators too).
@@ -156,7 +156,7 @@ pub(crate) async fn update_result(
             updated_at: Utc::now(),
             ..current.clone()
         };
-        plans::update_result(tx, &next, Some(&indicator_rows(plan.id, next.id, &body.indicators))).await?;
+        plan_rows::update_result(tx, &next, Some(&indicator_rows(plan.id, next.id, &body.indicators))).await?;
         let changes = serde_json::json!({"result_id": next.id, "description": {"old": current.description, "new": next.description}});
         Ok(Change::with_changes(plan.clone(), changes))
     })
@@ -182,13 +182,13 @@ pub(crate) async fn delete_result(
     write::update(&state, &caller, &if_match, visible.id, "delete_result", async |tx, plan: &PlanRow| {
         let result = result_of(tx, plan, result_id).await?;
         ensure_editor(&caller, plan)?;
-        if plans::result_has_children(tx, result.id).await? {
+        if plan_rows::result_has_children(tx, result.id).await? {
             return Err(ApiError::Conflict {
                 code: codes::RESULT_HAS_CASCADES,
                 detail: "results in other plans are cascaded from this one; detach them first".into(),
             });
         }
-        plans::delete_result(tx, result.id).await?;
+        plan_rows::delete_result(tx, result.id).await?;
         let changes = serde_json::json!({"result_id": result.id, "description": result.description});
         Ok(Change::with_changes(plan.clone(), changes))
     })
@@ -245,7 +245,7 @@ pub(crate) async fn replace_behaviour_expectations(
         .collect();
     edit_plan(&state, &caller, &if_match, visible.id, "set_expectations", StatusCode::OK, async |tx, plan| {
         ensure_leader(&caller, plan)?;
-        plans::replace_expectations(tx, plan.id, &rows).await?;
+        plan_rows::replace_expectations(tx, plan.id, &rows).await?;
         Ok(Change::with_changes(plan.clone(), serde_json::to_value(&body).unwrap_or_default()))
     })
     .await

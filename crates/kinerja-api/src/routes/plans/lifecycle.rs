@@ -16,8 +16,8 @@ use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
 use kinerja_store::org::{self};
-use kinerja_store::plans::PeriodRow;
-use kinerja_store::plans::{self, PlanFilter, PlanRow};
+use kinerja_store::plan_rows::PeriodRow;
+use kinerja_store::plan_rows::{self, PlanFilter, PlanRow};
 use kinerja_store::{audit, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -102,15 +102,15 @@ pub(crate) async fn create_plan(
     let view = conn
         .transaction::<_, ApiError, _>(async |tx| {
             // Holds the period's dates and rule set while its first plans start.
-            plans::lock_period(tx, period.id).await?;
-            let plan = plans::insert_plan(tx, &row).await.map_err(|e| match e {
+            plan_rows::lock_period(tx, period.id).await?;
+            let plan = plan_rows::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                     code: codes::DUPLICATE_PLAN,
                     detail: "the employee already has a plan for this period".into(),
                 },
                 other => other.into(),
             })?;
-            plans::replace_expectations(tx, plan.id, &default_expectations(plan.id)).await?;
+            plan_rows::replace_expectations(tx, plan.id, &default_expectations(plan.id)).await?;
             audit::record(tx, created_event(&caller.audit_actor(), &plan)).await?;
             load_view(tx, plan.id).await
         })
@@ -203,7 +203,7 @@ pub(crate) async fn list_plans(
             }
         }
     }
-    let rows = plans::list_plans(&mut conn, &filter, request.after, request.fetch()).await?;
+    let rows = plan_rows::list_plans(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(
         rows,
         request,
@@ -345,12 +345,12 @@ pub(crate) async fn revise_plan(
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
             });
         }
-        let whole = plans::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+        let whole = plan_rows::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
         let now = Utc::now();
         let new_id = Uuid::now_v7();
         // One current plan per employee and period: the old revision steps aside (pointing at
         // itself for a moment) before the new one exists, then points at it.
-        plans::update_plan(tx, &PlanRow { superseded_by: Some(plan.id), ..plan.clone() }).await?;
+        plan_rows::update_plan(tx, &PlanRow { superseded_by: Some(plan.id), ..plan.clone() }).await?;
         let revision = PlanRow {
             id: new_id,
             revision: plan.revision + 1,
@@ -361,9 +361,9 @@ pub(crate) async fn revise_plan(
             updated_at: now,
             ..plan.clone()
         };
-        plans::insert_plan(tx, &revision).await?;
+        plan_rows::insert_plan(tx, &revision).await?;
         // The results cascaded from this plan's follow them to the new revision.
-        let repointed = plans::copy_contents(tx, &whole, new_id).await?;
+        let repointed = plan_rows::copy_contents(tx, &whole, new_id).await?;
         let changes = serde_json::json!({"superseded_by": {"old": null, "new": new_id},
                                          "revision": plan.revision + 1, "cascaded_results_moved": repointed});
         Ok(Change::with_changes(PlanRow { superseded_by: Some(new_id), ..plan.clone() }, changes))

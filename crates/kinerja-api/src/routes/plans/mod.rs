@@ -10,7 +10,7 @@ use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org::{self, EmployeeRow};
-use kinerja_store::plans::{self, IndicatorRow, PlanRow, WholePlan};
+use kinerja_store::plan_rows::{self, IndicatorRow, PlanRow, WholePlan};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -160,7 +160,7 @@ fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
 
 /// Reads the whole plan and the people it names: five queries, whatever the plan's size.
 async fn load_view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<PlanView, ApiError> {
-    let whole = plans::whole_plan(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let whole = plan_rows::whole_plan(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
     let ids: Vec<Uuid> = [whole.plan.rater_id, whole.plan.rater_supervisor_id].into_iter().flatten().collect();
     let people = org::employees_by_ids(conn, &ids).await?;
     Ok(plan_view(&whole, &people))
@@ -232,7 +232,7 @@ impl From<&PlanRow> for PlanAudit {
 // A plan's header carries the version of the whole plan: every change to it or to what it holds
 // (results, indicators, expectations, annex, rater, status) locks it and gives it a new ETag.
 record!(PlanRow, AuditEntity::Plan, audited: PlanAudit, agency: |p| Some(p.agency_id),
-        lock: plans::lock_plan, save: plans::update_plan);
+        lock: plan_rows::lock_plan, save: plan_rows::update_plan);
 
 /// A change to a plan or to what it holds, made through the audited write on the locked plan;
 /// answers with the whole plan as it then is.
