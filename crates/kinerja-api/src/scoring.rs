@@ -3,7 +3,7 @@
 //! explanation — shared by the dry run, the periodic and the annual rating.
 
 use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet};
-use kinerja_store::evaluation_rows::{EvaluationRow, RealizationRow};
+use kinerja_store::evaluation_rows::{self, EvaluationRow, RealizationRow};
 use kinerja_store::plan_rows::{self, IndicatorRow};
 use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
@@ -47,7 +47,7 @@ pub fn year_evaluation(evaluations: &[EvaluationRow]) -> Option<&EvaluationRow> 
 
 /// Fills `inputs` with the plan's indicators scored against `realised`; returns the indicators
 /// that had no realisation (for the explanation).
-pub async fn score_plan(
+async fn score_plan(
     conn: &mut AsyncPgConnection,
     plan_id: Uuid,
     realised: &[RealizationRow],
@@ -83,6 +83,29 @@ pub struct Explanation {
 pub struct Evaluation {
     pub predikat: Predikat,
     pub explanation: Explanation,
+}
+
+/// A stored rating (periodic or annual): the official's `inputs`, and for the numeric sets the
+/// SKP score of the plan's indicators against the realisations recorded in `realised_in` (none
+/// recorded: every indicator is unrealised, and the explanation lists them).
+pub async fn rate(
+    conn: &mut AsyncPgConnection,
+    rule_set: RuleSet,
+    plan_id: Uuid,
+    realised_in: Option<Uuid>,
+    mut inputs: Inputs,
+) -> Result<Evaluation, ApiError> {
+    let mut unrealised = Vec::new();
+    if rule_set.scores_realisations() {
+        let realised = match realised_in {
+            Some(evaluation_id) => evaluation_rows::realizations_of(conn, evaluation_id).await?,
+            None => Vec::new(),
+        };
+        unrealised = score_plan(conn, plan_id, &realised, &mut inputs).await?;
+    }
+    let mut outcome = evaluate(rule_set, &inputs)?;
+    outcome.explanation.unrealised_indicators = unrealised;
+    Ok(outcome)
 }
 
 /// Applies a rule set to inputs; the shared path for dry runs and stored ratings.

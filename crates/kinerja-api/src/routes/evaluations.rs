@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{feedback_author_shown, AuthorRelation};
-use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
+use kinerja_domain::rule_sets::{Inputs, Rating};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_domain::RegistryAction;
@@ -28,7 +28,7 @@ use crate::pagination::{Page, PageParams};
 use crate::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
 
 use crate::scoring;
-use crate::scoring::{evaluate, Evaluation, Explanation};
+use crate::scoring::{Evaluation, Explanation};
 use crate::write;
 use crate::AppState;
 
@@ -323,22 +323,9 @@ pub(super) async fn rate_evaluation(
         }
         let current = evaluation_rows::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         let period = plan_rows::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-        let rule_set = period.rule_set.0;
-        let mut inputs = Inputs::from_rater(
-            body.result_rating,
-            body.behaviour_rating,
-            body.behaviour_score,
-            body.with_peers,
-            body.new_idea,
-        );
-        let mut unrealised = Vec::new();
-        if rule_set != RuleSet::PermenPanRb6_2022 {
-            // Numeric sets score the SKP from the realisations against every indicator's target.
-            let realised = evaluation_rows::realizations_of(tx, current.id).await?;
-            unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
-        }
-        let mut outcome = evaluate(rule_set, &inputs)?;
-        outcome.explanation.unrealised_indicators = unrealised;
+        let RatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } = body;
+        let inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);
+        let outcome = scoring::rate(tx, period.rule_set.0, plan.id, Some(current.id), inputs).await?;
         let now = Utc::now();
         let mut next = current.clone();
         next.result_rating = body.result_rating.map(Coded);

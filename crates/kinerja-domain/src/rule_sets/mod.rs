@@ -141,6 +141,12 @@ impl RuleSet {
         }
     }
 
+    /// The numeric sets score the SKP from each indicator's realisation against its target
+    /// (Perka BKN 1/2013); the matrix of PermenPANRB 6/2022 takes the official's ratings instead.
+    pub fn scores_realisations(self) -> bool {
+        self != RuleSet::PermenPanRb6_2022
+    }
+
     /// The predikat this rule set gives, from the top; a calibration or an objection's decision
     /// stays within them.
     pub const fn predikat(self) -> [Predikat; 5] {

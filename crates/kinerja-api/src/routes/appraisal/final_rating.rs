@@ -4,7 +4,6 @@ use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::ApiError;
 use crate::scoring;
-use crate::scoring::evaluate;
 use crate::write::{self, Change, IfMatch};
 use crate::write::{created, with_etag};
 use crate::AppState;
@@ -72,15 +71,11 @@ pub(crate) async fn give_final_rating(
             let status = transition(plan.status.0, PlanAction::Rate, party(&caller, plan))?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
             let rule_set = period_of(tx, plan).await?.rule_set.0;
-            let mut inputs = Inputs::from_rater(
-                body.result_rating,
-                body.behaviour_rating,
-                body.behaviour_score,
-                body.with_peers,
-                body.new_idea,
-            );
-            let mut unrealised = Vec::new();
-            if rule_set != RuleSet::PermenPanRb6_2022 {
+            let FinalRatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } =
+                body;
+            let mut inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);
+            let mut year = None;
+            if rule_set.scores_realisations() {
                 // The annual SKP score is the year's realisations scored by Perka BKN 1/2013.
                 if body.skp_score.is_some() {
                     return Err(ApiError::validation(
@@ -90,11 +85,7 @@ pub(crate) async fn give_final_rating(
                     ));
                 }
                 let evaluations = evaluation_rows::evaluations_of_plan(tx, plan.id).await?;
-                let realised = match scoring::year_evaluation(&evaluations) {
-                    Some(e) => evaluation_rows::realizations_of(tx, e.id).await?,
-                    None => Vec::new(),
-                };
-                unrealised = scoring::score_plan(tx, plan.id, &realised, &mut inputs).await?;
+                year = scoring::year_evaluation(&evaluations).map(|e| e.id);
             } else {
                 // The matrix takes ratings: the rule set refuses a score (one place for that rule).
                 inputs.skp_score = body.skp_score;
@@ -119,8 +110,7 @@ pub(crate) async fn give_final_rating(
                 }
                 inputs.result_rating = follows;
             }
-            let mut outcome = evaluate(rule_set, &inputs)?;
-            outcome.explanation.unrealised_indicators = unrealised;
+            let outcome = scoring::rate(tx, rule_set, plan.id, year, inputs).await?;
             let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
             if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
                 let note = UnitHeadNote {
@@ -137,8 +127,8 @@ pub(crate) async fn give_final_rating(
                 period_id: plan.period_id,
                 employee_id: plan.employee_id,
                 unit_id: employee.unit_id,
-                result_rating: inputs.result_rating.map(Coded),
-                behaviour_rating: inputs.behaviour_rating.map(Coded),
+                result_rating: outcome.explanation.result_rating.map(Coded),
+                behaviour_rating: outcome.explanation.behaviour_rating.map(Coded),
                 rated_predikat: Coded(outcome.predikat),
                 predikat: Coded(outcome.predikat),
                 explanation,
