@@ -177,14 +177,14 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
     let (url, cluster) = database(&settings)?;
     let applied = migrations::run_pending_async(url.clone()).await?;
     tracing::info!(count = applied.len(), "migrations applied");
-    let db = Db::new(&url, usize::from(settings.db_pool_size))?;
+    let workers =
+        settings.workers.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from);
+    let db = Db::new(&url, usize::from(settings.db_pool_size))?.split_across(workers);
     if let Some(generated) = accounts::bootstrap_admin(&db, settings.admin_password.as_deref()).await? {
         tracing::warn!("created the first user `admin`; its generated password is shown once below");
         eprintln!("\n    admin password: {generated}\n    (set KINERJA_ADMIN_PASSWORD to choose it)\n");
     }
     let state = web::Data::new(AppState::new(db, keys)?.with_trusted_proxies(settings.trusted_proxies.clone()));
-    let workers =
-        settings.workers.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from);
     let restarts = state.metrics.database_restarts.clone();
     let supervisor = cluster.map(|cluster| Supervisor::start(cluster, move || restarts.inc()));
     let server = HttpServer::new(move || kinerja_api::app(state.clone()))

@@ -39,7 +39,7 @@ pub struct Settings {
     #[arg(long, env = "KINERJA_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
     pub log_format: LogFormat,
 
-    /// Database connections per process.
+    /// Database connections per process, divided between the HTTP workers (each has its own pool).
     #[arg(long, env = "KINERJA_DB_POOL_SIZE", default_value_t = 16,
           value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
     pub db_pool_size: u16,

@@ -128,8 +128,12 @@ pub fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
 /// Loads a plan the caller may read: the agency's readers, the employee, the rating official,
 /// their supervisor, and anyone above the employee in the supervisor chain.
 pub async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let plan = plan_rows::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    visible_plan_on(&mut *state.db.conn().await?, caller, id).await
+}
+
+/// [`visible_plan`] on a connection the caller keeps for what it reads next.
+pub async fn visible_plan_on(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
+    let plan = plan_rows::get_plan(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
     if caller.actor.may_on_registry(RegistryAction::ReadPeople, plan.agency_id) {
         return Ok(plan);
     }
@@ -138,7 +142,7 @@ pub async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result
         Relation::Own
     } else if Some(me) == plan.rater_id
         || Some(me) == plan.rater_supervisor_id
-        || org::is_below(&mut conn, me, plan.employee_id).await?
+        || org::is_below(conn, me, plan.employee_id).await?
     {
         Relation::Subordinate
     } else {

@@ -12,7 +12,8 @@ use kinerja_domain::workflow::{Cadence, PlanStatus};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
-use crate::schema::{behaviour_expectations, performance_plans, periods, plan_indicators, plan_results};
+use crate::org::EmployeeRow;
+use crate::schema::{behaviour_expectations, employees, performance_plans, periods, plan_indicators, plan_results};
 
 // ---- periods ----
 
@@ -249,24 +250,34 @@ pub struct WholePlan {
 
 pub async fn whole_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<WholePlan>> {
     let Some(plan) = get_plan(conn, id).await? else { return Ok(None) };
+    Ok(Some(plan_to_show(conn, plan).await?.0))
+}
+
+/// What a plan already read holds (results, indicators, expectations) and the people it names
+/// (its rating official and their supervisor), in one round trip: the four queries are sent
+/// together on the one connection (pipelined) and PostgreSQL answers them in turn.
+pub async fn plan_to_show(conn: &mut AsyncPgConnection, plan: PlanRow) -> StoreResult<(WholePlan, Vec<EmployeeRow>)> {
+    let conn: &AsyncPgConnection = conn;
+    let people: Vec<Uuid> = [plan.rater_id, plan.rater_supervisor_id].into_iter().flatten().collect();
     let results = plan_results::table
-        .filter(plan_results::plan_id.eq(id))
+        .filter(plan_results::plan_id.eq(plan.id))
         .order(plan_results::id)
         .select(ResultRow::as_select())
-        .load(conn)
-        .await?;
+        .load(&mut &*conn);
     let indicators = plan_indicators::table
-        .filter(plan_indicators::plan_id.eq(id))
+        .filter(plan_indicators::plan_id.eq(plan.id))
         .order(plan_indicators::id)
         .select(IndicatorRow::as_select())
-        .load(conn)
-        .await?;
+        .load(&mut &*conn);
     let expectations = behaviour_expectations::table
-        .filter(behaviour_expectations::plan_id.eq(id))
+        .filter(behaviour_expectations::plan_id.eq(plan.id))
         .select(ExpectationRow::as_select())
-        .load(conn)
-        .await?;
-    Ok(Some(WholePlan { plan, results, indicators, expectations }))
+        .load(&mut &*conn);
+    let people =
+        employees::table.filter(employees::id.eq_any(people)).select(EmployeeRow::as_select()).load(&mut &*conn);
+    let (results, indicators, expectations, people) =
+        futures_util::future::try_join4(results, indicators, expectations, people).await?;
+    Ok((WholePlan { plan, results, indicators, expectations }, people))
 }
 
 pub async fn insert_result(

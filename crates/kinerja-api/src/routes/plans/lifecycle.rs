@@ -1,4 +1,4 @@
-use crate::access::{party, visible, visible_plan};
+use crate::access::{party, visible, visible_plan, visible_plan_on};
 use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{edit_plan, load_view, respond, respond_created, PlanView};
+use super::{edit_plan, load_view, respond, respond_created, show, PlanView};
 
 // ---- create, read, list ----
 
@@ -134,9 +134,9 @@ pub(crate) async fn get_plan(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
-    Ok(respond(StatusCode::OK, &load_view(&mut conn, plan.id).await?))
+    let plan = visible_plan_on(&mut conn, &caller, path.into_inner()).await?;
+    Ok(respond(StatusCode::OK, &show(&mut conn, plan).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
