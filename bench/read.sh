@@ -9,6 +9,9 @@
 #
 #   bash bench/read.sh                    # N = 100000 employees, C = 64, 10 s per run
 #   N=20000 SECONDS_PER_RUN=5 bash bench/read.sh
+#   PROFILE=1 bash bench/read.sh          # also where the CPU goes during each read (perf): the split
+#                                         # between server, PostgreSQL and wrk; the top functions of
+#                                         # the server and of PostgreSQL
 #
 # The N employees are loaded through the import endpoint, the plan through the API. The load
 # generator is wrk (`apt-get install wrk`; the script installs it with apt-get when it is missing
@@ -84,7 +87,21 @@ printf 'pgbench -S, %s connections: %.0f tps\n\n' "$C" "$tps"
 measure() { # $1: label, $2: path
   local out rps p99
   curl -fsS -o /dev/null "$API$2" -H "$AUTH" # answers 200 before it is measured
+  local perf_pid=""
+  if [ -n "${PROFILE:-}" ]; then
+    perf record -a -g -o "$DATA/profile.data" -- sleep "$((RUN - 1))" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   out=$(wrk -t2 -c"$C" -d"${RUN}s" --latency -H "$AUTH" "$API$2")
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid"
+    perf report -i "$DATA/profile.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep '%' | head -4 >"$DATA/profile.txt" || true
+    perf report -i "$DATA/profile.data" --no-children --comm 'actix-rt|system' --sort dso,sym --stdio -g none 2>/dev/null \
+      | grep '%' | head -25 >>"$DATA/profile.txt" || true
+    echo "  PostgreSQL:" >>"$DATA/profile.txt"
+    perf report -i "$DATA/profile.data" --no-children --comm postgres --sort dso,sym --stdio -g none 2>/dev/null \
+      | grep '%' | head -15 >>"$DATA/profile.txt" || true
+  fi
   if echo "$out" | grep -q 'Non-2xx'; then
     echo "$out" >&2
     echo "$1: some answers were not 2xx" >&2
@@ -93,6 +110,9 @@ measure() { # $1: label, $2: path
   rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   printf '| %-40s | %8.0f | %5.2f | %8s |\n' "$1" "$rps" "$(echo "$rps / $tps" | bc -l)" "$p99"
+  if [ -n "$perf_pid" ]; then
+    sed 's/^/    /' "$DATA/profile.txt" >&2
+  fi
 }
 
 printf '| %-40s | %8s | %5s | %8s |\n' "read ($C connections, ${RUN} s)" "req/s" "ratio" "p99"

@@ -128,14 +128,21 @@ pub fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
 /// Loads a plan the caller may read: the agency's readers, the employee, the rating official,
 /// their supervisor, and anyone above the employee in the supervisor chain.
 pub async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
-    visible_plan_on(&mut *state.db.conn().await?, caller, id).await
+    let mut conn = state.db.conn().await?;
+    let plan = plan_rows::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    ensure_plan_visible(&mut conn, caller, &plan).await?;
+    Ok(plan)
 }
 
-/// [`visible_plan`] on a connection the caller keeps for what it reads next.
-pub async fn visible_plan_on(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
-    let plan = plan_rows::get_plan(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+/// The rule of [`visible_plan`] for a plan already read (with what it holds, say): 404 alike
+/// for a plan the caller may not read.
+pub async fn ensure_plan_visible(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    plan: &PlanRow,
+) -> Result<(), ApiError> {
     if caller.actor.may_on_registry(RegistryAction::ReadPeople, plan.agency_id) {
-        return Ok(plan);
+        return Ok(());
     }
     let Some(me) = caller.employee_id() else { return Err(ApiError::NotFound("plan")) };
     let relation = if me == plan.employee_id {
@@ -149,7 +156,7 @@ pub async fn visible_plan_on(conn: &mut AsyncPgConnection, caller: &Caller, id: 
         Relation::Unrelated
     };
     if caller.actor.may_read_employee(plan.agency_id, relation) {
-        Ok(plan)
+        Ok(())
     } else {
         Err(ApiError::NotFound("plan"))
     }

@@ -1,4 +1,4 @@
-use crate::access::{party, visible, visible_plan, visible_plan_on};
+use crate::access::{party, visible, visible_plan};
 use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{edit_plan, load_view, respond, respond_created, show, PlanView};
+use super::{edit_plan, load_view, respond, respond_created, visible_view, PlanView};
 
 // ---- create, read, list ----
 
@@ -135,8 +135,7 @@ pub(crate) async fn get_plan(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let plan = visible_plan_on(&mut conn, &caller, path.into_inner()).await?;
-    Ok(respond(StatusCode::OK, &show(&mut conn, plan).await?))
+    Ok(respond(StatusCode::OK, &visible_view(&mut conn, &caller, path.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
