@@ -17,3 +17,4 @@ mod performance;
 mod registry;
 mod rules;
 mod sessions;
+mod tenancy;
