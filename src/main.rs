@@ -179,12 +179,27 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
     tracing::info!(count = applied.len(), "migrations applied");
     let workers =
         settings.workers.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from);
-    let db = Db::new(&url, usize::from(settings.db_pool_size))?.split_across(workers);
+    let max_lag = std::time::Duration::try_from_secs_f64(settings.max_replica_lag)
+        .map_err(|_| "KINERJA_MAX_REPLICA_LAG must be a number of seconds, 0 or more".to_owned())?;
+    let db = Db::new(&url, usize::from(settings.db_pool_size))?
+        .with_replicas(&settings.read_database_url, max_lag)?
+        .split_across(workers);
+    if !settings.read_database_url.is_empty() {
+        tracing::info!(
+            replicas = settings.read_database_url.len(),
+            ?max_lag,
+            "lists, reports and exports read from replicas"
+        );
+    }
     if let Some(generated) = accounts::bootstrap_admin(&db, settings.admin_password.as_deref()).await? {
         tracing::warn!("created the first user `admin`; its generated password is shown once below");
         eprintln!("\n    admin password: {generated}\n    (set KINERJA_ADMIN_PASSWORD to choose it)\n");
     }
-    let state = web::Data::new(AppState::new(db, keys)?.with_trusted_proxies(settings.trusted_proxies.clone()));
+    let state = web::Data::new(
+        AppState::new(db, keys)?
+            .with_trusted_proxies(settings.trusted_proxies.clone())
+            .with_read_your_writes_for(max_lag),
+    );
     let restarts = state.metrics.database_restarts.clone();
     let supervisor = cluster.map(|cluster| Supervisor::start(cluster, move || restarts.inc()));
     let server = HttpServer::new(move || kinerja_api::app(state.clone()))

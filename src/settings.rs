@@ -44,6 +44,16 @@ pub struct Settings {
           value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
     pub db_pool_size: u16,
 
+    /// Read replicas (streaming standbys; several comma-separated): lists, reports and exports
+    /// read from them, writes and the reads that authorize a write from the primary.
+    #[arg(long, env = "KINERJA_READ_DATABASE_URL", value_delimiter = ',', global = true)]
+    pub read_database_url: Vec<String>,
+
+    /// Seconds a replica may lag behind the primary before reads skip it; also how long a
+    /// caller's reads go to the primary after its own write.
+    #[arg(long, env = "KINERJA_MAX_REPLICA_LAG", default_value_t = 5.0, global = true)]
+    pub max_replica_lag: f64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "KINERJA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub workers: Option<u16>,

@@ -27,6 +27,12 @@ impl Cluster {
     pub fn url(&self, database: &str) -> String {
         self.pg.lock().map(|pg| pg.url(database)).unwrap_or_default()
     }
+
+    /// A streaming standby of the test cluster in `dir`, started (removed when dropped).
+    pub fn start_standby(&self, dir: std::path::PathBuf) -> LocalPostgres {
+        let pg = self.pg.lock().expect("cluster");
+        pg.start_standby(dir).unwrap_or_else(|e| panic!("cannot start a standby: {e}"))
+    }
 }
 
 /// The shared cluster, started and given a migrated template database on first use.
@@ -101,7 +107,11 @@ impl TestApp {
     }
 
     pub async fn on_database_with_pool(database_url: String, pool_size: usize) -> TestApp {
-        let db = Db::new(&database_url, pool_size).expect("pool");
+        TestApp::on_db(Db::new(&database_url, pool_size).expect("pool"), database_url).await
+    }
+
+    /// The application on a database handle made by the test (read replicas, say).
+    pub async fn on_db(db: Db, database_url: String) -> TestApp {
         let state = web::Data::new(AppState::new(db, JwtKeys::new(JWT_SECRET)).expect("state"));
         TestApp { state, database_url }
     }

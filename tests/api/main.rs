@@ -15,6 +15,7 @@ mod openapi;
 mod operations;
 mod performance;
 mod registry;
+mod replicas;
 mod rules;
 mod sessions;
 mod tenancy;

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod plan_contents;
 pub mod profiles;
+pub mod reads;
 mod routes;
 pub mod scoring;
 pub mod write;
@@ -49,6 +50,8 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the client (`KINERJA_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub metrics: Metrics,
+    /// Callers whose reads go to the primary for a while after a write (crate::reads).
+    pub recent_writers: reads::RecentWriters,
     openapi_json: String,
     route_table: Vec<(Vec<String>, Vec<String>)>,
 }
@@ -76,9 +79,16 @@ impl AppState {
             sessions: auth::Sessions::default(),
             trusted_proxies: Vec::new(),
             metrics: Metrics::new().map_err(ApiError::internal)?,
+            recent_writers: reads::RecentWriters::new(reads::READ_YOUR_WRITES_DEFAULT),
             openapi_json: openapi::to_json(&spec)?,
             route_table,
         })
+    }
+
+    /// How long a caller's reads go to the primary after its write: the replica lag limit.
+    pub fn with_read_your_writes_for(mut self, window: std::time::Duration) -> Self {
+        self.recent_writers = reads::RecentWriters::new(window);
+        self
     }
 
     /// Trusts `X-Forwarded-For` from these proxies only.
@@ -161,6 +171,10 @@ pub fn app(
                 let mut res = call.await?;
                 let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
                 let status = res.status().as_u16();
+                let wrote = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") && res.status().is_success();
+                if let Some(writer) = res.request().extensions().get::<reads::Writer>().filter(|_| wrote) {
+                    state.recent_writers.remember(writer.0);
+                }
                 let elapsed = started.elapsed();
                 state.metrics.observe(&method, &route, status, elapsed);
                 if let Ok(value) = request_id.0.parse() {

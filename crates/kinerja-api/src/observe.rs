@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use kinerja_store::Db;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -28,6 +30,9 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    reads: IntCounterVec,
+    replica_lag: GaugeVec,
+    replica_up: IntGaugeVec,
     /// Times the embedded PostgreSQL was found stopped and started again.
     pub database_restarts: prometheus::IntCounter,
 }
@@ -52,9 +57,22 @@ impl Metrics {
             "kinerja_database_restarts_total",
             "Times the embedded PostgreSQL was found stopped and started again",
         )?;
+        let reads = IntCounterVec::new(
+            Opts::new("kinerja_db_reads_total", "Lists, reports and exports read, by the pool that served them"),
+            &["pool"],
+        )?;
+        let replica_lag = GaugeVec::new(
+            Opts::new("kinerja_db_replica_lag_seconds", "Replay lag of each read replica, as last measured"),
+            &["replica"],
+        )?;
+        let replica_up =
+            IntGaugeVec::new(Opts::new("kinerja_db_replica_up", "Whether each read replica answers"), &["replica"])?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(database_restarts.clone()))?;
-        Ok(Metrics { registry, requests, latency, pool, database_restarts })
+        registry.register(Box::new(reads.clone()))?;
+        registry.register(Box::new(replica_lag.clone()))?;
+        registry.register(Box::new(replica_up.clone()))?;
+        Ok(Metrics { registry, requests, latency, pool, reads, replica_lag, replica_up, database_restarts })
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
@@ -75,6 +93,18 @@ impl Metrics {
         gauge("idle", status.available);
         gauge("in_use", status.size.saturating_sub(status.available));
         gauge("waiting", status.waiting);
+        let served = db.reads_served();
+        for (pool, total) in [("primary", served.primary), ("replica", served.replica)] {
+            let counter = self.reads.with_label_values(&[pool]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        for (i, replica) in db.replica_status().iter().enumerate() {
+            let name = i.to_string();
+            self.replica_up.with_label_values(&[name.as_str()]).set(i64::from(replica.up));
+            if let Some(lag) = replica.lag {
+                self.replica_lag.with_label_values(&[name.as_str()]).set(lag.as_secs_f64());
+            }
+        }
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         Ok(String::from_utf8_lossy(&out).into_owned())

@@ -114,6 +114,42 @@ impl LocalPostgres {
         Ok(cluster)
     }
 
+    /// A streaming standby of this cluster in `data_dir`: `pg_basebackup -R` over the local
+    /// socket, then started like this cluster and ready to read (hot standby). For the read
+    /// replica tests, and a replica on one machine.
+    pub fn start_standby(&self, data_dir: PathBuf) -> Result<LocalPostgres, LauncherError> {
+        let options = LaunchOptions { data_dir: absolute(&data_dir)?, ..self.options.clone() };
+        let standby = LocalPostgres {
+            options: options.clone(),
+            bin_dir: self.bin_dir.clone(),
+            run_as: self.run_as.clone(),
+            watchdog: None,
+        };
+        standby.prepare_folder()?;
+        let out = self
+            .command("pg_basebackup")
+            .arg("-D")
+            .arg(&options.data_dir)
+            .args(["-R", "-X", "stream", "-c", "fast", "-U", SUPERUSER, "-p", &PORT.to_string(), "-h"])
+            .arg(&self.options.data_dir)
+            .output()
+            .map_err(io("running pg_basebackup"))?;
+        if !out.status.success() {
+            return Err(LauncherError::Failed {
+                action: format!("pg_basebackup into {}", options.data_dir.display()),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        // The copy holds the primary's socket lock and log (both live in its folder here).
+        for copied in [format!(".s.PGSQL.{PORT}.lock"), "server.log".to_owned()] {
+            let path = options.data_dir.join(copied);
+            if path.exists() {
+                fs::remove_file(&path).map_err(io(format!("removing {}", path.display())))?;
+            }
+        }
+        LocalPostgres::start(options)
+    }
+
     /// A connection URL for `database` on this cluster (libpq and tokio-postgres both read it).
     pub fn url(&self, database: &str) -> String {
         format!(
@@ -307,12 +343,15 @@ if [ "$ephemeral" = yes ]; then rm -rf "$dir"; fi
         self.wait_until_ready()
     }
 
-    /// PostgreSQL writes `ready` into the pid file once it accepts connections.
+    /// PostgreSQL writes `ready` (a standby: `standby`) into the pid file once it accepts connections.
     fn wait_until_ready(&mut self) -> Result<(), LauncherError> {
         let pid_file = self.options.data_dir.join("postmaster.pid");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let ready = fs::read_to_string(&pid_file).map(|s| s.lines().any(|l| l.trim() == "ready")).unwrap_or(false);
+            // `standby`: a hot standby that accepts read-only connections.
+            let ready = fs::read_to_string(&pid_file)
+                .map(|s| s.lines().any(|l| matches!(l.trim(), "ready" | "standby")))
+                .unwrap_or(false);
             if ready {
                 return Ok(());
             }
@@ -356,7 +395,7 @@ fn postgres_alive(pid: &str) -> bool {
     matches!(name, Some((comm, rest)) if comm == "postgres" && !rest.trim_start().starts_with(['Z', 'X']))
 }
 
-/// Where `initdb` and `postgres` are: PATH, then `pg_config --bindir`, then the newest
+/// Where `initdb` and `postgres` are: PATH (the folder a link there points into), then `pg_config --bindir`, then the newest
 /// `/usr/lib/postgresql/*/bin` (Debian and Ubuntu keep them off PATH).
 pub fn find_bin_dir() -> Option<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
@@ -366,7 +405,10 @@ pub fn find_bin_dir() -> Option<PathBuf> {
         .into_iter()
         .find(|d| has_server(d))
     {
-        return Some(dir);
+        // A link on PATH (/usr/local/bin/postgres → /usr/lib/postgresql/15/bin/postgres): the
+        // folder it points into has the other tools too (pg_basebackup for a standby).
+        let installed = fs::canonicalize(dir.join("postgres")).ok().and_then(|p| p.parent().map(Path::to_path_buf));
+        return Some(installed.filter(|d| has_server(d)).unwrap_or(dir));
     }
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());

@@ -16,6 +16,7 @@ pub mod migrations;
 pub mod org;
 pub mod plan_rows;
 pub mod pool;
+pub mod replicas;
 pub mod schema;
 
 pub use error::StoreError;

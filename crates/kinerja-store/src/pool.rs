@@ -74,20 +74,22 @@ impl deadpool::managed::Manager for Manager {
 /// thread ends. [`Db::split_across`] divides the process's connections between the workers.
 #[derive(Clone)]
 pub struct Db {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     /// Tells this `Db`'s pools apart from another's in the thread-local table.
     id: u64,
     url: Arc<str>,
     /// The connections of the process, as configured (what `/metrics` reports as the maximum).
-    total: usize,
-    per_thread: AtomicUsize,
-    statement_timeout: Duration,
+    pub(crate) total: usize,
+    pub(crate) per_thread: AtomicUsize,
+    pub(crate) statement_timeout: Duration,
     /// Every pool opened, for the status in `/metrics` (a thread's pool goes with the thread).
     pools: Mutex<Vec<WeakPool<Manager>>>,
     bulk_slots: Arc<tokio::sync::Semaphore>,
+    /// Streaming standbys for lists, reports and exports (`crate::replicas`).
+    pub(crate) replicas: crate::replicas::Replicas,
 }
 
 thread_local! {
@@ -116,6 +118,7 @@ impl Db {
                 statement_timeout: timeout,
                 pools: Mutex::new(Vec::new()),
                 bulk_slots: Arc::new(tokio::sync::Semaphore::new(BULK_SLOTS)),
+                replicas: crate::replicas::Replicas::default(),
             }),
         })
     }
@@ -124,6 +127,9 @@ impl Db {
     /// holds at most `max_size / threads`, rounded up. Call it before the first connection.
     pub fn split_across(self, threads: usize) -> Self {
         self.shared.per_thread.store(self.shared.total.div_ceil(threads.max(1)), Ordering::Relaxed);
+        for standby in &self.shared.replicas.standbys {
+            standby.db.shared.per_thread.store(standby.db.shared.total.div_ceil(threads.max(1)), Ordering::Relaxed);
+        }
         self
     }
 

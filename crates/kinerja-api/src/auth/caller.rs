@@ -11,6 +11,7 @@ use crate::audit_actor::AuditActor;
 use crate::auth::AccessClaims;
 use crate::error::ApiError;
 use crate::observe::RequestId;
+use crate::reads;
 use crate::AppState;
 
 /// Who the token was issued to.
@@ -18,6 +19,15 @@ use crate::AppState;
 pub enum Principal {
     User { id: Uuid, employee_id: Option<Uuid> },
     Client { id: Uuid },
+}
+
+impl Principal {
+    /// The user's or the client's id.
+    pub fn id(&self) -> Uuid {
+        match *self {
+            Principal::User { id, .. } | Principal::Client { id } => id,
+        }
+    }
 }
 
 /// The caller of a protected endpoint. Taking it as a handler argument is what makes the
@@ -28,6 +38,8 @@ pub struct Caller {
     pub actor: Actor,
     /// The request's id, for the audit trail.
     pub request_id: Option<String>,
+    /// Lists and reports read from the primary: the caller wrote lately, or asked (crate::reads).
+    pub reads_primary: bool,
 }
 
 impl Caller {
@@ -75,6 +87,7 @@ impl Caller {
                     principal: Principal::User { id: claims.sub, employee_id: claims.employee_id },
                     actor: Actor::User { roles, agency_id: claims.agency_id },
                     request_id: request_id(req),
+                    reads_primary: false,
                 };
                 Ok((caller, claims))
             }
@@ -85,6 +98,7 @@ impl Caller {
                     principal: Principal::Client { id: claims.sub },
                     actor: Actor::Client { scopes, agency_id },
                     request_id: request_id(req),
+                    reads_primary: false,
                 };
                 Ok((caller, claims))
             }
@@ -126,10 +140,15 @@ impl FromRequest for Caller {
             .as_ref()
             .ok_or_else(|| ApiError::internal("application state missing"))
             .and_then(|state| Caller::from_token(req, state));
+        let asks_for_primary = reads::asks_for_primary(req);
+        if let Ok((caller, _)) = &parsed {
+            req.extensions_mut().insert(reads::Writer(caller.principal.id()));
+        }
         Box::pin(async move {
-            let (caller, claims) = parsed?;
+            let (mut caller, claims) = parsed?;
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             state.sessions.check(&state.db, &claims).await?;
+            caller.reads_primary = asks_for_primary || state.recent_writers.wrote_lately(caller.principal.id());
             Ok(caller)
         })
     }

@@ -98,7 +98,7 @@ pub(super) async fn list_audit_events(
         after: request.after,
         limit: request.fetch(),
     };
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = audit::list(&mut conn, filter).await?;
     Ok(web::Json(Page::from_rows(rows, request, |e| e.id, AuditEventView::from)))
 }

@@ -95,7 +95,7 @@ pub(super) async fn list_clients(
     if !allowed || (filter.agency_id.is_some() && filter.agency_id != agency) {
         return Err(ApiError::Forbidden("you may list the clients of your own agency only"));
     }
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = identity::list_live_clients(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |c| c.id, ClientView::from)))
 }

@@ -230,7 +230,7 @@ pub(super) async fn list_employees(
             }
         }
     }
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e))))
 }
@@ -400,7 +400,7 @@ pub(super) async fn list_subordinates(
         Depth::Direct => EmployeeFilter { supervisor_id: Some(root.id), ..EmployeeFilter::default() },
         Depth::All => EmployeeFilter { below: Some(root.id), ..EmployeeFilter::default() },
     };
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e))))
 }

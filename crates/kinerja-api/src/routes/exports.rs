@@ -151,7 +151,7 @@ pub(super) async fn export_records(
         ImportKind::Employees | ImportKind::PerformanceResults | ImportKind::Realizations => RegistryAction::ReadPeople,
         ImportKind::Units | ImportKind::Positions | ImportKind::CompetencyRequirements => RegistryAction::ReadStructure,
     };
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let agency =
         kinerja_store::org::get_agency(&mut conn, query.agency_id).await?.ok_or(ApiError::NotFound("agency"))?;
     authorize(&caller, needed, agency.id, "agency")?;
@@ -199,7 +199,7 @@ pub(super) async fn export_ratings(
     state: web::Data<AppState>,
     query: web::Query<RatingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let period = kinerja_store::plan_rows::get_period(&mut conn, query.period_id).await?;
     let period = period.filter(|p| p.agency_id == query.agency_id).ok_or(ApiError::NotFound("period"))?;
     authorize(&caller, RegistryAction::ReadPeople, period.agency_id, "period")?;

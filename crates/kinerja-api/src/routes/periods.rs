@@ -132,7 +132,7 @@ pub(super) async fn list_periods(
         }
         authorize(&caller, RegistryAction::ReadStructure, own, "agency")?;
     }
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = plan_rows::list_periods(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PeriodView::from(&p))))
 }

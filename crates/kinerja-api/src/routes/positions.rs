@@ -131,7 +131,7 @@ pub(super) async fn list_positions(
 ) -> Result<web::Json<Page<PositionView>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let kind = filter.kind.map(PositionKind::as_str);
     let rows = org::list_positions(&mut conn, agency.id, filter.unit_id, kind, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PositionView::from(&p))))

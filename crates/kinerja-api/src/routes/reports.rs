@@ -27,7 +27,7 @@ use crate::AppState;
 
 /// A period whose agency's people the caller may read.
 async fn readable_period(state: &AppState, caller: &Caller, period_id: Uuid) -> Result<PeriodRow, ApiError> {
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(caller).await?;
     let period = plan_rows::get_period(&mut conn, period_id).await?.ok_or(ApiError::NotFound("period"))?;
     authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
     Ok(period)
@@ -92,7 +92,7 @@ pub(super) async fn get_participation_report(
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<ParticipationReport>, ApiError> {
     let period = readable_period(&state, &caller, query.period_id).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = appraisal_rows::participation(&mut conn, period.agency_id, period.id).await?;
     let evaluated = appraisal_rows::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
     let cadence = period.cadence.0;
@@ -158,7 +158,7 @@ pub(super) async fn get_predikat_report(
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<PredikatReport>, ApiError> {
     let period = readable_period(&state, &caller, query.period_id).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = appraisal_rows::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
     let mut agency = PredikatTally { unit_id: None, total: 0, counts: BTreeMap::new() };
     let mut units: BTreeMap<Option<Uuid>, PredikatTally> = BTreeMap::new();
@@ -391,7 +391,7 @@ pub(super) async fn export_national_skp(
     let format = query.format.unwrap_or(ExportFormat::Ndjson);
     let kinds = query.records.unwrap_or(RecordKinds::All);
     // Taken before answering, so an unavailable database is a 503, not a cut stream.
-    let conn = state.db.conn().await?;
+    let conn = state.read_conn(&caller).await?;
     let period_id = period.id;
     Ok(streamed(format, &format!("national-skp-{period_id}"), move |chunks| async move {
         stream_national(conn, period, format, kinds, chunks).await

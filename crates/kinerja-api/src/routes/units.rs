@@ -144,7 +144,7 @@ pub(super) async fn list_units(
 ) -> Result<web::Json<Page<UnitView>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = org::list_units(&mut conn, agency.id, filter.parent_id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, |u| UnitView::from(&u))))
 }
@@ -297,7 +297,7 @@ pub(super) async fn get_unit_tree(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<UnitTree>, ApiError> {
     let root = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = org::unit_subtree(&mut conn, root.id).await?;
     let mut children: HashMap<Uuid, Vec<&UnitRow>> = HashMap::new();
     for row in &rows {

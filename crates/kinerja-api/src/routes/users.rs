@@ -117,7 +117,7 @@ pub(super) async fn list_users(
     if filter.agency_id.is_some() && filter.agency_id != agency {
         return Err(ApiError::Forbidden("you may list the users of your own agency only"));
     }
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = identity::list_users(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, UserView::from)))
 }

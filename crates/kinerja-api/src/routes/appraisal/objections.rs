@@ -222,7 +222,7 @@ pub(crate) async fn list_objections(
         _ if caller.is_super_admin() => {}
         _ => filter.involving = Some(caller.employee_id().unwrap_or(Uuid::nil())),
     }
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = appraisal_rows::list_objections(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |o| o.id, |o| ObjectionView::from(&o))))
 }

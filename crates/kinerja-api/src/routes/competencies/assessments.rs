@@ -412,7 +412,7 @@ pub(crate) async fn list_assessments(
             filter.assessor_user_id = Some(user);
         }
     }
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = store::list_assessments(&mut conn, &filter, request.after, request.fetch()).await?;
     let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
     let ratings = store::ratings_of(&mut conn, &ids).await?;

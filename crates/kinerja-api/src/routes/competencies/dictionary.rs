@@ -186,7 +186,7 @@ pub(crate) async fn list_competencies(
         None => Some(caller.agency_id().into_iter().collect()),
     };
     let filter = CompetencyFilter { agencies, group: query.group };
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = store::list_competencies(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |c| c.id, |c| CompetencyView::from(&c))))
 }

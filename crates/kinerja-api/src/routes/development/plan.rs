@@ -177,7 +177,7 @@ pub(crate) async fn list_development_activities(
 ) -> Result<web::Json<Page<ActivityView>>, ApiError> {
     let request = page.parse()?;
     let employee = visible_employee(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let rows = store::list_activities(&mut conn, employee.id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| ActivityView::from(&a))))
 }

@@ -71,7 +71,7 @@ pub(crate) async fn list_training_needs(
     let include_subunits = include_subunits(query.include.as_deref())?;
     let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     let period = plan_rows::get_period(&mut conn, query.period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)

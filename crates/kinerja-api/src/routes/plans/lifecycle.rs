@@ -191,7 +191,7 @@ pub(crate) async fn list_plans(
         all_revisions: query.all_revisions,
         ..PlanFilter::default()
     };
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.read_conn(&caller).await?;
     if !caller.is_super_admin() {
         let own = caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?;
         filter.agency_id = Some(own);
