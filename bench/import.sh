@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 N="${N:-100000}"
 PORT="${PORT:-18093}"
+SERVER_LOG="warn,kinerja_api::import=info" # the import's phases, printed at the end
 source bench/lib.sh
 start "$DATA/time.txt"
 
@@ -88,8 +89,8 @@ psql_bench -c "\copy (
 t0=$(now)
 psql_bench <<SQL
 BEGIN;
-\copy bench_floor FROM '$DATA/floor.csv' WITH (FORMAT csv)
-\copy bench_floor_audit FROM '$DATA/floor-audit.csv' WITH (FORMAT csv)
+\copy bench_floor (id, agency_id, nip, name, unit_id, position_id, supervisor_id, employment_type, grade, email, created_at, updated_at) FROM '$DATA/floor.csv' WITH (FORMAT csv)
+\copy bench_floor_audit (id, at, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id) FROM '$DATA/floor-audit.csv' WITH (FORMAT csv)
 COMMIT;
 SQL
 t1=$(now)
@@ -136,3 +137,5 @@ printf 'other requests during the import: %d answered, %d failed, slowest %.3f s
 stop
 printf 'server peak RSS: %d KiB; file size %d bytes\n' "$(grep 'Maximum resident set size' "$DATA/time.txt" | awk '{print $NF}')" \
   "$(stat -c %s "$DATA/employees.csv")"
+echo "the import's phases (time since it started; the first import, then the re-run):"
+grep -o 'import finished.*' "$DATA/server.log" | sed 's/\x1b\[[0-9;]*m//g; s/^/  /'

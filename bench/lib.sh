@@ -1,6 +1,6 @@
 # Shared by the benchmarks (sourced, with PORT set): builds the release binary, starts the
 # embedded PostgreSQL kept up by a kinerja server that is not measured (on PORT + 1), and offers
-# start/stop of the measured server on PORT, which reaches the database by DATABASE_URL so that
+# start/stop of the measured server on PORT (logging at SERVER_LOG, default warn), which reaches the database by DATABASE_URL so that
 # /usr/bin/time sees kinerja alone, not PostgreSQL's processes (which would otherwise be its
 # children). Everything lives in a temporary folder removed on exit.
 # shellcheck shell=bash
@@ -39,7 +39,7 @@ DB_URL="postgresql:///kinerja?host=$DATA/postgres&port=5432&user=kinerja"
 start() { # $1: file for /usr/bin/time's report
   mkdir -p "$DATA/measured"
   DATABASE_URL="$DB_URL" KINERJA_DATA_DIR="$DATA/measured" KINERJA_BIND="127.0.0.1:$PORT" KINERJA_JWT_SECRET="$SECRET" \
-    RUST_LOG=warn /usr/bin/time -v -o "$1" "$BIN" serve >"$DATA/server.log" 2>&1 &
+    RUST_LOG="${SERVER_LOG:-warn}" /usr/bin/time -v -o "$1" "$BIN" serve >"$DATA/server.log" 2>&1 &
   SERVER=$!
   wait_ready "$PORT"
 }
