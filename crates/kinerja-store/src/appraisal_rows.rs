@@ -14,6 +14,7 @@ use kinerja_domain::rule_sets::Rating;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::page::limited;
 use crate::schema::{final_ratings, objections, organisation_ratings};
 
 // ---- organisation ratings ----
@@ -268,7 +269,7 @@ pub async fn list_objections(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<ObjectionRow>> {
-    let mut query = objections::table.select(ObjectionRow::as_select()).order(objections::id).limit(limit).into_boxed();
+    let mut query = objections::table.select(ObjectionRow::as_select()).order(objections::id).into_boxed();
     if let Some(agency) = filter.agency_id {
         query = query.filter(objections::agency_id.eq(agency));
     }
@@ -290,7 +291,7 @@ pub async fn list_objections(
     if let Some(after) = after {
         query = query.filter(objections::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 // ---- reports ----

@@ -11,6 +11,7 @@ use kinerja_domain::competency::{ActivityKind, ActivityStatus, CompetencyGroup, 
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::page::limited;
 use crate::schema::{
     competencies, competency_assessments, competency_assessors, competency_ratings, competency_requirement_defaults,
     competency_requirements, development_activities,
@@ -97,8 +98,7 @@ pub async fn list_competencies(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<CompetencyRow>> {
-    let mut query =
-        competencies::table.select(CompetencyRow::as_select()).order(competencies::id).limit(limit).into_boxed();
+    let mut query = competencies::table.select(CompetencyRow::as_select()).order(competencies::id).into_boxed();
     if let Some(agencies) = &filter.agencies {
         query = query.filter(competencies::agency_id.is_null().or(competencies::agency_id.eq_any(agencies.clone())));
     }
@@ -108,7 +108,7 @@ pub async fn list_competencies(
     if let Some(after) = after {
         query = query.filter(competencies::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 // ---- standards ----
@@ -348,7 +348,7 @@ pub async fn list_assessments(
     limit: i64,
 ) -> StoreResult<Vec<AssessmentRow>> {
     use competency_assessments as a;
-    let mut query = a::table.select(AssessmentRow::as_select()).order(a::id).limit(limit).into_boxed();
+    let mut query = a::table.select(AssessmentRow::as_select()).order(a::id).into_boxed();
     if let Some(v) = filter.agency_id {
         query = query.filter(a::agency_id.eq(v));
     }
@@ -372,7 +372,7 @@ pub async fn list_assessments(
     if let Some(after) = after {
         query = query.filter(a::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 /// What one source said about one competency of one employee in a period: the latest level,
@@ -546,14 +546,10 @@ pub async fn list_activities(
     limit: i64,
 ) -> StoreResult<Vec<ActivityRow>> {
     use development_activities as d;
-    let mut query = d::table
-        .filter(d::employee_id.eq(employee))
-        .select(ActivityRow::as_select())
-        .order(d::id)
-        .limit(limit)
-        .into_boxed();
+    let mut query =
+        d::table.filter(d::employee_id.eq(employee)).select(ActivityRow::as_select()).order(d::id).into_boxed();
     if let Some(after) = after {
         query = query.filter(d::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }

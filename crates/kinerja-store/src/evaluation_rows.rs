@@ -10,6 +10,7 @@ use kinerja_domain::skp::BerAkhlak;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::page::limited;
 use crate::schema::{evaluations, feedback, realizations};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -114,7 +115,6 @@ pub async fn list_feedback(
         .filter(feedback::employee_id.eq(employee_id))
         .select(FeedbackRow::as_select())
         .order(feedback::id)
-        .limit(limit)
         .into_boxed();
     if let Some(period) = period_id {
         query = query.filter(feedback::period_id.eq(period));
@@ -122,7 +122,7 @@ pub async fn list_feedback(
     if let Some(after) = after {
         query = query.filter(feedback::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 /// A plan's periodic evaluations, in sub-period order.

@@ -8,6 +8,7 @@ use kinerja_domain::{Role, Scope};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::page::limited;
 use crate::schema::{clients, employees, login_failures, refresh_tokens, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -89,14 +90,14 @@ pub async fn list_users(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<UserRow>> {
-    let mut query = users::table.select(UserRow::as_select()).order(users::id).limit(limit).into_boxed();
+    let mut query = users::table.select(UserRow::as_select()).order(users::id).into_boxed();
     if let Some(agency) = agency_id {
         query = query.filter(users::agency_id.eq(agency));
     }
     if let Some(after) = after {
         query = query.filter(users::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 pub async fn agency_exists(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<bool> {
@@ -233,7 +234,6 @@ pub async fn list_live_clients(
         .filter(clients::revoked_at.is_null())
         .select(ClientRow::as_select())
         .order(clients::id)
-        .limit(limit)
         .into_boxed();
     if let Some(agency) = agency_id {
         query = query.filter(clients::agency_id.eq(agency));
@@ -241,7 +241,7 @@ pub async fn list_live_clients(
     if let Some(after) = after {
         query = query.filter(clients::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 pub async fn revoke_client(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod launcher;
 pub mod migrations;
 pub mod org;
+pub mod page;
 pub mod plan_rows;
 pub mod pool;
 pub mod replicas;

@@ -12,6 +12,7 @@ use kinerja_domain::civil_service::{EmploymentType, PositionKind};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::page::{limited, Limited};
 use crate::schema::{agencies, employees, positions, units};
 
 // ---- agencies ----
@@ -52,14 +53,14 @@ pub async fn list_agencies(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<AgencyRow>> {
-    let mut query = agencies::table.select(AgencyRow::as_select()).order(agencies::id).limit(limit).into_boxed();
+    let mut query = agencies::table.select(AgencyRow::as_select()).order(agencies::id).into_boxed();
     if let Some(id) = only {
         query = query.filter(agencies::id.eq(id));
     }
     if let Some(after) = after {
         query = query.filter(agencies::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 pub async fn update_agency(conn: &mut AsyncPgConnection, row: &AgencyRow) -> StoreResult<AgencyRow> {
@@ -127,19 +128,15 @@ pub async fn list_units(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<UnitRow>> {
-    let mut query = units::table
-        .filter(units::agency_id.eq(agency_id))
-        .select(UnitRow::as_select())
-        .order(units::id)
-        .limit(limit)
-        .into_boxed();
+    let mut query =
+        units::table.filter(units::agency_id.eq(agency_id)).select(UnitRow::as_select()).order(units::id).into_boxed();
     if let Some(parent) = parent_id {
         query = query.filter(units::parent_id.eq(parent));
     }
     if let Some(after) = after {
         query = query.filter(units::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 /// Whether anything still belongs to the unit: sub-units, positions or employees.
@@ -261,7 +258,6 @@ pub async fn list_positions(
         .filter(positions::agency_id.eq(agency_id))
         .select(PositionRow::as_select())
         .order(positions::id)
-        .limit(limit)
         .into_boxed();
     if let Some(unit) = unit_id {
         query = query.filter(positions::unit_id.eq(unit));
@@ -272,7 +268,7 @@ pub async fn list_positions(
     if let Some(after) = after {
         query = query.filter(positions::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 // ---- employees ----
@@ -400,11 +396,12 @@ pub async fn list_employees(
     Ok(employees_page(filter, after, limit).load(conn).await?)
 }
 
-type EmployeePage<'a> = employees::BoxedQuery<'a, Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<EmployeeRow, Pg>>>;
+type EmployeePage<'a> =
+    Limited<employees::BoxedQuery<'a, Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<EmployeeRow, Pg>>>>;
 
 /// The query behind [`list_employees`], public so its plan can be checked with EXPLAIN.
 pub fn employees_page(filter: &EmployeeFilter, after: Option<Uuid>, limit: i64) -> EmployeePage<'static> {
-    let mut query = employees::table.select(EmployeeRow::as_select()).order(employees::id).limit(limit).into_boxed();
+    let mut query = employees::table.select(EmployeeRow::as_select()).order(employees::id).into_boxed();
     if let Some(agency) = filter.agency_id {
         query = query.filter(employees::agency_id.eq(agency));
     }
@@ -430,7 +427,7 @@ pub fn employees_page(filter: &EmployeeFilter, after: Option<Uuid>, limit: i64) 
     if let Some(after) = after {
         query = query.filter(employees::id.gt(after));
     }
-    query
+    limited(query, limit)
 }
 
 /// Whether `target` is below `root` in the supervisor chain, walking up from `target`.

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::org::EmployeeRow;
+use crate::page::limited;
 use crate::schema::{behaviour_expectations, employees, performance_plans, periods, plan_indicators, plan_results};
 
 // ---- periods ----
@@ -65,14 +66,14 @@ pub async fn list_periods(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<PeriodRow>> {
-    let mut query = periods::table.select(PeriodRow::as_select()).order(periods::id).limit(limit).into_boxed();
+    let mut query = periods::table.select(PeriodRow::as_select()).order(periods::id).into_boxed();
     if let Some(agency) = agency_id {
         query = query.filter(periods::agency_id.eq(agency));
     }
     if let Some(after) = after {
         query = query.filter(periods::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 pub async fn period_has_plans(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<bool> {
@@ -174,8 +175,7 @@ pub async fn list_plans(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<PlanRow>> {
-    let mut query =
-        performance_plans::table.select(PlanRow::as_select()).order(performance_plans::id).limit(limit).into_boxed();
+    let mut query = performance_plans::table.select(PlanRow::as_select()).order(performance_plans::id).into_boxed();
     if let Some(v) = filter.agency_id {
         query = query.filter(performance_plans::agency_id.eq(v));
     }
@@ -200,7 +200,7 @@ pub async fn list_plans(
     if let Some(after) = after {
         query = query.filter(performance_plans::id.gt(after));
     }
-    Ok(query.load(conn).await?)
+    Ok(limited(query, limit).load(conn).await?)
 }
 
 // ---- results, indicators, expectations ----
