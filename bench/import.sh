@@ -21,32 +21,10 @@ SERVER_LOG="warn,kinerja_api::import=info" # the import's phases, printed at the
 source bench/lib.sh
 start "$DATA/time.txt"
 
-psql_bench <<SQL
-INSERT INTO agencies (id, code, name) VALUES (gen_random_uuid(), 'BENCH', 'Pemerintah Bench');
-INSERT INTO units (id, agency_id, code, name) SELECT gen_random_uuid(), id, 'DINAS', 'Dinas Bench' FROM agencies WHERE code = 'BENCH';
-CREATE TABLE bench_plain (agency_code text, nip text, name text, employment_type text, grade text, email text, unit_code text,
-                          supervisor_nip text);
-SQL
-
-# N valid employees: NIP = birth date, appointment month, gender digit, sequence. Row 0 heads
-# everyone; every 100th row leads the 99 rows after it, and leaders report to row 0. Leaders
-# come after their staff in the file, so supervisors are resolved from further down.
-psql_bench <<'SQL'
-CREATE FUNCTION bench_nip(i int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT to_char(date '1970-01-01' + (i / 999), 'YYYYMMDD') || '200501' || (1 + i % 2)::text
-         || lpad((i % 999 + 1)::text, 3, '0')
-$$;
-SQL
-psql_bench -c "\copy (
-  SELECT 'BENCH' AS agency_code, bench_nip(i) AS nip, 'Pegawai Bench ' || i AS name, 'pns' AS employment_type,
-         'III/b' AS grade, 'pegawai' || i || '@bench.go.id' AS email, 'DINAS' AS unit_code,
-         CASE WHEN i = 0 THEN NULL WHEN i % 100 = 0 THEN bench_nip(0) ELSE bench_nip(i / 100 * 100) END AS supervisor_nip
-  FROM generate_series(0, $N - 1) AS i
-  ORDER BY (i % 100 = 0), i DESC
-) TO '$DATA/employees.csv' WITH (FORMAT csv, HEADER)"
-
-TOKEN=$(curl -fs "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" | jq -r .access_token)
+bench_employees_csv
+psql_bench -qc "CREATE TABLE bench_plain (agency_code text, nip text, name text, employment_type text, grade text,
+                                          email text, unit_code text, supervisor_nip text)"
+TOKEN=$(admin_token)
 
 now() { date +%s.%N; }
 

@@ -33,24 +33,8 @@ source bench/lib.sh
 start "$DATA/time.txt"
 
 # ---- data: N employees by import, one agency, a plan of 10 results × 3 indicators ----
-psql_bench <<'SQL'
-INSERT INTO agencies (id, code, name) VALUES (gen_random_uuid(), 'BENCH', 'Pemerintah Bench');
-INSERT INTO units (id, agency_id, code, name) SELECT gen_random_uuid(), id, 'DINAS', 'Dinas Bench' FROM agencies WHERE code = 'BENCH';
-CREATE FUNCTION bench_nip(i int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT to_char(date '1970-01-01' + (i / 999), 'YYYYMMDD') || '200501' || (1 + i % 2)::text
-         || lpad((i % 999 + 1)::text, 3, '0')
-$$;
-SQL
-psql_bench -c "\copy (
-  SELECT 'BENCH' AS agency_code, bench_nip(i) AS nip, 'Pegawai Bench ' || i AS name, 'pns' AS employment_type,
-         'III/b' AS grade, 'pegawai' || i || '@bench.go.id' AS email, 'DINAS' AS unit_code,
-         CASE WHEN i = 0 THEN NULL WHEN i % 100 = 0 THEN bench_nip(0) ELSE bench_nip(i / 100 * 100) END AS supervisor_nip
-  FROM generate_series(0, $N - 1) AS i
-  ORDER BY (i % 100 = 0), i DESC
-) TO '$DATA/employees.csv' WITH (FORMAT csv, HEADER)"
-
-TOKEN=$(curl -fs "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" | jq -r .access_token)
+bench_employees_csv
+TOKEN=$(admin_token)
 AUTH="Authorization: Bearer $TOKEN"
 API="http://127.0.0.1:$PORT/api/v1"
 post() { # $1: path, $2: JSON body → the answer

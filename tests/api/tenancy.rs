@@ -20,24 +20,10 @@ const NATIONAL: &[(&str, &str)] = &[
     ("audit_events", "the trail of national acts too (agency_id set whenever the act is an agency's)"),
 ];
 
-/// Agency-owned tables that reach their agency through their parent's row today, with that
-/// parent. Each gets `agency_id` before the tables are distributed (docs/scaling.md, step 1);
-/// the list only shrinks.
-const THROUGH_PARENT: &[(&str, &str)] = &[
-    ("plan_results", "performance_plans"),
-    ("plan_indicators", "plan_results"),
-    ("behaviour_expectations", "performance_plans"),
-    ("realizations", "evaluations"),
-    ("competency_ratings", "competency_assessments"),
-    ("competency_requirements", "positions"),
-];
-
 #[derive(QueryableByName, Debug)]
 struct Column {
     #[diesel(sql_type = Text)]
     table_name: String,
-    #[diesel(sql_type = Bool)]
-    has_agency: bool,
     #[diesel(sql_type = Bool)]
     agency_not_null: bool,
 }
@@ -48,7 +34,6 @@ async fn every_agency_owned_table_carries_agency_id_not_null() {
     let mut conn = PgConnection::establish(&app.database_url).unwrap();
     let tables: Vec<Column> = diesel::sql_query(
         "SELECT c.relname::text AS table_name,
-                bool_or(a.attname = 'agency_id') AS has_agency,
                 bool_or(a.attname = 'agency_id' AND a.attnotnull) AS agency_not_null
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
@@ -63,15 +48,8 @@ async fn every_agency_owned_table_carries_agency_id_not_null() {
     for table in &tables {
         let name = table.table_name.as_str();
         let national = NATIONAL.iter().any(|(n, _)| *n == name);
-        let parent = THROUGH_PARENT.iter().find(|(n, _)| *n == name).map(|(_, p)| *p);
-        match (national, parent) {
-            (true, _) => {}
-            (false, Some(parent)) => {
-                assert!(!table.has_agency, "{name} has agency_id now: take it off THROUGH_PARENT");
-                assert!(tables.iter().any(|t| t.table_name == parent), "{name}'s parent {parent} is gone");
-            }
-            (false, None) if table.agency_not_null => {}
-            (false, None) => broken.push(name.to_owned()),
+        if !national && !table.agency_not_null {
+            broken.push(name.to_owned());
         }
     }
     assert!(
@@ -79,7 +57,43 @@ async fn every_agency_owned_table_carries_agency_id_not_null() {
         "agency-owned tables without `agency_id uuid NOT NULL` (add it, or name the table as national \
          with its reason in tests/api/tenancy.rs and docs/scaling.md): {broken:?}"
     );
-    for (name, _) in NATIONAL.iter().chain(THROUGH_PARENT) {
+    for (name, _) in NATIONAL {
         assert!(tables.iter().any(|t| t.table_name == *name), "{name} is listed here but is not a table");
     }
+}
+
+/// A child row written without its agency takes its parent's; one naming another agency is
+/// refused (the rule of migration 2026-12-01-000010_tenancy, here on a position's standard).
+#[actix_web::test]
+async fn a_child_row_carries_its_parents_agency_and_no_other() {
+    let app = TestApp::new().await;
+    let a = app.create_agency("KAB-TNG");
+    let b = app.create_agency("KAB-SRG");
+    let position = uuid::Uuid::now_v7();
+    let competency = uuid::Uuid::now_v7();
+    app.sql(&format!(
+        "INSERT INTO positions (id, agency_id, code, name, kind) VALUES ('{position}', '{a}', 'STAF', 'Staf', 'pelaksana')"
+    ));
+    app.sql(&format!(
+        "INSERT INTO competencies (id, code, name, competency_group, levels)
+         VALUES ('{competency}', 'INT', 'Integritas', 'manajerial', '[]')"
+    ));
+    app.sql(&format!(
+        "INSERT INTO competency_requirements (position_id, competency_id, required_level) VALUES ('{position}', '{competency}', 3)"
+    ));
+    #[derive(QueryableByName)]
+    struct Agency {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        agency_id: uuid::Uuid,
+    }
+    let mut conn = PgConnection::establish(&app.database_url).unwrap();
+    let stored: Agency =
+        diesel::sql_query("SELECT agency_id FROM competency_requirements").get_result(&mut conn).unwrap();
+    assert_eq!(stored.agency_id, a);
+    let refused = app.try_sql(&format!(
+        "INSERT INTO competency_requirements (position_id, competency_id, required_level, agency_id)
+         VALUES ('{position}', '{competency}', 2, '{b}') ON CONFLICT DO NOTHING"
+    ));
+    let err = refused.expect_err("a requirement naming another agency was stored");
+    assert!(err.contains("is not the agency of its positions"), "{err}");
 }

@@ -32,6 +32,7 @@ diesel::table! {
         plan_id -> Uuid,
         value -> Text,
         expectation -> Nullable<Text>,
+        agency_id -> Uuid,
     }
 }
 
@@ -150,6 +151,7 @@ diesel::table! {
         target_value -> Nullable<Float8>,
         target_unit -> Nullable<Text>,
         target_text -> Nullable<Text>,
+        agency_id -> Uuid,
     }
 }
 
@@ -163,6 +165,7 @@ diesel::table! {
         perspective -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        agency_id -> Uuid,
     }
 }
 
@@ -188,6 +191,7 @@ diesel::table! {
         value -> Nullable<Float8>,
         text -> Nullable<Text>,
         evidence -> Jsonb,
+        agency_id -> Uuid,
     }
 }
 
@@ -306,6 +310,7 @@ diesel::table! {
         competency_id -> Uuid,
         required_level -> Int2,
         updated_at -> Timestamptz,
+        agency_id -> Uuid,
     }
 }
 
@@ -347,6 +352,7 @@ diesel::table! {
         competency_id -> Uuid,
         level -> Int2,
         note -> Nullable<Text>,
+        agency_id -> Uuid,
     }
 }
 

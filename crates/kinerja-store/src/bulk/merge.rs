@@ -397,8 +397,8 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
              JOIN evals e ON e.plan_id = src.plan_id AND e.period_label = src.period_label
              LEFT JOIN realizations r ON r.evaluation_id = e.id AND r.indicator_id = src.indicator_id
          ), up AS (
-             INSERT INTO realizations AS t (id, evaluation_id, indicator_id, value, text, evidence)
-             SELECT id, eval_id, indicator_id, value, text, evidence FROM resolved WHERE differs
+             INSERT INTO realizations AS t (id, evaluation_id, indicator_id, value, text, evidence, agency_id)
+             SELECT id, eval_id, indicator_id, value, text, evidence, agency_id FROM resolved WHERE differs
              ON CONFLICT (evaluation_id, indicator_id) DO UPDATE
                  SET value = EXCLUDED.value, text = EXCLUDED.text, evidence = EXCLUDED.evidence
          ), touched AS (

@@ -1,0 +1,13 @@
+DROP TRIGGER competency_requirements_agency ON competency_requirements;
+ALTER TABLE competency_requirements DROP COLUMN agency_id;
+DROP TRIGGER competency_ratings_agency ON competency_ratings;
+ALTER TABLE competency_ratings DROP COLUMN agency_id;
+DROP TRIGGER realizations_agency ON realizations;
+ALTER TABLE realizations DROP COLUMN agency_id;
+DROP TRIGGER behaviour_expectations_agency ON behaviour_expectations;
+ALTER TABLE behaviour_expectations DROP COLUMN agency_id;
+DROP TRIGGER plan_indicators_agency ON plan_indicators;
+ALTER TABLE plan_indicators DROP COLUMN agency_id;
+DROP TRIGGER plan_results_agency ON plan_results;
+ALTER TABLE plan_results DROP COLUMN agency_id;
+DROP FUNCTION agency_of_parent();
