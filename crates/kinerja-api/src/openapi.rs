@@ -18,7 +18,10 @@ use crate::{idempotency, routes, ApiError};
         description = "Competency-based performance appraisal of Indonesian civil servants (ASN): \
                        performance plans (SKP), evaluation and predikat, calibration, objections, \
                        competencies and development. Errors are RFC 9457 problem documents with a \
-                       stable `code`.",
+                       stable `code`. A server with read replicas answers lists, reports and \
+                       exports from them; a caller's own writes are read back from the primary for \
+                       a few seconds, and the request header `Kinerja-Read-From: primary` asks for \
+                       the primary at any time.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     servers(
