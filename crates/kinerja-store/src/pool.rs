@@ -126,10 +126,9 @@ impl Db {
     /// Divides the connections between `threads` threads (the HTTP workers): each thread's pool
     /// holds at most `max_size / threads`, rounded up. Call it before the first connection.
     pub fn split_across(self, threads: usize) -> Self {
-        self.shared.per_thread.store(self.shared.total.div_ceil(threads.max(1)), Ordering::Relaxed);
-        for standby in &self.shared.replicas.standbys {
-            standby.db.shared.per_thread.store(standby.db.shared.total.div_ceil(threads.max(1)), Ordering::Relaxed);
-        }
+        let split = |db: &Db| db.shared.per_thread.store(db.shared.total.div_ceil(threads.max(1)), Ordering::Relaxed);
+        split(&self);
+        self.shared.replicas.standbys.iter().for_each(|standby| split(&standby.db));
         self
     }
 
