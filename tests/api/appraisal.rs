@@ -469,7 +469,12 @@ async fn reports_and_the_national_export() {
         (bidang["submitted"].as_i64(), bidang["approved"].as_i64(), bidang["rated"].as_i64()),
         (Some(2), Some(2), Some(1))
     );
-    assert_eq!(bidang["sub_periods"][1], json!({"period_label": "2026-Q2", "evaluated": 1, "rated": 1}));
+    // Q2 was due on 2026-07-10: the plan with no Q2 realisations is overdue, the rated one is not.
+    assert_eq!(
+        bidang["sub_periods"][1],
+        json!({"period_label": "2026-Q2", "evaluated": 1, "rated": 1, "due_on": "2026-07-10",
+               "realisations_overdue": 1, "ratings_overdue": 0})
+    );
     assert_eq!(bidang["sub_periods"][0]["evaluated"], 0);
     let predikat = app.get(&format!("/api/v1/reports/predikat?period_id={}", d.period), &d.auditor.token).await;
     assert_eq!(predikat.body["agency"]["counts"], json!({"sangat_baik": 1}), "{}", predikat.text);

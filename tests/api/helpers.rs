@@ -169,6 +169,17 @@ impl TestApp {
         self.try_sql(sql).expect("sql");
     }
 
+    /// The one number a query answers (its column named `n`, a bigint).
+    pub fn number(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = PgConnection::establish(&self.database_url).expect("connect");
+        diesel::sql_query(sql).get_result::<N>(&mut conn).expect("number").n
+    }
+
     pub fn try_sql(&self, sql: &str) -> Result<usize, String> {
         let mut conn = PgConnection::establish(&self.database_url).map_err(|e| e.to_string())?;
         diesel::sql_query(sql).execute(&mut conn).map_err(|e| e.to_string())

@@ -52,23 +52,23 @@ use crate::helpers::{Reply, TestUser};
 
 /// A kepala (JPT) → sekretaris → staff chain with logins, a period, and the kepala's plan with
 /// one result to cascade from.
-struct Skp {
-    app: TestApp,
-    admin: TestUser,
-    kepala: TestUser,
-    sekretaris: TestUser,
-    staff: TestUser,
-    period: String,
-    ids: std::collections::HashMap<&'static str, String>,
-    kepala_result: String,
+pub(crate) struct Skp {
+    pub(crate) app: TestApp,
+    pub(crate) admin: TestUser,
+    pub(crate) kepala: TestUser,
+    pub(crate) sekretaris: TestUser,
+    pub(crate) staff: TestUser,
+    pub(crate) period: String,
+    pub(crate) ids: std::collections::HashMap<&'static str, String>,
+    pub(crate) kepala_result: String,
 }
 
-fn id_of(reply: &Reply) -> String {
+pub(crate) fn id_of(reply: &Reply) -> String {
     assert!(reply.status.is_success(), "{}", reply.text);
     reply.body["id"].as_str().unwrap().to_owned()
 }
 
-async fn skp() -> Skp {
+pub(crate) async fn skp() -> Skp {
     let app = TestApp::new().await;
     let agency = app.create_agency("KOTA-PKY");
     let admin = app.user("admin", &[Role::AgencyAdmin], Some(agency), None).await;
@@ -377,7 +377,7 @@ async fn the_cascade_runs_up_to_the_root_and_down_across_people() {
 }
 
 /// An approved plan of the sekretaris with one quantity indicator (target 12 reports).
-async fn approved_plan(s: &Skp) -> (String, String) {
+pub(crate) async fn approved_plan(s: &Skp) -> (String, String) {
     let app = &s.app;
     let plan = id_of(
         &app.post(

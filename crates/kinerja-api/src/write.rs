@@ -11,7 +11,9 @@ use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
+use kinerja_domain::deadlines::PeriodStatus;
 use kinerja_store::audit;
+use kinerja_store::plan_rows::{self, PeriodRow};
 use kinerja_store::{AnsiTransactionManager, AsyncPgConnection, StoreError, TransactionManager};
 use serde::Serialize;
 use serde_json::Value;
@@ -19,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit_actor::AuditActor;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{codes, ApiError};
 use crate::AppState;
 
 /// The `If-Match` header of a write: the versions (ETags) the caller says it read.
@@ -320,3 +322,21 @@ macro_rules! record {
     };
 }
 pub(crate) use record;
+
+/// The period a write goes into, held (`FOR SHARE`) until the transaction ends; 409
+/// `period_closed` when it is closed. A close waits for the writes holding it, and a write
+/// after a close sees it closed, so nothing slips into a closed period.
+pub async fn open_period(tx: &mut AsyncPgConnection, period_id: Uuid) -> Result<PeriodRow, ApiError> {
+    let period = plan_rows::share_period(tx, period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    if period.status.0 == PeriodStatus::Closed {
+        return Err(ApiError::Conflict {
+            code: codes::PERIOD_CLOSED,
+            detail: format!(
+                "the period {} is closed ({}); an agency admin may reopen it",
+                period.name,
+                period.status_reason.as_deref().unwrap_or("no reason given")
+            ),
+        });
+    }
+    Ok(period)
+}

@@ -6,6 +6,7 @@ use crate::access::{Role, Scope};
 use crate::audit::{ActorKind, AuditEntity};
 use crate::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
 use crate::competency::{ActivityKind, ActivityStatus, AuthorRelation, CompetencyGroup, Potential, Source};
+use crate::deadlines::PeriodStatus;
 use crate::distribution::OrgPredikat;
 use crate::objection::{ObjectionStatus, Outcome};
 use crate::rule_sets::{Aspect, Predikat, Rating, RuleSet};
@@ -42,6 +43,7 @@ macro_rules! stored {
 stored!(
     PlanStatus => "plan status" by parse,
     Cadence => "cadence" by parse,
+    PeriodStatus => "period status" by parse,
     Approach => "approach" by parse,
     ResultKind => "result kind" by parse,
     Perspective => "perspective" by parse,

@@ -7,6 +7,7 @@ pub mod civil_service;
 pub mod codes;
 pub mod competency;
 pub mod credentials;
+pub mod deadlines;
 pub mod distribution;
 pub mod limits;
 pub mod objection;

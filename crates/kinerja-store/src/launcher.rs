@@ -329,6 +329,8 @@ if [ "$ephemeral" = yes ]; then rm -rf "$dir"; fi
         if self.options.ephemeral {
             cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
             cmd.args(["-c", "max_connections=300"]);
+            // Tests compare commit order (a close racing with writes).
+            cmd.args(["-c", "track_commit_timestamp=on"]);
         }
         self.as_cluster_owner(&mut cmd);
         // Its own process group: a Ctrl-C at the terminal reaches this process, which drains its

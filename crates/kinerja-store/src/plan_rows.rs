@@ -5,13 +5,14 @@ use crate::codes::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::deadlines::{Deadlines, PeriodStatus, SetDeadlines};
 use kinerja_domain::rule_sets::{Aspect, RuleSet};
 use kinerja_domain::skp::{Approach, ResultKind};
 use kinerja_domain::skp::{BerAkhlak, Perspective};
 use kinerja_domain::workflow::{Cadence, PlanStatus};
 use uuid::Uuid;
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::org::EmployeeRow;
 use crate::page::limited;
 use crate::schema::{behaviour_expectations, employees, performance_plans, periods, plan_indicators, plan_results};
@@ -30,6 +31,27 @@ pub struct PeriodRow {
     pub rule_set: Coded<RuleSet>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub status: Coded<PeriodStatus>,
+    /// Why the period was last closed or reopened.
+    pub status_reason: Option<String>,
+    pub planning_due: Option<NaiveDate>,
+    /// The evaluation deadlines the agency set, by sub-period label.
+    pub evaluation_due: serde_json::Value,
+    pub rating_due: Option<NaiveDate>,
+}
+
+impl PeriodRow {
+    /// The deadlines the agency set (the rest take the defaults of [`Deadlines::of`]).
+    pub fn set_deadlines(&self) -> StoreResult<SetDeadlines> {
+        let evaluation_due = serde_json::from_value(self.evaluation_due.clone())
+            .map_err(|e| StoreError::Other(format!("periods.evaluation_due of {}: {e}", self.id)))?;
+        Ok(SetDeadlines { planning_due: self.planning_due, evaluation_due, rating_due: self.rating_due })
+    }
+
+    /// The deadlines that apply.
+    pub fn deadlines(&self) -> StoreResult<Deadlines> {
+        Ok(Deadlines::of(self.starts_on, self.ends_on, self.cadence.0, &self.set_deadlines()?))
+    }
 }
 
 pub async fn insert_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
@@ -45,6 +67,13 @@ pub async fn lock_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<
     Ok(periods::table.find(id).select(PeriodRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
+/// Reads the period and holds it (`FOR SHARE`) until the transaction ends: a write that needs
+/// the period open takes it this way, so a concurrent close waits for the write, and a write
+/// after the close sees it closed.
+pub async fn share_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
+    Ok(periods::table.find(id).select(PeriodRow::as_select()).for_share().first(conn).await.optional()?)
+}
+
 pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
     Ok(diesel::update(periods::table.find(row.id))
         .set((
@@ -53,6 +82,11 @@ pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> Sto
             periods::ends_on.eq(row.ends_on),
             periods::cadence.eq(&row.cadence),
             periods::rule_set.eq(&row.rule_set),
+            periods::status.eq(&row.status),
+            periods::status_reason.eq(&row.status_reason),
+            periods::planning_due.eq(row.planning_due),
+            periods::evaluation_due.eq(&row.evaluation_due),
+            periods::rating_due.eq(row.rating_due),
             periods::updated_at.eq(row.updated_at),
         ))
         .returning(PeriodRow::as_returning())

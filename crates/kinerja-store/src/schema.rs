@@ -138,6 +138,11 @@ diesel::table! {
         rule_set -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        planning_due -> Nullable<Date>,
+        evaluation_due -> Jsonb,
+        rating_due -> Nullable<Date>,
     }
 }
 

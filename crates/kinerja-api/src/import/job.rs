@@ -33,6 +33,9 @@ pub(super) enum Failure {
     Upload(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The file's period is closed: nothing is written into it.
+    #[error("the period is closed")]
+    PeriodClosed,
     /// Nothing wrong: the transaction is rolled back (a dry run or a refused file) with this report.
     #[error("rolled back")]
     RolledBack(Box<ImportReport>),
@@ -111,7 +114,12 @@ pub(super) fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json:
         let store_kind = job.kind.store();
         let period = job.period.as_ref().map(|p| p.id);
         let plan_context = match &job.period {
-            Some(period) if job.kind.of_a_period() => Some(RefCell::new(PlanContext::load(conn, period)?)),
+            Some(period) if job.kind.of_a_period() => {
+                if !bulk::period_is_open(conn, period.id)? {
+                    return Err(Failure::PeriodClosed);
+                }
+                Some(RefCell::new(PlanContext::load(conn, period)?))
+            }
             _ => None,
         };
         bulk::create_staging(conn, store_kind)?;

@@ -289,6 +289,10 @@ pub async fn import_file(
     match worker.await.map_err(ApiError::internal)? {
         Ok((status, body)) => Ok(answer(status, &body, false)),
         Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
+        Err(Failure::PeriodClosed) => Err(ApiError::Conflict {
+            code: codes::PERIOD_CLOSED,
+            detail: "the file's period is closed; an agency admin may reopen it".into(),
+        }),
         Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: codes::UPLOAD_FAILED, detail: cause }),
         Err(Failure::Store(e)) => Err(e.into()),
         // `run` turns a roll-back into its report; none reaches here.

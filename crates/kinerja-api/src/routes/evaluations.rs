@@ -214,6 +214,7 @@ pub(super) async fn create_evaluation(
         })
         .collect();
     conn.transaction::<_, ApiError, _>(async |tx| {
+        write::open_period(tx, plan.period_id).await?;
         evaluation_rows::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
             kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                 code: codes::DUPLICATE_EVALUATION,
@@ -322,7 +323,7 @@ pub(super) async fn rate_evaluation(
             });
         }
         let current = evaluation_rows::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
-        let period = plan_rows::get_period(tx, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+        let period = write::open_period(tx, plan.period_id).await?;
         let RatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } = body;
         let inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);
         let outcome = scoring::rate(tx, period.rule_set.0, plan.id, Some(current.id), inputs).await?;

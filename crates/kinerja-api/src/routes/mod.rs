@@ -65,6 +65,8 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(periods::create_period)
             .service(periods::get_period)
             .service(periods::update_period)
+            .service(periods::close_period)
+            .service(periods::reopen_period)
             .service(plans::lifecycle::list_plans)
             .service(plans::lifecycle::create_plan)
             .service(plans::lifecycle::get_plan)

@@ -2,8 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::deadlines::{Deadlines, PeriodStatus};
 use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
@@ -15,7 +18,7 @@ use uuid::Uuid;
 
 use crate::access::{agency_for_write, authorize, visible};
 use crate::auth::Caller;
-use crate::checks::{check_code_and_name, reject};
+use crate::checks::{check_code_and_name, present, reject};
 use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
@@ -24,7 +27,7 @@ use crate::write::{self, record, Change, IfMatch};
 use crate::write::{created, with_etag};
 use crate::AppState;
 
-record!(PeriodRow, AuditEntity::Period, audited: PeriodView, agency: |p| Some(p.agency_id),
+record!(PeriodRow, AuditEntity::Period, audited: AuditedPeriod, agency: |p| Some(p.agency_id),
         lock: plan_rows::lock_period, save: plan_rows::update_period, insert: plan_rows::insert_period);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -42,14 +45,21 @@ pub struct PeriodView {
     /// The labels evaluations use, from the cadence: `2026-Q1` … `2026-Q4`.
     #[schema(example = json!(["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]))]
     sub_periods: Vec<String>,
+    /// `open`, or `closed`: no new plans, realisations, ratings or calibrations (objections
+    /// still run their window).
+    status: PeriodStatus,
+    /// Why it was last closed or reopened.
+    status_reason: Option<String>,
+    /// The deadlines that apply: those the agency set, the practice defaults otherwise.
+    deadlines: Deadlines,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-impl From<&PeriodRow> for PeriodView {
-    fn from(p: &PeriodRow) -> Self {
+impl PeriodView {
+    fn of(p: &PeriodRow) -> Result<Self, ApiError> {
         let cadence = p.cadence.0;
-        PeriodView {
+        Ok(PeriodView {
             id: p.id,
             agency_id: p.agency_id,
             name: p.name.clone(),
@@ -58,8 +68,43 @@ impl From<&PeriodRow> for PeriodView {
             cadence,
             rule_set: p.rule_set.0,
             sub_periods: cadence.labels(p.starts_on, p.ends_on),
+            status: p.status.0,
+            status_reason: p.status_reason.clone(),
+            deadlines: p.deadlines()?,
             created_at: p.created_at,
             updated_at: p.updated_at,
+        })
+    }
+}
+
+/// What the audit trail keeps of a period: what the agency set, as stored.
+#[derive(Debug, Serialize)]
+pub struct AuditedPeriod {
+    name: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    cadence: Cadence,
+    rule_set: RuleSet,
+    status: PeriodStatus,
+    status_reason: Option<String>,
+    planning_due: Option<NaiveDate>,
+    evaluation_due: serde_json::Value,
+    rating_due: Option<NaiveDate>,
+}
+
+impl From<&PeriodRow> for AuditedPeriod {
+    fn from(p: &PeriodRow) -> Self {
+        AuditedPeriod {
+            name: p.name.clone(),
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            cadence: p.cadence.0,
+            rule_set: p.rule_set.0,
+            status: p.status.0,
+            status_reason: p.status_reason.clone(),
+            planning_due: p.planning_due,
+            evaluation_due: p.evaluation_due.clone(),
+            rating_due: p.rating_due,
         }
     }
 }
@@ -78,6 +123,17 @@ pub struct CreatePeriod {
     cadence: Cadence,
     /// Defaults to `permenpanrb-6-2022`.
     rule_set: Option<RuleSet>,
+    /// Plans agreed by; defaults to the last day of the period's first month.
+    #[schema(example = "2026-01-31")]
+    planning_due: Option<NaiveDate>,
+    /// Evaluation deadlines by sub-period label; a sub-period left out is due 10 days after it
+    /// ends.
+    #[serde(default)]
+    #[schema(example = json!({"2026-Q1": "2026-04-10"}))]
+    evaluation_due: BTreeMap<String, NaiveDate>,
+    /// The annual rating given by; defaults to 31 days after the period ends.
+    #[schema(example = "2027-01-31")]
+    rating_due: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -90,6 +146,26 @@ pub struct UpdatePeriod {
     ends_on: Option<NaiveDate>,
     cadence: Option<Cadence>,
     rule_set: Option<RuleSet>,
+    /// `null` goes back to the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    planning_due: Option<Option<NaiveDate>>,
+    /// Replaces every evaluation deadline the agency set (`{}`: the defaults for all).
+    #[schema(example = json!({"2026-Q1": "2026-04-15"}))]
+    evaluation_due: Option<BTreeMap<String, NaiveDate>>,
+    /// `null` goes back to the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    rating_due: Option<Option<NaiveDate>>,
+}
+
+/// Why a period is closed or reopened.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Penilaian kinerja 2026 selesai ditetapkan"}))]
+pub struct PeriodStatusChange {
+    #[schema(min_length = 1, max_length = 2000)]
+    reason: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -98,15 +174,20 @@ pub struct PeriodQuery {
     agency_id: Option<Uuid>,
 }
 
-/// A period runs forward and at most a year (366 days).
-fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<FieldError> {
-    if ends_on < starts_on {
+/// A period runs forward and at most a year (366 days); its deadlines fall within it or the
+/// year after.
+fn check_dates(p: &PeriodRow) -> Result<Vec<FieldError>, ApiError> {
+    Ok(if p.ends_on < p.starts_on {
         vec![FieldError::new("ends_on", "before_start", "must not be before starts_on")]
-    } else if (ends_on - starts_on).num_days() > 366 {
+    } else if (p.ends_on - p.starts_on).num_days() > 366 {
         vec![FieldError::new("ends_on", "too_long", "a period lasts at most a year")]
     } else {
-        Vec::new()
-    }
+        p.set_deadlines()?
+            .check(p.starts_on, p.ends_on, p.cadence.0)
+            .into_iter()
+            .map(|e| FieldError::new(e.field, e.code, e.message))
+            .collect()
+    })
 }
 
 /// List periods: an agency's, or every agency's for a super admin.
@@ -134,7 +215,8 @@ pub(super) async fn list_periods(
     }
     let mut conn = state.read_conn(&caller).await?;
     let rows = plan_rows::list_periods(&mut conn, agency, request.after, request.fetch()).await?;
-    Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PeriodView::from(&p))))
+    let page = Page::from_rows(rows, request, |p| p.id, |p| PeriodView::of(&p));
+    Ok(web::Json(Page { items: page.items.into_iter().collect::<Result<_, _>>()?, next_cursor: page.next_cursor }))
 }
 
 /// Open a period for an agency.
@@ -155,9 +237,6 @@ pub(super) async fn create_period(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     agency_for_write(&state, &caller, body.agency_id, "you may not open periods in that agency").await?;
-    let mut errors = check_code_and_name(None, Some(&body.name));
-    errors.extend(check_dates(body.starts_on, body.ends_on));
-    reject(errors)?;
     let now = Utc::now();
     let row = PeriodRow {
         id: Uuid::now_v7(),
@@ -169,9 +248,17 @@ pub(super) async fn create_period(
         rule_set: Coded(body.rule_set.unwrap_or(RuleSet::DEFAULT)),
         created_at: now,
         updated_at: now,
+        status: Coded(PeriodStatus::Open),
+        status_reason: None,
+        planning_due: body.planning_due,
+        evaluation_due: serde_json::json!(body.evaluation_due),
+        rating_due: body.rating_due,
     };
+    let mut errors = check_code_and_name(None, Some(&body.name));
+    errors.extend(check_dates(&row)?);
+    reject(errors)?;
     let row = write::create(&state, &caller, row, async |_, _| Ok(())).await?;
-    Ok(created(format!("/api/v1/periods/{}", row.id), row.updated_at, &PeriodView::from(&row)))
+    Ok(created(format!("/api/v1/periods/{}", row.id), row.updated_at, &PeriodView::of(&row)?))
 }
 
 /// Read a period, with its sub-period labels.
@@ -188,7 +275,7 @@ pub(super) async fn get_period(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let period = visible::<PeriodRow>(&state, &caller, path.into_inner()).await?;
-    Ok(with_etag(StatusCode::OK, period.updated_at, &PeriodView::from(&period)))
+    Ok(with_etag(StatusCode::OK, period.updated_at, &PeriodView::of(&period)?))
 }
 
 /// Change a period.
@@ -223,8 +310,13 @@ pub(super) async fn update_period(
         next.ends_on = body.ends_on.unwrap_or(next.ends_on);
         next.cadence = body.cadence.map_or(next.cadence, Coded);
         next.rule_set = body.rule_set.map_or(next.rule_set, Coded);
+        next.planning_due = body.planning_due.unwrap_or(next.planning_due);
+        next.rating_due = body.rating_due.unwrap_or(next.rating_due);
+        if let Some(evaluation_due) = &body.evaluation_due {
+            next.evaluation_due = serde_json::json!(evaluation_due);
+        }
         let mut errors = check_code_and_name(None, Some(&next.name));
-        errors.extend(check_dates(next.starts_on, next.ends_on));
+        errors.extend(check_dates(&next)?);
         reject(errors)?;
         let rules_change = next.starts_on != current.starts_on
             || next.ends_on != current.ends_on
@@ -240,5 +332,89 @@ pub(super) async fn update_period(
         Ok(Change::row(next))
     })
     .await?;
-    Ok(with_etag(StatusCode::OK, row.updated_at, &PeriodView::from(&row)))
+    Ok(with_etag(StatusCode::OK, row.updated_at, &PeriodView::of(&row)?))
+}
+
+/// Close a period.
+///
+/// Close a period (agency admins), with a reason: it then refuses new plans, realisations,
+/// ratings and calibrations with 409 `period_closed`; objections still run their window.
+/// Closing a closed period is 409 `invalid_transition`.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("period_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = PeriodStatusChange,
+    responses(
+        (status = 200, description = "Closed", body = PeriodView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[post("/periods/{period_id}/close")]
+pub(super) async fn close_period(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<PeriodStatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&caller, &state, path.into_inner(), &if_match, body.into_inner(), PeriodStatus::Closed).await
+}
+
+/// Reopen a closed period.
+///
+/// Reopen a closed period (agency admins), with a reason; audited like the close.
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("period_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    request_body = PeriodStatusChange,
+    responses(
+        (status = 200, description = "Reopened", body = PeriodView, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
+    )
+)]
+#[post("/periods/{period_id}/reopen")]
+pub(super) async fn reopen_period(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<PeriodStatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&caller, &state, path.into_inner(), &if_match, body.into_inner(), PeriodStatus::Open).await
+}
+
+async fn change_status(
+    caller: &Caller,
+    state: &AppState,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: PeriodStatusChange,
+    to: PeriodStatus,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::validation("reason", "required", "a reason of 1 to 2000 characters"));
+    }
+    let visible = visible::<PeriodRow>(state, caller, id).await?;
+    authorize(caller, RegistryAction::Write, visible.agency_id, "period")?;
+    let action = match to {
+        PeriodStatus::Closed => "close",
+        PeriodStatus::Open => "reopen",
+    };
+    let row = write::update(state, caller, if_match, visible.id, action, async |_, current: &PeriodRow| {
+        if current.status.0 == to {
+            return Err(ApiError::Conflict {
+                code: codes::INVALID_TRANSITION,
+                detail: format!("the period is already {}", to.as_str()),
+            });
+        }
+        let mut next = current.clone();
+        next.status = Coded(to);
+        next.status_reason = Some(reason);
+        Ok(Change::row(next))
+    })
+    .await?;
+    Ok(with_etag(StatusCode::OK, row.updated_at, &PeriodView::of(&row)?))
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use kinerja_domain::objection::calendar_day;
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
@@ -49,6 +51,13 @@ pub struct SubPeriodCount {
     evaluated: i64,
     /// Of those, rated by their rating official.
     rated: i64,
+    /// The sub-period's evaluation deadline.
+    #[schema(example = "2026-04-10")]
+    due_on: NaiveDate,
+    /// Once the deadline has passed: approved plans with no realisations for the sub-period,
+    /// and realisations not rated (0 before the deadline).
+    realisations_overdue: i64,
+    ratings_overdue: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,6 +73,10 @@ pub struct UnitParticipation {
     submitted: i64,
     approved: i64,
     rated: i64,
+    /// Once `planning_due` has passed: employees whose plan is not yet submitted.
+    plans_overdue: i64,
+    /// Once `rating_due` has passed: approved plans without their annual rating.
+    annual_ratings_overdue: i64,
     sub_periods: Vec<SubPeriodCount>,
 }
 
@@ -95,20 +108,33 @@ pub(super) async fn get_participation_report(
     let mut conn = state.read_conn(&caller).await?;
     let rows = appraisal_rows::participation(&mut conn, period.agency_id, period.id).await?;
     let evaluated = appraisal_rows::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
-    let cadence = period.cadence.0;
-    let labels = cadence.labels(period.starts_on, period.ends_on);
+    let deadlines = period.deadlines()?;
+    let today = calendar_day(Utc::now());
+    let past = |due: NaiveDate, count: i64| if today > due { count.max(0) } else { 0 };
+    let labels: Vec<String> = deadlines.evaluation_due.iter().map(|d| d.label.clone()).collect();
     let evaluated: std::collections::HashMap<(Uuid, &str), (i64, i64)> =
         evaluated.iter().map(|e| ((e.unit_id, e.period_label.as_str()), (e.evaluated, e.rated))).collect();
     let units = rows
         .into_iter()
         .map(|r| UnitParticipation {
-            sub_periods: labels
+            sub_periods: deadlines
+                .evaluation_due
                 .iter()
-                .map(|label| {
-                    let (evaluated, rated) = evaluated.get(&(r.unit_id, label.as_str())).copied().unwrap_or((0, 0));
-                    SubPeriodCount { period_label: label.clone(), evaluated, rated }
+                .map(|due| {
+                    let key = (r.unit_id, due.label.as_str());
+                    let (evaluated, rated) = evaluated.get(&key).copied().unwrap_or((0, 0));
+                    SubPeriodCount {
+                        period_label: due.label.clone(),
+                        evaluated,
+                        rated,
+                        due_on: due.due_on,
+                        realisations_overdue: past(due.due_on, r.approved - evaluated),
+                        ratings_overdue: past(due.due_on, evaluated - rated),
+                    }
                 })
                 .collect(),
+            plans_overdue: past(deadlines.planning_due, r.employees - r.submitted),
+            annual_ratings_overdue: past(deadlines.rating_due, r.approved - r.rated),
             unit_id: r.unit_id,
             code: r.unit_code,
             name: r.unit_name,

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
+use kinerja_domain::deadlines::PeriodStatus;
 use kinerja_domain::skp::Approach;
 use kinerja_domain::workflow::PlanStatus;
 use uuid::Uuid;
@@ -446,6 +447,14 @@ pub struct PlanFacts {
     pub plan_status: Option<Coded<PlanStatus>>,
     #[diesel(sql_type = Nullable<Text>)]
     pub plan_approach: Option<Coded<Approach>>,
+}
+
+/// Whether the period is still open, held (`FOR SHARE`) until the import's transaction ends so
+/// that a close waits for the import.
+pub fn period_is_open(conn: &mut PgConnection, period: Uuid) -> StoreResult<bool> {
+    use crate::schema::periods;
+    let status: Coded<PeriodStatus> = periods::table.find(period).select(periods::status).for_share().first(conn)?;
+    Ok(status.0 == PeriodStatus::Open)
 }
 
 pub fn plan_facts(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreResult<Vec<PlanFacts>> {

@@ -15,7 +15,8 @@ pub use diesel::PgConnection as SyncPgConnection;
 pub use check::{check, lock_hierarchies, parent_links, LineProblem, ParentLink, INVALID_PARENT_RESULT};
 pub use export::{agency_codes, export_batch, ratings_batch, ExportRow};
 pub use merge::{
-    entity_of, insert_plans, merge, plan_facts, record_event, refresh_statistics, BulkActor, Merged, PlanFacts,
+    entity_of, insert_plans, merge, period_is_open, plan_facts, record_event, refresh_statistics, BulkActor, Merged,
+    PlanFacts,
 };
 pub use stage::{
     copy_staged, create_staging, StagedEmployee, StagedPosition, StagedRealization, StagedRequirement, StagedResult,

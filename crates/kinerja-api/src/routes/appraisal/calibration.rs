@@ -77,6 +77,7 @@ pub(crate) async fn calibrate_final_rating(
         plan.id,
         "calibrate",
         async |tx, current: &FinalRatingRow| {
+            write::open_period(tx, plan.period_id).await?;
             // An objection locks this rating row too when it is filed, so this check holds.
             if let Some(o) = appraisal_rows::objection_of_plan(tx, plan.id).await? {
                 return Err(ApiError::Conflict {

@@ -22,8 +22,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    final_view, headed_unit_rating, note_json, optional_text, period_of, visible_final_rating, window_days,
-    FinalRatingRequest, FinalRatingView, UnitHeadNote,
+    final_view, headed_unit_rating, note_json, optional_text, visible_final_rating, window_days, FinalRatingRequest,
+    FinalRatingView, UnitHeadNote,
 };
 
 /// Give the annual rating of an approved plan.
@@ -70,7 +70,7 @@ pub(crate) async fn give_final_rating(
             }
             let status = transition(plan.status.0, PlanAction::Rate, party(&caller, plan))?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
-            let rule_set = period_of(tx, plan).await?.rule_set.0;
+            let rule_set = write::open_period(tx, plan.period_id).await?.rule_set.0;
             let FinalRatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } =
                 body;
             let mut inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);

@@ -101,8 +101,8 @@ pub(crate) async fn create_plan(
     row.rater_override_reason = body.rater_id.and(body.rater_override_reason);
     let view = conn
         .transaction::<_, ApiError, _>(async |tx| {
-            // Holds the period's dates and rule set while its first plans start.
-            plan_rows::lock_period(tx, period.id).await?;
+            // Holds the period open, with its dates and rule set, while its plans start.
+            write::open_period(tx, period.id).await?;
             let plan = plan_rows::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                     code: codes::DUPLICATE_PLAN,
@@ -344,6 +344,7 @@ pub(crate) async fn revise_plan(
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
             });
         }
+        write::open_period(tx, plan.period_id).await?;
         let whole = plan_rows::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
         let now = Utc::now();
         let new_id = Uuid::now_v7();

@@ -1,0 +1,174 @@
+//! Running the cycle day to day: deadlines, closing a period, the work inbox, acting officials,
+//! unit heads and national oversight.
+
+use futures_util::future::join_all;
+use kinerja_domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+use crate::performance::{approved_plan, id_of, skp};
+
+#[actix_web::test]
+async fn a_period_carries_its_deadlines_defaults_and_set() {
+    let s = skp().await;
+    let app = &s.app;
+    let period = app.get(&format!("/api/v1/periods/{}", s.period), &s.admin.token).await;
+    assert_eq!(period.body["status"], "open", "{}", period.text);
+    assert_eq!(period.body["deadlines"]["planning_due"], "2026-01-31");
+    assert_eq!(period.body["deadlines"]["evaluation_due"][0], json!({"label": "2026-Q1", "due_on": "2026-04-10"}));
+    assert_eq!(period.body["deadlines"]["rating_due"], "2027-01-31");
+
+    let path = format!("/api/v1/periods/{}", s.period);
+    let set = app
+        .patch(
+            &path,
+            &s.admin.token,
+            json!({"planning_due": "2026-02-15", "evaluation_due": {"2026-Q2": "2026-07-05"}}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(set.body["deadlines"]["planning_due"], "2026-02-15");
+    assert_eq!(set.body["deadlines"]["evaluation_due"][1]["due_on"], "2026-07-05");
+    assert_eq!(set.body["deadlines"]["evaluation_due"][2]["due_on"], "2026-10-10", "the others keep their default");
+    // `null` goes back to the default; what is not named stays.
+    let back = app.patch(&path, &s.admin.token, json!({"planning_due": null})).await;
+    assert_eq!(back.body["deadlines"]["planning_due"], "2026-01-31");
+    assert_eq!(back.body["deadlines"]["evaluation_due"][1]["due_on"], "2026-07-05");
+
+    let bad = app
+        .patch(&path, &s.admin.token, json!({"rating_due": "2028-06-01", "evaluation_due": {"2026-05": "2026-06-10"}}))
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> =
+        bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["rating_due", "evaluation_due.2026-05"], "{}", bad.text);
+    // Employees read deadlines but do not set them.
+    app.patch(&path, &s.staff.token, json!({"planning_due": "2026-02-01"})).await.assert_problem(403, "forbidden");
+}
+
+#[actix_web::test]
+async fn a_closed_period_refuses_new_work_until_it_is_reopened_and_both_acts_are_audited() {
+    let s = skp().await;
+    let app = &s.app;
+    let (plan, indicator) = approved_plan(&s).await;
+    let evaluations = format!("/api/v1/performance-plans/{plan}/evaluations");
+    let q1 = json!({"period_label": "2026-Q1", "realizations": [{"indicator_id": indicator, "value": 3}]});
+    let q1_made = app.post(&evaluations, &s.sekretaris.token, q1).await;
+    assert_eq!(q1_made.status, 201, "{}", q1_made.text);
+
+    // Participation shows what is overdue: planning (due 2026-01-31), Q1 and Q2 are past.
+    let unit = uuid::Uuid::now_v7();
+    app.sql(&format!(
+        "INSERT INTO units (id, agency_id, code, name) SELECT '{unit}', agency_id, 'DISDIK', 'Dinas Pendidikan' \
+         FROM periods WHERE id = '{}'",
+        s.period
+    ));
+    app.sql(&format!("UPDATE employees SET unit_id = '{unit}'"));
+    let report = app.get(&format!("/api/v1/reports/participation?period_id={}", s.period), &s.admin.token).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let unit = &report.body["units"][0];
+    // Three employees, one plan submitted (and approved): two plans overdue.
+    assert_eq!((unit["employees"].as_i64(), unit["plans_overdue"].as_i64()), (Some(3), Some(2)), "{}", report.text);
+    let q = |i: usize, field: &str| unit["sub_periods"][i][field].as_i64().unwrap();
+    assert_eq!((q(0, "realisations_overdue"), q(0, "ratings_overdue")), (0, 1), "Q1 recorded, not rated");
+    assert_eq!((q(1, "realisations_overdue"), q(1, "ratings_overdue")), (1, 0), "Q2 not recorded");
+    // Q4 (due 2027-01-10) and the annual rating (due 2027-01-31) count once their day has passed.
+    let today = kinerja_domain::objection::calendar_day(chrono::Utc::now()).to_string();
+    let once_past = |due: &str, count: i64| if today.as_str() > due { count } else { 0 };
+    assert_eq!(q(3, "realisations_overdue"), once_past("2027-01-10", 1));
+    assert_eq!(unit["annual_ratings_overdue"].as_i64().unwrap(), once_past("2027-01-31", 1));
+
+    let close = format!("/api/v1/periods/{}/close", s.period);
+    let reopen = format!("/api/v1/periods/{}/reopen", s.period);
+    app.post(&close, &s.staff.token, json!({"reason": "selesai"})).await.assert_problem(403, "forbidden");
+    app.post(&close, &s.admin.token, json!({"reason": "  "})).await.assert_problem(422, "validation_failed");
+    let closed = app.post(&close, &s.admin.token, json!({"reason": "Penilaian 2026 ditetapkan"})).await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert_eq!(closed.body["status"], "closed");
+    assert_eq!(closed.body["status_reason"], "Penilaian 2026 ditetapkan");
+    app.post(&close, &s.admin.token, json!({"reason": "lagi"})).await.assert_problem(409, "invalid_transition");
+
+    // A late realisation, a rating, a new plan, an annual rating: all 409 period_closed.
+    let q2 = json!({"period_label": "2026-Q2", "realizations": [{"indicator_id": indicator, "value": 3}]});
+    app.post(&evaluations, &s.sekretaris.token, q2.clone()).await.assert_problem(409, "period_closed");
+    let q1_id = q1_made.body["id"].as_str().unwrap();
+    let rate = json!({"result_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"});
+    app.post(&format!("/api/v1/evaluations/{q1_id}/rating"), &s.kepala.token, rate.clone())
+        .await
+        .assert_problem(409, "period_closed");
+    let staff_plan = json!({"employee_id": s.ids["staff"], "period_id": s.period, "approach": "kuantitatif"});
+    app.post("/api/v1/performance-plans", &s.staff.token, staff_plan.clone())
+        .await
+        .assert_problem(409, "period_closed");
+    app.post(&format!("/api/v1/performance-plans/{plan}/final-rating"), &s.kepala.token, rate.clone())
+        .await
+        .assert_problem(409, "period_closed");
+    assert_eq!(app.number("SELECT count(*) AS n FROM evaluations"), 1, "nothing was written");
+
+    let reopened = app.post(&reopen, &s.admin.token, json!({"reason": "Koreksi realisasi triwulan II"})).await;
+    assert_eq!(reopened.status, 200, "{}", reopened.text);
+    assert_eq!(reopened.body["status"], "open");
+    assert_eq!(app.post(&evaluations, &s.sekretaris.token, q2).await.status, 201);
+    assert_eq!(app.post("/api/v1/performance-plans", &s.staff.token, staff_plan).await.status, 201);
+
+    let trail = app.get(&format!("/api/v1/audit-events?entity=period&entity_id={}", s.period), &s.admin.token).await;
+    let acts: Vec<(&str, &Value)> = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] != "create")
+        .map(|e| (e["action"].as_str().unwrap(), &e["changes"]["status_reason"]["new"]))
+        .collect();
+    assert_eq!(
+        acts,
+        vec![("close", &json!("Penilaian 2026 ditetapkan")), ("reopen", &json!("Koreksi realisasi triwulan II"))],
+        "{}",
+        trail.text
+    );
+}
+
+#[actix_web::test]
+async fn a_close_racing_with_new_plans_lets_none_in_after_it() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-BTH");
+    let admin = app.user("admin", &[Role::AgencyAdmin], Some(agency), None).await;
+    let period = id_of(
+        &app.post(
+            "/api/v1/periods",
+            &admin.token,
+            json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}),
+        )
+        .await,
+    );
+    let employees: Vec<uuid::Uuid> = (0..12)
+        .map(|i| app.create_employee(agency, &format!("1990010120150310{i:02}"), &format!("Pegawai {i}")))
+        .collect();
+    let close = format!("/api/v1/periods/{period}/close");
+    let mut calls: Vec<_> = employees
+        .iter()
+        .map(|e| {
+            app.post(
+                "/api/v1/performance-plans",
+                &admin.token,
+                json!({"employee_id": e, "period_id": period, "approach": "kuantitatif"}),
+            )
+        })
+        .collect();
+    calls.insert(6, app.post(&close, &admin.token, json!({"reason": "Tutup buku"})));
+    let replies = join_all(calls).await;
+    let mut created = 0;
+    for reply in &replies {
+        match reply.status.as_u16() {
+            200 => assert_eq!(reply.body["status"], "closed"),
+            201 => created += 1,
+            _ => reply.assert_problem(409, "period_closed"),
+        }
+    }
+    assert_eq!(app.number("SELECT count(*) AS n FROM performance_plans"), created);
+    // Every plan that got in committed before the close did.
+    let after_close = app.number(&format!(
+        "SELECT count(*) AS n FROM performance_plans p, periods d WHERE d.id = '{period}' \
+         AND pg_xact_commit_timestamp(p.xmin) > pg_xact_commit_timestamp(d.xmin)"
+    ));
+    assert_eq!(after_close, 0);
+}
