@@ -172,3 +172,110 @@ async fn a_close_racing_with_new_plans_lets_none_in_after_it() {
     ));
     assert_eq!(after_close, 0);
 }
+
+#[actix_web::test]
+async fn an_acting_official_approves_and_rates_in_the_officials_stead_until_the_delegation_ends() {
+    let s = skp().await;
+    let app = &s.app;
+    let period = app.get(&format!("/api/v1/periods/{}", s.period), &s.admin.token).await;
+    let agency: uuid::Uuid = period.body["agency_id"].as_str().unwrap().parse().unwrap();
+    let kabid_id = app.create_employee(agency, "197805052005011002", "Ir. Agus Salim");
+    let kabid = app.user("kabid", &[Role::Employee], Some(agency), Some(kabid_id)).await;
+    let today = kinerja_domain::objection::calendar_day(chrono::Utc::now());
+    let yesterday = today.pred_opt().unwrap();
+
+    // The secretary's plan waits for the head (kepala), who is away.
+    let plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &s.sekretaris.token,
+            json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kuantitatif"}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/performance-plans/{plan}");
+    let with = app
+        .post(&format!("{path}/results"), &s.sekretaris.token,
+              json!({"kind": "utama", "description": "Laporan kinerja tersusun", "parent_result_id": s.kepala_result,
+                     "indicators": [{"description": "Jumlah laporan", "aspect": "kuantitas", "target_value": 12, "target_unit": "laporan"}]}))
+        .await;
+    let indicator = with.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await.status, 200);
+    // Before any delegation the head of division is a stranger to the plan.
+    app.post(&format!("{path}/approve"), &kabid.token, json!({})).await.assert_problem(404, "not_found");
+
+    let acting = json!({"acting_employee_id": kabid_id, "for_employee_id": s.ids["kepala"], "kind": "plh",
+                        "starts_on": "2026-01-01", "ends_on": today, "reason": "Plh. Kepala Dinas (SPT 094/112/2026)"});
+    app.post("/api/v1/acting-officials", &kabid.token, acting.clone()).await.assert_problem(403, "forbidden");
+    let mut own = acting.clone();
+    own["for_employee_id"] = json!(kabid_id);
+    let refused = app.post("/api/v1/acting-officials", &s.admin.token, own).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["code"], "self_delegation", "{}", refused.text);
+    let made = app.post("/api/v1/acting-officials", &s.admin.token, acting.clone()).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert_eq!(made.body["runs_today"], true);
+    let mut second = acting.clone();
+    second["acting_employee_id"] = json!(s.ids["staff"]);
+    second["starts_on"] = json!(today);
+    let overlapping = app.post("/api/v1/acting-officials", &s.admin.token, second).await;
+    overlapping.assert_problem(422, "validation_failed");
+    assert_eq!(overlapping.body["errors"][0]["code"], "overlapping_delegation", "{}", overlapping.text);
+
+    // While it runs, the head of division approves and rates as the head would.
+    let approved = app.post(&format!("{path}/approve"), &kabid.token, json!({})).await;
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+    let evaluations = format!("{path}/evaluations");
+    let q1 = app
+        .post(
+            &evaluations,
+            &s.sekretaris.token,
+            json!({"period_label": "2026-Q1", "realizations": [{"indicator_id": indicator, "value": 3}]}),
+        )
+        .await;
+    let q2 = app
+        .post(
+            &evaluations,
+            &s.sekretaris.token,
+            json!({"period_label": "2026-Q2", "realizations": [{"indicator_id": indicator, "value": 3}]}),
+        )
+        .await;
+    let rate = json!({"result_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"});
+    let rated = app
+        .post(&format!("/api/v1/evaluations/{}/rating", q1.body["id"].as_str().unwrap()), &kabid.token, rate.clone())
+        .await;
+    assert_eq!(rated.status, 200, "{}", rated.text);
+    // The trail says: by the head of division, acting for the head.
+    let trail = app.get(&format!("/api/v1/audit-events?entity=plan&entity_id={plan}"), &s.admin.token).await;
+    let approve = trail.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "approve").unwrap();
+    assert_eq!(
+        (approve["actor_id"].as_str(), approve["acting_for"].as_str()),
+        (Some(kabid.id.to_string().as_str()), Some(s.ids["kepala"].as_str()))
+    );
+    let submit = trail.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "submit").unwrap();
+    assert_eq!(submit["acting_for"], Value::Null, "the employee's own act names nobody else");
+    let evaluation_trail = app
+        .get(
+            &format!("/api/v1/audit-events?entity=evaluation&entity_id={}", q1.body["id"].as_str().unwrap()),
+            &s.admin.token,
+        )
+        .await;
+    let rate_event = evaluation_trail.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "rate").unwrap();
+    assert_eq!(rate_event["acting_for"], s.ids["kepala"].as_str());
+
+    // Once the delegation has ended, the stand-in can do nothing more.
+    let delegation = made.body["id"].as_str().unwrap();
+    let ended = app
+        .patch(&format!("/api/v1/acting-officials/{delegation}"), &s.admin.token, json!({"ends_on": yesterday}))
+        .await;
+    assert_eq!(ended.status, 200, "{}", ended.text);
+    assert_eq!(ended.body["runs_today"], false);
+    app.post(&format!("/api/v1/evaluations/{}/rating", q2.body["id"].as_str().unwrap()), &kabid.token, rate.clone())
+        .await
+        .assert_problem(404, "not_found");
+    // The head, back, rates it.
+    let by_head = app
+        .post(&format!("/api/v1/evaluations/{}/rating", q2.body["id"].as_str().unwrap()), &s.kepala.token, rate)
+        .await;
+    assert_eq!(by_head.status, 200, "{}", by_head.text);
+}

@@ -120,7 +120,7 @@ pub async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid) -> Re
 pub fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
     match caller.employee_id() {
         Some(me) if me == plan.employee_id => PlanParty::Owner,
-        Some(me) if Some(me) == plan.rater_id => PlanParty::Rater,
+        Some(_) if caller.is_or_acts_for(plan.rater_id) => PlanParty::Rater,
         _ => PlanParty::Other,
     }
 }
@@ -147,8 +147,8 @@ pub async fn ensure_plan_visible(
     let Some(me) = caller.employee_id() else { return Err(ApiError::NotFound("plan")) };
     let relation = if me == plan.employee_id {
         Relation::Own
-    } else if Some(me) == plan.rater_id
-        || Some(me) == plan.rater_supervisor_id
+    } else if caller.is_or_acts_for(plan.rater_id)
+        || caller.is_or_acts_for(plan.rater_supervisor_id)
         || org::is_below(conn, me, plan.employee_id).await?
     {
         Relation::Subordinate

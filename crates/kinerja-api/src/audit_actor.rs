@@ -14,15 +14,17 @@ pub struct AuditActor {
     pub kind: ActorKind,
     pub id: Option<Uuid>,
     pub request_id: Option<String>,
+    /// The official the actor stands in for in this act (an acting official).
+    pub acting_for: Option<Uuid>,
 }
 
 impl AuditActor {
     pub fn system() -> Self {
-        AuditActor { kind: ActorKind::System, id: None, request_id: None }
+        AuditActor { kind: ActorKind::System, id: None, request_id: None, acting_for: None }
     }
 
     pub fn anonymous(request_id: Option<String>) -> Self {
-        AuditActor { kind: ActorKind::Anonymous, id: None, request_id }
+        AuditActor { kind: ActorKind::Anonymous, id: None, request_id, acting_for: None }
     }
 
     /// An event about `entity` `id`, with the fields that differ between `before` and `after`
@@ -58,6 +60,7 @@ impl AuditActor {
             action,
             changes,
             request_id: self.request_id.clone(),
+            acting_for: self.acting_for,
         }
     }
 }

@@ -223,6 +223,7 @@ const PARAMETERS: &[(&str, &str)] = &[
     ("employee_id", "employee"),
     ("evaluation_id", "evaluation"),
     ("objection_id", "objection (keberatan)"),
+    ("acting_official_id", "delegation to an acting official (Plt/Plh)"),
     ("period_id", "appraisal period"),
     ("plan_id", "performance plan (SKP)"),
     ("position_id", "position (jabatan)"),

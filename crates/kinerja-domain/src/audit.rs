@@ -56,12 +56,14 @@ pub enum AuditEntity {
     CompetencyAssessors,
     CompetencyAssessment,
     DevelopmentActivity,
+    /// A delegation to an acting official (Plt/Plh).
+    ActingOfficial,
     /// A bulk import as a whole (its records have their own events).
     Import,
 }
 
 impl AuditEntity {
-    pub const ALL: [AuditEntity; 21] = [
+    pub const ALL: [AuditEntity; 22] = [
         AuditEntity::Agency,
         AuditEntity::Unit,
         AuditEntity::Position,
@@ -82,6 +84,7 @@ impl AuditEntity {
         AuditEntity::CompetencyAssessors,
         AuditEntity::CompetencyAssessment,
         AuditEntity::DevelopmentActivity,
+        AuditEntity::ActingOfficial,
         AuditEntity::Import,
     ];
 
@@ -107,6 +110,7 @@ impl AuditEntity {
             AuditEntity::CompetencyAssessors => "competency_assessors",
             AuditEntity::CompetencyAssessment => "competency_assessment",
             AuditEntity::DevelopmentActivity => "development_activity",
+            AuditEntity::ActingOfficial => "acting_official",
             AuditEntity::Import => "import",
         }
     }

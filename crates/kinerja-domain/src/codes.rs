@@ -3,6 +3,7 @@
 //! its set, never a default.
 
 use crate::access::{Role, Scope};
+use crate::acting::ActingKind;
 use crate::audit::{ActorKind, AuditEntity};
 use crate::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
 use crate::competency::{ActivityKind, ActivityStatus, AuthorRelation, CompetencyGroup, Potential, Source};
@@ -43,6 +44,7 @@ macro_rules! stored {
 stored!(
     PlanStatus => "plan status" by parse,
     Cadence => "cadence" by parse,
+    ActingKind => "acting kind" by parse,
     PeriodStatus => "period status" by parse,
     Approach => "approach" by parse,
     ResultKind => "result kind" by parse,

@@ -2,6 +2,7 @@
 //! caller may do. Handlers and SQL call these; they never re-implement them.
 
 pub mod access;
+pub mod acting;
 pub mod audit;
 pub mod civil_service;
 pub mod codes;

@@ -24,6 +24,8 @@ pub struct NewAuditEvent {
     pub action: &'static str,
     pub changes: Value,
     pub request_id: Option<String>,
+    /// The official the actor stood in for (an acting official's act).
+    pub acting_for: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,6 +41,7 @@ pub struct AuditEventRow {
     pub action: String,
     pub changes: Value,
     pub request_id: Option<String>,
+    pub acting_for: Option<Uuid>,
 }
 
 pub async fn record(conn: &mut AsyncPgConnection, event: NewAuditEvent) -> StoreResult<()> {

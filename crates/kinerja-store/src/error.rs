@@ -30,6 +30,9 @@ impl From<DieselError> for StoreError {
                 let constraint = info.constraint_name().unwrap_or_default().to_owned();
                 match kind {
                     DatabaseErrorKind::UniqueViolation => StoreError::Duplicate(constraint),
+                    // An exclusion constraint (23P01) refuses two rows that may not coexist, as a
+                    // unique one does (two stand-ins for one official at once).
+                    _ if info.message().contains("violates exclusion constraint") => StoreError::Duplicate(constraint),
                     DatabaseErrorKind::ForeignKeyViolation => StoreError::MissingReference(constraint),
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                         StoreError::Unavailable(info.message().to_owned())

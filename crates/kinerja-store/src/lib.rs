@@ -1,6 +1,7 @@
 //! Kinerja's persistence on PostgreSQL: the schema, row models and queries, the connection
 //! pool, the embedded migrations and the local PostgreSQL launcher.
 
+pub mod acting_rows;
 pub mod appraisal_rows;
 pub mod audit;
 pub mod bulk;

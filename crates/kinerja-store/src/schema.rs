@@ -24,6 +24,23 @@ diesel::table! {
         action -> Text,
         changes -> Jsonb,
         request_id -> Nullable<Text>,
+        acting_for -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    acting_officials (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        acting_id -> Uuid,
+        for_employee_id -> Nullable<Uuid>,
+        for_position_id -> Nullable<Uuid>,
+        kind -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        reason -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 

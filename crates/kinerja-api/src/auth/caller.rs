@@ -40,6 +40,8 @@ pub struct Caller {
     pub request_id: Option<String>,
     /// Lists and reports read from the primary: the caller wrote lately, or asked (crate::reads).
     pub reads_primary: bool,
+    /// The officials the caller's employee stands in for today (acting officials, Plt/Plh).
+    pub acting_for: Vec<Uuid>,
 }
 
 impl Caller {
@@ -88,6 +90,7 @@ impl Caller {
                     actor: Actor::User { roles, agency_id: claims.agency_id },
                     request_id: request_id(req),
                     reads_primary: false,
+                    acting_for: Vec::new(),
                 };
                 Ok((caller, claims))
             }
@@ -99,6 +102,7 @@ impl Caller {
                     actor: Actor::Client { scopes, agency_id },
                     request_id: request_id(req),
                     reads_primary: false,
+                    acting_for: Vec::new(),
                 };
                 Ok((caller, claims))
             }
@@ -120,13 +124,25 @@ impl Caller {
         }
     }
 
+    /// Whether the caller is `official`, or stands in for them today (an acting official).
+    pub fn is_or_acts_for(&self, official: Option<Uuid>) -> bool {
+        official.is_some_and(|o| self.employee_id() == Some(o) || self.acting_for.contains(&o))
+    }
+
     /// Who to name in the audit trail for what this caller does.
     pub fn audit_actor(&self) -> AuditActor {
         let (kind, id) = match self.principal {
             Principal::User { id, .. } => (ActorKind::User, id),
             Principal::Client { id } => (ActorKind::Client, id),
         };
-        AuditActor { kind, id: Some(id), request_id: self.request_id.clone() }
+        AuditActor { kind, id: Some(id), request_id: self.request_id.clone(), acting_for: None }
+    }
+
+    /// [`Caller::audit_actor`] for an act that is `official`'s to do: when the caller does it in
+    /// their stead, the event says "by the caller acting for `official`".
+    pub fn audit_actor_for(&self, official: Option<Uuid>) -> AuditActor {
+        let acting_for = official.filter(|o| self.employee_id() != Some(*o) && self.acting_for.contains(o));
+        AuditActor { acting_for, ..self.audit_actor() }
     }
 }
 
@@ -147,7 +163,7 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let (mut caller, claims) = parsed?;
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            state.sessions.check(&state.db, &claims).await?;
+            caller.acting_for = state.sessions.check(&state.db, &claims).await?;
             caller.reads_primary = asks_for_primary || state.recent_writers.wrote_lately(caller.principal.id());
             Ok(caller)
         })

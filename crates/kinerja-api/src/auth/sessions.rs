@@ -1,13 +1,17 @@
 //! Whether an access token still stands: its user's session version and active flag, or its
 //! client not revoked. Checked on every request against an in-process cache refreshed from the
 //! database at most every [`SESSION_TTL`], so a revoked right stops within that time on every
-//! server (at once on the server that made the change), without a query per request.
+//! server (at once on the server that made the change), without a query per request. The same
+//! read tells which officials the user stands in for today (acting officials), so a delegation
+//! ended or removed stops within that time too.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use kinerja_store::{identity, Db};
+use chrono::Utc;
+use kinerja_domain::objection::calendar_day;
+use kinerja_store::{acting_rows, identity, Db};
 use uuid::Uuid;
 
 use crate::auth::AccessClaims;
@@ -19,10 +23,17 @@ pub const SESSION_TTL: Duration = Duration::from_secs(2);
 /// Entries kept before the cache starts over (each is a few bytes; this bounds memory).
 const MAX_ENTRIES: usize = 200_000;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Standing {
-    User { version: i32, active: bool },
-    Client { live: bool },
+    /// `acting_for`: the officials the user's employee stands in for today (acting officials).
+    User {
+        version: i32,
+        active: bool,
+        acting_for: Vec<Uuid>,
+    },
+    Client {
+        live: bool,
+    },
     Gone,
 }
 
@@ -33,23 +44,25 @@ pub struct Sessions {
 
 impl Sessions {
     /// Refuses (401) a token whose user was deactivated, changed or logged out, or whose client
-    /// was deleted, since it was issued.
-    pub async fn check(&self, db: &Db, claims: &AccessClaims) -> Result<(), ApiError> {
+    /// was deleted, since it was issued. Answers the officials the user stands in for today.
+    pub async fn check(&self, db: &Db, claims: &AccessClaims) -> Result<Vec<Uuid>, ApiError> {
         let standing = match self.cached(claims.sub) {
             Some(standing) => standing,
             None => {
                 let standing = Self::read(db, claims).await?;
-                self.remember(claims.sub, standing);
+                self.remember(claims.sub, standing.clone());
                 standing
             }
         };
-        let stands = match standing {
-            Standing::User { version, active } => claims.kind == "user" && active && version == claims.sv,
-            Standing::Client { live } => claims.kind == "client" && live,
-            Standing::Gone => false,
+        let (stands, acting_for) = match standing {
+            Standing::User { version, active, acting_for } => {
+                (claims.kind == "user" && active && version == claims.sv, acting_for)
+            }
+            Standing::Client { live } => (claims.kind == "client" && live, Vec::new()),
+            Standing::Gone => (false, Vec::new()),
         };
         if stands {
-            Ok(())
+            Ok(acting_for)
         } else {
             Err(ApiError::Unauthenticated("the session has ended; sign in again"))
         }
@@ -62,9 +75,17 @@ impl Sessions {
         }
     }
 
+    /// Drops everything this server knows (after a change that touches many users, such as a
+    /// delegation to an acting official).
+    pub fn forget_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
     fn cached(&self, id: Uuid) -> Option<Standing> {
         let entries = self.entries.lock().ok()?;
-        entries.get(&id).filter(|(_, at)| at.elapsed() < SESSION_TTL).map(|(standing, _)| *standing)
+        entries.get(&id).filter(|(_, at)| at.elapsed() < SESSION_TTL).map(|(standing, _)| standing.clone())
     }
 
     fn remember(&self, id: Uuid, standing: Standing) {
@@ -80,7 +101,13 @@ impl Sessions {
         let mut conn = db.conn().await?;
         Ok(match claims.kind.as_str() {
             "user" => match identity::user_standing(&mut conn, claims.sub).await? {
-                Some((version, active)) => Standing::User { version, active },
+                Some((version, active)) => {
+                    let acting_for = match claims.employee_id {
+                        Some(me) => acting_rows::stands_in_for(&mut conn, me, calendar_day(Utc::now())).await?,
+                        None => Vec::new(),
+                    };
+                    Standing::User { version, active, acting_for }
+                }
                 None => Standing::Gone,
             },
             "client" => Standing::Client { live: identity::client_is_live(&mut conn, claims.sub).await? },

@@ -31,6 +31,9 @@ pub struct AuditEventView {
     #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>, example = json!({"supervisor_id": {"old": null, "new": "0192f0a0-0000-7000-8000-000000000001"}}))]
     changes: serde_json::Value,
     request_id: Option<String>,
+    /// The employee whose act this was, when the actor did it in their stead (an acting
+    /// official, Plt/Plh): "by `actor_id` acting for `acting_for`".
+    acting_for: Option<Uuid>,
 }
 
 impl From<AuditEventRow> for AuditEventView {
@@ -46,6 +49,7 @@ impl From<AuditEventRow> for AuditEventView {
             action: e.action,
             changes: e.changes,
             request_id: e.request_id,
+            acting_for: e.acting_for,
         }
     }
 }

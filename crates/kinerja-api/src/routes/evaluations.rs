@@ -9,7 +9,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{feedback_author_shown, AuthorRelation};
 use kinerja_domain::rule_sets::{Inputs, Rating};
 use kinerja_domain::skp::BerAkhlak;
-use kinerja_domain::workflow::PlanStatus;
+use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
 use kinerja_store::evaluation_rows::{self, EvaluationRow, FeedbackRow, RealizationRow};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{ensure_employee_visible, visible_plan};
+use crate::access::{ensure_employee_visible, party, visible_plan};
 use crate::auth::Caller;
 use crate::checks::{reject, text_error};
 use crate::error::codes;
@@ -307,7 +307,7 @@ pub(super) async fn rate_evaluation(
     let outcome = write::transaction(&state, async |tx| {
         // The plan locked: its rater, status and revision hold while the rating is written.
         let plan = plan_rows::lock_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
-        if caller.employee_id().is_none() || caller.employee_id() != plan.rater_id {
+        if party(&caller, &plan) != PlanParty::Rater {
             return Err(ApiError::Forbidden("only the rating official rates"));
         }
         if plan.superseded_by.is_some() {
@@ -341,7 +341,8 @@ pub(super) async fn rate_evaluation(
         let changes = serde_json::json!({"predikat": {"old": current.predikat, "new": next.predikat},
                                          "result_rating": {"old": current.result_rating, "new": next.result_rating},
                                          "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
-        audit::record(tx, caller.audit_actor().raw(AuditEntity::Evaluation, Some(next.id), "rate", Some(next.agency_id), changes)).await?;
+        let actor = caller.audit_actor_for(plan.rater_id);
+        audit::record(tx, actor.raw(AuditEntity::Evaluation, Some(next.id), "rate", Some(next.agency_id), changes)).await?;
         Ok(outcome)
     })
     .await?;

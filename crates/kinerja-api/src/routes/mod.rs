@@ -1,5 +1,6 @@
 //! Route registration: every handler is annotated for OpenAPI and registered here once.
 
+mod acting_officials;
 mod agencies;
 mod appraisal;
 mod audit_events;
@@ -67,6 +68,11 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(periods::update_period)
             .service(periods::close_period)
             .service(periods::reopen_period)
+            .service(acting_officials::list_acting_officials)
+            .service(acting_officials::create_acting_official)
+            .service(acting_officials::get_acting_official)
+            .service(acting_officials::update_acting_official)
+            .service(acting_officials::delete_acting_official)
             .service(plans::lifecycle::list_plans)
             .service(plans::lifecycle::create_plan)
             .service(plans::lifecycle::get_plan)

@@ -57,7 +57,7 @@ pub(crate) async fn give_final_rating(
     let mut issued = None;
     write::update_on(
         &mut conn,
-        &caller.audit_actor(),
+        &caller.audit_actor_for(visible.rater_id),
         &if_match,
         visible.id,
         "final_rating",
@@ -147,7 +147,7 @@ pub(crate) async fn give_final_rating(
             })?;
             let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
                              "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
-            let event = caller.audit_actor().raw(
+            let event = caller.audit_actor_for(plan.rater_id).raw(
                 AuditEntity::FinalRating,
                 Some(row.plan_id),
                 "rate",

@@ -168,8 +168,10 @@ async fn visible_objection(state: &AppState, caller: &Caller, id: Uuid) -> Resul
     let objection = appraisal_rows::get_objection(&mut conn, id).await?.ok_or(ApiError::NotFound("objection"))?;
     let plan = plan_rows::get_plan(&mut conn, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))?;
     let me = caller.employee_id();
-    let involved = me.is_some()
-        && [Some(objection.employee_id), objection.decider_id, plan.rater_supervisor_id, plan.rater_id].contains(&me);
+    let involved = (me.is_some() && me == Some(objection.employee_id))
+        || [objection.decider_id, plan.rater_supervisor_id, plan.rater_id]
+            .into_iter()
+            .any(|o| caller.is_or_acts_for(o));
     if involved || caller.actor.may_on_registry(RegistryAction::ReadPeople, objection.agency_id) {
         Ok((objection, plan))
     } else {
@@ -248,7 +250,7 @@ pub(crate) async fn get_objection(
 /// rating official moves it), and never the employee or the rating official themselves.
 fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
     let me = match caller.employee_id() {
-        Some(me) if Some(me) == plan.rater_supervisor_id => me,
+        Some(me) if caller.is_or_acts_for(plan.rater_supervisor_id) => me,
         _ => {
             return Err(ApiError::Forbidden(
                 "only the rating official's supervisor (atasan pejabat penilai) acts on an objection",
@@ -303,10 +305,15 @@ pub(crate) async fn record_explanation(
     body: web::Json<ExplanationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let (visible, _) = visible_objection(&state, &caller, path.into_inner()).await?;
+    let (visible, plan) = visible_objection(&state, &caller, path.into_inner()).await?;
     let text = required_text("text", &body.text)?;
-    let row =
-        write::update(&state, &caller, &if_match, visible.id, "explanation", async |tx, current: &ObjectionRow| {
+    let row = write::update_on(
+        &mut *state.db.conn().await?,
+        &caller.audit_actor_for(plan.rater_supervisor_id),
+        &if_match,
+        visible.id,
+        "explanation",
+        async |tx, current: &ObjectionRow| {
             ensure_decider(&caller, &plan_of(tx, current).await?)?;
             ensure_open(current)?;
             let mut next = current.clone();
@@ -315,8 +322,9 @@ pub(crate) async fn record_explanation(
                 Party::RatingOfficial => next.rating_official_explanation = Some(text),
             }
             Ok(Change::with_changes(next, json!({"party": body.party.as_str()})))
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &ObjectionView::from(&row)))
 }
 
@@ -362,68 +370,81 @@ pub(crate) async fn decide_objection(
     let (visible, visible_plan) = visible_objection(&state, &caller, path.into_inner()).await?;
     let note = required_text("note", &body.note)?;
     let rule_set = period_of(&mut *state.db.conn().await?, &visible_plan).await?.rule_set.0;
-    let row = write::update(&state, &caller, &if_match, visible.id, "decide", async |tx, current: &ObjectionRow| {
-        let plan = plan_of(tx, current).await?;
-        let me = ensure_decider(&caller, &plan)?;
-        ensure_open(current)?;
-        let missing: Vec<&str> = [
-            (current.employee_explanation.is_some(), Party::Employee),
-            (current.rating_official_explanation.is_some(), Party::RatingOfficial),
-        ]
-        .into_iter()
-        .filter(|(explained, _)| !explained)
-        .map(|(_, party)| party.as_str())
-        .collect();
-        if !missing.is_empty() {
-            return Err(ApiError::Conflict {
-                code: codes::EXPLANATIONS_MISSING,
-                detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
-            });
-        }
-        let rating = appraisal_rows::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
-        match (body.outcome, body.predikat) {
-            (Outcome::Upheld, None) => {
-                return Err(ApiError::validation("predikat", "required", "an upheld objection sets a new predikat"))
+    let actor = caller.audit_actor_for(visible_plan.rater_supervisor_id);
+    let row = write::update_on(
+        &mut *state.db.conn().await?,
+        &actor,
+        &if_match,
+        visible.id,
+        "decide",
+        async |tx, current: &ObjectionRow| {
+            let plan = plan_of(tx, current).await?;
+            let me = ensure_decider(&caller, &plan)?;
+            ensure_open(current)?;
+            let missing: Vec<&str> = [
+                (current.employee_explanation.is_some(), Party::Employee),
+                (current.rating_official_explanation.is_some(), Party::RatingOfficial),
+            ]
+            .into_iter()
+            .filter(|(explained, _)| !explained)
+            .map(|(_, party)| party.as_str())
+            .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::Conflict {
+                    code: codes::EXPLANATIONS_MISSING,
+                    detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
+                });
             }
-            (Outcome::Upheld, Some(p)) => {
-                check_predikat("predikat", p, rule_set)?;
-                if p == rating.predikat.0 {
+            let rating =
+                appraisal_rows::lock_final_rating(tx, plan.id).await?.ok_or(ApiError::NotFound("final rating"))?;
+            match (body.outcome, body.predikat) {
+                (Outcome::Upheld, None) => {
+                    return Err(ApiError::validation("predikat", "required", "an upheld objection sets a new predikat"))
+                }
+                (Outcome::Upheld, Some(p)) => {
+                    check_predikat("predikat", p, rule_set)?;
+                    if p == rating.predikat.0 {
+                        return Err(ApiError::validation(
+                            "predikat",
+                            "unchanged",
+                            format!("the predikat is already {}; reject the objection instead", rating.predikat),
+                        ));
+                    }
+                }
+                (Outcome::Rejected, Some(_)) => {
                     return Err(ApiError::validation(
                         "predikat",
-                        "unchanged",
-                        format!("the predikat is already {}; reject the objection instead", rating.predikat),
-                    ));
+                        "not_used",
+                        "a rejected objection leaves the predikat",
+                    ))
                 }
+                (Outcome::Rejected, None) => {}
             }
-            (Outcome::Rejected, Some(_)) => {
-                return Err(ApiError::validation("predikat", "not_used", "a rejected objection leaves the predikat"))
-            }
-            (Outcome::Rejected, None) => {}
-        }
-        let now = Utc::now();
-        let next = ObjectionRow {
-            status: Coded(ObjectionStatus::Decided),
-            outcome: Some(Coded(body.outcome)),
-            decided_predikat: body.predikat.map(Coded),
-            decision_note: Some(note),
-            decided_by: Some(me),
-            decider_id: Some(me),
-            decided_at: Some(now),
-            ..current.clone()
-        };
-        let mut changes = json!({"outcome": next.outcome, "note": next.decision_note});
-        if let Some(p) = body.predikat.filter(|_| body.outcome == Outcome::Upheld) {
-            // The decision is final: the predikat in force changes, and no new window opens.
-            let updated = FinalRatingRow {
-                predikat: Coded(p),
-                updated_at: write::next_version(rating.updated_at),
-                ..rating.clone()
+            let now = Utc::now();
+            let next = ObjectionRow {
+                status: Coded(ObjectionStatus::Decided),
+                outcome: Some(Coded(body.outcome)),
+                decided_predikat: body.predikat.map(Coded),
+                decision_note: Some(note),
+                decided_by: Some(me),
+                decider_id: Some(me),
+                decided_at: Some(now),
+                ..current.clone()
             };
-            appraisal_rows::update_final_rating(tx, &updated).await?;
-            changes["predikat"] = json!({"old": rating.predikat, "new": p});
-        }
-        Ok(Change::with_changes(next, changes))
-    })
+            let mut changes = json!({"outcome": next.outcome, "note": next.decision_note});
+            if let Some(p) = body.predikat.filter(|_| body.outcome == Outcome::Upheld) {
+                // The decision is final: the predikat in force changes, and no new window opens.
+                let updated = FinalRatingRow {
+                    predikat: Coded(p),
+                    updated_at: write::next_version(rating.updated_at),
+                    ..rating.clone()
+                };
+                appraisal_rows::update_final_rating(tx, &updated).await?;
+                changes["predikat"] = json!({"old": rating.predikat, "new": p});
+            }
+            Ok(Change::with_changes(next, changes))
+        },
+    )
     .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &ObjectionView::from(&row)))
 }

@@ -92,7 +92,7 @@ pub(crate) async fn add_result(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let visible = visible_plan(&state, &caller, path.into_inner()).await?;
-    edit_plan(&state, &caller, &if_match, visible.id, "add_result", StatusCode::CREATED, async |tx, plan| {
+    edit_plan(&state, &caller, &if_match, &visible, "add_result", StatusCode::CREATED, async |tx, plan| {
         ensure_editor(&caller, plan)?;
         if plan_rows::result_count(tx, plan.id).await? >= MAX_RESULTS_PER_PLAN {
             let message = format!("a plan holds at most {MAX_RESULTS_PER_PLAN} results");
@@ -144,7 +144,7 @@ pub(crate) async fn update_result(
     let body = body.into_inner();
     let (plan_id, result_id) = path.into_inner();
     let visible = visible_plan(&state, &caller, plan_id).await?;
-    edit_plan(&state, &caller, &if_match, visible.id, "update_result", StatusCode::OK, async |tx, plan| {
+    edit_plan(&state, &caller, &if_match, &visible, "update_result", StatusCode::OK, async |tx, plan| {
         let current = result_of(tx, plan, result_id).await?;
         ensure_editor(&caller, plan)?;
         check_result(tx, plan, &body).await?;
@@ -243,7 +243,7 @@ pub(crate) async fn replace_behaviour_expectations(
                 .filter(|t| !t.trim().is_empty()),
         })
         .collect();
-    edit_plan(&state, &caller, &if_match, visible.id, "set_expectations", StatusCode::OK, async |tx, plan| {
+    edit_plan(&state, &caller, &if_match, &visible, "set_expectations", StatusCode::OK, async |tx, plan| {
         ensure_leader(&caller, plan)?;
         plan_rows::replace_expectations(tx, plan.id, &rows).await?;
         Ok(Change::with_changes(plan.clone(), serde_json::to_value(&body).unwrap_or_default()))
@@ -284,7 +284,7 @@ pub(crate) async fn replace_annex(
     .collect();
     reject(too_long)?;
     let annex = serde_json::to_value(&annex).map_err(ApiError::internal)?;
-    edit_plan(&state, &caller, &if_match, visible.id, "set_annex", StatusCode::OK, async |_, plan| {
+    edit_plan(&state, &caller, &if_match, &visible, "set_annex", StatusCode::OK, async |_, plan| {
         ensure_editor(&caller, plan)?;
         Ok(Change::row(PlanRow { annex, ..plan.clone() }))
     })
@@ -338,7 +338,7 @@ pub(crate) async fn override_rater(
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(ApiError::validation("reason", "invalid_length", "say why, in 1 to 2000 characters"));
     }
-    edit_plan(&state, &caller, &if_match, visible.id, "override_rater", StatusCode::OK, async |tx, plan| {
+    edit_plan(&state, &caller, &if_match, &visible, "override_rater", StatusCode::OK, async |tx, plan| {
         let in_agency = |e: &EmployeeRow| e.agency_id == plan.agency_id;
         let rater = org::get_employee(tx, body.rater_id)
             .await?

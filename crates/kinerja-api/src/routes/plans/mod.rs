@@ -246,14 +246,18 @@ async fn edit_plan(
     state: &AppState,
     caller: &Caller,
     if_match: &IfMatch,
-    id: Uuid,
+    visible: &PlanRow,
     action: &'static str,
     status: StatusCode,
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &PlanRow) -> Result<Change<PlanRow>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    write::update_on(&mut conn, &caller.audit_actor(), if_match, id, action, change).await?;
-    Ok(respond(status, &load_view(&mut conn, id).await?))
+    let actor = match party(caller, visible) {
+        PlanParty::Rater => caller.audit_actor_for(visible.rater_id),
+        _ => caller.audit_actor(),
+    };
+    write::update_on(&mut conn, &actor, if_match, visible.id, action, change).await?;
+    Ok(respond(status, &load_view(&mut conn, visible.id).await?))
 }
 
 /// The plan's annex (lampiran SKP): resources provided, the accountability scheme and the

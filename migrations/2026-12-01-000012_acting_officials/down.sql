@@ -1,0 +1,2 @@
+ALTER TABLE audit_events DROP COLUMN acting_for;
+DROP TABLE acting_officials;
