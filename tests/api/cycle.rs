@@ -222,7 +222,11 @@ async fn an_acting_official_approves_and_rates_in_the_officials_stead_until_the_
     overlapping.assert_problem(422, "validation_failed");
     assert_eq!(overlapping.body["errors"][0]["code"], "overlapping_delegation", "{}", overlapping.text);
 
-    // While it runs, the head of division approves and rates as the head would.
+    // While it runs, the head's work shows in the stand-in's inbox, marked as the head's...
+    let waiting = app.get("/api/v1/me/tasks?kind=approve_plan", &kabid.token).await;
+    assert_eq!(waiting.body["items"][0]["subject_id"], plan.as_str(), "{}", waiting.text);
+    assert_eq!(waiting.body["items"][0]["acting_for"], s.ids["kepala"].as_str());
+    // ...and the head of division approves and rates as the head would.
     let approved = app.post(&format!("{path}/approve"), &kabid.token, json!({})).await;
     assert_eq!(approved.body["status"], "approved", "{}", approved.text);
     let evaluations = format!("{path}/evaluations");
@@ -273,9 +277,171 @@ async fn an_acting_official_approves_and_rates_in_the_officials_stead_until_the_
     app.post(&format!("/api/v1/evaluations/{}/rating", q2.body["id"].as_str().unwrap()), &kabid.token, rate.clone())
         .await
         .assert_problem(404, "not_found");
+    let after = app.get("/api/v1/me/tasks?kind=rate_evaluation", &kabid.token).await;
+    assert_eq!(after.body["items"], json!([]), "{}", after.text);
     // The head, back, rates it.
     let by_head = app
         .post(&format!("/api/v1/evaluations/{}/rating", q2.body["id"].as_str().unwrap()), &s.kepala.token, rate)
         .await;
     assert_eq!(by_head.status, 200, "{}", by_head.text);
+}
+
+/// The kinds of the caller's tasks, in the inbox's order, each with its sub-period.
+async fn inbox(app: &TestApp, token: &str) -> Vec<(String, Option<String>, bool)> {
+    let reply = app.get("/api/v1/me/tasks", token).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap().to_owned(),
+                t["period_label"].as_str().map(str::to_owned),
+                t["overdue"] == true,
+            )
+        })
+        .collect()
+}
+
+fn task(kind: &str, label: Option<&str>, overdue: bool) -> (String, Option<String>, bool) {
+    (kind.to_owned(), label.map(str::to_owned), overdue)
+}
+
+#[actix_web::test]
+async fn a_period_on_the_demo_agency_walks_through_its_deadlines_in_everyones_inbox() {
+    let app = TestApp::new().await;
+    kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    let login = |name: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            reply.body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let (admin, guru) = (login("admin.bth").await, login("guru").await);
+    let me = app.get("/api/v1/me", &guru).await;
+    let guru_id = me.body["employee_id"].as_str().unwrap().to_owned();
+    let record = app.get(&format!("/api/v1/employees/{guru_id}"), &guru).await;
+    let agency: uuid::Uuid = record.body["agency_id"].as_str().unwrap().parse().unwrap();
+    let head_id: uuid::Uuid = record.body["supervisor_id"].as_str().unwrap().parse().unwrap();
+    let head = app.user("kepsek", &[Role::Employee], Some(agency), Some(head_id)).await.token;
+    let today = kinerja_domain::objection::calendar_day(chrono::Utc::now()).to_string();
+    let past = |due: &str| today.as_str() > due;
+
+    // No period, no work.
+    assert_eq!(inbox(&app, &guru).await, vec![]);
+    let period = id_of(
+        &app.post(
+            "/api/v1/periods",
+            &admin,
+            json!({"agency_id": agency, "name": "Penilaian Kinerja 2026", "starts_on": "2026-01-01",
+                   "ends_on": "2026-12-31", "cadence": "quarterly"}),
+        )
+        .await,
+    );
+    // The plan was due by the end of January: overdue.
+    assert_eq!(inbox(&app, &guru).await, vec![task("submit_plan", None, true)]);
+    let summary = app.get("/api/v1/me/tasks/summary", &guru).await;
+    assert_eq!((summary.body["counts"]["submit_plan"].as_i64(), summary.body["overdue"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(summary.body["next_due_on"], "2026-01-31");
+
+    let plan = id_of(
+        &app.post(
+            "/api/v1/performance-plans",
+            &guru,
+            json!({"employee_id": guru_id, "period_id": period, "approach": "kuantitatif"}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/performance-plans/{plan}");
+    let with = app
+        .post(&format!("{path}/results"), &guru,
+              json!({"kind": "utama", "description": "Pembelajaran kelas VIII terlaksana",
+                     "indicators": [{"description": "Persentase RPP terlaksana", "aspect": "kuantitas", "target_value": 100, "target_unit": "persen"}]}))
+        .await;
+    assert_eq!(with.status, 201, "{}", with.text);
+    let indicator = with.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(inbox(&app, &guru).await, vec![task("submit_plan", None, true)], "a draft still waits to be submitted");
+    // The head has their own plan to start, like everyone.
+    let own = task("submit_plan", None, true);
+    assert_eq!(inbox(&app, &head).await, vec![own.clone()]);
+    let submitted = app.post(&format!("{path}/submit"), &guru, json!({})).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text);
+    assert_eq!(inbox(&app, &guru).await, vec![], "submitted: the employee waits");
+    assert_eq!(inbox(&app, &head).await, vec![own.clone(), task("approve_plan", None, true)]);
+    app.post(&format!("{path}/return"), &head, json!({"reason": "Tambahkan indikator kualitas"})).await;
+    assert_eq!(inbox(&app, &guru).await, vec![task("revise_returned_plan", None, true)]);
+    app.post(&format!("{path}/submit"), &guru, json!({})).await;
+    let approved = app.post(&format!("{path}/approve"), &head, json!({})).await;
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+
+    // Approved: every begun quarter's realisations are owed; the head owes the annual rating
+    // once the last quarter has begun.
+    let guru_tasks = inbox(&app, &guru).await;
+    assert_eq!(
+        guru_tasks,
+        vec![
+            task("record_realisations", Some("2026-Q1"), true),
+            task("record_realisations", Some("2026-Q2"), true),
+            task("record_realisations", Some("2026-Q3"), true),
+            task("record_realisations", Some("2026-Q4"), past("2027-01-10")),
+        ]
+    );
+    assert_eq!(inbox(&app, &head).await, vec![own.clone(), task("give_final_rating", None, past("2027-01-31"))]);
+    let q1 = app
+        .post(
+            &format!("{path}/evaluations"),
+            &guru,
+            json!({"period_label": "2026-Q1", "realizations": [{"indicator_id": indicator, "value": 100}]}),
+        )
+        .await;
+    assert_eq!(q1.status, 201, "{}", q1.text);
+    assert_eq!(inbox(&app, &guru).await.len(), 3, "Q1 is done");
+    assert_eq!(
+        inbox(&app, &head).await,
+        vec![
+            own.clone(),
+            task("rate_evaluation", Some("2026-Q1"), true),
+            task("give_final_rating", None, past("2027-01-31"))
+        ]
+    );
+    // Paging follows the same order.
+    let first = app.get("/api/v1/me/tasks?limit=2", &guru).await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let rest = app.get(&format!("/api/v1/me/tasks?limit=2&cursor={cursor}"), &guru).await;
+    assert_eq!(rest.body["items"][0]["period_label"], "2026-Q4", "{}", rest.text);
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    let only = app.get("/api/v1/me/tasks?kind=give_final_rating", &head).await;
+    assert_eq!(only.body["items"].as_array().unwrap().len(), 1);
+    app.get("/api/v1/me/tasks?cursor=AAAA", &guru).await.assert_problem(422, "validation_failed");
+
+    // The admin closes the year: the inbox empties, a late realisation is refused.
+    let closed = app
+        .post(&format!("/api/v1/periods/{period}/close"), &admin, json!({"reason": "Tahun penilaian 2026 ditutup"}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert_eq!(inbox(&app, &guru).await, vec![]);
+    assert_eq!(inbox(&app, &head).await, vec![]);
+    app.post(
+        &format!("{path}/evaluations"),
+        &guru,
+        json!({"period_label": "2026-Q2", "realizations": [{"indicator_id": indicator, "value": 100}]}),
+    )
+    .await
+    .assert_problem(409, "period_closed");
+    let reopened = app
+        .post(&format!("/api/v1/periods/{period}/reopen"), &admin, json!({"reason": "Perpanjangan input realisasi Q2"}))
+        .await;
+    assert_eq!(reopened.status, 200, "{}", reopened.text);
+    assert_eq!(inbox(&app, &guru).await.len(), 3, "the work is back");
+    let trail = app.get(&format!("/api/v1/audit-events?entity=period&entity_id={period}"), &admin).await;
+    let actions: Vec<&str> =
+        trail.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["create", "close", "reopen"]);
+    // An account that is no employee has nothing waiting.
+    let auditor = login("auditor.bth").await;
+    assert_eq!(inbox(&app, &auditor).await, vec![], "an account that is no employee has no work of its own");
 }

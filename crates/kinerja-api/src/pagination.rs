@@ -31,19 +31,40 @@ pub struct PageRequest {
 
 impl PageParams {
     pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = self.checked_limit()?;
+        let after = match self.cursor_bytes()? {
+            None => None,
+            Some(bytes) => Some(Uuid::from_slice(&bytes).map_err(|_| invalid_cursor())?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+
+    /// The page size asked for, within bounds.
+    pub fn checked_limit(&self) -> Result<u32, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::validation("limit", "out_of_range", format!("must be 1 to {MAX_LIMIT}")));
         }
-        let after =
-            match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-                None => None,
-                Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                    ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")
-                })?),
-            };
-        Ok(PageRequest { limit, after })
+        Ok(limit)
     }
+
+    /// The cursor's bytes (a list keyed by more than an id decodes them itself); `None` for the
+    /// first page.
+    pub fn cursor_bytes(&self) -> Result<Option<Vec<u8>>, ApiError> {
+        match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => Ok(None),
+            Some(c) => URL_SAFE_NO_PAD.decode(c).map(Some).map_err(|_| invalid_cursor()),
+        }
+    }
+}
+
+fn invalid_cursor() -> ApiError {
+    ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")
+}
+
+/// The cursor of a list keyed by more than an id.
+pub fn encode_key(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 impl PageRequest {
@@ -93,9 +114,10 @@ impl<T> Page<T> {
 }
 
 fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+    encode_key(id.as_bytes())
 }
 
+#[cfg(test)]
 fn decode_cursor(cursor: &str) -> Option<Uuid> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     Uuid::from_slice(&bytes).ok()

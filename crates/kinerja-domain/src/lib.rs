@@ -14,6 +14,7 @@ pub mod limits;
 pub mod objection;
 pub mod rule_sets;
 pub mod skp;
+pub mod tasks;
 pub mod workflow;
 
 pub use access::{AccountAction, Actor, RegistryAction, Relation, Role, Scope};

@@ -20,6 +20,7 @@ pub mod plan_rows;
 pub mod pool;
 pub mod replicas;
 pub mod schema;
+pub mod task_rows;
 
 pub use error::StoreError;
 pub use pool::{Db, DbConn};

@@ -62,6 +62,11 @@ pub async fn get_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<O
     Ok(periods::table.find(id).select(PeriodRow::as_select()).first(conn).await.optional()?)
 }
 
+/// The periods of `ids` (any order; missing ones left out).
+pub async fn periods_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<PeriodRow>> {
+    Ok(periods::table.filter(periods::id.eq_any(ids)).select(PeriodRow::as_select()).load(conn).await?)
+}
+
 /// Reads the period and locks its row until the transaction ends.
 pub async fn lock_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
     Ok(periods::table.find(id).select(PeriodRow::as_select()).for_update().first(conn).await.optional()?)

@@ -18,6 +18,7 @@ mod plans;
 mod positions;
 mod reports;
 mod rule_sets;
+mod tasks;
 mod units;
 mod users;
 
@@ -68,6 +69,8 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(periods::update_period)
             .service(periods::close_period)
             .service(periods::reopen_period)
+            .service(tasks::list_my_tasks)
+            .service(tasks::summarise_my_tasks)
             .service(acting_officials::list_acting_officials)
             .service(acting_officials::create_acting_official)
             .service(acting_officials::get_acting_official)
