@@ -277,7 +277,8 @@ async fn who_may_manage_clients() {
 
     let path = format!("/api/v1/clients/{id}");
     w.app.send(Method::DELETE, &path, Some(&w.admin_b.token), None).await.assert_problem(404, "not_found");
-    w.app.send(Method::DELETE, &path, Some(&w.auditor_a.token), None).await.assert_problem(404, "not_found");
+    // An auditor reads the agency's clients and writes nothing: refused as such.
+    w.app.send(Method::DELETE, &path, Some(&w.auditor_a.token), None).await.assert_problem(403, "forbidden");
     assert_eq!(w.app.send(Method::DELETE, &path, Some(&w.admin_a.token), None).await.status, 204);
     w.app.send(Method::DELETE, &path, Some(&w.admin_a.token), None).await.assert_problem(404, "not_found");
 }

@@ -445,3 +445,78 @@ async fn a_period_on_the_demo_agency_walks_through_its_deadlines_in_everyones_in
     let auditor = login("auditor.bth").await;
     assert_eq!(inbox(&app, &auditor).await, vec![], "an account that is no employee has no work of its own");
 }
+
+#[actix_web::test]
+async fn the_national_auditor_reads_every_agency_and_writes_nothing() {
+    let s = skp().await;
+    let app = &s.app;
+    let root = app.super_admin().await;
+    let national = app.user("pengawas.nasional", &[Role::NationalAuditor], None, None).await;
+    // A second agency with its own period.
+    let other = app.create_agency("KOTA-GTO");
+    let other_admin = app.user("admin.gto", &[Role::AgencyAdmin], Some(other), None).await;
+    let other_period = id_of(
+        &app.post(
+            "/api/v1/periods",
+            &other_admin.token,
+            json!({"agency_id": other, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}),
+        )
+        .await,
+    );
+    // Only a super admin names a national auditor; an agency admin may not.
+    let grant = json!({"username": "pengawas.lain", "password": "a-long-test-password", "roles": ["national_auditor"]});
+    app.post("/api/v1/users", &s.admin.token, grant.clone()).await.assert_problem(403, "forbidden");
+    let mut in_agency = grant.clone();
+    in_agency["agency_id"] = json!(other);
+    app.post("/api/v1/users", &other_admin.token, in_agency).await.assert_problem(403, "forbidden");
+    assert_eq!(app.post("/api/v1/users", &root.token, grant).await.status, 201);
+
+    // Reads both agencies: their reports and the cross-agency one.
+    for period in [s.period.as_str(), other_period.as_str()] {
+        let report = app.get(&format!("/api/v1/reports/participation?period_id={period}"), &national.token).await;
+        assert_eq!(report.status, 200, "{}", report.text);
+    }
+    let national_report = app.get("/api/v1/reports/agencies?year=2026", &national.token).await;
+    assert_eq!(national_report.status, 200, "{}", national_report.text);
+    let codes: Vec<&str> =
+        national_report.body["agencies"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["KOTA-GTO", "KOTA-PKY"]);
+    let pky = &national_report.body["agencies"][1];
+    assert_eq!((pky["employees"].as_i64(), pky["plans"].as_i64()), (Some(3), Some(1)), "{}", national_report.text);
+    assert_eq!(app.get(&format!("/api/v1/employees?agency_id={other}"), &national.token).await.status, 200);
+    assert_eq!(app.get(&format!("/api/v1/periods/{}", s.period), &national.token).await.status, 200);
+    // Agency people do not read the cross-agency report.
+    app.get("/api/v1/reports/agencies?year=2026", &s.admin.token).await.assert_problem(403, "forbidden");
+
+    // Every write operation of the API refuses both auditor roles, whatever it names.
+    let auditor = app.user("auditor.pky", &[Role::Auditor], Some(other), None).await;
+    let spec: Value = serde_json::from_str(&kinerja_api::openapi_json().unwrap()).unwrap();
+    let mut writes = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if path.starts_with("/api/v1/auth/") {
+            continue; // signing in and out
+        }
+        for method in
+            item.as_object().unwrap().keys().filter(|m| ["post", "put", "patch", "delete"].contains(&m.as_str()))
+        {
+            let concrete = path
+                .split('/')
+                .map(|segment| match segment {
+                    "{kind}" => "employees".to_owned(),
+                    "{period_id}" => other_period.clone(), // a real period, so a refusal cannot be a 404
+                    s if s.starts_with('{') => uuid::Uuid::now_v7().to_string(),
+                    s => s.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            for token in [&national.token, &auditor.token] {
+                let method = actix_web::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let reply = app.send(method.clone(), &concrete, Some(token), Some(json!({}))).await;
+                assert_eq!(reply.status, 403, "{method} {concrete}: {}", reply.text);
+            }
+            writes += 1;
+        }
+    }
+    assert!(writes >= 50, "{writes} write operations checked");
+    assert_eq!(app.number("SELECT count(*) AS n FROM periods"), 2, "nothing was written");
+}

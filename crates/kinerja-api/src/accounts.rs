@@ -95,11 +95,11 @@ fn check_membership(roles: &[Role], agency_id: Option<Uuid>, employee_id: Option
     if needs_agency && agency_id.is_none() {
         errors.push(FieldError::new("agency_id", "required", "agency roles need an agency_id"));
     }
-    if roles.contains(&Role::SuperAdmin) && needs_agency {
+    if roles.iter().any(|r| !r.needs_agency()) && needs_agency {
         errors.push(FieldError::new(
             "roles",
             "incompatible_roles",
-            "super_admin stands above every agency and is not combined with agency roles",
+            "super_admin and national_auditor stand above every agency and are not combined with agency roles",
         ));
     }
     if roles.contains(&Role::Employee) && employee_id.is_none() {

@@ -17,10 +17,13 @@ pub enum Role {
     Auditor,
     /// A civil servant linked to an employee record.
     Employee,
+    /// National oversight: reads every agency and the cross-agency reports, writes nothing.
+    NationalAuditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::SuperAdmin, Role::AgencyAdmin, Role::Auditor, Role::Employee];
+    pub const ALL: [Role; 5] =
+        [Role::SuperAdmin, Role::AgencyAdmin, Role::Auditor, Role::Employee, Role::NationalAuditor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,12 +31,18 @@ impl Role {
             Role::AgencyAdmin => "agency_admin",
             Role::Auditor => "auditor",
             Role::Employee => "employee",
+            Role::NationalAuditor => "national_auditor",
         }
     }
 
     /// Roles that belong to one agency and so need an `agency_id`.
     pub fn needs_agency(self) -> bool {
-        !matches!(self, Role::SuperAdmin)
+        !matches!(self, Role::SuperAdmin | Role::NationalAuditor)
+    }
+
+    /// Roles that read and never write.
+    pub fn is_read_only(self) -> bool {
+        matches!(self, Role::Auditor | Role::NationalAuditor)
     }
 }
 
@@ -119,6 +128,16 @@ impl Actor {
         matches!(self, Actor::User { roles, .. } if roles.contains(&role))
     }
 
+    /// Whether the actor reads every agency: super admins and national auditors.
+    pub fn reads_every_agency(&self) -> bool {
+        self.has_role(Role::SuperAdmin) || self.has_role(Role::NationalAuditor)
+    }
+
+    /// Whether every role the actor holds is read-only (auditors): such a caller writes nothing.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, Actor::User { roles, .. } if !roles.is_empty() && roles.iter().all(|r| r.is_read_only()))
+    }
+
     /// The access table for accounts of `agency` (`None`: accounts outside any agency, that is
     /// super admins): super admins everything; agency admins manage their own agency; auditors
     /// read their own agency; employees and integration clients nothing.
@@ -168,6 +187,11 @@ impl Actor {
                 if roles.contains(&Role::SuperAdmin) {
                     return true;
                 }
+                if roles.contains(&Role::NationalAuditor)
+                    && matches!(action, RegistryAction::ReadStructure | RegistryAction::ReadPeople)
+                {
+                    return true;
+                }
                 if *agency_id != Some(agency) {
                     return false;
                 }
@@ -206,7 +230,7 @@ mod tests {
     #[test]
     fn registry_access_table() {
         let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let user = |role| Actor::User { roles: vec![role], agency_id: (role != Role::SuperAdmin).then_some(own) };
+        let user = |role: Role| Actor::User { roles: vec![role], agency_id: role.needs_agency().then_some(own) };
         let client = |scopes: &[Scope]| Actor::Client { scopes: scopes.to_vec(), agency_id: own };
         use RegistryAction::{Import, ReadPeople, ReadStructure, Write};
         let table = [
@@ -233,6 +257,10 @@ mod tests {
             (user(Role::Auditor), Import, own, false),
             (user(Role::Employee), Import, own, false),
             (user(Role::SuperAdmin), Import, other, true),
+            (user(Role::NationalAuditor), ReadPeople, other, true),
+            (user(Role::NationalAuditor), ReadStructure, own, true),
+            (user(Role::NationalAuditor), Write, own, false),
+            (user(Role::NationalAuditor), Import, other, false),
             (client(&[Scope::Read, Scope::Write]), ReadPeople, other, false),
         ];
         for (actor, action, agency, allowed) in table {
@@ -258,7 +286,7 @@ mod tests {
     #[test]
     fn account_access_table() {
         let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let user = |role| Actor::User { roles: vec![role], agency_id: (role != Role::SuperAdmin).then_some(own) };
+        let user = |role: Role| Actor::User { roles: vec![role], agency_id: role.needs_agency().then_some(own) };
         let client = Actor::Client { scopes: Scope::ALL.to_vec(), agency_id: own };
         use AccountAction::{Manage, Read};
         // (actor, action, target agency, allowed)
@@ -292,9 +320,11 @@ mod tests {
     }
 
     #[test]
-    fn only_super_admin_stands_outside_an_agency() {
+    fn only_the_national_roles_stand_outside_an_agency() {
         let outside: Vec<Role> = Role::ALL.into_iter().filter(|r| !r.needs_agency()).collect();
-        assert_eq!(outside, vec![Role::SuperAdmin]);
+        assert_eq!(outside, vec![Role::SuperAdmin, Role::NationalAuditor]);
+        let read_only: Vec<Role> = Role::ALL.into_iter().filter(|r| r.is_read_only()).collect();
+        assert_eq!(read_only, vec![Role::Auditor, Role::NationalAuditor]);
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub async fn waiting_on(
         .await?)
 }
 
+// bench/tasks.sh reads this statement from here to EXPLAIN it at national scale.
 const WAITING_ON: &str = "\
 SELECT 'approve_plan' AS kind, p.rater_id AS official_id, p.id AS subject_id, p.id AS plan_id, p.period_id,
        e.id AS employee_id, e.name AS employee_name, NULL::text AS period_label, NULL::timestamptz AS filed_at,
@@ -114,8 +115,3 @@ JOIN periods d ON d.id = s.period_id AND d.status = 'open' AND d.ends_on >= $3
 WHERE e.supervisor_id = $2
   AND NOT EXISTS (SELECT 1 FROM competency_assessments x
                   WHERE x.employee_id = e.id AND x.period_id = s.period_id AND x.source = 'supervisor')";
-
-/// The statement's text, for `EXPLAIN` in benchmarks and tests.
-pub fn waiting_on_sql() -> &'static str {
-    WAITING_ON
-}

@@ -1,7 +1,8 @@
 //! The authenticated caller, taken from the `Authorization: Bearer` header.
 
 use actix_web::dev::Payload;
-use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use kinerja_domain::audit::ActorKind;
 use kinerja_domain::{Actor, Role, Scope};
@@ -61,6 +62,11 @@ impl Caller {
 
     pub fn is_super_admin(&self) -> bool {
         self.actor.has_role(Role::SuperAdmin)
+    }
+
+    /// Super admins and national auditors read every agency.
+    pub fn reads_every_agency(&self) -> bool {
+        self.actor.reads_every_agency()
     }
 
     /// The caller a token names, and its claims (to check that the session still stands).
@@ -156,6 +162,17 @@ impl FromRequest for Caller {
             .as_ref()
             .ok_or_else(|| ApiError::internal("application state missing"))
             .and_then(|state| Caller::from_token(req, state));
+        // Read-only roles (auditors) write nothing: every write is refused here, before the
+        // handler reads anything; signing out (under /auth/) stays theirs.
+        let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+            && !req.path().starts_with("/api/v1/auth/");
+        let parsed = parsed.and_then(|(caller, claims)| {
+            if writes && caller.actor.is_read_only() {
+                Err(ApiError::Forbidden("auditor roles read only; they write nothing"))
+            } else {
+                Ok((caller, claims))
+            }
+        });
         let asks_for_primary = reads::asks_for_primary(req);
         if let Ok((caller, _)) = &parsed {
             req.extensions_mut().insert(reads::Writer(caller.principal.id()));

@@ -101,7 +101,7 @@ pub(super) async fn list_agencies(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<AgencyView>>, ApiError> {
     let request = page.parse()?;
-    let only = if caller.is_super_admin() { None } else { Some(caller.agency_id().unwrap_or(Uuid::nil())) };
+    let only = if caller.reads_every_agency() { None } else { Some(caller.agency_id().unwrap_or(Uuid::nil())) };
     let mut conn = state.read_conn(&caller).await?;
     let rows = org::list_agencies(&mut conn, only, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| AgencyView::from(&a))))

@@ -217,7 +217,7 @@ pub(super) async fn list_employees(
         q: query.q,
         ..EmployeeFilter::default()
     };
-    if !caller.is_super_admin() {
+    if !caller.reads_every_agency() {
         let own = caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?;
         if query.agency_id.is_some_and(|a| a != own) {
             return Err(ApiError::Forbidden("you may list the employees of your own agency only"));

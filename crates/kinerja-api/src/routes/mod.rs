@@ -107,6 +107,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(appraisal::objections::record_explanation)
             .service(appraisal::objections::decide_objection)
             .service(reports::get_participation_report)
+            .service(reports::get_national_report)
             .service(reports::get_predikat_report)
             .service(reports::export_national_skp)
             .service(imports::import_records)

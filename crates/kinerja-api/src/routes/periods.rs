@@ -205,8 +205,8 @@ pub(super) async fn list_periods(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<PeriodView>>, ApiError> {
     let request = page.parse()?;
-    let agency = if caller.is_super_admin() { query.agency_id } else { caller.agency_id() };
-    if !caller.is_super_admin() {
+    let agency = if caller.reads_every_agency() { query.agency_id } else { caller.agency_id() };
+    if !caller.reads_every_agency() {
         let own = agency.ok_or(ApiError::Forbidden("you belong to no agency"))?;
         if query.agency_id.is_some_and(|a| a != own) {
             return Err(ApiError::Forbidden("you may list the periods of your own agency only"));

@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use chrono::{NaiveDate, Utc};
+use kinerja_domain::deadlines::PeriodStatus;
+use kinerja_domain::distribution;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal_rows::{self, NationalRecordRow};
 use kinerja_store::codes::Coded;
+use kinerja_store::oversight_rows;
 use kinerja_store::plan_rows::{self, PeriodRow};
 use kinerja_store::{DbConn, StoreError};
 use serde::{Deserialize, Serialize};
@@ -432,4 +435,121 @@ mod tests {
     fn the_header_names_every_field() {
         assert_eq!(CSV_HEADER.matches(',').count() + 1, 19);
     }
+}
+
+// ---- national oversight ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OversightQuery {
+    /// The year the agencies' periods start in.
+    #[param(minimum = 1900, maximum = 9999, example = 2026)]
+    year: i32,
+}
+
+/// How an agency's units stand against the distribution curve (SE MenPANRB 3/2023).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurveCompliance {
+    /// Units with an organisation rating for the period (the curve applies to them).
+    units_rated: u32,
+    units_within_curve: u32,
+    /// The units whose employees' predikat break their curve.
+    units_outside_curve: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyOversight {
+    agency_id: Uuid,
+    code: String,
+    name: String,
+    period_id: Uuid,
+    period_name: String,
+    period_status: PeriodStatus,
+    /// Employees of the agency now.
+    employees: i64,
+    /// Current plans in the period, and how far they got.
+    plans: i64,
+    submitted: i64,
+    approved: i64,
+    rated: i64,
+    /// Employees per predikat in force.
+    #[schema(example = json!({"baik": 120, "sangat_baik": 14}))]
+    predikat: BTreeMap<String, i64>,
+    curve: CurveCompliance,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalReport {
+    year: i32,
+    /// One entry per agency and period starting in the year, by agency code.
+    agencies: Vec<AgencyOversight>,
+}
+
+/// Report every agency's participation, predikat and curve compliance.
+///
+/// National oversight (national auditors and super admins): for every agency's periods that
+/// start in `year`, participation, the predikat in force, and how many units break the
+/// distribution curve of their organisation predikat.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(OversightQuery),
+    responses((status = 200, description = "Per agency", body = NationalReport), Unauthenticated, Forbidden, Invalid)
+)]
+#[get("/reports/agencies")]
+pub(super) async fn get_national_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<OversightQuery>,
+) -> Result<web::Json<NationalReport>, ApiError> {
+    if !caller.reads_every_agency() {
+        return Err(ApiError::Forbidden("the cross-agency report is for national auditors and super admins"));
+    }
+    let year = query.year;
+    let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1)) else {
+        return Err(ApiError::validation("year", "out_of_range", "a year from 1900 to 9998"));
+    };
+    let mut conn = state.read_conn(&caller).await?;
+    let rows = oversight_rows::agency_periods(&mut conn, from, to).await?;
+    let periods: Vec<Uuid> = rows.iter().map(|r| r.period_id).collect();
+    let counts = oversight_rows::predikat_counts(&mut conn, &periods).await?;
+    let org_ratings = oversight_rows::org_ratings(&mut conn, &periods).await?;
+    let agencies = rows
+        .into_iter()
+        .map(|r| {
+            let in_period = || counts.iter().filter(|c| c.period_id == r.period_id);
+            let mut predikat = BTreeMap::new();
+            for c in in_period() {
+                *predikat.entry(c.predikat.0.as_str().to_owned()).or_default() += c.n;
+            }
+            let mut curve = CurveCompliance { units_rated: 0, units_within_curve: 0, units_outside_curve: Vec::new() };
+            for rating in org_ratings.iter().filter(|o| o.period_id == r.period_id) {
+                let unit = in_period().filter(|c| c.unit_id == Some(rating.unit_id));
+                let tally =
+                    distribution::count(unit.map(|c| (c.predikat.0.as_str(), u32::try_from(c.n).unwrap_or(u32::MAX))));
+                curve.units_rated += 1;
+                if distribution::check(rating.predikat.0, &tally).iter().all(|o| o.ok) {
+                    curve.units_within_curve += 1;
+                } else {
+                    curve.units_outside_curve.push(rating.unit_id);
+                }
+            }
+            AgencyOversight {
+                agency_id: r.agency_id,
+                code: r.agency_code,
+                name: r.agency_name,
+                period_id: r.period_id,
+                period_name: r.period_name,
+                period_status: r.status.0,
+                employees: r.employees,
+                plans: r.plans,
+                submitted: r.submitted,
+                approved: r.approved,
+                rated: r.rated,
+                predikat,
+                curve,
+            }
+        })
+        .collect();
+    Ok(web::Json(NationalReport { year, agencies }))
 }

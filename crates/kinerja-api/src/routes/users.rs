@@ -148,8 +148,8 @@ pub(super) async fn create_user(
     if !caller.actor.may_on_accounts(AccountAction::Manage, body.agency_id) {
         return Err(ApiError::Forbidden("you may create accounts in your own agency only"));
     }
-    if body.roles.contains(&Role::SuperAdmin) && !caller.is_super_admin() {
-        return Err(ApiError::Forbidden("only a super admin may create a super admin"));
+    if body.roles.iter().any(|r| !r.needs_agency()) && !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("only a super admin may create a super admin or a national auditor"));
     }
     let user = accounts::create(
         &state.db,
@@ -227,8 +227,8 @@ pub(super) async fn update_user(
             return Err(ApiError::Forbidden("you may not move an account into that agency"));
         }
     }
-    if body.roles.as_ref().is_some_and(|r| r.contains(&Role::SuperAdmin)) && !caller.is_super_admin() {
-        return Err(ApiError::Forbidden("only a super admin may grant super_admin"));
+    if body.roles.as_ref().is_some_and(|r| r.iter().any(|r| !r.needs_agency())) && !caller.is_super_admin() {
+        return Err(ApiError::Forbidden("only a super admin may grant super_admin or national_auditor"));
     }
     let updated = accounts::change(
         &state.db,

@@ -218,10 +218,10 @@ pub(crate) async fn list_objections(
         decider_id: query.decider_id,
         ..ObjectionFilter::default()
     };
-    let agency = if caller.is_super_admin() { query.agency_id } else { caller.agency_id() };
+    let agency = if caller.reads_every_agency() { query.agency_id } else { caller.agency_id() };
     match agency {
         Some(a) if caller.actor.may_on_registry(RegistryAction::ReadPeople, a) => filter.agency_id = Some(a),
-        _ if caller.is_super_admin() => {}
+        _ if caller.reads_every_agency() => {}
         _ => filter.involving = Some(caller.employee_id().unwrap_or(Uuid::nil())),
     }
     let mut conn = state.read_conn(&caller).await?;

@@ -395,9 +395,9 @@ pub(crate) async fn list_assessments(
         source: query.source,
         ..Default::default()
     };
-    let reads_all = caller.is_super_admin()
+    let reads_all = caller.reads_every_agency()
         || caller.agency_id().is_some_and(|a| caller.actor.may_on_registry(RegistryAction::ReadPeople, a));
-    if !caller.is_super_admin() {
+    if !caller.reads_every_agency() {
         filter.agency_id = Some(caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?);
     }
     if !reads_all {

@@ -182,7 +182,7 @@ pub(crate) async fn list_competencies(
     let request = page.parse()?;
     let agencies = match query.agency_id {
         Some(agency) => Some(vec![visible::<AgencyRow>(&state, &caller, agency).await?.id]),
-        None if caller.is_super_admin() => None,
+        None if caller.reads_every_agency() => None,
         None => Some(caller.agency_id().into_iter().collect()),
     };
     let filter = CompetencyFilter { agencies, group: query.group };

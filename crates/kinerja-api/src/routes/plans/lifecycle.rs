@@ -192,7 +192,7 @@ pub(crate) async fn list_plans(
         ..PlanFilter::default()
     };
     let mut conn = state.read_conn(&caller).await?;
-    if !caller.is_super_admin() {
+    if !caller.reads_every_agency() {
         let own = caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?;
         filter.agency_id = Some(own);
         if !caller.actor.may_on_registry(RegistryAction::ReadPeople, own) {
