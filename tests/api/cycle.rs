@@ -520,3 +520,72 @@ async fn the_national_auditor_reads_every_agency_and_writes_nothing() {
     assert!(writes >= 50, "{writes} write operations checked");
     assert_eq!(app.number("SELECT count(*) AS n FROM periods"), 2, "nothing was written");
 }
+
+#[actix_web::test]
+async fn a_unit_head_reads_their_units_reports_and_nothing_of_other_units() {
+    let app = TestApp::new().await;
+    kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    let login = |name: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
+            reply.body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let (admin, head, guru) = (login("admin.bth").await, login("kadisdik").await, login("guru").await);
+    let me = app.get("/api/v1/me", &admin).await;
+    let agency = me.body["agency_id"].as_str().unwrap().to_owned();
+    let units = app.get(&format!("/api/v1/agencies/{agency}/units?limit=500"), &admin).await;
+    let unit = |code: &str| -> String {
+        units.body["items"].as_array().unwrap().iter().find(|u| u["code"] == code).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (disdik, disdik_smp, dinkes) = (unit("DISDIK"), unit("DISDIK-SMP"), unit("DINKES"));
+    let period = id_of(
+        &app.post(
+            "/api/v1/periods",
+            &admin,
+            json!({"agency_id": agency, "name": "Penilaian Kinerja 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}),
+        )
+        .await,
+    );
+
+    // The head of the education office reads its curve, training needs and talent map, and those
+    // of the divisions below it...
+    for path in [
+        format!("/api/v1/units/{disdik}/distribution?period_id={period}&include=subunits"),
+        format!("/api/v1/units/{disdik_smp}/distribution?period_id={period}"),
+        format!("/api/v1/units/{disdik}/training-needs?period_id={period}"),
+        format!("/api/v1/agencies/{agency}/talent-map?period_id={period}&unit_id={disdik_smp}"),
+    ] {
+        let reply = app.get(&path, &head).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+    }
+    // ...the participation and predikat reports of its subtree only...
+    let participation = app.get(&format!("/api/v1/reports/participation?period_id={period}"), &head).await;
+    assert_eq!(participation.status, 200, "{}", participation.text);
+    let codes: Vec<&str> =
+        participation.body["units"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"DISDIK") && codes.contains(&"DISDIK-SMP-2"), "{codes:?}");
+    assert!(codes.iter().all(|c| c.starts_with("DISDIK")), "{codes:?}");
+    assert_eq!(app.get(&format!("/api/v1/reports/predikat?period_id={period}"), &head).await.status, 200);
+    // ...and nothing of the health office.
+    for path in [
+        format!("/api/v1/units/{dinkes}/distribution?period_id={period}"),
+        format!("/api/v1/units/{dinkes}/training-needs?period_id={period}"),
+        format!("/api/v1/agencies/{agency}/talent-map?period_id={period}&unit_id={dinkes}"),
+        format!("/api/v1/reports/participation?period_id={period}&unit_id={dinkes}"),
+    ] {
+        app.get(&path, &head).await.assert_problem(404, "not_found");
+    }
+    // A teacher heads nothing: refused.
+    app.get(&format!("/api/v1/units/{disdik}/distribution?period_id={period}"), &guru)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/reports/participation?period_id={period}"), &guru).await.assert_problem(403, "forbidden");
+    // The agency admin still reads the whole agency.
+    let whole = app.get(&format!("/api/v1/reports/participation?period_id={period}"), &admin).await;
+    assert!(whole.body["units"].as_array().unwrap().iter().any(|u| u["code"] == "DINKES"));
+}

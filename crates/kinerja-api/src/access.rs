@@ -2,6 +2,7 @@
 //! record the caller may not see answers 404 the same way everywhere. The rules themselves are
 //! the domain's access table (`kinerja_domain::access`); this applies them to stored rows.
 
+use kinerja_domain::civil_service::heads_unit;
 use kinerja_domain::workflow::PlanParty;
 use kinerja_domain::{RegistryAction, Relation};
 use kinerja_store::competency_rows::CompetencyRow;
@@ -159,5 +160,40 @@ pub async fn ensure_plan_visible(
         Ok(())
     } else {
         Err(ApiError::NotFound("plan"))
+    }
+}
+
+/// The unit an employee heads, if any (`kinerja_domain::civil_service::heads_unit`: a leading
+/// position in the unit, reporting to someone outside it).
+pub async fn unit_headed_by(conn: &mut AsyncPgConnection, employee_id: Uuid) -> Result<Option<Uuid>, ApiError> {
+    let Some(employee) = org::get_employee(conn, employee_id).await? else { return Ok(None) };
+    let Some(position) = employee.position_id else { return Ok(None) };
+    let Some(kind) = org::get_position(conn, position).await?.map(|p| p.kind.0) else { return Ok(None) };
+    let supervisor_unit = match employee.supervisor_id {
+        Some(id) => org::get_employee(conn, id).await?.and_then(|s| s.unit_id),
+        None => None,
+    };
+    Ok(heads_unit(kind, employee.unit_id.as_ref(), supervisor_unit.as_ref()).then_some(employee.unit_id).flatten())
+}
+
+/// Who reads the people of a unit (its reports, curve, training needs, talent map): the
+/// agency's readers, and the head of the unit or of a unit above it. Anyone else is refused
+/// (403), and a unit head asking after a unit outside theirs is told it is not there (404).
+pub async fn ensure_unit_people_readable(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    unit: &UnitRow,
+) -> Result<(), ApiError> {
+    if caller.actor.may_on_registry(RegistryAction::ReadPeople, unit.agency_id) {
+        return Ok(());
+    }
+    let headed = match caller.employee_id() {
+        Some(me) if caller.agency_id() == Some(unit.agency_id) => unit_headed_by(conn, me).await?,
+        _ => None,
+    };
+    match headed {
+        Some(headed) if headed == unit.id || org::unit_ancestors(conn, unit.id).await?.contains(&headed) => Ok(()),
+        Some(_) => Err(ApiError::NotFound("unit")),
+        None => Err(ApiError::Forbidden("only the agency's readers and the unit's head read its people")),
     }
 }

@@ -2,7 +2,7 @@
 //! per unit, and the national SKP export (DOMAIN.md "Integration facts") streamed as NDJSON or
 //! CSV in constant memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
@@ -15,6 +15,7 @@ use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal_rows::{self, NationalRecordRow};
 use kinerja_store::codes::Coded;
+use kinerja_store::org;
 use kinerja_store::oversight_rows;
 use kinerja_store::plan_rows::{self, PeriodRow};
 use kinerja_store::{DbConn, StoreError};
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::authorize;
+use crate::access::{authorize, ensure_unit_people_readable, unit_headed_by};
 use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
@@ -42,6 +43,40 @@ async fn readable_period(state: &AppState, caller: &Caller, period_id: Uuid) -> 
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     period_id: Uuid,
+    /// Only this unit and its subunits. A unit head who reads no more of the agency gets their
+    /// own unit's subtree by default.
+    unit_id: Option<Uuid>,
+}
+
+/// The period of a unit report and the units it covers (`None`: the whole agency): the agency's
+/// readers choose; a unit head reads their unit's subtree (404 for another unit).
+async fn report_scope(
+    state: &AppState,
+    caller: &Caller,
+    query: &ReportQuery,
+) -> Result<(PeriodRow, Option<HashSet<Uuid>>), ApiError> {
+    let mut conn = state.read_conn(caller).await?;
+    let period = plan_rows::get_period(&mut conn, query.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let reads_agency = caller.actor.may_on_registry(RegistryAction::ReadPeople, period.agency_id);
+    let unit = match query.unit_id {
+        Some(unit) => Some(unit),
+        None if reads_agency => None,
+        None => match caller.employee_id() {
+            Some(me) if caller.agency_id() == Some(period.agency_id) => unit_headed_by(&mut conn, me).await?,
+            _ => None,
+        },
+    };
+    let Some(unit) = unit else {
+        authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
+        return Ok((period, None));
+    };
+    let unit = org::get_unit(&mut conn, unit)
+        .await?
+        .filter(|u| u.agency_id == period.agency_id)
+        .ok_or(ApiError::NotFound("unit"))?;
+    ensure_unit_people_readable(&mut conn, caller, &unit).await?;
+    let subtree = org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect();
+    Ok((period, Some(subtree)))
 }
 
 // ---- participation ----
@@ -107,9 +142,10 @@ pub(super) async fn get_participation_report(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<ParticipationReport>, ApiError> {
-    let period = readable_period(&state, &caller, query.period_id).await?;
+    let (period, scope) = report_scope(&state, &caller, &query).await?;
     let mut conn = state.read_conn(&caller).await?;
-    let rows = appraisal_rows::participation(&mut conn, period.agency_id, period.id).await?;
+    let mut rows = appraisal_rows::participation(&mut conn, period.agency_id, period.id).await?;
+    rows.retain(|r| scope.as_ref().is_none_or(|units| units.contains(&r.unit_id)));
     let evaluated = appraisal_rows::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
     let deadlines = period.deadlines()?;
     let today = calendar_day(Utc::now());
@@ -186,9 +222,10 @@ pub(super) async fn get_predikat_report(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<PredikatReport>, ApiError> {
-    let period = readable_period(&state, &caller, query.period_id).await?;
+    let (period, scope) = report_scope(&state, &caller, &query).await?;
     let mut conn = state.read_conn(&caller).await?;
-    let rows = appraisal_rows::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
+    let mut rows = appraisal_rows::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
+    rows.retain(|r| scope.as_ref().is_none_or(|units| r.unit_id.is_some_and(|u| units.contains(&u))));
     let mut agency = PredikatTally { unit_id: None, total: 0, counts: BTreeMap::new() };
     let mut units: BTreeMap<Option<Uuid>, PredikatTally> = BTreeMap::new();
     for row in rows {

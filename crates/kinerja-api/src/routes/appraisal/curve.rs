@@ -1,4 +1,4 @@
-use crate::access::{authorize, visible};
+use crate::access::{authorize, ensure_unit_people_readable, visible};
 use crate::auth::Caller;
 use crate::checks::include_subunits;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
@@ -289,8 +289,8 @@ pub(crate) async fn get_unit_distribution(
 ) -> Result<web::Json<DistributionView>, ApiError> {
     let include_subunits = include_subunits(query.include.as_deref())?;
     let (unit, period) = unit_and_period(&state, &caller, path.into_inner(), query.period_id).await?;
-    authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.db.conn().await?;
+    ensure_unit_people_readable(&mut conn, &caller, &unit).await?;
     let units: Vec<Uuid> = if include_subunits {
         org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
     } else {

@@ -3,9 +3,9 @@
 //! 3/2023), calibration by an admin, and objections (keberatan, PP 30/2019 art. 59) decided by
 //! the rating official's supervisor.
 
+use crate::access::unit_headed_by;
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::civil_service::heads_unit;
 use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::objection::{self, ObjectionStatus, Outcome};
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
@@ -249,19 +249,7 @@ async fn headed_unit_rating(
     employee_id: Uuid,
     period_id: Uuid,
 ) -> Result<Option<OrgRatingRow>, ApiError> {
-    let Some(employee) = org::get_employee(conn, employee_id).await? else { return Ok(None) };
-    let Some(position_id) = employee.position_id else { return Ok(None) };
-    let Some(kind) = org::get_position(conn, position_id).await?.map(|p| p.kind.0) else {
-        return Ok(None);
-    };
-    let supervisor_unit = match employee.supervisor_id {
-        Some(id) => org::get_employee(conn, id).await?.and_then(|s| s.unit_id),
-        None => None,
-    };
-    if !heads_unit(kind, employee.unit_id.as_ref(), supervisor_unit.as_ref()) {
-        return Ok(None);
-    }
-    let unit_id = employee.unit_id.unwrap_or_default();
+    let Some(unit_id) = unit_headed_by(conn, employee_id).await? else { return Ok(None) };
     match appraisal_rows::get_org_rating(conn, unit_id, period_id).await? {
         Some(rating) => Ok(Some(rating)),
         None => Err(ApiError::Conflict {

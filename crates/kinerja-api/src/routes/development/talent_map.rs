@@ -1,4 +1,4 @@
-use crate::access::{authorize, visible};
+use crate::access::{ensure_unit_people_readable, visible};
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
@@ -71,8 +71,16 @@ pub(crate) async fn get_talent_map(
 ) -> Result<web::Json<Page<TalentPlacement>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::ReadPeople, agency.id, "agency")?;
     let mut conn = state.db.conn().await?;
+    if !caller.actor.may_on_registry(RegistryAction::ReadPeople, agency.id) {
+        // A unit head reads the talent map of a unit they head (or one below it).
+        let unit = match query.unit_id {
+            Some(unit) => org::get_unit(&mut conn, unit).await?.filter(|u| u.agency_id == agency.id),
+            None => None,
+        };
+        let unit = unit.ok_or(ApiError::Forbidden("name a unit you head as unit_id"))?;
+        ensure_unit_people_readable(&mut conn, &caller, &unit).await?;
+    }
     let period = plan_rows::get_period(&mut conn, query.period_id)
         .await?
         .filter(|p| p.agency_id == agency.id)

@@ -1,4 +1,4 @@
-use crate::access::{authorize, visible};
+use crate::access::{ensure_unit_people_readable, visible};
 use crate::auth::Caller;
 use crate::checks::include_subunits;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
@@ -7,7 +7,6 @@ use crate::profiles::{competency_names, profiles};
 use crate::AppState;
 use actix_web::{get, web};
 use kinerja_domain::competency::{CompetencyGroup, JpmError};
-use kinerja_domain::RegistryAction;
 use kinerja_store::org::UnitRow;
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::plan_rows::{self};
@@ -70,8 +69,8 @@ pub(crate) async fn list_training_needs(
 ) -> Result<web::Json<TrainingNeeds>, ApiError> {
     let include_subunits = include_subunits(query.include.as_deref())?;
     let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::ReadPeople, unit.agency_id, "unit")?;
     let mut conn = state.read_conn(&caller).await?;
+    ensure_unit_people_readable(&mut conn, &caller, &unit).await?;
     let period = plan_rows::get_period(&mut conn, query.period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)
