@@ -3,8 +3,8 @@
 # in a running period (staff plans submitted to their leader, leaders' plans approved with a
 # quarter's realisations waiting for the top official's rating), then
 #   - the inbox statement's executed plan (EXPLAIN ANALYZE, BUFFERS) for a leader with 99 plans to
-#     approve, and for the top official rating 1,000 leaders — the statement is read from
-#     crates/kinerja-store/src/task_rows.rs, so this is the query the server runs;
+#     approve, and for the top official rating 1,000 leaders — the body of the work_inbox
+#     function, read from its migration, so this is the query the server runs;
 #   - GET /me/tasks for each of them with wrk (C connections), against pgbench -S in the same run.
 #
 #   bash bench/tasks.sh
@@ -71,9 +71,8 @@ TOP=$(login_as top 0)
 # The statement the server runs, from its source.
 STATEMENT=$(python3 - <<'PY'
 import re
-source = open("crates/kinerja-store/src/task_rows.rs").read()
-body = re.search(r'const WAITING_ON: &str = "\\\n(.*?)";', source, re.S).group(1)
-print(body)
+source = open("migrations/2026-12-01-000013_work_inbox/up.sql").read()
+print(re.search(r"RETURN QUERY\n(.*?);\nEND", source, re.S).group(1))
 PY
 )
 explain() { # $1: label, $2: NIP index

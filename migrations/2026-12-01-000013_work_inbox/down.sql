@@ -1,3 +1,4 @@
+DROP FUNCTION work_inbox(uuid[], uuid, date, uuid);
 DROP INDEX competency_assessments_employee_idx;
 DROP INDEX objections_open_idx;
 DROP INDEX evaluations_unrated_idx;

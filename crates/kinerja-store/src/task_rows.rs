@@ -1,5 +1,6 @@
-//! The rows behind the work inbox (`kinerja_domain::tasks`): one statement, one branch per kind
-//! of task, each branch reading only what waits on the person through its own index.
+//! The rows behind the work inbox (`kinerja_domain::tasks`): the `work_inbox` function of the
+//! migrations (`2026-12-01-000013_work_inbox`), one branch per kind of task, each reading only
+//! what waits on the person through its own index.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -49,7 +50,7 @@ pub async fn waiting_on(
     agency: Uuid,
     today: NaiveDate,
 ) -> StoreResult<Vec<TaskRow>> {
-    Ok(diesel::sql_query(WAITING_ON)
+    Ok(diesel::sql_query("SELECT * FROM work_inbox($1, $2, $3, $4)")
         .bind::<Array<SqlUuid>, _>(officials)
         .bind::<SqlUuid, _>(me)
         .bind::<Date, _>(today)
@@ -57,61 +58,3 @@ pub async fn waiting_on(
         .load(conn)
         .await?)
 }
-
-// bench/tasks.sh reads this statement from here to EXPLAIN it at national scale.
-const WAITING_ON: &str = "\
-SELECT 'approve_plan' AS kind, p.rater_id AS official_id, p.id AS subject_id, p.id AS plan_id, p.period_id,
-       e.id AS employee_id, e.name AS employee_name, NULL::text AS period_label, NULL::timestamptz AS filed_at,
-       NULL::text[] AS recorded
-FROM performance_plans p
-JOIN employees e ON e.id = p.employee_id
-JOIN periods d ON d.id = p.period_id AND d.status = 'open'
-WHERE p.rater_id = ANY($1) AND p.status = 'submitted' AND p.superseded_by IS NULL
-UNION ALL
-SELECT CASE WHEN p.return_reason IS NULL THEN 'submit_plan' ELSE 'revise_returned_plan' END, $2, p.id, p.id,
-       p.period_id, e.id, e.name, NULL, NULL, NULL
-FROM performance_plans p
-JOIN employees e ON e.id = p.employee_id
-JOIN periods d ON d.id = p.period_id AND d.status = 'open'
-WHERE p.employee_id = $2 AND p.status = 'draft' AND p.superseded_by IS NULL
-UNION ALL
-SELECT 'submit_plan', $2, d.id, NULL, d.id, e.id, e.name, NULL, NULL, NULL
-FROM periods d
-JOIN employees e ON e.id = $2
-WHERE d.agency_id = $4 AND d.status = 'open' AND d.starts_on <= $3 AND d.ends_on >= $3
-  AND NOT EXISTS (SELECT 1 FROM performance_plans p
-                  WHERE p.employee_id = $2 AND p.period_id = d.id AND p.superseded_by IS NULL)
-UNION ALL
-SELECT 'record_realisations', $2, p.id, p.id, p.period_id, e.id, e.name, NULL, NULL,
-       ARRAY(SELECT ev.period_label FROM evaluations ev WHERE ev.plan_id = p.id)
-FROM performance_plans p
-JOIN employees e ON e.id = p.employee_id
-JOIN periods d ON d.id = p.period_id AND d.status = 'open'
-WHERE p.employee_id = $2 AND p.status = 'approved' AND p.superseded_by IS NULL
-UNION ALL
-SELECT 'rate_evaluation', p.rater_id, ev.id, p.id, p.period_id, e.id, e.name, ev.period_label, NULL, NULL
-FROM performance_plans p
-JOIN evaluations ev ON ev.plan_id = p.id AND ev.rated_at IS NULL
-JOIN employees e ON e.id = p.employee_id
-JOIN periods d ON d.id = p.period_id AND d.status = 'open'
-WHERE p.rater_id = ANY($1) AND p.status = 'approved' AND p.superseded_by IS NULL
-UNION ALL
-SELECT 'give_final_rating', p.rater_id, p.id, p.id, p.period_id, e.id, e.name, NULL, NULL, NULL
-FROM performance_plans p
-JOIN employees e ON e.id = p.employee_id
-JOIN periods d ON d.id = p.period_id AND d.status = 'open'
-WHERE p.rater_id = ANY($1) AND p.status = 'approved' AND p.superseded_by IS NULL
-UNION ALL
-SELECT 'decide_objection', p.rater_supervisor_id, o.id, p.id, p.period_id, e.id, e.name, NULL, o.filed_at, NULL
-FROM performance_plans p
-JOIN objections o ON o.plan_id = p.id AND o.status = 'open'
-JOIN employees e ON e.id = p.employee_id
-WHERE p.rater_supervisor_id = ANY($1) AND p.status = 'rated' AND p.superseded_by IS NULL
-UNION ALL
-SELECT 'give_assessment', $2, s.id, NULL, s.period_id, e.id, e.name, NULL, NULL, NULL
-FROM employees e
-JOIN competency_assessments s ON s.employee_id = e.id AND s.source = 'self'
-JOIN periods d ON d.id = s.period_id AND d.status = 'open' AND d.ends_on >= $3
-WHERE e.supervisor_id = $2
-  AND NOT EXISTS (SELECT 1 FROM competency_assessments x
-                  WHERE x.employee_id = e.id AND x.period_id = s.period_id AND x.source = 'supervisor')";
