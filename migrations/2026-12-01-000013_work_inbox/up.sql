@@ -16,12 +16,13 @@ CREATE INDEX competency_assessments_employee_idx ON competency_assessments (empl
 -- Everything waiting on one person: $1 the officials they act as (themself and whoever they stand
 -- in for today), $2 themself, $3 today, $4 their agency. One branch per kind of task
 -- (kinerja_domain::tasks), each reading only its own rows through the indexes above; names are
--- looked up by key per task. A function, so that each connection plans it once (PL/pgSQL keeps
--- the plan) instead of on every request; bench/tasks.sh EXPLAINs this body.
+-- looked up by key per task. A function with a generic plan, so that each connection plans it
+-- once (PL/pgSQL keeps the plan) instead of on every request — planning the nine branches costs
+-- several times their execution; bench/tasks.sh EXPLAINs this body.
 CREATE FUNCTION work_inbox(uuid[], uuid, date, uuid)
 RETURNS TABLE (kind text, official_id uuid, subject_id uuid, plan_id uuid, period_id uuid, employee_id uuid,
                employee_name text, period_label text, filed_at timestamptz, recorded text[])
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 BEGIN
 RETURN QUERY

@@ -589,3 +589,48 @@ async fn a_unit_head_reads_their_units_reports_and_nothing_of_other_units() {
     let whole = app.get(&format!("/api/v1/reports/participation?period_id={period}"), &admin).await;
     assert!(whole.body["units"].as_array().unwrap().iter().any(|u| u["code"] == "DINKES"));
 }
+
+#[actix_web::test]
+async fn the_rating_official_rates_each_result_and_is_warned_not_refused_when_the_whole_departs() {
+    let s = skp().await;
+    let app = &s.app;
+    let (plan, indicator) = approved_plan(&s).await;
+    let whole = app.get(&format!("/api/v1/performance-plans/{plan}"), &s.sekretaris.token).await;
+    let result = whole.body["results"][0]["id"].as_str().unwrap().to_owned();
+    let q1 = app
+        .post(
+            &format!("/api/v1/performance-plans/{plan}/evaluations"),
+            &s.sekretaris.token,
+            json!({"period_label": "2026-Q1", "realizations": [{"indicator_id": indicator, "value": 3}]}),
+        )
+        .await;
+    let rating = format!("/api/v1/evaluations/{}/rating", q1.body["id"].as_str().unwrap());
+    let mut body = json!({"result_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi",
+                          "result_ratings": [{"result_id": uuid::Uuid::now_v7(), "rating": "di_atas_ekspektasi"}]});
+    let unknown = app.post(&rating, &s.kepala.token, body.clone()).await;
+    unknown.assert_problem(422, "validation_failed");
+    assert_eq!(unknown.body["errors"][0]["code"], "unknown_result", "{}", unknown.text);
+    // The one utama result below expectation, the whole above: rated as decided, with warnings.
+    body["result_ratings"] = json!([{"result_id": result, "rating": "di_bawah_ekspektasi"}]);
+    let rated = app.post(&rating, &s.kepala.token, body.clone()).await;
+    assert_eq!(rated.status, 200, "{}", rated.text);
+    assert_eq!(rated.body["predikat"], "baik", "the official's decision stands (di atas × sesuai)");
+    assert_eq!(
+        rated.body["explanation"]["warnings"],
+        json!([
+            "di_atas_ekspektasi usually needs most work results rated above expectation",
+            "di_atas_ekspektasi usually allows no utama work result below expectation"
+        ])
+    );
+    let read = app
+        .get(
+            &format!("/api/v1/performance-plans/{plan}/evaluations/{}", q1.body["id"].as_str().unwrap()),
+            &s.sekretaris.token,
+        )
+        .await;
+    assert_eq!(read.body["explanation"]["result_ratings"][0]["rating"], "di_bawah_ekspektasi", "{}", read.text);
+    // In line with the results: no warning.
+    body["result_ratings"] = json!([{"result_id": result, "rating": "di_atas_ekspektasi"}]);
+    let agreed = app.post(&rating, &s.kepala.token, body).await;
+    assert_eq!(agreed.body["explanation"].get("warnings"), None, "{}", agreed.text);
+}

@@ -8,10 +8,12 @@ use kinerja_store::plan_rows::{self, IndicatorRow};
 use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
 
-use serde::Serialize;
+use kinerja_domain::skp::result_rating_departures;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::ApiError;
+use crate::checks::reject;
+use crate::error::{ApiError, FieldError};
 
 /// The indicators to score, as (aspect, target, realisation), and those without a realisation.
 #[derive(Debug, Default)]
@@ -77,6 +79,53 @@ pub struct Explanation {
     /// Numeric sets: the indicators that had no realisation and counted as 0.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unrealised_indicators: Vec<Uuid>,
+    /// The work results (RHK) the rating official rated one by one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub result_ratings: Vec<ResultRating>,
+    /// Where the overall result rating departs from the results rated one by one (PermenPANRB
+    /// 6/2022 guidance): the official's decision stands, the departure is on record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<&'static str>,
+}
+
+/// One work result (RHK) rated on its own.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultRating {
+    pub result_id: Uuid,
+    pub rating: Rating,
+}
+
+/// Checks per-result ratings against the plan's results (each of them, at most once) and
+/// records them, with the departures of the overall result rating from them, in `outcome`.
+async fn rate_results(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+    given: &[ResultRating],
+    outcome: &mut Evaluation,
+) -> Result<(), ApiError> {
+    if given.is_empty() {
+        return Ok(());
+    }
+    let whole = plan_rows::whole_plan(conn, plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let mut errors = Vec::new();
+    let mut rated = Vec::new();
+    for (i, r) in given.iter().enumerate() {
+        let field = format!("result_ratings[{i}].result_id");
+        match whole.results.iter().find(|result| result.id == r.result_id) {
+            None => errors.push(FieldError::new(field, "unknown_result", "not a work result of this plan")),
+            Some(_) if given[..i].iter().any(|earlier| earlier.result_id == r.result_id) => {
+                errors.push(FieldError::new(field, "duplicate", "each work result at most once"))
+            }
+            Some(result) => rated.push((result.kind.0, r.rating)),
+        }
+    }
+    reject(errors)?;
+    if let Some(overall) = outcome.explanation.result_rating {
+        outcome.explanation.warnings = result_rating_departures(overall, &rated);
+    }
+    outcome.explanation.result_ratings = given.to_vec();
+    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,6 +143,7 @@ pub async fn rate(
     plan_id: Uuid,
     realised_in: Option<Uuid>,
     mut inputs: Inputs,
+    result_ratings: &[ResultRating],
 ) -> Result<Evaluation, ApiError> {
     let mut unrealised = Vec::new();
     if rule_set.scores_realisations() {
@@ -105,6 +155,7 @@ pub async fn rate(
     }
     let mut outcome = evaluate(rule_set, &inputs)?;
     outcome.explanation.unrealised_indicators = unrealised;
+    rate_results(conn, plan_id, result_ratings, &mut outcome).await?;
     Ok(outcome)
 }
 
@@ -123,6 +174,8 @@ pub fn evaluate(rule_set: RuleSet, inputs: &Inputs) -> Result<Evaluation, ApiErr
             behaviour_score: inputs.behaviour_score,
             score: outcome.score,
             unrealised_indicators: Vec::new(),
+            result_ratings: Vec::new(),
+            warnings: Vec::new(),
         },
     })
 }

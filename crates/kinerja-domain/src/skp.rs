@@ -56,9 +56,47 @@ wire_codes!(
     }
 );
 
+/// Where an overall result rating departs from the work results the rating official rated one
+/// by one (PermenPANRB 6/2022 guidance, practice): *di atas ekspektasi* needs most results above
+/// expectation and no *utama* result below. The overall rating stays the official's decision;
+/// these are warnings, never refusals.
+pub fn result_rating_departures(
+    overall: crate::rule_sets::Rating,
+    results: &[(ResultKind, crate::rule_sets::Rating)],
+) -> Vec<&'static str> {
+    use crate::rule_sets::Rating::{DiAtasEkspektasi, DiBawahEkspektasi};
+    let mut warnings = Vec::new();
+    if overall != DiAtasEkspektasi || results.is_empty() {
+        return warnings;
+    }
+    let above = results.iter().filter(|(_, r)| *r == DiAtasEkspektasi).count();
+    if above * 2 <= results.len() {
+        warnings.push("di_atas_ekspektasi usually needs most work results rated above expectation");
+    }
+    if results.iter().any(|(kind, r)| *kind == ResultKind::Utama && *r == DiBawahEkspektasi) {
+        warnings.push("di_atas_ekspektasi usually allows no utama work result below expectation");
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rule_sets::Rating::{DiAtasEkspektasi as Atas, DiBawahEkspektasi as Bawah, SesuaiEkspektasi as Sesuai};
+
+    #[test]
+    fn di_atas_needs_most_results_above_and_no_utama_below() {
+        use ResultKind::{Tambahan, Utama};
+        assert!(result_rating_departures(Atas, &[(Utama, Atas), (Utama, Atas), (Tambahan, Sesuai)]).is_empty());
+        assert_eq!(result_rating_departures(Atas, &[(Utama, Atas), (Utama, Sesuai)]).len(), 1, "half is not most");
+        assert_eq!(
+            result_rating_departures(Atas, &[(Utama, Atas), (Utama, Atas), (Utama, Bawah)]),
+            vec!["di_atas_ekspektasi usually allows no utama work result below expectation"]
+        );
+        assert!(result_rating_departures(Atas, &[(Utama, Atas), (Utama, Atas), (Tambahan, Bawah)]).is_empty());
+        assert!(result_rating_departures(Sesuai, &[(Utama, Bawah)]).is_empty(), "only di atas has the rule");
+        assert!(result_rating_departures(Atas, &[]).is_empty(), "nothing rated one by one, nothing to compare");
+    }
 
     #[test]
     fn seven_values_and_round_trips() {

@@ -28,7 +28,7 @@ use crate::pagination::{Page, PageParams};
 use crate::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
 
 use crate::scoring;
-use crate::scoring::{Evaluation, Explanation};
+use crate::scoring::{Evaluation, Explanation, ResultRating};
 use crate::write;
 use crate::AppState;
 
@@ -82,6 +82,10 @@ pub struct RatingRequest {
     new_idea: bool,
     #[serde(default)]
     feedback: RatingFeedback,
+    /// The work results (RHK) rated one by one; the overall `result_rating` stays the rating
+    /// official's, and the answer warns where it departs from them.
+    #[serde(default)]
+    result_ratings: Vec<ResultRating>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -326,7 +330,8 @@ pub(super) async fn rate_evaluation(
         let period = write::open_period(tx, plan.period_id).await?;
         let RatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } = body;
         let inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);
-        let outcome = scoring::rate(tx, period.rule_set.0, plan.id, Some(current.id), inputs).await?;
+        let outcome =
+            scoring::rate(tx, period.rule_set.0, plan.id, Some(current.id), inputs, &body.result_ratings).await?;
         let now = Utc::now();
         let mut next = current.clone();
         next.result_rating = body.result_rating.map(Coded);

@@ -110,7 +110,7 @@ pub(crate) async fn give_final_rating(
                 }
                 inputs.result_rating = follows;
             }
-            let outcome = scoring::rate(tx, rule_set, plan.id, year, inputs).await?;
+            let outcome = scoring::rate(tx, rule_set, plan.id, year, inputs, &body.result_ratings).await?;
             let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
             if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
                 let note = UnitHeadNote {

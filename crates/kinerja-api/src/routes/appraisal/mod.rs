@@ -4,6 +4,7 @@
 //! the rating official's supervisor.
 
 use crate::access::unit_headed_by;
+use crate::scoring::ResultRating;
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::distribution::OrgPredikat;
@@ -85,6 +86,10 @@ pub struct FinalRatingRequest {
     #[serde(default)]
     #[schema(max_length = 4000)]
     note: Option<String>,
+    /// The work results (RHK) rated one by one; the overall `result_rating` stays the rating
+    /// official's, and the answer warns where it departs from them.
+    #[serde(default)]
+    result_ratings: Vec<ResultRating>,
 }
 
 /// A periodic evaluation's predikat, which the annual rating draws on.
