@@ -570,3 +570,34 @@ async fn seed_competencies_loads_the_dictionary_and_defaults_once_and_keeps_edit
     assert_eq!(kinerja_api::competency_seed::seed(&app.state.db).await.unwrap(), (0, 0));
     assert_eq!(app.get("/api/v1/competency-requirement-defaults/fungsional", &root.token).await.body, json!([]));
 }
+
+#[actix_web::test]
+async fn subordinates_assess_their_supervisor_anonymously_shown_from_three() {
+    let o = office().await;
+    let standard = json!([{"competency_id": o.ids["M-INT"], "required_level": 3}]);
+    let path = format!("/api/v1/positions/{}/competency-requirements", o.ids["KABID"]);
+    assert_eq!(put(&o.app, &path, &o.admin.token, standard).await.status, 200);
+    // Only those the supervisor leads directly assess from below.
+    o.assess(&o.lain, "kabid", "subordinate", &[("M-INT", 2)]).await.assert_problem(403, "forbidden");
+    o.assess(&o.kabid, "kabid", "subordinate", &[("M-INT", 5)]).await.assert_problem(403, "forbidden");
+    let first = o.assess(&o.staff, "kabid", "subordinate", &[("M-INT", 4)]).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(o.assess(&o.rekan, "kabid", "subordinate", &[("M-INT", 3)]).await.status, 201);
+    // Two of them: the count, no mean; and never one subordinate's own rating.
+    let p = o.profile(&o.kabid, "kabid").await;
+    assert_eq!(p.status, 200, "{}", p.text);
+    assert_eq!(
+        item(&p.body, "M-INT")["sources"]["subordinate"],
+        json!({"mean": null, "count": 2, "note": "not enough subordinates to show"}),
+        "{}",
+        p.text
+    );
+    let single = format!("/api/v1/competency-assessments/{}", id_of(&first));
+    o.app.get(&single, &o.kabid.token).await.assert_problem(404, "not_found");
+    assert_eq!(o.app.get(&single, &o.staff.token).await.status, 200, "the author reads their own");
+    // A third: the mean shows; it is shown beside the assessed level, never counted in it.
+    assert_eq!(o.assess(&o.guru, "kabid", "subordinate", &[("M-INT", 5)]).await.status, 201);
+    let p = o.profile(&o.kabid, "kabid").await.body;
+    assert_eq!(item(&p, "M-INT")["sources"]["subordinate"]["mean"], 4.0);
+    assert_eq!(item(&p, "M-INT")["assessed_level"], Value::Null);
+}

@@ -110,6 +110,10 @@ pub fn add_source_level(levels: &mut SourceLevels, row: &store::SourceLevelRow) 
             levels.peer_mean = Some((row.mean * 100.0).round() / 100.0);
             levels.peer_count = u32::try_from(row.count).unwrap_or(0);
         }
+        Some(Source::Subordinate) => {
+            levels.subordinate_mean = Some((row.mean * 100.0).round() / 100.0);
+            levels.subordinate_count = u32::try_from(row.count).unwrap_or(0);
+        }
         None => {}
     }
 }
@@ -126,14 +130,16 @@ pub async fn competency_names(
 }
 
 pub const NOT_ENOUGH_PEERS: &str = "not enough peers to show";
+pub const NOT_ENOUGH_SUBORDINATES: &str = "not enough subordinates to show";
 
+/// What an anonymous source (peers, subordinates) said, as a mean only.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PeerLevels {
-    /// The mean of the peers' levels, shown once at least 3 peers rated; individual peers are
-    /// never shown.
+    /// The mean of their levels, shown once at least 3 of them rated; individuals are never
+    /// shown.
     mean: Option<f64>,
     count: u32,
-    /// Why the mean is not shown: `not enough peers to show`.
+    /// Why the mean is not shown: `not enough peers to show`, `not enough subordinates to show`.
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'static str>,
 }
@@ -145,6 +151,8 @@ pub struct SourcesView {
     supervisor: Option<u8>,
     peer: Option<PeerLevels>,
     assessor: Option<u8>,
+    /// 360° from below: the mean of those the employee supervises directly.
+    subordinate: Option<PeerLevels>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -276,6 +284,11 @@ pub async fn profile_view(
                     note: (s.shown_peer_mean().is_none()).then_some(NOT_ENOUGH_PEERS),
                 }),
                 assessor: s.assessor,
+                subordinate: (s.subordinate_count > 0).then(|| PeerLevels {
+                    mean: s.shown_subordinate_mean(),
+                    count: s.subordinate_count,
+                    note: (s.shown_subordinate_mean().is_none()).then_some(NOT_ENOUGH_SUBORDINATES),
+                }),
             },
         });
     }

@@ -10,8 +10,8 @@ wire_codes!(
     CompetencyGroup { Teknis => "teknis", Manajerial => "manajerial", SosialKultural => "sosial_kultural" }
 );
 
-/// Who gave an assessment: the employee, the rating official, a peer (360°) or an appointed
-/// assessor (assessment centre).
+/// Who gave an assessment: the employee, the rating official, a peer or a subordinate (360°) or
+/// an appointed assessor (assessment centre).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -20,17 +20,27 @@ pub enum Source {
     Supervisor,
     Peer,
     Assessor,
+    /// Someone the employee supervises directly (360° from below).
+    Subordinate,
 }
 
 impl Source {
-    pub const ALL: &'static [Source] = &[Source::SelfAssessment, Source::Supervisor, Source::Peer, Source::Assessor];
+    pub const ALL: &'static [Source] =
+        &[Source::SelfAssessment, Source::Supervisor, Source::Peer, Source::Assessor, Source::Subordinate];
     pub fn as_str(self) -> &'static str {
         match self {
             Source::SelfAssessment => "self",
             Source::Supervisor => "supervisor",
             Source::Peer => "peer",
             Source::Assessor => "assessor",
+            Source::Subordinate => "subordinate",
         }
+    }
+
+    /// Peers and subordinates stay anonymous: their levels reach the employee only as a mean of
+    /// at least [`MIN_PEERS_SHOWN`] of them.
+    pub fn is_anonymous(self) -> bool {
+        matches!(self, Source::Peer | Source::Subordinate)
     }
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|v| v.as_str() == code)
@@ -47,8 +57,9 @@ pub const MAX_STANDARD_SIZE: usize = 100;
 /// dialogue (the seeds: compare the two views).
 pub const DIALOGUE_GAP: u8 = 2;
 
-/// Peers stay anonymous: their mean is shown only when at least this many peers rated, so no
-/// one peer's level can be read off it (practice of 360° feedback; keep as data if it varies).
+/// Peers (and subordinates) stay anonymous: their mean is shown only when at least this many
+/// rated, so no one rater's level can be read off it (practice of 360° feedback; keep as data if
+/// it varies).
 pub const MIN_PEERS_SHOWN: u32 = 3;
 
 /// What each source said about one competency of one employee in a period.
@@ -60,12 +71,20 @@ pub struct SourceLevels {
     pub peer_mean: Option<f64>,
     pub peer_count: u32,
     pub assessor: Option<u8>,
+    /// The mean of the subordinates' levels (360° from below).
+    pub subordinate_mean: Option<f64>,
+    pub subordinate_count: u32,
 }
 
 impl SourceLevels {
     /// The peers' mean as it may be shown: only when at least [`MIN_PEERS_SHOWN`] peers rated.
     pub fn shown_peer_mean(&self) -> Option<f64> {
         self.peer_mean.filter(|_| self.peer_count >= MIN_PEERS_SHOWN)
+    }
+
+    /// The subordinates' mean as it may be shown, by the same rule as the peers'.
+    pub fn shown_subordinate_mean(&self) -> Option<f64> {
+        self.subordinate_mean.filter(|_| self.subordinate_count >= MIN_PEERS_SHOWN)
     }
 }
 
@@ -89,6 +108,7 @@ impl RuleSet {
             Source::SelfAssessment => levels.self_assessment,
             // A mean is not a level; a rule set counting peers rounds it half up.
             Source::Peer => levels.peer_mean.map(|m| (m + 0.5).floor() as u8),
+            Source::Subordinate => levels.subordinate_mean.map(|m| (m + 0.5).floor() as u8),
         })
     }
 }
@@ -169,6 +189,8 @@ pub struct Assessor {
     pub same_unit: bool,
     /// An agency admin appointed the caller as an assessor.
     pub appointed: bool,
+    /// The employee is the caller's direct supervisor.
+    pub is_subordinate: bool,
 }
 
 /// Whether someone standing so may give an assessment from `source`; the refusal says why.
@@ -182,6 +204,8 @@ pub fn may_assess(source: Source, who: Assessor) -> Result<(), &'static str> {
         Source::Peer if who.is_supervisor => Err("the supervisor assesses as the supervisor, not as a peer"),
         Source::Peer if who.same_unit => Ok(()),
         Source::Peer => Err("peers are other employees of the same unit"),
+        Source::Subordinate if who.is_subordinate => Ok(()),
+        Source::Subordinate => Err("subordinates are those the employee supervises directly"),
         Source::Assessor if who.appointed => Ok(()),
         Source::Assessor => Err("only assessors appointed by the agency give assessor assessments"),
     }
@@ -229,10 +253,10 @@ pub fn feedback_author_shown(from_rater: bool, is_author: bool, reads_people: bo
 }
 
 /// Whether a reader sees one individual assessment: its author and whoever reads the agency's
-/// people always; the employee and those above them every source but peers, whose ratings
-/// reach them only as a mean (so peers stay anonymous and never see each other's).
+/// people always; the employee and those above them every source but the anonymous ones (peers,
+/// subordinates), whose ratings reach them only as a mean.
 pub fn may_read_assessment(source: Source, is_author: bool, reads_people: bool, reads_employee: bool) -> bool {
-    is_author || reads_people || (reads_employee && source != Source::Peer)
+    is_author || reads_people || (reads_employee && !source.is_anonymous())
 }
 
 // ---- Talent: the 9-box (PermenPANRB 3/2020) ----
@@ -438,6 +462,11 @@ mod tests {
         assert!(may_assess(Source::Assessor, Assessor { is_supervisor: true, ..stranger }).is_err());
         assert!(may_assess(Source::Assessor, Assessor { appointed: true, ..stranger }).is_ok());
         assert!(may_assess(Source::SelfAssessment, Assessor { appointed: true, ..stranger }).is_err());
+        assert!(may_assess(Source::Subordinate, Assessor { is_subordinate: true, same_unit: true, ..stranger }).is_ok());
+        assert!(
+            may_assess(Source::Subordinate, Assessor { same_unit: true, ..stranger }).is_err(),
+            "a peer is no subordinate"
+        );
     }
 
     #[test]
@@ -447,6 +476,10 @@ mod tests {
         assert!(may_read_assessment(Source::Peer, false, true, false), "agency readers read all");
         assert!(may_read_assessment(Source::Supervisor, false, false, true));
         assert!(!may_read_assessment(Source::SelfAssessment, false, false, false));
+        assert!(!may_read_assessment(Source::Subordinate, false, false, true), "nor a single subordinate");
+        let levels = SourceLevels { subordinate_mean: Some(3.5), subordinate_count: 2, ..Default::default() };
+        assert_eq!(levels.shown_subordinate_mean(), None, "two subordinates could be told apart");
+        assert_eq!(SourceLevels { subordinate_count: 3, ..levels }.shown_subordinate_mean(), Some(3.5));
     }
 
     #[test]

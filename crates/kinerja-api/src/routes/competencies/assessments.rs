@@ -210,14 +210,16 @@ async fn assessor_standing(
             .as_ref()
             .is_some_and(|o| o.id != employee.id && o.unit_id.is_some() && o.unit_id == employee.unit_id),
         appointed: store::is_assessor(conn, employee.agency_id, user).await?,
+        is_subordinate: own.as_ref().is_some_and(|o| o.supervisor_id == Some(employee.id)),
     })
 }
 
 /// Give a competency assessment.
 ///
 /// Give a competency assessment of an employee for a period: `self` (the employee),
-/// `supervisor` (their supervisor), `peer` (someone else in the same unit) or `assessor` (an
-/// appointed assessor). Submitting again replaces the same assessor's assessment (200) while
+/// `supervisor` (their supervisor), `peer` (someone else in the same unit), `subordinate`
+/// (someone they supervise directly; anonymous like peers) or `assessor` (an appointed
+/// assessor). Submitting again replaces the same assessor's assessment (200) while
 /// the period is open.
 #[utoipa::path(
     tag = "competencies",
