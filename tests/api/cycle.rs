@@ -485,6 +485,7 @@ async fn the_national_auditor_reads_every_agency_and_writes_nothing() {
     assert_eq!((pky["employees"].as_i64(), pky["plans"].as_i64()), (Some(3), Some(1)), "{}", national_report.text);
     assert_eq!(app.get(&format!("/api/v1/employees?agency_id={other}"), &national.token).await.status, 200);
     assert_eq!(app.get(&format!("/api/v1/periods/{}", s.period), &national.token).await.status, 200);
+    app.get("/api/v1/reports/agencies?year=1899", &national.token).await.assert_problem(422, "validation_failed");
     // Agency people do not read the cross-agency report.
     app.get("/api/v1/reports/agencies?year=2026", &s.admin.token).await.assert_problem(403, "forbidden");
 

@@ -543,8 +543,9 @@ pub(super) async fn get_national_report(
         return Err(ApiError::Forbidden("the cross-agency report is for national auditors and super admins"));
     }
     let year = query.year;
-    let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1)) else {
-        return Err(ApiError::validation("year", "out_of_range", "a year from 1900 to 9998"));
+    let dates = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1));
+    let (true, Some(from), Some(to)) = ((1900..=9999).contains(&year), dates.0, dates.1) else {
+        return Err(ApiError::validation("year", "out_of_range", "a year from 1900 to 9999"));
     };
     let mut conn = state.read_conn(&caller).await?;
     let rows = oversight_rows::agency_periods(&mut conn, from, to).await?;
