@@ -10,6 +10,7 @@ mod competencies;
 mod cycle;
 mod database;
 mod errors;
+mod events;
 mod imports;
 mod integrity;
 mod openapi;

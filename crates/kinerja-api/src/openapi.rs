@@ -40,6 +40,7 @@ use crate::{idempotency, routes, ApiError};
         (name = "imports", description = "Bulk import and export by curl: CSV or NDJSON keyed by natural keys, all or nothing, re-runnable"),
         (name = "reports", description = "Participation and predikat reports; the national SKP export"),
         (name = "competencies", description = "Competency dictionary and standards, 360° assessments, profiles with gaps and JPM, development plans, training needs and the talent 9-box"),
+        (name = "integration", description = "The event feed of what changed, for integrators that pull"),
     )
 )]
 struct ApiDoc;

@@ -71,16 +71,20 @@ pub enum Scope {
     Read,
     Write,
     Import,
+    /// The event feed of the agency (`GET /events`).
+    #[serde(rename = "events:read")]
+    EventsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Import];
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Write, Scope::Import, Scope::EventsRead];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Read => "read",
             Scope::Write => "write",
             Scope::Import => "import",
+            Scope::EventsRead => "events:read",
         }
     }
 
@@ -131,6 +135,15 @@ impl Actor {
     /// Whether the actor reads every agency: super admins and national auditors.
     pub fn reads_every_agency(&self) -> bool {
         self.has_role(Role::SuperAdmin) || self.has_role(Role::NationalAuditor)
+    }
+
+    /// Whether the actor reads the event feed of `agency`: whoever reads its people (users), or
+    /// an integration client of the agency with the `events:read` scope.
+    pub fn may_read_events(&self, agency: Uuid) -> bool {
+        match self {
+            Actor::User { .. } => self.may_on_registry(RegistryAction::ReadPeople, agency),
+            Actor::Client { scopes, agency_id } => *agency_id == agency && scopes.contains(&Scope::EventsRead),
+        }
     }
 
     /// Whether every role the actor holds is read-only (auditors): such a caller writes nothing.

@@ -10,6 +10,7 @@ pub mod competency;
 pub mod credentials;
 pub mod deadlines;
 pub mod distribution;
+pub mod events;
 pub mod limits;
 pub mod objection;
 pub mod rule_sets;

@@ -44,8 +44,14 @@ pub struct AuditEventRow {
     pub acting_for: Option<Uuid>,
 }
 
+/// Records an act in the audit trail and, when the outside world hears of it, its event in the
+/// outbox (`crate::outbox`): one transaction, the caller's.
 pub async fn record(conn: &mut AsyncPgConnection, event: NewAuditEvent) -> StoreResult<()> {
+    let outward = crate::outbox::event_of(&event);
     diesel::insert_into(audit_events::table).values(event).execute(conn).await?;
+    if let Some(outward) = outward {
+        crate::outbox::emit(conn, &outward).await?;
+    }
     Ok(())
 }
 

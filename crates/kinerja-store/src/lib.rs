@@ -15,6 +15,7 @@ pub mod identity;
 pub mod launcher;
 pub mod migrations;
 pub mod org;
+pub mod outbox;
 pub mod oversight_rows;
 pub mod page;
 pub mod plan_rows;

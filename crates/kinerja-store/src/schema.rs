@@ -29,6 +29,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (id) {
+        id -> Int8,
+        event_id -> Uuid,
+        event_type -> Text,
+        agency_id -> Uuid,
+        subject_id -> Nullable<Uuid>,
+        occurred_at -> Timestamptz,
+        data -> Jsonb,
+        tx -> Int8,
+    }
+}
+
+diesel::table! {
     acting_officials (id) {
         id -> Uuid,
         agency_id -> Uuid,

@@ -10,6 +10,7 @@ mod competencies;
 mod development;
 mod employees;
 mod evaluations;
+mod events;
 mod exports;
 mod imports;
 mod ops;
@@ -69,6 +70,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(periods::update_period)
             .service(periods::close_period)
             .service(periods::reopen_period)
+            .service(events::list_events)
             .service(tasks::list_my_tasks)
             .service(tasks::summarise_my_tasks)
             .service(acting_officials::list_acting_officials)

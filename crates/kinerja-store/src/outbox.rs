@@ -1,0 +1,101 @@
+//! The transactional outbox: the events of `kinerja_domain::events`, written by the audit trail
+//! in the same transaction as the act (so nothing rolled back is ever told), read in commit-safe
+//! order by the event feed.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::events::{EventType, MOVE_FIELDS};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::audit::NewAuditEvent;
+use crate::error::StoreResult;
+use crate::schema::events;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    pub event_type: &'static str,
+    pub agency_id: Uuid,
+    pub subject_id: Option<Uuid>,
+    pub data: Value,
+}
+
+/// The event an audited act is, if any: an agency's act of a kind the outside world hears of.
+/// Its data: what changed, and where the subject is read as it now is.
+pub fn event_of(audit: &NewAuditEvent) -> Option<NewEvent> {
+    let entity = AuditEntity::ALL.into_iter().find(|e| e.as_str() == audit.entity)?;
+    let moved = MOVE_FIELDS.iter().any(|f| audit.changes.get(*f).is_some());
+    let event_type = EventType::of(entity, audit.action, moved)?;
+    let agency_id = audit.agency_id?;
+    let link = audit.entity_id.and_then(|id| event_type.link(id));
+    Some(NewEvent {
+        event_id: audit.id,
+        event_type: event_type.as_str(),
+        agency_id,
+        subject_id: audit.entity_id,
+        data: json!({"changes": audit.changes, "link": link}),
+    })
+}
+
+pub async fn emit(conn: &mut AsyncPgConnection, event: &NewEvent) -> StoreResult<()> {
+    diesel::insert_into(events::table).values(event).execute(conn).await?;
+    Ok(())
+}
+
+/// [`emit`] on the synchronous connection of a bulk import.
+pub fn emit_sync(conn: &mut PgConnection, event: &NewEvent) -> StoreResult<()> {
+    diesel::RunQueryDsl::execute(diesel::insert_into(events::table).values(event), conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub tx: i64,
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub event_type: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub agency_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub subject_id: Option<Uuid>,
+    #[diesel(sql_type = Timestamptz)]
+    pub occurred_at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    pub data: Value,
+}
+
+/// Events after `(tx, id)` in commit-safe order: only those of transactions older than every
+/// transaction still running (the snapshot's xmin), so that a reader who follows the last one
+/// read never skips an event committed later with a smaller id. `agency`/`event_type`: `None`
+/// for all.
+pub async fn read_after(
+    conn: &mut AsyncPgConnection,
+    after: (i64, i64),
+    agency: Option<Uuid>,
+    event_type: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<EventRow>> {
+    Ok(diesel::sql_query(
+        "SELECT id, tx, event_id, event_type, agency_id, subject_id, occurred_at, data FROM events \
+         WHERE (tx, id) > ($1, $2) \
+           AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+           AND ($3::uuid IS NULL OR agency_id = $3) AND ($4::text IS NULL OR event_type = $4) \
+         ORDER BY tx, id LIMIT $5",
+    )
+    .bind::<BigInt, _>(after.0)
+    .bind::<BigInt, _>(after.1)
+    .bind::<Nullable<SqlUuid>, _>(agency)
+    .bind::<Nullable<Text>, _>(event_type)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
