@@ -919,3 +919,24 @@ async fn a_file_of_results_keeps_the_limits_of_a_plan() {
         refused.text
     );
 }
+
+#[actix_web::test]
+async fn a_formula_exports_neutralised_and_imports_back_unchanged() {
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let path = format!("/api/v1/employees/{}", rina.body["id"].as_str().unwrap());
+    for name in ["=HYPERLINK(\"x\")", "'=x", "@SUM(A1)"] {
+        assert_eq!(app.patch(&path, &s.admin.token, serde_json::json!({"name": name})).await.status, 200);
+        let csv = app.get(&format!("/api/v1/exports/employees?agency_id={}", s.agency), &s.admin.token).await;
+        let line = csv.text.lines().find(|l| l.contains("198503152010012003")).unwrap().to_owned();
+        // A spreadsheet opening the file sees text, not a formula.
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(cells.iter().all(|c| !c.trim_start_matches('"').starts_with(['=', '+', '-', '@'])), "{line}");
+        // Our own import takes the neutralisation off: nothing changes.
+        let back = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, &csv.text, None).await;
+        assert_eq!(back.body["changed"].as_i64(), Some(0), "{name}: {}", back.text);
+        assert_eq!(app.get(&path, &s.admin.token).await.body["name"], name);
+    }
+}

@@ -1,6 +1,7 @@
 //! Bulk files: the kinds of record files an agency imports and exports with their columns, and
 //! downloads streamed in constant memory.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use actix_web::web::Bytes;
@@ -135,14 +136,43 @@ pub const BATCH: i64 = 1000;
 
 pub type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
-/// RFC 4180: quoted when it holds a comma, a quote or a line break.
+/// What makes a spreadsheet take a cell for a formula (OWASP, "CSV injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a text starts a formula behind any number of leading quotes: `=x`, `'=x`, `''=x`.
+fn starts_formula(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A text cell a spreadsheet opens as text: one more leading `'` when it would start a formula
+/// (behind any quotes it already has). [`unneutralised`] takes it off again, so our own export
+/// imports back unchanged.
+pub fn neutralised(text: &str) -> Cow<'_, str> {
+    if starts_formula(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The text [`neutralised`] was given: a leading `'` before a formula start comes off.
+pub fn unneutralised(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if starts_formula(rest) => rest,
+        _ => text,
+    }
+}
+
+/// RFC 4180: quoted when it holds a comma, a quote or a line break; neutralised first (text
+/// only: numbers are written as numbers and never pass here).
 pub fn csv_field(out: &mut String, value: &str) {
+    let value = neutralised(value);
     if value.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
     } else {
-        out.push_str(value);
+        out.push_str(&value);
     }
 }
 
@@ -172,4 +202,31 @@ where
         .content_type(content_type)
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.{extension}\"")))
         .streaming(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_open_as_text_and_come_back_unchanged() {
+        for (text, safe) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+62 812", "'+62 812"),
+            ("-", "'-"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("'=x", "''=x"),
+            ("''=x", "'''=x"),
+            ("Rina Marlina", "Rina Marlina"),
+            ("'a", "'a"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(text), safe, "{text:?}");
+            assert_eq!(unneutralised(&neutralised(text)), text, "{text:?} round trip");
+        }
+        let mut out = String::new();
+        csv_field(&mut out, "=1+1, \"x\"");
+        assert_eq!(out, "\"'=1+1, \"\"x\"\"\"");
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::checks::{check_code_and_name, check_employee_fields, check_position_level, level_error};
 use crate::error::FieldError;
+use crate::files::unneutralised;
 use crate::files::ImportKind;
 
 use kinerja_domain::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
@@ -87,7 +88,11 @@ impl Rows {
                             }));
                         }
                         let values =
-                            positions.iter().map(|p| p.and_then(|i| record.get(i)).and_then(cleaned)).collect();
+                            // A cell our CSV export neutralised for spreadsheets comes back as it was.
+                            positions
+                                .iter()
+                                .map(|p| p.and_then(|i| record.get(i)).map(unneutralised).and_then(cleaned))
+                                .collect();
                         Ok(Some(RawRow { line, values: Ok(values) }))
                     }
                     Err(e) => match e.kind() {
