@@ -83,3 +83,20 @@ admin_token() {
     -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" | jq -r .access_token
 }
 
+
+# wrk, the load generator of read.sh and tasks.sh: installed with apt-get when it is missing.
+ensure_wrk() {
+  if ! command -v wrk >/dev/null; then
+    echo "wrk is missing; installing it with apt-get" >&2
+    apt-get install -y -qq wrk >/dev/null || { echo "install wrk (apt-get install wrk) and run again" >&2; exit 1; }
+  fi
+}
+
+# The baseline: pgbench -S (select-only) at $1 connections for $2 s on its own `pgbench -i -s 10`
+# database of the same cluster; prints the tps.
+pgbench_select_tps() {
+  psql_bench -qc "CREATE DATABASE bench_pgbench"
+  local url="${DB_URL/\/kinerja\?/\/bench_pgbench?}"
+  pgbench -q -i -s 10 "$url" >/dev/null 2>&1
+  pgbench -S -n -c "$1" -j 2 -T "$2" "$url" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}

@@ -24,12 +24,8 @@ C="${C:-64}"
 RUN="${SECONDS_PER_RUN:-10}"
 PORT="${PORT:-18095}"
 
-if ! command -v wrk >/dev/null; then
-  echo "wrk is missing; installing it with apt-get" >&2
-  apt-get install -y -qq wrk >/dev/null || { echo "install wrk (apt-get install wrk) and run again" >&2; exit 1; }
-fi
-
 source bench/lib.sh
+ensure_wrk
 start "$DATA/time.txt"
 
 # ---- data: N employees by import, one agency, a plan of 10 results × 3 indicators ----
@@ -61,10 +57,7 @@ echo "plan $PLAN: [results, indicators] = $results"
 psql_bench -qc "VACUUM ANALYZE"
 
 # ---- the baseline: pgbench -S in its own database of the same cluster ----
-psql_bench -qc "CREATE DATABASE bench_pgbench"
-PGBENCH_URL="${DB_URL/\/kinerja\?/\/bench_pgbench?}"
-pgbench -q -i -s 10 "$PGBENCH_URL" >/dev/null 2>&1
-tps=$(pgbench -S -n -c "$C" -j 2 -T "$RUN" "$PGBENCH_URL" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+tps=$(pgbench_select_tps "$C" "$RUN")
 printf 'pgbench -S, %s connections: %.0f tps\n\n' "$C" "$tps"
 
 # ---- the reads ----

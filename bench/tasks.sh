@@ -20,12 +20,8 @@ C="${C:-16}"
 RUN="${SECONDS_PER_RUN:-5}"
 PORT="${PORT:-18097}"
 
-if ! command -v wrk >/dev/null; then
-  echo "wrk is missing; installing it with apt-get" >&2
-  apt-get install -y -qq wrk >/dev/null || { echo "install wrk (apt-get install wrk) and run again" >&2; exit 1; }
-fi
-
 source bench/lib.sh
+ensure_wrk
 start "$DATA/time.txt"
 
 bench_employees_csv
@@ -87,10 +83,7 @@ SQL
 explain "a leader with 99 plans to approve" 100
 explain "the top official with $((N / 100)) leaders' realisations to rate" 0
 
-psql_bench -qc "CREATE DATABASE bench_pgbench"
-PGBENCH_URL="${DB_URL/\/kinerja\?/\/bench_pgbench?}"
-pgbench -q -i -s 10 "$PGBENCH_URL" >/dev/null 2>&1
-tps=$(pgbench -S -n -c "$C" -j 2 -T "$RUN" "$PGBENCH_URL" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+tps=$(pgbench_select_tps "$C" "$RUN")
 printf '\npgbench -S, %s connections: %.0f tps\n' "$C" "$tps"
 for who in LEADER TOP; do
   token=${!who}

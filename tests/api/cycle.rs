@@ -6,7 +6,7 @@ use kinerja_domain::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
-use crate::performance::{approved_plan, id_of, skp};
+use crate::performance::{approved_plan, id_of, skp, submitted_plan};
 
 #[actix_web::test]
 async fn a_period_carries_its_deadlines_defaults_and_set() {
@@ -185,22 +185,8 @@ async fn an_acting_official_approves_and_rates_in_the_officials_stead_until_the_
     let yesterday = today.pred_opt().unwrap();
 
     // The secretary's plan waits for the head (kepala), who is away.
-    let plan = id_of(
-        &app.post(
-            "/api/v1/performance-plans",
-            &s.sekretaris.token,
-            json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kuantitatif"}),
-        )
-        .await,
-    );
+    let (plan, indicator) = submitted_plan(&s).await;
     let path = format!("/api/v1/performance-plans/{plan}");
-    let with = app
-        .post(&format!("{path}/results"), &s.sekretaris.token,
-              json!({"kind": "utama", "description": "Laporan kinerja tersusun", "parent_result_id": s.kepala_result,
-                     "indicators": [{"description": "Jumlah laporan", "aspect": "kuantitas", "target_value": 12, "target_unit": "laporan"}]}))
-        .await;
-    let indicator = with.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await.status, 200);
     // Before any delegation the head of division is a stranger to the plan.
     app.post(&format!("{path}/approve"), &kabid.token, json!({})).await.assert_problem(404, "not_found");
 

@@ -377,7 +377,8 @@ async fn the_cascade_runs_up_to_the_root_and_down_across_people() {
 }
 
 /// An approved plan of the sekretaris with one quantity indicator (target 12 reports).
-pub(crate) async fn approved_plan(s: &Skp) -> (String, String) {
+/// The secretary's plan, with one result cascaded from the head's, submitted to the head.
+pub(crate) async fn submitted_plan(s: &Skp) -> (String, String) {
     let app = &s.app;
     let plan = id_of(
         &app.post(
@@ -394,8 +395,15 @@ pub(crate) async fn approved_plan(s: &Skp) -> (String, String) {
                      "indicators": [{"description": "Jumlah laporan", "aspect": "kuantitas", "target_value": 12, "target_unit": "laporan"}]}))
         .await;
     let indicator = with.body["results"][0]["indicators"][0]["id"].as_str().unwrap().to_owned();
-    app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await;
-    let approved = app.post(&format!("{path}/approve"), &s.kepala.token, json!({})).await;
+    let submitted = app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text);
+    (plan, indicator)
+}
+
+/// The secretary's plan, with one result cascaded from the head's, approved by the head.
+pub(crate) async fn approved_plan(s: &Skp) -> (String, String) {
+    let (plan, indicator) = submitted_plan(s).await;
+    let approved = s.app.post(&format!("/api/v1/performance-plans/{plan}/approve"), &s.kepala.token, json!({})).await;
     assert_eq!(approved.body["status"], "approved", "{}", approved.text);
     (plan, indicator)
 }
