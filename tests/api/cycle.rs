@@ -132,14 +132,7 @@ async fn a_close_racing_with_new_plans_lets_none_in_after_it() {
     let app = TestApp::new().await;
     let agency = app.create_agency("KAB-BTH");
     let admin = app.user("admin", &[Role::AgencyAdmin], Some(agency), None).await;
-    let period = id_of(
-        &app.post(
-            "/api/v1/periods",
-            &admin.token,
-            json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}),
-        )
-        .await,
-    );
+    let period = period_2026(&app, &admin.token, agency, "quarterly").await;
     let employees: Vec<uuid::Uuid> = (0..12)
         .map(|i| app.create_employee(agency, &format!("1990010120150310{i:02}"), &format!("Pegawai {i}")))
         .collect();
@@ -272,6 +265,13 @@ async fn an_acting_official_approves_and_rates_in_the_officials_stead_until_the_
     assert_eq!(by_head.status, 200, "{}", by_head.text);
 }
 
+/// A period for 2026 in `agency`, opened by `token`'s admin.
+async fn period_2026(app: &TestApp, token: &str, agency: impl std::fmt::Display, cadence: &str) -> String {
+    let body = json!({"agency_id": agency.to_string(), "name": "SKP 2026", "starts_on": "2026-01-01",
+                      "ends_on": "2026-12-31", "cadence": cadence});
+    id_of(&app.post("/api/v1/periods", token, body).await)
+}
+
 /// The kinds of the caller's tasks, in the inbox's order, each with its sub-period.
 async fn inbox(app: &TestApp, token: &str) -> Vec<(String, Option<String>, bool)> {
     let reply = app.get("/api/v1/me/tasks", token).await;
@@ -318,15 +318,7 @@ async fn a_period_on_the_demo_agency_walks_through_its_deadlines_in_everyones_in
 
     // No period, no work.
     assert_eq!(inbox(&app, &guru).await, vec![]);
-    let period = id_of(
-        &app.post(
-            "/api/v1/periods",
-            &admin,
-            json!({"agency_id": agency, "name": "Penilaian Kinerja 2026", "starts_on": "2026-01-01",
-                   "ends_on": "2026-12-31", "cadence": "quarterly"}),
-        )
-        .await,
-    );
+    let period = period_2026(&app, &admin, &agency, "quarterly").await;
     // The plan was due by the end of January: overdue.
     assert_eq!(inbox(&app, &guru).await, vec![task("submit_plan", None, true)]);
     let summary = app.get("/api/v1/me/tasks/summary", &guru).await;
@@ -441,14 +433,7 @@ async fn the_national_auditor_reads_every_agency_and_writes_nothing() {
     // A second agency with its own period.
     let other = app.create_agency("KOTA-GTO");
     let other_admin = app.user("admin.gto", &[Role::AgencyAdmin], Some(other), None).await;
-    let other_period = id_of(
-        &app.post(
-            "/api/v1/periods",
-            &other_admin.token,
-            json!({"agency_id": other, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}),
-        )
-        .await,
-    );
+    let other_period = period_2026(app, &other_admin.token, other, "annual").await;
     // Only a super admin names a national auditor; an agency admin may not.
     let grant = json!({"username": "pengawas.lain", "password": "a-long-test-password", "roles": ["national_auditor"]});
     app.post("/api/v1/users", &s.admin.token, grant.clone()).await.assert_problem(403, "forbidden");
@@ -530,14 +515,7 @@ async fn a_unit_head_reads_their_units_reports_and_nothing_of_other_units() {
             .to_owned()
     };
     let (disdik, disdik_smp, dinkes) = (unit("DISDIK"), unit("DISDIK-SMP"), unit("DINKES"));
-    let period = id_of(
-        &app.post(
-            "/api/v1/periods",
-            &admin,
-            json!({"agency_id": agency, "name": "Penilaian Kinerja 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}),
-        )
-        .await,
-    );
+    let period = period_2026(&app, &admin, &agency, "quarterly").await;
 
     // The head of the education office reads its curve, training needs and talent map, and those
     // of the divisions below it...
