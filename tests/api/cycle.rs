@@ -599,3 +599,41 @@ async fn the_rating_official_rates_each_result_and_is_warned_not_refused_when_th
     let agreed = app.post(&rating, &s.kepala.token, body).await;
     assert_eq!(agreed.body["explanation"].get("warnings"), None, "{}", agreed.text);
 }
+
+#[actix_web::test]
+async fn a_stand_in_for_a_position_acts_for_whoever_holds_it() {
+    let s = skp().await;
+    let app = &s.app;
+    let kepala = app.get(&format!("/api/v1/employees/{}", s.ids["kepala"]), &s.admin.token).await;
+    let position = kepala.body["position_id"].as_str().unwrap().to_owned();
+    let agency: uuid::Uuid = kepala.body["agency_id"].as_str().unwrap().parse().unwrap();
+    let plt_id = app.create_employee(agency, "197805052005011002", "Ir. Agus Salim");
+    let plt = app.user("plt", &[Role::Employee], Some(agency), Some(plt_id)).await;
+    let (plan, _) = submitted_plan(&s).await;
+    let today = kinerja_domain::objection::calendar_day(chrono::Utc::now());
+    // The holder of the post cannot stand in for it.
+    let own = json!({"acting_employee_id": s.ids["kepala"], "for_position_id": position, "kind": "plt",
+                     "starts_on": today, "ends_on": today, "reason": "SK Bupati 821/45/2026"});
+    let refused = app.post("/api/v1/acting-officials", &s.admin.token, own).await;
+    assert_eq!(refused.body["errors"][0]["code"], "self_delegation", "{}", refused.text);
+    let both = json!({"acting_employee_id": plt_id, "for_employee_id": s.ids["kepala"], "for_position_id": position,
+                      "kind": "plt", "starts_on": today, "ends_on": today, "reason": "SK Bupati 821/45/2026"});
+    let refused = app.post("/api/v1/acting-officials", &s.admin.token, both).await;
+    assert_eq!(refused.body["errors"][0]["code"], "one_of", "{}", refused.text);
+    let made = app
+        .post(
+            "/api/v1/acting-officials",
+            &s.admin.token,
+            json!({"acting_employee_id": plt_id, "for_position_id": position, "kind": "plt",
+                   "starts_on": today, "ends_on": today, "reason": "Plt. Kepala Dinas (SK Bupati 821/45/2026)"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    // The post's holder rates the secretary: the Plt approves in their stead.
+    let approved = app.post(&format!("/api/v1/performance-plans/{plan}/approve"), &plt.token, json!({})).await;
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+    let listed = app.get(&format!("/api/v1/acting-officials?acting_employee_id={plt_id}"), &plt.token).await;
+    assert_eq!(listed.body["items"][0]["for_position_id"], position.as_str(), "{}", listed.text);
+    // Someone else's delegations are not an employee's to list.
+    app.get("/api/v1/acting-officials", &s.staff.token).await.assert_problem(403, "forbidden");
+}
