@@ -272,6 +272,13 @@ async fn period_2026(app: &TestApp, token: &str, agency: impl std::fmt::Display,
     id_of(&app.post("/api/v1/periods", token, body).await)
 }
 
+/// An access token of a demo login.
+async fn demo_token(app: &TestApp, name: &str) -> String {
+    let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["access_token"].as_str().unwrap().to_owned()
+}
+
 /// The kinds of the caller's tasks, in the inbox's order, each with its sub-period.
 async fn inbox(app: &TestApp, token: &str) -> Vec<(String, Option<String>, bool)> {
     let reply = app.get("/api/v1/me/tasks", token).await;
@@ -298,14 +305,7 @@ fn task(kind: &str, label: Option<&str>, overdue: bool) -> (String, Option<Strin
 async fn a_period_on_the_demo_agency_walks_through_its_deadlines_in_everyones_inbox() {
     let app = TestApp::new().await;
     kinerja_api::demo::seed(&app.state.db).await.unwrap();
-    let login = |name: &'static str| {
-        let app = &app;
-        async move {
-            let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
-            assert_eq!(reply.status, 200, "{}", reply.text);
-            reply.body["access_token"].as_str().unwrap().to_owned()
-        }
-    };
+    let login = |name: &'static str| demo_token(&app, name);
     let (admin, guru) = (login("admin.bth").await, login("guru").await);
     let me = app.get("/api/v1/me", &guru).await;
     let guru_id = me.body["employee_id"].as_str().unwrap().to_owned();
@@ -497,13 +497,7 @@ async fn the_national_auditor_reads_every_agency_and_writes_nothing() {
 async fn a_unit_head_reads_their_units_reports_and_nothing_of_other_units() {
     let app = TestApp::new().await;
     kinerja_api::demo::seed(&app.state.db).await.unwrap();
-    let login = |name: &'static str| {
-        let app = &app;
-        async move {
-            let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
-            reply.body["access_token"].as_str().unwrap().to_owned()
-        }
-    };
+    let login = |name: &'static str| demo_token(&app, name);
     let (admin, head, guru) = (login("admin.bth").await, login("kadisdik").await, login("guru").await);
     let me = app.get("/api/v1/me", &admin).await;
     let agency = me.body["agency_id"].as_str().unwrap().to_owned();

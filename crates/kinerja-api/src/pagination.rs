@@ -34,7 +34,7 @@ impl PageParams {
         let limit = self.checked_limit()?;
         let after = match self.cursor_bytes()? {
             None => None,
-            Some(bytes) => Some(Uuid::from_slice(&bytes).map_err(|_| invalid_cursor())?),
+            Some(bytes) => Some(Uuid::from_slice(&bytes).map_err(|_| invalid_cursor("cursor"))?),
         };
         Ok(PageRequest { limit, after })
     }
@@ -53,13 +53,14 @@ impl PageParams {
     pub fn cursor_bytes(&self) -> Result<Option<Vec<u8>>, ApiError> {
         match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => Ok(None),
-            Some(c) => URL_SAFE_NO_PAD.decode(c).map(Some).map_err(|_| invalid_cursor()),
+            Some(c) => URL_SAFE_NO_PAD.decode(c).map(Some).map_err(|_| invalid_cursor("cursor")),
         }
     }
 }
 
-fn invalid_cursor() -> ApiError {
-    ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued")
+/// A cursor (in `field`) this API did not issue.
+pub fn invalid_cursor(field: &str) -> ApiError {
+    ApiError::validation(field, "invalid_cursor", "is not a cursor this API issued")
 }
 
 /// The cursor of a list keyed by more than an id.

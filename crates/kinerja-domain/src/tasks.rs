@@ -13,7 +13,7 @@ use crate::workflow::Cadence;
 /// span as the employee's window to file one, PP 30/2019 art. 59).
 pub const DECISION_DAYS: u64 = 14;
 
-/// A kind of task. The first four are the employee's own work; the rest an official's (and
+/// A kind of task. The first three are the employee's own work; the rest an official's (and
 /// whoever stands in for them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -63,11 +63,6 @@ impl TaskKind {
 
     pub fn parse(code: &str) -> Option<TaskKind> {
         TaskKind::ALL.into_iter().find(|k| k.as_str() == code)
-    }
-
-    /// Whether it is the person's own work (an acting official does not take it over).
-    pub fn is_own(self) -> bool {
-        matches!(self, TaskKind::SubmitPlan | TaskKind::ReviseReturnedPlan | TaskKind::RecordRealisations)
     }
 }
 
@@ -131,6 +126,5 @@ mod tests {
         for kind in TaskKind::ALL {
             assert_eq!(TaskKind::parse(kind.as_str()), Some(kind));
         }
-        assert!(TaskKind::SubmitPlan.is_own() && !TaskKind::ApprovePlan.is_own());
     }
 }

@@ -317,6 +317,13 @@ pub struct ParticipationRow {
     pub rated: i64,
 }
 
+/// How far plans `p` got, as aggregate columns: `plans`, and those at least submitted, approved
+/// and rated. Shared by the unit and the cross-agency participation reports.
+pub(crate) const PLAN_PROGRESS: &str = "count(p.id) AS plans, \
+    count(p.id) FILTER (WHERE p.status IN ('submitted', 'approved', 'rated')) AS submitted, \
+    count(p.id) FILTER (WHERE p.status IN ('approved', 'rated')) AS approved, \
+    count(p.id) FILTER (WHERE p.status = 'rated') AS rated";
+
 /// Per unit of the agency: employees placed there, their current plans for the period, and how
 /// many got at least as far as submitted, approved and rated. One grouped query.
 pub async fn participation(
@@ -324,17 +331,14 @@ pub async fn participation(
     agency_id: Uuid,
     period_id: Uuid,
 ) -> StoreResult<Vec<ParticipationRow>> {
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "SELECT u.id AS unit_id, u.code AS unit_code, u.name AS unit_name, count(e.id) AS employees, \
-                count(p.id) AS plans, \
-                count(p.id) FILTER (WHERE p.status IN ('submitted', 'approved', 'rated')) AS submitted, \
-                count(p.id) FILTER (WHERE p.status IN ('approved', 'rated')) AS approved, \
-                count(p.id) FILTER (WHERE p.status = 'rated') AS rated \
+                {PLAN_PROGRESS} \
          FROM units u \
          LEFT JOIN employees e ON e.unit_id = u.id \
          LEFT JOIN performance_plans p ON p.employee_id = e.id AND p.period_id = $2 AND p.superseded_by IS NULL \
-         WHERE u.agency_id = $1 GROUP BY u.id ORDER BY u.code",
-    )
+         WHERE u.agency_id = $1 GROUP BY u.id ORDER BY u.code"
+    ))
     .bind::<SqlUuid, _>(agency_id)
     .bind::<SqlUuid, _>(period_id)
     .load(conn)

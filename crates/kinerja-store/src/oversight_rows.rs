@@ -9,7 +9,7 @@ use kinerja_domain::deadlines::PeriodStatus;
 use kinerja_domain::rule_sets::Predikat;
 use uuid::Uuid;
 
-use crate::appraisal_rows::OrgRatingRow;
+use crate::appraisal_rows::{OrgRatingRow, PLAN_PROGRESS};
 use crate::codes::Coded;
 use crate::error::StoreResult;
 use crate::schema::organisation_ratings;
@@ -47,19 +47,16 @@ pub async fn agency_periods(
     from: NaiveDate,
     to: NaiveDate,
 ) -> StoreResult<Vec<AgencyPeriodRow>> {
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "SELECT a.id AS agency_id, a.code AS agency_code, a.name AS agency_name, d.id AS period_id, \
                 d.name AS period_name, d.status, \
                 (SELECT count(*) FROM employees e WHERE e.agency_id = a.id) AS employees, \
-                count(p.id) AS plans, \
-                count(p.id) FILTER (WHERE p.status IN ('submitted', 'approved', 'rated')) AS submitted, \
-                count(p.id) FILTER (WHERE p.status IN ('approved', 'rated')) AS approved, \
-                count(p.id) FILTER (WHERE p.status = 'rated') AS rated \
+                {PLAN_PROGRESS} \
          FROM periods d JOIN agencies a ON a.id = d.agency_id \
          LEFT JOIN performance_plans p ON p.period_id = d.id AND p.superseded_by IS NULL \
          WHERE d.starts_on >= $1 AND d.starts_on < $2 \
-         GROUP BY a.id, d.id ORDER BY a.code, d.starts_on, d.id",
-    )
+         GROUP BY a.id, d.id ORDER BY a.code, d.starts_on, d.id"
+    ))
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
     .load(conn)

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::access::authorize;
 use crate::auth::Caller;
-use crate::checks::reject;
+use crate::checks::{reject, text_error};
 use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
 use crate::pagination::{Page, PageParams};
@@ -227,9 +227,7 @@ pub(super) async fn create_acting_official(
         )),
     }
     let reason = body.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        errors.push(FieldError::new("reason", "required", "a reason of 1 to 2000 characters"));
-    }
+    errors.extend(text_error("reason", &reason, 2000));
     errors.extend(
         check_delegation(acting.id, &stands_in_for, body.starts_on, body.ends_on)
             .into_iter()

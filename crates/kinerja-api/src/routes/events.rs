@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
 use crate::error::ApiError;
-use crate::pagination::{encode_key, PageParams};
+use crate::pagination::{encode_key, invalid_cursor, PageParams};
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,8 +89,7 @@ pub(super) async fn list_events(
     let limit = page.checked_limit()?;
     let after = match page.cursor_bytes()? {
         None => (0, 0),
-        Some(bytes) => decode(&bytes)
-            .ok_or_else(|| ApiError::validation("after", "invalid_cursor", "is not a cursor this API issued"))?,
+        Some(bytes) => decode(&bytes).ok_or_else(|| invalid_cursor("after"))?,
     };
     let event_type = match query.event_type.as_deref() {
         None => None,

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::access::{agency_for_write, authorize, visible};
 use crate::auth::Caller;
-use crate::checks::{check_code_and_name, present, reject};
+use crate::checks::{check_code_and_name, present, reject, text_error};
 use crate::error::codes;
 use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::error::{ApiError, FieldError};
@@ -394,9 +394,7 @@ async fn change_status(
     to: PeriodStatus,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::validation("reason", "required", "a reason of 1 to 2000 characters"));
-    }
+    reject(text_error("reason", &reason, 2000).into_iter().collect())?;
     let visible = visible::<PeriodRow>(state, caller, id).await?;
     authorize(caller, RegistryAction::Write, visible.agency_id, "period")?;
     let action = match to {

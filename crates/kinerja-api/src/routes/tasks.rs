@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
 use crate::error::ApiError;
-use crate::pagination::{encode_key, Page, PageParams};
+use crate::pagination::{encode_key, invalid_cursor, Page, PageParams};
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -230,10 +230,7 @@ pub(super) async fn list_my_tasks(
     let limit = page.checked_limit()? as usize;
     let after = match page.cursor_bytes()? {
         None => None,
-        Some(bytes) => Some(
-            decode(&bytes)
-                .ok_or_else(|| ApiError::validation("cursor", "invalid_cursor", "is not a cursor this API issued"))?,
-        ),
+        Some(bytes) => Some(decode(&bytes).ok_or_else(|| invalid_cursor("cursor"))?),
     };
     let mut tasks: Vec<Keyed> = tasks_of(&state, &caller)
         .await?
