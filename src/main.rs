@@ -13,6 +13,8 @@ use clap::{Parser, Subcommand};
 use kinerja_api::accounts::{self, AccountChange, AccountInput};
 use kinerja_api::audit_actor::AuditActor;
 use kinerja_api::auth::JwtKeys;
+use kinerja_api::webhooks::deliverer::{Deliverer, DeliveryConfig};
+use kinerja_api::webhooks::Targets;
 use kinerja_api::write::IfMatch;
 use kinerja_api::AppState;
 use kinerja_domain::Role;
@@ -198,8 +200,16 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
     let state = web::Data::new(
         AppState::new(db, keys)?
             .with_trusted_proxies(settings.trusted_proxies.clone())
-            .with_read_your_writes_for(max_lag),
+            .with_read_your_writes_for(max_lag)
+            .with_webhook_targets(if settings.webhook_allow_local { Targets::AnyHttp } else { Targets::PublicHttps }),
     );
+    // Every server sends webhooks; they share the work through the database (SKIP LOCKED).
+    let deliveries = DeliveryConfig {
+        timeout: std::time::Duration::from_secs(u64::from(settings.webhook_timeout)),
+        ..DeliveryConfig::default()
+    };
+    let (deliverer_db, tries) = (state.db.clone(), state.metrics.webhook_tries.clone());
+    actix_web::rt::spawn(async move { Deliverer::new(deliverer_db, deliveries).counting(tries).run().await });
     let restarts = state.metrics.database_restarts.clone();
     let supervisor = cluster.map(|cluster| Supervisor::start(cluster, move || restarts.inc()));
     let server = HttpServer::new(move || kinerja_api::app(state.clone()))

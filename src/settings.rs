@@ -63,6 +63,15 @@ pub struct Settings {
     #[arg(long, env = "KINERJA_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// Let webhooks go to plain `http` and to local or private addresses (development: a
+    /// receiver on this machine). Off: `https` to public hosts only.
+    #[arg(long, env = "KINERJA_WEBHOOK_ALLOW_LOCAL", global = true)]
+    pub webhook_allow_local: bool,
+
+    /// Seconds one webhook try may take, connecting included.
+    #[arg(long, env = "KINERJA_WEBHOOK_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=120), global = true)]
+    pub webhook_timeout: u16,
+
     /// Unprivileged system user that runs the embedded PostgreSQL when Kinerja runs as root.
     #[arg(long, env = "KINERJA_PG_USER", default_value = "postgres", global = true)]
     pub pg_user: String,

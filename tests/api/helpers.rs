@@ -116,6 +116,16 @@ impl TestApp {
         TestApp { state, database_url }
     }
 
+    /// A new application whose webhooks may go to a receiver on this machine.
+    pub async fn with_local_webhooks() -> TestApp {
+        let database_url = create_database(true);
+        let db = Db::new(&database_url, 4).expect("pool");
+        let state = AppState::new(db, JwtKeys::new(JWT_SECRET))
+            .expect("state")
+            .with_webhook_targets(kinerja_api::webhooks::Targets::AnyHttp);
+        TestApp { state: web::Data::new(state), database_url }
+    }
+
     pub async fn call(&self, req: test::TestRequest) -> Reply {
         self.call_with_body(req, None).await
     }

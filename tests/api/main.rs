@@ -21,3 +21,4 @@ mod replicas;
 mod rules;
 mod sessions;
 mod tenancy;
+mod webhooks;

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod competency_seed;
 pub mod demo;
 pub mod error;
+pub mod event_payload;
 pub mod files;
 pub mod idempotency;
 pub mod import;
@@ -20,6 +21,7 @@ pub mod profiles;
 pub mod reads;
 mod routes;
 pub mod scoring;
+pub mod webhooks;
 pub mod write;
 
 use std::time::Instant;
@@ -52,6 +54,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Callers whose reads go to the primary for a while after a write (crate::reads).
     pub recent_writers: reads::RecentWriters,
+    /// Which receivers a webhook may name (`KINERJA_WEBHOOK_ALLOW_LOCAL`).
+    pub webhook_targets: webhooks::Targets,
     openapi_json: String,
     route_table: Vec<(Vec<String>, Vec<String>)>,
 }
@@ -80,6 +84,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             metrics: Metrics::new().map_err(ApiError::internal)?,
             recent_writers: reads::RecentWriters::new(reads::READ_YOUR_WRITES_DEFAULT),
+            webhook_targets: webhooks::Targets::default(),
             openapi_json: openapi::to_json(&spec)?,
             route_table,
         })
@@ -88,6 +93,12 @@ impl AppState {
     /// How long a caller's reads go to the primary after its write: the replica lag limit.
     pub fn with_read_your_writes_for(mut self, window: std::time::Duration) -> Self {
         self.recent_writers = reads::RecentWriters::new(window);
+        self
+    }
+
+    /// Lets webhooks name these receivers.
+    pub fn with_webhook_targets(mut self, targets: webhooks::Targets) -> Self {
+        self.webhook_targets = targets;
         self
     }
 

@@ -35,6 +35,8 @@ pub struct Metrics {
     replica_up: IntGaugeVec,
     /// Times the embedded PostgreSQL was found stopped and started again.
     pub database_restarts: prometheus::IntCounter,
+    /// Webhook tries, by how they went (`delivered`, `retry`, `failed`: given up).
+    pub webhook_tries: IntCounterVec,
 }
 
 impl Metrics {
@@ -72,7 +74,20 @@ impl Metrics {
         registry.register(Box::new(reads.clone()))?;
         registry.register(Box::new(replica_lag.clone()))?;
         registry.register(Box::new(replica_up.clone()))?;
-        Ok(Metrics { registry, requests, latency, pool, reads, replica_lag, replica_up, database_restarts })
+        let webhook_tries =
+            IntCounterVec::new(Opts::new("kinerja_webhook_tries_total", "Webhook tries, by outcome"), &["outcome"])?;
+        registry.register(Box::new(webhook_tries.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            pool,
+            reads,
+            replica_lag,
+            replica_up,
+            database_restarts,
+            webhook_tries,
+        })
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

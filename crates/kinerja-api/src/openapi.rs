@@ -40,7 +40,7 @@ use crate::{idempotency, routes, ApiError};
         (name = "imports", description = "Bulk import and export by curl: CSV or NDJSON keyed by natural keys, all or nothing, re-runnable"),
         (name = "reports", description = "Participation and predikat reports; the national SKP export"),
         (name = "competencies", description = "Competency dictionary and standards, 360° assessments, profiles with gaps and JPM, development plans, training needs and the talent 9-box"),
-        (name = "integration", description = "The event feed of what changed, for integrators that pull"),
+        (name = "integration", description = "What changed: the event feed for integrators that pull, and signed webhooks for those that listen"),
     )
 )]
 struct ApiDoc;
@@ -231,6 +231,8 @@ const PARAMETERS: &[(&str, &str)] = &[
     ("result_id", "work result (RHK)"),
     ("unit_id", "unit (unit kerja)"),
     ("user_id", "user account"),
+    ("webhook_id", "webhook endpoint"),
+    ("delivery_id", "webhook delivery"),
     ("actor_id", "user or client who acted"),
     ("entity_id", "record the event is about"),
     ("rater_id", "rating official (pejabat penilai)"),

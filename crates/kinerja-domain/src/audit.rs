@@ -60,10 +60,12 @@ pub enum AuditEntity {
     ActingOfficial,
     /// A bulk import as a whole (its records have their own events).
     Import,
+    /// A webhook endpoint (its deliveries are in its own log).
+    Webhook,
 }
 
 impl AuditEntity {
-    pub const ALL: [AuditEntity; 22] = [
+    pub const ALL: [AuditEntity; 23] = [
         AuditEntity::Agency,
         AuditEntity::Unit,
         AuditEntity::Position,
@@ -86,6 +88,7 @@ impl AuditEntity {
         AuditEntity::DevelopmentActivity,
         AuditEntity::ActingOfficial,
         AuditEntity::Import,
+        AuditEntity::Webhook,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -112,6 +115,7 @@ impl AuditEntity {
             AuditEntity::DevelopmentActivity => "development_activity",
             AuditEntity::ActingOfficial => "acting_official",
             AuditEntity::Import => "import",
+            AuditEntity::Webhook => "webhook",
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::distribution::OrgPredikat;
 use crate::objection::{ObjectionStatus, Outcome};
 use crate::rule_sets::{Aspect, Predikat, Rating, RuleSet};
 use crate::skp::{Approach, BerAkhlak, Perspective, ResultKind};
+use crate::webhooks::DeliveryState;
 use crate::workflow::{Cadence, PlanStatus};
 
 /// A closed set of codes kept as text.
@@ -58,6 +59,7 @@ stored!(
     FunctionalLevel => "functional level" by parse,
     OrgPredikat => "organisation predikat" by parse,
     ObjectionStatus => "objection status" by parse,
+    DeliveryState => "webhook delivery state" by parse,
     CompetencyGroup => "competency group" by parse,
     Source => "assessment source" by parse,
     ActivityKind => "activity kind" by parse,

@@ -16,6 +16,7 @@ pub mod objection;
 pub mod rule_sets;
 pub mod skp;
 pub mod tasks;
+pub mod webhooks;
 pub mod workflow;
 
 pub use access::{AccountAction, Actor, RegistryAction, Relation, Role, Scope};

@@ -23,6 +23,7 @@ pub mod pool;
 pub mod replicas;
 pub mod schema;
 pub mod task_rows;
+pub mod webhook_rows;
 
 pub use error::StoreError;
 pub use pool::{Db, DbConn};

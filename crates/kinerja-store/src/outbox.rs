@@ -13,10 +13,8 @@ use uuid::Uuid;
 
 use crate::audit::NewAuditEvent;
 use crate::error::StoreResult;
-use crate::schema::events;
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = events)]
+#[derive(Debug, Clone)]
 pub struct NewEvent {
     pub event_id: Uuid,
     pub event_type: &'static str,
@@ -42,14 +40,38 @@ pub fn event_of(audit: &NewAuditEvent) -> Option<NewEvent> {
     })
 }
 
+/// Writes the event, and queues a delivery of it to each enabled webhook endpoint of its agency
+/// that subscribes to its type (an empty subscription takes every type), in one statement.
+const EMIT: &str = "WITH e AS ( \
+         INSERT INTO events (event_id, event_type, agency_id, subject_id, data) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING event_id, event_type, agency_id) \
+     INSERT INTO webhook_deliveries (endpoint_id, agency_id, event_id) \
+     SELECT w.id, e.agency_id, e.event_id FROM e JOIN webhook_endpoints w ON w.agency_id = e.agency_id \
+     WHERE w.enabled AND (w.event_types = '{}' OR e.event_type = ANY (w.event_types))";
+
+fn emit_query(
+    event: &NewEvent,
+) -> impl diesel::query_dsl::RunQueryDsl<PgConnection>
+       + diesel_async::RunQueryDsl<AsyncPgConnection>
+       + diesel::query_builder::QueryFragment<diesel::pg::Pg>
+       + diesel::query_builder::QueryId
+       + '_ {
+    diesel::sql_query(EMIT)
+        .bind::<SqlUuid, _>(event.event_id)
+        .bind::<Text, _>(event.event_type)
+        .bind::<SqlUuid, _>(event.agency_id)
+        .bind::<Nullable<SqlUuid>, _>(event.subject_id)
+        .bind::<Jsonb, _>(&event.data)
+}
+
 pub async fn emit(conn: &mut AsyncPgConnection, event: &NewEvent) -> StoreResult<()> {
-    diesel::insert_into(events::table).values(event).execute(conn).await?;
+    emit_query(event).execute(conn).await?;
     Ok(())
 }
 
 /// [`emit`] on the synchronous connection of a bulk import.
 pub fn emit_sync(conn: &mut PgConnection, event: &NewEvent) -> StoreResult<()> {
-    diesel::RunQueryDsl::execute(diesel::insert_into(events::table).values(event), conn)?;
+    diesel::RunQueryDsl::execute(emit_query(event), conn)?;
     Ok(())
 }
 

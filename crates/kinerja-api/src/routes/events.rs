@@ -2,7 +2,6 @@
 //! commit-safe order, an agency's own.
 
 use actix_web::{get, web};
-use chrono::{DateTime, Utc};
 use kinerja_domain::events::EventType;
 use kinerja_store::outbox;
 use serde::{Deserialize, Serialize};
@@ -12,23 +11,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
 use crate::error::ApiError;
+use crate::event_payload::EventView;
 use crate::pagination::{encode_key, invalid_cursor, PageParams};
 use crate::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventView {
-    /// Stable: the same event always has this id (deliveries and replays too).
-    id: Uuid,
-    #[serde(rename = "type")]
-    event_type: EventType,
-    agency_id: Uuid,
-    /// What the event is about (none for an import).
-    subject_id: Option<Uuid>,
-    occurred_at: DateTime<Utc>,
-    /// `changes`: what changed; `link`: where the subject is read as it now is (or null).
-    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>, example = json!({"changes": {"predikat": {"old": null, "new": "baik"}}, "link": "/api/v1/performance-plans/0193a0c2-0000-7000-8000-00000000p001/final-rating"}))]
-    data: serde_json::Value,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
@@ -114,20 +99,6 @@ pub(super) async fn list_events(
     let rows =
         outbox::read_after(&mut conn, after, agency, event_type.map(EventType::as_str), i64::from(limit)).await?;
     let next = rows.last().map_or(after, |r| (r.tx, r.id));
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            let event_type = EventType::parse(&r.event_type)
-                .ok_or_else(|| ApiError::internal(format!("events.event_type {} is unknown", r.event_type)))?;
-            Ok(EventView {
-                id: r.event_id,
-                event_type,
-                agency_id: r.agency_id,
-                subject_id: r.subject_id,
-                occurred_at: r.occurred_at,
-                data: r.data,
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
+    let items = rows.into_iter().map(EventView::try_from).collect::<Result<_, ApiError>>()?;
     Ok(web::Json(EventPage { items, next_cursor: encode(next) }))
 }

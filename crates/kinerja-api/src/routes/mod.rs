@@ -22,6 +22,7 @@ mod rule_sets;
 mod tasks;
 mod units;
 mod users;
+mod webhooks;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -71,6 +72,13 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(periods::close_period)
             .service(periods::reopen_period)
             .service(events::list_events)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::create_webhook)
+            .service(webhooks::get_webhook)
+            .service(webhooks::update_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::list_webhook_deliveries)
+            .service(webhooks::replay_webhook_delivery)
             .service(tasks::list_my_tasks)
             .service(tasks::summarise_my_tasks)
             .service(acting_officials::list_acting_officials)
