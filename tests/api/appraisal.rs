@@ -556,3 +556,101 @@ async fn an_admin_names_who_decides_objections_when_the_registry_does_not_say() 
     let mine = app.get("/api/v1/objections", &sekda_user.token).await;
     assert_eq!(mine.body["items"].as_array().unwrap().len(), 1, "{}", mine.text);
 }
+
+/// The history keeps each judgement as it was made: after the employee moves to another post,
+/// unit and grade and the post's standard is raised, the history reads the same, while today's
+/// profile moves.
+#[actix_web::test]
+async fn the_history_stays_as_judged_when_the_employee_moves_and_the_standard_changes() {
+    let d = dinas().await;
+    let app = &d.app;
+    let root = app.super_admin().await;
+    let mut competencies = Vec::new();
+    for (code, name) in [("M-INT", "Integritas"), ("M-KS", "Kerjasama")] {
+        let levels: Vec<Value> = (1..=5)
+            .map(|l| json!({"level": l, "description": format!("Level {l}"), "indicators": ["Perilaku"]}))
+            .collect();
+        let body = json!({"code": code, "name": name, "group": "manajerial", "levels": levels});
+        competencies.push(id_of(&app.post("/api/v1/competencies", &root.token, body).await));
+    }
+    let staf_position = app.get(&format!("/api/v1/employees/{}", d.ids["staff"]), &d.admin.token).await.body
+        ["position_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let standard_path = format!("/api/v1/positions/{staf_position}/competency-requirements");
+    let standard = |int: u8, ks: u8| json!([{"competency_id": competencies[0], "required_level": int}, {"competency_id": competencies[1], "required_level": ks}]);
+    assert_eq!(put(app, &standard_path, &d.admin.token, standard(3, 3)).await.status, 200);
+    // The kabid assesses: integrity met, cooperation one short.
+    let assessment = json!({"employee_id": d.ids["staff"], "period_id": d.period, "source": "supervisor",
+                            "ratings": [{"competency_id": competencies[0], "level": 3}, {"competency_id": competencies[1], "level": 2}]});
+    assert_eq!(app.post("/api/v1/competency-assessments", &d.kabid.token, assessment).await.status, 201);
+    let plan = d.approved_plan("staff", &d.staff, &d.kabid).await;
+    let rating = json!({"result_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"});
+    let rated = app.post(&format!("/api/v1/performance-plans/{plan}/final-rating"), &d.kabid.token, rating).await;
+    assert_eq!(rated.status, 201, "{}", rated.text);
+
+    let history_path = format!("/api/v1/employees/{}/history", d.ids["staff"]);
+    let before = app.get(&history_path, &d.staff.token).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    let period = &before.body["periods"][0];
+    assert_eq!(before.body["periods"].as_array().unwrap().len(), 1);
+    assert_eq!(period["period_id"], d.period.as_str());
+    let rated_as = &period["performance"]["judged_as"];
+    assert_eq!(rated_as["position_code"], "STAF");
+    assert_eq!(rated_as["unit_name"], "Bidang Pembinaan SD");
+    assert_eq!(rated_as["grade"], "III/a");
+    assert_eq!(rated_as["rule_set"], "permenpanrb-6-2022");
+    assert_eq!(period["performance"]["rated_predikat"], "baik");
+    assert_eq!(period["performance"]["predikat"], "baik");
+    assert!(period["performance"]["calibrated_predikat"].is_null());
+    let competency = &period["competency"];
+    assert_eq!(competency["judged_as"]["position_code"], "STAF");
+    assert_eq!(competency["standard"].as_array().unwrap().len(), 2);
+    let jpm = competency["jpm"].as_f64().unwrap();
+    assert!(jpm > 0.0 && jpm < 100.0, "one short of the standard: {jpm}");
+    assert!(competency["jpm_category"].is_string());
+    assert_eq!(competency["potential_from"], "jpm");
+    assert!(period["box"].is_u64(), "{}", before.text);
+    assert_eq!(before.body["trend"][0]["predikat"], "baik");
+    assert_eq!(before.body["trend"][0]["jpm"], competency["jpm"]);
+    assert_eq!(before.body["trend"][0]["box"], period["box"]);
+
+    // Today: promoted to another post and unit, a higher grade, and the old post's standard raised.
+    let t = &d.admin.token;
+    let analyst = id_of(
+        &app.post(
+            &format!("/api/v1/agencies/{}/positions", d.agency),
+            t,
+            json!({"code": "ANALIS", "name": "Analis Kebijakan", "kind": "fungsional", "level": "ahli_pertama", "unit_id": d.dinas}),
+        )
+        .await,
+    );
+    let moved = app
+        .patch(
+            &format!("/api/v1/employees/{}", d.ids["staff"]),
+            t,
+            json!({"position_id": analyst, "unit_id": d.dinas, "grade": "III/b"}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(put(app, &standard_path, t, standard(5, 5)).await.status, 200);
+    let analyst_standard = format!("/api/v1/positions/{analyst}/competency-requirements");
+    assert_eq!(put(app, &analyst_standard, t, standard(5, 5)).await.status, 200);
+    app.sql("UPDATE units SET name = 'Bidang SD (lama)' WHERE code = 'BID-SD'");
+    let profile_now =
+        app.get(&format!("/api/v1/employees/{}/competency-profile?period_id={}", d.ids["staff"], d.period), t).await;
+    assert_eq!(profile_now.status, 200, "{}", profile_now.text);
+    assert!(profile_now.body["jpm"].as_f64().unwrap() < jpm, "today's profile moves: {}", profile_now.text);
+
+    let after = app.get(&history_path, &d.staff.token).await;
+    assert_eq!(after.body, before.body, "the history reads as it was judged");
+
+    // Who may read it: the employee and those above; not another agency.
+    assert_eq!(app.get(&history_path, &d.kepala.token).await.status, 200);
+    assert_eq!(app.get(&history_path, &d.auditor.token).await.status, 200);
+    app.get(&history_path, &d.outsider.token).await.assert_problem(404, "not_found");
+    let kabid_history = format!("/api/v1/employees/{}/history", d.ids["kabid"]);
+    app.get(&kabid_history, &d.staff.token).await.assert_problem(404, "not_found");
+    assert_eq!(app.get(&kabid_history, &d.kabid.token).await.body["periods"], json!([]));
+}

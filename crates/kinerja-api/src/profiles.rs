@@ -78,25 +78,30 @@ pub async fn profiles(
         .iter()
         .map(|e| {
             let standard = e.position_id.and_then(|p| standards.get(&p)).cloned().unwrap_or_default();
-            let mut levels = given.remove(&e.id).unwrap_or_default();
-            let mut lines: Vec<ProfileLine> = standard
-                .iter()
-                .map(|(competency_id, required)| {
-                    let levels = levels.remove(competency_id).unwrap_or_default();
-                    let assessed = rule.assessed_level(&levels);
-                    ProfileLine { competency_id: *competency_id, required: Some(*required), levels, assessed }
-                })
-                .collect();
-            let jpm = competency::jpm(&lines.iter().map(|l| (l.required.unwrap_or(0), l.assessed)).collect::<Vec<_>>());
-            lines.extend(levels.into_iter().map(|(competency_id, levels)| ProfileLine {
-                competency_id,
-                required: None,
-                assessed: rule.assessed_level(&levels),
-                levels,
-            }));
-            (e.id, Profile { lines, jpm })
+            (e.id, profile_against(&standard, given.remove(&e.id).unwrap_or_default(), rule))
         })
         .collect())
+}
+
+/// A profile: the levels given per competency, measured against `standard` (competency,
+/// required level) by `rule`; the standard's competencies first, in its order.
+pub fn profile_against(standard: &[(Uuid, u8)], mut levels: BTreeMap<Uuid, SourceLevels>, rule: RuleSet) -> Profile {
+    let mut lines: Vec<ProfileLine> = standard
+        .iter()
+        .map(|(competency_id, required)| {
+            let levels = levels.remove(competency_id).unwrap_or_default();
+            let assessed = rule.assessed_level(&levels);
+            ProfileLine { competency_id: *competency_id, required: Some(*required), levels, assessed }
+        })
+        .collect();
+    let jpm = competency::jpm(&lines.iter().map(|l| (l.required.unwrap_or(0), l.assessed)).collect::<Vec<_>>());
+    lines.extend(levels.into_iter().map(|(competency_id, levels)| ProfileLine {
+        competency_id,
+        required: None,
+        assessed: rule.assessed_level(&levels),
+        levels,
+    }));
+    Profile { lines, jpm }
 }
 
 /// Adds what one source said to the levels of a competency.

@@ -289,6 +289,15 @@ impl Potential {
     pub fn from_jpm(jpm: f64) -> Potential {
         band(jpm, &POTENTIAL_THRESHOLDS, Potential::Rendah)
     }
+
+    /// The potential on the 9-box: an assessor's rating if there is one, else from JPM.
+    pub fn judged(by_assessor: Option<Potential>, jpm: Option<f64>) -> Option<(Potential, PotentialSource)> {
+        match (by_assessor, jpm) {
+            (Some(p), _) => Some((p, PotentialSource::Assessor)),
+            (None, Some(jpm)) => Some((Potential::from_jpm(jpm), PotentialSource::Jpm)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The boxes, numbered as in PermenPANRB 3/2020, with their usual follow-up.

@@ -10,6 +10,7 @@ pub mod competency_rows;
 pub mod error;
 pub mod evaluation_rows;
 pub mod explain;
+pub mod history_rows;
 pub mod idempotency;
 pub mod identity;
 pub mod launcher;

@@ -490,3 +490,23 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    career_snapshots (id) {
+        id -> Int8,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+        period_id -> Uuid,
+        act -> Text,
+        act_id -> Uuid,
+        position_id -> Nullable<Uuid>,
+        position_code -> Nullable<Text>,
+        position_name -> Nullable<Text>,
+        unit_id -> Nullable<Uuid>,
+        unit_name -> Nullable<Text>,
+        grade -> Nullable<Text>,
+        rule_set -> Text,
+        standard -> Jsonb,
+        taken_at -> Timestamptz,
+    }
+}

@@ -12,6 +12,7 @@ mod employees;
 mod evaluations;
 mod events;
 mod exports;
+mod history;
 mod imports;
 mod ops;
 mod periods;
@@ -61,6 +62,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(employees::get_employee)
             .service(employees::update_employee)
             .service(employees::list_subordinates)
+            .service(history::get_employee_history)
             .service(audit_events::list_audit_events)
             .service(rule_sets::list_rule_sets)
             .service(rule_sets::get_rule_set)

@@ -16,6 +16,7 @@ use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::workflow::{transition, PlanAction};
 use kinerja_store::appraisal_rows::{self, FinalRatingRow};
 use kinerja_store::codes::Coded;
+use kinerja_store::history_rows::{self, Act};
 use kinerja_store::plan_rows::PlanRow;
 use kinerja_store::{audit, evaluation_rows, org, StoreError};
 use serde_json::json;
@@ -145,6 +146,7 @@ pub(crate) async fn give_final_rating(
                 }
                 other => other.into(),
             })?;
+            history_rows::freeze(tx, Act::FinalRating, row.plan_id, row.employee_id, row.period_id).await?;
             let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
                              "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
             let event = caller.audit_actor_for(plan.rater_id).raw(

@@ -17,6 +17,7 @@ use kinerja_domain::objection::calendar_day;
 use kinerja_domain::RegistryAction;
 use kinerja_store::codes::Coded;
 use kinerja_store::competency_rows::{self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow};
+use kinerja_store::history_rows::{self, Act};
 use kinerja_store::org::AgencyRow;
 use kinerja_store::org::{self, EmployeeRow};
 use kinerja_store::{audit, identity, AsyncConnection, AsyncPgConnection};
@@ -299,6 +300,7 @@ pub(crate) async fn submit_assessment(
             "assessment_exists",
             "this assessment was just recorded; send it again to replace it",
         ))?;
+        history_rows::freeze(tx, Act::Assessment, row.id, row.employee_id, row.period_id).await?;
         let action = if earlier.is_some() { "replace" } else { "create" };
         let event = caller.audit_actor().event(
             AuditEntity::CompetencyAssessment,

@@ -106,11 +106,8 @@ pub(crate) async fn get_talent_map(
         |e| e.id,
         |e| {
             let jpm = profiles.remove(&e.id).and_then(|p| p.jpm.ok());
-            let (potential, potential_from) = match (potentials.get(&e.id), jpm) {
-                (Some(p), _) => (Some(*p), Some(PotentialSource::Assessor)),
-                (None, Some(jpm)) => (Some(Potential::from_jpm(jpm)), Some(PotentialSource::Jpm)),
-                (None, None) => (None, None),
-            };
+            let judged = Potential::judged(potentials.get(&e.id).copied(), jpm);
+            let (potential, potential_from) = (judged.map(|(p, _)| p), judged.map(|(_, from)| from));
             let predikat = predikat.get(&e.id).copied();
             let performance = predikat.map(Performance::from_predikat);
             let placed = performance.zip(potential).map(|(k, p)| competency::nine_box(k, p));

@@ -1,0 +1,1 @@
+DROP TABLE career_snapshots;
