@@ -514,6 +514,24 @@ async fn reports_and_the_national_export() {
     assert!(rows[0].starts_with("record,period_label,year,start_month,end_month,nip,name"));
     assert_eq!(rows[1], "annual,2026,2026,1,12,199001012015031001,Budi Santoso,III/a,STAF,Bidang Pembinaan SD,1,1,1,sangat_baik,197204101998032004,\"Sri Wahyuni, S.Pd.\",III/a,KABID,Bidang Pembinaan SD");
 
+    // As a workbook: numbers as numbers, the NIP as text, the rating's time as a date-time.
+    let book = crate::helpers::Workbook::of(&app.get(&format!("{export}&format=xlsx"), &d.admin.token).await);
+    assert!(book.header_frozen());
+    assert_eq!(book.cells.height(), 3, "a header and two records");
+    let annual: Vec<&calamine::Data> = book.cells.rows().nth(1).unwrap().iter().collect();
+    assert_eq!(annual[0], &calamine::Data::String("annual".into()));
+    assert_eq!(annual[2], &calamine::Data::Float(2026.0), "year");
+    assert_eq!(annual[5], &calamine::Data::String("199001012015031001".into()), "NIP");
+    assert_eq!(annual[12], &calamine::Data::Float(1.0), "predikat");
+    let ratings = format!("/api/v1/exports/ratings?agency_id={}&period_id={}&format=xlsx", d.agency, d.period);
+    let book = crate::helpers::Workbook::of(&app.get(&ratings, &d.admin.token).await);
+    let header: Vec<String> = book.cells.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let at = header.iter().position(|h| h == "rated_at").unwrap();
+    let rated_at = &book.cells.rows().nth(1).unwrap()[at];
+    assert!(matches!(rated_at, calamine::Data::DateTime(_)), "{rated_at:?}");
+    let year = calamine::DataType::as_datetime(rated_at).map(|t| chrono::Datelike::year(&t));
+    assert_eq!(year, Some(chrono::Datelike::year(&chrono::Utc::now())));
+
     app.get(&export, &d.staff.token).await.assert_problem(403, "forbidden");
     app.get(&export, &d.outsider.token).await.assert_problem(404, "not_found");
     app.get(&format!("{export}&format=xml"), &d.admin.token).await.assert_problem(400, "invalid_query");

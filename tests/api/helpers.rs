@@ -72,6 +72,7 @@ pub struct Reply {
     pub headers: header::HeaderMap,
     pub body: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -143,7 +144,7 @@ impl TestApp {
         let bytes = test::read_body(res).await;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply { status, headers, body, text, bytes: bytes.to_vec() }
     }
 
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
@@ -238,5 +239,42 @@ impl TestApp {
 
     pub async fn super_admin(&self) -> TestUser {
         self.user("root", &[Role::SuperAdmin], None, None).await
+    }
+}
+
+/// A downloaded workbook: its first sheet's cells as a real reader (calamine) reads them, and
+/// the XML of that sheet and of the styles (for what calamine does not tell: panes, formats).
+pub struct Workbook {
+    pub cells: calamine::Range<calamine::Data>,
+    pub sheet_xml: String,
+    pub styles_xml: String,
+}
+
+impl Workbook {
+    #[track_caller]
+    pub fn of(reply: &Reply) -> Workbook {
+        use calamine::Reader;
+        use std::io::Read;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(
+            reply.header("content-type").as_deref(),
+            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(reply.bytes.clone())).expect("an xlsx workbook");
+        let cells = book.worksheet_range_at(0).expect("a sheet").expect("a readable sheet");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(reply.bytes.clone())).expect("a zip");
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            zip.by_name(name).expect(name).read_to_string(&mut text).expect(name);
+            text
+        };
+        let (sheet_xml, styles_xml) = (read("xl/worksheets/sheet1.xml"), read("xl/styles.xml"));
+        Workbook { cells, sheet_xml, styles_xml }
+    }
+
+    /// The header row frozen (one row, as a pane).
+    pub fn header_frozen(&self) -> bool {
+        self.sheet_xml.contains(r#"ySplit="1""#) && self.sheet_xml.contains(r#"state="frozen""#)
     }
 }

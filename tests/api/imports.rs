@@ -940,3 +940,47 @@ async fn a_formula_exports_neutralised_and_imports_back_unchanged() {
         assert_eq!(app.get(&path, &s.admin.token).await.body["name"], name);
     }
 }
+
+/// The same export as a workbook: a real reader finds typed cells — the NIP as text, not a
+/// number — and the formula-like name as its own text in a quote-prefixed (text-only) cell.
+#[actix_web::test]
+async fn an_export_as_a_workbook_has_typed_cells_and_a_formula_stays_text() {
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let path = format!("/api/v1/employees/{}", rina.body["id"].as_str().unwrap());
+    assert_eq!(app.patch(&path, &s.admin.token, serde_json::json!({"name": "=HYPERLINK(\"x\")"})).await.status, 200);
+    let export = format!("/api/v1/exports/employees?agency_id={}&format=xlsx", s.agency);
+    let reply = app.get(&export, &s.admin.token).await;
+    assert!(reply.header("content-disposition").unwrap().ends_with(".xlsx\""));
+    let book = crate::helpers::Workbook::of(&reply);
+    assert!(book.header_frozen(), "{}", book.sheet_xml);
+    let header: Vec<String> = book.cells.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        header,
+        [
+            "agency_code",
+            "nip",
+            "name",
+            "employment_type",
+            "grade",
+            "email",
+            "unit_code",
+            "position_code",
+            "supervisor_nip"
+        ]
+    );
+    let csv = app.get(&format!("/api/v1/exports/employees?agency_id={}", s.agency), &s.admin.token).await;
+    assert_eq!(book.cells.height(), csv.text.lines().count(), "one row per record, as in the CSV");
+    let row = book
+        .cells
+        .rows()
+        .find(|r| r[1] == calamine::Data::String("198503152010012003".into()))
+        .expect("the NIP as text");
+    assert_eq!(row[2], calamine::Data::String("=HYPERLINK(\"x\")".into()), "the value, not a formula");
+    assert!(!book.sheet_xml.contains("<f>"), "no formula anywhere");
+    assert!(book.styles_xml.contains(r#"quotePrefix="1""#), "{}", book.styles_xml);
+    // Another agency's admin may not have it.
+    app.get(&export, &s.other_admin.token).await.assert_problem(404, "not_found");
+}

@@ -129,6 +129,8 @@ impl ImportKind {
 pub enum ExportFormat {
     Ndjson,
     Csv,
+    /// An Excel workbook (`.xlsx`): typed cells, the header row frozen.
+    Xlsx,
 }
 
 /// Rows per query and per chunk sent: memory stays at one batch whatever the export's size.
@@ -140,7 +142,7 @@ pub type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Whether a text starts a formula behind any number of leading quotes: `=x`, `'=x`, `''=x`.
-fn starts_formula(text: &str) -> bool {
+pub(crate) fn starts_formula(text: &str) -> bool {
     text.trim_start_matches('\'').starts_with(FORMULA_STARTS)
 }
 
@@ -176,7 +178,7 @@ pub fn csv_field(out: &mut String, value: &str) {
     }
 }
 
-/// A streamed download named `{name}.csv` or `{name}.ndjson`: `produce` sends chunks until it is
+/// A streamed download named `{name}.csv`, `.ndjson` or `.xlsx`: `produce` sends chunks until it is
 /// done or the client goes away; a failure mid-stream is logged and cuts the body short, so a
 /// client never takes a partial file for a whole one.
 pub fn streamed<F, Fut>(format: ExportFormat, name: &str, produce: F) -> HttpResponse
@@ -197,6 +199,7 @@ where
     let (content_type, extension) = match format {
         ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     };
     HttpResponse::Ok()
         .content_type(content_type)
@@ -207,6 +210,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_quotes_only_what_needs_it() {
+        let mut out = String::new();
+        csv_field(&mut out, "Dinas Pendidikan");
+        out.push(',');
+        csv_field(&mut out, "Kepala Seksi \"Kurikulum\", SD");
+        assert_eq!(out, "Dinas Pendidikan,\"Kepala Seksi \"\"Kurikulum\"\", SD\"");
+    }
 
     #[test]
     fn formulas_open_as_text_and_come_back_unchanged() {

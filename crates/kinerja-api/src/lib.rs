@@ -10,6 +10,7 @@ pub mod competency_seed;
 pub mod demo;
 pub mod error;
 pub mod event_payload;
+pub mod export_writer;
 pub mod files;
 pub mod idempotency;
 pub mod import;

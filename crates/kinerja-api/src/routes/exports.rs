@@ -2,7 +2,6 @@
 //! as they are written, as CSV or NDJSON. The registry kinds come out in the columns of their
 //! import files, so an export imports back unchanged.
 
-use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use kinerja_domain::RegistryAction;
 use kinerja_store::{bulk, AsyncPgConnection, DbConn, StoreError};
@@ -14,7 +13,8 @@ use crate::access::authorize;
 use crate::auth::Caller;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
-use crate::files::{csv_field, streamed, Chunks, ExportFormat, ImportKind, BATCH};
+use crate::export_writer::ExportWriter;
+use crate::files::{streamed, Chunks, ExportFormat, ImportKind, BATCH};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -23,7 +23,7 @@ pub struct ExportQuery {
     agency_id: Uuid,
     /// The period, for performance results (and for them only).
     period_id: Option<Uuid>,
-    /// `csv` (default, as the import takes it) or `ndjson`.
+    /// `csv` (default, as the import takes it), `ndjson` or `xlsx`.
     #[param(inline)]
     format: Option<ExportFormat>,
 }
@@ -75,51 +75,28 @@ async fn stream_records(
     mut conn: DbConn,
     source: Source,
     format: ExportFormat,
+    sheet_name: String,
     chunks: Chunks,
 ) -> Result<(), StoreError> {
-    let columns = source.columns();
     conn.build_transaction()
         .read_only()
         .repeatable_read()
         .run(async |tx| {
-            if format == ExportFormat::Csv {
-                let header = format!("{}\n", columns.join(","));
-                if chunks.send(Ok(Bytes::from(header))).await.is_err() {
-                    return Ok(());
-                }
-            }
+            let Some(mut writer) = ExportWriter::start(format, &sheet_name, source.columns(), chunks).await? else {
+                return Ok(());
+            };
             let mut after = Uuid::nil();
             loop {
                 let rows = source.batch(tx, after).await?;
                 // Until an empty batch: a batch of some sources is cut by record, not by line.
                 let Some(last) = rows.last().map(|r| r.id) else { break };
-                let mut out = String::with_capacity(rows.len() * 200);
-                for row in rows {
-                    match format {
-                        ExportFormat::Csv => {
-                            for (i, column) in columns.iter().enumerate() {
-                                if i > 0 {
-                                    out.push(',');
-                                }
-                                match row.record.get(*column) {
-                                    Some(serde_json::Value::String(text)) => csv_field(&mut out, text),
-                                    Some(serde_json::Value::Number(number)) => out.push_str(&number.to_string()),
-                                    Some(serde_json::Value::Null) | None => {}
-                                    // A list (evidence) as the JSON the import takes back.
-                                    Some(other) => csv_field(&mut out, &other.to_string()),
-                                }
-                            }
-                        }
-                        ExportFormat::Ndjson => out.push_str(&row.record.to_string()),
-                    }
-                    out.push('\n');
-                }
-                if chunks.send(Ok(Bytes::from(out))).await.is_err() {
-                    break;
+                let records: Vec<serde_json::Value> = rows.into_iter().map(|r| r.record).collect();
+                if !writer.write(&records).await? {
+                    return Ok(());
                 }
                 after = last;
             }
-            Ok::<(), StoreError>(())
+            writer.finish().await
         })
         .await
 }
@@ -127,15 +104,16 @@ async fn stream_records(
 /// Export units, positions or employees as an import file.
 ///
 /// An agency's units, positions or employees as an import file of the same kind (CSV with a
-/// header row, or NDJSON), references by natural key; streamed in constant memory at any size.
+/// header row, or NDJSON), references by natural key, or as an Excel workbook; streamed in
+/// bounded memory at any size.
 /// Employees need the right to read the agency's people; units and positions its structure.
 #[utoipa::path(
     tag = "imports",
     security(("bearer" = [])),
     params(("kind" = ImportKind, Path, description = "What to export"), ExportQuery),
     responses(
-        (status = 200, description = "One record per line (CSV: a header row first)",
-         content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 200, description = "One record per line (CSV: a header row first), or a workbook",
+         content((String = "text/csv"), (String = "application/x-ndjson"), (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -165,7 +143,8 @@ pub(super) async fn export_records(
     let format = query.format.unwrap_or(ExportFormat::Csv);
     let name = format!("{}-{}", kind.as_str(), agency.code);
     let source = Source::Registry { kind, owner };
-    Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, chunks).await }))
+    let sheet = kind.as_str().to_owned();
+    Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, sheet, chunks).await }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -173,7 +152,7 @@ pub(super) async fn export_records(
 pub struct RatingsQuery {
     agency_id: Uuid,
     period_id: Uuid,
-    /// `csv` (default) or `ndjson`.
+    /// `csv` (default), `ndjson` or `xlsx`.
     #[param(inline)]
     format: Option<ExportFormat>,
 }
@@ -188,8 +167,8 @@ pub struct RatingsQuery {
     security(("bearer" = [])),
     params(RatingsQuery),
     responses(
-        (status = 200, description = "One rating per line (CSV: a header row first)",
-         content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 200, description = "One rating per line (CSV: a header row first), or a workbook",
+         content((String = "text/csv"), (String = "application/x-ndjson"), (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -206,19 +185,6 @@ pub(super) async fn export_ratings(
     let format = query.format.unwrap_or(ExportFormat::Csv);
     let source = Source::Ratings { agency: period.agency_id, period: period.id };
     let name = format!("ratings-{}", period.id);
-    Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, chunks).await }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_only_what_needs_it() {
-        let mut out = String::new();
-        csv_field(&mut out, "Dinas Pendidikan");
-        out.push(',');
-        csv_field(&mut out, "Kepala Seksi \"Kurikulum\", SD");
-        assert_eq!(out, "Dinas Pendidikan,\"Kepala Seksi \"\"Kurikulum\"\", SD\"");
-    }
+    let sheet = "ratings".to_owned();
+    Ok(streamed(format, &name, move |chunks| async move { stream_records(conn, source, format, sheet, chunks).await }))
 }

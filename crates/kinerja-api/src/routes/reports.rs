@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use kinerja_domain::deadlines::PeriodStatus;
@@ -28,7 +27,8 @@ use crate::auth::Caller;
 use crate::error::codes;
 use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::error::ApiError;
-use crate::files::{csv_field, streamed, Chunks, ExportFormat, BATCH};
+use crate::export_writer::ExportWriter;
+use crate::files::{streamed, Chunks, ExportFormat, BATCH};
 use crate::AppState;
 
 /// A period whose agency's people the caller may read.
@@ -258,7 +258,7 @@ pub enum RecordKinds {
 pub struct NationalQuery {
     agency_id: Uuid,
     period_id: Uuid,
-    /// `ndjson` (default) or `csv`.
+    /// `ndjson` (default), `csv` or `xlsx`.
     #[param(inline)]
     format: Option<ExportFormat>,
     /// `all` (default): the annual records, then the periodic ones.
@@ -294,8 +294,28 @@ pub struct NationalRecord {
     rater_unit: Option<String>,
 }
 
-const CSV_HEADER: &str = "record,period_label,year,start_month,end_month,nip,name,grade,position,unit,\
-result_rating,behaviour_rating,predikat,predikat_code,rater_nip,rater_name,rater_grade,rater_position,rater_unit\n";
+/// The national record's columns, in the order files write them.
+const NATIONAL_COLUMNS: &[&str] = &[
+    "record",
+    "period_label",
+    "year",
+    "start_month",
+    "end_month",
+    "nip",
+    "name",
+    "grade",
+    "position",
+    "unit",
+    "result_rating",
+    "behaviour_rating",
+    "predikat",
+    "predikat_code",
+    "rater_nip",
+    "rater_name",
+    "rater_grade",
+    "rater_position",
+    "rater_unit",
+];
 
 fn national_record(row: NationalRecordRow) -> NationalRecord {
     use chrono::Datelike;
@@ -329,38 +349,6 @@ fn national_record(row: NationalRecordRow) -> NationalRecord {
     }
 }
 
-fn csv_line(out: &mut String, r: &NationalRecord) {
-    let num = |n: Option<u8>| n.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [String; 19] = [
-        r.record.to_owned(),
-        r.period_label.clone(),
-        r.year.to_string(),
-        r.start_month.to_string(),
-        r.end_month.to_string(),
-        r.nip.clone(),
-        r.name.clone(),
-        r.grade.clone().unwrap_or_default(),
-        r.position.clone().unwrap_or_default(),
-        r.unit.clone().unwrap_or_default(),
-        num(r.result_rating),
-        num(r.behaviour_rating),
-        num(r.predikat),
-        r.predikat_code.map(|p| p.as_str().to_owned()).unwrap_or_default(),
-        r.rater_nip.clone().unwrap_or_default(),
-        r.rater_name.clone().unwrap_or_default(),
-        r.rater_grade.clone().unwrap_or_default(),
-        r.rater_position.clone().unwrap_or_default(),
-        r.rater_unit.clone().unwrap_or_default(),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
-    }
-    out.push('\n');
-}
-
 /// Reads the export batch by batch in one read-only snapshot and sends each as a chunk; stops
 /// quietly when the client goes away.
 async fn stream_national(
@@ -375,10 +363,9 @@ async fn stream_national(
         .read_only()
         .repeatable_read()
         .run(async |tx| {
-            if format == ExportFormat::Csv && chunks.send(Ok(Bytes::from_static(CSV_HEADER.as_bytes()))).await.is_err()
-            {
+            let Some(mut writer) = ExportWriter::start(format, "national-skp", NATIONAL_COLUMNS, chunks).await? else {
                 return Ok(());
-            }
+            };
             for periodic in [false, true] {
                 let wanted = match kinds {
                     RecordKinds::All => true,
@@ -397,18 +384,11 @@ async fn stream_national(
                     };
                     let Some(last) = rows.last().map(|r| r.id) else { break };
                     let full = rows.len() as i64 == BATCH;
-                    let mut out = String::with_capacity(rows.len() * 300);
-                    for row in rows {
-                        let record = national_record(row);
-                        match format {
-                            ExportFormat::Csv => csv_line(&mut out, &record),
-                            ExportFormat::Ndjson => {
-                                out.push_str(&serde_json::to_string(&record).unwrap_or_default());
-                                out.push('\n');
-                            }
-                        }
-                    }
-                    if chunks.send(Ok(Bytes::from(out))).await.is_err() {
+                    let records: Vec<serde_json::Value> = rows
+                        .into_iter()
+                        .map(|row| serde_json::to_value(national_record(row)).unwrap_or_default())
+                        .collect();
+                    if !writer.write(&records).await? {
                         return Ok(());
                     }
                     if !full {
@@ -417,7 +397,7 @@ async fn stream_national(
                     after = last;
                 }
             }
-            Ok::<(), StoreError>(())
+            writer.finish().await
         })
         .await
 }
@@ -433,8 +413,8 @@ async fn stream_national(
     security(("bearer" = [])),
     params(NationalQuery),
     responses(
-        (status = 200, description = "One record per line (CSV: a header row first)",
-         content((NationalRecord = "application/x-ndjson"), (String = "text/csv"))),
+        (status = 200, description = "One record per line (CSV: a header row first), or a workbook",
+         content((NationalRecord = "application/x-ndjson"), (String = "text/csv"), (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -468,9 +448,38 @@ pub(super) async fn export_national_skp(
 mod tests {
     use super::*;
 
+    /// The columns name every field of the record, in its order: nothing is left out of a
+    /// CSV or a workbook.
     #[test]
-    fn the_header_names_every_field() {
-        assert_eq!(CSV_HEADER.matches(',').count() + 1, 19);
+    fn the_columns_are_the_records_fields() {
+        let record = NationalRecord {
+            record: "annual",
+            period_label: "2026".into(),
+            year: 2026,
+            start_month: 1,
+            end_month: 12,
+            nip: "199001012015031001".into(),
+            name: "Budi".into(),
+            grade: None,
+            position: None,
+            unit: None,
+            result_rating: None,
+            behaviour_rating: None,
+            predikat: None,
+            predikat_code: None,
+            rater_nip: None,
+            rater_name: None,
+            rater_grade: None,
+            rater_position: None,
+            rater_unit: None,
+        };
+        let value = serde_json::to_value(&record).unwrap_or_default();
+        let fields: Vec<&str> = value.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        let mut columns = NATIONAL_COLUMNS.to_vec();
+        columns.sort_unstable();
+        let mut sorted = fields.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, columns);
     }
 }
 
