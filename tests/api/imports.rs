@@ -11,11 +11,24 @@ const CSV: &str = "text/csv";
 const NDJSON: &str = "application/x-ndjson";
 
 async fn import(app: &TestApp, token: &str, path: &str, content_type: &str, body: &str, key: Option<&str>) -> Reply {
+    import_bytes(app, token, path, content_type, body.as_bytes().to_vec(), key).await
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn import_bytes(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+    key: Option<&str>,
+) -> Reply {
     let mut req = TestRequest::post()
         .uri(path)
         .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
         .insert_header((header::CONTENT_TYPE, content_type))
-        .set_payload(body.to_owned());
+        .set_payload(body);
     if let Some(key) = key {
         req = req.insert_header(("Idempotency-Key", key));
     }
@@ -983,4 +996,61 @@ async fn an_export_as_a_workbook_has_typed_cells_and_a_formula_stays_text() {
     assert!(book.styles_xml.contains(r#"quotePrefix="1""#), "{}", book.styles_xml);
     // Another agency's admin may not have it.
     app.get(&export, &s.other_admin.token).await.assert_problem(404, "not_found");
+
+    // The workbook imports back unchanged, formula-like name and all.
+    let back = import_bytes(app, &s.admin.token, "/api/v1/imports/employees", XLSX, reply.bytes.clone(), None).await;
+    assert_eq!(back.status, 200, "{}", back.text);
+    assert_eq!(back.body["changed"].as_i64(), Some(0), "{}", back.text);
+    assert_eq!(back.body["updated"].as_i64(), Some(csv.text.lines().count() as i64 - 1), "{}", back.text);
+    assert_eq!(app.get(&path, &s.admin.token).await.body["name"], "=HYPERLINK(\"x\")");
+}
+
+/// A workbook made in a spreadsheet: numbers typed as numbers, an empty row, a bad row reported
+/// by the row number the spreadsheet shows, and nothing written until every row is good.
+#[actix_web::test]
+async fn a_workbook_imports_like_a_csv_file() {
+    use rust_xlsxwriter::Workbook;
+    let s = setup().await;
+    load_org(&s).await;
+    let app = &s.app;
+    let book = |rows: &[(&str, &str, f64)], extra: Option<&str>| {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (col, title) in ["position_code", "competency_code", "required_level"].iter().enumerate() {
+            sheet.write_string(0, col as u16, *title).unwrap();
+        }
+        // Row 2 left empty, as people do.
+        for (i, (position, competency, level)) in rows.iter().enumerate() {
+            let row = i as u32 + 2;
+            sheet.write_string(row, 0, *position).unwrap();
+            sheet.write_string(row, 1, *competency).unwrap();
+            sheet.write_number(row, 2, *level).unwrap();
+        }
+        if let Some(text) = extra {
+            sheet.write_string(2, 5, text).unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    };
+    load_competencies(&s).await;
+    let code = "M-INT".to_owned();
+    let path = "/api/v1/imports/competency-requirements";
+    let bad = book(&[("GURU-AM", &code, 3.0), ("NO-SUCH", &code, 3.0), ("KABID-SD", &code, 9.5)], None);
+    let refused = import_bytes(app, &s.admin.token, path, XLSX, bad, None).await;
+    refused.assert_problem(422, "invalid_rows");
+    let errors = line_errors(&refused);
+    assert!(errors.iter().any(|(line, field, _)| *line == 4 && field == "position_code"), "{errors:?}");
+    assert!(errors.iter().any(|(line, field, _)| *line == 5 && field == "required_level"), "{errors:?}");
+    assert_eq!(count(app, "competency_requirements"), 0, "nothing written");
+    let untitled =
+        import_bytes(app, &s.admin.token, path, XLSX, book(&[("GURU-AM", &code, 3.0)], Some("x")), None).await;
+    assert_eq!(line_errors(&untitled), [(3, "row".to_owned(), "untitled_column".to_owned())]);
+    let good = import_bytes(app, &s.admin.token, path, XLSX, book(&[("GURU-AM", &code, 3.0)], None), None).await;
+    assert_eq!(good.status, 200, "{}", good.text);
+    assert_eq!(count(app, "competency_requirements"), 1);
+    let levels = app.number("SELECT required_level::bigint AS n FROM competency_requirements");
+    assert_eq!(levels, 3, "3.0 in the sheet is level 3");
+    // Not a workbook at all.
+    let garbage = import_bytes(app, &s.admin.token, path, XLSX, b"PK not really".to_vec(), None).await;
+    garbage.assert_problem(422, "validation_failed");
+    assert_eq!(garbage.body["errors"][0]["code"], "malformed_xlsx");
 }

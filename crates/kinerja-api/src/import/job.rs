@@ -31,6 +31,9 @@ pub(super) enum Failure {
     Header(Vec<FieldError>),
     #[error("{0}")]
     Upload(String),
+    /// A file read whole (a workbook) is larger than this many bytes.
+    #[error("the file is too large")]
+    TooLarge(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The file's period is closed: nothing is written into it.
@@ -226,6 +229,7 @@ impl Rows {
         match self {
             Rows::Csv { reader, .. } => reader.into_inner().fingerprint,
             Rows::Ndjson { reader, .. } => reader.into_inner().fingerprint,
+            Rows::Xlsx { fingerprint, .. } => fingerprint,
         }
     }
 }

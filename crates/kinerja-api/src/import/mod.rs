@@ -40,16 +40,19 @@ mod rows;
 pub enum FileFormat {
     Csv,
     Ndjson,
+    /// An Excel workbook: its first sheet, a header row and then one record per row.
+    Xlsx,
 }
 
 impl FileFormat {
     fn of(req: &HttpRequest) -> Result<Self, ApiError> {
-        let expected = "text/csv or application/x-ndjson";
+        let expected = "text/csv, application/x-ndjson or an xlsx workbook";
         let value = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         match essence.as_str() {
             "text/csv" => Ok(FileFormat::Csv),
             "application/x-ndjson" | "application/jsonl" => Ok(FileFormat::Ndjson),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Ok(FileFormat::Xlsx),
             _ => Err(ApiError::UnsupportedMediaType { expected }),
         }
     }
@@ -294,6 +297,9 @@ pub async fn import_file(
             detail: "the file's period is closed; an agency admin may reopen it".into(),
         }),
         Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: codes::UPLOAD_FAILED, detail: cause }),
+        Err(Failure::TooLarge(limit)) => {
+            Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) })
+        }
         Err(Failure::Store(e)) => Err(e.into()),
         // `run` turns a roll-back into its report; none reaches here.
         Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),

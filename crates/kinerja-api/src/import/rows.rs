@@ -1,4 +1,5 @@
-//! Rows of a file, CSV or NDJSON, each checked with the single-record endpoints' rules.
+//! Rows of a file, CSV, NDJSON or a workbook, each checked with the single-record endpoints'
+//! rules.
 
 use crate::checks::{check_code_and_name, check_employee_fields, check_position_level, level_error};
 use crate::error::FieldError;
@@ -23,9 +24,25 @@ pub(super) struct RawRow {
 }
 
 pub(super) enum Rows {
-    Csv { reader: csv::Reader<BodyReader>, positions: Vec<Option<usize>>, width: usize },
-    Ndjson { reader: std::io::BufReader<BodyReader>, line: i64, buf: Vec<u8> },
+    Csv {
+        reader: csv::Reader<BodyReader>,
+        positions: Vec<Option<usize>>,
+        width: usize,
+    },
+    Ndjson {
+        reader: std::io::BufReader<BodyReader>,
+        line: i64,
+        buf: Vec<u8>,
+    },
+    /// A workbook is read whole (zipped, it has no row order on the wire): its rows, read.
+    Xlsx {
+        rows: std::vec::IntoIter<RawRow>,
+        fingerprint: Option<Vec<u8>>,
+    },
 }
+
+/// The largest workbook an import reads (it is read whole); larger files go as CSV.
+pub(super) const WORKBOOK_LIMIT: u64 = 32 * 1024 * 1024;
 
 pub(super) fn cleaned(value: &str) -> Option<String> {
     let value = value.trim();
@@ -52,22 +69,12 @@ impl Rows {
                 let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(body);
                 let header = reader.headers().map_err(csv_failure)?.clone();
                 let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-                let mut errors: Vec<FieldError> = names
-                    .iter()
-                    .filter(|n| !kind.columns().contains(&n.as_str()))
-                    .map(|n| FieldError::new(n.clone(), "unknown_field", "not a column of this kind of file"))
-                    .collect();
-                errors.extend(
-                    kind.required()
-                        .iter()
-                        .filter(|r| !names.iter().any(|n| n == *r))
-                        .map(|r| FieldError::new(*r, "required", "the header row lacks this column")),
-                );
-                if !errors.is_empty() {
-                    return Err(Failure::Header(errors));
-                }
-                let positions = kind.columns().iter().map(|c| names.iter().position(|n| n == c)).collect();
+                let positions = header_positions(kind, &names)?;
                 Ok(Rows::Csv { reader, positions, width: names.len() })
+            }
+            FileFormat::Xlsx => {
+                let (rows, fingerprint) = workbook_rows(kind, body)?;
+                Ok(Rows::Xlsx { rows: rows.into_iter(), fingerprint })
             }
         }
     }
@@ -104,6 +111,7 @@ impl Rows {
                     },
                 }
             }
+            Rows::Xlsx { rows, .. } => Ok(rows.next()),
             Rows::Ndjson { reader, line, buf } => loop {
                 buf.clear();
                 if reader.read_until(b'\n', buf).map_err(|e| Failure::Upload(e.to_string()))? == 0 {
@@ -117,6 +125,101 @@ impl Rows {
             },
         }
     }
+}
+
+/// Where each of the kind's columns is in a header row; unknown columns or missing required ones
+/// are refused at once (line 1), since no row could be read right.
+fn header_positions(kind: ImportKind, names: &[String]) -> Result<Vec<Option<usize>>, Failure> {
+    let mut errors: Vec<FieldError> = names
+        .iter()
+        .filter(|n| !kind.columns().contains(&n.as_str()))
+        .map(|n| FieldError::new(n.clone(), "unknown_field", "not a column of this kind of file"))
+        .collect();
+    errors.extend(
+        kind.required()
+            .iter()
+            .filter(|r| !names.iter().any(|n| n == *r))
+            .map(|r| FieldError::new(*r, "required", "the header row lacks this column")),
+    );
+    if !errors.is_empty() {
+        return Err(Failure::Header(errors));
+    }
+    Ok(kind.columns().iter().map(|c| names.iter().position(|n| n == c)).collect())
+}
+
+/// The rows of a workbook's first sheet (line 1 its header row). Cells are read as a CSV
+/// import reads text: a number as its digits (`3`, not `3.0`), a date-time as RFC 3339, a
+/// quote-prefixed text as its text.
+/// Also the body's fingerprint (for `Idempotency-Key`).
+fn workbook_rows(kind: ImportKind, body: BodyReader) -> Result<(Vec<RawRow>, Option<Vec<u8>>), Failure> {
+    use calamine::{Data, Reader};
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let mut limited = body.take(WORKBOOK_LIMIT + 1);
+    limited.read_to_end(&mut bytes).map_err(|e| Failure::Upload(e.to_string()))?;
+    if bytes.len() as u64 > WORKBOOK_LIMIT {
+        return Err(Failure::TooLarge(WORKBOOK_LIMIT));
+    }
+    let fingerprint = limited.into_inner().fingerprint;
+    let unreadable = |e: String| Failure::Header(vec![FieldError::new("file", "malformed_xlsx", e)]);
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
+        .map_err(|e| unreadable(e.to_string()))?;
+    // Rows are numbered as the spreadsheet shows them, from its first used row.
+    let first_line = sheet.start().map_or(1, |(row, _)| i64::from(row) + 1);
+    let mut lines = sheet.rows().zip(first_line..);
+    let Some((header, _)) = lines.next() else {
+        return Err(Failure::Header(vec![FieldError::new("header", "required", "the sheet is empty")]));
+    };
+    let mut names: Vec<String> = header.iter().map(|c| c.to_string().trim().to_ascii_lowercase()).collect();
+    // A sheet's used range may run past its last titled column (a cell formatted, then cleared).
+    while names.last().is_some_and(String::is_empty) {
+        names.pop();
+    }
+    let positions = header_positions(kind, &names)?;
+    let cell_text = |cell: &Data| -> Result<Option<String>, String> {
+        Ok(match cell {
+            Data::Empty => None,
+            Data::String(text) => cleaned(text),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{f:.0}")),
+            Data::Float(f) => Some(f.to_string()),
+            Data::Int(i) => Some(i.to_string()),
+            Data::Bool(b) => Some(b.to_string()),
+            Data::DateTime(at) => at.as_datetime().map(|t| t.and_utc().to_rfc3339()),
+            Data::DateTimeIso(text) | Data::DurationIso(text) => cleaned(text),
+            Data::Error(e) => return Err(format!("the cell holds an error ({e:?})")),
+        })
+    };
+    let mut rows = Vec::new();
+    for (cells, line) in lines {
+        if cells.iter().all(|c| matches!(c, Data::Empty)) {
+            continue;
+        }
+        let mut errors = Vec::new();
+        if cells.iter().skip(names.len()).any(|c| !matches!(c, Data::Empty)) {
+            errors.push(FieldError::new(
+                "row",
+                "untitled_column",
+                "a value stands in a column the header row does not name",
+            ));
+        }
+        let values = positions
+            .iter()
+            .zip(kind.columns())
+            .map(|(position, column)| {
+                let cell = position.and_then(|i| cells.get(i)).unwrap_or(&Data::Empty);
+                cell_text(cell).unwrap_or_else(|e| {
+                    errors.push(FieldError::new(*column, "invalid_value", e));
+                    None
+                })
+            })
+            .collect();
+        rows.push(RawRow { line, values: if errors.is_empty() { Ok(values) } else { Err(errors) } });
+    }
+    Ok((rows, fingerprint))
 }
 
 pub(super) fn csv_failure(e: csv::Error) -> Failure {

@@ -26,7 +26,8 @@ pub struct ImportQuery {
 /// Import a file of registry records or plan contents.
 ///
 /// Import a file of registry records or of a period's plan contents. CSV with a header row
-/// (`Content-Type: text/csv`) or one JSON object per line (`application/x-ndjson`); columns per
+/// (`Content-Type: text/csv`), one JSON object per line (`application/x-ndjson`), or an Excel
+/// workbook whose first sheet has a header row (xlsx, at most 32 MiB); columns per
 /// kind: units `agency_code, code, name, parent_code`; positions `agency_code, code, name, kind,
 /// level, unit_code`; employees `agency_code, nip, name, employment_type, grade, email,
 /// unit_code, position_code, supervisor_nip`; competency-requirements `agency_code,
@@ -52,12 +53,14 @@ pub struct ImportQuery {
         content(
             (String = "text/csv", example = "agency_code,code,name,parent_code\nPEMKAB-BATANGHARI,SETDA,Sekretariat Daerah,\nPEMKAB-BATANGHARI,DISDIK,Dinas Pendidikan,SETDA\n"),
             (String = "application/x-ndjson", example = "{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"SETDA\",\"name\":\"Sekretariat Daerah\"}\n{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"DISDIK\",\"name\":\"Dinas Pendidikan\",\"parent_code\":\"SETDA\"}\n"),
+            (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", example = "(an .xlsx workbook: its first sheet, the header row, then one record per row)"),
         ),
         description = "The file: a units file in these examples",
     ),
     responses(
         (status = 200, description = "Imported (or, with dry_run, checked)", body = ImportReport),
-        (status = 415, description = "Neither CSV nor NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A workbook larger than 32 MiB (send CSV)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not CSV, NDJSON or a workbook", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Rows that break a rule (`invalid_rows`, every error listed; nothing was written), a bad parameter, or an Idempotency-Key used for another file", body = ImportProblem, content_type = "application/problem+json"),
         BadRequest, Unauthenticated, Forbidden, NotFound,
     )
