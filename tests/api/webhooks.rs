@@ -518,3 +518,62 @@ async fn who_may_manage_webhooks_and_where_they_may_point() {
     assert_eq!(gone.status, 204, "{}", gone.text);
     app.get(&webhook_path, &s.admin.token).await.assert_problem(404, "not_found");
 }
+
+#[actix_web::test]
+async fn a_rotated_secret_signs_alongside_the_old_one_for_a_day() {
+    let s = setup(json!([])).await;
+    let app = &s.app;
+    let webhook_path = format!("/api/v1/webhooks/{}", s.webhook["id"].as_str().unwrap());
+    let old_secret = s.webhook["secret"].as_str().unwrap().to_owned();
+    let etag = app.get(&webhook_path, &s.admin.token).await.header("etag").unwrap();
+    let rotate = |etag: String, token: String| {
+        actix_web::test::TestRequest::post()
+            .uri(&format!("{webhook_path}/rotate-secret"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("If-Match", etag))
+    };
+    let rotated = app.call(rotate(etag.clone(), s.admin.token.clone())).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let new_secret = rotated.body["secret"].as_str().unwrap().to_owned();
+    assert!(new_secret.starts_with("whsec_") && new_secret != old_secret);
+    let until: chrono::DateTime<chrono::Utc> =
+        rotated.body["previous_secret_valid_until"].as_str().unwrap().parse().unwrap();
+    let ahead = until - chrono::Utc::now();
+    assert!(ahead > chrono::TimeDelta::hours(23) && ahead <= chrono::TimeDelta::hours(24), "{ahead}");
+    app.call(rotate(etag, s.admin.token.clone())).await.assert_problem(412, "precondition_failed");
+    let employee_id = app.create_employee(s.agency, "197001012000011001", "Siti");
+    let employee = app.user("siti", &[Role::Employee], Some(s.agency), Some(employee_id)).await;
+    let fresh = app.get(&webhook_path, &s.admin.token).await.header("etag").unwrap();
+    app.call(rotate(fresh, employee.token.clone())).await.assert_problem(404, "not_found");
+
+    // A receiver still on the old secret takes the deliveries; so does one on the new.
+    let deliverer = Deliverer::new(app.state.db.clone(), quick());
+    new_employee(&s, 1).await;
+    deliver_until_idle(&deliverer, &app.database_url, Duration::from_secs(10)).await;
+    s.receiver.keep_secret(&new_secret);
+    new_employee(&s, 2).await;
+    deliver_until_idle(&deliverer, &app.database_url, Duration::from_secs(10)).await;
+    assert_eq!(s.receiver.received().len(), 2);
+    assert_eq!(s.receiver.log.bad_signatures.load(Ordering::SeqCst), 0);
+
+    // Once the overlap ends, the old secret signs nothing.
+    app.sql("UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second'");
+    assert!(app.get(&webhook_path, &s.admin.token).await.body["previous_secret_valid_until"].is_null());
+    s.receiver.keep_secret(&old_secret);
+    new_employee(&s, 3).await;
+    assert_eq!(deliverer.run_once().await.unwrap(), 1);
+    assert_eq!(s.receiver.log.bad_signatures.load(Ordering::SeqCst), 1);
+    let log = app.get(&deliveries_path(&s), &s.admin.token).await;
+    assert_eq!(log.body["items"][0]["last_status"], 401, "{}", log.text);
+
+    // The audit trail tells of the rotation, never the secrets.
+    let audit = app
+        .get(
+            &format!("/api/v1/audit-events?entity=webhook&entity_id={}", s.webhook["id"].as_str().unwrap()),
+            &s.admin.token,
+        )
+        .await;
+    assert!(audit.body["items"].as_array().unwrap().iter().any(|e| e["action"] == "rotate_secret"), "{}", audit.text);
+    let (old_key, new_key) = (old_secret.trim_start_matches("whsec_"), new_secret.trim_start_matches("whsec_"));
+    assert!(!audit.text.contains(old_key) && !audit.text.contains(new_key));
+}

@@ -29,6 +29,9 @@ pub struct EndpointRow {
     pub failing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The secret a rotation replaced, still signed with until it expires.
+    pub previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, row: &EndpointRow) -> StoreResult<EndpointRow> {
@@ -47,12 +50,16 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<
     Ok(webhook_endpoints::table.find(id).select(EndpointRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
-/// What an admin changes (the secret is never changed here).
+/// What an admin changes, the secret (rotated) included; the row is the locked one with the
+/// change merged in.
 pub async fn update(conn: &mut AsyncPgConnection, row: &EndpointRow) -> StoreResult<EndpointRow> {
     use webhook_endpoints as w;
     Ok(diesel::update(w::table.find(row.id))
         .set((
             w::url.eq(&row.url),
+            w::secret.eq(&row.secret),
+            w::previous_secret.eq(&row.previous_secret),
+            w::previous_secret_expires_at.eq(row.previous_secret_expires_at),
             w::description.eq(&row.description),
             w::event_types.eq(&row.event_types),
             w::enabled.eq(row.enabled),
@@ -185,6 +192,9 @@ pub struct ClaimedDelivery {
     pub url: String,
     #[diesel(sql_type = Text)]
     pub secret: String,
+    /// The secret a rotation replaced, while it is still signed with.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub previous_secret: Option<String>,
     #[diesel(embed)]
     pub event: EventRow,
 }
@@ -206,7 +216,9 @@ pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease_secs: f64) ->
              FROM due WHERE d.id = due.id \
              RETURNING d.id, d.attempts, d.next_attempt_at, d.endpoint_id, d.event_id) \
          SELECT c.id AS delivery_id, c.attempts AS attempt, c.next_attempt_at AS lease, c.endpoint_id, \
-                w.url, w.secret, e.id, e.tx, e.event_id, e.event_type, e.agency_id, e.subject_id, \
+                w.url, w.secret, \
+                CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret, \
+                e.id, e.tx, e.event_id, e.event_type, e.agency_id, e.subject_id, \
                 e.occurred_at, e.data \
          FROM claimed c JOIN webhook_endpoints w ON w.id = c.endpoint_id JOIN events e ON e.event_id = c.event_id",
     )

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::access::AccountAction;
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::events::EventType;
-use kinerja_domain::webhooks::DeliveryState;
+use kinerja_domain::webhooks::{DeliveryState, ROTATION_OVERLAP};
 use kinerja_store::audit;
 use kinerja_store::webhook_rows::{self, DeliveryRow, EndpointRow};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,8 @@ pub struct WebhookView {
     disabled_reason: Option<String>,
     /// Since when every delivery has failed (none: the last one succeeded).
     failing_since: Option<DateTime<Utc>>,
+    /// After a rotation: until when deliveries are also signed with the previous secret.
+    previous_secret_valid_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -59,6 +61,7 @@ impl From<&EndpointRow> for WebhookView {
             enabled: w.enabled,
             disabled_reason: w.disabled_reason.clone(),
             failing_since: w.failing_since,
+            previous_secret_valid_until: w.previous_secret_expires_at.filter(|until| *until > Utc::now()),
             created_at: w.created_at,
             updated_at: w.updated_at,
         }
@@ -257,6 +260,8 @@ pub(super) async fn create_webhook(
         failing_since: None,
         created_at: now,
         updated_at: now,
+        previous_secret: None,
+        previous_secret_expires_at: None,
     };
     let row = write::create(&state, &caller, row, async |tx, row| {
         if kinerja_store::org::get_agency(tx, row.agency_id).await?.is_none() {
@@ -345,6 +350,45 @@ pub(super) async fn update_webhook(
     })
     .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &WebhookView::from(&row)))
+}
+
+/// Rotate a webhook's signing secret.
+///
+/// A new secret, shown in this answer only. For the next 24 hours every delivery is signed with
+/// the new secret and the one it replaces (two signatures in `webhook-signature`, as Standard
+/// Webhooks allows), so the receiver can switch to the new one without refusing any delivery.
+#[utoipa::path(
+    tag = "integration",
+    security(("bearer" = [])),
+    params(("webhook_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    responses(
+        (status = 200, description = "Rotated; keep the new secret", body = CreatedWebhook, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale,
+    )
+)]
+#[post("/webhooks/{webhook_id}/rotate-secret")]
+pub(super) async fn rotate_webhook_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let visible = visible_webhook(&state, &caller, path.into_inner()).await?;
+    may_manage(&caller, visible.agency_id)?;
+    let (secret, shown) = signature::new_secret()?;
+    let overlap = chrono::TimeDelta::from_std(ROTATION_OVERLAP).map_err(ApiError::internal)?;
+    let row =
+        write::update(&state, &caller, &if_match, visible.id, "rotate_secret", async |_, current: &EndpointRow| {
+            Ok(Change::row(EndpointRow {
+                previous_secret: Some(current.secret.clone()),
+                previous_secret_expires_at: Some(Utc::now() + overlap),
+                secret,
+                ..current.clone()
+            }))
+        })
+        .await?;
+    let answer = CreatedWebhook { webhook: WebhookView::from(&row), secret: shown };
+    Ok(with_etag(StatusCode::OK, row.updated_at, &answer))
 }
 
 /// Remove a webhook endpoint and its delivery log.

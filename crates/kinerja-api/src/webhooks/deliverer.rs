@@ -78,16 +78,29 @@ impl Deliverer {
         self
     }
 
-    /// Runs rounds until the runtime stops; a round that fails (the database away) is logged
-    /// and tried again after the idle wait.
+    /// Runs rounds until the runtime stops. A round that fails (the database away) is tried
+    /// again after a wait that doubles up to 30 s; the failure is logged when it starts and when
+    /// it ends, not every round.
     pub async fn run(self) {
+        const MAX_WAIT: Duration = Duration::from_secs(30);
+        let mut failing: Option<Duration> = None;
         loop {
             match self.run_once().await {
-                Ok(0) => actix_web::rt::time::sleep(self.config.idle).await,
-                Ok(_) => {}
+                Ok(claimed) => {
+                    if failing.take().is_some() {
+                        tracing::info!("webhook deliveries resume");
+                    }
+                    if claimed == 0 {
+                        actix_web::rt::time::sleep(self.config.idle).await;
+                    }
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "webhook round failed; trying again shortly");
-                    actix_web::rt::time::sleep(self.config.idle).await;
+                    let wait = failing.map_or(self.config.idle, |w| (w * 2).min(MAX_WAIT));
+                    if failing.is_none() {
+                        tracing::warn!(error = %e, "webhook deliveries stopped; trying again with growing waits");
+                    }
+                    failing = Some(wait);
+                    actix_web::rt::time::sleep(wait).await;
                 }
             }
         }
@@ -114,7 +127,11 @@ impl Deliverer {
         let prepared = EventView::try_from(delivery.event.clone()).and_then(|view| {
             let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
             let timestamp = chrono::Utc::now().timestamp();
-            let signature = sign(&delivery.secret, &event_id, timestamp, &body)?;
+            let mut signature = sign(&delivery.secret, &event_id, timestamp, &body)?;
+            // During a rotation the old secret signs too: receivers take any one that matches.
+            if let Some(previous) = &delivery.previous_secret {
+                signature = format!("{signature} {}", sign(previous, &event_id, timestamp, &body)?);
+            }
             Ok((body, timestamp, signature))
         });
         let (body, timestamp, signature) = match prepared {
