@@ -5,10 +5,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kinerja_domain::audit::{ActorKind, AuditEntity};
-use serde_json::{Map, Value};
+use kinerja_domain::events::{EventType, MOVE_FIELDS};
+use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::outbox::NewEvent;
 use crate::schema::audit_events;
 
 #[derive(Debug, Clone, Insertable)]
@@ -44,10 +46,29 @@ pub struct AuditEventRow {
     pub acting_for: Option<Uuid>,
 }
 
+impl NewAuditEvent {
+    /// The event an audited act is, if any: an agency's act of a kind the outside world hears of.
+    /// Its data: what changed, and where the subject is read as it now is.
+    pub fn outward(&self) -> Option<NewEvent> {
+        let entity = AuditEntity::ALL.into_iter().find(|e| e.as_str() == self.entity)?;
+        let moved = MOVE_FIELDS.iter().any(|f| self.changes.get(*f).is_some());
+        let event_type = EventType::of(entity, self.action, moved)?;
+        let agency_id = self.agency_id?;
+        let link = self.entity_id.and_then(|id| event_type.link(id));
+        Some(NewEvent {
+            event_id: self.id,
+            event_type: event_type.as_str(),
+            agency_id,
+            subject_id: self.entity_id,
+            data: json!({"changes": self.changes, "link": link}),
+        })
+    }
+}
+
 /// Records an act in the audit trail and, when the outside world hears of it, its event in the
 /// outbox (`crate::outbox`): one transaction, the caller's.
 pub async fn record(conn: &mut AsyncPgConnection, event: NewAuditEvent) -> StoreResult<()> {
-    let outward = crate::outbox::event_of(&event);
+    let outward = event.outward();
     diesel::insert_into(audit_events::table).values(event).execute(conn).await?;
     if let Some(outward) = outward {
         crate::outbox::emit(conn, &outward).await?;

@@ -1,17 +1,14 @@
 //! The transactional outbox: the events of `kinerja_domain::events`, written by the audit trail
-//! in the same transaction as the act (so nothing rolled back is ever told), read in commit-safe
-//! order by the event feed.
+//! in the same transaction as the act (so nothing rolled back is ever told; which acts are
+//! events: `NewAuditEvent::outward`), read in commit-safe order by the event feed.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::events::{EventType, MOVE_FIELDS};
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::audit::NewAuditEvent;
 use crate::error::StoreResult;
 
 #[derive(Debug, Clone)]
@@ -21,23 +18,6 @@ pub struct NewEvent {
     pub agency_id: Uuid,
     pub subject_id: Option<Uuid>,
     pub data: Value,
-}
-
-/// The event an audited act is, if any: an agency's act of a kind the outside world hears of.
-/// Its data: what changed, and where the subject is read as it now is.
-pub fn event_of(audit: &NewAuditEvent) -> Option<NewEvent> {
-    let entity = AuditEntity::ALL.into_iter().find(|e| e.as_str() == audit.entity)?;
-    let moved = MOVE_FIELDS.iter().any(|f| audit.changes.get(*f).is_some());
-    let event_type = EventType::of(entity, audit.action, moved)?;
-    let agency_id = audit.agency_id?;
-    let link = audit.entity_id.and_then(|id| event_type.link(id));
-    Some(NewEvent {
-        event_id: audit.id,
-        event_type: event_type.as_str(),
-        agency_id,
-        subject_id: audit.entity_id,
-        data: json!({"changes": audit.changes, "link": link}),
-    })
 }
 
 /// Writes the event, and queues a delivery of it to each enabled webhook endpoint of its agency

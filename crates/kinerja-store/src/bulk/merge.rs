@@ -530,7 +530,7 @@ fn run_merge(conn: &mut PgConnection, sql: &str, actor: &BulkActor) -> StoreResu
 
 /// Records one audit event (the import as a whole) on the import's connection.
 pub fn record_event(conn: &mut PgConnection, event: crate::audit::NewAuditEvent) -> StoreResult<()> {
-    let outward = crate::outbox::event_of(&event);
+    let outward = event.outward();
     diesel::insert_into(crate::schema::audit_events::table).values(event).execute(conn)?;
     if let Some(outward) = outward {
         crate::outbox::emit_sync(conn, &outward)?;
