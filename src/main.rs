@@ -197,15 +197,17 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
         tracing::warn!("created the first user `admin`; its generated password is shown once below");
         eprintln!("\n    admin password: {generated}\n    (set KINERJA_ADMIN_PASSWORD to choose it)\n");
     }
+    let targets = if settings.webhook_allow_local { Targets::AnyHttp } else { Targets::PublicHttps };
     let state = web::Data::new(
         AppState::new(db, keys)?
             .with_trusted_proxies(settings.trusted_proxies.clone())
             .with_read_your_writes_for(max_lag)
-            .with_webhook_targets(if settings.webhook_allow_local { Targets::AnyHttp } else { Targets::PublicHttps }),
+            .with_webhook_targets(targets),
     );
     // Every server sends webhooks; they share the work through the database (SKIP LOCKED).
     let deliveries = DeliveryConfig {
         timeout: std::time::Duration::from_secs(u64::from(settings.webhook_timeout)),
+        targets,
         ..DeliveryConfig::default()
     };
     let (deliverer_db, tries) = (state.db.clone(), state.metrics.webhook_tries.clone());

@@ -13,6 +13,7 @@ use base64::Engine;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, KeyInit, Mac};
 use kinerja_api::webhooks::deliverer::{Deliverer, DeliveryConfig};
+use kinerja_api::webhooks::Targets;
 use kinerja_domain::webhooks::RetryPolicy;
 use kinerja_domain::Role;
 use kinerja_store::Db;
@@ -130,6 +131,7 @@ fn quick() -> DeliveryConfig {
         },
         batch: 4,
         idle: Duration::from_millis(20),
+        targets: Targets::AnyHttp,
         ..DeliveryConfig::default()
     }
 }
@@ -512,6 +514,18 @@ async fn who_may_manage_webhooks_and_where_they_may_point() {
     }
     let public = json!({"url": "https://siasn.example.go.id/hooks/kinerja"});
     assert_eq!(production.post("/api/v1/webhooks", &admin.token, public).await.status, 201);
+
+    // A production deliverer checks again when it sends: an endpoint to a local receiver (allowed
+    // when it was registered) is not sent to, and says why.
+    let every_type = app.patch(&webhook_path, &s.admin.token, json!({"event_types": []})).await;
+    assert_eq!(every_type.status, 200, "{}", every_type.text);
+    new_employee(&s, 1).await;
+    let production_deliverer = Deliverer::new(app.state.db.clone(), DeliveryConfig::default());
+    assert_eq!(production_deliverer.run_once().await.unwrap(), 1);
+    assert!(s.receiver.received().is_empty());
+    let log = app.get(&format!("{webhook_path}/deliveries"), &s.admin.token).await;
+    let error = log.body["items"][0]["last_error"].as_str().unwrap().to_owned();
+    assert!(error.contains("not allowed") && error.contains("https"), "{error}");
 
     // Deleting removes the endpoint and its log.
     let gone = app.send(actix_web::http::Method::DELETE, &webhook_path, Some(&s.admin.token), None).await;

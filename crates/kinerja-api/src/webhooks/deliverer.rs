@@ -17,6 +17,7 @@ use kinerja_store::webhook_rows::{self, ClaimedDelivery, Outcome};
 use kinerja_store::{AsyncPgConnection, Db};
 
 use super::signature::sign;
+use super::{check_url, PublicAddressesOnly, Targets};
 use crate::error::ApiError;
 use crate::event_payload::EventView;
 use crate::write::in_transaction;
@@ -31,6 +32,9 @@ pub struct DeliveryConfig {
     pub batch: i64,
     /// How long to wait after a round that found nothing due.
     pub idle: Duration,
+    /// Which receivers may be sent to: checked again at each send (the URL, and every address
+    /// its name resolves to), whatever was allowed when the endpoint was registered.
+    pub targets: Targets,
 }
 
 impl Default for DeliveryConfig {
@@ -41,6 +45,7 @@ impl Default for DeliveryConfig {
             disable_after: DISABLE_AFTER,
             batch: 16,
             idle: Duration::from_secs(1),
+            targets: Targets::default(),
         }
     }
 }
@@ -63,10 +68,15 @@ pub struct Deliverer {
 
 impl Deliverer {
     pub fn new(db: Db, config: DeliveryConfig) -> Deliverer {
-        let client = awc::Client::builder()
+        let resolver = match config.targets {
+            Targets::AnyHttp => actix_tls::connect::Resolver::default(),
+            Targets::PublicHttps => actix_tls::connect::Resolver::custom(PublicAddressesOnly),
+        };
+        let tcp = actix_tls::connect::Connector::new(resolver).service();
+        let connector = awc::Client::builder().connector(awc::Connector::new().connector(tcp).timeout(config.timeout));
+        let client = connector
             .disable_redirects()
             .timeout(config.timeout)
-            .connector(awc::Connector::new().timeout(config.timeout))
             .add_default_header((header::USER_AGENT, concat!("Kinerja-Webhooks/", env!("CARGO_PKG_VERSION"))))
             .finish();
         Deliverer { db, config, client, tries: None }
@@ -134,6 +144,9 @@ impl Deliverer {
             }
             Ok((body, timestamp, signature))
         });
+        if let Err(refused) = check_url(&delivery.url, self.config.targets) {
+            return self.failed(delivery, None, format!("the URL is not allowed: {}", refused.message));
+        }
         let (body, timestamp, signature) = match prepared {
             Ok(prepared) => prepared,
             Err(e) => return self.failed(delivery, None, format!("could not be prepared: {e}")),

@@ -5,7 +5,7 @@
 pub mod deliverer;
 pub mod signature;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use actix_web::http::Uri;
 
@@ -57,19 +57,46 @@ fn is_local(host: &str) -> bool {
     if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") || host.ends_with(".internal") {
         return true;
     }
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
+    host.parse::<IpAddr>().is_ok_and(is_local_address)
+}
+
+/// An address of this machine or of a private network (loopback, private, link-local, unique
+/// local, unspecified, broadcast; an IPv4 address mapped into IPv6 as itself).
+pub fn is_local_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => {
             ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
         }
-        Ok(IpAddr::V6(ip)) => {
+        IpAddr::V6(ip) => {
             let segment = ip.segments()[0];
             ip.is_loopback()
                 || ip.is_unspecified()
                 || (segment & 0xfe00) == 0xfc00
                 || (segment & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some_and(|v4| is_local(&v4.to_string()))
+                || ip.to_ipv4_mapped().is_some_and(|v4| is_local_address(IpAddr::V4(v4)))
         }
-        Err(_) => false,
+    }
+}
+
+/// Name resolution for public receivers: a name that resolves only to local or private
+/// addresses is refused when it is sent to, not only when it is registered — a public name can
+/// be pointed at an inner address later.
+pub struct PublicAddressesOnly;
+
+impl actix_tls::connect::Resolve for PublicAddressesOnly {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> futures_util::future::LocalBoxFuture<'a, Result<Vec<SocketAddr>, Box<dyn std::error::Error>>> {
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await?.collect();
+            let public: Vec<SocketAddr> = found.into_iter().filter(|a| !is_local_address(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            Ok(public)
+        })
     }
 }
 
@@ -102,6 +129,19 @@ mod tests {
         assert_eq!(ok("/relative").err().as_deref(), Some("invalid_url"));
         assert_eq!(ok("https://user:pw@example.com/").err().as_deref(), Some("invalid_url"));
         assert_eq!(ok("").err().as_deref(), Some("invalid_length"));
+    }
+
+    /// A name that resolves only to this machine is refused when sent to.
+    #[test]
+    fn a_name_resolving_to_a_local_address_is_not_connected_to() {
+        use actix_tls::connect::Resolve;
+        let looked_up = actix_web::rt::System::new()
+            .block_on(async { PublicAddressesOnly.lookup("localhost", 443).await.map_err(|e| e.to_string()) });
+        assert_eq!(looked_up.err().as_deref(), Some("localhost resolves to no public address"));
+        for local in ["10.0.0.1", "127.0.0.1", "169.254.169.254", "::1", "fd00::1", "::ffff:192.168.1.1"] {
+            assert!(is_local_address(local.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))), "{local}");
+        }
+        assert!(!is_local_address(IpAddr::from([203, 0, 113, 7])));
     }
 
     #[test]
