@@ -456,6 +456,14 @@ async fn a_delivery_survives_a_server_dying_mid_send_and_servers_never_send_one_
     assert_eq!(ids.len(), 40, "each sent once");
     assert_eq!(app.number("SELECT count(*) AS n FROM webhook_deliveries WHERE state <> 'delivered'"), 0);
     assert_eq!(s.receiver.log.bad_signatures.load(Ordering::SeqCst), 0);
+
+    // The log keeps settled deliveries for a while: older ones are pruned, pending ones never.
+    app.sql("UPDATE webhook_deliveries SET created_at = now() - interval '31 days' WHERE id IN (SELECT id FROM webhook_deliveries ORDER BY id LIMIT 11)");
+    app.sql("UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = now() + interval '1 hour' WHERE id = (SELECT min(id) FROM webhook_deliveries)");
+    let pruner = Deliverer::new(app.state.db.clone(), quick());
+    assert_eq!(pruner.prune().await.unwrap(), 10);
+    assert_eq!(app.number("SELECT count(*) AS n FROM webhook_deliveries"), 31);
+    assert_eq!(pruner.prune().await.unwrap(), 0);
 }
 
 #[actix_web::test]

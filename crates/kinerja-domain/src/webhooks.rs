@@ -53,6 +53,10 @@ impl RetryPolicy {
 /// next failure; an admin enables it again once it is mended.
 pub const DISABLE_AFTER: Duration = Duration::from_secs(5 * 24 * 3600);
 
+/// How long a settled delivery (delivered, or given up) stays in its endpoint's log; pending
+/// ones stay until they settle.
+pub const DELIVERY_LOG_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// After a secret is rotated, deliveries are signed with the old one as well for this long, so a
 /// receiver can switch without refusing one.
 pub const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);

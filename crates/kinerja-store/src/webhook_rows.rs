@@ -175,6 +175,21 @@ pub async fn has_delivery(conn: &mut AsyncPgConnection, endpoint: Uuid, delivery
     Ok(found.is_some())
 }
 
+/// Removes up to `limit` settled deliveries created more than `older_than_secs` ago, oldest
+/// first. Answers how many went.
+pub async fn prune_settled(conn: &mut AsyncPgConnection, older_than_secs: f64, limit: i64) -> StoreResult<usize> {
+    Ok(diesel::sql_query(
+        "DELETE FROM webhook_deliveries WHERE id IN ( \
+             SELECT id FROM webhook_deliveries \
+             WHERE state <> 'pending' AND created_at < now() - make_interval(secs => $1) \
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<Double, _>(older_than_secs)
+    .bind::<BigInt, _>(limit)
+    .execute(conn)
+    .await?)
+}
+
 /// A delivery a deliverer has claimed: where to send what, and the lease it holds.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ClaimedDelivery {

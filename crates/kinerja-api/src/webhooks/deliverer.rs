@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use futures_util::future::join_all;
-use kinerja_domain::webhooks::{disabled_reason, RetryPolicy, DISABLE_AFTER};
+use kinerja_domain::webhooks::{disabled_reason, RetryPolicy, DELIVERY_LOG_KEPT, DISABLE_AFTER};
 use kinerja_store::webhook_rows::{self, ClaimedDelivery, Outcome};
 use kinerja_store::{AsyncPgConnection, Db};
 
@@ -32,6 +32,8 @@ pub struct DeliveryConfig {
     pub batch: i64,
     /// How long to wait after a round that found nothing due.
     pub idle: Duration,
+    /// How long a settled delivery stays in the log.
+    pub log_kept: Duration,
     /// Which receivers may be sent to: checked again at each send (the URL, and every address
     /// its name resolves to), whatever was allowed when the endpoint was registered.
     pub targets: Targets,
@@ -46,6 +48,7 @@ impl Default for DeliveryConfig {
             batch: 16,
             idle: Duration::from_secs(1),
             targets: Targets::default(),
+            log_kept: DELIVERY_LOG_KEPT,
         }
     }
 }
@@ -93,8 +96,18 @@ impl Deliverer {
     /// it ends, not every round.
     pub async fn run(self) {
         const MAX_WAIT: Duration = Duration::from_secs(30);
+        const PRUNE_EVERY: Duration = Duration::from_secs(3600);
         let mut failing: Option<Duration> = None;
+        let mut pruned_at: Option<std::time::Instant> = None;
         loop {
+            if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                match self.prune().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "old webhook deliveries pruned from the log"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the webhook log failed"),
+                }
+                pruned_at = Some(std::time::Instant::now());
+            }
             match self.run_once().await {
                 Ok(claimed) => {
                     if failing.take().is_some() {
@@ -112,6 +125,19 @@ impl Deliverer {
                     failing = Some(wait);
                     actix_web::rt::time::sleep(wait).await;
                 }
+            }
+        }
+    }
+
+    /// Removes settled deliveries older than [`DeliveryConfig::log_kept`], a thousand at a time.
+    pub async fn prune(&self) -> Result<usize, ApiError> {
+        let mut conn = self.db.conn().await?;
+        let mut removed = 0;
+        loop {
+            let batch = webhook_rows::prune_settled(&mut conn, self.config.log_kept.as_secs_f64(), 1000).await?;
+            removed += batch;
+            if batch < 1000 {
+                return Ok(removed);
             }
         }
     }
