@@ -534,6 +534,11 @@ async fn who_may_manage_webhooks_and_where_they_may_point() {
     let log = app.get(&format!("{webhook_path}/deliveries"), &s.admin.token).await;
     let error = log.body["items"][0]["last_error"].as_str().unwrap().to_owned();
     assert!(error.contains("not allowed") && error.contains("https"), "{error}");
+    // Only the agency's admins send one again: not another agency's, not its auditor.
+    let replay = format!("{webhook_path}/deliveries/{}/replay", log.body["items"][0]["id"]);
+    app.post(&replay, &stranger.token, json!({})).await.assert_problem(404, "not_found");
+    app.post(&replay, &auditor.token, json!({})).await.assert_problem(403, "forbidden");
+    app.post(&replay, &employee.token, json!({})).await.assert_problem(404, "not_found");
 
     // Deleting removes the endpoint and its log.
     let gone = app.send(actix_web::http::Method::DELETE, &webhook_path, Some(&s.admin.token), None).await;

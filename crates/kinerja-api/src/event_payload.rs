@@ -7,8 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
     /// Stable: the same event always has this id (deliveries and replays too).
@@ -24,19 +22,15 @@ pub struct EventView {
     data: serde_json::Value,
 }
 
-impl TryFrom<EventRow> for EventView {
-    type Error = ApiError;
-
-    fn try_from(row: EventRow) -> Result<Self, ApiError> {
-        let event_type = EventType::parse(&row.event_type)
-            .ok_or_else(|| ApiError::internal(format!("events.event_type {} is unknown", row.event_type)))?;
-        Ok(EventView {
+impl From<EventRow> for EventView {
+    fn from(row: EventRow) -> Self {
+        EventView {
             id: row.event_id,
-            event_type,
+            event_type: row.event_type.0,
             agency_id: row.agency_id,
             subject_id: row.subject_id,
             occurred_at: row.occurred_at,
             data: row.data,
-        })
+        }
     }
 }

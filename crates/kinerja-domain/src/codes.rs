@@ -9,6 +9,7 @@ use crate::civil_service::{EmploymentType, FunctionalLevel, PositionKind};
 use crate::competency::{ActivityKind, ActivityStatus, AuthorRelation, CompetencyGroup, Potential, Source};
 use crate::deadlines::PeriodStatus;
 use crate::distribution::OrgPredikat;
+use crate::events::EventType;
 use crate::objection::{ObjectionStatus, Outcome};
 use crate::rule_sets::{Aspect, Predikat, Rating, RuleSet};
 use crate::skp::{Approach, BerAkhlak, Perspective, ResultKind};
@@ -60,6 +61,7 @@ stored!(
     OrgPredikat => "organisation predikat" by parse,
     ObjectionStatus => "objection status" by parse,
     DeliveryState => "webhook delivery state" by parse,
+    EventType => "event type" by parse,
     CompetencyGroup => "competency group" by parse,
     Source => "assessment source" by parse,
     ActivityKind => "activity kind" by parse,

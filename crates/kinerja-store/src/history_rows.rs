@@ -6,9 +6,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Date, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::codes::Code;
+use kinerja_domain::objection::Outcome;
+use kinerja_domain::rule_sets::{Predikat, RuleSet};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::codes::Coded;
 use crate::competency_rows::standards;
 use crate::error::StoreResult;
 
@@ -27,6 +31,16 @@ impl Act {
             Act::FinalRating => "final_rating",
             Act::Assessment => "assessment",
         }
+    }
+}
+
+impl Code for Act {
+    const SET: &'static str = "career snapshot act";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        [Act::FinalRating, Act::Assessment].into_iter().find(|act| act.as_str() == code)
     }
 }
 
@@ -89,7 +103,7 @@ pub struct SnapshotRow {
     #[diesel(sql_type = SqlUuid)]
     pub period_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub act: String,
+    pub act: Coded<Act>,
     #[diesel(sql_type = SqlUuid)]
     pub act_id: Uuid,
     #[diesel(sql_type = Nullable<SqlUuid>)]
@@ -105,7 +119,7 @@ pub struct SnapshotRow {
     #[diesel(sql_type = Nullable<Text>)]
     pub grade: Option<String>,
     #[diesel(sql_type = Text)]
-    pub rule_set: String,
+    pub rule_set: Coded<RuleSet>,
     /// `[{competency_id, required_level}]`.
     #[diesel(sql_type = Jsonb)]
     pub standard: Value,
@@ -143,17 +157,17 @@ pub struct HistoryPeriodRow {
     pub plan_id: Option<Uuid>,
     /// The rating official's predikat, as issued.
     #[diesel(sql_type = Nullable<Text>)]
-    pub rated_predikat: Option<String>,
+    pub rated_predikat: Option<Coded<Predikat>>,
     /// The latest calibration's predikat.
     #[diesel(sql_type = Nullable<Text>)]
-    pub calibrated_predikat: Option<String>,
+    pub calibrated_predikat: Option<Coded<Predikat>>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub objection_outcome: Option<String>,
+    pub objection_outcome: Option<Coded<Outcome>>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub objection_predikat: Option<String>,
+    pub objection_predikat: Option<Coded<Predikat>>,
     /// In force now (after calibration and objection).
     #[diesel(sql_type = Nullable<Text>)]
-    pub predikat: Option<String>,
+    pub predikat: Option<Coded<Predikat>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub rated_at: Option<DateTime<Utc>>,
 }

@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::events::EventType;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::codes::Coded;
 use crate::error::StoreResult;
 
 #[derive(Debug, Clone)]
@@ -64,7 +66,7 @@ pub struct EventRow {
     #[diesel(sql_type = SqlUuid)]
     pub event_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub event_type: String,
+    pub event_type: Coded<EventType>,
     #[diesel(sql_type = SqlUuid)]
     pub agency_id: Uuid,
     #[diesel(sql_type = Nullable<SqlUuid>)]

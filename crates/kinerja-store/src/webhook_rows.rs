@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kinerja_domain::events::EventType;
 use kinerja_domain::webhooks::DeliveryState;
 use uuid::Uuid;
 
@@ -102,7 +103,7 @@ pub struct DeliveryRow {
     #[diesel(sql_type = SqlUuid)]
     pub event_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub event_type: String,
+    pub event_type: Coded<EventType>,
     #[diesel(sql_type = Text)]
     pub state: Coded<DeliveryState>,
     #[diesel(sql_type = Int4)]

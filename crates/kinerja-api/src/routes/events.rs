@@ -99,6 +99,6 @@ pub(super) async fn list_events(
     let rows =
         outbox::read_after(&mut conn, after, agency, event_type.map(EventType::as_str), i64::from(limit)).await?;
     let next = rows.last().map_or(after, |r| (r.tx, r.id));
-    let items = rows.into_iter().map(EventView::try_from).collect::<Result<_, ApiError>>()?;
+    let items = rows.into_iter().map(EventView::from).collect();
     Ok(web::Json(EventPage { items, next_cursor: encode(next) }))
 }

@@ -34,7 +34,7 @@ pub struct StoodAt {
     unit_name: Option<String>,
     /// Pangkat/golongan, e.g. `III/a`.
     grade: Option<String>,
-    rule_set: Option<RuleSet>,
+    rule_set: RuleSet,
     /// When it was kept.
     at: DateTime<Utc>,
 }
@@ -48,7 +48,7 @@ impl From<&SnapshotRow> for StoodAt {
             unit_id: s.unit_id,
             unit_name: s.unit_name.clone(),
             grade: s.grade.clone(),
-            rule_set: RuleSet::parse(&s.rule_set),
+            rule_set: s.rule_set.0,
             at: s.taken_at,
         }
     }
@@ -154,20 +154,21 @@ pub(super) async fn get_employee_history(
     let periods = history_rows::periods_of(&mut conn, employee.id).await?;
     let snapshots = history_rows::snapshots_of(&mut conn, employee.id).await?;
     let of_rating: HashMap<Uuid, &SnapshotRow> =
-        snapshots.iter().filter(|s| s.act == Act::FinalRating.as_str()).map(|s| (s.act_id, s)).collect();
+        snapshots.iter().filter(|s| s.act.0 == Act::FinalRating).map(|s| (s.act_id, s)).collect();
     // The latest assessment's snapshot per period (they come oldest first).
     let of_assessment: HashMap<Uuid, &SnapshotRow> =
-        snapshots.iter().filter(|s| s.act == Act::Assessment.as_str()).map(|s| (s.period_id, s)).collect();
+        snapshots.iter().filter(|s| s.act.0 == Act::Assessment).map(|s| (s.period_id, s)).collect();
     let mut entries = Vec::with_capacity(periods.len());
     for p in periods {
-        let predikat = p.predikat.as_deref().and_then(Predikat::parse);
+        let code = |c: Option<kinerja_store::codes::Coded<Predikat>>| c.map(|c| c.0);
+        let predikat = code(p.predikat);
         let performance = p.plan_id.map(|plan_id| PerformanceThen {
             plan_id,
             judged_as: of_rating.get(&plan_id).map(|s| StoodAt::from(*s)),
-            rated_predikat: p.rated_predikat.as_deref().and_then(Predikat::parse),
-            calibrated_predikat: p.calibrated_predikat.as_deref().and_then(Predikat::parse),
-            objection_outcome: p.objection_outcome.as_deref().and_then(Outcome::parse),
-            objection_predikat: p.objection_predikat.as_deref().and_then(Predikat::parse),
+            rated_predikat: code(p.rated_predikat),
+            calibrated_predikat: code(p.calibrated_predikat),
+            objection_outcome: p.objection_outcome.map(|c| c.0),
+            objection_predikat: code(p.objection_predikat),
             predikat,
             rated_at: p.rated_at,
         });
@@ -216,8 +217,7 @@ async fn competency_then(
     employee: Uuid,
     snapshot: &SnapshotRow,
 ) -> Result<CompetencyThen, ApiError> {
-    let rule = RuleSet::parse(&snapshot.rule_set)
-        .ok_or_else(|| ApiError::internal(format!("a kept rule set {} is unknown", snapshot.rule_set)))?;
+    let rule = snapshot.rule_set.0;
     let standard: Vec<(Uuid, u8)> = snapshot
         .standard
         .as_array()

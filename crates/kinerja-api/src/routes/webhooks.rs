@@ -117,7 +117,7 @@ pub struct DeliveryView {
     id: i64,
     /// The event (its `webhook-id`).
     event_id: Uuid,
-    event_type: String,
+    event_type: EventType,
     state: DeliveryState,
     /// Tries so far.
     attempts: i32,
@@ -137,7 +137,7 @@ impl From<DeliveryRow> for DeliveryView {
         DeliveryView {
             id: d.id,
             event_id: d.event_id,
-            event_type: d.event_type,
+            event_type: d.event_type.0,
             state: d.state.0,
             attempts: d.attempts,
             next_attempt_at: (d.state.0 == DeliveryState::Pending).then_some(d.next_attempt_at),

@@ -160,20 +160,10 @@ impl Deliverer {
     /// One try, as Standard Webhooks has it.
     async fn send(&self, delivery: &ClaimedDelivery) -> Outcome {
         let event_id = delivery.event.event_id.to_string();
-        let prepared = EventView::try_from(delivery.event.clone()).and_then(|view| {
-            let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
-            let timestamp = chrono::Utc::now().timestamp();
-            let mut signature = sign(&delivery.secret, &event_id, timestamp, &body)?;
-            // During a rotation the old secret signs too: receivers take any one that matches.
-            if let Some(previous) = &delivery.previous_secret {
-                signature = format!("{signature} {}", sign(previous, &event_id, timestamp, &body)?);
-            }
-            Ok((body, timestamp, signature))
-        });
         if let Err(refused) = check_url(&delivery.url, self.config.targets) {
             return self.failed(delivery, None, format!("the URL is not allowed: {}", refused.message));
         }
-        let (body, timestamp, signature) = match prepared {
+        let (body, timestamp, signature) = match signed(delivery, &event_id) {
             Ok(prepared) => prepared,
             Err(e) => return self.failed(delivery, None, format!("could not be prepared: {e}")),
         };
@@ -249,6 +239,18 @@ impl Deliverer {
         })
         .await
     }
+}
+
+/// A delivery's body, and its `webhook-timestamp` and `webhook-signature` values. During a
+/// rotation the old secret signs too: a receiver takes any one signature that matches.
+fn signed(delivery: &ClaimedDelivery, id: &str) -> Result<(Vec<u8>, i64, String), ApiError> {
+    let body = serde_json::to_vec(&EventView::from(delivery.event.clone())).map_err(ApiError::internal)?;
+    let timestamp = chrono::Utc::now().timestamp();
+    let mut signature = sign(&delivery.secret, id, timestamp, &body)?;
+    if let Some(previous) = &delivery.previous_secret {
+        signature = format!("{signature} {}", sign(previous, id, timestamp, &body)?);
+    }
+    Ok((body, timestamp, signature))
 }
 
 /// A number in `[0, 1)` to spread retries.
