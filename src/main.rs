@@ -10,17 +10,18 @@ use std::process::ExitCode;
 
 use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
-use kinerja_api::accounts::{self, AccountChange, AccountInput};
-use kinerja_api::audit_actor::AuditActor;
 use kinerja_api::auth::JwtKeys;
-use kinerja_api::webhooks::deliverer::{Deliverer, DeliveryConfig};
-use kinerja_api::webhooks::Targets;
-use kinerja_api::write::IfMatch;
+use kinerja_api::context::audit_actor::AuditActor;
+use kinerja_api::context::write::IfMatch;
+use kinerja_api::integration::webhooks::deliverer::{Deliverer, DeliveryConfig};
+use kinerja_api::integration::webhooks::Targets;
+use kinerja_api::services::accounts::{self, AccountChange, AccountInput};
 use kinerja_api::AppState;
 use kinerja_domain::Role;
-use kinerja_store::identity;
-use kinerja_store::launcher::{LaunchOptions, LocalPostgres};
-use kinerja_store::{migrations, Db};
+use kinerja_store::db::launcher::{LaunchOptions, LocalPostgres};
+use kinerja_store::db::migrations;
+use kinerja_store::identity_rows;
+use kinerja_store::Db;
 use settings::{LogFormat, Settings};
 use tracing_subscriber::EnvFilter;
 
@@ -299,11 +300,11 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
             println!("created user {} ({})", user.username, user.id);
         }
         AdminCommand::SeedDemo => {
-            let (logins, employees) = kinerja_api::demo::seed(&db).await?;
+            let (logins, employees) = kinerja_api::admin::demo::seed(&db).await?;
             println!(
                 "demo agency {} with {employees} employees; logins (password {}):",
-                kinerja_api::demo::AGENCY_CODE,
-                kinerja_api::demo::DEMO_PASSWORD
+                kinerja_api::admin::demo::AGENCY_CODE,
+                kinerja_api::admin::demo::DEMO_PASSWORD
             );
             for login in logins {
                 println!("  {:<12} {:<13} {}", login.username, login.role, login.who);
@@ -311,15 +312,15 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), Failure>
             println!("demo data only: never seed a production database");
         }
         AdminCommand::SeedCompetencies => {
-            let (added, defaults) = kinerja_api::competency_seed::seed(&db).await?;
+            let (added, defaults) = kinerja_api::admin::competency_seed::seed(&db).await?;
             println!(
                 "competency dictionary: {added} of {} competencies added, {defaults} default levels added",
-                kinerja_api::competency_seed::DICTIONARY.len()
+                kinerja_api::admin::competency_seed::DICTIONARY.len()
             );
         }
         AdminCommand::ResetPassword { username, password } => {
             let mut conn = db.conn().await?;
-            let user = identity::find_user_by_login(&mut conn, &username)
+            let user = identity_rows::find_user_by_login(&mut conn, &username)
                 .await?
                 .ok_or_else(|| format!("no user {username}"))?;
             drop(conn);

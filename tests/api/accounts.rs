@@ -286,7 +286,7 @@ async fn who_may_manage_clients() {
 #[actix_web::test]
 async fn first_start_creates_the_admin_once() {
     let app = TestApp::new().await;
-    let generated = kinerja_api::accounts::bootstrap_admin(&app.state.db, None).await.unwrap();
+    let generated = kinerja_api::services::accounts::bootstrap_admin(&app.state.db, None).await.unwrap();
     let password = generated.expect("a generated password is returned to be shown once");
     assert!(password.len() >= 32);
     let login = app.login("admin", &password).await;
@@ -294,14 +294,18 @@ async fn first_start_creates_the_admin_once() {
     let me = app.get("/api/v1/me", login.body["access_token"].as_str().unwrap()).await;
     assert_eq!(me.body["roles"], json!(["super_admin"]));
     // Users exist now: a second start changes nothing, whatever password it is given.
-    assert_eq!(kinerja_api::accounts::bootstrap_admin(&app.state.db, Some("another-password!")).await.unwrap(), None);
+    assert_eq!(
+        kinerja_api::services::accounts::bootstrap_admin(&app.state.db, Some("another-password!")).await.unwrap(),
+        None
+    );
     app.login("admin", "another-password!").await.assert_problem(401, "invalid_credentials");
 }
 
 #[actix_web::test]
 async fn first_start_uses_the_configured_password() {
     let app = TestApp::new().await;
-    let generated = kinerja_api::accounts::bootstrap_admin(&app.state.db, Some("configured-password")).await.unwrap();
+    let generated =
+        kinerja_api::services::accounts::bootstrap_admin(&app.state.db, Some("configured-password")).await.unwrap();
     assert_eq!(generated, None);
     assert_eq!(app.login("admin", "configured-password").await.status, 200);
 }

@@ -550,7 +550,7 @@ async fn gaps_become_a_development_plan_with_mentors_training_needs_and_a_talent
 async fn seed_competencies_loads_the_dictionary_and_defaults_once_and_keeps_edits() {
     let app = TestApp::new().await;
     let root = app.super_admin().await;
-    let first = kinerja_api::competency_seed::seed(&app.state.db).await.unwrap();
+    let first = kinerja_api::admin::competency_seed::seed(&app.state.db).await.unwrap();
     assert_eq!(first, (9, 54), "nine competencies; nine levels for each of six position kinds");
     let listed = app.get("/api/v1/competencies?group=manajerial", &root.token).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 8, "{}", listed.text);
@@ -562,12 +562,12 @@ async fn seed_competencies_loads_the_dictionary_and_defaults_once_and_keeps_edit
     let int = defaults.body.as_array().unwrap().iter().find(|d| d["code"] == "M-INT").unwrap()["competency_id"].clone();
     let edited = json!([{"competency_id": int, "required_level": 5}]);
     assert_eq!(put(&app, "/api/v1/competency-requirement-defaults/jpt_pratama", &root.token, edited).await.status, 200);
-    assert_eq!(kinerja_api::competency_seed::seed(&app.state.db).await.unwrap(), (0, 8));
+    assert_eq!(kinerja_api::admin::competency_seed::seed(&app.state.db).await.unwrap(), (0, 8));
     let again = app.get("/api/v1/competency-requirement-defaults/jpt_pratama", &root.token).await;
     let int_level =
         again.body.as_array().unwrap().iter().find(|d| d["code"] == "M-INT").unwrap()["required_level"].clone();
     assert_eq!(int_level, 5);
-    assert_eq!(kinerja_api::competency_seed::seed(&app.state.db).await.unwrap(), (0, 0));
+    assert_eq!(kinerja_api::admin::competency_seed::seed(&app.state.db).await.unwrap(), (0, 0));
     assert_eq!(app.get("/api/v1/competency-requirement-defaults/fungsional", &root.token).await.body, json!([]));
 }
 

@@ -274,7 +274,7 @@ async fn period_2026(app: &TestApp, token: &str, agency: impl std::fmt::Display,
 
 /// An access token of a demo login.
 async fn demo_token(app: &TestApp, name: &str) -> String {
-    let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
+    let reply = app.login(name, kinerja_api::admin::demo::DEMO_PASSWORD).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.body["access_token"].as_str().unwrap().to_owned()
 }
@@ -304,7 +304,7 @@ fn task(kind: &str, label: Option<&str>, overdue: bool) -> (String, Option<Strin
 #[actix_web::test]
 async fn a_period_on_the_demo_agency_walks_through_its_deadlines_in_everyones_inbox() {
     let app = TestApp::new().await;
-    kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    kinerja_api::admin::demo::seed(&app.state.db).await.unwrap();
     let login = |name: &'static str| demo_token(&app, name);
     let (admin, guru) = (login("admin.bth").await, login("guru").await);
     let me = app.get("/api/v1/me", &guru).await;
@@ -496,7 +496,7 @@ async fn the_national_auditor_reads_every_agency_and_writes_nothing() {
 #[actix_web::test]
 async fn a_unit_head_reads_their_units_reports_and_nothing_of_other_units() {
     let app = TestApp::new().await;
-    kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    kinerja_api::admin::demo::seed(&app.state.db).await.unwrap();
     let login = |name: &'static str| demo_token(&app, name);
     let (admin, head, guru) = (login("admin.bth").await, login("kadisdik").await, login("guru").await);
     let me = app.get("/api/v1/me", &admin).await;

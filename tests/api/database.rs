@@ -7,8 +7,8 @@ use actix_web::http::Method;
 use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use kinerja_domain::Role;
-use kinerja_store::launcher::{LaunchOptions, LocalPostgres};
-use kinerja_store::migrations;
+use kinerja_store::db::launcher::{LaunchOptions, LocalPostgres};
+use kinerja_store::db::migrations;
 
 use crate::helpers::{create_database, TestApp};
 

@@ -105,19 +105,20 @@ async fn changes_are_told_in_their_own_transaction_and_a_refused_one_tells_nothi
     // An act rolled back after its audit record was written tells nothing either.
     let before = app.number("SELECT count(*) AS n FROM events");
     let mut conn = app.state.db.conn().await.unwrap();
-    let actor = kinerja_api::audit_actor::AuditActor::system();
-    let outcome: Result<(), kinerja_api::error::ApiError> = kinerja_api::write::in_transaction(&mut conn, async |tx| {
-        let event = actor.raw(
-            kinerja_domain::audit::AuditEntity::Employee,
-            Some(budi.parse().unwrap()),
-            "update",
-            Some(s.agency),
-            json!({"supervisor_id": {"old": chief, "new": null}}),
-        );
-        kinerja_store::audit::record(tx, event).await?;
-        Err(kinerja_api::error::ApiError::Forbidden("rolled back on purpose"))
-    })
-    .await;
+    let actor = kinerja_api::context::audit_actor::AuditActor::system();
+    let outcome: Result<(), kinerja_api::http::error::ApiError> =
+        kinerja_store::in_transaction(&mut conn, async |tx| {
+            let event = actor.raw(
+                kinerja_domain::audit::AuditEntity::Employee,
+                Some(budi.parse().unwrap()),
+                "update",
+                Some(s.agency),
+                json!({"supervisor_id": {"old": chief, "new": null}}),
+            );
+            kinerja_store::audit_rows::record(tx, event).await?;
+            Err(kinerja_api::http::error::ApiError::Forbidden("rolled back on purpose"))
+        })
+        .await;
     assert!(outcome.is_err());
     assert_eq!(app.number("SELECT count(*) AS n FROM events"), before);
 }

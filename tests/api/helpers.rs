@@ -6,12 +6,13 @@ use std::sync::{Mutex, OnceLock};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{test, web};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use kinerja_api::accounts::{self, AccountInput};
 use kinerja_api::auth::JwtKeys;
+use kinerja_api::services::accounts::{self, AccountInput};
 use kinerja_api::AppState;
 use kinerja_domain::Role;
-use kinerja_store::launcher::{quote_ident, LaunchOptions, LocalPostgres};
-use kinerja_store::{migrations, Db};
+use kinerja_store::db::launcher::{quote_ident, LaunchOptions, LocalPostgres};
+use kinerja_store::db::migrations;
+use kinerja_store::Db;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -123,7 +124,7 @@ impl TestApp {
         let db = Db::new(&database_url, 4).expect("pool");
         let state = AppState::new(db, JwtKeys::new(JWT_SECRET))
             .expect("state")
-            .with_webhook_targets(kinerja_api::webhooks::Targets::AnyHttp);
+            .with_webhook_targets(kinerja_api::integration::webhooks::Targets::AnyHttp);
         TestApp { state: web::Data::new(state), database_url }
     }
 
@@ -220,7 +221,7 @@ impl TestApp {
     ) -> TestUser {
         let row = accounts::create(
             &self.state.db,
-            &kinerja_api::audit_actor::AuditActor::system(),
+            &kinerja_api::context::audit_actor::AuditActor::system(),
             AccountInput {
                 username: username.into(),
                 password: PASSWORD.into(),

@@ -493,7 +493,7 @@ async fn a_periods_ratings_export_with_the_rater_by_nip() {
 
 /// The national dictionary and an agency's own technical competency T-KUR.
 async fn load_competencies(s: &Setup) {
-    kinerja_api::competency_seed::seed(&s.app.state.db).await.unwrap();
+    kinerja_api::admin::competency_seed::seed(&s.app.state.db).await.unwrap();
     let levels: Vec<serde_json::Value> = (1..=5)
         .map(|l| serde_json::json!({"level": l, "description": format!("Level {l}"), "indicators": ["Perilaku"]}))
         .collect();

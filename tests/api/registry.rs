@@ -509,17 +509,20 @@ async fn a_deep_page_of_100k_employees_is_served_by_an_index() {
     let deep_after: Uuid = format!("00000000-0000-7000-8000-{:012x}", 90_000).parse().unwrap();
     let mut conn = o.app.state.db.conn().await.unwrap();
     for filter in [
-        kinerja_store::org::EmployeeFilter { agency_id: Some(agency), ..Default::default() },
-        kinerja_store::org::EmployeeFilter {
+        kinerja_store::org_rows::EmployeeFilter { agency_id: Some(agency), ..Default::default() },
+        kinerja_store::org_rows::EmployeeFilter {
             agency_id: Some(agency),
             q: Some("19850315201009".into()),
             ..Default::default()
         },
-        kinerja_store::org::EmployeeFilter { supervisor_id: Some(o.sekretaris.parse().unwrap()), ..Default::default() },
+        kinerja_store::org_rows::EmployeeFilter {
+            supervisor_id: Some(o.sekretaris.parse().unwrap()),
+            ..Default::default()
+        },
     ] {
-        let plan = kinerja_store::explain::explain(
+        let plan = kinerja_store::db::explain::explain(
             &mut conn,
-            kinerja_store::org::employees_page(&filter, Some(deep_after), 11),
+            kinerja_store::org_rows::employees_page(&filter, Some(deep_after), 11),
         )
         .await
         .unwrap()
@@ -533,17 +536,17 @@ async fn a_deep_page_of_100k_employees_is_served_by_an_index() {
 #[actix_web::test]
 async fn demo_data_is_realistic_and_seeding_twice_changes_nothing() {
     let app = TestApp::new().await;
-    let (logins, employees) = kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    let (logins, employees) = kinerja_api::admin::demo::seed(&app.state.db).await.unwrap();
     assert!((180..=220).contains(&employees), "{employees}");
     assert_eq!(logins.len(), 5);
-    let (again, employees_again) = kinerja_api::demo::seed(&app.state.db).await.unwrap();
+    let (again, employees_again) = kinerja_api::admin::demo::seed(&app.state.db).await.unwrap();
     assert_eq!((again.len(), employees_again), (5, employees));
 
     // The logins work; the head of the chain sees everyone below, the teacher only himself.
     let login = |name: &'static str| {
         let app = &app;
         async move {
-            let reply = app.login(name, kinerja_api::demo::DEMO_PASSWORD).await;
+            let reply = app.login(name, kinerja_api::admin::demo::DEMO_PASSWORD).await;
             assert_eq!(reply.status, 200, "{name}: {}", reply.text);
             reply.body["access_token"].as_str().unwrap().to_owned()
         }

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, KeyInit, Mac};
-use kinerja_api::webhooks::deliverer::{Deliverer, DeliveryConfig};
-use kinerja_api::webhooks::Targets;
+use kinerja_api::integration::webhooks::deliverer::{Deliverer, DeliveryConfig};
+use kinerja_api::integration::webhooks::Targets;
 use kinerja_domain::webhooks::RetryPolicy;
 use kinerja_domain::Role;
 use kinerja_store::Db;
@@ -224,9 +224,9 @@ async fn subscribed_events_arrive_signed_once_and_the_log_shows_them() {
     app.post("/api/v1/employees", &s.admin.token, duplicate).await.assert_problem(409, "duplicate_nip");
     // Nor does an act rolled back after its audit record (and so its event) was written.
     let mut conn = app.state.db.conn().await.unwrap();
-    let actor = kinerja_api::audit_actor::AuditActor::system();
-    let rolled_back: Result<(), kinerja_api::error::ApiError> =
-        kinerja_api::write::in_transaction(&mut conn, async |tx| {
+    let actor = kinerja_api::context::audit_actor::AuditActor::system();
+    let rolled_back: Result<(), kinerja_api::http::error::ApiError> =
+        kinerja_store::in_transaction(&mut conn, async |tx| {
             let event = actor.raw(
                 kinerja_domain::audit::AuditEntity::Employee,
                 Some(budi.parse().unwrap()),
@@ -234,13 +234,13 @@ async fn subscribed_events_arrive_signed_once_and_the_log_shows_them() {
                 Some(s.agency),
                 json!({"unit_id": {"old": null, "new": chief}}),
             );
-            kinerja_store::audit::record(tx, event).await?;
+            kinerja_store::audit_rows::record(tx, event).await?;
             assert_eq!(
                 count_in(tx, "SELECT count(*) AS n FROM webhook_deliveries").await,
                 4,
                 "queued inside the act's transaction"
             );
-            Err(kinerja_api::error::ApiError::Forbidden("rolled back on purpose"))
+            Err(kinerja_api::http::error::ApiError::Forbidden("rolled back on purpose"))
         })
         .await;
     assert!(rolled_back.is_err());

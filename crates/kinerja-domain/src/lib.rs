@@ -5,7 +5,7 @@ pub mod access;
 pub mod acting;
 pub mod audit;
 pub mod civil_service;
-pub mod codes;
+pub mod code_sets;
 pub mod competency;
 pub mod credentials;
 pub mod deadlines;

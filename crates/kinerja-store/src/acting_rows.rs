@@ -7,9 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kinerja_domain::acting::ActingKind;
 use uuid::Uuid;
 
-use crate::codes::Coded;
+use crate::coded::Coded;
+use crate::db::page::limited;
 use crate::error::StoreResult;
-use crate::page::limited;
 use crate::schema::acting_officials;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

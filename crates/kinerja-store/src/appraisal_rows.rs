@@ -1,7 +1,7 @@
 //! The annual rating and what follows it: organisation ratings, the counts the distribution
 //! curve is checked on, calibration, objections, and the reports built on them.
 
-use crate::codes::Coded;
+use crate::coded::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
@@ -13,8 +13,8 @@ use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::rule_sets::Rating;
 use uuid::Uuid;
 
+use crate::db::page::limited;
 use crate::error::StoreResult;
-use crate::page::limited;
 use crate::schema::{final_ratings, objections, organisation_ratings};
 
 // ---- organisation ratings ----

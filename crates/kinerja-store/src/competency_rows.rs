@@ -1,7 +1,7 @@
 //! Competencies: the dictionary, position standards (with the editable defaults by position
 //! kind), appointed assessors, assessments with their ratings, and development activities.
 
-use crate::codes::Coded;
+use crate::coded::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Int2, Nullable, Text, Uuid as SqlUuid};
@@ -10,8 +10,8 @@ use kinerja_domain::competency::Potential;
 use kinerja_domain::competency::{ActivityKind, ActivityStatus, CompetencyGroup, Source};
 use uuid::Uuid;
 
+use crate::db::page::limited;
 use crate::error::StoreResult;
-use crate::page::limited;
 use crate::schema::{
     competencies, competency_assessments, competency_assessors, competency_ratings, competency_requirement_defaults,
     competency_requirements, development_activities,

@@ -1,6 +1,6 @@
 //! Periodic evaluations with realisations, and continuous feedback.
 
-use crate::codes::Coded;
+use crate::coded::Coded;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -9,8 +9,8 @@ use kinerja_domain::rule_sets::{Predikat, Rating};
 use kinerja_domain::skp::BerAkhlak;
 use uuid::Uuid;
 
+use crate::db::page::limited;
 use crate::error::StoreResult;
-use crate::page::limited;
 use crate::schema::{evaluations, feedback, realizations};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -6,13 +6,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Date, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use kinerja_domain::codes::Code;
+use kinerja_domain::code_sets::Code;
 use kinerja_domain::objection::Outcome;
 use kinerja_domain::rule_sets::{Predikat, RuleSet};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::codes::Coded;
+use crate::coded::Coded;
 use crate::competency_rows::standards;
 use crate::error::StoreResult;
 

@@ -10,7 +10,7 @@ use kinerja_domain::rule_sets::Predikat;
 use uuid::Uuid;
 
 use crate::appraisal_rows::{OrgRatingRow, PLAN_PROGRESS};
-use crate::codes::Coded;
+use crate::coded::Coded;
 use crate::error::StoreResult;
 use crate::schema::organisation_ratings;
 

@@ -1,7 +1,7 @@
 //! Periods and performance plans (SKP) with their results, indicators and behaviour
 //! expectations.
 
-use crate::codes::Coded;
+use crate::coded::Coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -12,9 +12,9 @@ use kinerja_domain::skp::{BerAkhlak, Perspective};
 use kinerja_domain::workflow::{Cadence, PlanStatus};
 use uuid::Uuid;
 
+use crate::db::page::limited;
 use crate::error::{StoreError, StoreResult};
-use crate::org::EmployeeRow;
-use crate::page::limited;
+use crate::org_rows::EmployeeRow;
 use crate::schema::{behaviour_expectations, employees, performance_plans, periods, plan_indicators, plan_results};
 
 // ---- periods ----
@@ -231,7 +231,7 @@ pub async fn list_plans(
         query = query.filter(performance_plans::status.eq(Coded(*v)));
     }
     if let Some(root) = filter.within_subtree_of {
-        query = query.filter(crate::org::in_subtree("performance_plans.employee_id", root, true));
+        query = query.filter(crate::org_rows::in_subtree("performance_plans.employee_id", root, true));
     }
     if !filter.all_revisions {
         query = query.filter(performance_plans::superseded_by.is_null());

@@ -10,10 +10,10 @@ use kinerja_domain::events::EventType;
 use kinerja_domain::webhooks::DeliveryState;
 use uuid::Uuid;
 
-use crate::codes::Coded;
+use crate::coded::Coded;
+use crate::db::page::limited;
 use crate::error::StoreResult;
-use crate::outbox::EventRow;
-use crate::page::limited;
+use crate::outbox_rows::EventRow;
 use crate::schema::webhook_endpoints;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

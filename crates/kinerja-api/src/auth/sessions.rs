@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use kinerja_domain::objection::calendar_day;
-use kinerja_store::{acting_rows, identity, Db};
+use kinerja_store::{acting_rows, identity_rows, Db};
 use uuid::Uuid;
 
 use crate::auth::AccessClaims;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// How long a server trusts what it read of a user or client.
 pub const SESSION_TTL: Duration = Duration::from_secs(2);
@@ -100,7 +100,7 @@ impl Sessions {
     async fn read(db: &Db, claims: &AccessClaims) -> Result<Standing, ApiError> {
         let mut conn = db.conn().await?;
         Ok(match claims.kind.as_str() {
-            "user" => match identity::user_standing(&mut conn, claims.sub).await? {
+            "user" => match identity_rows::user_standing(&mut conn, claims.sub).await? {
                 Some((version, active)) => {
                     let acting_for = match claims.employee_id {
                         Some(me) => acting_rows::stands_in_for(&mut conn, me, calendar_day(Utc::now())).await?,
@@ -110,7 +110,7 @@ impl Sessions {
                 }
                 None => Standing::Gone,
             },
-            "client" => Standing::Client { live: identity::client_is_live(&mut conn, claims.sub).await? },
+            "client" => Standing::Client { live: identity_rows::client_is_live(&mut conn, claims.sub).await? },
             _ => Standing::Gone,
         })
     }

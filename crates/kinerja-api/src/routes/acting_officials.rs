@@ -11,20 +11,20 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::RegistryAction;
 use kinerja_store::acting_rows::{self, ActingFilter, ActingRow};
-use kinerja_store::codes::Coded;
-use kinerja_store::{org, StoreError};
+use kinerja_store::coded::Coded;
+use kinerja_store::{org_rows, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::authorize;
-use crate::auth::Caller;
-use crate::checks::{reject, text_error};
-use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, created, record, with_etag, Change, IfMatch};
-use crate::AppState;
+use crate::context::access::authorize;
+use crate::context::caller::Caller;
+use crate::context::write::{self, created, record, with_etag, Change, IfMatch};
+use crate::http::checks::{reject, text_error};
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 
 record!(ActingRow, AuditEntity::ActingOfficial, audited: ActingView, agency: |a| Some(a.agency_id),
         lock: acting_rows::lock, save: acting_rows::update, map_err: overlap_error, insert: acting_rows::insert);
@@ -169,7 +169,7 @@ pub(super) async fn list_acting_officials(
             return Err(ApiError::Forbidden("name yourself as acting_employee_id or for_employee_id"));
         }
     }
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = acting_rows::list(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| ActingView::from(&a))))
 }
@@ -196,7 +196,7 @@ pub(super) async fn create_acting_official(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut conn = state.db.conn().await?;
-    let acting = org::get_employee(&mut conn, body.acting_employee_id)
+    let acting = org_rows::get_employee(&mut conn, body.acting_employee_id)
         .await?
         .filter(|e| caller.is_super_admin() || caller.agency_id() == Some(e.agency_id))
         .ok_or_else(|| ApiError::validation("acting_employee_id", "not_found", "no such employee"))?;
@@ -205,12 +205,12 @@ pub(super) async fn create_acting_official(
     let mut stands_in_for = Vec::new();
     match (body.for_employee_id, body.for_position_id) {
         (Some(official), None) => {
-            if !org::employee_in_agency(&mut conn, official, acting.agency_id).await? {
+            if !org_rows::employee_in_agency(&mut conn, official, acting.agency_id).await? {
                 errors.push(FieldError::new("for_employee_id", "not_found", "no employee with that id in this agency"));
             }
             stands_in_for.push(official);
         }
-        (None, Some(position)) => match org::get_position(&mut conn, position).await? {
+        (None, Some(position)) => match org_rows::get_position(&mut conn, position).await? {
             Some(p) if p.agency_id == acting.agency_id => {
                 if acting.position_id == Some(p.id) {
                     stands_in_for.push(acting.id);

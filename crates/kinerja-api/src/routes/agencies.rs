@@ -5,24 +5,24 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::{objection, RegistryAction};
-use kinerja_store::org::{self, AgencyRow};
+use kinerja_store::org_rows::{self, AgencyRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::access::{authorize, visible};
-use crate::auth::Caller;
-use crate::checks::{check_code_and_name, duplicate, reject};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{authorize, visible};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_code_and_name, duplicate, reject};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 
 record!(AgencyRow, AuditEntity::Agency, audited: AgencyView, agency: |a| Some(a.id),
-        lock: org::lock_agency, save: org::update_agency, map_err: duplicate(codes::DUPLICATE_CODE, "an agency has that code"), insert: org::insert_agency);
+        lock: org_rows::lock_agency, save: org_rows::update_agency, map_err: duplicate(problem_codes::DUPLICATE_CODE, "an agency has that code"), insert: org_rows::insert_agency);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgencyView {
@@ -102,8 +102,8 @@ pub(super) async fn list_agencies(
 ) -> Result<web::Json<Page<AgencyView>>, ApiError> {
     let request = page.parse()?;
     let only = if caller.reads_every_agency() { None } else { Some(caller.agency_id().unwrap_or(Uuid::nil())) };
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = org::list_agencies(&mut conn, only, request.after, request.fetch()).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = org_rows::list_agencies(&mut conn, only, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| AgencyView::from(&a))))
 }
 

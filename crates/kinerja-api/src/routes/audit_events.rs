@@ -4,16 +4,16 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::{ActorKind, AuditEntity};
 use kinerja_domain::AccountAction;
-use kinerja_store::audit::{self, AuditEventRow, AuditFilter};
+use kinerja_store::audit_rows::{self, AuditEventRow, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::AppState;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Forbidden, Invalid, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventView {
@@ -102,7 +102,7 @@ pub(super) async fn list_audit_events(
         after: request.after,
         limit: request.fetch(),
     };
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = audit::list(&mut conn, filter).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = audit_rows::list(&mut conn, filter).await?;
     Ok(web::Json(Page::from_rows(rows, request, |e| e.id, AuditEventView::from)))
 }

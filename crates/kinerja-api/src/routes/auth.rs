@@ -8,24 +8,24 @@ use kinerja_domain::credentials::{
     FailureRecord, FAILURE_MEMORY_MINUTES, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS,
 };
 use kinerja_domain::{Role, Scope};
-use kinerja_store::audit;
-use kinerja_store::identity::{self, NewRefreshToken, UserRow};
+use kinerja_store::audit_rows;
+use kinerja_store::identity_rows::{self, NewRefreshToken, UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::accounts::roles_of;
-use crate::accounts::UserView;
-use crate::audit_actor::AuditActor;
 use crate::auth::{
-    random_token, sha256, verify_password, AccessClaims, Caller, Principal, ACCESS_TOKEN_SECONDS, DUMMY_HASH,
-    REFRESH_TOKEN_DAYS,
+    random_token, sha256, verify_password, AccessClaims, ACCESS_TOKEN_SECONDS, DUMMY_HASH, REFRESH_TOKEN_DAYS,
 };
-use crate::error::codes;
-use crate::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
-use crate::error::{ApiError, Problem};
-use crate::observe::RequestId;
-use crate::AppState;
+use crate::context::audit_actor::AuditActor;
+use crate::context::caller::{Caller, Principal};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
+use crate::http::error::{ApiError, Problem};
+use crate::http::observe::RequestId;
+use crate::services::accounts::roles_of;
+use crate::services::accounts::UserView;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,7 +64,7 @@ async fn ensure_not_blocked(
     free: i32,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let record: Option<FailureRecord> = identity::login_failures(conn, key).await?;
+    let record: Option<FailureRecord> = identity_rows::login_failures(conn, key).await?;
     match record.and_then(|r| r.blocked_until(free, now)) {
         Some(until) => {
             let millis = u64::try_from((until - now).num_milliseconds().max(1)).unwrap_or(1);
@@ -104,7 +104,7 @@ pub(super) async fn log_in(
     let address_key = format!("ip:{address}");
     let mut conn = state.db.conn().await?;
     ensure_not_blocked(&mut conn, &address_key, FREE_FAILURES_PER_ADDRESS, now).await?;
-    let user = identity::find_user_by_login(&mut conn, &username).await?;
+    let user = identity_rows::find_user_by_login(&mut conn, &username).await?;
     // The account, whichever name or NIP reaches it; an unknown name counts under itself.
     let account_key = match &user {
         Some(u) => format!("account:{}:{address}", u.id),
@@ -118,14 +118,14 @@ pub(super) async fn log_in(
     let mut conn = state.db.conn().await?;
     match user {
         Some(user) if password_ok && user.is_active => {
-            identity::clear_login_failures(&mut conn, &account_key).await?;
+            identity_rows::clear_login_failures(&mut conn, &account_key).await?;
             Ok(web::Json(issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await?))
         }
         known => {
             let forget_before = now - Duration::minutes(FAILURE_MEMORY_MINUTES);
             let mut bursts = Vec::new();
             for (key, free) in [(&account_key, FREE_FAILURES_PER_ACCOUNT), (&address_key, FREE_FAILURES_PER_ADDRESS)] {
-                if identity::record_login_failure(&mut conn, key, now, forget_before).await? == free {
+                if identity_rows::record_login_failure(&mut conn, key, now, forget_before).await? == free {
                     bursts.push(key.clone());
                 }
             }
@@ -141,7 +141,7 @@ pub(super) async fn log_in(
                     known.as_ref().and_then(|u| u.agency_id),
                     changes,
                 );
-                audit::record(&mut conn, event).await?;
+                audit_rows::record(&mut conn, event).await?;
             }
             Err(ApiError::InvalidCredentials)
         }
@@ -161,7 +161,7 @@ pub(super) async fn issue_tokens(
     claims.sv = user.session_version;
     let access_token = state.keys.sign(&claims)?;
     let refresh_token = random_token()?;
-    identity::insert_refresh_token(
+    identity_rows::insert_refresh_token(
         conn,
         NewRefreshToken {
             id: Uuid::now_v7(),
@@ -195,25 +195,25 @@ pub(super) async fn refresh_tokens(
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let now = Utc::now();
     let mut conn = state.db.conn().await?;
-    let token = identity::find_refresh_token(&mut conn, &sha256(&body.refresh_token))
+    let token = identity_rows::find_refresh_token(&mut conn, &sha256(&body.refresh_token))
         .await?
         .ok_or(ApiError::InvalidRefreshToken)?;
     if token.spent_at.is_some() || token.revoked_at.is_some() {
         if token.revoked_at.is_none() {
             tracing::warn!(family = %token.family_id, user = %token.user_id, "spent refresh token shown again; revoking its family");
         }
-        identity::revoke_token_family(&mut conn, token.family_id, now).await?;
+        identity_rows::revoke_token_family(&mut conn, token.family_id, now).await?;
         return Err(ApiError::InvalidRefreshToken);
     }
     if token.expires_at <= now {
         return Err(ApiError::InvalidRefreshToken);
     }
-    if !identity::spend_refresh_token(&mut conn, token.id, now).await? {
+    if !identity_rows::spend_refresh_token(&mut conn, token.id, now).await? {
         // Spent by a concurrent request: treat as reuse.
-        identity::revoke_token_family(&mut conn, token.family_id, now).await?;
+        identity_rows::revoke_token_family(&mut conn, token.family_id, now).await?;
         return Err(ApiError::InvalidRefreshToken);
     }
-    let user = identity::get_user(&mut conn, token.user_id).await?;
+    let user = identity_rows::get_user(&mut conn, token.user_id).await?;
     if !user.is_active {
         return Err(ApiError::InvalidRefreshToken);
     }
@@ -241,13 +241,13 @@ pub(super) async fn log_out(
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    if let Some(token) = identity::find_refresh_token(&mut conn, &sha256(&body.refresh_token)).await? {
+    if let Some(token) = identity_rows::find_refresh_token(&mut conn, &sha256(&body.refresh_token)).await? {
         if Some(token.user_id) == caller.user_id() {
-            identity::revoke_token_family(&mut conn, token.family_id, Utc::now()).await?;
+            identity_rows::revoke_token_family(&mut conn, token.family_id, Utc::now()).await?;
             // The access token presented ends too (with every other access token of the
             // user's; their other sessions refresh as usual). A refresh token that is not the
             // caller's ends nothing.
-            identity::bump_session(&mut conn, token.user_id).await?;
+            identity_rows::bump_session(&mut conn, token.user_id).await?;
             state.sessions.forget(token.user_id);
         }
     }
@@ -304,10 +304,10 @@ pub(super) async fn issue_client_token(
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let request: TokenRequest = match mime.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(&body).map_err(|e| {
-            crate::error::field_error(e.to_string())
-                .unwrap_or_else(|detail| ApiError::BadRequest { code: codes::MALFORMED_FORM, detail })
+            crate::http::error::field_error(e.to_string())
+                .unwrap_or_else(|detail| ApiError::BadRequest { code: problem_codes::MALFORMED_FORM, detail })
         })?,
-        "application/json" => serde_json::from_slice(&body).map_err(|e| crate::error::serde_json_error(&e))?,
+        "application/json" => serde_json::from_slice(&body).map_err(|e| crate::http::error::serde_json_error(&e))?,
         _ => {
             return Err(ApiError::UnsupportedMediaType {
                 expected: "application/x-www-form-urlencoded or application/json",
@@ -329,7 +329,7 @@ pub(super) async fn issue_client_token(
     };
     let client_id: Uuid = request.client_id.parse().map_err(|_| ApiError::InvalidClient)?;
     let mut conn = state.db.conn().await?;
-    let client = identity::get_live_client(&mut conn, client_id).await?.ok_or(ApiError::InvalidClient)?;
+    let client = identity_rows::get_live_client(&mut conn, client_id).await?.ok_or(ApiError::InvalidClient)?;
     if !constant_time_eq(&client.secret_hash, &sha256(&request.client_secret)) {
         return Err(ApiError::InvalidClient);
     }
@@ -388,7 +388,7 @@ pub(super) async fn get_caller(caller: Caller, state: web::Data<AppState>) -> Re
     match caller.principal {
         Principal::User { id, .. } => {
             let mut conn = state.db.conn().await?;
-            let user = identity::get_user(&mut conn, id).await.map_err(|e| match e {
+            let user = identity_rows::get_user(&mut conn, id).await.map_err(|e| match e {
                 kinerja_store::StoreError::NotFound => ApiError::Unauthenticated("the account no longer exists"),
                 other => other.into(),
             })?;

@@ -5,18 +5,19 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::{AccountAction, Scope};
-use kinerja_store::codes::Coded;
-use kinerja_store::identity::{self, ClientRow, NewClient};
-use kinerja_store::{audit, AsyncConnection};
+use kinerja_store::coded::Coded;
+use kinerja_store::identity_rows::{self, ClientRow, NewClient};
+use kinerja_store::{audit_rows, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::{random_token, sha256, Caller};
-use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::AppState;
+use crate::auth::{random_token, sha256};
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClientView {
@@ -95,8 +96,8 @@ pub(super) async fn list_clients(
     if !allowed || (filter.agency_id.is_some() && filter.agency_id != agency) {
         return Err(ApiError::Forbidden("you may list the clients of your own agency only"));
     }
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = identity::list_live_clients(&mut conn, agency, request.after, request.fetch()).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = identity_rows::list_live_clients(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |c| c.id, ClientView::from)))
 }
 
@@ -129,10 +130,10 @@ pub(super) async fn create_client(
     let name = body.name.trim();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 200 {
-        errors.push(crate::error::FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
+        errors.push(crate::http::error::FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
     }
     if body.scopes.is_empty() {
-        errors.push(crate::error::FieldError::new("scopes", "required", "at least one scope"));
+        errors.push(crate::http::error::FieldError::new("scopes", "required", "at least one scope"));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -142,13 +143,13 @@ pub(super) async fn create_client(
     scopes.dedup();
     let secret = random_token()?;
     let mut conn = state.db.conn().await?;
-    if !identity::agency_exists(&mut conn, agency_id).await? {
+    if !identity_rows::agency_exists(&mut conn, agency_id).await? {
         return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
     }
     let secret_hash = sha256(&secret);
     let row = conn
         .transaction::<_, ApiError, _>(async |tx| {
-            let row = identity::insert_client(
+            let row = identity_rows::insert_client(
                 tx,
                 NewClient {
                     id: Uuid::now_v7(),
@@ -163,7 +164,7 @@ pub(super) async fn create_client(
             let view = ClientView::from(row.clone());
             let event =
                 caller.audit_actor().event(AuditEntity::Client, row.id, "create", Some(agency_id), None, Some(&view));
-            audit::record(tx, event).await?;
+            audit_rows::record(tx, event).await?;
             Ok(row)
         })
         .await?;
@@ -190,12 +191,13 @@ pub(super) async fn delete_client(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let client = identity::get_live_client(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("client"))?;
+    let client =
+        identity_rows::get_live_client(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("client"))?;
     if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {
         return Err(ApiError::NotFound("client"));
     }
     conn.transaction::<_, ApiError, _>(async |tx| {
-        identity::revoke_client(tx, client.id, Utc::now()).await?;
+        identity_rows::revoke_client(tx, client.id, Utc::now()).await?;
         let event = caller.audit_actor().event(
             AuditEntity::Client,
             client.id,
@@ -204,7 +206,7 @@ pub(super) async fn delete_client(
             Some(&ClientView::from(client.clone())),
             None,
         );
-        audit::record(tx, event).await?;
+        audit_rows::record(tx, event).await?;
         Ok(())
     })
     .await?;

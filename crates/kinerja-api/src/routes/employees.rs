@@ -6,27 +6,27 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Role};
-use kinerja_store::codes::Coded;
-use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
+use kinerja_store::coded::Coded;
+use kinerja_store::org_rows::{self, EmployeeFilter, EmployeeRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{agency_for_write, ensure_employee_visible, visible_employee};
-use crate::auth::Caller;
-use crate::checks::{check_employee_fields, duplicate, present, reject};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{agency_for_write, ensure_employee_visible, visible_employee};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_employee_fields, duplicate, present, reject};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 
 record!(EmployeeRow, AuditEntity::Employee, audited: EmployeeView, agency: |e| Some(e.agency_id),
-        lock: org::lock_employee, save: org::update_employee, map_err: duplicate(codes::DUPLICATE_NIP, DUPLICATE_NIP),
-        insert: org::insert_employee);
+        lock: org_rows::lock_employee, save: org_rows::update_employee, map_err: duplicate(problem_codes::DUPLICATE_NIP, DUPLICATE_NIP),
+        insert: org_rows::insert_employee);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployeeView {
@@ -161,17 +161,17 @@ async fn check_links(tx: &mut AsyncPgConnection, agency: Uuid, e: &EmployeeRow) 
     let mut errors = Vec::new();
     let missing = |field: &str| FieldError::new(field, "not_found", "nothing with that id in this agency");
     if let Some(unit) = e.unit_id {
-        if !org::unit_in_agency(tx, unit, agency).await? {
+        if !org_rows::unit_in_agency(tx, unit, agency).await? {
             errors.push(missing("unit_id"));
         }
     }
     if let Some(position) = e.position_id {
-        if !org::position_in_agency(tx, position, agency).await? {
+        if !org_rows::position_in_agency(tx, position, agency).await? {
             errors.push(missing("position_id"));
         }
     }
     if let Some(supervisor) = e.supervisor_id {
-        if !org::employee_in_agency(tx, supervisor, agency).await? {
+        if !org_rows::employee_in_agency(tx, supervisor, agency).await? {
             errors.push(missing("supervisor_id"));
         }
     }
@@ -230,8 +230,8 @@ pub(super) async fn list_employees(
             }
         }
     }
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = org_rows::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e))))
 }
 
@@ -306,7 +306,7 @@ pub(super) async fn get_employee_by_nip(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let employee = org::employee_by_nip(&mut conn, path.trim()).await?.ok_or(ApiError::NotFound("employee"))?;
+    let employee = org_rows::employee_by_nip(&mut conn, path.trim()).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
     ensure_employee_visible(&state, &caller, &employee).await?;
     Ok(with_etag(StatusCode::OK, employee.updated_at, &EmployeeView::from(&employee)))
@@ -357,9 +357,9 @@ pub(super) async fn update_employee(
         reject(check_employee_fields(&next.nip, employment, next.grade.as_deref(), &next.name, next.email.as_deref()))?;
         check_links(tx, current.agency_id, &next).await?;
         if next.supervisor_id != current.supervisor_id {
-            org::lock_hierarchy(tx, current.agency_id).await?;
+            org_rows::lock_hierarchy(tx, current.agency_id).await?;
             if let Some(supervisor) = next.supervisor_id {
-                let chain = org::supervisor_chain(tx, supervisor).await?;
+                let chain = org_rows::supervisor_chain(tx, supervisor).await?;
                 if would_cycle(&current.id, &supervisor, &chain) {
                     return Err(ApiError::Validation(vec![FieldError::new(
                         "supervisor_id",
@@ -400,7 +400,7 @@ pub(super) async fn list_subordinates(
         Depth::Direct => EmployeeFilter { supervisor_id: Some(root.id), ..EmployeeFilter::default() },
         Depth::All => EmployeeFilter { below: Some(root.id), ..EmployeeFilter::default() },
     };
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = org_rows::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e))))
 }

@@ -11,26 +11,26 @@ use kinerja_domain::rule_sets::{Inputs, Rating};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::evaluation_rows::{self, EvaluationRow, FeedbackRow, RealizationRow};
-use kinerja_store::{audit, org, plan_rows, AsyncConnection};
+use kinerja_store::{audit_rows, org_rows, plan_rows, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{ensure_employee_visible, party, visible_plan};
-use crate::auth::Caller;
-use crate::checks::{reject, text_error};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
+use crate::context::access::{ensure_employee_visible, party, visible_plan};
+use crate::context::caller::Caller;
+use crate::http::checks::{reject, text_error};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::services::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
 
-use crate::scoring;
-use crate::scoring::{Evaluation, Explanation, ResultRating};
-use crate::write;
-use crate::AppState;
+use crate::context::write;
+use crate::services::scoring;
+use crate::services::scoring::{Evaluation, Explanation, ResultRating};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -156,7 +156,7 @@ pub(super) async fn create_evaluation(
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
     if !Some(plan.status.0).is_some_and(PlanStatus::is_evaluated) || plan.superseded_by.is_some() {
-        return Err(ApiError::Conflict { code: codes::INVALID_TRANSITION, detail: ONLY_APPROVED.into() });
+        return Err(ApiError::Conflict { code: problem_codes::INVALID_TRANSITION, detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
     let period = plan_rows::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
@@ -221,13 +221,13 @@ pub(super) async fn create_evaluation(
         write::open_period(tx, plan.period_id).await?;
         evaluation_rows::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
             kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
-                code: codes::DUPLICATE_EVALUATION,
+                code: problem_codes::DUPLICATE_EVALUATION,
                 detail: format!("{} is already recorded for this plan", row.period_label),
             },
             other => other.into(),
         })?;
         let changes = serde_json::json!({"period_label": row.period_label, "realizations": rows.len()});
-        audit::record(
+        audit_rows::record(
             tx,
             caller.audit_actor().raw(AuditEntity::Evaluation, Some(row.id), "create", Some(row.agency_id), changes),
         )
@@ -316,13 +316,13 @@ pub(super) async fn rate_evaluation(
         }
         if plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
-                code: codes::SUPERSEDED,
+                code: problem_codes::SUPERSEDED,
                 detail: "this evaluation belongs to a superseded revision of the plan; it is kept as history".into(),
             });
         }
         if plan.status.0 == PlanStatus::Rated {
             return Err(ApiError::Conflict {
-                code: codes::INVALID_TRANSITION,
+                code: problem_codes::INVALID_TRANSITION,
                 detail: "the plan has its annual rating and is locked".into(),
             });
         }
@@ -347,7 +347,7 @@ pub(super) async fn rate_evaluation(
                                          "result_rating": {"old": current.result_rating, "new": next.result_rating},
                                          "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
         let actor = caller.audit_actor_for(plan.rater_id);
-        audit::record(tx, actor.raw(AuditEntity::Evaluation, Some(next.id), "rate", Some(next.agency_id), changes)).await?;
+        audit_rows::record(tx, actor.raw(AuditEntity::Evaluation, Some(next.id), "rate", Some(next.agency_id), changes)).await?;
         Ok(outcome)
     })
     .await?;
@@ -430,8 +430,9 @@ pub(super) async fn create_feedback(
         return Err(ApiError::validation("text", "invalid_length", "1 to 4000 characters"));
     }
     let mut conn = state.db.conn().await?;
-    let author = org::get_employee(&mut conn, me).await?.ok_or(ApiError::Forbidden("your employee record is gone"))?;
-    let subject = org::get_employee(&mut conn, body.employee_id)
+    let author =
+        org_rows::get_employee(&mut conn, me).await?.ok_or(ApiError::Forbidden("your employee record is gone"))?;
+    let subject = org_rows::get_employee(&mut conn, body.employee_id)
         .await?
         .filter(|e| e.agency_id == author.agency_id)
         .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such colleague in your agency"))?;
@@ -462,7 +463,7 @@ pub(super) async fn create_feedback(
     conn.transaction::<_, ApiError, _>(async |tx| {
         evaluation_rows::insert_feedback(tx, &row).await?;
         let changes = serde_json::json!({"employee_id": row.employee_id, "author_relation": row.author_relation});
-        audit::record(
+        audit_rows::record(
             tx,
             caller.audit_actor().raw(AuditEntity::Feedback, Some(row.id), "create", Some(row.agency_id), changes),
         )
@@ -499,7 +500,7 @@ pub(super) async fn list_feedback(
 ) -> Result<web::Json<Page<FeedbackView>>, ApiError> {
     let request = page.parse()?;
     let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
+    let employee = org_rows::get_employee(&mut conn, path.into_inner()).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
     ensure_employee_visible(&state, &caller, &employee).await?;
     let mut conn = state.db.conn().await?;

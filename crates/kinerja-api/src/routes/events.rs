@@ -1,19 +1,19 @@
-//! The event feed for integrators that pull: the outbox (`kinerja_store::outbox`) in
+//! The event feed for integrators that pull: the outbox (`kinerja_store::outbox_rows`) in
 //! commit-safe order, an agency's own.
 
 use actix_web::{get, web};
 use kinerja_domain::events::EventType;
-use kinerja_store::outbox;
+use kinerja_store::outbox_rows;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
-use crate::error::ApiError;
-use crate::event_payload::EventView;
-use crate::pagination::{encode_key, invalid_cursor, PageParams};
-use crate::AppState;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Forbidden, Invalid, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{encode_key, invalid_cursor, PageParams};
+use crate::integration::event_payload::EventView;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
@@ -97,7 +97,7 @@ pub(super) async fn list_events(
     // The primary: its snapshot is what makes the order safe.
     let mut conn = state.db.conn().await?;
     let rows =
-        outbox::read_after(&mut conn, after, agency, event_type.map(EventType::as_str), i64::from(limit)).await?;
+        outbox_rows::read_after(&mut conn, after, agency, event_type.map(EventType::as_str), i64::from(limit)).await?;
     let next = rows.last().map_or(after, |r| (r.tx, r.id));
     let items = rows.into_iter().map(EventView::from).collect();
     Ok(web::Json(EventPage { items, next_cursor: encode(next) }))

@@ -9,13 +9,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::access::authorize;
-use crate::auth::Caller;
-use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::export_writer::ExportWriter;
-use crate::files::{streamed, Chunks, ExportFormat, ImportKind, BATCH};
-use crate::AppState;
+use crate::bulk::export_writer::ExportWriter;
+use crate::bulk::file_kinds::{streamed, Chunks, ExportFormat, ImportKind, BATCH};
+use crate::context::access::authorize;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -113,7 +113,7 @@ async fn stream_records(
     params(("kind" = ImportKind, Path, description = "What to export"), ExportQuery),
     responses(
         (status = 200, description = "One record per line (CSV: a header row first), or a workbook",
-         content((String = "text/csv"), (String = "application/x-ndjson"), (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+         content((String = "text/csv"), (String = "application/x-ndjson"), (crate::bulk::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -129,9 +129,9 @@ pub(super) async fn export_records(
         ImportKind::Employees | ImportKind::PerformanceResults | ImportKind::Realizations => RegistryAction::ReadPeople,
         ImportKind::Units | ImportKind::Positions | ImportKind::CompetencyRequirements => RegistryAction::ReadStructure,
     };
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let agency =
-        kinerja_store::org::get_agency(&mut conn, query.agency_id).await?.ok_or(ApiError::NotFound("agency"))?;
+        kinerja_store::org_rows::get_agency(&mut conn, query.agency_id).await?.ok_or(ApiError::NotFound("agency"))?;
     authorize(&caller, needed, agency.id, "agency")?;
     let owner = match kind.period_param(query.period_id)? {
         Some(period) => {
@@ -168,7 +168,7 @@ pub struct RatingsQuery {
     params(RatingsQuery),
     responses(
         (status = 200, description = "One rating per line (CSV: a header row first), or a workbook",
-         content((String = "text/csv"), (String = "application/x-ndjson"), (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+         content((String = "text/csv"), (String = "application/x-ndjson"), (crate::bulk::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -178,7 +178,7 @@ pub(super) async fn export_ratings(
     state: web::Data<AppState>,
     query: web::Query<RatingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let period = kinerja_store::plan_rows::get_period(&mut conn, query.period_id).await?;
     let period = period.filter(|p| p.agency_id == query.agency_id).ok_or(ApiError::NotFound("period"))?;
     authorize(&caller, RegistryAction::ReadPeople, period.agency_id, "period")?;

@@ -17,12 +17,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::access::visible_employee;
-use crate::auth::Caller;
-use crate::error::responses::{NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::profiles::{add_source_level, profile_against};
-use crate::AppState;
+use crate::context::access::visible_employee;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::services::competency_profiles::{add_source_level, profile_against};
+use crate::state::AppState;
 
 /// Where the employee stood when judged.
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,7 +150,7 @@ pub(super) async fn get_employee_history(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<EmployeeHistory>, ApiError> {
     let employee = visible_employee(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let periods = history_rows::periods_of(&mut conn, employee.id).await?;
     let snapshots = history_rows::snapshots_of(&mut conn, employee.id).await?;
     let of_rating: HashMap<Uuid, &SnapshotRow> =
@@ -160,7 +160,7 @@ pub(super) async fn get_employee_history(
         snapshots.iter().filter(|s| s.act.0 == Act::Assessment).map(|s| (s.period_id, s)).collect();
     let mut entries = Vec::with_capacity(periods.len());
     for p in periods {
-        let code = |c: Option<kinerja_store::codes::Coded<Predikat>>| c.map(|c| c.0);
+        let code = |c: Option<kinerja_store::coded::Coded<Predikat>>| c.map(|c| c.0);
         let predikat = code(p.predikat);
         let performance = p.plan_id.map(|plan_id| PerformanceThen {
             plan_id,

@@ -1,10 +1,10 @@
-//! `POST /imports/{kind}`: the endpoint of bulk imports; the pipeline is `crate::import`.
+//! `POST /imports/{kind}`: the endpoint of bulk imports; the pipeline is `crate::bulk::import`.
 
-use crate::auth::Caller;
-use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated};
-use crate::error::{ApiError, Problem};
-use crate::files::ImportKind;
-use crate::AppState;
+use crate::bulk::file_kinds::ImportKind;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated};
+use crate::http::error::{ApiError, Problem};
+use crate::state::AppState;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::import::{ImportProblem, ImportReport};
+use crate::bulk::import::{ImportProblem, ImportReport};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -53,7 +53,7 @@ pub struct ImportQuery {
         content(
             (String = "text/csv", example = "agency_code,code,name,parent_code\nPEMKAB-BATANGHARI,SETDA,Sekretariat Daerah,\nPEMKAB-BATANGHARI,DISDIK,Dinas Pendidikan,SETDA\n"),
             (String = "application/x-ndjson", example = "{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"SETDA\",\"name\":\"Sekretariat Daerah\"}\n{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"DISDIK\",\"name\":\"Dinas Pendidikan\",\"parent_code\":\"SETDA\"}\n"),
-            (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", example = "(an .xlsx workbook: its first sheet, the header row, then one record per row)"),
+            (crate::bulk::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", example = "(an .xlsx workbook: its first sheet, the header row, then one record per row)"),
         ),
         description = "The file: a units file in these examples",
     ),
@@ -74,5 +74,6 @@ pub(super) async fn import_records(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    crate::import::import_file(&state, &caller, path.into_inner(), query.dry_run, query.period_id, &req, payload).await
+    crate::bulk::import::import_file(&state, &caller, path.into_inner(), query.dry_run, query.period_id, &req, payload)
+        .await
 }

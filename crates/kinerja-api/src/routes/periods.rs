@@ -10,22 +10,22 @@ use kinerja_domain::deadlines::{Deadlines, PeriodStatus};
 use kinerja_domain::rule_sets::RuleSet;
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::plan_rows::{self, PeriodRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{agency_for_write, authorize, visible};
-use crate::auth::Caller;
-use crate::checks::{check_code_and_name, present, reject, text_error};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{agency_for_write, authorize, visible};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_code_and_name, present, reject, text_error};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 
 record!(PeriodRow, AuditEntity::Period, audited: AuditedPeriod, agency: |p| Some(p.agency_id),
         lock: plan_rows::lock_period, save: plan_rows::update_period, insert: plan_rows::insert_period);
@@ -213,7 +213,7 @@ pub(super) async fn list_periods(
         }
         authorize(&caller, RegistryAction::ReadStructure, own, "agency")?;
     }
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = plan_rows::list_periods(&mut conn, agency, request.after, request.fetch()).await?;
     let page = Page::from_rows(rows, request, |p| p.id, |p| PeriodView::of(&p));
     Ok(web::Json(Page { items: page.items.into_iter().collect::<Result<_, _>>()?, next_cursor: page.next_cursor }))
@@ -325,7 +325,7 @@ pub(super) async fn update_period(
         // A plan started in the period locks the period row too, so this check holds.
         if rules_change && plan_rows::period_has_plans(tx, current.id).await? {
             return Err(ApiError::Conflict {
-                code: codes::PERIOD_IN_USE,
+                code: problem_codes::PERIOD_IN_USE,
                 detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),
             });
         }
@@ -404,7 +404,7 @@ async fn change_status(
     let row = write::update(state, caller, if_match, visible.id, action, async |_, current: &PeriodRow| {
         if current.status.0 == to {
             return Err(ApiError::Conflict {
-                code: codes::INVALID_TRANSITION,
+                code: problem_codes::INVALID_TRANSITION,
                 detail: format!("the period is already {}", to.as_str()),
             });
         }

@@ -6,28 +6,28 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::{FunctionalLevel, PositionKind};
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
-use kinerja_store::org::{self, PositionRow};
+use kinerja_store::coded::Coded;
+use kinerja_store::org_rows::{self, PositionRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{authorize, visible};
-use crate::auth::Caller;
-use crate::checks::{check_code_and_name, check_position_level, duplicate, present, reject};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
-use kinerja_store::org::AgencyRow;
+use crate::context::access::{authorize, visible};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_code_and_name, check_position_level, duplicate, present, reject};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
+use kinerja_store::org_rows::AgencyRow;
 
 record!(PositionRow, AuditEntity::Position, audited: PositionView, agency: |p| Some(p.agency_id),
-        lock: org::lock_position, save: org::update_position, map_err: duplicate(codes::DUPLICATE_CODE, DUPLICATE_CODE),
-        insert: org::insert_position);
+        lock: org_rows::lock_position, save: org_rows::update_position, map_err: duplicate(problem_codes::DUPLICATE_CODE, DUPLICATE_CODE),
+        insert: org_rows::insert_position);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PositionView {
@@ -105,7 +105,7 @@ pub struct PositionFilter {
 
 async fn check_unit(conn: &mut AsyncPgConnection, agency: Uuid, unit: Option<Uuid>) -> Result<(), ApiError> {
     if let Some(unit) = unit {
-        if !org::unit_in_agency(conn, unit, agency).await? {
+        if !org_rows::unit_in_agency(conn, unit, agency).await? {
             return Err(ApiError::validation("unit_id", "not_found", "no unit with that id in this agency"));
         }
     }
@@ -131,9 +131,10 @@ pub(super) async fn list_positions(
 ) -> Result<web::Json<Page<PositionView>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let kind = filter.kind.map(PositionKind::as_str);
-    let rows = org::list_positions(&mut conn, agency.id, filter.unit_id, kind, request.after, request.fetch()).await?;
+    let rows =
+        org_rows::list_positions(&mut conn, agency.id, filter.unit_id, kind, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PositionView::from(&p))))
 }
 

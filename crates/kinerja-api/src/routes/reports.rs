@@ -13,8 +13,8 @@ use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_domain::workflow::Cadence;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal_rows::{self, NationalRecordRow};
-use kinerja_store::codes::Coded;
-use kinerja_store::org;
+use kinerja_store::coded::Coded;
+use kinerja_store::org_rows;
 use kinerja_store::oversight_rows;
 use kinerja_store::plan_rows::{self, PeriodRow};
 use kinerja_store::{DbConn, StoreError};
@@ -22,18 +22,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{authorize, ensure_unit_people_readable, unit_headed_by};
-use crate::auth::Caller;
-use crate::error::codes;
-use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::export_writer::ExportWriter;
-use crate::files::{streamed, Chunks, ExportFormat, BATCH};
-use crate::AppState;
+use crate::bulk::export_writer::ExportWriter;
+use crate::bulk::file_kinds::{streamed, Chunks, ExportFormat, BATCH};
+use crate::context::access::{authorize, ensure_unit_people_readable, unit_headed_by};
+use crate::context::caller::Caller;
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::state::AppState;
 
 /// A period whose agency's people the caller may read.
 async fn readable_period(state: &AppState, caller: &Caller, period_id: Uuid) -> Result<PeriodRow, ApiError> {
-    let mut conn = state.read_conn(caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let period = plan_rows::get_period(&mut conn, period_id).await?.ok_or(ApiError::NotFound("period"))?;
     authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
     Ok(period)
@@ -55,7 +55,7 @@ async fn report_scope(
     caller: &Caller,
     query: &ReportQuery,
 ) -> Result<(PeriodRow, Option<HashSet<Uuid>>), ApiError> {
-    let mut conn = state.read_conn(caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let period = plan_rows::get_period(&mut conn, query.period_id).await?.ok_or(ApiError::NotFound("period"))?;
     let reads_agency = caller.actor.may_on_registry(RegistryAction::ReadPeople, period.agency_id);
     let unit = match query.unit_id {
@@ -70,12 +70,12 @@ async fn report_scope(
         authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
         return Ok((period, None));
     };
-    let unit = org::get_unit(&mut conn, unit)
+    let unit = org_rows::get_unit(&mut conn, unit)
         .await?
         .filter(|u| u.agency_id == period.agency_id)
         .ok_or(ApiError::NotFound("unit"))?;
     ensure_unit_people_readable(&mut conn, caller, &unit).await?;
-    let subtree = org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect();
+    let subtree = org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect();
     Ok((period, Some(subtree)))
 }
 
@@ -143,7 +143,7 @@ pub(super) async fn get_participation_report(
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<ParticipationReport>, ApiError> {
     let (period, scope) = report_scope(&state, &caller, &query).await?;
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let mut rows = appraisal_rows::participation(&mut conn, period.agency_id, period.id).await?;
     rows.retain(|r| scope.as_ref().is_none_or(|units| units.contains(&r.unit_id)));
     let evaluated = appraisal_rows::evaluated_by_unit(&mut conn, period.agency_id, period.id).await?;
@@ -223,7 +223,7 @@ pub(super) async fn get_predikat_report(
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<PredikatReport>, ApiError> {
     let (period, scope) = report_scope(&state, &caller, &query).await?;
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let mut rows = appraisal_rows::predikat_by_unit(&mut conn, period.agency_id, period.id).await?;
     rows.retain(|r| scope.as_ref().is_none_or(|units| r.unit_id.is_some_and(|u| units.contains(&u))));
     let mut agency = PredikatTally { unit_id: None, total: 0, counts: BTreeMap::new() };
@@ -414,7 +414,7 @@ async fn stream_national(
     params(NationalQuery),
     responses(
         (status = 200, description = "One record per line (CSV: a header row first), or a workbook",
-         content((NationalRecord = "application/x-ndjson"), (String = "text/csv"), (crate::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+         content((NationalRecord = "application/x-ndjson"), (String = "text/csv"), (crate::bulk::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         Unauthenticated, Forbidden, NotFound, Invalid,
     )
 )]
@@ -430,14 +430,14 @@ pub(super) async fn export_national_skp(
     }
     if Some(period.rule_set.0) != Some(RuleSet::PermenPanRb6_2022) {
         return Err(ApiError::Unprocessable {
-            code: codes::NOT_EXPORTABLE,
+            code: problem_codes::NOT_EXPORTABLE,
             detail: format!("the national codes are those of permenpanrb-6-2022; this period uses {}", period.rule_set),
         });
     }
     let format = query.format.unwrap_or(ExportFormat::Ndjson);
     let kinds = query.records.unwrap_or(RecordKinds::All);
     // Taken before answering, so an unavailable database is a 503, not a cut stream.
-    let conn = state.read_conn(&caller).await?;
+    let conn = state.read_conn(caller.reads_from).await?;
     let period_id = period.id;
     Ok(streamed(format, &format!("national-skp-{period_id}"), move |chunks| async move {
         stream_national(conn, period, format, kinds, chunks).await
@@ -556,7 +556,7 @@ pub(super) async fn get_national_report(
     let (true, Some(from), Some(to)) = ((1900..=9999).contains(&year), dates.0, dates.1) else {
         return Err(ApiError::validation("year", "out_of_range", "a year from 1900 to 9999"));
     };
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = oversight_rows::agency_periods(&mut conn, from, to).await?;
     let periods: Vec<Uuid> = rows.iter().map(|r| r.period_id).collect();
     let counts = oversight_rows::predikat_counts(&mut conn, &periods).await?;

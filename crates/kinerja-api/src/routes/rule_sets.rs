@@ -5,11 +5,11 @@ use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet, MATRI
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
-use crate::error::responses::{Invalid, NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::Page;
-use crate::scoring::{evaluate, Evaluation};
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Invalid, NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::Page;
+use crate::services::scoring::{evaluate, Evaluation};
 use kinerja_domain::competency::Source;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::error::responses::{Forbidden, Invalid, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{encode_key, invalid_cursor, Page, PageParams};
-use crate::AppState;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Forbidden, Invalid, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{encode_key, invalid_cursor, Page, PageParams};
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TaskView {

@@ -8,27 +8,27 @@ use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::would_cycle;
 use kinerja_domain::RegistryAction;
-use kinerja_store::org::{self, UnitRow};
+use kinerja_store::org_rows::{self, UnitRow};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{authorize, visible};
-use crate::auth::Caller;
-use crate::checks::{check_code_and_name, duplicate, present, reject};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
-use kinerja_store::org::AgencyRow;
+use crate::context::access::{authorize, visible};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_code_and_name, duplicate, present, reject};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
+use kinerja_store::org_rows::AgencyRow;
 
 record!(UnitRow, AuditEntity::Unit, audited: UnitView, agency: |u| Some(u.agency_id),
-        lock: org::lock_unit, save: org::update_unit, map_err: duplicate(codes::DUPLICATE_CODE, DUPLICATE_CODE),
-        insert: org::insert_unit);
+        lock: org_rows::lock_unit, save: org_rows::update_unit, map_err: duplicate(problem_codes::DUPLICATE_CODE, DUPLICATE_CODE),
+        insert: org_rows::insert_unit);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnitView {
@@ -108,12 +108,12 @@ async fn check_parent(
     unit: Option<Uuid>,
     parent: Uuid,
 ) -> Result<(), ApiError> {
-    match org::get_unit(tx, parent).await? {
+    match org_rows::get_unit(tx, parent).await? {
         Some(p) if p.agency_id == agency => {}
         _ => return Err(ApiError::validation("parent_id", "invalid_parent", "no unit with that id in this agency")),
     }
     if let Some(unit) = unit {
-        let ancestors = org::unit_ancestors(tx, parent).await?;
+        let ancestors = org_rows::unit_ancestors(tx, parent).await?;
         if would_cycle(&unit, &parent, &ancestors) {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "parent_id",
@@ -144,8 +144,8 @@ pub(super) async fn list_units(
 ) -> Result<web::Json<Page<UnitView>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = org::list_units(&mut conn, agency.id, filter.parent_id, request.after, request.fetch()).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = org_rows::list_units(&mut conn, agency.id, filter.parent_id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, |u| UnitView::from(&u))))
 }
 
@@ -237,7 +237,7 @@ pub(super) async fn update_unit(
         next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
         next.parent_id = body.parent_id.unwrap_or(next.parent_id);
         if next.parent_id != current.parent_id {
-            org::lock_hierarchy(tx, current.agency_id).await?;
+            org_rows::lock_hierarchy(tx, current.agency_id).await?;
             if let Some(parent) = next.parent_id {
                 check_parent(tx, current.agency_id, Some(current.id), parent).await?;
             }
@@ -265,15 +265,15 @@ pub(super) async fn delete_unit(
     let visible = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     let not_empty = || ApiError::Conflict {
-        code: codes::UNIT_NOT_EMPTY,
+        code: problem_codes::UNIT_NOT_EMPTY,
         detail: "the unit still has sub-units, positions or employees; move them first".into(),
     };
     write::delete(&state, &caller, &if_match, visible.id, async |tx, current: &UnitRow| {
-        org::lock_hierarchy(tx, current.agency_id).await?;
-        if org::unit_has_members(tx, current.id).await? {
+        org_rows::lock_hierarchy(tx, current.agency_id).await?;
+        if org_rows::unit_has_members(tx, current.id).await? {
             return Err(not_empty());
         }
-        org::delete_unit(tx, current.id).await.map_err(|e| match e {
+        org_rows::delete_unit(tx, current.id).await.map_err(|e| match e {
             kinerja_store::StoreError::MissingReference(_) => not_empty(),
             other => other.into(),
         })?;
@@ -297,8 +297,8 @@ pub(super) async fn get_unit_tree(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<UnitTree>, ApiError> {
     let root = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = org::unit_subtree(&mut conn, root.id).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = org_rows::unit_subtree(&mut conn, root.id).await?;
     let mut children: HashMap<Uuid, Vec<&UnitRow>> = HashMap::new();
     for row in &rows {
         if let Some(parent) = row.parent_id {

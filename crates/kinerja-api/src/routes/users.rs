@@ -3,20 +3,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use kinerja_domain::{AccountAction, Role};
-use kinerja_store::identity::{self, UserRow};
+use kinerja_store::identity_rows::{self, UserRow};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::accounts::{self, AccountChange, AccountInput, UserView};
-use crate::auth::Caller;
-use crate::checks::present;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::write::IfMatch;
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::caller::Caller;
+use crate::context::write::IfMatch;
+use crate::context::write::{created, with_etag};
+use crate::http::checks::present;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::services::accounts::{self, AccountChange, AccountInput, UserView};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +72,7 @@ pub(super) async fn load(
     action: AccountAction,
 ) -> Result<UserRow, ApiError> {
     let mut conn = state.db.conn().await?;
-    let user = identity::get_user(&mut conn, id).await.map_err(|e| match e {
+    let user = identity_rows::get_user(&mut conn, id).await.map_err(|e| match e {
         kinerja_store::StoreError::NotFound => ApiError::NotFound("user"),
         other => other.into(),
     })?;
@@ -117,8 +117,8 @@ pub(super) async fn list_users(
     if filter.agency_id.is_some() && filter.agency_id != agency {
         return Err(ApiError::Forbidden("you may list the users of your own agency only"));
     }
-    let mut conn = state.read_conn(&caller).await?;
-    let rows = identity::list_users(&mut conn, agency, request.after, request.fetch()).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = identity_rows::list_users(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, UserView::from)))
 }
 

@@ -1,6 +1,6 @@
 //! Webhook endpoints: an agency admin registers a receiver for some event types (the signing
 //! secret is shown once), reads each endpoint's delivery log and sends a delivery again. The
-//! sending is the background deliverer's (`crate::webhooks::deliverer`).
+//! sending is the background deliverer's (`crate::integration::webhooks::deliverer`).
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
@@ -9,21 +9,21 @@ use kinerja_domain::access::AccountAction;
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::events::EventType;
 use kinerja_domain::webhooks::{DeliveryState, ROTATION_OVERLAP};
-use kinerja_store::audit;
+use kinerja_store::audit_rows;
 use kinerja_store::webhook_rows::{self, DeliveryRow, EndpointRow};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::checks::{reject, text_error};
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{codes, ApiError};
-use crate::pagination::{encode_key, invalid_cursor, Page, PageParams};
-use crate::webhooks::{check_url, signature};
-use crate::write::{self, created, record, transaction, with_etag, Change, IfMatch};
-use crate::AppState;
+use crate::context::caller::Caller;
+use crate::context::write::{self, created, record, transaction, with_etag, Change, IfMatch};
+use crate::http::checks::{reject, text_error};
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{problem_codes, ApiError};
+use crate::http::pagination::{encode_key, invalid_cursor, Page, PageParams};
+use crate::integration::webhooks::{check_url, signature};
+use crate::state::AppState;
 
 record!(EndpointRow, AuditEntity::Webhook, audited: WebhookView, agency: |w| Some(w.agency_id),
         lock: webhook_rows::lock, save: webhook_rows::update, insert: webhook_rows::insert);
@@ -264,7 +264,7 @@ pub(super) async fn create_webhook(
         previous_secret_expires_at: None,
     };
     let row = write::create(&state, &caller, row, async |tx, row| {
-        if kinerja_store::org::get_agency(tx, row.agency_id).await?.is_none() {
+        if kinerja_store::org_rows::get_agency(tx, row.agency_id).await?.is_none() {
             return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
         }
         Ok(())
@@ -480,7 +480,7 @@ pub(super) async fn replay_webhook_delivery(
         let Some(row) = webhook_rows::replay(tx, endpoint.id, delivery_id).await? else {
             return Err(if webhook_rows::has_delivery(tx, endpoint.id, delivery_id).await? {
                 ApiError::Conflict {
-                    code: codes::DELIVERY_PENDING,
+                    code: problem_codes::DELIVERY_PENDING,
                     detail: "this delivery is pending: it is being sent or waits for its next try".into(),
                 }
             } else {
@@ -495,7 +495,7 @@ pub(super) async fn replay_webhook_delivery(
             Some(endpoint.agency_id),
             changes,
         );
-        audit::record(tx, event).await?;
+        audit_rows::record(tx, event).await?;
         Ok(row)
     })
     .await?;

@@ -213,7 +213,7 @@ pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<Pare
 }
 
 /// Takes the same per-agency lock as a single supervisor or parent change
-/// ([`crate::org::lock_hierarchy`]), for every agency in the file, in a fixed order.
+/// ([`crate::org_rows::lock_hierarchy`]), for every agency in the file, in a fixed order.
 pub fn lock_hierarchies(conn: &mut PgConnection, kind: Kind) -> StoreResult<()> {
     diesel::sql_query(format!(
         "SELECT pg_advisory_xact_lock(hashtextextended(agency_id::text, 0))

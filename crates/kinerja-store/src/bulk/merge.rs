@@ -1,7 +1,7 @@
 //! The merge: one `INSERT … ON CONFLICT` per file, audited in the same statement, and the plans
 //! an import of results starts.
 
-use crate::codes::Coded;
+use crate::coded::Coded;
 use crate::error::{StoreError, StoreResult};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -151,7 +151,7 @@ pub fn entity_of(kind: Kind) -> &'static str {
 }
 
 /// The audit `changes` of `r.old` → `r.new` over `fields`: `{field: {"old": …, "new": …}}` for
-/// the fields that differ, as [`crate::audit::changes`] writes them for single records (a
+/// the fields that differ, as [`crate::audit_rows::changes`] writes them for single records (a
 /// creation diffs against null). Spelled out per field: an aggregate per row costs seconds.
 fn changes_sql(fields: &[&str]) -> String {
     let per_field: Vec<String> = fields
@@ -487,7 +487,7 @@ pub fn insert_plans(
     conn: &mut PgConnection,
     plans: &[crate::plan_rows::PlanRow],
     expectations: &[crate::plan_rows::ExpectationRow],
-    events: Vec<crate::audit::NewAuditEvent>,
+    events: Vec<crate::audit_rows::NewAuditEvent>,
 ) -> StoreResult<()> {
     use crate::schema::{audit_events, behaviour_expectations, performance_plans};
     // By `COPY`: thousands of plans in one round trip each, not statements of bound rows.
@@ -529,11 +529,11 @@ fn run_merge(conn: &mut PgConnection, sql: &str, actor: &BulkActor) -> StoreResu
 }
 
 /// Records one audit event (the import as a whole) on the import's connection.
-pub fn record_event(conn: &mut PgConnection, event: crate::audit::NewAuditEvent) -> StoreResult<()> {
+pub fn record_event(conn: &mut PgConnection, event: crate::audit_rows::NewAuditEvent) -> StoreResult<()> {
     let outward = event.outward();
     diesel::insert_into(crate::schema::audit_events::table).values(event).execute(conn)?;
     if let Some(outward) = outward {
-        crate::outbox::emit_sync(conn, &outward)?;
+        crate::outbox_rows::emit_sync(conn, &outward)?;
     }
     Ok(())
 }

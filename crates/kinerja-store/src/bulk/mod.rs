@@ -31,7 +31,7 @@ mod stage;
 /// A connection of its own for one import. Its staging table stays in memory up to a size that
 /// holds files of a few hundred thousand rows.
 pub fn connect(database_url: &str) -> StoreResult<PgConnection> {
-    let mut conn = crate::migrations::connect(database_url)?;
+    let mut conn = crate::db::migrations::connect(database_url)?;
     diesel::sql_query("SET temp_buffers = '256MB'").execute(&mut conn)?;
     Ok(conn)
 }

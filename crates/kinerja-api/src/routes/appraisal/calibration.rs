@@ -1,18 +1,18 @@
-use crate::access::{authorize, visible_plan};
-use crate::auth::Caller;
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::write::with_etag;
-use crate::write::{self, Change, IfMatch};
-use crate::AppState;
+use crate::context::access::{authorize, visible_plan};
+use crate::context::caller::Caller;
+use crate::context::write::with_etag;
+use crate::context::write::{self, Change, IfMatch};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use chrono::Utc;
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal_rows::{self, FinalRatingRow};
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -65,7 +65,7 @@ pub(crate) async fn calibrate_final_rating(
     let mut conn = state.db.conn().await?;
     if appraisal_rows::get_final_rating(&mut conn, plan.id).await?.is_none() {
         return Err(ApiError::Conflict {
-            code: codes::NOT_RATED,
+            code: problem_codes::NOT_RATED,
             detail: "the plan has no annual rating to calibrate".into(),
         });
     }
@@ -81,7 +81,7 @@ pub(crate) async fn calibrate_final_rating(
             // An objection locks this rating row too when it is filed, so this check holds.
             if let Some(o) = appraisal_rows::objection_of_plan(tx, plan.id).await? {
                 return Err(ApiError::Conflict {
-                    code: codes::OBJECTION_FILED,
+                    code: problem_codes::OBJECTION_FILED,
                     detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
                 });
             }

@@ -1,11 +1,11 @@
-use crate::access::{authorize, ensure_unit_people_readable, visible};
-use crate::auth::Caller;
-use crate::checks::include_subunits;
-use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::write::with_etag;
-use crate::write::{self, IfMatch};
-use crate::AppState;
+use crate::context::access::{authorize, ensure_unit_people_readable, visible};
+use crate::context::caller::Caller;
+use crate::context::write::with_etag;
+use crate::context::write::{self, IfMatch};
+use crate::http::checks::include_subunits;
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -14,10 +14,10 @@ use kinerja_domain::distribution::{self, Counts, OrgPredikat};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal_rows::{self, OrgRatingRow};
-use kinerja_store::codes::Coded;
-use kinerja_store::org::UnitRow;
+use kinerja_store::coded::Coded;
+use kinerja_store::org_rows::UnitRow;
 use kinerja_store::plan_rows::PeriodRow;
-use kinerja_store::{audit, org, plan_rows};
+use kinerja_store::{audit_rows, org_rows, plan_rows};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -66,7 +66,7 @@ async fn unit_and_period(
     caller: &Caller,
     unit_id: Uuid,
     period_id: Uuid,
-) -> Result<(kinerja_store::org::UnitRow, PeriodRow), ApiError> {
+) -> Result<(kinerja_store::org_rows::UnitRow, PeriodRow), ApiError> {
     let unit = visible::<UnitRow>(state, caller, unit_id).await?;
     let mut conn = state.db.conn().await?;
     let period = plan_rows::get_period(&mut conn, period_id)
@@ -134,7 +134,7 @@ pub(crate) async fn replace_organisation_rating(
             Some(unit.agency_id),
             changes,
         );
-        audit::record(tx, event).await?;
+        audit_rows::record(tx, event).await?;
         Ok((saved, before.is_some()))
     })
     .await?;
@@ -292,7 +292,7 @@ pub(crate) async fn get_unit_distribution(
     let mut conn = state.db.conn().await?;
     ensure_unit_people_readable(&mut conn, &caller, &unit).await?;
     let units: Vec<Uuid> = if include_subunits {
-        org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
+        org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
     } else {
         vec![unit.id]
     };

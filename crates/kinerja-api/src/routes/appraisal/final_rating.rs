@@ -1,12 +1,12 @@
-use crate::access::{party, visible_plan};
-use crate::auth::Caller;
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::scoring;
-use crate::write::{self, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{party, visible_plan};
+use crate::context::caller::Caller;
+use crate::context::write::{self, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::services::scoring;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
@@ -15,10 +15,10 @@ use kinerja_domain::distribution::OrgPredikat;
 use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
 use kinerja_domain::workflow::{transition, PlanAction};
 use kinerja_store::appraisal_rows::{self, FinalRatingRow};
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::history_rows::{self, Act};
 use kinerja_store::plan_rows::PlanRow;
-use kinerja_store::{audit, evaluation_rows, org, StoreError};
+use kinerja_store::{audit_rows, evaluation_rows, org_rows, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -65,7 +65,7 @@ pub(crate) async fn give_final_rating(
         async |tx, plan: &PlanRow| {
             if plan.superseded_by.is_some() {
                 return Err(ApiError::Conflict {
-                    code: codes::INVALID_TRANSITION,
+                    code: problem_codes::INVALID_TRANSITION,
                     detail: "this revision was superseded; rate the current one".into(),
                 });
             }
@@ -120,7 +120,7 @@ pub(crate) async fn give_final_rating(
                 };
                 map.insert("unit_head".into(), note_json(&note));
             }
-            let employee = org::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+            let employee = org_rows::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
             let now = Utc::now();
             let row = FinalRatingRow {
                 plan_id: plan.id,
@@ -141,9 +141,10 @@ pub(crate) async fn give_final_rating(
                 calibrated_at: None,
             };
             appraisal_rows::insert_final_rating(tx, &row).await.map_err(|e| match e {
-                StoreError::Duplicate(_) => {
-                    ApiError::Conflict { code: codes::ALREADY_RATED, detail: "the plan has its annual rating".into() }
-                }
+                StoreError::Duplicate(_) => ApiError::Conflict {
+                    code: problem_codes::ALREADY_RATED,
+                    detail: "the plan has its annual rating".into(),
+                },
                 other => other.into(),
             })?;
             history_rows::freeze(tx, Act::FinalRating, row.plan_id, row.employee_id, row.period_id).await?;
@@ -156,7 +157,7 @@ pub(crate) async fn give_final_rating(
                 Some(row.agency_id),
                 changes,
             );
-            audit::record(tx, event).await?;
+            audit_rows::record(tx, event).await?;
             issued = Some(row);
             Ok(Change::row(PlanRow { status: Coded(status), ..plan.clone() }))
         },

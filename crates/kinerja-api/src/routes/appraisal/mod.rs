@@ -3,8 +3,8 @@
 //! 3/2023), calibration by an admin, and objections (keberatan, PP 30/2019 art. 59) decided by
 //! the rating official's supervisor.
 
-use crate::access::unit_headed_by;
-use crate::scoring::ResultRating;
+use crate::context::access::unit_headed_by;
+use crate::services::scoring::ResultRating;
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::distribution::OrgPredikat;
@@ -12,19 +12,19 @@ use kinerja_domain::objection::{self, ObjectionStatus, Outcome};
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_store::appraisal_rows::{self, FinalRatingRow, OrgRatingRow};
 use kinerja_store::plan_rows::{PeriodRow, PlanRow};
-use kinerja_store::{evaluation_rows, org, plan_rows, AsyncPgConnection};
+use kinerja_store::{evaluation_rows, org_rows, plan_rows, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::access::visible_plan;
-use crate::auth::Caller;
-use crate::checks::text_error;
-use crate::error::codes;
-use crate::error::ApiError;
-use crate::scoring::Explanation;
-use crate::write::Record;
-use crate::AppState;
+use crate::context::access::visible_plan;
+use crate::context::caller::Caller;
+use crate::context::write::Record;
+use crate::http::checks::text_error;
+use crate::http::error::problem_codes;
+use crate::http::error::ApiError;
+use crate::services::scoring::Explanation;
+use crate::state::AppState;
 
 pub(super) mod calibration;
 pub(super) mod curve;
@@ -244,7 +244,7 @@ async fn final_view(
 }
 
 async fn window_days(conn: &mut AsyncPgConnection, agency_id: Uuid) -> Result<i32, ApiError> {
-    Ok(org::get_agency(conn, agency_id).await?.map_or(objection::DEFAULT_WINDOW_DAYS, |a| a.objection_window_days))
+    Ok(org_rows::get_agency(conn, agency_id).await?.map_or(objection::DEFAULT_WINDOW_DAYS, |a| a.objection_window_days))
 }
 
 /// When the employee heads their unit, the unit's organisation predikat for the period (which
@@ -258,7 +258,7 @@ async fn headed_unit_rating(
     match appraisal_rows::get_org_rating(conn, unit_id, period_id).await? {
         Some(rating) => Ok(Some(rating)),
         None => Err(ApiError::Conflict {
-            code: codes::ORGANISATION_RATING_MISSING,
+            code: problem_codes::ORGANISATION_RATING_MISSING,
             detail: format!(
                 "the employee heads unit {unit_id}, whose result is their rating hasil kerja; record the unit's \
                  organisation rating for this period first"

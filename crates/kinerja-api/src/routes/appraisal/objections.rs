@@ -1,12 +1,12 @@
-use crate::access::party;
-use crate::auth::Caller;
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::party;
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -16,9 +16,9 @@ use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::workflow::PlanParty;
 use kinerja_domain::RegistryAction;
 use kinerja_store::appraisal_rows::{self, FinalRatingRow, ObjectionFilter, ObjectionRow};
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::plan_rows::PlanRow;
-use kinerja_store::{audit, plan_rows, AsyncPgConnection, StoreError};
+use kinerja_store::{audit_rows, plan_rows, AsyncPgConnection, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -94,7 +94,7 @@ impl From<&ObjectionRow> for ObjectionView {
     responses(
         (status = 201, description = "Filed", body = ObjectionView, headers(("Location" = String), ("ETag" = String))),
         (status = 422, description = "`deadline_passed` after the window, or a field error",
-         body = crate::error::Problem, content_type = "application/problem+json"),
+         body = crate::http::error::Problem, content_type = "application/problem+json"),
         Unauthenticated, Forbidden, NotFound, Conflict,
     )
 )]
@@ -117,7 +117,7 @@ pub(crate) async fn file_objection(
         let now = Utc::now();
         if !objection::on_time(rating.in_force_since(), window, now) {
             return Err(ApiError::Unprocessable {
-                code: codes::DEADLINE_PASSED,
+                code: problem_codes::DEADLINE_PASSED,
                 detail: format!(
                     "objections to this rating closed on {} ({window} days after its predikat was set)",
                     objection::deadline(rating.in_force_since(), window)
@@ -144,13 +144,13 @@ pub(crate) async fn file_objection(
         };
         appraisal_rows::insert_objection(tx, &row).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
-                code: codes::OBJECTION_EXISTS,
+                code: problem_codes::OBJECTION_EXISTS,
                 detail: "this rating already has an objection; its decision is final".into(),
             },
             other => other.into(),
         })?;
         let changes = json!({"plan_id": row.plan_id, "predikat": rating.predikat, "decider_id": row.decider_id});
-        audit::record(
+        audit_rows::record(
             tx,
             caller.audit_actor().raw(AuditEntity::Objection, Some(row.id), "file", Some(row.agency_id), changes),
         )
@@ -224,7 +224,7 @@ pub(crate) async fn list_objections(
         _ if caller.reads_every_agency() => {}
         _ => filter.involving = Some(caller.employee_id().unwrap_or(Uuid::nil())),
     }
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = appraisal_rows::list_objections(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |o| o.id, |o| ObjectionView::from(&o))))
 }
@@ -258,7 +258,7 @@ fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
         }
     };
     check_deciders(&plan.employee_id, plan.rater_id.as_ref(), Some(&me)).map_err(|e| ApiError::Conflict {
-        code: codes::OWN_CASE,
+        code: problem_codes::OWN_CASE,
         detail: format!("{e}; an agency admin names another"),
     })?;
     Ok(me)
@@ -269,7 +269,7 @@ fn ensure_open(objection: &ObjectionRow) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            code: codes::OBJECTION_DECIDED,
+            code: problem_codes::OBJECTION_DECIDED,
             detail: "the objection is decided; the decision is final".into(),
         })
     }
@@ -391,7 +391,7 @@ pub(crate) async fn decide_objection(
             .collect();
             if !missing.is_empty() {
                 return Err(ApiError::Conflict {
-                    code: codes::EXPLANATIONS_MISSING,
+                    code: problem_codes::EXPLANATIONS_MISSING,
                     detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
                 });
             }

@@ -1,12 +1,12 @@
-use crate::access::{authorize, visible, visible_employee};
-use crate::auth::Caller;
-use crate::checks::{duplicate, level_error, reject, unknown_competency, usable_in};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{authorize, visible, visible_employee};
+use crate::context::caller::Caller;
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{duplicate, level_error, reject, unknown_competency, usable_in};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -15,12 +15,12 @@ use kinerja_domain::competency::{self, Assessor, Potential, Source};
 use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::competency_rows::{self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow};
 use kinerja_store::history_rows::{self, Act};
-use kinerja_store::org::AgencyRow;
-use kinerja_store::org::{self, EmployeeRow};
-use kinerja_store::{audit, identity, AsyncConnection, AsyncPgConnection};
+use kinerja_store::org_rows::AgencyRow;
+use kinerja_store::org_rows::{self, EmployeeRow};
+use kinerja_store::{audit_rows, identity_rows, AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -76,7 +76,7 @@ pub(crate) async fn replace_competency_assessors(
     users.sort();
     users.dedup();
     let mut conn = state.db.conn().await?;
-    let known = identity::users_of_agency(&mut conn, &users, agency.id).await?;
+    let known = identity_rows::users_of_agency(&mut conn, &users, agency.id).await?;
     let mut errors = Vec::new();
     for (i, user) in users.iter().enumerate() {
         if !known.contains(user) {
@@ -96,7 +96,7 @@ pub(crate) async fn replace_competency_assessors(
             Some(&before),
             Some(&after),
         );
-        audit::record(tx, event).await?;
+        audit_rows::record(tx, event).await?;
         Ok(())
     })
     .await?;
@@ -201,7 +201,7 @@ async fn assessor_standing(
     employee: &EmployeeRow,
 ) -> Result<Assessor, ApiError> {
     let own = match caller.employee_id() {
-        Some(id) => org::get_employee(conn, id).await?,
+        Some(id) => org_rows::get_employee(conn, id).await?,
         None => None,
     };
     Ok(Assessor {
@@ -242,7 +242,7 @@ pub(crate) async fn submit_assessment(
     let user =
         caller.user_id().ok_or(ApiError::Forbidden("assessments are given by people, not integration clients"))?;
     let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, body.employee_id)
+    let employee = org_rows::get_employee(&mut conn, body.employee_id)
         .await?
         .filter(|e| caller.agency_id() == Some(e.agency_id))
         .ok_or(ApiError::NotFound("employee"))?;
@@ -254,7 +254,7 @@ pub(crate) async fn submit_assessment(
     competency::may_assess(body.source, standing).map_err(ApiError::Forbidden)?;
     if calendar_day(Utc::now()) > period.ends_on {
         return Err(ApiError::Conflict {
-            code: codes::PERIOD_CLOSED,
+            code: problem_codes::PERIOD_CLOSED,
             detail: format!("the period ended on {}; its assessments are final", period.ends_on),
         });
     }
@@ -310,7 +310,7 @@ pub(crate) async fn submit_assessment(
             before.as_ref(),
             Some(&after),
         );
-        audit::record(tx, event).await?;
+        audit_rows::record(tx, event).await?;
         Ok(())
     })
     .await?;
@@ -416,7 +416,7 @@ pub(crate) async fn list_assessments(
             filter.assessor_user_id = Some(user);
         }
     }
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = store::list_assessments(&mut conn, &filter, request.after, request.fetch()).await?;
     let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
     let ratings = store::ratings_of(&mut conn, &ids).await?;

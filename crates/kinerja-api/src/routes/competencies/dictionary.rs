@@ -1,14 +1,14 @@
-use crate::access::{authorize, visible};
-use crate::auth::Caller;
-use crate::checks::{check_code_and_name, duplicate, reject, text_error};
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::profiles::group_of;
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{authorize, visible};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_code_and_name, duplicate, reject, text_error};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::services::competency_profiles::group_of;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -16,16 +16,16 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{self, CompetencyGroup};
 use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::competency_rows::{self as store, CompetencyFilter, CompetencyRow};
-use kinerja_store::org::AgencyRow;
+use kinerja_store::org_rows::AgencyRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 record!(CompetencyRow, AuditEntity::Competency, audited: CompetencyView, agency: |c| c.agency_id,
         lock: store::lock_competency, save: store::update_competency,
-        map_err: duplicate(codes::DUPLICATE_CODE, DUPLICATE_COMPETENCY), insert: store::insert_competency);
+        map_err: duplicate(problem_codes::DUPLICATE_CODE, DUPLICATE_COMPETENCY), insert: store::insert_competency);
 
 // ---- the dictionary ----
 
@@ -186,7 +186,7 @@ pub(crate) async fn list_competencies(
         None => Some(caller.agency_id().into_iter().collect()),
     };
     let filter = CompetencyFilter { agencies, group: query.group };
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = store::list_competencies(&mut conn, &filter, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |c| c.id, |c| CompetencyView::from(&c))))
 }

@@ -1,8 +1,8 @@
-use crate::auth::Caller;
-use crate::error::responses::{NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::profiles::{profile_view, CompetencyProfile, PeriodParam};
-use crate::AppState;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::services::competency_profiles::{profile_view, CompetencyProfile, PeriodParam};
+use crate::state::AppState;
 use actix_web::{get, web};
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use uuid::Uuid;
     responses(
         (status = 200, description = "The profile", body = CompetencyProfile), Unauthenticated, NotFound,
         (status = 422, description = "`no_competency_standard`: the employee's position has no standard",
-         body = crate::error::Problem, content_type = "application/problem+json"),
+         body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/employees/{employee_id}/competency-profile")]

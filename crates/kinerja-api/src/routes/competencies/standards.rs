@@ -1,12 +1,12 @@
-use crate::access::{authorize, visible};
-use crate::auth::Caller;
-use crate::checks::{level_error, reject, unknown_competency, usable_in};
-use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::profiles::group_of;
-use crate::write::with_etag;
-use crate::write::{self, IfMatch};
-use crate::AppState;
+use crate::context::access::{authorize, visible};
+use crate::context::caller::Caller;
+use crate::context::write::with_etag;
+use crate::context::write::{self, IfMatch};
+use crate::http::checks::{level_error, reject, unknown_competency, usable_in};
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::services::competency_profiles::group_of;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -15,9 +15,9 @@ use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::{self, CompetencyGroup};
 use kinerja_domain::RegistryAction;
 use kinerja_store::competency_rows::{self as store, CompetencyRow};
-use kinerja_store::org::PositionRow;
-use kinerja_store::org::{self};
-use kinerja_store::{audit, AsyncConnection, AsyncPgConnection};
+use kinerja_store::org_rows::PositionRow;
+use kinerja_store::org_rows::{self};
+use kinerja_store::{audit_rows, AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -97,7 +97,7 @@ async fn requirement_views(
 /// The standard in force of a position, and its ETag.
 async fn position_standard(
     conn: &mut AsyncPgConnection,
-    position: &org::PositionRow,
+    position: &org_rows::PositionRow,
 ) -> Result<(Vec<RequirementView>, DateTime<Utc>), ApiError> {
     let levels: Vec<(Uuid, i16, bool)> = store::standards(conn, &[position.id])
         .await?
@@ -164,13 +164,13 @@ pub(crate) async fn replace_competency_requirements(
     let levels = check_standard(&mut *state.db.conn().await?, Some(position.agency_id), &body).await?;
     let (after, version) = write::transaction(&state, async |tx| {
         // The position's row stands for its standard: locked, so the version check holds.
-        let locked = org::lock_position(tx, position.id).await?.ok_or(ApiError::NotFound("position"))?;
+        let locked = org_rows::lock_position(tx, position.id).await?.ok_or(ApiError::NotFound("position"))?;
         let (before, version) = position_standard(tx, &locked).await?;
         if_match.check(version)?;
         let at = write::next_version(version);
         store::replace_standard(tx, position.id, &levels, at).await?;
-        org::touch_position(tx, position.id, at).await?;
-        let (after, version) = position_standard(tx, &org::PositionRow { updated_at: at, ..locked }).await?;
+        org_rows::touch_position(tx, position.id, at).await?;
+        let (after, version) = position_standard(tx, &org_rows::PositionRow { updated_at: at, ..locked }).await?;
         let event = caller.audit_actor().event(
             AuditEntity::CompetencyStandard,
             position.id,
@@ -179,7 +179,7 @@ pub(crate) async fn replace_competency_requirements(
             Some(&serde_json::json!({ "requirements": before })),
             Some(&serde_json::json!({ "requirements": after })),
         );
-        audit::record(tx, event).await?;
+        audit_rows::record(tx, event).await?;
         Ok((after, version))
     })
     .await?;
@@ -248,7 +248,7 @@ pub(crate) async fn replace_default_requirements(
                 Some(&trail(&before)),
                 Some(&trail(&levels)),
             );
-            audit::record(tx, event).await?;
+            audit_rows::record(tx, event).await?;
             Ok(views)
         })
         .await?;

@@ -1,13 +1,13 @@
-use crate::access::visible_employee;
-use crate::auth::Caller;
-use crate::checks::{check_evidence, present, reject, text_error, unknown_competency, usable_in, Evidence};
-use crate::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::pagination::{Page, PageParams};
-use crate::profiles::{add_source_level, competency_names, measured_profile, PeriodParam};
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::visible_employee;
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::checks::{check_evidence, present, reject, text_error, unknown_competency, usable_in, Evidence};
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::http::pagination::{Page, PageParams};
+use crate::services::competency_profiles::{add_source_level, competency_names, measured_profile, PeriodParam};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,9 +16,9 @@ use kinerja_domain::civil_service::tree_distance;
 use kinerja_domain::competency::{self, ActivityKind, ActivityStatus, CompetencyGroup, Performance, SourceLevels};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
+use kinerja_store::coded::Coded;
 use kinerja_store::competency_rows::{self as store, ActivityRow};
-use kinerja_store::org::{self, EmployeeRow};
+use kinerja_store::org_rows::{self, EmployeeRow};
 use kinerja_store::plan_rows::PeriodRow;
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -116,7 +116,7 @@ async fn plan_owner(state: &AppState, caller: &Caller, employee_id: Uuid) -> Res
     }
     let mut conn = state.db.conn().await?;
     let allowed = match caller.employee_id() {
-        Some(own) => own == employee.id || org::is_below(&mut conn, own, employee.id).await?,
+        Some(own) => own == employee.id || org_rows::is_below(&mut conn, own, employee.id).await?,
         None => false,
     };
     if allowed {
@@ -140,7 +140,7 @@ async fn check_activity(conn: &mut AsyncPgConnection, a: &ActivityRow, evidence:
             errors.push(FieldError::new("mentor_id", "not_allowed", "only a mentoring activity has a mentor"));
         } else if mentor == a.employee_id {
             errors.push(FieldError::new("mentor_id", "self_mentoring", "no one mentors themselves"));
-        } else if !org::employee_in_agency(conn, mentor, a.agency_id).await? {
+        } else if !org_rows::employee_in_agency(conn, mentor, a.agency_id).await? {
             errors.push(FieldError::new("mentor_id", "not_found", "no employee with that id in this agency"));
         }
     }
@@ -177,7 +177,7 @@ pub(crate) async fn list_development_activities(
 ) -> Result<web::Json<Page<ActivityView>>, ApiError> {
     let request = page.parse()?;
     let employee = visible_employee(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = store::list_activities(&mut conn, employee.id, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |a| a.id, |a| ActivityView::from(&a))))
 }
@@ -342,7 +342,7 @@ async fn mentor_candidates(
         .into_iter()
         .filter_map(|p| Predikat::parse(&p.code).map(|k| (p.employee_id, Performance::from_predikat(k))))
         .collect();
-    let mut candidates: Vec<MentorCandidate> = org::employees_by_ids(conn, &ids)
+    let mut candidates: Vec<MentorCandidate> = org_rows::employees_by_ids(conn, &ids)
         .await?
         .into_iter()
         .filter(|e| competency::may_mentor(strong[&e.id], required, performance.get(&e.id).copied()))
@@ -373,7 +373,7 @@ async fn mentor_candidates(
     responses(
         (status = 200, description = "Suggestions", body = Suggestions), Unauthenticated, NotFound,
         (status = 422, description = "`no_competency_standard`: the employee's position has no standard",
-         body = crate::error::Problem, content_type = "application/problem+json"),
+         body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/employees/{employee_id}/development-plan/suggestions")]

@@ -1,17 +1,17 @@
-use crate::access::{ensure_unit_people_readable, visible};
-use crate::auth::Caller;
-use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::profiles::profiles;
-use crate::AppState;
+use crate::context::access::{ensure_unit_people_readable, visible};
+use crate::context::caller::Caller;
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::services::competency_profiles::profiles;
+use crate::state::AppState;
 use actix_web::{get, web};
 use kinerja_domain::competency::{self, Performance, Potential, PotentialSource};
 use kinerja_domain::rule_sets::Predikat;
 use kinerja_domain::RegistryAction;
 use kinerja_store::competency_rows::{self as store};
-use kinerja_store::org::AgencyRow;
-use kinerja_store::org::{self, EmployeeFilter, EmployeeRow};
+use kinerja_store::org_rows::AgencyRow;
+use kinerja_store::org_rows::{self, EmployeeFilter, EmployeeRow};
 use kinerja_store::plan_rows::{self};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -75,7 +75,7 @@ pub(crate) async fn get_talent_map(
     if !caller.actor.may_on_registry(RegistryAction::ReadPeople, agency.id) {
         // A unit head reads the talent map of a unit they head (or one below it).
         let unit = match query.unit_id {
-            Some(unit) => org::get_unit(&mut conn, unit).await?.filter(|u| u.agency_id == agency.id),
+            Some(unit) => org_rows::get_unit(&mut conn, unit).await?.filter(|u| u.agency_id == agency.id),
             None => None,
         };
         let unit = unit.ok_or(ApiError::Forbidden("name a unit you head as unit_id"))?;
@@ -86,7 +86,7 @@ pub(crate) async fn get_talent_map(
         .filter(|p| p.agency_id == agency.id)
         .ok_or(ApiError::NotFound("period"))?;
     let filter = EmployeeFilter { agency_id: Some(agency.id), unit_id: query.unit_id, ..Default::default() };
-    let rows = org::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
+    let rows = org_rows::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
     let refs: Vec<&EmployeeRow> = rows.iter().collect();
     let mut profiles = profiles(&mut conn, &period, &refs).await?;
     let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();

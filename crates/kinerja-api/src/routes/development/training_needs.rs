@@ -1,14 +1,14 @@
-use crate::access::{ensure_unit_people_readable, visible};
-use crate::auth::Caller;
-use crate::checks::include_subunits;
-use crate::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::profiles::{competency_names, profiles};
-use crate::AppState;
+use crate::context::access::{ensure_unit_people_readable, visible};
+use crate::context::caller::Caller;
+use crate::http::checks::include_subunits;
+use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::services::competency_profiles::{competency_names, profiles};
+use crate::state::AppState;
 use actix_web::{get, web};
 use kinerja_domain::competency::{CompetencyGroup, JpmError};
-use kinerja_store::org::UnitRow;
-use kinerja_store::org::{self, EmployeeRow};
+use kinerja_store::org_rows::UnitRow;
+use kinerja_store::org_rows::{self, EmployeeRow};
 use kinerja_store::plan_rows::{self};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -69,18 +69,18 @@ pub(crate) async fn list_training_needs(
 ) -> Result<web::Json<TrainingNeeds>, ApiError> {
     let include_subunits = include_subunits(query.include.as_deref())?;
     let unit = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     ensure_unit_people_readable(&mut conn, &caller, &unit).await?;
     let period = plan_rows::get_period(&mut conn, query.period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)
         .ok_or(ApiError::NotFound("period"))?;
     let units: Vec<Uuid> = if include_subunits {
-        org::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
+        org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
     } else {
         vec![unit.id]
     };
-    let members = org::employees_in_units(&mut conn, &units).await?;
+    let members = org_rows::employees_in_units(&mut conn, &units).await?;
     let refs: Vec<&EmployeeRow> = members.iter().collect();
     let profiles = profiles(&mut conn, &period, &refs).await?;
     let mut needs: HashMap<Uuid, (u32, u32)> = HashMap::new();

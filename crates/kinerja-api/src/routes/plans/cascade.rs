@@ -1,8 +1,8 @@
-use crate::access::visible_plan;
-use crate::auth::Caller;
-use crate::error::responses::{NotFound, Unauthenticated};
-use crate::error::ApiError;
-use crate::AppState;
+use crate::context::access::visible_plan;
+use crate::context::caller::Caller;
+use crate::http::error::responses::{NotFound, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::state::AppState;
 use actix_web::{get, web};
 use kinerja_store::plan_rows::{self};
 use serde::Serialize;

@@ -1,12 +1,12 @@
-use crate::access::visible_plan;
-use crate::auth::Caller;
-use crate::checks::reject;
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::{ApiError, FieldError};
-use crate::plan_contents::{result_errors, IndicatorInput, ResultInput};
-use crate::write::{self, Change, IfMatch};
-use crate::AppState;
+use crate::context::access::visible_plan;
+use crate::context::caller::Caller;
+use crate::context::write::{self, Change, IfMatch};
+use crate::http::checks::reject;
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::{ApiError, FieldError};
+use crate::services::plan_contents::{result_errors, IndicatorInput, ResultInput};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, patch, post, put, web, HttpResponse};
 use chrono::Utc;
@@ -15,8 +15,8 @@ use kinerja_domain::limits::MAX_RESULTS_PER_PLAN;
 use kinerja_domain::objection::check_deciders;
 use kinerja_domain::skp::{Approach, BerAkhlak};
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
-use kinerja_store::org::{self, EmployeeRow};
+use kinerja_store::coded::Coded;
+use kinerja_store::org_rows::{self, EmployeeRow};
 use kinerja_store::plan_rows::{self, ExpectationRow, IndicatorRow, PlanRow, ResultRow};
 use kinerja_store::AsyncPgConnection;
 use serde::Deserialize;
@@ -30,9 +30,9 @@ use super::{edit_plan, ensure_editor, ensure_leader, Annex, Expectation, PlanVie
 /// Checks a result against its plan: text, targets by approach, perspective by position kind,
 /// and that its parent is a result of the rating official's current plan for the period.
 async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &ResultInput) -> Result<(), ApiError> {
-    let employee = org::get_employee(tx, plan.employee_id).await?;
+    let employee = org_rows::get_employee(tx, plan.employee_id).await?;
     let position = match employee.and_then(|e| e.position_id) {
-        Some(p) => org::get_position(tx, p).await?,
+        Some(p) => org_rows::get_position(tx, p).await?,
         None => None,
     };
     let jpt = position.map(|p| p.kind.0).is_some_and(PositionKind::is_jpt);
@@ -184,7 +184,7 @@ pub(crate) async fn delete_result(
         ensure_editor(&caller, plan)?;
         if plan_rows::result_has_children(tx, result.id).await? {
             return Err(ApiError::Conflict {
-                code: codes::RESULT_HAS_CASCADES,
+                code: problem_codes::RESULT_HAS_CASCADES,
                 detail: "results in other plans are cascaded from this one; detach them first".into(),
             });
         }
@@ -340,14 +340,16 @@ pub(crate) async fn override_rater(
     }
     edit_plan(&state, &caller, &if_match, &visible, "override_rater", StatusCode::OK, async |tx, plan| {
         let in_agency = |e: &EmployeeRow| e.agency_id == plan.agency_id;
-        let rater = org::get_employee(tx, body.rater_id)
+        let rater = org_rows::get_employee(tx, body.rater_id)
             .await?
             .filter(in_agency)
             .ok_or_else(|| ApiError::validation("rater_id", "not_found", "no employee with that id in this agency"))?;
         let rater_supervisor = match body.rater_supervisor_id {
-            Some(id) => Some(org::get_employee(tx, id).await?.filter(in_agency).map(|s| s.id).ok_or_else(|| {
-                ApiError::validation("rater_supervisor_id", "not_found", "no employee with that id in this agency")
-            })?),
+            Some(id) => {
+                Some(org_rows::get_employee(tx, id).await?.filter(in_agency).map(|s| s.id).ok_or_else(|| {
+                    ApiError::validation("rater_supervisor_id", "not_found", "no employee with that id in this agency")
+                })?)
+            }
             None => rater.supervisor_id,
         };
         check_deciders(&plan.employee_id, Some(&rater.id), rater_supervisor.as_ref())?;

@@ -1,12 +1,12 @@
-use crate::access::{party, visible, visible_plan};
-use crate::auth::Caller;
-use crate::error::codes;
-use crate::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::error::ApiError;
-use crate::pagination::{Page, PageParams};
-use crate::plan_contents::{created_event, default_expectations, draft_plan};
-use crate::write::{self, Change, IfMatch};
-use crate::AppState;
+use crate::context::access::{party, visible, visible_plan};
+use crate::context::caller::Caller;
+use crate::context::write::{self, Change, IfMatch};
+use crate::http::error::problem_codes;
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::services::plan_contents::{created_event, default_expectations, draft_plan};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -14,11 +14,11 @@ use kinerja_domain::objection::check_deciders;
 use kinerja_domain::skp::Approach;
 use kinerja_domain::workflow::{transition, PlanAction, PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
-use kinerja_store::codes::Coded;
-use kinerja_store::org::{self};
+use kinerja_store::coded::Coded;
+use kinerja_store::org_rows::{self};
 use kinerja_store::plan_rows::PeriodRow;
 use kinerja_store::plan_rows::{self, PlanFilter, PlanRow};
-use kinerja_store::{audit, AsyncConnection};
+use kinerja_store::{audit_rows, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -66,7 +66,7 @@ pub(crate) async fn create_plan(
         .await
         .map_err(|_| ApiError::validation("period_id", "not_found", "no such period visible to you"))?;
     let mut conn = state.db.conn().await?;
-    let employee = org::get_employee(&mut conn, body.employee_id)
+    let employee = org_rows::get_employee(&mut conn, body.employee_id)
         .await?
         .filter(|e| e.agency_id == period.agency_id)
         .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such employee in the period's agency"))?;
@@ -84,7 +84,7 @@ pub(crate) async fn create_plan(
             ))
         }
         (Some(rater), Some(_)) => {
-            if !org::employee_in_agency(&mut conn, rater, employee.agency_id).await? {
+            if !org_rows::employee_in_agency(&mut conn, rater, employee.agency_id).await? {
                 return Err(ApiError::validation("rater_id", "not_found", "no employee with that id in this agency"));
             }
             Some(rater)
@@ -93,7 +93,7 @@ pub(crate) async fn create_plan(
         (None, None) => employee.supervisor_id,
     };
     let rater_supervisor_id = match rater_id {
-        Some(rater) => org::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
+        Some(rater) => org_rows::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
         None => None,
     };
     check_deciders(&employee.id, rater_id.as_ref(), rater_supervisor_id.as_ref())?;
@@ -105,13 +105,13 @@ pub(crate) async fn create_plan(
             write::open_period(tx, period.id).await?;
             let plan = plan_rows::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
-                    code: codes::DUPLICATE_PLAN,
+                    code: problem_codes::DUPLICATE_PLAN,
                     detail: "the employee already has a plan for this period".into(),
                 },
                 other => other.into(),
             })?;
             plan_rows::replace_expectations(tx, plan.id, &default_expectations(plan.id)).await?;
-            audit::record(tx, created_event(&caller.audit_actor(), &plan)).await?;
+            audit_rows::record(tx, created_event(&caller.audit_actor(), &plan)).await?;
             load_view(tx, plan.id).await
         })
         .await?;
@@ -191,7 +191,7 @@ pub(crate) async fn list_plans(
         all_revisions: query.all_revisions,
         ..PlanFilter::default()
     };
-    let mut conn = state.read_conn(&caller).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
     if !caller.reads_every_agency() {
         let own = caller.agency_id().ok_or(ApiError::Forbidden("you belong to no agency"))?;
         filter.agency_id = Some(own);
@@ -341,7 +341,7 @@ pub(crate) async fn revise_plan(
         }
         if plan.status.0 != PlanStatus::Approved || plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
-                code: codes::INVALID_TRANSITION,
+                code: problem_codes::INVALID_TRANSITION,
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
             });
         }

@@ -9,20 +9,20 @@ use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
-use kinerja_store::org::EmployeeRow;
+use kinerja_store::org_rows::EmployeeRow;
 use kinerja_store::plan_rows::{self, IndicatorRow, PlanRow, WholePlan};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::access::{ensure_plan_visible, party};
-use crate::auth::Caller;
-use crate::error::codes;
-use crate::error::ApiError;
-use crate::write::{self, record, Change, IfMatch};
-use crate::write::{created, with_etag};
-use crate::AppState;
+use crate::context::access::{ensure_plan_visible, party};
+use crate::context::caller::Caller;
+use crate::context::write::{self, record, Change, IfMatch};
+use crate::context::write::{created, with_etag};
+use crate::http::error::problem_codes;
+use crate::http::error::ApiError;
+use crate::state::AppState;
 
 pub(super) mod cascade;
 pub(super) mod contents;
@@ -204,7 +204,7 @@ fn ensure_leader(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
 fn ensure_editable(plan: &PlanRow) -> Result<(), ApiError> {
     if !plan.status.0.is_editable() {
         return Err(ApiError::Conflict {
-            code: codes::INVALID_TRANSITION,
+            code: problem_codes::INVALID_TRANSITION,
             detail: format!("a {} plan cannot be edited; start a new revision", plan.status),
         });
     }

@@ -1,0 +1,149 @@
+//! The application assembled: every route, the fallbacks, the request middleware (request ids,
+//! the access log, metrics, read-your-writes, idempotency) and the OpenAPI document with its
+//! Swagger UI.
+
+pub mod openapi;
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::FutureExt;
+use tracing::Instrument;
+use utoipa_actix_web::AppExt;
+
+use crate::context::idempotency::Idempotency;
+use crate::http::error::{self, ApiError};
+use crate::http::observe::{RequestId, REQUEST_ID_HEADER};
+use crate::routes;
+use crate::state::{AppState, Writer};
+
+/// Largest JSON body accepted.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+/// Largest raw body accepted (form posts; bulk imports set their own).
+pub const PAYLOAD_LIMIT: usize = 1024 * 1024;
+
+/// The whole application: routes, error handlers, docs, request ids, logging and metrics.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
+    let observer = state.clone();
+    app.app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(JSON_LIMIT)
+                .error_handler(|err, _| error::json_error(err, JSON_LIMIT).into()),
+        )
+        .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()))
+        .route("/openapi.json", web::get().to(serve_openapi))
+        .route(
+            "/docs",
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
+        )
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).persist_authorization(true)),
+        )
+        .default_service(web::to(no_route))
+        .wrap(Idempotency)
+        .wrap_fn(move |req, srv| {
+            let request_id = RequestId::from_header(req.headers().get(REQUEST_ID_HEADER));
+            let span =
+                tracing::info_span!("request", request_id = %request_id.0, method = %req.method(), path = %req.path());
+            let method = req.method().to_string();
+            req.extensions_mut().insert(request_id.clone());
+            let started = Instant::now();
+            let state = observer.clone();
+            let call = span.in_scope(|| srv.call(req));
+            async move {
+                let mut res = call.await?;
+                let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                let status = res.status().as_u16();
+                let wrote = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") && res.status().is_success();
+                if let Some(writer) = res.request().extensions().get::<Writer>().filter(|_| wrote) {
+                    state.recent_writers.remember(writer.0);
+                }
+                let elapsed = started.elapsed();
+                state.metrics.observe(&method, &route, status, elapsed);
+                if let Ok(value) = request_id.0.parse() {
+                    res.headers_mut().insert(REQUEST_ID_HEADER, value);
+                }
+                tracing::info!(status, route = %route, latency_ms = elapsed.as_secs_f64() * 1000.0, "answered");
+                Ok(res)
+            }
+            .instrument(span)
+            .boxed_local()
+        })
+}
+
+/// The OpenAPI document as served, and the methods of each documented path (for 405's `Allow`),
+/// built once per process.
+struct Document {
+    json: String,
+    routes: Vec<(Vec<String>, Vec<String>)>,
+}
+
+static DOCUMENT: OnceLock<Document> = OnceLock::new();
+
+fn document() -> Result<&'static Document, ApiError> {
+    if let Some(document) = DOCUMENT.get() {
+        return Ok(document);
+    }
+    let spec = openapi::openapi()?;
+    let routes = spec["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(path, item)| {
+            let segments = path.split('/').map(str::to_owned).collect();
+            let methods = openapi::METHODS
+                .iter()
+                .filter(|method| item.get(**method).is_some())
+                .map(|method| method.to_ascii_uppercase())
+                .collect();
+            (segments, methods)
+        })
+        .collect();
+    let json = openapi::to_json(&spec)?;
+    Ok(DOCUMENT.get_or_init(|| Document { json, routes }))
+}
+
+impl Document {
+    /// The methods the API serves at `path`, if a documented route matches it.
+    fn methods_at(&self, path: &str) -> Option<&[String]> {
+        let given: Vec<&str> = path.split('/').collect();
+        self.routes
+            .iter()
+            .find(|(template, _)| {
+                template.len() == given.len()
+                    && template.iter().zip(&given).all(|(t, g)| t == g || (t.starts_with('{') && !g.is_empty()))
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+async fn serve_openapi() -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().content_type("application/json").body(document()?.json.clone()))
+}
+
+/// No route matched: 405 with `Allow` when the path exists with other methods, else 404.
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(match document()?.methods_at(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed { method: req.method().to_string(), allow: methods.to_vec() },
+        None => ApiError::RouteNotFound(req.path().to_owned()),
+    })
+}

@@ -1,0 +1,285 @@
+//! The OpenAPI document: collected from the handlers' annotations, then finished here with what
+//! every operation shares — the problems any request may meet, the retry key of creating POSTs,
+//! the words for shared parameters and headers, and the names client generators see — so that
+//! each of those is said once.
+
+use actix_web::App;
+use serde_json::{json, Map, Value};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::context::idempotency;
+use crate::http::error::ApiError;
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kinerja",
+        description = "Competency-based performance appraisal of Indonesian civil servants (ASN): \
+                       performance plans (SKP), evaluation and predikat, calibration, objections, \
+                       competencies and development. Errors are RFC 9457 problem documents with a \
+                       stable `code`. A server with read replicas answers lists, reports and \
+                       exports from them; a caller's own writes are read back from the primary for \
+                       a few seconds, and the request header `Kinerja-Read-From: primary` asks for \
+                       the primary at any time.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    servers(
+        (url = "/", description = "The server that serves this document (paths begin with /api/v1)"),
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "auth", description = "Login, token refresh and the client-credentials grant"),
+        (name = "users", description = "User accounts and their roles"),
+        (name = "clients", description = "Integration clients of an agency"),
+        (name = "organisation", description = "Agencies, units, positions and employees"),
+        (name = "audit", description = "The append-only audit trail"),
+        (name = "rules", description = "Rule sets, the annual rating, the distribution curve, calibration and objections"),
+        (name = "performance", description = "Periods, performance plans (SKP) and their evaluation"),
+        (name = "imports", description = "Bulk import and export by curl: CSV or NDJSON keyed by natural keys, all or nothing, re-runnable"),
+        (name = "reports", description = "Participation and predikat reports; the national SKP export"),
+        (name = "competencies", description = "Competency dictionary and standards, 360° assessments, profiles with gaps and JPM, development plans, training needs and the talent 9-box"),
+        (name = "integration", description = "What changed: the event feed for integrators that pull, and signed webhooks for those that listen"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI document of the API, as served at `/openapi.json` and committed in
+/// `openapi/openapi.json`.
+pub fn openapi() -> Result<Value, ApiError> {
+    let (_, collected) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
+    let mut doc = serde_json::to_value(&collected).map_err(ApiError::internal)?;
+    name_generic_schemas(&mut doc);
+    for (path, method, operation) in operations(&mut doc) {
+        document_shared_problems(&path, &method, operation);
+        describe_parameters(operation);
+        describe_headers(operation);
+    }
+    Ok(doc)
+}
+
+/// The document as pretty JSON with a final newline.
+pub fn openapi_json() -> Result<String, ApiError> {
+    to_json(&openapi()?)
+}
+
+pub(crate) fn to_json(doc: &Value) -> Result<String, ApiError> {
+    let mut json = serde_json::to_string_pretty(doc).map_err(ApiError::internal)?;
+    json.push('\n');
+    Ok(json)
+}
+
+pub(crate) const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// Every operation with its path and (lower-case) method.
+fn operations(doc: &mut Value) -> Vec<(String, String, &mut Map<String, Value>)> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return Vec::new() };
+    paths
+        .iter_mut()
+        .flat_map(|(path, item)| {
+            item.as_object_mut().into_iter().flat_map(move |item| {
+                item.iter_mut().filter(|(method, _)| METHODS.contains(&method.as_str())).filter_map(
+                    move |(method, operation)| Some((path.clone(), method.clone(), operation.as_object_mut()?)),
+                )
+            })
+        })
+        .collect()
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": schema_ref("Problem") } }
+    })
+}
+
+/// Generic schemas get the names a client generator should see: `Page<EmployeeView>` becomes
+/// `EmployeePage`, whose `items` reference `EmployeeView` (utoipa copies the item inline, so a
+/// list and a get would give two classes), and the per-predikat tallies say what they hold.
+fn name_generic_schemas(doc: &mut Value) {
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let pages: Vec<String> = schemas.keys().filter(|name| name.starts_with("Page_")).cloned().collect();
+    for generated in pages {
+        let item = generated.trim_start_matches("Page_").to_owned();
+        let Some(mut page) = schemas.remove(&generated) else { continue };
+        if let Some(items) = page.pointer_mut("/properties/items/items") {
+            let inline = std::mem::replace(items, schema_ref(&item));
+            schemas.entry(item.clone()).or_insert(inline);
+        }
+        let name = format!("{}Page", item.strip_suffix("View").unwrap_or(&item));
+        schemas.insert(name.clone(), page);
+        renames.push((generated, name));
+    }
+    for (generated, name) in [("PerPredikat_u32", "PredikatCounts"), ("PerPredikat_f64", "PredikatShares")] {
+        if let Some(schema) = schemas.remove(generated) {
+            schemas.insert(name.to_owned(), schema);
+            renames.push((generated.to_owned(), name.to_owned()));
+        }
+    }
+    let renames: Vec<(String, String)> = renames
+        .into_iter()
+        .map(|(from, to)| (format!("#/components/schemas/{from}"), format!("#/components/schemas/{to}")))
+        .collect();
+    rewrite_refs(doc, &renames);
+}
+
+fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match child {
+                    Value::String(target) if key == "$ref" => {
+                        if let Some((_, to)) = renames.iter().find(|(from, _)| from == target) {
+                            *target = to.clone();
+                        }
+                    }
+                    _ => rewrite_refs(child, renames),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|child| rewrite_refs(child, renames)),
+        _ => {}
+    }
+}
+
+/// Answers the transport and the platform give before or around any handler: 400 (a query string
+/// or body that does not parse), 413 and 415 (too large, wrong content type) for operations
+/// with a body, 503 (the database unavailable or a statement past its time), and on creating
+/// POSTs the `Idempotency-Key` with its 409 and 422. An operation that names no security scheme
+/// is public: it says so with `security: []`.
+fn document_shared_problems(path: &str, method: &str, operation: &mut Map<String, Value>) {
+    let keyed = method == "post" && idempotency::takes_key(path);
+    if keyed {
+        document_idempotency_key(operation);
+    }
+    operation.entry("security").or_insert_with(|| json!([]));
+    let with_body = operation.contains_key("requestBody");
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    let mut shared = vec![
+        ("400", "Malformed request: a query string or body that does not parse"),
+        ("503", "The database is unavailable or the request ran past its time; retry later"),
+    ];
+    if with_body {
+        shared.push(("413", "The body is larger than the limit"));
+        shared.push(("415", "The body is not of a content type this operation takes"));
+    }
+    if keyed {
+        shared.push((
+            "409",
+            "A conflict with the current state, or a retry while the first request with its Idempotency-Key runs",
+        ));
+        shared.push(("422", "A rule is broken, or the Idempotency-Key was used for another request"));
+    }
+    for (status, description) in shared {
+        responses.entry(status).or_insert_with(|| problem(description));
+    }
+}
+
+/// The `Idempotency-Key` header of a creating `POST`.
+fn document_idempotency_key(operation: &mut Map<String, Value>) {
+    let parameters = operation.entry("parameters").or_insert_with(|| json!([]));
+    let Some(parameters) = parameters.as_array_mut() else { return };
+    if parameters.iter().any(|p| p["name"] == idempotency::HEADER) {
+        return;
+    }
+    parameters.push(json!({
+        "name": idempotency::HEADER,
+        "in": "header",
+        "required": false,
+        "description": "Makes a retry safe: the first answer is kept for a day and replayed to a retry with the \
+                        same key and request (`Idempotent-Replayed: true`); the same key with another request \
+                        is 422 `idempotency_key_reused`, a retry while the first runs 409 `idempotency_key_in_use`.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$" },
+        "example": "3f0c9a52-7a43-4c8e-9d0b-2f7c1e5a8b61"
+    }));
+}
+
+/// What a parameter of each shared name means, said once: path identifiers and the filters that
+/// lists share. A handler that says more about its own parameter keeps its words.
+const PARAMETERS: &[(&str, &str)] = &[
+    ("activity_id", "development activity"),
+    ("agency_id", "agency (instansi)"),
+    ("assessment_id", "competency assessment"),
+    ("client_id", "integration client"),
+    ("competency_id", "competency"),
+    ("employee_id", "employee"),
+    ("evaluation_id", "evaluation"),
+    ("objection_id", "objection (keberatan)"),
+    ("acting_official_id", "delegation to an acting official (Plt/Plh)"),
+    ("period_id", "appraisal period"),
+    ("plan_id", "performance plan (SKP)"),
+    ("position_id", "position (jabatan)"),
+    ("result_id", "work result (RHK)"),
+    ("unit_id", "unit (unit kerja)"),
+    ("user_id", "user account"),
+    ("webhook_id", "webhook endpoint"),
+    ("delivery_id", "webhook delivery"),
+    ("actor_id", "user or client who acted"),
+    ("entity_id", "record the event is about"),
+    ("rater_id", "rating official (pejabat penilai)"),
+    ("supervisor_id", "direct supervisor"),
+];
+
+fn describe_parameters(operation: &mut Map<String, Value>) {
+    let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) else { return };
+    for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
+        if parameter.get("description").is_some_and(|d| d.as_str().is_some_and(|d| !d.is_empty())) {
+            continue;
+        }
+        let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default();
+        let required = parameter.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let place = parameter.get("in").and_then(Value::as_str).unwrap_or_default();
+        let Some((_, noun)) = PARAMETERS.iter().find(|(known, _)| *known == name) else { continue };
+        let description = match (place, required) {
+            ("path", _) => format!("The {noun}'s id"),
+            (_, true) => format!("The {noun} (its id)"),
+            (_, false) => format!("Only those of this {noun} (its id)"),
+        };
+        parameter.insert("description".into(), Value::String(description));
+    }
+}
+
+/// What the response headers the API sets mean.
+const HEADERS: &[(&str, &str)] = &[
+    ("ETag", "The version of the resource; send it back in `If-Match` to change it"),
+    ("Location", "Where the created resource is read"),
+    ("Retry-After", "Seconds to wait before trying again"),
+    ("Content-Disposition", "A file name for the download"),
+];
+
+fn describe_headers(operation: &mut Map<String, Value>) {
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    for response in responses.values_mut() {
+        let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) else { continue };
+        for (name, header) in headers.iter_mut() {
+            let Some(header) = header.as_object_mut() else { continue };
+            if header.get("description").is_some() {
+                continue;
+            }
+            if let Some((_, words)) = HEADERS.iter().find(|(known, _)| known.eq_ignore_ascii_case(name)) {
+                header.insert("description".into(), Value::String((*words).to_owned()));
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Bulk import by curl: a CSV (header row) or NDJSON file of registry records or plan contents,
+//! keyed by natural keys (agency code, unit and position code, NIP, competency code). Every row
+//! passes the same checks as the single-record endpoints; a file with any bad row is refused
+//! whole with every error, and a good file is written in one transaction, so a re-run updates
+//! instead of duplicating. The body is streamed into PostgreSQL `COPY` on a blocking thread with
+//! a connection of its own, never held whole in memory.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use kinerja_domain::RegistryAction;
+use kinerja_store::bulk;
+use kinerja_store::idempotency_rows;
+use kinerja_store::plan_rows::PeriodRow;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::bulk::file_kinds::ImportKind;
+use crate::context::caller::Caller;
+use crate::http::error::problem_codes;
+use crate::http::error::{ApiError, FieldError, Problem};
+use crate::state::AppState;
+
+use body::{BodyReader, Piece};
+use context::PlanContext;
+use job::{run, Failure, Job};
+use rows::{stage_row, Rows};
+
+mod body;
+mod context;
+mod job;
+mod rows;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Ndjson,
+    /// An Excel workbook: its first sheet, a header row and then one record per row.
+    Xlsx,
+}
+
+impl FileFormat {
+    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        let expected = "text/csv, application/x-ndjson or an xlsx workbook";
+        let value = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "text/csv" => Ok(FileFormat::Csv),
+            "application/x-ndjson" | "application/jsonl" => Ok(FileFormat::Ndjson),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Ok(FileFormat::Xlsx),
+            _ => Err(ApiError::UnsupportedMediaType { expected }),
+        }
+    }
+}
+
+/// One problem of one line (line 1 is a CSV file's header row).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportError {
+    #[schema(example = 7)]
+    line: i64,
+    #[schema(example = "supervisor_nip")]
+    field: String,
+    #[schema(example = "not_found")]
+    code: String,
+    #[schema(example = "nothing with '196601011990031001' in the agency")]
+    message: String,
+}
+
+/// An import that adds or removes this many records refreshes the tables' statistics.
+const REFRESH_STATISTICS_AFTER: i64 = 1000;
+
+/// At most this many errors are listed; `error_count` has them all.
+const LISTED_ERRORS: usize = 1000;
+
+/// What an import did, or (with `dry_run`) would do.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    kind: ImportKind,
+    dry_run: bool,
+    /// Rows in the file.
+    total: i64,
+    /// Records created.
+    inserted: i64,
+    /// Existing records the file matched by natural key (a re-run of a file: all of them).
+    updated: i64,
+    /// Of `updated`, those whose fields differed and were changed (a re-run: none).
+    changed: i64,
+    /// Records removed because the file sets a whole and leaves them out (results of a plan).
+    deleted: i64,
+    /// Rows refused; any refusal means nothing was written.
+    rejected: i64,
+    /// All errors found; `errors` lists the first 1000, by line.
+    error_count: i64,
+    errors: Vec<ImportError>,
+}
+
+/// A refused file: a problem document (`code` `invalid_rows`) with the report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RejectedImport {
+    #[serde(rename = "type")]
+    type_: String,
+    title: String,
+    status: u16,
+    detail: String,
+    #[schema(example = "invalid_rows")]
+    code: String,
+    #[serde(flatten)]
+    report: ImportReport,
+}
+
+/// What a refused import answers with 422: the rows' report ([`RejectedImport`]), or a plain
+/// problem for a bad parameter or a reused `Idempotency-Key`.
+pub struct ImportProblem;
+
+impl utoipa::PartialSchema for ImportProblem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::AnyOfBuilder;
+        use utoipa::openapi::Ref;
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("RejectedImport"))
+            .item(Ref::from_schema_name("Problem"))
+            .description(Some("The rows' report (`invalid_rows`), or a problem for a bad parameter or a reused key"))
+            .into()
+    }
+}
+
+impl ToSchema for ImportProblem {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push((RejectedImport::name().into(), RejectedImport::schema()));
+        schemas.push((Problem::name().into(), Problem::schema()));
+        <RejectedImport as ToSchema>::schemas(schemas);
+    }
+}
+
+/// The agencies the caller may import into, by code, and the one meant when a row names none.
+#[derive(Debug, Clone)]
+struct ImportScope {
+    by_code: HashMap<String, Uuid>,
+    default: Option<Uuid>,
+}
+
+impl ImportScope {
+    fn agency(&self, code: Option<&str>) -> Result<Uuid, FieldError> {
+        match code {
+            Some(code) => self.by_code.get(code).copied().ok_or_else(|| {
+                FieldError::new("agency_code", "not_found", "no agency with that code that you may import into")
+            }),
+            None => self
+                .default
+                .ok_or_else(|| FieldError::new("agency_code", "required", "name the agency: you belong to none")),
+        }
+    }
+}
+
+/// The agencies the caller may import into; none → 403. A file of a period goes to the period's
+/// agency, which the caller must be allowed to import into.
+async fn import_scope(
+    state: &AppState,
+    caller: &Caller,
+    kind: ImportKind,
+    period: Option<Uuid>,
+) -> Result<(ImportScope, Option<PeriodRow>), ApiError> {
+    let mut conn = state.db.conn().await?;
+    if let Some(period) = kind.period_param(period)? {
+        // Another agency's period is not revealed; one's own agency's is refused as such.
+        let period = kinerja_store::plan_rows::get_period(&mut conn, period).await?;
+        let visible = |p: &PeriodRow| caller.actor.may_on_registry(RegistryAction::ReadStructure, p.agency_id);
+        let Some(period) = period.filter(visible) else {
+            return Err(ApiError::validation("period_id", "not_found", "no such period"));
+        };
+        if !caller.actor.may_on_registry(RegistryAction::Import, period.agency_id) {
+            return Err(ApiError::Forbidden("you may not import into the period's agency"));
+        }
+        let agency = kinerja_store::org_rows::get_agency(&mut conn, period.agency_id).await?;
+        let by_code = agency.into_iter().map(|a| (a.code, a.id)).collect();
+        return Ok((ImportScope { by_code, default: Some(period.agency_id) }, Some(period)));
+    }
+    let agencies = bulk::agency_codes(&mut conn).await?;
+    let by_code: HashMap<String, Uuid> =
+        agencies.into_iter().filter(|(_, id)| caller.actor.may_on_registry(RegistryAction::Import, *id)).collect();
+    if by_code.is_empty() {
+        return Err(ApiError::Forbidden("you may not import into any agency"));
+    }
+    let default = caller.agency_id().filter(|a| by_code.values().any(|id| id == a));
+    Ok((ImportScope { by_code, default }, None))
+}
+
+/// A valid `Idempotency-Key`, if given.
+fn answer(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if status.is_client_error() {
+        response.content_type("application/problem+json");
+    } else {
+        response.content_type("application/json");
+    }
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(body.to_string())
+}
+
+/// The answer to a finished import: 200 with the report, or 422 `invalid_rows` with it.
+fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    if report.error_count == 0 {
+        return Ok((StatusCode::OK, serde_json::to_value(report).map_err(ApiError::internal)?));
+    }
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let rejected = RejectedImport {
+        type_: "about:blank".into(),
+        title: "Unprocessable Entity".into(),
+        status: status.as_u16(),
+        detail: format!(
+            "{} of {} rows break a rule ({} errors); nothing was written",
+            report.rejected, report.total, report.error_count
+        ),
+        code: problem_codes::INVALID_ROWS.into(),
+        report,
+    };
+    Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
+}
+
+/// Imports the file of `kind` that `payload` streams: answered from the key's first answer when
+/// the `Idempotency-Key` was seen, else staged, checked and merged (or only checked, `dry_run`)
+/// on a blocking thread with a connection of its own while the body arrives.
+pub async fn import_file(
+    state: &AppState,
+    caller: &Caller,
+    kind: ImportKind,
+    dry_run: bool,
+    period_id: Option<Uuid>,
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let format = FileFormat::of(req)?;
+    let (scope, period) = import_scope(state, caller, kind, period_id).await?;
+    let period_id = period.as_ref().map(|p| p.id);
+    let actor = caller.audit_actor();
+    let key = crate::context::idempotency::key_in(req.headers())?.zip(actor.id);
+    let mut fingerprint = Sha256::new();
+    fingerprint.update(format!("POST /imports/{} dry_run={dry_run} period={period_id:?} {format:?}\n", kind.as_str()));
+
+    if let Some((key, actor_id)) = &key {
+        let mut conn = state.db.conn().await?;
+        let remembered = idempotency_rows::find(&mut conn, *actor_id, key).await?;
+        drop(conn);
+        if let Some(remembered) = remembered {
+            while let Some(chunk) = payload.next().await {
+                fingerprint.update(
+                    chunk.map_err(|e| ApiError::BadRequest {
+                        code: problem_codes::UPLOAD_FAILED,
+                        detail: e.to_string(),
+                    })?,
+                );
+            }
+            if fingerprint.finalize().as_slice() != remembered.fingerprint.as_slice() {
+                return Err(ApiError::Unprocessable {
+                    code: problem_codes::IDEMPOTENCY_KEY_REUSED,
+                    detail: "this Idempotency-Key was used for another request".into(),
+                });
+            }
+            let status = StatusCode::from_u16(remembered.status as u16).map_err(ApiError::internal)?;
+            return Ok(answer(status, &remembered.answer, true));
+        }
+    }
+
+    let slot = state.db.bulk_slot().await?;
+    let (pieces, received) = tokio::sync::mpsc::channel(8);
+    let job = Job { url: state.db.url().to_owned(), kind, format, dry_run, scope, actor, key, period };
+    let worker = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        run(job, BodyReader { pieces: received, current: Bytes::new(), fingerprint: None })
+    });
+    // Feed the body to the worker as it arrives; stop early if the worker has stopped reading.
+    loop {
+        let piece = match payload.next().await {
+            Some(Ok(chunk)) => {
+                fingerprint.update(&chunk);
+                Piece::Data(chunk)
+            }
+            Some(Err(e)) => Piece::Failed(format!("the upload failed: {e}")),
+            None => Piece::End(std::mem::take(&mut fingerprint).finalize().to_vec()),
+        };
+        let last = !matches!(piece, Piece::Data(_));
+        if pieces.send(piece).await.is_err() || last {
+            break;
+        }
+    }
+    drop(pieces);
+    match worker.await.map_err(ApiError::internal)? {
+        Ok((status, body)) => Ok(answer(status, &body, false)),
+        Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
+        Err(Failure::PeriodClosed) => Err(ApiError::Conflict {
+            code: problem_codes::PERIOD_CLOSED,
+            detail: "the file's period is closed; an agency admin may reopen it".into(),
+        }),
+        Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: problem_codes::UPLOAD_FAILED, detail: cause }),
+        Err(Failure::TooLarge(limit)) => {
+            Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) })
+        }
+        Err(Failure::Store(e)) => Err(e.into()),
+        // `run` turns a roll-back into its report; none reaches here.
+        Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),
+    }
+}

@@ -1,0 +1,7 @@
+//! The use cases handlers call: each does one thing the API offers, on the store and under the
+//! domain's rules, and knows nothing of HTTP beyond the error it answers with.
+
+pub mod accounts;
+pub mod competency_profiles;
+pub mod plan_contents;
+pub mod scoring;

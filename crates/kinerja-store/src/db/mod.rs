@@ -1,0 +1,10 @@
+//! The database itself, apart from any table: the pool and its read replicas, transactions,
+//! the embedded migrations, the local PostgreSQL launcher, page queries and plan explanations.
+
+pub mod explain;
+pub mod launcher;
+pub mod migrations;
+pub mod page;
+pub mod pool;
+pub mod replicas;
+pub mod transaction;
