@@ -2,6 +2,7 @@
 //! domain's rules, and knows nothing of HTTP beyond the error it answers with.
 
 pub mod accounts;
+pub mod appraisal;
 pub mod competency_profiles;
 pub mod plan_contents;
 pub mod scoring;

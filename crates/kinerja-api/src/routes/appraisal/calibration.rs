@@ -1,38 +1,14 @@
-use crate::context::access::{authorize, visible_plan};
-use crate::context::caller::Caller;
-use crate::context::write::with_etag;
-use crate::context::write::{self, Change, IfMatch};
-use crate::http::error::problem_codes;
-use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
-use crate::http::error::ApiError;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
-use chrono::Utc;
-use kinerja_domain::rule_sets::Predikat;
-use kinerja_domain::RegistryAction;
-use kinerja_store::appraisal_rows::{self, FinalRatingRow};
-use kinerja_store::coded::Coded;
-use serde::Deserialize;
-use serde_json::json;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    check_predikat, final_view, note_json, period_of, required_text, window_days, CalibrationNote, FinalRatingView,
-};
-
-// ---- calibration ----
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"predikat": "butuh_perbaikan",
-    "justification": "Kalibrasi kurva distribusi unit (predikat organisasi Baik): paling banyak 70% Baik."}))]
-pub struct CalibrationRequest {
-    predikat: Predikat,
-    #[schema(min_length = 1, max_length = 4000)]
-    justification: String,
-}
+use crate::context::caller::Caller;
+use crate::context::write::{with_etag, IfMatch};
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ApiError;
+use crate::services::appraisal::calibration::{self, CalibrationRequest};
+use crate::services::appraisal::FinalRatingView;
+use crate::state::AppState;
 
 /// Calibrate the predikat of an annual rating.
 ///
@@ -55,65 +31,6 @@ pub(crate) async fn calibrate_final_rating(
     if_match: IfMatch,
     body: web::Json<CalibrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let plan = visible_plan(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, plan.agency_id, "plan")?;
-    if caller.user_id().is_none() {
-        return Err(ApiError::Forbidden("calibration is a person's decision; sign in as an agency admin"));
-    }
-    let justification = required_text("justification", &body.justification)?;
-    let mut conn = state.db.conn().await?;
-    if appraisal_rows::get_final_rating(&mut conn, plan.id).await?.is_none() {
-        return Err(ApiError::Conflict {
-            code: problem_codes::NOT_RATED,
-            detail: "the plan has no annual rating to calibrate".into(),
-        });
-    }
-    check_predikat("predikat", body.predikat, period_of(&mut conn, &plan).await?.rule_set.0)?;
-    let row = write::update_on(
-        &mut conn,
-        &caller.audit_actor(),
-        &if_match,
-        plan.id,
-        "calibrate",
-        async |tx, current: &FinalRatingRow| {
-            write::open_period(tx, plan.period_id).await?;
-            // An objection locks this rating row too when it is filed, so this check holds.
-            if let Some(o) = appraisal_rows::objection_of_plan(tx, plan.id).await? {
-                return Err(ApiError::Conflict {
-                    code: problem_codes::OBJECTION_FILED,
-                    detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
-                });
-            }
-            if body.predikat == current.predikat.0 {
-                return Err(ApiError::validation(
-                    "predikat",
-                    "unchanged",
-                    format!("the predikat is already {}", current.predikat),
-                ));
-            }
-            let now = Utc::now();
-            let calibration = note_json(&CalibrationNote {
-                predikat_before: current.predikat.to_string(),
-                predikat: body.predikat,
-                justification: justification.clone(),
-                by: caller.user_id(),
-                at: now,
-            });
-            let changes = json!({"predikat": {"old": current.predikat, "new": body.predikat.as_str()},
-                             "justification": justification});
-            // A new predikat in force opens a new objection window from now (PP 30/2019 art. 59).
-            let next = FinalRatingRow {
-                predikat: Coded(body.predikat),
-                calibration: Some(calibration),
-                calibrated_at: Some(now),
-                ..current.clone()
-            };
-            Ok(Change::with_changes(next, changes))
-        },
-    )
-    .await?;
-    let window = window_days(&mut conn, plan.agency_id).await?;
-    let view = final_view(&mut conn, &row, window).await?;
+    let view = calibration::calibrate(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
 }
