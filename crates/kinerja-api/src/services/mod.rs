@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod appraisal;
+pub mod competencies;
 pub mod competency_profiles;
+pub mod evaluations;
 pub mod plan_contents;
 pub mod scoring;
