@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod appraisal;
 pub mod competencies;
 pub mod competency_profiles;
+pub mod development;
 pub mod evaluations;
 pub mod plan_contents;
 pub mod scoring;
