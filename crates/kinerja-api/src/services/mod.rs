@@ -6,6 +6,8 @@ pub mod appraisal;
 pub mod competencies;
 pub mod competency_profiles;
 pub mod development;
+pub mod employees;
 pub mod evaluations;
+pub mod periods;
 pub mod plan_contents;
 pub mod scoring;
