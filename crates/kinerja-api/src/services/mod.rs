@@ -2,12 +2,14 @@
 //! domain's rules, and knows nothing of HTTP beyond the error it answers with.
 
 pub mod accounts;
+pub mod acting_officials;
 pub mod appraisal;
 pub mod competencies;
 pub mod competency_profiles;
 pub mod development;
 pub mod employees;
 pub mod evaluations;
+pub mod history;
 pub mod periods;
 pub mod plan_contents;
 pub mod scoring;
