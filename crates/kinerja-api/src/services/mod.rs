@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod acting_officials;
 pub mod appraisal;
+pub mod clients;
 pub mod competencies;
 pub mod competency_profiles;
 pub mod development;
@@ -13,3 +14,4 @@ pub mod history;
 pub mod periods;
 pub mod plan_contents;
 pub mod scoring;
+pub mod webhooks;

@@ -1,0 +1,163 @@
+//! Integration clients (OAuth2 client credentials) of an agency.
+
+use chrono::{DateTime, Utc};
+use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::{AccountAction, Scope};
+use kinerja_store::coded::Coded;
+use kinerja_store::identity_rows::{self, ClientRow, NewClient};
+use kinerja_store::{audit_rows, AsyncConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{random_token, sha256};
+use crate::context::caller::Caller;
+use crate::http::error::ApiError;
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientView {
+    /// The `client_id` of the client-credentials grant.
+    pub id: Uuid,
+    agency_id: Uuid,
+    #[schema(example = "SIASN sync")]
+    name: String,
+    #[schema(example = json!(["read", "import"]))]
+    scopes: Vec<Scope>,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ClientRow> for ClientView {
+    fn from(c: ClientRow) -> Self {
+        ClientView {
+            id: c.id,
+            agency_id: c.agency_id,
+            name: c.name,
+            scopes: c.scopes.iter().map(|s| s.0).collect(),
+            created_by: c.created_by,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A new client with its secret, which is shown this once and stored only as a hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: ClientView,
+    client_secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Sinkronisasi SIASN", "scopes": ["read", "import"], "agency_id": "0193a0c2-0000-7000-8000-00000000a001"}))]
+pub struct CreateClient {
+    /// Defaults to the caller's agency; a super admin must give it.
+    agency_id: Option<Uuid>,
+    #[schema(example = "SIASN sync", min_length = 1, max_length = 200)]
+    name: String,
+    #[schema(example = json!(["read", "import"]), min_items = 1)]
+    scopes: Vec<Scope>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientFilter {
+    agency_id: Option<Uuid>,
+}
+
+pub async fn list(
+    caller: &Caller,
+    state: &AppState,
+    filter: ClientFilter,
+    page: PageParams,
+) -> Result<Page<ClientView>, ApiError> {
+    let request = page.parse()?;
+    let agency = if caller.is_super_admin() { filter.agency_id } else { caller.agency_id() };
+    let allowed = caller.is_super_admin() || caller.actor.may_on_accounts(AccountAction::Read, agency);
+    if !allowed || (filter.agency_id.is_some() && filter.agency_id != agency) {
+        return Err(ApiError::Forbidden("you may list the clients of your own agency only"));
+    }
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    let rows = identity_rows::list_live_clients(&mut conn, agency, request.after, request.fetch()).await?;
+    Ok(Page::from_rows(rows, request, |c| c.id, ClientView::from))
+}
+
+pub async fn create(caller: &Caller, state: &AppState, body: CreateClient) -> Result<CreatedClient, ApiError> {
+    let agency_id = body
+        .agency_id
+        .or(caller.agency_id())
+        .ok_or_else(|| ApiError::validation("agency_id", "required", "a client belongs to an agency"))?;
+    if !caller.actor.may_on_accounts(AccountAction::Manage, Some(agency_id)) {
+        return Err(ApiError::Forbidden("you may create clients for your own agency only"));
+    }
+    let name = body.name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(crate::http::error::FieldError::new("name", "invalid_length", "must be 1 to 200 characters"));
+    }
+    if body.scopes.is_empty() {
+        errors.push(crate::http::error::FieldError::new("scopes", "required", "at least one scope"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut scopes = body.scopes;
+    scopes.sort();
+    scopes.dedup();
+    let secret = random_token()?;
+    let mut conn = state.db.conn().await?;
+    if !identity_rows::agency_exists(&mut conn, agency_id).await? {
+        return Err(ApiError::validation("agency_id", "not_found", "no such agency"));
+    }
+    let secret_hash = sha256(&secret);
+    let row = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let row = identity_rows::insert_client(
+                tx,
+                NewClient {
+                    id: Uuid::now_v7(),
+                    agency_id,
+                    name,
+                    secret_hash: &secret_hash,
+                    scopes: scopes.iter().copied().map(Coded).collect(),
+                    created_by: caller.user_id(),
+                },
+            )
+            .await?;
+            let view = ClientView::from(row.clone());
+            let event =
+                caller.audit_actor().event(AuditEntity::Client, row.id, "create", Some(agency_id), None, Some(&view));
+            audit_rows::record(tx, event).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(CreatedClient { client: ClientView::from(row), client_secret: secret })
+}
+
+pub async fn delete(caller: &Caller, state: &AppState, client_id: Uuid) -> Result<(), ApiError> {
+    let mut conn = state.db.conn().await?;
+    let client = identity_rows::get_live_client(&mut conn, client_id).await?.ok_or(ApiError::NotFound("client"))?;
+    if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {
+        return Err(ApiError::NotFound("client"));
+    }
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        identity_rows::revoke_client(tx, client.id, Utc::now()).await?;
+        let event = caller.audit_actor().event(
+            AuditEntity::Client,
+            client.id,
+            "delete",
+            Some(client.agency_id),
+            Some(&ClientView::from(client.clone())),
+            None,
+        );
+        audit_rows::record(tx, event).await?;
+        Ok(())
+    })
+    .await?;
+    // Its tokens stop here at once, on other servers within the session TTL.
+    state.sessions.forget(client.id);
+    Ok(())
+}
