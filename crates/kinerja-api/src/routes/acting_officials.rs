@@ -7,7 +7,6 @@ use crate::services::acting_officials::{self, ActingQuery, ActingView, CreateAct
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// List acting officials.

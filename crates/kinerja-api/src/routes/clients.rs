@@ -6,7 +6,6 @@ use crate::services::clients::{self, ClientFilter, ClientView, CreateClient, Cre
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpResponse};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// List the live integration clients of an agency (all agencies for a super admin).

@@ -8,7 +8,6 @@ use crate::services::employees::{self, CreateEmployee, EmployeeQuery, EmployeeVi
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// List employees.

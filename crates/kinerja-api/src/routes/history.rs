@@ -4,7 +4,6 @@ use crate::http::error::ApiError;
 use crate::services::history::{self, EmployeeHistory};
 use crate::state::AppState;
 use actix_web::{get, web};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Read an employee's history.

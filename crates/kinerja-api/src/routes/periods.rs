@@ -9,7 +9,6 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use kinerja_domain::deadlines::PeriodStatus;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// List periods: an agency's, or every agency's for a super admin.

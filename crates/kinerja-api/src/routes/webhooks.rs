@@ -10,7 +10,6 @@ use crate::services::webhooks::{
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// List webhook endpoints.

@@ -13,5 +13,6 @@ pub mod evaluations;
 pub mod history;
 pub mod periods;
 pub mod plan_contents;
+pub mod plans;
 pub mod scoring;
 pub mod webhooks;

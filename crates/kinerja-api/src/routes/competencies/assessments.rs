@@ -9,7 +9,6 @@ use crate::services::competencies::assessments::{
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpResponse};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The agency's appointed competency assessors.

@@ -9,7 +9,6 @@ use crate::services::development::plan::{self, ActivityView, CreateActivity, Sug
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The employee's development plan: its activities.

@@ -5,7 +5,6 @@ use crate::http::pagination::{Page, PageParams};
 use crate::services::development::talent_map::{self, TalentMapQuery, TalentPlacement};
 use crate::state::AppState;
 use actix_web::{get, web};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The talent map (9-box) of an agency for a period.

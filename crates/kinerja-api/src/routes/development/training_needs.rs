@@ -4,7 +4,6 @@ use crate::http::error::ApiError;
 use crate::services::development::training_needs::{self, TrainingNeeds, TrainingNeedsQuery};
 use crate::state::AppState;
 use actix_web::{get, web};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A unit's gaps aggregated per competency and ranked, for the training needs analysis.
