@@ -14,5 +14,7 @@ pub mod history;
 pub mod periods;
 pub mod plan_contents;
 pub mod plans;
+pub mod reports;
 pub mod scoring;
+pub mod sign_in;
 pub mod webhooks;
