@@ -131,6 +131,16 @@ async fn agencies_who_may_do_what() {
         .insert_header(("If-Match", read.header("etag").unwrap()))
         .set_json(json!({"name": "again"}));
     app.call(stale).await.assert_problem(412, "precondition_failed");
+    // Who may write is checked on the locked row before its version: another agency's admin
+    // with a stale ETag learns nothing (404, not 412), and an auditor is refused (403).
+    for (token, status, code) in [(&o.admin_b.token, 404, "not_found"), (&o.auditor_a.token, 403, "forbidden")] {
+        let probe = TestRequest::patch()
+            .uri(&path)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("If-Match", read.header("etag").unwrap()))
+            .set_json(json!({"name": "again"}));
+        app.call(probe).await.assert_problem(status, code);
+    }
 }
 
 #[actix_web::test]

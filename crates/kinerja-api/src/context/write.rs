@@ -12,6 +12,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
 use kinerja_domain::deadlines::PeriodStatus;
+use kinerja_domain::RegistryAction;
 use kinerja_store::audit_rows;
 use kinerja_store::plan_rows::{self, PeriodRow};
 use kinerja_store::{in_transaction, AsyncPgConnection, StoreError};
@@ -19,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::context::access::authorize;
 use crate::context::audit_actor::AuditActor;
 use crate::context::caller::Caller;
 use crate::http::error::{problem_codes, ApiError};
@@ -191,6 +193,25 @@ pub async fn update<R: Record>(
     update_on(&mut conn, &caller.audit_actor(), if_match, id, action, change).await
 }
 
+/// [`update`] of a record of an agency's registry (an agency, a unit, a position, an employee, a
+/// period): the row is read once, locked, and the caller's right to write the agency's registry
+/// is checked on it before `If-Match`, so a record the caller may not see answers 404, never 412.
+pub async fn update_registry<R: Record>(
+    state: &AppState,
+    caller: &Caller,
+    if_match: &IfMatch,
+    id: Uuid,
+    action: &'static str,
+    change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
+) -> Result<R, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let may_write = |current: &R| match current.agency_id() {
+        Some(agency) => authorize(caller, RegistryAction::Write, agency, R::ENTITY.as_str()),
+        None => Ok(()),
+    };
+    guarded_update(&mut conn, &caller.audit_actor(), if_match, id, action, may_write, change).await
+}
+
 /// [`update`] on a connection the caller holds, for an actor that need not be a caller (the CLI).
 pub async fn update_on<R: Record>(
     conn: &mut AsyncPgConnection,
@@ -200,8 +221,22 @@ pub async fn update_on<R: Record>(
     action: &'static str,
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
+    guarded_update(conn, actor, if_match, id, action, |_| Ok(()), change).await
+}
+
+/// The audited write itself: lock, `allowed` on the locked row, `If-Match`, change, save, audit.
+async fn guarded_update<R: Record>(
+    conn: &mut AsyncPgConnection,
+    actor: &AuditActor,
+    if_match: &IfMatch,
+    id: Uuid,
+    action: &'static str,
+    allowed: impl FnOnce(&R) -> Result<(), ApiError>,
+    change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
+) -> Result<R, ApiError> {
     in_transaction(conn, async |tx| {
         let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
+        allowed(&current)?;
         if_match.check(current.version())?;
         let Change { mut row, changes } = change(tx, &current).await?;
         row.set_version(next_version(current.version()));

@@ -1,3 +1,5 @@
+//! Handlers of acting officials, Plt/Plh (`services::acting_officials`).
+
 use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};

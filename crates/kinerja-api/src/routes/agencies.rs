@@ -4,13 +4,13 @@ use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
-use kinerja_domain::{objection, RegistryAction};
+use kinerja_domain::objection;
 use kinerja_store::org_rows::{self, AgencyRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::context::access::{authorize, visible};
+use crate::context::access::visible;
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::context::write::{created, with_etag};
@@ -179,17 +179,22 @@ pub(super) async fn update_agency(
     body: web::Json<UpdateAgency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, visible.id, "agency")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
     check_window(body.objection_window_days)?;
-    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |_, current: &AgencyRow| {
-        let mut next = current.clone();
-        next.code = body.code.unwrap_or(next.code);
-        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-        next.objection_window_days = body.objection_window_days.unwrap_or(next.objection_window_days);
-        Ok(Change::row(next))
-    })
+    let row = write::update_registry(
+        &state,
+        &caller,
+        &if_match,
+        path.into_inner(),
+        "update",
+        async |_, current: &AgencyRow| {
+            let mut next = current.clone();
+            next.code = body.code.unwrap_or(next.code);
+            next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+            next.objection_window_days = body.objection_window_days.unwrap_or(next.objection_window_days);
+            Ok(Change::row(next))
+        },
+    )
     .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &AgencyView::from(&row)))
 }

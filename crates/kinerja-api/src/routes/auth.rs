@@ -1,3 +1,6 @@
+//! Handlers of login, refresh, logout, the client-credentials grant and `/me`
+//! (`services::sign_in`); reading the token request's form or JSON is theirs.
+
 use crate::context::caller::Caller;
 use crate::http::error::problem_codes;
 use crate::http::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};

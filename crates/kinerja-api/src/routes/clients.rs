@@ -1,3 +1,5 @@
+//! Handlers of integration clients (`services::clients`).
+
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;

@@ -1,3 +1,6 @@
+//! Handlers of periodic evaluations, their rating and continuous feedback
+//! (`services::evaluations`).
+
 use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;
 

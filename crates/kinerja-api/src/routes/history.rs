@@ -1,3 +1,5 @@
+//! The handler of an employee's career history (`services::history`).
+
 use crate::context::caller::Caller;
 use crate::http::error::responses::{NotFound, Unauthenticated};
 use crate::http::error::ApiError;

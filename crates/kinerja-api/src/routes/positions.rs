@@ -216,23 +216,28 @@ pub(super) async fn update_position(
     body: web::Json<UpdatePosition>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, visible.agency_id, "position")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
-    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &PositionRow| {
-        let before = PositionView::from(current);
-        let kind = body.kind.unwrap_or(before.kind);
-        let level = body.level.unwrap_or(before.level);
-        reject(check_position_level(kind, level))?;
-        let mut next = current.clone();
-        next.unit_id = body.unit_id.unwrap_or(current.unit_id);
-        check_unit(tx, current.agency_id, next.unit_id).await?;
-        next.code = body.code.unwrap_or(next.code);
-        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-        next.kind = Coded(kind);
-        next.level = level.map(Coded);
-        Ok(Change::row(next))
-    })
+    let row = write::update_registry(
+        &state,
+        &caller,
+        &if_match,
+        path.into_inner(),
+        "update",
+        async |tx, current: &PositionRow| {
+            let before = PositionView::from(current);
+            let kind = body.kind.unwrap_or(before.kind);
+            let level = body.level.unwrap_or(before.level);
+            reject(check_position_level(kind, level))?;
+            let mut next = current.clone();
+            next.unit_id = body.unit_id.unwrap_or(current.unit_id);
+            check_unit(tx, current.agency_id, next.unit_id).await?;
+            next.code = body.code.unwrap_or(next.code);
+            next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+            next.kind = Coded(kind);
+            next.level = level.map(Coded);
+            Ok(Change::row(next))
+        },
+    )
     .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &PositionView::from(&row)))
 }

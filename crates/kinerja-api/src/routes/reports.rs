@@ -1,3 +1,5 @@
+//! Handlers of the reports and the national SKP export (`services::reports`).
+
 use crate::bulk::file_kinds::streamed;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};

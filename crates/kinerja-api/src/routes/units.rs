@@ -228,22 +228,27 @@ pub(super) async fn update_unit(
     body: web::Json<UpdateUnit>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let visible = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
-    authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
-    let row = write::update(&state, &caller, &if_match, visible.id, "update", async |tx, current: &UnitRow| {
-        let mut next = current.clone();
-        next.code = body.code.unwrap_or(next.code);
-        next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
-        next.parent_id = body.parent_id.unwrap_or(next.parent_id);
-        if next.parent_id != current.parent_id {
-            org_rows::lock_hierarchy(tx, current.agency_id).await?;
-            if let Some(parent) = next.parent_id {
-                check_parent(tx, current.agency_id, Some(current.id), parent).await?;
+    let row = write::update_registry(
+        &state,
+        &caller,
+        &if_match,
+        path.into_inner(),
+        "update",
+        async |tx, current: &UnitRow| {
+            let mut next = current.clone();
+            next.code = body.code.unwrap_or(next.code);
+            next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
+            next.parent_id = body.parent_id.unwrap_or(next.parent_id);
+            if next.parent_id != current.parent_id {
+                org_rows::lock_hierarchy(tx, current.agency_id).await?;
+                if let Some(parent) = next.parent_id {
+                    check_parent(tx, current.agency_id, Some(current.id), parent).await?;
+                }
             }
-        }
-        Ok(Change::row(next))
-    })
+            Ok(Change::row(next))
+        },
+    )
     .await?;
     Ok(with_etag(StatusCode::OK, row.updated_at, &UnitView::from(&row)))
 }

@@ -1,3 +1,5 @@
+//! Handlers of webhook endpoints and their deliveries (`services::webhooks`).
+
 use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};

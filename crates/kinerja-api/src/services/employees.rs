@@ -264,11 +264,7 @@ pub async fn update(
     body: UpdateEmployee,
 ) -> Result<EmployeeView, ApiError> {
     let id = employee_id;
-    let visible = visible_employee(state, caller, id).await?;
-    if !caller.actor.may_on_registry(RegistryAction::Write, visible.agency_id) {
-        return Err(ApiError::Forbidden("your role does not allow changing employee records"));
-    }
-    let row = write::update(state, caller, if_match, id, "update", async |tx, current: &EmployeeRow| {
+    let row = write::update_registry(state, caller, if_match, id, "update", async |tx, current: &EmployeeRow| {
         let employment = match body.employment_type {
             Some(e) => e,
             None => current.employment_type.0,
@@ -299,7 +295,11 @@ pub async fn update(
         }
         Ok(Change::row(next))
     })
-    .await?;
+    .await
+    .map_err(|e| match e {
+        ApiError::Forbidden(_) => ApiError::Forbidden("your role does not allow changing employee records"),
+        other => other,
+    })?;
     Ok(EmployeeView::from(&row))
 }
 

@@ -245,9 +245,7 @@ pub async fn update(
     if_match: &IfMatch,
     body: UpdatePeriod,
 ) -> Result<PeriodView, ApiError> {
-    let visible = visible::<PeriodRow>(state, caller, period_id).await?;
-    authorize(caller, RegistryAction::Write, visible.agency_id, "period")?;
-    let row = write::update(state, caller, if_match, visible.id, "update", async |tx, current: &PeriodRow| {
+    let row = write::update_registry(state, caller, if_match, period_id, "update", async |tx, current: &PeriodRow| {
         let mut next = current.clone();
         next.name = body.name.map_or(next.name, |n| n.trim().to_owned());
         next.starts_on = body.starts_on.unwrap_or(next.starts_on);
@@ -290,13 +288,11 @@ pub async fn change_status(
 ) -> Result<PeriodView, ApiError> {
     let reason = body.reason.trim().to_owned();
     reject(text_error("reason", &reason, 2000).into_iter().collect())?;
-    let visible = visible::<PeriodRow>(state, caller, id).await?;
-    authorize(caller, RegistryAction::Write, visible.agency_id, "period")?;
     let action = match to {
         PeriodStatus::Closed => "close",
         PeriodStatus::Open => "reopen",
     };
-    let row = write::update(state, caller, if_match, visible.id, action, async |_, current: &PeriodRow| {
+    let row = write::update_registry(state, caller, if_match, id, action, async |_, current: &PeriodRow| {
         if current.status.0 == to {
             return Err(ApiError::Conflict {
                 code: problem_codes::INVALID_TRANSITION,

@@ -1,3 +1,5 @@
+//! The handler of calibration (`services::appraisal::calibration`).
+
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use uuid::Uuid;

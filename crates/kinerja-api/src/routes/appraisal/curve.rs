@@ -1,3 +1,6 @@
+//! Handlers of a unit's organisation predikat and its distribution curve
+//! (`services::appraisal::curve`).
+
 use actix_web::http::StatusCode;
 use actix_web::{get, put, web, HttpResponse};
 use uuid::Uuid;

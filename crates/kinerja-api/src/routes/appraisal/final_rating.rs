@@ -1,3 +1,5 @@
+//! Handlers of the annual rating (`services::appraisal::final_rating`).
+
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;

@@ -1,3 +1,5 @@
+//! Handlers of objections (keberatan) (`services::appraisal::objections`).
+
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;

@@ -1,3 +1,6 @@
+//! Handlers of the assessors an agency appoints and of 360° assessments
+//! (`services::competencies::assessments`).
+
 use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};

@@ -1,3 +1,5 @@
+//! The competency dictionary: the national competencies and an agency's own.
+
 use crate::context::access::{authorize, visible};
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};

@@ -1,3 +1,5 @@
+//! An employee's competency profile: levels per source, gaps and the job-person match.
+
 use crate::context::caller::Caller;
 use crate::http::error::responses::{NotFound, Unauthenticated};
 use crate::http::error::ApiError;

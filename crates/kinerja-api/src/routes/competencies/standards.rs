@@ -1,3 +1,5 @@
+//! The competency standard of each position: the levels it requires.
+
 use crate::context::access::{authorize, visible};
 use crate::context::caller::Caller;
 use crate::context::write::with_etag;

@@ -1,3 +1,5 @@
+//! Handlers of individual development plans (`services::development::plan`).
+
 use crate::context::caller::Caller;
 use crate::context::write::IfMatch;
 use crate::context::write::{created, with_etag};

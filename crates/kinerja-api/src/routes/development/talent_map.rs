@@ -1,3 +1,5 @@
+//! The handler of the talent 9-box (`services::development::talent_map`).
+
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;

@@ -1,3 +1,5 @@
+//! The handler of a unit's training needs (`services::development::training_needs`).
+
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;

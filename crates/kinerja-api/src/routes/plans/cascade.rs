@@ -1,3 +1,5 @@
+//! The cascade of a plan's results: the supervisor's results they serve and those that serve them.
+
 use crate::context::access::visible_plan;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{NotFound, Unauthenticated};

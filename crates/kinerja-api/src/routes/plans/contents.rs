@@ -1,3 +1,6 @@
+//! Handlers of what a plan holds: results, behaviour expectations, annex and rater
+//! (`services::plans::contents`).
+
 use super::respond;
 use crate::context::caller::Caller;
 use crate::context::write::IfMatch;

@@ -1,3 +1,6 @@
+//! Handlers of a plan's life: create, read, list, submit, approve, return, revise
+//! (`services::plans::lifecycle`).
+
 use super::{respond, respond_created};
 use crate::context::caller::Caller;
 use crate::context::write::IfMatch;

@@ -1,3 +1,5 @@
+//! Calibration: an agency admin's new predikat for an annual rating, with a justification.
+
 use crate::context::access::{authorize, visible_plan};
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};

@@ -1,3 +1,6 @@
+//! The organisation's own predikat and the distribution curve it sets for the unit's employees (SE
+//! MenPANRB 3/2023).
+
 use crate::context::access::{authorize, ensure_unit_people_readable, visible};
 use crate::context::caller::Caller;
 use crate::context::write::{self, IfMatch};

@@ -1,3 +1,6 @@
+//! The annual rating (PermenPANRB 6/2022): given by the rating official, decided by the period's
+//! rule set.
+
 use crate::context::access::{party, visible_plan};
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};

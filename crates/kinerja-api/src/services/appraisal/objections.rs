@@ -1,3 +1,6 @@
+//! Objections (keberatan, PP 30/2019 art. 59): filed by the employee within the window, explained
+//! by both sides, decided by the rating official's supervisor.
+
 use crate::context::access::party;
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};

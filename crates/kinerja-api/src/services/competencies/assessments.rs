@@ -1,3 +1,6 @@
+//! The assessors an agency appoints, and 360° assessments: who may assess whom, the levels given,
+//! the snapshot frozen with each (PermenPANRB 38/2017).
+
 use crate::context::access::{authorize, visible, visible_employee};
 use crate::context::caller::Caller;
 use crate::http::checks::{duplicate, level_error, reject, unknown_competency, usable_in};

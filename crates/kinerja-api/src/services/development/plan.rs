@@ -1,3 +1,5 @@
+//! Individual development plans: activities for a gap, suggested activities and mentors.
+
 use crate::context::access::visible_employee;
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};

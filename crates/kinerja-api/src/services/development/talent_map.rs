@@ -1,3 +1,6 @@
+//! The talent 9-box (PermenPANRB 3/2020): performance from the predikat in force, potential from
+//! the assessor or the JPM.
+
 use crate::context::access::{ensure_unit_people_readable, visible};
 use crate::context::caller::Caller;
 use crate::http::error::ApiError;

@@ -1,3 +1,5 @@
+//! A unit's training needs: competency gaps summed per competency and ranked.
+
 use crate::context::access::{ensure_unit_people_readable, visible};
 use crate::context::caller::Caller;
 use crate::http::checks::include_subunits;

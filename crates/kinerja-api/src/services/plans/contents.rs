@@ -1,3 +1,6 @@
+//! What a plan holds, changed on the locked plan: results and indicators, behaviour expectations,
+//! annex, and the rater an admin names.
+
 use crate::context::access::visible_plan;
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};

@@ -1,3 +1,6 @@
+//! A plan's life: created as a draft from the period and the employee's chain, read, listed, moved
+//! through the workflow, revised.
+
 use crate::context::access::{party, visible, visible_plan};
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};
