@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::competency::{feedback_author_shown, AuthorRelation};
-use kinerja_domain::rule_sets::{Inputs, Rating};
 use kinerja_domain::skp::BerAkhlak;
 use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
@@ -26,7 +25,7 @@ use crate::services::plan_contents::{realization_errors, RealizationInput, ONLY_
 
 use crate::context::write;
 use crate::services::scoring;
-use crate::services::scoring::{Evaluation, Explanation, ResultRating};
+use crate::services::scoring::{rating_request, Evaluation, Explanation};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,29 +59,14 @@ pub struct RatingFeedback {
     behaviour: Vec<BehaviourFeedback>,
 }
 
+rating_request! {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"result_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi", "feedback": {"results": "Target akreditasi sekolah terlampaui pada triwulan ini.", "behaviour": [{"value": "kolaboratif", "text": "Aktif berkoordinasi dengan pengawas sekolah."}]}}))]
 pub struct RatingRequest {
-    /// `permenpanrb-6-2022`: the rating of results.
-    #[serde(default)]
-    result_rating: Option<Rating>,
-    /// `permenpanrb-6-2022`: the rating of behaviour.
-    #[serde(default)]
-    behaviour_rating: Option<Rating>,
-    /// Numeric rule sets: the behaviour score; the SKP score comes from the realisations.
-    #[serde(default)]
-    behaviour_score: Option<f64>,
-    #[serde(default)]
-    with_peers: bool,
-    #[serde(default)]
-    new_idea: bool,
     #[serde(default)]
     feedback: RatingFeedback,
-    /// The work results (RHK) rated one by one; the overall `result_rating` stays the rating
-    /// official's, and the answer warns where it departs from them.
-    #[serde(default)]
-    result_ratings: Vec<ResultRating>,
+}
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -288,8 +272,7 @@ pub async fn rate(
         }
         let current = evaluation_rows::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         let period = write::open_period(tx, plan.period_id).await?;
-        let RatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } = body;
-        let inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);
+        let inputs = body.rater_inputs();
         let outcome =
             scoring::rate(tx, period.rule_set.0, plan.id, Some(current.id), inputs, &body.result_ratings).await?;
         let now = Utc::now();

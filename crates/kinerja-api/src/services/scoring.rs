@@ -15,6 +15,51 @@ use utoipa::ToSchema;
 use crate::http::checks::reject;
 use crate::http::error::{ApiError, FieldError};
 
+/// Defines a rating request: the rating official's inputs that every rating takes (their
+/// fields and words once, and how they become the rule set's [`Inputs`]), then its own fields.
+/// A macro rather than a flattened struct because `deny_unknown_fields` does not work with
+/// serde's `flatten`.
+macro_rules! rating_request {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// `permenpanrb-6-2022`: the rating of results. In an annual rating, for the head of
+            /// a unit it follows the unit's organisation predikat and may be left out.
+            #[serde(default)]
+            pub result_rating: Option<kinerja_domain::rule_sets::Rating>,
+            /// `permenpanrb-6-2022`: the rating of behaviour.
+            #[serde(default)]
+            pub behaviour_rating: Option<kinerja_domain::rule_sets::Rating>,
+            /// Numeric rule sets: the behaviour score.
+            #[serde(default)]
+            pub behaviour_score: Option<f64>,
+            #[serde(default)]
+            pub with_peers: bool,
+            #[serde(default)]
+            pub new_idea: bool,
+            /// The work results (RHK) rated one by one; the overall `result_rating` stays the
+            /// rating official's, and the answer warns where it departs from them.
+            #[serde(default)]
+            pub result_ratings: Vec<$crate::services::scoring::ResultRating>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// The rule set's inputs as the rating official gave them.
+            pub fn rater_inputs(&self) -> kinerja_domain::rule_sets::Inputs {
+                kinerja_domain::rule_sets::Inputs::from_rater(
+                    self.result_rating,
+                    self.behaviour_rating,
+                    self.behaviour_score,
+                    self.with_peers,
+                    self.new_idea,
+                )
+            }
+        }
+    };
+}
+pub(crate) use rating_request;
+
 /// The indicators to score, as (aspect, target, realisation), and those without a realisation.
 #[derive(Debug, Default)]
 pub struct SkpInputs {

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use chrono::Utc;
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::distribution::OrgPredikat;
-use kinerja_domain::rule_sets::{Inputs, Rating, RuleSet};
+use kinerja_domain::rule_sets::{Rating, RuleSet};
 use kinerja_domain::workflow::{transition, PlanAction};
 use kinerja_store::appraisal_rows::{self, FinalRatingRow};
 use kinerja_store::coded::Coded;
@@ -56,9 +56,7 @@ pub async fn give(
             let status = transition(plan.status.0, PlanAction::Rate, party(caller, plan))?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
             let rule_set = write::open_period(tx, plan.period_id).await?.rule_set.0;
-            let FinalRatingRequest { result_rating, behaviour_rating, behaviour_score, with_peers, new_idea, .. } =
-                body;
-            let mut inputs = Inputs::from_rater(result_rating, behaviour_rating, behaviour_score, with_peers, new_idea);
+            let mut inputs = body.rater_inputs();
             let mut year = None;
             if rule_set.scores_realisations() {
                 // The annual SKP score is the year's realisations scored by Perka BKN 1/2013.

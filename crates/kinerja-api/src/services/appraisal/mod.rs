@@ -4,7 +4,6 @@
 //! the rating official's supervisor.
 
 use crate::context::access::unit_headed_by;
-use crate::services::scoring::ResultRating;
 use chrono::{DateTime, NaiveDate, Utc};
 use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::distribution::OrgPredikat;
@@ -23,7 +22,7 @@ use crate::context::write::Record;
 use crate::http::checks::text_error;
 use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
-use crate::services::scoring::Explanation;
+use crate::services::scoring::{rating_request, Explanation};
 use crate::state::AppState;
 
 pub mod calibration;
@@ -63,6 +62,7 @@ async fn period_of(conn: &mut AsyncPgConnection, plan: &PlanRow) -> Result<Perio
 
 // ---- the final (annual) rating ----
 
+rating_request! {
 /// The annual rating's inputs: the two ratings for the default matrix; scores for the numeric
 /// rule sets of older periods.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -70,26 +70,14 @@ async fn period_of(conn: &mut AsyncPgConnection, plan: &PlanRow) -> Result<Perio
 #[schema(example = json!({"result_rating": "sesuai_ekspektasi", "behaviour_rating": "di_atas_ekspektasi",
                           "note": "Target tahunan tercapai; kolaborasi lintas bidang sangat baik."}))]
 pub struct FinalRatingRequest {
-    /// For the head of a unit this follows the unit's organisation predikat and may be left out.
-    #[serde(default)]
-    result_rating: Option<Rating>,
-    #[serde(default)]
-    behaviour_rating: Option<Rating>,
+    /// Numeric rule sets: an SKP score given by hand (refused where the year's realisations
+    /// give it).
     #[serde(default)]
     skp_score: Option<f64>,
     #[serde(default)]
-    behaviour_score: Option<f64>,
-    #[serde(default)]
-    with_peers: bool,
-    #[serde(default)]
-    new_idea: bool,
-    #[serde(default)]
     #[schema(max_length = 4000)]
     note: Option<String>,
-    /// The work results (RHK) rated one by one; the overall `result_rating` stays the rating
-    /// official's, and the answer warns where it departs from them.
-    #[serde(default)]
-    result_ratings: Vec<ResultRating>,
+}
 }
 
 /// A periodic evaluation's predikat, which the annual rating draws on.
