@@ -13,6 +13,7 @@ use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::context::caller::Caller;
+use crate::http::checks::include_subunits;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -196,4 +197,41 @@ pub async fn ensure_unit_people_readable(
         Some(_) => Err(ApiError::NotFound("unit")),
         None => Err(ApiError::Forbidden("only the agency's readers and the unit's head read its people")),
     }
+}
+
+/// What a report on a unit's people covers (the distribution curve, training needs): the unit,
+/// a period of its agency, and the units counted — the unit alone, or its whole subtree.
+pub struct UnitReportScope {
+    pub unit: UnitRow,
+    pub period: PeriodRow,
+    pub units: Vec<Uuid>,
+    pub include_subunits: bool,
+}
+
+/// The scope of a report on a unit's people, for a caller who may read them
+/// ([`ensure_unit_people_readable`]), and the connection to read the report on. A report
+/// authorizes no write, so it reads from a replica like every other report (the caller's own
+/// recent writes from the primary, `crate::state`); the unit's visibility is settled on the
+/// primary, as every visibility check is.
+pub async fn unit_report_scope(
+    state: &AppState,
+    caller: &Caller,
+    unit_id: Uuid,
+    period_id: Uuid,
+    include: Option<&str>,
+) -> Result<(UnitReportScope, kinerja_store::DbConn), ApiError> {
+    let include_subunits = include_subunits(include)?;
+    let unit = visible::<UnitRow>(state, caller, unit_id).await?;
+    let mut conn = state.read_conn(caller.reads_from).await?;
+    ensure_unit_people_readable(&mut conn, caller, &unit).await?;
+    let period = plan_rows::get_period(&mut conn, period_id)
+        .await?
+        .filter(|p| p.agency_id == unit.agency_id)
+        .ok_or(ApiError::NotFound("period"))?;
+    let units = if include_subunits {
+        org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
+    } else {
+        vec![unit.id]
+    };
+    Ok((UnitReportScope { unit, period, units, include_subunits }, conn))
 }

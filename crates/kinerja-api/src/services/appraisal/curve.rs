@@ -1,10 +1,9 @@
 //! The organisation's own predikat and the distribution curve it sets for the unit's employees (SE
 //! MenPANRB 3/2023).
 
-use crate::context::access::{authorize, ensure_unit_people_readable, visible};
+use crate::context::access::{authorize, unit_report_scope, visible, UnitReportScope};
 use crate::context::caller::Caller;
 use crate::context::write::{self, IfMatch};
-use crate::http::checks::include_subunits;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -16,7 +15,7 @@ use kinerja_store::appraisal_rows::{self, OrgRatingRow};
 use kinerja_store::coded::Coded;
 use kinerja_store::org_rows::UnitRow;
 use kinerja_store::plan_rows::PeriodRow;
-use kinerja_store::{audit_rows, org_rows, plan_rows};
+use kinerja_store::{audit_rows, plan_rows};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -245,15 +244,9 @@ pub async fn unit_distribution(
     unit_id: Uuid,
     query: DistributionQuery,
 ) -> Result<DistributionView, ApiError> {
-    let include_subunits = include_subunits(query.include.as_deref())?;
-    let (unit, period) = unit_and_period(state, caller, unit_id, query.period_id).await?;
-    let mut conn = state.db.conn().await?;
-    ensure_unit_people_readable(&mut conn, caller, &unit).await?;
-    let units: Vec<Uuid> = if include_subunits {
-        org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
-    } else {
-        vec![unit.id]
-    };
+    let (scope, mut conn) =
+        unit_report_scope(state, caller, unit_id, query.period_id, query.include.as_deref()).await?;
+    let UnitReportScope { unit, period, units, include_subunits } = scope;
     let tallies = appraisal_rows::predikat_counts(&mut conn, period.id, &units).await?;
     let counts =
         distribution::count(tallies.iter().map(|t| (t.predikat.0.as_str(), u32::try_from(t.count).unwrap_or(0))));

@@ -1,15 +1,12 @@
 //! A unit's training needs: competency gaps summed per competency and ranked.
 
-use crate::context::access::{ensure_unit_people_readable, visible};
+use crate::context::access::{unit_report_scope, UnitReportScope};
 use crate::context::caller::Caller;
-use crate::http::checks::include_subunits;
 use crate::http::error::ApiError;
 use crate::services::competency_profiles::{competency_names, profiles};
 use crate::state::AppState;
 use kinerja_domain::competency::{CompetencyGroup, JpmError};
-use kinerja_store::org_rows::UnitRow;
 use kinerja_store::org_rows::{self, EmployeeRow};
-use kinerja_store::plan_rows::{self};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -59,19 +56,9 @@ pub async fn training_needs(
     unit_id: Uuid,
     query: TrainingNeedsQuery,
 ) -> Result<TrainingNeeds, ApiError> {
-    let include_subunits = include_subunits(query.include.as_deref())?;
-    let unit = visible::<UnitRow>(state, caller, unit_id).await?;
-    let mut conn = state.read_conn(caller.reads_from).await?;
-    ensure_unit_people_readable(&mut conn, caller, &unit).await?;
-    let period = plan_rows::get_period(&mut conn, query.period_id)
-        .await?
-        .filter(|p| p.agency_id == unit.agency_id)
-        .ok_or(ApiError::NotFound("period"))?;
-    let units: Vec<Uuid> = if include_subunits {
-        org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
-    } else {
-        vec![unit.id]
-    };
+    let (scope, mut conn) =
+        unit_report_scope(state, caller, unit_id, query.period_id, query.include.as_deref()).await?;
+    let UnitReportScope { unit, period, units, include_subunits } = scope;
     let members = org_rows::employees_in_units(&mut conn, &units).await?;
     let refs: Vec<&EmployeeRow> = members.iter().collect();
     let profiles = profiles(&mut conn, &period, &refs).await?;
