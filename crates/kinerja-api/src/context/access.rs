@@ -4,7 +4,7 @@
 
 use kinerja_domain::civil_service::heads_unit;
 use kinerja_domain::workflow::PlanParty;
-use kinerja_domain::{RegistryAction, Relation};
+use kinerja_domain::{AccountAction, RegistryAction, Relation};
 use kinerja_store::competency_rows::CompetencyRow;
 use kinerja_store::error::StoreResult;
 use kinerja_store::org_rows::{self, AgencyRow, EmployeeRow, PositionRow, UnitRow};
@@ -234,4 +234,18 @@ pub async fn unit_report_scope(
         vec![unit.id]
     };
     Ok((UnitReportScope { unit, period, units, include_subunits }, conn))
+}
+
+/// Whose accounts — users or integration clients — the caller may list, as the agency to list
+/// (`None`: every agency's): a super admin every agency's or the one named; an agency's admins
+/// and auditors their own agency's only; anyone else none (403).
+pub fn account_list_agency(caller: &Caller, asked: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
+    let agency = if caller.is_super_admin() { asked } else { caller.agency_id() };
+    if !caller.is_super_admin() && (agency.is_none() || !caller.actor.may_on_accounts(AccountAction::Read, agency)) {
+        return Err(ApiError::Forbidden("listing accounts needs an admin or auditor role"));
+    }
+    if asked.is_some() && asked != agency {
+        return Err(ApiError::Forbidden("you may list the accounts of your own agency only"));
+    }
+    Ok(agency)
 }

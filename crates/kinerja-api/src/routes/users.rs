@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::context::access::account_list_agency;
 use crate::context::caller::Caller;
 use crate::context::write::IfMatch;
 use crate::context::write::{created, with_etag};
@@ -110,13 +111,7 @@ pub(super) async fn list_users(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
     let request = page.parse()?;
-    let agency = if caller.is_super_admin() { filter.agency_id } else { caller.agency_id() };
-    if !caller.actor.may_on_accounts(AccountAction::Read, agency) || agency.is_none() && !caller.is_super_admin() {
-        return Err(ApiError::Forbidden("listing users needs an admin or auditor role"));
-    }
-    if filter.agency_id.is_some() && filter.agency_id != agency {
-        return Err(ApiError::Forbidden("you may list the users of your own agency only"));
-    }
+    let agency = account_list_agency(&caller, filter.agency_id)?;
     let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = identity_rows::list_users(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, UserView::from)))

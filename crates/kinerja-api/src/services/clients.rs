@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{random_token, sha256};
+use crate::context::access::account_list_agency;
 use crate::context::caller::Caller;
 use crate::http::error::ApiError;
 use crate::http::pagination::{Page, PageParams};
@@ -75,11 +76,7 @@ pub async fn list(
     page: PageParams,
 ) -> Result<Page<ClientView>, ApiError> {
     let request = page.parse()?;
-    let agency = if caller.is_super_admin() { filter.agency_id } else { caller.agency_id() };
-    let allowed = caller.is_super_admin() || caller.actor.may_on_accounts(AccountAction::Read, agency);
-    if !allowed || (filter.agency_id.is_some() && filter.agency_id != agency) {
-        return Err(ApiError::Forbidden("you may list the clients of your own agency only"));
-    }
+    let agency = account_list_agency(caller, filter.agency_id)?;
     let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = identity_rows::list_live_clients(&mut conn, agency, request.after, request.fetch()).await?;
     Ok(Page::from_rows(rows, request, |c| c.id, ClientView::from))
