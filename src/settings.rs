@@ -1,4 +1,4 @@
-//! Settings from flags or environment variables (API.md "Running"), checked at start.
+//! Settings from flags or environment variables (the README's "Settings"), checked at start.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
--- Acting officials (Plt/Plh, DOMAIN.md "Rating chain"): while a delegation runs, the acting
+-- Acting officials (Plt/Plh, docs/rules.md "The rating chain and acting officials"): while a delegation runs, the acting
 -- employee approves, rates and decides as the official would; each such act names both.
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 

@@ -6,12 +6,7 @@ use kinerja_domain::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{Reply, TestApp, TestUser};
-
-fn id_of(reply: &Reply) -> String {
-    assert!(reply.status.is_success(), "{}", reply.text);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{id_of, Reply, TestApp, TestUser};
 
 /// Dinas (kepala, jpt_pratama) ⊃ Bidang (kabid, administrator, reporting to the kepala) with a
 /// staff member rated by the kabid; a period; and logins for each.
@@ -80,10 +75,7 @@ async fn dinas() -> Dinas {
         async move { app.user(key, &[Role::Employee], Some(agency), Some(id)).await }
     };
     let (kepala, kabid, staff) = (login("kepala").await, login("kabid").await, login("staff").await);
-    let period = id_of(
-        &app.post("/api/v1/periods", &t, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}))
-            .await,
-    );
+    let period = app.open_period(&t, &agency, 2026, "quarterly").await;
     Dinas { app, agency, admin, auditor, outsider, kepala, kabid, staff, dinas, bidang, period, ids }
 }
 
@@ -91,14 +83,7 @@ impl Dinas {
     /// The employee's plan, with one result, submitted and approved by the rating official.
     async fn approved_plan(&self, employee: &str, own: &TestUser, rater: &TestUser) -> String {
         let app = &self.app;
-        let plan = id_of(
-            &app.post(
-                "/api/v1/performance-plans",
-                &own.token,
-                json!({"employee_id": self.ids[employee], "period_id": self.period, "approach": "kuantitatif"}),
-            )
-            .await,
-        );
+        let plan = app.draft_plan(&own.token, &self.ids[employee], &self.period, "kuantitatif").await;
         let path = format!("/api/v1/performance-plans/{plan}");
         let result = json!({"kind": "utama", "description": "Terlaksananya pembinaan sekolah dasar",
                             "indicators": [{"description": "Sekolah yang dibina", "aspect": "kuantitas", "target_value": 40, "target_unit": "sekolah"}]});

@@ -7,12 +7,7 @@ use kinerja_domain::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{Reply, TestApp, TestUser};
-
-fn id_of(reply: &Reply) -> String {
-    assert!(reply.status.is_success(), "{}", reply.text);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{id_of, Reply, TestApp, TestUser};
 
 async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Reply {
     app.send(Method::PUT, path, Some(token), Some(body)).await
@@ -95,9 +90,8 @@ async fn office() -> Office {
         ids.insert(code, id_of(&app.post("/api/v1/competencies", &root.token, body).await));
     }
     let year = Utc::now().year();
-    let period = |name: &str, y: i32| json!({"agency_id": agency, "name": name, "starts_on": format!("{y}-01-01"), "ends_on": format!("{y}-12-31"), "cadence": "annual"});
-    let open = id_of(&app.post("/api/v1/periods", &t, period("SKP ini", year)).await);
-    let closed = id_of(&app.post("/api/v1/periods", &t, period("SKP lalu", year - 1)).await);
+    let open = app.open_period(&t, &agency, year, "annual").await;
+    let closed = app.open_period(&t, &agency, year - 1, "annual").await;
     let o = Office {
         app,
         agency,

@@ -6,7 +6,7 @@ use kinerja_domain::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
-use crate::performance::{approved_plan, id_of, skp, submitted_plan};
+use crate::performance::{approved_plan, skp, submitted_plan};
 
 #[actix_web::test]
 async fn a_period_carries_its_deadlines_defaults_and_set() {
@@ -267,9 +267,7 @@ async fn an_acting_official_approves_and_rates_in_the_officials_stead_until_the_
 
 /// A period for 2026 in `agency`, opened by `token`'s admin.
 async fn period_2026(app: &TestApp, token: &str, agency: impl std::fmt::Display, cadence: &str) -> String {
-    let body = json!({"agency_id": agency.to_string(), "name": "SKP 2026", "starts_on": "2026-01-01",
-                      "ends_on": "2026-12-31", "cadence": cadence});
-    id_of(&app.post("/api/v1/periods", token, body).await)
+    app.open_period(token, agency, 2026, cadence).await
 }
 
 /// An access token of a demo login.
@@ -325,14 +323,7 @@ async fn a_period_on_the_demo_agency_walks_through_its_deadlines_in_everyones_in
     assert_eq!((summary.body["counts"]["submit_plan"].as_i64(), summary.body["overdue"].as_i64()), (Some(1), Some(1)));
     assert_eq!(summary.body["next_due_on"], "2026-01-31");
 
-    let plan = id_of(
-        &app.post(
-            "/api/v1/performance-plans",
-            &guru,
-            json!({"employee_id": guru_id, "period_id": period, "approach": "kuantitatif"}),
-        )
-        .await,
-    );
+    let plan = app.draft_plan(&guru, guru_id, &period, "kuantitatif").await;
     let path = format!("/api/v1/performance-plans/{plan}");
     let with = app
         .post(&format!("{path}/results"), &guru,

@@ -162,18 +162,9 @@ async fn nul_characters_are_bad_input_not_a_crash() {
     let agency = app.create_agency("KAB-NUL");
     let employee = app.create_employee(agency, "199001012015031001", "Budi Santoso");
     let own = app.user("budi", &[kinerja_domain::Role::Employee], Some(agency), Some(employee)).await;
-    let period = app
-        .post("/api/v1/periods", &admin.token, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}))
-        .await;
-    let plan = app
-        .post(
-            "/api/v1/performance-plans",
-            &own.token,
-            json!({"employee_id": employee, "period_id": period.body["id"], "approach": "kualitatif"}),
-        )
-        .await;
-    assert_eq!(plan.status, 201, "{}", plan.text);
-    let annex = format!("/api/v1/performance-plans/{}/annex", plan.body["id"].as_str().unwrap());
+    let period = app.open_period(&admin.token, agency, 2026, "annual").await;
+    let plan = app.draft_plan(&own.token, employee, &period, "kualitatif").await;
+    let annex = format!("/api/v1/performance-plans/{plan}/annex");
     app.send(Method::PUT, &annex, Some(&own.token), Some(json!({"resources": "a\u{0}b"})))
         .await
         .assert_problem(422, "invalid_value");

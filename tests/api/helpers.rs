@@ -279,3 +279,49 @@ impl Workbook {
         self.sheet_xml.contains(r#"ySplit="1""#) && self.sheet_xml.contains(r#"state="frozen""#)
     }
 }
+
+/// The `id` of what a successful request made or read.
+pub fn id_of(reply: &Reply) -> String {
+    assert!(reply.status.is_success(), "{}", reply.text);
+    reply.body["id"].as_str().unwrap().to_owned()
+}
+
+// ---- the set-up most cycle tests share: a period, then plans in it ----
+
+impl TestApp {
+    /// A period of `agency` for the calendar `year` ("SKP {year}"), under the default rule set;
+    /// its id.
+    pub async fn open_period(&self, token: &str, agency: impl std::fmt::Display, year: i32, cadence: &str) -> String {
+        self.open_period_under(token, agency, year, cadence, None).await
+    }
+
+    /// [`TestApp::open_period`] under a rule set of its own (`None`: the default).
+    pub async fn open_period_under(
+        &self,
+        token: &str,
+        agency: impl std::fmt::Display,
+        year: i32,
+        cadence: &str,
+        rule_set: Option<&str>,
+    ) -> String {
+        let mut body = serde_json::json!({"agency_id": agency.to_string(), "name": format!("SKP {year}"),
+            "starts_on": format!("{year}-01-01"), "ends_on": format!("{year}-12-31"), "cadence": cadence});
+        if let Some(rule_set) = rule_set {
+            body["rule_set"] = rule_set.into();
+        }
+        id_of(&self.post("/api/v1/periods", token, body).await)
+    }
+
+    /// A draft plan of `employee` in `period`, started by `token`'s holder; its id.
+    pub async fn draft_plan(
+        &self,
+        token: &str,
+        employee: impl std::fmt::Display,
+        period: impl std::fmt::Display,
+        approach: &str,
+    ) -> String {
+        let body = serde_json::json!({"employee_id": employee.to_string(), "period_id": period.to_string(),
+            "approach": approach});
+        id_of(&self.post("/api/v1/performance-plans", token, body).await)
+    }
+}

@@ -630,11 +630,7 @@ GURU-AM,M-KS,3
 
 /// A quarterly period of 2026 in the agency.
 async fn quarterly_period(s: &Setup) -> String {
-    let body = serde_json::json!({"agency_id": s.agency, "name": "SKP 2026", "starts_on": "2026-01-01",
-                                  "ends_on": "2026-12-31", "cadence": "quarterly"});
-    let period = s.app.post("/api/v1/periods", &s.admin.token, body).await;
-    assert_eq!(period.status, 201, "{}", period.text);
-    period.body["id"].as_str().unwrap().to_owned()
+    s.app.open_period(&s.admin.token, s.agency, 2026, "quarterly").await
 }
 
 /// Each employee's results, one line per indicator; Rina's and Bambang's parents are results of

@@ -8,12 +8,7 @@ use kinerja_domain::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{create_database, Reply, TestApp, TestUser};
-
-fn id_of(reply: &Reply) -> String {
-    assert!(reply.status.is_success(), "{}", reply.text);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{create_database, id_of, TestApp, TestUser};
 
 fn request(method: Method, path: &str, token: &str, if_match: Option<&str>, body: Value) -> TestRequest {
     let mut req = TestRequest::default()
@@ -94,18 +89,8 @@ async fn world() -> World {
         async move { app.user(key, &[Role::Employee], Some(a), Some(id)).await }
     };
     let (kepala, kabid, staff) = (login("kepala").await, login("kabid").await, login("budi").await);
-    let period = id_of(
-        &app.post("/api/v1/periods", t, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "annual"}))
-            .await,
-    );
-    let plan = id_of(
-        &app.post(
-            "/api/v1/performance-plans",
-            &staff.token,
-            json!({"employee_id": ids["budi"], "period_id": period, "approach": "kuantitatif"}),
-        )
-        .await,
-    );
+    let period = app.open_period(t, &agency, 2026, "annual").await;
+    let plan = app.draft_plan(&staff.token, &ids["budi"], &period, "kuantitatif").await;
     let employee = ids["budi"].clone();
     World { app, root, admin, staff, kabid, kepala, agency, unit, position, employee, ids, period, plan }
 }
@@ -140,16 +125,7 @@ impl World {
 
     /// A new plan for `key` in `period`, started by its employee.
     async fn new_plan(&self, key: &str, who: &TestUser, period: &str) -> String {
-        id_of(
-            &self
-                .app
-                .post(
-                    "/api/v1/performance-plans",
-                    &who.token,
-                    json!({"employee_id": self.ids[key], "period_id": period, "approach": "kuantitatif"}),
-                )
-                .await,
-        )
+        self.app.draft_plan(&who.token, &self.ids[key], period, "kuantitatif").await
     }
 }
 
@@ -337,9 +313,7 @@ async fn numeric_bands_are_exact_at_their_edges() {
 async fn an_indicator_without_realisation_counts_as_zero_and_the_year_is_scored_not_typed() {
     let w = world().await;
     let app = &w.app;
-    let period = id_of(&app
-        .post("/api/v1/periods", &w.admin.token, json!({"agency_id": w.agency, "name": "SKP 2025", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "cadence": "annual", "rule_set": "pp-46-2011"}))
-        .await);
+    let period = app.open_period_under(&w.admin.token, &w.agency, 2025, "annual", Some("pp-46-2011")).await;
     let plan = w.new_plan("budi", &w.staff, &period).await;
     let (_, best) = w.add_result(&plan, &w.staff, "Laporan bulanan", None).await;
     let (_, weak) = w.add_result(&plan, &w.staff, "Kajian kebijakan", None).await;
@@ -625,9 +599,7 @@ async fn a_creating_post_retried_with_its_key_replays_the_first_answer() {
         app.call(req)
     };
     // The data each creation needs: a period for a new plan, an approved plan, a competency.
-    let period_2027 = id_of(&app
-        .post("/api/v1/periods", &w.admin.token, json!({"agency_id": w.agency, "name": "SKP 2027", "starts_on": "2027-01-01", "ends_on": "2027-12-31", "cadence": "annual"}))
-        .await);
+    let period_2027 = app.open_period(&w.admin.token, &w.agency, 2027, "annual").await;
     let (_, indicator) = w.add_result(&w.plan, &w.staff, "Laporan kinerja", None).await;
     w.approve(&w.plan, &w.staff, &w.kabid).await;
     let levels: Vec<Value> =

@@ -48,7 +48,7 @@ async fn periods_carry_cadence_labels_and_rule_set() {
 use actix_web::test::TestRequest;
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestUser};
+use crate::helpers::{id_of, TestUser};
 
 /// A kepala (JPT) → sekretaris → staff chain with logins, a period, and the kepala's plan with
 /// one result to cascade from.
@@ -61,11 +61,6 @@ pub(crate) struct Skp {
     pub(crate) period: String,
     pub(crate) ids: std::collections::HashMap<&'static str, String>,
     pub(crate) kepala_result: String,
-}
-
-pub(crate) fn id_of(reply: &Reply) -> String {
-    assert!(reply.status.is_success(), "{}", reply.text);
-    reply.body["id"].as_str().unwrap().to_owned()
 }
 
 pub(crate) async fn skp() -> Skp {
@@ -103,14 +98,7 @@ pub(crate) async fn skp() -> Skp {
     let period = id_of(&app
         .post("/api/v1/periods", &t, json!({"agency_id": agency, "name": "SKP 2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cadence": "quarterly"}))
         .await);
-    let kepala_plan = id_of(
-        &app.post(
-            "/api/v1/performance-plans",
-            &kepala.token,
-            json!({"employee_id": ids["kepala"], "period_id": period, "approach": "kuantitatif"}),
-        )
-        .await,
-    );
+    let kepala_plan = app.draft_plan(&kepala.token, &ids["kepala"], &period, "kuantitatif").await;
     let with_result = app
         .post(
             &format!("/api/v1/performance-plans/{kepala_plan}/results"),
@@ -270,14 +258,7 @@ async fn a_plan_from_draft_to_approved_with_a_return_and_a_revision() {
 async fn who_may_read_and_start_plans() {
     let s = skp().await;
     let app = &s.app;
-    let plan = id_of(
-        &app.post(
-            "/api/v1/performance-plans",
-            &s.sekretaris.token,
-            json!({"employee_id": s.ids["sekretaris"], "period_id": s.period, "approach": "kualitatif"}),
-        )
-        .await,
-    );
+    let plan = app.draft_plan(&s.sekretaris.token, &s.ids["sekretaris"], &s.period, "kualitatif").await;
     let path = format!("/api/v1/performance-plans/{plan}");
     // The staff member below reads nothing of it; the kepala above and the admin do.
     app.get(&path, &s.staff.token).await.assert_problem(404, "not_found");

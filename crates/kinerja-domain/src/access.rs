@@ -1,4 +1,4 @@
-//! Roles of users and scopes of integration clients (API.md "Auth and users").
+//! Roles of users and scopes of integration clients (docs/rules.md, "Rules of the service itself").
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,5 +1,5 @@
-//! Acting officials (DOMAIN.md "Rating chain": the chain follows the supervisor links, with an
-//! explicit stand-in for an absent official). A *Plt* (pelaksana tugas) fills a vacant or
+//! Acting officials (docs/rules.md, "The rating chain and acting officials": the chain follows the
+//! supervisor links, with an explicit stand-in for an absent official). A *Plt* (pelaksana tugas) fills a vacant or
 //! long-absent post, a *Plh* (pelaksana harian) stands in for days; both approve, rate and decide
 //! as the official would while the delegation runs, and every such act names both.
 

@@ -1,5 +1,5 @@
-//! Identifiers and reference data of the civil service (DOMAIN.md "Identifiers and reference
-//! data"): the NIP, employment types, grades (golongan/ruang), position kinds and levels.
+//! Identifiers and reference data of the civil service (docs/rules.md, "Identifiers and reference
+//! data of the civil service"): the NIP, employment types, grades (golongan/ruang), position kinds and levels.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn nip_parts_are_each_checked() {
-        // (nip, expected) — the example shape from DOMAIN.md first.
+        // (nip, expected) — a well-formed NIP first.
         let table: [(&str, Result<(), NipError>); 12] = [
             ("196608011988031001", Ok(())),
             ("198503152010012003", Ok(())),

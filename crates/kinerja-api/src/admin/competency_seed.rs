@@ -87,7 +87,7 @@ pub const DICTIONARY: [Entry; 9] = [
     ]),
 ];
 
-/// Commonly cited managerial levels per position kind (DOMAIN.md: unverified, hence data).
+/// Commonly cited managerial levels per position kind (practice, not regulation text: hence data; docs/rules.md).
 /// Functional positions have none: their standard depends on the position and is set on it.
 pub const DEFAULT_LEVELS: [(PositionKind, i16); 6] = [
     (PositionKind::JptUtama, 5),

@@ -230,12 +230,12 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePeriod) -> Re
     errors.extend(check_dates(&row)?);
     reject(errors)?;
     let row = write::create(state, caller, row, async |_, _| Ok(())).await?;
-    Ok(PeriodView::of(&row)?)
+    PeriodView::of(&row)
 }
 
 pub async fn read(caller: &Caller, state: &AppState, period_id: Uuid) -> Result<PeriodView, ApiError> {
     let period = visible::<PeriodRow>(state, caller, period_id).await?;
-    Ok(PeriodView::of(&period)?)
+    PeriodView::of(&period)
 }
 
 pub async fn update(
@@ -274,7 +274,7 @@ pub async fn update(
         Ok(Change::row(next))
     })
     .await?;
-    Ok(PeriodView::of(&row)?)
+    PeriodView::of(&row)
 }
 
 /// Closes or reopens a period (agency admins), with a reason.

@@ -1,5 +1,5 @@
 //! What front-ends and the national HR system read in bulk: participation and predikat reports
-//! per unit, and the national SKP export (DOMAIN.md "Integration facts") streamed as NDJSON or
+//! per unit, and the national SKP export (docs/rules.md, "The national system's codes") streamed as NDJSON or
 //! CSV in constant memory.
 
 use std::collections::{BTreeMap, HashSet};

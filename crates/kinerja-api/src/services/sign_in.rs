@@ -180,7 +180,7 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> Result<TokenPair
     if !user.is_active {
         return Err(ApiError::InvalidRefreshToken);
     }
-    Ok(issue_tokens(state, &mut conn, &user, token.family_id).await?)
+    issue_tokens(state, &mut conn, &user, token.family_id).await
 }
 
 /// Ends the session a refresh token belongs to, and the caller's access tokens.

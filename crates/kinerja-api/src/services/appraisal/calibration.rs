@@ -35,11 +35,11 @@ pub struct CalibrationRequest {
 pub async fn calibrate(
     caller: &Caller,
     state: &AppState,
-    path: Uuid,
+    plan_id: Uuid,
     if_match: &IfMatch,
     body: CalibrationRequest,
 ) -> Result<FinalRatingView, ApiError> {
-    let plan = visible_plan(state, caller, path).await?;
+    let plan = visible_plan(state, caller, plan_id).await?;
     authorize(caller, RegistryAction::Write, plan.agency_id, "plan")?;
     if caller.user_id().is_none() {
         return Err(ApiError::Forbidden("calibration is a person's decision; sign in as an agency admin"));

@@ -99,9 +99,9 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
     Ok(view)
 }
 
-pub async fn read(caller: &Caller, state: &AppState, path: Uuid) -> Result<PlanView, ApiError> {
+pub async fn read(caller: &Caller, state: &AppState, plan_id: Uuid) -> Result<PlanView, ApiError> {
     let mut conn = state.db.conn().await?;
-    Ok(visible_view(&mut conn, caller, path).await?)
+    visible_view(&mut conn, caller, plan_id).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
