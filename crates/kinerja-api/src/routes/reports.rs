@@ -1,12 +1,13 @@
-//! Handlers of the reports and the national SKP export (`services::reports`).
+//! Handlers of the reports (`services::reports`) and the national SKP export
+//! (`bulk::national_export`).
 
 use crate::bulk::file_kinds::streamed;
+use crate::bulk::national_export::{self, NationalExport, NationalQuery, NationalRecord};
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
 use crate::services::reports::{
-    self, NationalExport, NationalQuery, NationalRecord, NationalReport, OversightQuery, ParticipationReport,
-    PredikatReport, ReportQuery,
+    self, NationalReport, OversightQuery, ParticipationReport, PredikatReport, ReportQuery,
 };
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
@@ -73,11 +74,11 @@ pub(super) async fn export_national_skp(
     state: web::Data<AppState>,
     query: web::Query<NationalQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let export = reports::national_export(&caller, &state, query.into_inner()).await?;
+    let export = national_export::national_export(&caller, &state, query.into_inner()).await?;
     let NationalExport { conn, period, format, kinds } = export;
     let period_id = period.id;
     Ok(streamed(format, &format!("national-skp-{period_id}"), move |chunks| async move {
-        reports::stream_national(conn, period, format, kinds, chunks).await
+        national_export::stream_national(conn, period, format, kinds, chunks).await
     }))
 }
 
