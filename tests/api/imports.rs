@@ -298,6 +298,36 @@ async fn dry_runs_write_nothing_and_keys_replay_the_first_answer() {
 }
 
 #[actix_web::test]
+async fn twenty_concurrent_imports_with_one_key_run_once() {
+    let s = setup().await;
+    let app = &s.app;
+    let calls = (0..20).map(|_| import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, Some("units-once")));
+    let replies = futures_util::future::join_all(calls).await;
+    let ran: Vec<&Reply> =
+        replies.iter().filter(|r| r.status == 200 && r.header("idempotent-replayed").is_none()).collect();
+    assert_eq!(ran.len(), 1, "one of the twins runs: {:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    for reply in &replies {
+        if reply.header("idempotent-replayed").is_some() {
+            assert_eq!(reply.body, ran[0].body, "a replay is the first answer");
+        } else if reply.status != 200 {
+            reply.assert_problem(409, "idempotency_key_in_use");
+        }
+    }
+    assert_eq!(app.number("SELECT count(*) AS n FROM audit_events WHERE entity = 'import'"), 1, "one import ran");
+    assert_eq!(app.number("SELECT count(*) AS n FROM events WHERE event_type = 'import.finished'"), 1, "one event");
+    // Once it has finished, the key replays.
+    let retry = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, Some("units-once")).await;
+    assert_eq!((retry.status.as_u16(), retry.header("idempotent-replayed").as_deref()), (200, Some("true")));
+    assert_eq!(retry.body, ran[0].body);
+    // A file refused as a whole frees its key: the mended file runs under it.
+    let refused =
+        import(app, &s.admin.token, "/api/v1/imports/units", CSV, "nonsense\nx\n", Some("units-mended")).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    let mended = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, Some("units-mended")).await;
+    assert_eq!((mended.status.as_u16(), mended.header("idempotent-replayed")), (200, None), "{}", mended.text);
+}
+
+#[actix_web::test]
 async fn only_importers_of_the_agency_may_import() {
     let s = setup().await;
     let app = &s.app;

@@ -35,9 +35,9 @@ pub async fn find(
         .optional()?)
 }
 
-/// Remembers an answer (replacing one older than a day); a key already taken by a concurrent
-/// request keeps its first answer.
-pub fn remember(
+/// Settles a key claimed with [`claim`] by a request whose body is only known at its end (an
+/// import): what was asked, and the answer to replay.
+pub fn settle(
     conn: &mut PgConnection,
     actor: Uuid,
     key: &str,
@@ -46,18 +46,13 @@ pub fn remember(
     answer: &Value,
 ) -> StoreResult<()> {
     use diesel::RunQueryDsl;
-    diesel::sql_query(format!(
-        "INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, answer) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (actor_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
-             answer = EXCLUDED.answer, created_at = now()
-         WHERE idempotency_keys.created_at < now() - interval '{KEPT_HOURS} hours'"
-    ))
-    .bind::<diesel::sql_types::Uuid, _>(actor)
-    .bind::<diesel::sql_types::Text, _>(key)
-    .bind::<diesel::sql_types::Bytea, _>(fingerprint)
-    .bind::<diesel::sql_types::SmallInt, _>(status)
-    .bind::<diesel::sql_types::Jsonb, _>(answer)
-    .execute(conn)?;
+    diesel::update(idempotency_keys::table.find((actor, key)))
+        .set((
+            idempotency_keys::fingerprint.eq(fingerprint),
+            idempotency_keys::status.eq(status),
+            idempotency_keys::answer.eq(answer),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -219,7 +219,7 @@ pub(super) fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json:
     let (status, answer) = finished(report).map_err(|e| Failure::Upload(e.to_string()))?;
     if let Some((key, owner)) = &job.key {
         let fingerprint = rows.into_inner().fingerprint().unwrap_or_default();
-        idempotency_rows::remember(&mut conn, *owner, key, &fingerprint, status.as_u16() as i16, &answer)?;
+        idempotency_rows::settle(&mut conn, *owner, key, &fingerprint, status.as_u16() as i16, &answer)?;
     }
     Ok((status, answer))
 }

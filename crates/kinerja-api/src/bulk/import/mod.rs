@@ -13,7 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kinerja_domain::RegistryAction;
 use kinerja_store::bulk;
-use kinerja_store::idempotency_rows;
+use kinerja_store::idempotency_rows::{self, Claim};
 use kinerja_store::plan_rows::PeriodRow;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -245,29 +245,39 @@ pub async fn import_file(
     let mut fingerprint = Sha256::new();
     fingerprint.update(format!("POST /imports/{} dry_run={dry_run} period={period_id:?} {format:?}\n", kind.as_str()));
 
-    if let Some((key, actor_id)) = &key {
-        let mut conn = state.db.conn().await?;
-        let remembered = idempotency_rows::find(&mut conn, *actor_id, key).await?;
-        drop(conn);
-        if let Some(remembered) = remembered {
-            while let Some(chunk) = payload.next().await {
-                fingerprint.update(
-                    chunk.map_err(|e| ApiError::BadRequest {
-                        code: problem_codes::UPLOAD_FAILED,
-                        detail: e.to_string(),
-                    })?,
-                );
+    // The key is this import's before it runs: a concurrent twin is told it is in use, and a
+    // later retry is answered from the first one's answer (or runs again if that one failed).
+    let claimed = match &key {
+        Some((key, actor_id)) => {
+            let mut conn = state.db.conn().await?;
+            match idempotency_rows::claim(&mut conn, *actor_id, key, &[]).await? {
+                Claim::Claimed => Some(ClaimedKey { db: state.db.clone(), actor: *actor_id, key: key.clone() }),
+                Claim::Taken(first) if first.status == 0 => {
+                    return Err(ApiError::Conflict {
+                        code: problem_codes::IDEMPOTENCY_KEY_IN_USE,
+                        detail: "the first import with this Idempotency-Key is still running; retry shortly".into(),
+                    })
+                }
+                Claim::Taken(first) => {
+                    while let Some(chunk) = payload.next().await {
+                        fingerprint.update(chunk.map_err(|e| ApiError::BadRequest {
+                            code: problem_codes::UPLOAD_FAILED,
+                            detail: e.to_string(),
+                        })?);
+                    }
+                    if fingerprint.finalize().as_slice() != first.fingerprint.as_slice() {
+                        return Err(ApiError::Unprocessable {
+                            code: problem_codes::IDEMPOTENCY_KEY_REUSED,
+                            detail: "this Idempotency-Key was used for another request".into(),
+                        });
+                    }
+                    let status = StatusCode::from_u16(first.status as u16).map_err(ApiError::internal)?;
+                    return Ok(answer(status, &first.answer, true));
+                }
             }
-            if fingerprint.finalize().as_slice() != remembered.fingerprint.as_slice() {
-                return Err(ApiError::Unprocessable {
-                    code: problem_codes::IDEMPOTENCY_KEY_REUSED,
-                    detail: "this Idempotency-Key was used for another request".into(),
-                });
-            }
-            let status = StatusCode::from_u16(remembered.status as u16).map_err(ApiError::internal)?;
-            return Ok(answer(status, &remembered.answer, true));
         }
-    }
+        None => None,
+    };
 
     let slot = state.db.bulk_slot().await?;
     let (pieces, received) = tokio::sync::mpsc::channel(8);
@@ -292,7 +302,11 @@ pub async fn import_file(
         }
     }
     drop(pieces);
-    match worker.await.map_err(ApiError::internal)? {
+    let outcome = worker.await.map_err(ApiError::internal)?;
+    if let Some(claimed) = claimed {
+        claimed.free().await;
+    }
+    match outcome {
         Ok((status, body)) => Ok(answer(status, &body, false)),
         Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
         Err(Failure::PeriodClosed) => Err(ApiError::Conflict {
@@ -306,5 +320,40 @@ pub async fn import_file(
         Err(Failure::Store(e)) => Err(e.into()),
         // `run` turns a roll-back into its report; none reaches here.
         Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),
+    }
+}
+
+/// An `Idempotency-Key` an import has claimed. Freed when the import has answered — a key the
+/// import settled with its answer stays, so a retry of a failed import runs again — or, when its
+/// client went away mid-import, as it is dropped.
+struct ClaimedKey {
+    db: kinerja_store::Db,
+    actor: Uuid,
+    key: String,
+}
+
+impl ClaimedKey {
+    /// Frees the key now, before the import answers, unless the import settled it.
+    async fn free(mut self) {
+        release(self.db.clone(), self.actor, std::mem::take(&mut self.key)).await;
+    }
+}
+
+impl Drop for ClaimedKey {
+    /// The request went away mid-import: the key is freed in the background.
+    fn drop(&mut self) {
+        if !self.key.is_empty() {
+            actix_web::rt::spawn(release(self.db.clone(), self.actor, std::mem::take(&mut self.key)));
+        }
+    }
+}
+
+async fn release(db: kinerja_store::Db, actor: Uuid, key: String) {
+    let released = async {
+        let mut conn = db.conn().await?;
+        idempotency_rows::release(&mut conn, actor, &key).await
+    };
+    if let Err(e) = released.await {
+        tracing::warn!(error = %e, "an import's Idempotency-Key could not be freed; it frees itself in a day");
     }
 }
