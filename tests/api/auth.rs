@@ -166,6 +166,8 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     // r1 is spent: showing it again is theft or a bug, and ends the whole family.
     refresh(&app, &r1).await.assert_problem(401, "invalid_refresh_token");
     refresh(&app, &r2).await.assert_problem(401, "invalid_refresh_token");
+    // ... and the access tokens the family was given (RFC 9700), not only its refresh tokens.
+    app.get("/api/v1/me", second.body["access_token"].as_str().unwrap()).await.assert_problem(401, "unauthenticated");
 
     // A separate login is a separate family and still works.
     let other = app.login("root", PASSWORD).await;

@@ -79,9 +79,15 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, ApiError> {
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+        let invalid = || ApiError::Unauthenticated("the access token is invalid or expired");
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| ApiError::Unauthenticated("the access token is invalid or expired"))
+            .map_err(|_| invalid())?;
+        // A token issued in the future (beyond the clocks' leeway) was not issued by us as it says.
+        if claims.iat > Utc::now().timestamp() + self.validation.leeway as i64 {
+            return Err(invalid());
+        }
+        Ok(claims)
     }
 }
 
@@ -97,6 +103,20 @@ mod tests {
         assert_eq!(keys.verify(&token)?, claims);
         let other = JwtKeys::new(b"another secret of enough length!!");
         assert!(other.verify(&token).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() -> Result<(), ApiError> {
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
+        let mut early = AccessClaims::new(Uuid::now_v7(), "user");
+        early.iat = Utc::now().timestamp() + 3600;
+        early.exp = early.iat + 900;
+        assert!(keys.verify(&keys.sign(&early)?).is_err());
+        // Within the leeway a clock a little ahead is fine.
+        let mut skewed = AccessClaims::new(Uuid::now_v7(), "user");
+        skewed.iat = Utc::now().timestamp() + 10;
+        assert!(keys.verify(&keys.sign(&skewed)?).is_ok());
         Ok(())
     }
 

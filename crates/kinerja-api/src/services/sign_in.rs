@@ -7,7 +7,7 @@ use kinerja_domain::credentials::{
 };
 use kinerja_domain::{Role, Scope};
 use kinerja_store::audit_rows;
-use kinerja_store::identity_rows::{self, NewRefreshToken, UserRow};
+use kinerja_store::identity_rows::{self, NewRefreshToken, RefreshTokenRow, UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -165,7 +165,7 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> Result<TokenPair
         if token.revoked_at.is_none() {
             tracing::warn!(family = %token.family_id, user = %token.user_id, "spent refresh token shown again; revoking its family");
         }
-        identity_rows::revoke_token_family(&mut conn, token.family_id, now).await?;
+        end_family(state, &mut conn, &token, now).await?;
         return Err(ApiError::InvalidRefreshToken);
     }
     if token.expires_at <= now {
@@ -173,7 +173,7 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> Result<TokenPair
     }
     if !identity_rows::spend_refresh_token(&mut conn, token.id, now).await? {
         // Spent by a concurrent request: treat as reuse.
-        identity_rows::revoke_token_family(&mut conn, token.family_id, now).await?;
+        end_family(state, &mut conn, &token, now).await?;
         return Err(ApiError::InvalidRefreshToken);
     }
     let user = identity_rows::get_user(&mut conn, token.user_id).await?;
@@ -181,6 +181,21 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> Result<TokenPair
         return Err(ApiError::InvalidRefreshToken);
     }
     issue_tokens(state, &mut conn, &user, token.family_id).await
+}
+
+/// A refresh token shown again (stolen, or a client's bug): its whole family is revoked, and the
+/// access tokens already issued end too (RFC 9700 §4.14.2) — the user's session version moves on,
+/// so every server refuses them from the next request; the user's other logins refresh as usual.
+async fn end_family(
+    state: &AppState,
+    conn: &mut kinerja_store::DbConn,
+    token: &RefreshTokenRow,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), ApiError> {
+    identity_rows::revoke_token_family(conn, token.family_id, now).await?;
+    identity_rows::bump_session(conn, token.user_id).await?;
+    state.sessions.forget(token.user_id);
+    Ok(())
 }
 
 /// Ends the session a refresh token belongs to, and the caller's access tokens.
