@@ -4,6 +4,7 @@ use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use kinerja_domain::Role;
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::helpers::{TestApp, TestUser, PASSWORD};
 
@@ -158,7 +159,17 @@ async fn an_employee_links_to_one_account_in_its_own_agency() {
         )
         .await;
     foreign.assert_problem(422, "validation_failed");
-    assert_eq!(foreign.body["errors"][0]["code"], "other_agency");
+    // An employee of another agency answers as a made-up one: ids cannot be probed (OWASP API1).
+    let made_up = w
+        .app
+        .post(
+            "/api/v1/users",
+            &w.root.token,
+            json!({"username": "dewi2", "password": PASSWORD, "roles": ["employee"], "agency_id": agency_a, "employee_id": Uuid::now_v7()}),
+        )
+        .await;
+    assert_eq!(foreign.body["errors"], made_up.body["errors"], "{} / {}", foreign.text, made_up.text);
+    assert_eq!(foreign.body["errors"][0]["code"], "not_found");
 }
 
 #[actix_web::test]

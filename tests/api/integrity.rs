@@ -198,7 +198,9 @@ async fn of_fifty_writes_with_one_if_match_exactly_one_wins() {
             assert_eq!((ok, stale), (1, 49), "{kind}, round {round}: {others:?}");
         }
     }
-    // A plan transition: fifty submits of one draft with its ETag, one goes through.
+    // A plan transition: fifty submits of one draft (holding a result) with its ETag, one goes
+    // through.
+    w.add_result(&w.plan, &w.staff, "Laporan kinerja", None).await;
     let plan = format!("/api/v1/performance-plans/{}", w.plan);
     for round in 0..3 {
         let (ok, stale, others) =
@@ -253,7 +255,9 @@ async fn a_submit_racing_result_additions_ends_in_a_state_one_order_allows() {
         json!({"kind": "utama", "description": format!("Hasil kerja {i}"),
                "indicators": [{"description": "Jumlah dokumen", "aspect": "kuantitas", "target_value": 10}]})
     };
-    let mut results_before = 0;
+    // The plan holds a result from the start, so the submit may win every race.
+    w.add_result(&w.plan, &w.staff, "Hasil kerja awal", None).await;
+    let mut results_before = 1;
     for round in 0..8 {
         let mut calls =
             vec![app.call(request(Method::POST, &format!("{plan}/submit"), &w.staff.token, None, json!({})))];

@@ -264,6 +264,9 @@ async fn who_may_read_and_start_plans() {
     app.get(&path, &s.staff.token).await.assert_problem(404, "not_found");
     assert_eq!(app.get(&path, &s.kepala.token).await.status, 200);
     assert_eq!(app.get(&path, &s.admin.token).await.status, 200);
+    // A plan with no work result has nothing to agree on: it is not submitted, and stays a draft.
+    app.post(&format!("{path}/submit"), &s.sekretaris.token, json!({})).await.assert_problem(409, "empty_plan");
+    assert_eq!(app.get(&path, &s.sekretaris.token).await.body["status"], "draft");
     // Nobody starts a plan for someone else but an admin; an override needs a reason and an admin.
     app.post(
         "/api/v1/performance-plans",

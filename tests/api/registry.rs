@@ -452,6 +452,23 @@ async fn integration_clients_act_by_scope() {
 }
 
 #[actix_web::test]
+async fn audit_events_are_stamped_as_they_are_written_not_when_their_transaction_began() {
+    let app = TestApp::new().await;
+    app.sql(
+        "DO $$ BEGIN
+           INSERT INTO audit_events (id, actor_kind, entity, action) VALUES (gen_random_uuid(), 'system', 'unit', 'first');
+           PERFORM pg_sleep(0.05);
+           INSERT INTO audit_events (id, actor_kind, entity, action) VALUES (gen_random_uuid(), 'system', 'unit', 'second');
+         END $$",
+    );
+    let later = app.number(
+        "SELECT (max(at) FILTER (WHERE action = 'second') > max(at) FILTER (WHERE action = 'first'))::int::bigint AS n
+         FROM audit_events",
+    );
+    assert_eq!(later, 1, "two acts of one transaction are ordered by when they happened");
+}
+
+#[actix_web::test]
 async fn every_write_is_in_the_audit_trail() {
     let o = org().await;
     let app = &o.app;

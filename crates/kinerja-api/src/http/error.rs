@@ -23,6 +23,7 @@ pub mod problem_codes {
     pub const DUPLICATE_USERNAME: &str = "duplicate_username";
     pub const EMPLOYEE_ALREADY_LINKED: &str = "employee_already_linked";
     pub const DELIVERY_PENDING: &str = "delivery_pending";
+    pub const EMPTY_PLAN: &str = "empty_plan";
     pub const EXPLANATIONS_MISSING: &str = "explanations_missing";
     pub const FORBIDDEN: &str = "forbidden";
     pub const IDEMPOTENCY_KEY_IN_USE: &str = "idempotency_key_in_use";

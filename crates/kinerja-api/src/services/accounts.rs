@@ -108,7 +108,8 @@ fn check_membership(roles: &[Role], agency_id: Option<Uuid>, employee_id: Option
     errors
 }
 
-/// Checks that the linked agency and employee exist and agree.
+/// Checks that the linked agency and employee exist and agree. An employee of another agency
+/// answers as one that does not exist, so an employee id cannot be probed across agencies.
 async fn check_references(
     conn: &mut AsyncPgConnection,
     agency_id: Option<Uuid>,
@@ -120,16 +121,9 @@ async fn check_references(
         }
     }
     if let Some(employee) = employee_id {
-        match identity_rows::employee_agency(conn, employee).await? {
-            None => return Err(ApiError::validation("employee_id", "not_found", "no such employee")),
-            Some(of) if Some(of) != agency_id => {
-                return Err(ApiError::validation(
-                    "employee_id",
-                    "other_agency",
-                    "the employee belongs to another agency than agency_id",
-                ))
-            }
-            Some(_) => {}
+        let of = identity_rows::employee_agency(conn, employee).await?;
+        if of.is_none() || of != agency_id {
+            return Err(ApiError::validation("employee_id", "not_found", "no such employee in the account's agency"));
         }
     }
     Ok(())

@@ -202,8 +202,16 @@ pub async fn move_plan(
         PlanAction::Return => "return",
         PlanAction::Rate => "final_rating",
     };
-    edit_plan(state, caller, if_match, &visible, name, async |_, plan| {
+    edit_plan(state, caller, if_match, &visible, name, async |tx, plan| {
         let next_status = transition(plan.status.0, action, party(caller, plan))?;
+        // A plan is agreed on its work results: one with none has nothing to agree on. The plan
+        // is locked, so a result deleted meanwhile cannot slip past this count.
+        if action == PlanAction::Submit && plan_rows::result_count(tx, plan.id).await? == 0 {
+            return Err(ApiError::Conflict {
+                code: problem_codes::EMPTY_PLAN,
+                detail: "the plan has no work result (RHK); add one before submitting".into(),
+            });
+        }
         let return_reason = if action == PlanAction::Return { reason } else { None };
         Ok(Change::row(PlanRow { status: Coded(next_status), return_reason, ..plan.clone() }))
     })
