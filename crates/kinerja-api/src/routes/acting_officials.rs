@@ -28,8 +28,7 @@ pub(super) async fn list_acting_officials(
     query: web::Query<ActingQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ActingView>>, ApiError> {
-    let view = acting_officials::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(acting_officials::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
 
 /// Record an acting official.

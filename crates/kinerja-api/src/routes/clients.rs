@@ -29,8 +29,7 @@ pub(super) async fn list_clients(
     filter: web::Query<ClientFilter>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ClientView>>, ApiError> {
-    let view = clients::list(&caller, &state, filter.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(clients::list(&caller, &state, filter.into_inner(), page.into_inner()).await?))
 }
 
 /// Register an integration client. The secret is in this answer only.

@@ -29,8 +29,7 @@ pub(super) async fn list_employees(
     query: web::Query<EmployeeQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<EmployeeView>>, ApiError> {
-    let view = employees::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(employees::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
 
 /// Register an employee.

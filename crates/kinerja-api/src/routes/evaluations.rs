@@ -50,8 +50,7 @@ pub(super) async fn get_evaluation(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<EvaluationView>, ApiError> {
-    let view = evaluations::read(&caller, &state, path.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(evaluations::read(&caller, &state, path.into_inner()).await?))
 }
 
 /// Rate an evaluation.
@@ -72,8 +71,7 @@ pub(super) async fn rate_evaluation(
     path: web::Path<Uuid>,
     body: web::Json<RatingRequest>,
 ) -> Result<web::Json<Evaluation>, ApiError> {
-    let view = evaluations::rate(&caller, &state, path.into_inner(), body.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(evaluations::rate(&caller, &state, path.into_inner(), body.into_inner()).await?))
 }
 
 /// Give continuous feedback to a colleague.

@@ -27,6 +27,5 @@ pub(super) async fn get_employee_history(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<EmployeeHistory>, ApiError> {
-    let view = history::employee_history(&caller, &state, path.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(history::employee_history(&caller, &state, path.into_inner()).await?))
 }

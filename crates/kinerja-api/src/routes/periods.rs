@@ -27,8 +27,7 @@ pub(super) async fn list_periods(
     query: web::Query<PeriodQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<PeriodView>>, ApiError> {
-    let view = periods::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(periods::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
 
 /// Open a period for an agency.

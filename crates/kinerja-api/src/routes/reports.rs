@@ -28,8 +28,7 @@ pub(super) async fn get_participation_report(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<ParticipationReport>, ApiError> {
-    let view = reports::participation(&caller, &state, query.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(reports::participation(&caller, &state, query.into_inner()).await?))
 }
 
 /// Report the annual predikat per unit.
@@ -48,8 +47,7 @@ pub(super) async fn get_predikat_report(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<PredikatReport>, ApiError> {
-    let view = reports::predikat(&caller, &state, query.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(reports::predikat(&caller, &state, query.into_inner()).await?))
 }
 
 /// Export a period's records in the national SKP shape.
@@ -99,6 +97,5 @@ pub(super) async fn get_national_report(
     state: web::Data<AppState>,
     query: web::Query<OversightQuery>,
 ) -> Result<web::Json<NationalReport>, ApiError> {
-    let view = reports::national(&caller, &state, query.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(reports::national(&caller, &state, query.into_inner()).await?))
 }

@@ -28,8 +28,7 @@ pub(super) async fn list_webhooks(
     query: web::Query<WebhookQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<WebhookView>>, ApiError> {
-    let view = webhooks::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(webhooks::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
 
 /// Register a webhook endpoint.
@@ -161,8 +160,9 @@ pub(super) async fn list_webhook_deliveries(
     query: web::Query<DeliveryQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
-    let view = webhooks::deliveries(&caller, &state, path.into_inner(), query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(
+        webhooks::deliveries(&caller, &state, path.into_inner(), query.into_inner(), page.into_inner()).await?,
+    ))
 }
 
 /// Send a delivery again.

@@ -78,6 +78,5 @@ pub(crate) async fn get_unit_distribution(
     path: web::Path<Uuid>,
     query: web::Query<DistributionQuery>,
 ) -> Result<web::Json<DistributionView>, ApiError> {
-    let view = curve::unit_distribution(&caller, &state, path.into_inner(), query.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(curve::unit_distribution(&caller, &state, path.into_inner(), query.into_inner()).await?))
 }

@@ -27,8 +27,7 @@ pub(crate) async fn get_competency_assessors(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<AssessorList>, ApiError> {
-    let view = assessments::assessors(&caller, &state, path.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(assessments::assessors(&caller, &state, path.into_inner()).await?))
 }
 
 /// Appoint the agency's competency assessors (the whole list).
@@ -46,8 +45,7 @@ pub(crate) async fn replace_competency_assessors(
     path: web::Path<Uuid>,
     body: web::Json<AssessorList>,
 ) -> Result<web::Json<AssessorList>, ApiError> {
-    let view = assessments::replace_assessors(&caller, &state, path.into_inner(), body.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(assessments::replace_assessors(&caller, &state, path.into_inner(), body.into_inner()).await?))
 }
 
 /// Give a competency assessment.
@@ -118,6 +116,5 @@ pub(crate) async fn list_assessments(
     query: web::Query<AssessmentQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<AssessmentView>>, ApiError> {
-    let view = assessments::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(assessments::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }

@@ -27,8 +27,7 @@ pub(crate) async fn list_development_activities(
     path: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ActivityView>>, ApiError> {
-    let view = plan::list_activities(&caller, &state, path.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(plan::list_activities(&caller, &state, path.into_inner(), page.into_inner()).await?))
 }
 
 /// Add an activity to the employee's development plan.
@@ -96,6 +95,5 @@ pub(crate) async fn suggest_development_activities(
     path: web::Path<Uuid>,
     query: web::Query<PeriodParam>,
 ) -> Result<web::Json<Suggestions>, ApiError> {
-    let view = plan::suggest_activities(&caller, &state, path.into_inner(), query.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(plan::suggest_activities(&caller, &state, path.into_inner(), query.into_inner()).await?))
 }

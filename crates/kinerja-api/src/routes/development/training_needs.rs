@@ -22,6 +22,5 @@ pub(crate) async fn list_training_needs(
     path: web::Path<Uuid>,
     query: web::Query<TrainingNeedsQuery>,
 ) -> Result<web::Json<TrainingNeeds>, ApiError> {
-    let view = training_needs::training_needs(&caller, &state, path.into_inner(), query.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(training_needs::training_needs(&caller, &state, path.into_inner(), query.into_inner()).await?))
 }

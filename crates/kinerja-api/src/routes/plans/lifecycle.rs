@@ -75,8 +75,7 @@ pub(crate) async fn list_plans(
     query: web::Query<PlanQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<PlanSummary>>, ApiError> {
-    let view = lifecycle::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(lifecycle::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
 
 /// The employee submits their draft to the rating official.
