@@ -328,6 +328,70 @@ async fn twenty_concurrent_imports_with_one_key_run_once() {
 }
 
 #[actix_web::test]
+async fn a_file_of_one_row_repeated_is_checked_in_one_pass_with_a_bounded_answer() {
+    let s = setup().await;
+    let app = &s.app;
+    // 20,000 copies of one employee: each used to name every other line (a 120 MB answer).
+    let mut file = String::from("nip,name,employment_type\n");
+    for _ in 0..20_000 {
+        file.push_str("198503152010012003,Rina Marlina,pns\n");
+    }
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees?dry_run=true", CSV, &file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    assert_eq!(reply.body["error_count"], 20_000, "every copy is counted");
+    assert_eq!(reply.body["errors"].as_array().unwrap().len(), 1000, "the first 1,000 are listed");
+    assert!(reply.bytes.len() < 200_000, "a bounded answer: {} bytes", reply.bytes.len());
+    let errors = reply.body["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["message"], "NIP 198503152010012003 is also on line 3 and 19998 more");
+    assert_eq!(errors[1]["message"], "NIP 198503152010012003 is also on line 2");
+
+    // A value of 50,000 characters is named, shortened, in its message.
+    let long_unit = "U".repeat(50_000);
+    let file = format!("nip,name,employment_type,unit_code\n198503152010012003,Rina,pns,{long_unit}\n");
+    let reply = import(app, &s.admin.token, "/api/v1/imports/employees?dry_run=true", CSV, &file, None).await;
+    reply.assert_problem(422, "invalid_rows");
+    let message = reply.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.chars().count() <= 201 && message.ends_with('…'), "{message}");
+}
+
+#[actix_web::test]
+async fn a_header_of_many_unknown_columns_lists_at_most_a_thousand() {
+    let s = setup().await;
+    let columns: Vec<String> = (0..20_000).map(|i| format!("kolom_{i}")).collect();
+    let file = format!("nip,name,{}\n198503152010012003,Rina\n", columns.join(","));
+    let reply = import(&s.app, &s.admin.token, "/api/v1/imports/employees", CSV, &file, None).await;
+    reply.assert_problem(422, "validation_failed");
+    let errors = reply.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1000, "{}", &reply.text[..200]);
+    // The missing column comes first, the count of the rest last.
+    assert_eq!((errors[0]["field"].as_str(), errors[0]["code"].as_str()), (Some("employment_type"), Some("required")));
+    assert_eq!(errors[999]["code"], "too_many_errors");
+    assert_eq!(errors[999]["message"], "19002 more columns are refused");
+    assert!(reply.bytes.len() < 200_000, "a bounded answer: {} bytes", reply.bytes.len());
+}
+
+#[actix_web::test]
+async fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
+    let s = setup().await;
+    let req = TestRequest::post()
+        .uri("/api/v1/imports/employees")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", s.admin.token)))
+        .insert_header((header::CONTENT_TYPE, CSV))
+        .insert_header((header::CONTENT_LENGTH, "524288000"));
+    let reply = s.app.call(req).await;
+    reply.assert_problem(413, "payload_too_large");
+    assert!(reply.body["detail"].as_str().unwrap().contains("268435456"), "{}", reply.text);
+    // A workbook is read whole, so its limit is lower.
+    let req = TestRequest::post()
+        .uri("/api/v1/imports/employees")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", s.admin.token)))
+        .insert_header((header::CONTENT_TYPE, XLSX))
+        .insert_header((header::CONTENT_LENGTH, "40000000"));
+    s.app.call(req).await.assert_problem(413, "payload_too_large");
+    assert_eq!(s.app.number("SELECT count(*) AS n FROM audit_events WHERE entity = 'import'"), 0, "nothing ran");
+}
+
+#[actix_web::test]
 async fn only_importers_of_the_agency_may_import() {
     let s = setup().await;
     let app = &s.app;

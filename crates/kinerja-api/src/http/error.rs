@@ -28,6 +28,7 @@ pub mod problem_codes {
     pub const FORBIDDEN: &str = "forbidden";
     pub const IDEMPOTENCY_KEY_IN_USE: &str = "idempotency_key_in_use";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
+    pub const IMPORT_TIMED_OUT: &str = "import_timed_out";
     pub const INTERNAL_ERROR: &str = "internal_error";
     pub const INVALID_CLIENT: &str = "invalid_client";
     pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
@@ -52,6 +53,7 @@ pub mod problem_codes {
     pub const ORGANISATION_RATING_MISSING: &str = "organisation_rating_missing";
     pub const OWN_CASE: &str = "own_case";
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const REQUEST_TIMED_OUT: &str = "request_timed_out";
     pub const PERIOD_CLOSED: &str = "period_closed";
     pub const PERIOD_IN_USE: &str = "period_in_use";
     pub const PRECONDITION_FAILED: &str = "precondition_failed";
@@ -159,6 +161,10 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable(String),
+    /// The request ran past its time limit and was stopped (nothing it began was kept); 503 with
+    /// `Retry-After`, since a less busy moment may let it finish.
+    #[error("{detail}")]
+    TimedOut { code: &'static str, detail: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -177,7 +183,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Conflict { code, .. }
-            | ApiError::Unprocessable { code, .. } => code,
+            | ApiError::Unprocessable { code, .. }
+            | ApiError::TimedOut { code, .. } => code,
             ApiError::Unauthenticated(_) => problem_codes::UNAUTHENTICATED,
             ApiError::InvalidCredentials => problem_codes::INVALID_CREDENTIALS,
             ApiError::InvalidRefreshToken => problem_codes::INVALID_REFRESH_TOKEN,
@@ -231,7 +238,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidValue(_)
             | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::TimedOut { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -241,6 +248,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            ApiError::TimedOut { detail, .. } => tracing::warn!(%detail, "request timed out"),
             _ => {}
         }
         let problem = Problem {
@@ -257,7 +265,7 @@ impl ResponseError for ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::TimedOut { .. } => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
             }
             ApiError::MethodNotAllowed { allow, .. } => {

@@ -22,13 +22,18 @@ pub struct LineProblem {
     pub message: String,
 }
 
-/// Rows that appear twice in the file under one natural key: each names the other lines.
+/// Rows that appear twice in the file under one natural key. The first names the next line and
+/// how many more there are, every later one names the first: one pass, and a short message
+/// however many copies a file holds.
 fn duplicates_sql(table: &str, key: &str, partition: &str, label: &str) -> String {
     format!(
         "SELECT line, '{key}' AS field, 'duplicate_in_file' AS code,
-                '{label} ' || {key} || ' is also on line ' || array_to_string(array_remove(lines, line), ', ') AS message
-         FROM (SELECT line, {key}, array_agg(line) OVER w AS lines, count(*) OVER w AS n
-               FROM {table} WINDOW w AS (PARTITION BY {partition})) d
+                '{label} ' || {key} || ' is also on line '
+                || CASE WHEN rank = 1 THEN next::text || CASE WHEN n > 2 THEN ' and ' || (n - 2)::text || ' more' ELSE '' END
+                        ELSE first::text END AS message
+         FROM (SELECT line, {key}, row_number() OVER w AS rank, first_value(line) OVER w AS first,
+                      lead(line) OVER w AS next, count(*) OVER (PARTITION BY {partition}) AS n
+               FROM {table} WINDOW w AS (PARTITION BY {partition} ORDER BY line)) d
          WHERE n > 1"
     )
 }

@@ -28,11 +28,12 @@ mod export;
 mod merge;
 mod stage;
 
-/// A connection of its own for one import. Its staging table stays in memory up to a size that
-/// holds files of a few hundred thousand rows.
-pub fn connect(database_url: &str) -> StoreResult<PgConnection> {
+/// A connection of its own for one import, whose statements may each run `statement_timeout`.
+/// Its staging table stays in memory up to a size that holds files of a few hundred thousand rows.
+pub fn connect(database_url: &str, statement_timeout: std::time::Duration) -> StoreResult<PgConnection> {
     let mut conn = crate::db::migrations::connect(database_url)?;
     diesel::sql_query("SET temp_buffers = '256MB'").execute(&mut conn)?;
+    diesel::sql_query(format!("SET statement_timeout = {}", statement_timeout.as_millis().max(1))).execute(&mut conn)?;
     Ok(conn)
 }
 

@@ -17,7 +17,7 @@ use std::io::Write;
 use uuid::Uuid;
 
 use super::{
-    finished, stage_row, BodyReader, FileFormat, ImportError, ImportReport, ImportScope, PlanContext, Rows,
+    finished, shortened, stage_row, BodyReader, FileFormat, ImportError, ImportReport, ImportScope, PlanContext, Rows,
     LISTED_ERRORS, REFRESH_STATISTICS_AFTER,
 };
 
@@ -34,8 +34,11 @@ pub(super) enum Failure {
     /// A file read whole (a workbook) is larger than this many bytes.
     #[error("the file is too large")]
     TooLarge(u64),
+    /// A statement ran past the import's time limit; the transaction was rolled back.
+    #[error("the import ran past its time limit")]
+    TimedOut,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// The file's period is closed: nothing is written into it.
     #[error("the period is closed")]
     PeriodClosed,
@@ -44,9 +47,18 @@ pub(super) enum Failure {
     RolledBack(Box<ImportReport>),
 }
 
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) if cause.contains("statement timeout") => Failure::TimedOut,
+            other => Failure::Store(other),
+        }
+    }
+}
+
 impl From<kinerja_store::DieselError> for Failure {
     fn from(e: kinerja_store::DieselError) -> Self {
-        Failure::Store(e.into())
+        StoreError::from(e).into()
     }
 }
 
@@ -63,7 +75,7 @@ impl Errors {
         self.count += 1;
         self.lines.insert(line);
         if self.listed.len() < LISTED_ERRORS {
-            self.listed.push(ImportError { line, field, code, message });
+            self.listed.push(ImportError { line, field: shortened(&field), code, message: shortened(&message) });
         }
     }
 
@@ -92,6 +104,8 @@ impl Errors {
 
 pub(super) struct Job {
     pub(super) url: String,
+    /// How long each of the import's statements may run.
+    pub(super) time_limit: std::time::Duration,
     pub(super) kind: ImportKind,
     pub(super) format: FileFormat,
     pub(super) dry_run: bool,
@@ -106,7 +120,7 @@ pub(super) struct Job {
 /// Stages the file, checks it whole, and merges it unless it is refused or a dry run; answers
 /// with the report, remembered under the job's `Idempotency-Key`.
 pub(super) fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json::Value), Failure> {
-    let mut conn = bulk::connect(&job.url)?;
+    let mut conn = bulk::connect(&job.url, job.time_limit)?;
     let rows = RefCell::new(Rows::open(job.kind, job.format, body)?);
     let errors = RefCell::new(Errors::default());
     let total = std::cell::Cell::new(0i64);

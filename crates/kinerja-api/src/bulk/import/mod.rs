@@ -44,7 +44,25 @@ pub enum FileFormat {
     Xlsx,
 }
 
+/// A CSV or NDJSON file may be this large (some two million employee rows); a workbook, read
+/// whole, [`rows::WORKBOOK_LIMIT`]. A declared `Content-Length` past it is refused before reading.
+const FILE_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// An import's statements may each run a minute, and a second more per megabyte of the file (as
+/// declared, else as large as it may be): a file that checks slower than that is stopped.
+fn time_limit(declared_bytes: Option<u64>, format: FileFormat) -> std::time::Duration {
+    let bytes = declared_bytes.unwrap_or(format.limit());
+    std::time::Duration::from_secs(60 + bytes / (1024 * 1024))
+}
+
 impl FileFormat {
+    fn limit(self) -> u64 {
+        match self {
+            FileFormat::Xlsx => rows::WORKBOOK_LIMIT,
+            FileFormat::Csv | FileFormat::Ndjson => FILE_LIMIT,
+        }
+    }
+
     fn of(req: &HttpRequest) -> Result<Self, ApiError> {
         let expected = "text/csv, application/x-ndjson or an xlsx workbook";
         let value = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -76,6 +94,18 @@ const REFRESH_STATISTICS_AFTER: i64 = 1000;
 
 /// At most this many errors are listed; `error_count` has them all.
 const LISTED_ERRORS: usize = 1000;
+
+/// A listed error's field and message are at most this many characters, so a cell or column
+/// name of a megabyte cannot make the answer a gigabyte.
+const LISTED_TEXT: usize = 200;
+
+/// `text`, cut to [`LISTED_TEXT`] characters (marked with `…`) when longer.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(LISTED_TEXT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
 
 /// What an import did, or (with `dry_run`) would do.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -238,6 +268,15 @@ pub async fn import_file(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let format = FileFormat::of(req)?;
+    let too_large = ApiError::PayloadTooLarge { limit: usize::try_from(format.limit()).unwrap_or(usize::MAX) };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|bytes| bytes > format.limit()) {
+        return Err(too_large);
+    }
     let (scope, period) = import_scope(state, caller, kind, period_id).await?;
     let period_id = period.as_ref().map(|p| p.id);
     let actor = caller.audit_actor();
@@ -259,11 +298,17 @@ pub async fn import_file(
                     })
                 }
                 Claim::Taken(first) => {
+                    let mut received: u64 = 0;
                     while let Some(chunk) = payload.next().await {
-                        fingerprint.update(chunk.map_err(|e| ApiError::BadRequest {
+                        let chunk = chunk.map_err(|e| ApiError::BadRequest {
                             code: problem_codes::UPLOAD_FAILED,
                             detail: e.to_string(),
-                        })?);
+                        })?;
+                        received += chunk.len() as u64;
+                        if received > format.limit() {
+                            return Err(too_large);
+                        }
+                        fingerprint.update(chunk);
                     }
                     if fingerprint.finalize().as_slice() != first.fingerprint.as_slice() {
                         return Err(ApiError::Unprocessable {
@@ -281,17 +326,27 @@ pub async fn import_file(
 
     let slot = state.db.bulk_slot().await?;
     let (pieces, received) = tokio::sync::mpsc::channel(8);
-    let job = Job { url: state.db.url().to_owned(), kind, format, dry_run, scope, actor, key, period };
+    let time_limit = time_limit(declared, format);
+    let job = Job { url: state.db.url().to_owned(), time_limit, kind, format, dry_run, scope, actor, key, period };
     let worker = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         run(job, BodyReader { pieces: received, current: Bytes::new(), fingerprint: None })
     });
-    // Feed the body to the worker as it arrives; stop early if the worker has stopped reading.
+    // Feed the body to the worker as it arrives; stop early if the worker has stopped reading,
+    // or when the body passes the limit (a chunked upload declares no length).
+    let mut received: u64 = 0;
+    let mut over_limit = false;
     loop {
         let piece = match payload.next().await {
             Some(Ok(chunk)) => {
-                fingerprint.update(&chunk);
-                Piece::Data(chunk)
+                received += chunk.len() as u64;
+                over_limit = received > format.limit();
+                if over_limit {
+                    Piece::Failed("the file is larger than the limit".into())
+                } else {
+                    fingerprint.update(&chunk);
+                    Piece::Data(chunk)
+                }
             }
             Some(Err(e)) => Piece::Failed(format!("the upload failed: {e}")),
             None => Piece::End(std::mem::take(&mut fingerprint).finalize().to_vec()),
@@ -307,6 +362,7 @@ pub async fn import_file(
         claimed.free().await;
     }
     match outcome {
+        _ if over_limit => Err(too_large),
         Ok((status, body)) => Ok(answer(status, &body, false)),
         Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
         Err(Failure::PeriodClosed) => Err(ApiError::Conflict {
@@ -317,6 +373,14 @@ pub async fn import_file(
         Err(Failure::TooLarge(limit)) => {
             Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) })
         }
+        Err(Failure::TimedOut) => Err(ApiError::TimedOut {
+            code: problem_codes::IMPORT_TIMED_OUT,
+            detail: format!(
+                "checking the file took longer than its {} s (a minute and a second per megabyte); nothing was \
+                 written — try again when the server is less busy, or in smaller files",
+                time_limit.as_secs()
+            ),
+        }),
         Err(Failure::Store(e)) => Err(e.into()),
         // `run` turns a roll-back into its report; none reaches here.
         Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),

@@ -12,7 +12,7 @@ use kinerja_store::bulk::{StagedEmployee, StagedPosition, StagedRequirement, Sta
 use std::io::BufRead;
 use uuid::Uuid;
 
-use super::{BodyReader, Failure, FileFormat, ImportScope, PlanContext};
+use super::{shortened, BodyReader, Failure, FileFormat, ImportScope, PlanContext, LISTED_ERRORS};
 
 // ---- rows ----
 
@@ -128,23 +128,28 @@ impl Rows {
 }
 
 /// Where each of the kind's columns is in a header row; unknown columns or missing required ones
-/// are refused at once (line 1), since no row could be read right.
+/// are refused at once (line 1), since no row could be read right. The missing ones come first,
+/// and at most [`LISTED_ERRORS`] are listed (the last says how many more), each name shortened.
 fn header_positions(kind: ImportKind, names: &[String]) -> Result<Vec<Option<usize>>, Failure> {
-    let mut errors: Vec<FieldError> = names
+    let missing = kind
+        .required()
+        .iter()
+        .filter(|r| !names.iter().any(|n| n == *r))
+        .map(|r| FieldError::new(*r, "required", "the header row lacks this column"));
+    let unknown = names
         .iter()
         .filter(|n| !kind.columns().contains(&n.as_str()))
-        .map(|n| FieldError::new(n.clone(), "unknown_field", "not a column of this kind of file"))
-        .collect();
-    errors.extend(
-        kind.required()
-            .iter()
-            .filter(|r| !names.iter().any(|n| n == *r))
-            .map(|r| FieldError::new(*r, "required", "the header row lacks this column")),
-    );
-    if !errors.is_empty() {
-        return Err(Failure::Header(errors));
+        .map(|n| FieldError::new(shortened(n), "unknown_field", "not a column of this kind of file"));
+    let mut errors: Vec<FieldError> = missing.chain(unknown).collect();
+    if errors.is_empty() {
+        return Ok(kind.columns().iter().map(|c| names.iter().position(|n| n == c)).collect());
     }
-    Ok(kind.columns().iter().map(|c| names.iter().position(|n| n == c)).collect())
+    if errors.len() > LISTED_ERRORS {
+        let more = errors.len() - (LISTED_ERRORS - 1);
+        errors.truncate(LISTED_ERRORS - 1);
+        errors.push(FieldError::new("header", "too_many_errors", format!("{more} more columns are refused")));
+    }
+    Err(Failure::Header(errors))
 }
 
 /// The rows of a workbook's first sheet (line 1 its header row). Cells are read as a CSV
