@@ -515,11 +515,36 @@ async fn who_may_manage_webhooks_and_where_they_may_point() {
         (s.receiver.url.as_str(), "https_required"),
         ("https://127.0.0.1/hooks", "local_address"),
         ("https://169.254.169.254/latest/meta-data", "local_address"),
+        ("https://100.100.100.200/latest/meta-data", "local_address"),
+        ("https://198.18.0.1/hooks", "local_address"),
+        ("https://224.0.0.1/hooks", "local_address"),
+        ("https://localhost./hooks", "local_address"),
+        ("https://0x7f000001/hooks", "local_address"),
+        ("https://127.1/hooks", "local_address"),
+        ("https://2130706433/hooks", "local_address"),
+        ("https://[64:ff9b::7f00:1]/hooks", "local_address"),
+        ("https://[2002:7f00:1::]/hooks", "local_address"),
     ] {
         let refused = production.post("/api/v1/webhooks", &admin.token, json!({"url": url})).await;
         refused.assert_problem(422, "validation_failed");
         assert_eq!(refused.body["errors"][0]["code"], code, "{url}");
     }
+    // A name is resolved when it is registered: this machine's own name (`vm` in /etc/hosts,
+    // a container's private address) is refused like its address.
+    let own_name = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_owned();
+    let resolved: Vec<std::net::IpAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(own_name.as_str(), 443))
+        .map(|found| found.map(|a| a.ip()).collect())
+        .unwrap_or_default();
+    if resolved.iter().all(|ip| !ip.is_loopback() && !matches!(ip, std::net::IpAddr::V4(v4) if v4.is_private())) {
+        panic!("the drill needs a host name resolving to this machine or a private address; {own_name:?} resolves to {resolved:?}");
+    }
+    let by_name =
+        production.post("/api/v1/webhooks", &admin.token, json!({"url": format!("https://{own_name}/hooks")})).await;
+    by_name.assert_problem(422, "validation_failed");
+    assert_eq!(by_name.body["errors"][0]["code"], "local_address", "{own_name} → {resolved:?}");
+    // A numeric host is kept as the address it is checked and connected as.
+    let numeric = production.post("/api/v1/webhooks", &admin.token, json!({"url": "https://0x08080808/hooks"})).await;
+    assert_eq!(numeric.body["url"], "https://8.8.8.8/hooks", "{}", numeric.text);
     let public = json!({"url": "https://siasn.example.go.id/hooks/kinerja"});
     assert_eq!(production.post("/api/v1/webhooks", &admin.token, public).await.status, 201);
 

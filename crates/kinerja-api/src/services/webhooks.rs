@@ -19,7 +19,7 @@ use crate::context::write::{self, record, transaction, Change, IfMatch};
 use crate::http::checks::{reject, text_error};
 use crate::http::error::{problem_codes, ApiError};
 use crate::http::pagination::{encode_key, invalid_cursor, Page, PageParams};
-use crate::integration::webhooks::{check_url, signature};
+use crate::integration::webhooks::{check_url_resolving, signature};
 use crate::state::AppState;
 
 record!(EndpointRow, AuditEntity::Webhook, audited: WebhookView, agency: |w| Some(w.agency_id),
@@ -209,7 +209,8 @@ pub async fn register(caller: &Caller, state: &AppState, body: CreateWebhook) ->
     };
     may_manage(caller, agency_id)?;
     let mut errors = Vec::new();
-    let url = check_url(&body.url, state.webhook_targets).map_err(|e| errors.push(e)).unwrap_or_default();
+    let url =
+        check_url_resolving(&body.url, state.webhook_targets).await.map_err(|e| errors.push(e)).unwrap_or_default();
     let description = body.description.unwrap_or_default().trim().to_owned();
     if !description.is_empty() {
         errors.extend(text_error("description", &description, 200));
@@ -257,7 +258,12 @@ pub async fn update(
     let visible = visible_webhook(state, caller, webhook_id).await?;
     may_manage(caller, visible.agency_id)?;
     let mut errors = Vec::new();
-    let url = body.url.map(|u| check_url(&u, state.webhook_targets).map_err(|e| errors.push(e)).unwrap_or_default());
+    let url = match body.url {
+        Some(u) => {
+            Some(check_url_resolving(&u, state.webhook_targets).await.map_err(|e| errors.push(e)).unwrap_or_default())
+        }
+        None => None,
+    };
     let description = body.description.map(|d| d.trim().to_owned());
     if let Some(d) = description.as_deref().filter(|d| !d.is_empty()) {
         errors.extend(text_error("description", d, 200));

@@ -33,7 +33,8 @@ mod stage;
 pub fn connect(database_url: &str, statement_timeout: std::time::Duration) -> StoreResult<PgConnection> {
     let mut conn = crate::db::migrations::connect(database_url)?;
     diesel::sql_query("SET temp_buffers = '256MB'").execute(&mut conn)?;
-    diesel::sql_query(format!("SET statement_timeout = {}", statement_timeout.as_millis().max(1))).execute(&mut conn)?;
+    diesel::sql_query(format!("SET statement_timeout = {}", statement_timeout.as_millis().max(1)))
+        .execute(&mut conn)?;
     Ok(conn)
 }
 

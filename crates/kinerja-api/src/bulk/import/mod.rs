@@ -269,11 +269,8 @@ pub async fn import_file(
 ) -> Result<HttpResponse, ApiError> {
     let format = FileFormat::of(req)?;
     let too_large = ApiError::PayloadTooLarge { limit: usize::try_from(format.limit()).unwrap_or(usize::MAX) };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|bytes| bytes > format.limit()) {
         return Err(too_large);
     }
