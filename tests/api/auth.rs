@@ -163,7 +163,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     assert_ne!(r1, r2);
     assert_eq!(app.get("/api/v1/me", second.body["access_token"].as_str().unwrap()).await.status, 200);
 
-    // r1 is spent: showing it again is theft or a bug, and ends the whole family.
+    // r1 is spent: showing it again past the two-tab grace window is theft or a bug, and ends
+    // the whole family.
+    app.sql("UPDATE refresh_tokens SET spent_at = spent_at - interval '31 seconds' WHERE spent_at IS NOT NULL");
     refresh(&app, &r1).await.assert_problem(401, "invalid_refresh_token");
     refresh(&app, &r2).await.assert_problem(401, "invalid_refresh_token");
     // ... and the access tokens the family was given (RFC 9700), not only its refresh tokens.
@@ -190,14 +192,98 @@ async fn logout_ends_the_session() {
     let root = app.super_admin().await;
     let login = app.login("root", PASSWORD).await;
     let token = login.body["refresh_token"].as_str().unwrap();
-    // Needs a bearer token.
-    app.send(Method::POST, "/api/v1/auth/logout", None, Some(json!({"refresh_token": token})))
-        .await
-        .assert_problem(401, "unauthenticated");
+    let access = login.body["access_token"].as_str().unwrap();
+    // Another user's access token ends nothing of root's.
+    let agency = app.create_agency("KAB-GTO");
+    let other = app.user("other", &[Role::AgencyAdmin], Some(agency), None).await;
+    let by_other =
+        app.send(Method::POST, "/api/v1/auth/logout", Some(&other.token), Some(json!({"refresh_token": token}))).await;
+    assert_eq!(by_other.status, 204, "{}", by_other.text);
+    assert_eq!(app.get("/api/v1/me", access).await.status, 200, "root's session goes on");
     let out =
         app.send(Method::POST, "/api/v1/auth/logout", Some(&root.token), Some(json!({"refresh_token": token}))).await;
     assert_eq!(out.status, 204, "{}", out.text);
     refresh(&app, token).await.assert_problem(401, "invalid_refresh_token");
+    app.get("/api/v1/me", access).await.assert_problem(401, "unauthenticated");
+}
+
+#[actix_web::test]
+async fn logout_with_the_refresh_token_alone_ends_its_family_and_access_tokens() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let login = app.login("root", PASSWORD).await;
+    let first = login.body["refresh_token"].as_str().unwrap();
+    // A rotation later, the access token has expired in the client; the refresh token is proof.
+    let rotated = refresh(&app, first).await;
+    let current = rotated.body["refresh_token"].as_str().unwrap();
+    let access = rotated.body["access_token"].as_str().unwrap();
+    let out = app.send(Method::POST, "/api/v1/auth/logout", None, Some(json!({"refresh_token": current}))).await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    refresh(&app, current).await.assert_problem(401, "invalid_refresh_token");
+    app.get("/api/v1/me", access).await.assert_problem(401, "unauthenticated");
+    // The earlier token of the family is no way back in either, grace window or not.
+    refresh(&app, first).await.assert_problem(401, "invalid_refresh_token");
+    assert_eq!(
+        app.number(
+            "SELECT count(*) AS n FROM refresh_tokens WHERE revoked_at IS NULL
+             AND family_id IN (SELECT family_id FROM refresh_tokens WHERE spent_at IS NOT NULL)"
+        ),
+        0,
+        "every refresh token of the family is revoked"
+    );
+}
+
+fn refresh_from(address: &str, token: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/auth/refresh")
+        .peer_addr(format!("{address}:4000").parse().unwrap())
+        .set_json(json!({"refresh_token": token}))
+}
+
+#[actix_web::test]
+async fn two_tabs_refreshing_at_once_get_the_same_new_pair() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    let login = app.login("root", PASSWORD).await;
+    let token = login.body["refresh_token"].as_str().unwrap().to_owned();
+    let tab = "198.51.100.20";
+    let (a, b) = tokio::join!(app.call(refresh_from(tab, &token)), app.call(refresh_from(tab, &token)));
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (200, 200), "{} / {}", a.text, b.text);
+    assert_eq!(a.body, b.body, "both tabs hold the same new pair");
+    assert_eq!(app.get("/api/v1/me", a.body["access_token"].as_str().unwrap()).await.status, 200);
+    // Later, once: the same again (a tab that slept a few seconds).
+    let late = app.call(refresh_from(tab, &token)).await;
+    assert_eq!(late.body, a.body, "{}", late.text);
+    // The new refresh token works on.
+    let next = app.call(refresh_from(tab, a.body["refresh_token"].as_str().unwrap())).await;
+    assert_eq!(next.status, 200, "{}", next.text);
+
+    // Once the new pair's refresh token is used, the old one is a reuse: the family ends.
+    app.call(refresh_from(tab, &token)).await.assert_problem(401, "invalid_refresh_token");
+    app.call(refresh_from(tab, next.body["refresh_token"].as_str().unwrap()))
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+    app.get("/api/v1/me", next.body["access_token"].as_str().unwrap()).await.assert_problem(401, "unauthenticated");
+}
+
+#[actix_web::test]
+async fn a_rotated_token_from_elsewhere_or_too_late_is_a_reuse() {
+    let app = TestApp::new().await;
+    app.super_admin().await;
+    for (second_address, late) in [("203.0.113.66", false), ("198.51.100.20", true)] {
+        let login = app.login("root", PASSWORD).await;
+        let token = login.body["refresh_token"].as_str().unwrap().to_owned();
+        let first = app.call(refresh_from("198.51.100.20", &token)).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        if late {
+            app.sql("UPDATE refresh_tokens SET spent_at = spent_at - interval '31 seconds' WHERE spent_at IS NOT NULL");
+        }
+        app.call(refresh_from(second_address, &token)).await.assert_problem(401, "invalid_refresh_token");
+        // The family ends, the tab that rotated first included.
+        app.call(refresh_from("198.51.100.20", first.body["refresh_token"].as_str().unwrap()))
+            .await
+            .assert_problem(401, "invalid_refresh_token");
+    }
 }
 
 #[actix_web::test]

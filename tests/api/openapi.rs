@@ -101,6 +101,7 @@ fn every_operation_states_its_security() {
             "get /metrics",
             "get /readyz",
             "post /api/v1/auth/login",
+            "post /api/v1/auth/logout",
             "post /api/v1/auth/refresh",
             "post /api/v1/auth/token"
         ]

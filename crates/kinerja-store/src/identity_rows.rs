@@ -121,6 +121,9 @@ pub struct RefreshTokenRow {
     pub expires_at: DateTime<Utc>,
     pub spent_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// The address it was spent from.
+    pub spent_from: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -131,6 +134,8 @@ pub struct NewRefreshToken<'a> {
     pub family_id: Uuid,
     pub token_hash: &'a [u8],
     pub expires_at: DateTime<Utc>,
+    /// Also the `iat` of the access token issued with it.
+    pub created_at: DateTime<Utc>,
 }
 
 pub async fn insert_refresh_token(conn: &mut AsyncPgConnection, token: NewRefreshToken<'_>) -> StoreResult<()> {
@@ -147,15 +152,21 @@ pub async fn find_refresh_token(conn: &mut AsyncPgConnection, hash: &[u8]) -> St
         .optional()?)
 }
 
-/// Spends a live token; false when it was spent or revoked meanwhile (a concurrent refresh).
-pub async fn spend_refresh_token(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+/// Spends a live token from `address`; false when it was spent or revoked meanwhile (a concurrent
+/// refresh, which waits here for this one's transaction).
+pub async fn spend_refresh_token(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    address: &str,
+) -> StoreResult<bool> {
     let updated = diesel::update(
         refresh_tokens::table
             .find(id)
             .filter(refresh_tokens::spent_at.is_null())
             .filter(refresh_tokens::revoked_at.is_null()),
     )
-    .set(refresh_tokens::spent_at.eq(now))
+    .set((refresh_tokens::spent_at.eq(now), refresh_tokens::spent_from.eq(address)))
     .execute(conn)
     .await?;
     Ok(updated == 1)

@@ -240,6 +240,7 @@ diesel::table! {
         spent_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        spent_from -> Nullable<Text>,
     }
 }
 

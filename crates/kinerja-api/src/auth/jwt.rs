@@ -56,12 +56,21 @@ impl AccessClaims {
     }
 }
 
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// The signing secret, as keys.
 #[derive(Clone)]
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Derives the refresh token that succeeds a spent one ([`JwtKeys::successor_of`]).
+    successor_key: Vec<u8>,
 }
 
 impl JwtKeys {
@@ -71,7 +80,20 @@ impl JwtKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        JwtKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            successor_key: hmac_sha256(secret, b"kinerja refresh-token successor"),
+        }
+    }
+
+    /// The refresh token issued when `spent` is exchanged: derived from it under a key only the
+    /// servers hold, so a second tab showing `spent` in the grace window can be given the same
+    /// one again although only hashes of refresh tokens are stored.
+    pub fn successor_of(&self, spent: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&self.successor_key, spent.as_bytes()))
     }
 
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, ApiError> {

@@ -42,7 +42,9 @@ pub(super) async fn log_in(
 /// Exchange a refresh token for a new token pair.
 ///
 /// Exchange a refresh token for a new pair. The token is spent; showing a spent token again
-/// revokes every token descended from the same login.
+/// revokes every token descended from the same login and ends its access tokens — except within
+/// 30 s, from the same address, while the new refresh token is unused: two tabs refreshing at
+/// once both get the same new pair.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -54,33 +56,35 @@ pub(super) async fn log_in(
 )]
 #[post("/auth/refresh")]
 pub(super) async fn refresh_tokens(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    Ok(web::Json(sign_in::refresh(&state, body.into_inner()).await?))
+    let address = state.client_address(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    Ok(web::Json(sign_in::refresh(&state, address, body.into_inner()).await?))
 }
 
 /// Log out: revoke the session and its tokens.
 ///
-/// End the session the refresh token belongs to (its whole family is revoked) and the access
-/// tokens issued so far: they are refused from the next request on.
+/// End the session the refresh token belongs to (its whole family is revoked) and the user's
+/// access tokens issued so far: they are refused from the next request on. The refresh token is
+/// the proof, so a client whose access token has expired logs out with it alone; an access token
+/// sent along must be the same user's, else nothing ends.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
-    security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        Unauthenticated,
         Invalid,
     )
 )]
 #[post("/auth/logout")]
 pub(super) async fn log_out(
-    caller: Caller,
+    caller: Option<Caller>,
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in::log_out(&caller, &state, body.into_inner()).await?;
+    sign_in::log_out(caller.as_ref(), &state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,8 +6,8 @@ use kinerja_domain::credentials::{
     FailureRecord, FAILURE_MEMORY_MINUTES, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS,
 };
 use kinerja_domain::{Role, Scope};
-use kinerja_store::audit_rows;
 use kinerja_store::identity_rows::{self, NewRefreshToken, RefreshTokenRow, UserRow};
+use kinerja_store::{audit_rows, in_transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -98,7 +98,7 @@ pub async fn log_in(
     match user {
         Some(user) if password_ok && user.is_active => {
             identity_rows::clear_login_failures(&mut conn, &account_key).await?;
-            Ok(issue_tokens(state, &mut conn, &user, Uuid::now_v7()).await?)
+            Ok(issue_tokens(state, &mut conn, &user, Uuid::now_v7(), random_token()?).await?)
         }
         known => {
             let forget_before = now - Duration::minutes(FAILURE_MEMORY_MINUTES);
@@ -127,19 +127,21 @@ pub async fn log_in(
     }
 }
 
+/// A rotated refresh token shown again this soon, from the address that rotated it, is a second
+/// tab of the same browser refreshing at the same moment: it gets the same new pair instead of
+/// ending the session — as long as that pair's refresh token is unspent.
+pub const REFRESH_GRACE_SECONDS: i64 = 30;
+
+/// Issues an access token and the refresh token `refresh_token` (random at login, derived from
+/// the spent one at a refresh), the access token's `iat` being the refresh token's creation.
 pub(super) async fn issue_tokens(
     state: &AppState,
-    conn: &mut kinerja_store::DbConn,
+    conn: &mut kinerja_store::AsyncPgConnection,
     user: &UserRow,
     family_id: Uuid,
+    refresh_token: String,
 ) -> Result<TokenPair, ApiError> {
-    let mut claims = AccessClaims::new(user.id, "user");
-    claims.roles = user.roles.iter().map(|r| r.0.as_str().to_owned()).collect();
-    claims.agency_id = user.agency_id;
-    claims.employee_id = user.employee_id;
-    claims.sv = user.session_version;
-    let access_token = state.keys.sign(&claims)?;
-    let refresh_token = random_token()?;
+    let created_at = Utc::now();
     identity_rows::insert_refresh_token(
         conn,
         NewRefreshToken {
@@ -147,40 +149,113 @@ pub(super) async fn issue_tokens(
             user_id: user.id,
             family_id,
             token_hash: &sha256(&refresh_token),
-            expires_at: Utc::now() + Duration::days(REFRESH_TOKEN_DAYS),
+            expires_at: created_at + Duration::days(REFRESH_TOKEN_DAYS),
+            created_at,
         },
     )
     .await?;
+    pair(state, user, created_at, refresh_token)
+}
+
+/// The pair of a refresh token: the access token is signed from the user as they are now, with
+/// the refresh token's creation as `iat` — given again in the grace window, it is the same.
+fn pair(
+    state: &AppState,
+    user: &UserRow,
+    issued_at: DateTime<Utc>,
+    refresh_token: String,
+) -> Result<TokenPair, ApiError> {
+    let mut claims = AccessClaims::new(user.id, "user");
+    claims.iat = issued_at.timestamp();
+    claims.exp = claims.iat + ACCESS_TOKEN_SECONDS;
+    claims.roles = user.roles.iter().map(|r| r.0.as_str().to_owned()).collect();
+    claims.agency_id = user.agency_id;
+    claims.employee_id = user.employee_id;
+    claims.sv = user.session_version;
+    let access_token = state.keys.sign(&claims)?;
     Ok(TokenPair { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, refresh_token })
 }
 
-/// Spends a refresh token for a new pair; a spent one shown again revokes its whole family.
-pub async fn refresh(state: &AppState, body: RefreshRequest) -> Result<TokenPair, ApiError> {
+/// What showing a refresh token came to.
+enum Exchange {
+    Pair(TokenPair),
+    /// A spent or revoked token shown again (stolen, or a client's bug).
+    Reused(RefreshTokenRow),
+    Refused,
+}
+
+/// Spends a refresh token for a new pair. A concurrent twin waits for the first exchange's
+/// transaction, then is a second tab (the same pair, within [`REFRESH_GRACE_SECONDS`] from the
+/// same address) or a reuse, which revokes the whole family.
+pub async fn refresh(state: &AppState, address: String, body: RefreshRequest) -> Result<TokenPair, ApiError> {
     let now = Utc::now();
+    let hash = sha256(&body.refresh_token);
+    let successor = state.keys.successor_of(&body.refresh_token);
     let mut conn = state.db.conn().await?;
-    let token = identity_rows::find_refresh_token(&mut conn, &sha256(&body.refresh_token))
-        .await?
-        .ok_or(ApiError::InvalidRefreshToken)?;
-    if token.spent_at.is_some() || token.revoked_at.is_some() {
-        if token.revoked_at.is_none() {
-            tracing::warn!(family = %token.family_id, user = %token.user_id, "spent refresh token shown again; revoking its family");
+    let exchange = in_transaction(&mut conn, async |tx| -> Result<Exchange, ApiError> {
+        let Some(mut token) = identity_rows::find_refresh_token(tx, &hash).await? else {
+            return Ok(Exchange::Refused);
+        };
+        if token.spent_at.is_none() && token.revoked_at.is_none() {
+            if token.expires_at <= now {
+                return Ok(Exchange::Refused);
+            }
+            if identity_rows::spend_refresh_token(tx, token.id, now, &address).await? {
+                let user = identity_rows::get_user(tx, token.user_id).await?;
+                if !user.is_active {
+                    return Ok(Exchange::Refused);
+                }
+                return Ok(Exchange::Pair(issue_tokens(state, tx, &user, token.family_id, successor).await?));
+            }
+            // Spent by a twin that has now committed: read it as that twin left it.
+            token = identity_rows::find_refresh_token(tx, &hash).await?.ok_or(ApiError::InvalidRefreshToken)?;
         }
-        end_family(state, &mut conn, &token, now).await?;
-        return Err(ApiError::InvalidRefreshToken);
+        match second_tab(state, tx, &token, &address, successor, now).await? {
+            Some(pair) => Ok(Exchange::Pair(pair)),
+            None => Ok(Exchange::Reused(token)),
+        }
+    })
+    .await?;
+    match exchange {
+        Exchange::Pair(pair) => Ok(pair),
+        Exchange::Refused => Err(ApiError::InvalidRefreshToken),
+        Exchange::Reused(token) => {
+            if token.revoked_at.is_none() {
+                tracing::warn!(family = %token.family_id, user = %token.user_id, "spent refresh token shown again; revoking its family");
+            }
+            end_family(state, &mut conn, &token, now).await?;
+            Err(ApiError::InvalidRefreshToken)
+        }
     }
-    if token.expires_at <= now {
-        return Err(ApiError::InvalidRefreshToken);
+}
+
+/// The pair a spent token was exchanged for, when it is shown again by a second tab: within the
+/// grace window, from the address it was spent from, and its successor neither spent nor revoked.
+async fn second_tab(
+    state: &AppState,
+    conn: &mut kinerja_store::AsyncPgConnection,
+    token: &RefreshTokenRow,
+    address: &str,
+    successor: String,
+    now: DateTime<Utc>,
+) -> Result<Option<TokenPair>, ApiError> {
+    let in_grace = token.revoked_at.is_none()
+        && token.spent_at.is_some_and(|at| now - at <= Duration::seconds(REFRESH_GRACE_SECONDS))
+        && token.spent_from.as_deref() == Some(address);
+    if !in_grace {
+        return Ok(None);
     }
-    if !identity_rows::spend_refresh_token(&mut conn, token.id, now).await? {
-        // Spent by a concurrent request: treat as reuse.
-        end_family(state, &mut conn, &token, now).await?;
-        return Err(ApiError::InvalidRefreshToken);
+    let Some(next) = identity_rows::find_refresh_token(conn, &sha256(&successor)).await? else {
+        return Ok(None);
+    };
+    if next.family_id != token.family_id || next.spent_at.is_some() || next.revoked_at.is_some() {
+        return Ok(None);
     }
-    let user = identity_rows::get_user(&mut conn, token.user_id).await?;
+    let user = identity_rows::get_user(conn, next.user_id).await?;
     if !user.is_active {
-        return Err(ApiError::InvalidRefreshToken);
+        return Ok(None);
     }
-    issue_tokens(state, &mut conn, &user, token.family_id).await
+    Ok(Some(pair(state, &user, next.created_at, successor)?))
 }
 
 /// A refresh token shown again (stolen, or a client's bug): its whole family is revoked, and the
@@ -198,20 +273,19 @@ async fn end_family(
     Ok(())
 }
 
-/// Ends the session a refresh token belongs to, and the caller's access tokens.
-pub async fn log_out(caller: &Caller, state: &AppState, body: RefreshRequest) -> Result<(), ApiError> {
+/// Ends the session a refresh token belongs to: its family of refresh tokens and the user's
+/// access tokens. The refresh token is the proof (RFC 7009 §2.1), so a client whose access token
+/// has expired can still log out; an access token presented must be the same user's.
+pub async fn log_out(caller: Option<&Caller>, state: &AppState, body: RefreshRequest) -> Result<(), ApiError> {
     let mut conn = state.db.conn().await?;
-    if let Some(token) = identity_rows::find_refresh_token(&mut conn, &sha256(&body.refresh_token)).await? {
-        if Some(token.user_id) == caller.user_id() {
-            identity_rows::revoke_token_family(&mut conn, token.family_id, Utc::now()).await?;
-            // The access token presented ends too (with every other access token of the
-            // user's; their other sessions refresh as usual). A refresh token that is not the
-            // caller's ends nothing.
-            identity_rows::bump_session(&mut conn, token.user_id).await?;
-            state.sessions.forget(token.user_id);
-        }
+    let Some(token) = identity_rows::find_refresh_token(&mut conn, &sha256(&body.refresh_token)).await? else {
+        return Ok(());
+    };
+    if caller.is_some_and(|c| c.user_id() != Some(token.user_id)) {
+        // Another user's refresh token ends nothing.
+        return Ok(());
     }
-    Ok(())
+    end_family(state, &mut conn, &token, Utc::now()).await
 }
 
 /// The OAuth2 client-credentials grant (RFC 6749 §4.4), as a form or JSON.
