@@ -56,11 +56,13 @@ impl AccessClaims {
     }
 }
 
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, ApiError> {
     use hmac::{Hmac, KeyInit, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).map_err(ApiError::internal)?;
+    for part in parts {
+        mac.update(part);
+    }
+    Ok(mac.finalize().into_bytes().to_vec())
 }
 
 /// The signing secret, as keys.
@@ -69,8 +71,8 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    /// Derives the refresh token that succeeds a spent one ([`JwtKeys::successor_of`]).
-    successor_key: Vec<u8>,
+    /// Keys the refresh token that succeeds a spent one ([`JwtKeys::successor_of`]).
+    secret: Vec<u8>,
 }
 
 impl JwtKeys {
@@ -84,16 +86,17 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            successor_key: hmac_sha256(secret, b"kinerja refresh-token successor"),
+            secret: secret.to_vec(),
         }
     }
 
     /// The refresh token issued when `spent` is exchanged: derived from it under a key only the
     /// servers hold, so a second tab showing `spent` in the grace window can be given the same
     /// one again although only hashes of refresh tokens are stored.
-    pub fn successor_of(&self, spent: &str) -> String {
+    pub fn successor_of(&self, spent: &str) -> Result<String, ApiError> {
         use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&self.successor_key, spent.as_bytes()))
+        let derived = hmac_sha256(&self.secret, &[b"kinerja refresh-token successor\0", spent.as_bytes()])?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(derived))
     }
 
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, ApiError> {

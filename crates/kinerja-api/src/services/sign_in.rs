@@ -190,7 +190,7 @@ enum Exchange {
 pub async fn refresh(state: &AppState, address: String, body: RefreshRequest) -> Result<TokenPair, ApiError> {
     let now = Utc::now();
     let hash = sha256(&body.refresh_token);
-    let successor = state.keys.successor_of(&body.refresh_token);
+    let successor = state.keys.successor_of(&body.refresh_token)?;
     let mut conn = state.db.conn().await?;
     let exchange = in_transaction(&mut conn, async |tx| -> Result<Exchange, ApiError> {
         let Some(mut token) = identity_rows::find_refresh_token(tx, &hash).await? else {
