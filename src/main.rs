@@ -203,7 +203,8 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
         AppState::new(db, keys)?
             .with_trusted_proxies(settings.trusted_proxies.clone())
             .with_read_your_writes_for(max_lag)
-            .with_webhook_targets(targets),
+            .with_webhook_targets(targets)
+            .with_request_deadline(std::time::Duration::from_secs(u64::from(settings.request_timeout))),
     );
     // Every server sends webhooks; they share the work through the database (SKIP LOCKED).
     let deliveries = DeliveryConfig {

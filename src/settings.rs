@@ -72,6 +72,11 @@ pub struct Settings {
     #[arg(long, env = "KINERJA_WEBHOOK_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=120), global = true)]
     pub webhook_timeout: u16,
 
+    /// Seconds a request may take before it is answered 503 `request_timed_out` (imports excepted:
+    /// their statements have a limit by the file's size).
+    #[arg(long, env = "KINERJA_REQUEST_TIMEOUT", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=600), global = true)]
+    pub request_timeout: u16,
+
     /// Unprivileged system user that runs the embedded PostgreSQL when Kinerja runs as root.
     #[arg(long, env = "KINERJA_PG_USER", default_value = "postgres", global = true)]
     pub pg_user: String,

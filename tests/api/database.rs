@@ -207,6 +207,24 @@ fn the_server_starts_its_embedded_database_again_when_it_dies() {
         });
         assert!(counted, "{}", http_get(port, "/metrics").1);
         eprintln!("database back {:?} after /readyz first said 503", back.unwrap());
+
+        // Killed while a backend is busy in a long statement: the orphaned backend keeps the
+        // shared memory, so the new server cannot start until it is ended; serving again within 10 s.
+        let url = format!("postgresql:///kinerja?host={}/postgres&port=5432&user=kinerja", dir.display());
+        let busy = std::thread::spawn(move || {
+            let mut conn = <diesel::PgConnection as diesel::Connection>::establish(&url).unwrap();
+            let long = "SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b";
+            diesel::RunQueryDsl::execute(diesel::sql_query(long), &mut conn).is_err()
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let pid_file = std::fs::read_to_string(dir.join("postgres/postmaster.pid")).unwrap();
+        let pid = pid_file.lines().next().unwrap().trim().to_owned();
+        assert!(std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+        let killed_at = Instant::now();
+        assert!(wait_for(503, Duration::from_secs(10)).is_some(), "/readyz never said 503 while the database was gone");
+        assert!(wait_for(200, Duration::from_secs(10)).is_some(), "not serving 10 s after the kill");
+        eprintln!("serving again {:?} after a kill during a long statement", killed_at.elapsed());
+        assert!(busy.join().unwrap(), "the long statement ended with the server that ran it");
     });
     let _ = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
     let _ = server.wait();

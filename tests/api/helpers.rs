@@ -139,10 +139,15 @@ impl TestApp {
         if let Some(body) = body {
             *req.payload() = body;
         }
-        let res = test::call_service(&app, req).await;
+        // An error the app returns (a request stopped at its deadline) is answered by the
+        // server as its error response, as here.
+        let res = match test::try_call_service(&app, req).await {
+            Ok(res) => res.into_parts().1.map_into_boxed_body(),
+            Err(e) => e.error_response(),
+        };
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = test::read_body(res).await;
+        let bytes = actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply { status, headers, body, text, bytes: bytes.to_vec() }

@@ -39,6 +39,7 @@ pub fn app(
 > {
     let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
     let observer = state.clone();
+    let deadline = state.request_deadline;
     app.app_data(state)
         .app_data(
             web::JsonConfig::default()
@@ -61,6 +62,22 @@ pub fn app(
         .default_service(web::to(no_route))
         .wrap(Idempotency)
         .wrap_fn(move |req, srv| {
+            // Imports stream for as long as their file takes; their statements have their own limit.
+            if req.path().starts_with("/api/v1/imports/") {
+                return srv.call(req).map(|res| res.map(ServiceResponse::map_into_boxed_body)).boxed_local();
+            }
+            // The request cannot be kept aside for the answer (routing needs it whole), so a
+            // stopped one is answered as an error, which actix renders with our problem document.
+            let call = srv.call(req);
+            async move {
+                match actix_web::rt::time::timeout(deadline, call).await {
+                    Ok(res) => res.map(ServiceResponse::map_into_boxed_body),
+                    Err(_) => Err(timed_out(deadline).into()),
+                }
+            }
+            .boxed_local()
+        })
+        .wrap_fn(move |req, srv| {
             let request_id = RequestId::from_header(req.headers().get(REQUEST_ID_HEADER));
             let span =
                 tracing::info_span!("request", request_id = %request_id.0, method = %req.method(), path = %req.path());
@@ -70,7 +87,16 @@ pub fn app(
             let state = observer.clone();
             let call = span.in_scope(|| srv.call(req));
             async move {
-                let mut res = call.await?;
+                let mut res = match call.await {
+                    Ok(res) => res,
+                    Err(e) => {
+                        // Stopped at its deadline: counted and logged like any answer.
+                        let status = e.as_response_error().status_code().as_u16();
+                        state.metrics.observe(&method, "unmatched", status, started.elapsed());
+                        tracing::warn!(status, request_id = %request_id.0, "answered with an error");
+                        return Err(e);
+                    }
+                };
                 let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
                 let status = res.status().as_u16();
                 let wrote = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") && res.status().is_success();
@@ -88,6 +114,19 @@ pub fn app(
             .instrument(span)
             .boxed_local()
         })
+}
+
+/// The answer to a request stopped at its deadline (dropping it ends its statements' wait and
+/// rolls back a transaction it had open).
+fn timed_out(deadline: std::time::Duration) -> ApiError {
+    ApiError::TimedOut {
+        code: error::problem_codes::REQUEST_TIMED_OUT,
+        detail: format!(
+            "the request took longer than {} s and was stopped; a write may or may not have been made — \
+             read before trying again, or retry with the same Idempotency-Key",
+            deadline.as_secs_f64()
+        ),
+    }
 }
 
 /// The OpenAPI document as served, and the methods of each documented path (for 405's `Allow`),

@@ -36,7 +36,14 @@ pub struct AppState {
     pub recent_writers: RecentWriters,
     /// Which receivers a webhook may name (`KINERJA_WEBHOOK_ALLOW_LOCAL`).
     pub webhook_targets: Targets,
+    /// How long a request may take before it is answered 503 (`KINERJA_REQUEST_TIMEOUT`); the
+    /// server enforces it, so a database that stops answering holds no request past it.
+    pub request_deadline: std::time::Duration,
 }
+
+/// The default [`AppState::request_deadline`]: past the database's 5 s statement limit and a
+/// pool wait, short of a client's patience.
+pub const REQUEST_DEADLINE_DEFAULT: std::time::Duration = std::time::Duration::from_secs(8);
 
 impl AppState {
     pub fn new(db: Db, keys: JwtKeys) -> Result<Self, ApiError> {
@@ -48,12 +55,19 @@ impl AppState {
             metrics: Metrics::new().map_err(ApiError::internal)?,
             recent_writers: RecentWriters::new(READ_YOUR_WRITES_DEFAULT),
             webhook_targets: Targets::default(),
+            request_deadline: REQUEST_DEADLINE_DEFAULT,
         })
     }
 
     /// How long a caller's reads go to the primary after its write: the replica lag limit.
     pub fn with_read_your_writes_for(mut self, window: Duration) -> Self {
         self.recent_writers = RecentWriters::new(window);
+        self
+    }
+
+    /// Answers 503 `request_timed_out` to a request still running after `deadline`.
+    pub fn with_request_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.request_deadline = deadline;
         self
     }
 

@@ -143,16 +143,17 @@ where
                 Ok(Claim::Claimed) => {}
             }
             drop(conn);
+            let claimed = ClaimedKey::new(state.db.clone(), actor, key.clone());
 
             let res = match service.call(req).await {
                 Ok(res) => res.map_into_boxed_body(),
                 Err(e) => {
-                    let _ = release(&state, actor, &key).await;
+                    claimed.free().await;
                     return Err(e);
                 }
             };
             if res.status().is_server_error() {
-                let _ = release(&state, actor, &key).await;
+                claimed.free().await;
                 return Ok(res);
             }
             let (req, res) = res.into_parts();
@@ -171,18 +172,60 @@ where
                 }
                 Err(_) => false,
             };
-            if !stored {
+            if stored {
+                claimed.keep();
+            } else {
                 tracing::warn!("an Idempotency-Key answer could not be kept; a retry will run again");
-                let _ = release(&state, actor, &key).await;
+                claimed.free().await;
             }
             Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
         })
     }
 }
 
-async fn release(state: &AppState, actor: Uuid, key: &str) -> Result<(), ApiError> {
-    let mut conn = state.db.conn().await?;
-    Ok(idempotency_rows::release(&mut conn, actor, key).await?)
+/// A key claimed for a request that runs: freed when the request fails, kept once its answer
+/// is, and — when the request is dropped before either (its deadline passed, its client went
+/// away) — freed in the background, so a retry is not told "in use" for a day.
+pub(crate) struct ClaimedKey {
+    db: kinerja_store::Db,
+    actor: Uuid,
+    /// Empty once freed or kept.
+    key: String,
+}
+
+impl ClaimedKey {
+    pub(crate) fn new(db: kinerja_store::Db, actor: Uuid, key: String) -> Self {
+        ClaimedKey { db, actor, key }
+    }
+
+    /// Frees the key now (a key whose answer was kept meanwhile stays: the store frees only
+    /// running ones).
+    pub(crate) async fn free(mut self) {
+        release(self.db.clone(), self.actor, std::mem::take(&mut self.key)).await;
+    }
+
+    /// The answer is kept under the key: nothing to free.
+    pub(crate) fn keep(mut self) {
+        self.key.clear();
+    }
+}
+
+impl Drop for ClaimedKey {
+    fn drop(&mut self) {
+        if !self.key.is_empty() {
+            actix_web::rt::spawn(release(self.db.clone(), self.actor, std::mem::take(&mut self.key)));
+        }
+    }
+}
+
+async fn release(db: kinerja_store::Db, actor: Uuid, key: String) {
+    let released = async {
+        let mut conn = db.conn().await?;
+        idempotency_rows::release(&mut conn, actor, &key).await
+    };
+    if let Err(e) = released.await {
+        tracing::warn!(error = %e, "an Idempotency-Key could not be freed; it frees itself in a day");
+    }
 }
 
 /// The first answer again, as it was given.

@@ -295,12 +295,41 @@ impl LocalPostgres {
         if postgres_alive(pid) {
             return Ok(true);
         }
+        self.end_orphans();
         tracing::info!(pid, "removing a stale postmaster.pid left by an earlier run");
         match fs::remove_file(&pid_file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(io(format!("removing {}", pid_file.display()))(e))
             }
             _ => Ok(false),
+        }
+    }
+
+    /// Ends what a killed postmaster left: its backends run on with the statement they were in
+    /// and keep the shared memory, and a new postmaster refuses to start beside them ("pre-existing
+    /// shared memory block is still in use") until they finish — a minute, or never. They are the
+    /// `postgres` processes working in this data folder, none of them the postmaster (it is
+    /// gone); they are killed, as PostgreSQL ends its backends after a crash, and recovery
+    /// replays the WAL. Waits up to 5 s for them to go.
+    fn end_orphans(&self) {
+        let Ok(dir) = fs::canonicalize(&self.options.data_dir) else { return };
+        let orphans: Vec<String> = fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|pid| postgres_alive(pid))
+            .filter(|pid| fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir))
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        tracing::warn!(count = orphans.len(), "ending the processes a killed PostgreSQL left running");
+        let _ = Command::new("kill").arg("-KILL").args(&orphans).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while orphans.iter().any(|pid| postgres_alive(pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::bulk::file_kinds::ImportKind;
 use crate::context::caller::Caller;
+use crate::context::idempotency::ClaimedKey;
 use crate::http::error::problem_codes;
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
@@ -287,7 +288,7 @@ pub async fn import_file(
         Some((key, actor_id)) => {
             let mut conn = state.db.conn().await?;
             match idempotency_rows::claim(&mut conn, *actor_id, key, &[]).await? {
-                Claim::Claimed => Some(ClaimedKey { db: state.db.clone(), actor: *actor_id, key: key.clone() }),
+                Claim::Claimed => Some(ClaimedKey::new(state.db.clone(), *actor_id, key.clone())),
                 Claim::Taken(first) if first.status == 0 => {
                     return Err(ApiError::Conflict {
                         code: problem_codes::IDEMPOTENCY_KEY_IN_USE,
@@ -381,40 +382,5 @@ pub async fn import_file(
         Err(Failure::Store(e)) => Err(e.into()),
         // `run` turns a roll-back into its report; none reaches here.
         Err(Failure::RolledBack(_)) => Err(ApiError::internal("an import's roll-back escaped its job")),
-    }
-}
-
-/// An `Idempotency-Key` an import has claimed. Freed when the import has answered — a key the
-/// import settled with its answer stays, so a retry of a failed import runs again — or, when its
-/// client went away mid-import, as it is dropped.
-struct ClaimedKey {
-    db: kinerja_store::Db,
-    actor: Uuid,
-    key: String,
-}
-
-impl ClaimedKey {
-    /// Frees the key now, before the import answers, unless the import settled it.
-    async fn free(mut self) {
-        release(self.db.clone(), self.actor, std::mem::take(&mut self.key)).await;
-    }
-}
-
-impl Drop for ClaimedKey {
-    /// The request went away mid-import: the key is freed in the background.
-    fn drop(&mut self) {
-        if !self.key.is_empty() {
-            actix_web::rt::spawn(release(self.db.clone(), self.actor, std::mem::take(&mut self.key)));
-        }
-    }
-}
-
-async fn release(db: kinerja_store::Db, actor: Uuid, key: String) {
-    let released = async {
-        let mut conn = db.conn().await?;
-        idempotency_rows::release(&mut conn, actor, &key).await
-    };
-    if let Err(e) = released.await {
-        tracing::warn!(error = %e, "an import's Idempotency-Key could not be freed; it frees itself in a day");
     }
 }
