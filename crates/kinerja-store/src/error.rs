@@ -7,6 +7,9 @@ pub enum StoreError {
     /// The database cannot be reached now (down, restarting, pool exhausted); worth a retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A statement ran past its `statement_timeout` (57014); worth a retry when less busy.
+    #[error("statement timed out: {0}")]
+    TimedOut(String),
     #[error("not found")]
     NotFound,
     /// A unique constraint refused the write; carries the constraint's name.
@@ -39,9 +42,10 @@ impl From<DieselError> for StoreError {
                     }
                     // The statement timeout (57014) or a database going down (57P01…): the
                     // request may be tried again.
-                    _ if info.message().contains("canceling statement due to statement timeout")
-                        || info.message().contains("terminating connection") =>
-                    {
+                    _ if info.message().contains("canceling statement due to statement timeout") => {
+                        StoreError::TimedOut(info.message().to_owned())
+                    }
+                    _ if info.message().contains("terminating connection") => {
                         StoreError::Unavailable(info.message().to_owned())
                     }
                     // PostgreSQL cannot hold NUL: text says "invalid byte sequence" (22021), jsonb

@@ -283,7 +283,7 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
+            StoreError::Unavailable(cause) | StoreError::TimedOut(cause) => ApiError::Unavailable(cause),
             StoreError::NotFound => ApiError::NotFound("record"),
             StoreError::Duplicate(constraint) => ApiError::Conflict {
                 code: problem_codes::CONFLICT,

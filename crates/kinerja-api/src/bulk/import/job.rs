@@ -50,7 +50,7 @@ pub(super) enum Failure {
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(cause) if cause.contains("statement timeout") => Failure::TimedOut,
+            StoreError::TimedOut(_) => Failure::TimedOut,
             other => Failure::Store(other),
         }
     }
