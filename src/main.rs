@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use kinerja_api::auth::JwtKeys;
 use kinerja_api::context::audit_actor::AuditActor;
 use kinerja_api::context::write::IfMatch;
+use kinerja_api::http::cors::AllowedOrigins;
 use kinerja_api::integration::webhooks::deliverer::{Deliverer, DeliveryConfig};
 use kinerja_api::integration::webhooks::Targets;
 use kinerja_api::services::accounts::{self, AccountChange, AccountInput};
@@ -198,12 +199,14 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
         tracing::warn!("created the first user `admin`; its generated password is shown once below");
         eprintln!("\n    admin password: {generated}\n    (set KINERJA_ADMIN_PASSWORD to choose it)\n");
     }
+    let cors_origins = AllowedOrigins::new(&settings.cors_origins).map_err(|e| format!("KINERJA_CORS_ORIGINS: {e}"))?;
     let targets = if settings.webhook_allow_local { Targets::AnyHttp } else { Targets::PublicHttps };
     let state = web::Data::new(
         AppState::new(db, keys)?
             .with_trusted_proxies(settings.trusted_proxies.clone())
             .with_read_your_writes_for(max_lag)
             .with_webhook_targets(targets)
+            .with_cors_origins(cors_origins)
             .with_request_deadline(std::time::Duration::from_secs(u64::from(settings.request_timeout))),
     );
     // Every server sends webhooks; they share the work through the database (SKIP LOCKED).

@@ -77,6 +77,11 @@ pub struct Settings {
     #[arg(long, env = "KINERJA_REQUEST_TIMEOUT", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=600), global = true)]
     pub request_timeout: u16,
 
+    /// Browser origins (comma-separated, exact: `https://portal.example.go.id`) whose pages may
+    /// call the API (CORS). None by default: only servers and same-origin pages can.
+    #[arg(long, env = "KINERJA_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+
     /// Unprivileged system user that runs the embedded PostgreSQL when Kinerja runs as root.
     #[arg(long, env = "KINERJA_PG_USER", default_value = "postgres", global = true)]
     pub pg_user: String,

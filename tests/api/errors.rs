@@ -79,7 +79,7 @@ async fn wrong_method_is_405_with_allow() {
     // A templated path matches too.
     let reply = app.send(Method::PUT, "/api/v1/users/0192f0a0-0000-7000-8000-000000000000", None, None).await;
     reply.assert_problem(405, "method_not_allowed");
-    assert_eq!(reply.header("allow").as_deref(), Some("GET, PATCH"));
+    assert_eq!(reply.header("allow").as_deref(), Some("GET, HEAD, PATCH"));
 }
 
 #[actix_web::test]

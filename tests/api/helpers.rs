@@ -128,6 +128,16 @@ impl TestApp {
         TestApp { state: web::Data::new(state), database_url }
     }
 
+    /// A new application that browser pages from `origins` may call.
+    pub async fn with_cors(origins: &[&str]) -> TestApp {
+        let database_url = create_database(true);
+        let db = Db::new(&database_url, 4).expect("pool");
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        let allowed = kinerja_api::http::cors::AllowedOrigins::new(&origins).expect("origins");
+        let state = AppState::new(db, JwtKeys::new(JWT_SECRET)).expect("state").with_cors_origins(allowed);
+        TestApp { state: web::Data::new(state), database_url }
+    }
+
     pub async fn call(&self, req: test::TestRequest) -> Reply {
         self.call_with_body(req, None).await
     }

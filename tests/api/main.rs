@@ -7,6 +7,7 @@ mod accounts;
 mod appraisal;
 mod auth;
 mod competencies;
+mod contract;
 mod cycle;
 mod database;
 mod errors;

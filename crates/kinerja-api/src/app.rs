@@ -2,21 +2,25 @@
 //! the access log, metrics, read-your-writes, idempotency) and the OpenAPI document with its
 //! Swagger UI.
 
+pub mod document;
 pub mod openapi;
 
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Compress;
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 use tracing::Instrument;
 use utoipa_actix_web::AppExt;
 
+use crate::app::document::document;
 use crate::context::idempotency::Idempotency;
-use crate::http::error::{self, ApiError};
+use crate::http::error::{self, ApiError, WithHeaders};
 use crate::http::observe::{RequestId, REQUEST_ID_HEADER};
+use crate::http::{compression, conditional};
 use crate::routes;
 use crate::state::{AppState, Writer};
 
@@ -39,6 +43,7 @@ pub fn app(
 > {
     let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
     let observer = state.clone();
+    let cors = state.clone();
     let deadline = state.request_deadline;
     app.app_data(state)
         .app_data(
@@ -61,6 +66,10 @@ pub fn app(
         )
         .default_service(web::to(no_route))
         .wrap(Idempotency)
+        .wrap_fn(|req, srv| srv.call(req).map(|res| Ok(conditional::answer(res?.map_into_boxed_body()))))
+        .wrap_fn(|req, srv| srv.call(req).map(|res| Ok(compression::mark_packed(res?))))
+        .wrap(Compress::default())
+        .wrap_fn(|req, srv| srv.call(req).map(|res| Ok(compression::unmark_packed(res?))))
         .wrap_fn(move |req, srv| {
             // Imports stream for as long as their file takes; their statements have their own limit.
             if req.path().starts_with("/api/v1/imports/") {
@@ -77,6 +86,14 @@ pub fn app(
             }
             .boxed_local()
         })
+        .wrap_fn(|mut req, srv| {
+            conditional::head_as_get(&mut req);
+            let checked = document().and_then(|d| d.check_query(req.method().as_str(), req.path(), req.query_string()));
+            match checked {
+                Ok(()) => srv.call(req).boxed_local(),
+                Err(refused) => std::future::ready(Err(refused.into())).boxed_local(),
+            }
+        })
         .wrap_fn(move |req, srv| {
             let request_id = RequestId::from_header(req.headers().get(REQUEST_ID_HEADER));
             let span =
@@ -90,11 +107,13 @@ pub fn app(
                 let mut res = match call.await {
                     Ok(res) => res,
                     Err(e) => {
-                        // Stopped at its deadline: counted and logged like any answer.
+                        // Refused before routing or stopped at its deadline: counted, logged and
+                        // answered with its request id like any answer.
                         let status = e.as_response_error().status_code().as_u16();
                         state.metrics.observe(&method, "unmatched", status, started.elapsed());
                         tracing::warn!(status, request_id = %request_id.0, "answered with an error");
-                        return Err(e);
+                        let id = request_id.0.parse().into_iter().map(|v| (REQUEST_ID_HEADER, v)).collect();
+                        return Err(WithHeaders::wrap(e, id));
                     }
                 };
                 let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -114,6 +133,31 @@ pub fn app(
             .instrument(span)
             .boxed_local()
         })
+        .wrap_fn(move |req, srv| {
+            let origins = &cors.cors_origins;
+            let origin = req.headers().get(header::ORIGIN).cloned();
+            if let Some(preflight) =
+                origins.preflight(req.method(), req.headers(), document().ok().and_then(|d| d.methods_at(req.path())))
+            {
+                return std::future::ready(Ok(req.into_response(preflight).map_into_boxed_body())).boxed_local();
+            }
+            let headers = origins.answer_headers(origin.as_ref());
+            srv.call(req)
+                .map(move |res| match res {
+                    Ok(mut res) => {
+                        for (name, value) in headers {
+                            if name == header::VARY {
+                                res.headers_mut().append(name, value);
+                            } else {
+                                res.headers_mut().insert(name, value);
+                            }
+                        }
+                        Ok(res)
+                    }
+                    Err(e) => Err(WithHeaders::wrap(e, headers)),
+                })
+                .boxed_local()
+        })
 }
 
 /// The answer to a request stopped at its deadline (dropping it ends its statements' wait and
@@ -129,60 +173,18 @@ fn timed_out(deadline: std::time::Duration) -> ApiError {
     }
 }
 
-/// The OpenAPI document as served, and the methods of each documented path (for 405's `Allow`),
-/// built once per process.
-struct Document {
-    json: String,
-    routes: Vec<(Vec<String>, Vec<String>)>,
-}
-
-static DOCUMENT: OnceLock<Document> = OnceLock::new();
-
-fn document() -> Result<&'static Document, ApiError> {
-    if let Some(document) = DOCUMENT.get() {
-        return Ok(document);
-    }
-    let spec = openapi::openapi()?;
-    let routes = spec["paths"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(path, item)| {
-            let segments = path.split('/').map(str::to_owned).collect();
-            let methods = openapi::METHODS
-                .iter()
-                .filter(|method| item.get(**method).is_some())
-                .map(|method| method.to_ascii_uppercase())
-                .collect();
-            (segments, methods)
-        })
-        .collect();
-    let json = openapi::to_json(&spec)?;
-    Ok(DOCUMENT.get_or_init(|| Document { json, routes }))
-}
-
-impl Document {
-    /// The methods the API serves at `path`, if a documented route matches it.
-    fn methods_at(&self, path: &str) -> Option<&[String]> {
-        let given: Vec<&str> = path.split('/').collect();
-        self.routes
-            .iter()
-            .find(|(template, _)| {
-                template.len() == given.len()
-                    && template.iter().zip(&given).all(|(t, g)| t == g || (t.starts_with('{') && !g.is_empty()))
-            })
-            .map(|(_, methods)| methods.as_slice())
-    }
-}
-
 async fn serve_openapi() -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().content_type("application/json").body(document()?.json.clone()))
 }
 
-/// No route matched: 405 with `Allow` when the path exists with other methods, else 404.
+/// No route matched: `OPTIONS` says what the path allows (204 with `Allow`), another method
+/// there is 405 with `Allow`, an unknown path 404.
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(match document()?.methods_at(req.path()) {
-        Some(methods) => ApiError::MethodNotAllowed { method: req.method().to_string(), allow: methods.to_vec() },
-        None => ApiError::RouteNotFound(req.path().to_owned()),
-    })
+    match document()?.methods_at(req.path()) {
+        Some(methods) if req.method() == Method::OPTIONS => {
+            Ok(HttpResponse::NoContent().insert_header((header::ALLOW, methods.join(", "))).finish())
+        }
+        Some(allow) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allow }),
+        None => Err(ApiError::RouteNotFound(req.path().to_owned())),
+    }
 }

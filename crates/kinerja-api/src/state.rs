@@ -19,6 +19,7 @@ use kinerja_store::{Db, DbConn};
 use uuid::Uuid;
 
 use crate::auth::{JwtKeys, Sessions};
+use crate::http::cors::AllowedOrigins;
 use crate::http::error::ApiError;
 use crate::http::observe::Metrics;
 use crate::integration::webhooks::Targets;
@@ -39,6 +40,8 @@ pub struct AppState {
     /// How long a request may take before it is answered 503 (`KINERJA_REQUEST_TIMEOUT`); the
     /// server enforces it, so a database that stops answering holds no request past it.
     pub request_deadline: std::time::Duration,
+    /// The browser origins that may call the API (`KINERJA_CORS_ORIGINS`).
+    pub cors_origins: AllowedOrigins,
 }
 
 /// The default [`AppState::request_deadline`]: past the database's 5 s statement limit and a
@@ -56,6 +59,7 @@ impl AppState {
             recent_writers: RecentWriters::new(READ_YOUR_WRITES_DEFAULT),
             webhook_targets: Targets::default(),
             request_deadline: REQUEST_DEADLINE_DEFAULT,
+            cors_origins: AllowedOrigins::default(),
         })
     }
 
@@ -68,6 +72,12 @@ impl AppState {
     /// Answers 503 `request_timed_out` to a request still running after `deadline`.
     pub fn with_request_deadline(mut self, deadline: std::time::Duration) -> Self {
         self.request_deadline = deadline;
+        self
+    }
+
+    /// Lets browser pages from these origins call the API.
+    pub fn with_cors_origins(mut self, origins: AllowedOrigins) -> Self {
+        self.cors_origins = origins;
         self
     }
 

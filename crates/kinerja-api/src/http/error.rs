@@ -63,6 +63,7 @@ pub mod problem_codes {
     pub const UNAUTHENTICATED: &str = "unauthenticated";
     pub const UNIT_NOT_EMPTY: &str = "unit_not_empty";
     pub const UNKNOWN_FIELD: &str = "unknown_field";
+    pub const UNKNOWN_PARAMETER: &str = "unknown_parameter";
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const UPLOAD_FAILED: &str = "upload_failed";
     pub const VALIDATION_FAILED: &str = "validation_failed";
@@ -152,6 +153,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("unknown field `{0}`")]
     UnknownField(String),
+    /// Query parameters the operation does not declare (a misspelt filter must not be ignored).
+    #[error("unknown query parameter(s): {}", .0.join(", "))]
+    UnknownParameters(Vec<String>),
     #[error("missing field `{0}`")]
     MissingField(String),
     /// JSON of the right shape but a value of the wrong type or an unknown code.
@@ -197,6 +201,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => problem_codes::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => problem_codes::VALIDATION_FAILED,
             ApiError::UnknownField(_) => problem_codes::UNKNOWN_FIELD,
+            ApiError::UnknownParameters(_) => problem_codes::UNKNOWN_PARAMETER,
             ApiError::MissingField(_) => problem_codes::MISSING_FIELD,
             ApiError::InvalidValue(_) => problem_codes::INVALID_VALUE,
             ApiError::RateLimited { .. } => problem_codes::RATE_LIMITED,
@@ -212,6 +217,10 @@ impl ApiError {
                 vec![FieldError::new(f, "unknown_field", "this field is not part of the request")]
             }
             ApiError::MissingField(f) => vec![FieldError::new(f, "required", "this field is required")],
+            ApiError::UnknownParameters(names) => names
+                .iter()
+                .map(|name| FieldError::new(name, "unknown_parameter", "this operation takes no such query parameter"))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -234,6 +243,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_)
             | ApiError::UnknownField(_)
+            | ApiError::UnknownParameters(_)
             | ApiError::MissingField(_)
             | ApiError::InvalidValue(_)
             | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -277,6 +287,55 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+impl ApiError {
+    /// The problem answer with more headers on it.
+    pub fn into_response_with(self, headers: &[(header::HeaderName, header::HeaderValue)]) -> HttpResponse {
+        let mut response = self.error_response();
+        for (name, value) in headers {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+        response
+    }
+}
+
+/// An error on its way out of the middleware, with the headers an outer layer adds to every
+/// answer (the request id, CORS). Actix renders an error only after the last middleware, so
+/// the headers travel with it.
+#[derive(Debug)]
+pub struct WithHeaders {
+    error: actix_web::Error,
+    headers: Vec<(header::HeaderName, header::HeaderValue)>,
+}
+
+impl WithHeaders {
+    pub fn wrap(error: actix_web::Error, headers: Vec<(header::HeaderName, header::HeaderValue)>) -> actix_web::Error {
+        if headers.is_empty() {
+            return error;
+        }
+        WithHeaders { error, headers }.into()
+    }
+}
+
+impl std::fmt::Display for WithHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for WithHeaders {
+    fn status_code(&self) -> StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.error.error_response();
+        for (name, value) in &self.headers {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+        response
     }
 }
 
