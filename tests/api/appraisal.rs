@@ -519,7 +519,9 @@ async fn reports_and_the_national_export() {
 
     app.get(&export, &d.staff.token).await.assert_problem(403, "forbidden");
     app.get(&export, &d.outsider.token).await.assert_problem(404, "not_found");
-    app.get(&format!("{export}&format=xml"), &d.admin.token).await.assert_problem(400, "invalid_query");
+    let xml = app.get(&format!("{export}&format=xml"), &d.admin.token).await;
+    xml.assert_problem(422, "invalid_value");
+    assert_eq!(xml.body["errors"][0]["field"], "format");
 }
 
 #[actix_web::test]

@@ -40,6 +40,9 @@ async fn wrong_type_is_422() {
     let app = TestApp::new().await;
     let reply = app.send(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": 5, "password": "b"}))).await;
     reply.assert_problem(422, "invalid_value");
+    assert_eq!(reply.body["errors"][0]["field"], "username", "{}", reply.text);
+    assert_eq!(reply.body["errors"][0]["code"], "invalid_value");
+    assert!(!reply.text.contains("line 1 column"), "{}", reply.text);
 }
 
 #[actix_web::test]
@@ -119,13 +122,19 @@ async fn unknown_role_code_is_422() {
         .post("/api/v1/users", &admin.token, json!({"username": "x.y", "password": "p".repeat(12), "roles": ["king"]}))
         .await;
     reply.assert_problem(422, "invalid_value");
+    // An element is named by its place.
+    assert_eq!(reply.body["errors"][0]["field"], "roles[0]", "{}", reply.text);
 }
 
 #[actix_web::test]
 async fn bad_query_and_path_values() {
     let app = TestApp::new().await;
     let admin = app.super_admin().await;
-    app.get("/api/v1/users?limit=abc", &admin.token).await.assert_problem(400, "invalid_query");
+    // A query value of the wrong kind is answered like a body's: 422 naming the parameter.
+    let letters = app.get("/api/v1/users?limit=abc", &admin.token).await;
+    letters.assert_problem(422, "invalid_value");
+    assert_eq!(letters.body["errors"][0]["field"], "limit");
+    assert_eq!(letters.body["errors"][0]["code"], "invalid_value");
     app.get("/api/v1/users?limit=0", &admin.token).await.assert_problem(422, "validation_failed");
     app.get("/api/v1/users?cursor=zzz", &admin.token).await.assert_problem(422, "validation_failed");
     app.get("/api/v1/users/not-a-uuid", &admin.token).await.assert_problem(404, "not_found");

@@ -21,6 +21,76 @@ fn committed_spec_matches_the_code() {
     );
 }
 
+const ERRORS_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md");
+
+/// `docs/errors.md` is the catalogue as the code has it (rewritten with `UPDATE_OPENAPI=1`).
+#[test]
+fn committed_error_catalogue_matches_the_code() {
+    let generated = kinerja_api::http::problem_code::errors_markdown();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(ERRORS_DOC, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(ERRORS_DOC).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/errors.md is out of date: run `UPDATE_OPENAPI=1 cargo test --test api openapi`"
+    );
+}
+
+/// The spec's enum of problem codes is the catalogue, and the catalogue is what the code base
+/// produces: every code in it is named somewhere outside the catalogue (the compiler sees to
+/// the other way round, since a code is a `ProblemCode`).
+#[actix_web::test]
+async fn every_problem_code_is_in_the_spec_and_every_catalogued_code_is_produced() {
+    use actix_web::ResponseError;
+    use kinerja_api::http::problem_code::ProblemCode;
+    let spec = spec();
+    let listed: Vec<&str> = spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let catalogue: Vec<&str> = ProblemCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, catalogue);
+
+    fn sources(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("problem_code.rs") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut code = String::new();
+    sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kinerja-api/src"), &mut code);
+    let used: std::collections::BTreeSet<String> = code
+        .split("ProblemCode::")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_alphanumeric).collect::<String>())
+        .filter(|name| name.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        .map(|name| {
+            name.chars().enumerate().fold(String::new(), |mut snake, (i, c)| {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+                snake
+            })
+        })
+        .collect();
+    let never_produced: Vec<&&str> = catalogue.iter().filter(|c| !used.contains(**c)).collect();
+    assert!(never_produced.is_empty(), "catalogued but never produced: {never_produced:?}");
+    // A problem's `type` is its code's section.
+    let problem = kinerja_api::ApiError::NotFound("user").error_response();
+    let body = actix_web::body::to_bytes(problem.into_body()).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["type"], "https://github.com/kinerja/kinerja/blob/main/docs/errors.md#not_found");
+    assert!(std::fs::read_to_string(ERRORS_DOC).unwrap().contains("\n## not_found\n"));
+}
+
 #[test]
 fn spec_is_3_1_with_bearer_auth_and_problem_errors() {
     let spec: serde_json::Value = serde_json::from_str(&kinerja_api::openapi_json().unwrap()).unwrap();

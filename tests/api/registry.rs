@@ -354,7 +354,7 @@ async fn subordinates_direct_and_all() {
     assert!(paged.body["next_cursor"].is_string());
     app.get(&format!("/api/v1/employees/{}/subordinates?depth=some", o.kepala), t)
         .await
-        .assert_problem(400, "invalid_query");
+        .assert_problem(422, "invalid_value");
 }
 
 #[actix_web::test]

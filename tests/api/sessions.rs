@@ -150,7 +150,8 @@ async fn parse_errors_speak_json_not_rust() {
     shape.assert_problem(422, "invalid_value");
     assert!(!shape.text.contains("UpdateEmployee") && shape.text.contains("JSON object"), "{}", shape.text);
     let query = app.get(&format!("/api/v1/employees/{employee}/subordinates?depth=deep"), &admin.token).await;
-    query.assert_problem(400, "invalid_query");
+    query.assert_problem(422, "invalid_value");
+    assert_eq!(query.body["errors"][0]["field"], "depth");
     assert!(!query.text.contains("Query deserialize error") && !query.text.contains("Depth"), "{}", query.text);
 }
 

@@ -52,7 +52,6 @@ pub fn app(
                 .error_handler(|err, _| error::json_error(err, JSON_LIMIT).into()),
         )
         .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()))
         .route("/openapi.json", web::get().to(serve_openapi))
         .route(
@@ -164,7 +163,7 @@ pub fn app(
 /// rolls back a transaction it had open).
 fn timed_out(deadline: std::time::Duration) -> ApiError {
     ApiError::TimedOut {
-        code: error::problem_codes::REQUEST_TIMED_OUT,
+        code: error::ProblemCode::RequestTimedOut,
         detail: format!(
             "the request took longer than {} s and was stopped; a write may or may not have been made — \
              read before trying again, or retry with the same Idempotency-Key",

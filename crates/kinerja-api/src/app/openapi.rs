@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::context::idempotency;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ProblemCode};
 use crate::routes;
 
 #[derive(OpenApi)]
@@ -66,6 +66,7 @@ pub fn openapi() -> Result<Value, ApiError> {
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::register).split_for_parts();
     let mut doc = serde_json::to_value(&collected).map_err(ApiError::internal)?;
     name_generic_schemas(&mut doc);
+    document_problem_codes(&mut doc);
     for (path, method, operation) in operations(&mut doc) {
         document_shared_problems(&path, &method, operation);
         describe_parameters(operation);
@@ -163,8 +164,21 @@ fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
     }
 }
 
-/// Answers the transport and the platform give before or around any handler: 400 (a query string
-/// or body that does not parse), 413 and 415 (too large, wrong content type) for operations
+/// `Problem.code` is one of the catalogue's codes, and `type` the URI of its section in
+/// `docs/errors.md`.
+fn document_problem_codes(doc: &mut Value) {
+    let Some(problem) = doc.pointer_mut("/components/schemas/Problem/properties") else { return };
+    let codes: Vec<&str> = ProblemCode::ALL.iter().map(|code| code.as_str()).collect();
+    problem["code"]["enum"] = json!(codes);
+    problem["code"]["description"] =
+        json!("Stable machine code; every code and what it means: docs/errors.md (the URI in `type`).");
+    problem["type"]["format"] = json!("uri");
+    problem["type"]["description"] = json!("Where the code is explained: its section of docs/errors.md.");
+    problem["type"]["example"] = json!(ProblemCode::NotFound.type_uri());
+}
+
+/// Answers the transport and the platform give before or around any handler: 400 (a body that
+/// does not parse), 422 (an undeclared query parameter, a value of the wrong kind), 413 and 415 (too large, wrong content type) for operations
 /// with a body, 503 (the database unavailable or a statement past its time), and on creating
 /// POSTs the `Idempotency-Key` with its 409 and 422. An operation that names no security scheme
 /// is public: it says so with `security: []`.
@@ -177,7 +191,12 @@ fn document_shared_problems(path: &str, method: &str, operation: &mut Map<String
     let with_body = operation.contains_key("requestBody");
     let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
     let mut shared = vec![
-        ("400", "Malformed request: a query string or body that does not parse"),
+        ("400", "Malformed request: a body that is not valid JSON or could not be read"),
+        (
+            "422",
+            "What was sent does not fit: a query parameter the operation does not take (`unknown_parameter`), \
+             or a value of the wrong kind; `errors[]` names each",
+        ),
         ("503", "The database is unavailable or the request ran past its time; retry later"),
     ];
     if with_body {

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use crate::bulk::export_writer::ExportWriter;
 use crate::bulk::file_kinds::{Chunks, ExportFormat, BATCH};
 use crate::context::caller::Caller;
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::services::reports::readable_period;
 use crate::state::AppState;
 
@@ -146,7 +146,7 @@ pub async fn national_export(
     }
     if Some(period.rule_set.0) != Some(RuleSet::PermenPanRb6_2022) {
         return Err(ApiError::Unprocessable {
-            code: problem_codes::NOT_EXPORTABLE,
+            code: ProblemCode::NotExportable,
             detail: format!("the national codes are those of permenpanrb-6-2022; this period uses {}", period.rule_set),
         });
     }

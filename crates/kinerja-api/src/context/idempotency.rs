@@ -18,8 +18,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::state::AppState;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -67,7 +67,7 @@ pub fn key_in(headers: &actix_web::http::header::HeaderMap) -> Result<Option<Str
         Ok(Some(String::from_utf8_lossy(key).into_owned()))
     } else {
         Err(ApiError::BadRequest {
-            code: problem_codes::INVALID_IDEMPOTENCY_KEY,
+            code: ProblemCode::InvalidIdempotencyKey,
             detail: "Idempotency-Key must be 1 to 200 visible ASCII characters, without spaces".into(),
         })
     }
@@ -127,14 +127,14 @@ where
                 Err(e) => return Ok(req.error_response(ApiError::from(e))),
                 Ok(Claim::Taken(first)) if first.fingerprint != fingerprint => {
                     let e = ApiError::Unprocessable {
-                        code: problem_codes::IDEMPOTENCY_KEY_REUSED,
+                        code: ProblemCode::IdempotencyKeyReused,
                         detail: "this Idempotency-Key was used for another request".into(),
                     };
                     return Ok(req.error_response(e));
                 }
                 Ok(Claim::Taken(first)) if first.status == 0 => {
                     let e = ApiError::Conflict {
-                        code: problem_codes::IDEMPOTENCY_KEY_IN_USE,
+                        code: ProblemCode::IdempotencyKeyInUse,
                         detail: "the first request with this Idempotency-Key is still running; retry shortly".into(),
                     };
                     return Ok(req.error_response(e));

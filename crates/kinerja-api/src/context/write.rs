@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::context::access::authorize;
 use crate::context::audit_actor::AuditActor;
 use crate::context::caller::Caller;
-use crate::http::error::{problem_codes, ApiError};
+use crate::http::error::{ApiError, ProblemCode};
 use crate::state::AppState;
 
 /// The `If-Match` header of a write: the versions (ETags) the caller says it read.
@@ -344,7 +344,7 @@ pub async fn open_period(tx: &mut AsyncPgConnection, period_id: Uuid) -> Result<
     let period = plan_rows::share_period(tx, period_id).await?.ok_or(ApiError::NotFound("period"))?;
     if period.status.0 == PeriodStatus::Closed {
         return Err(ApiError::Conflict {
-            code: problem_codes::PERIOD_CLOSED,
+            code: ProblemCode::PeriodClosed,
             detail: format!(
                 "the period {} is closed ({}); an agency admin may reopen it",
                 period.name,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::ValidateEmail;
 
-use crate::http::error::{ApiError, FieldError};
+use crate::http::error::{ApiError, FieldError, ProblemCode};
 
 /// Checks a short code (`DISDIK`, `JF-GURU-01`) and a display name.
 pub fn check_code_and_name(code: Option<&str>, name: Option<&str>) -> Vec<FieldError> {
@@ -49,7 +49,7 @@ pub fn text_error(field: impl Into<String>, text: &str, max: usize) -> Option<Fi
 }
 
 /// Turns a unique-constraint violation into a 409 with a specific code.
-pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(StoreError) -> ApiError {
+pub fn duplicate(code: ProblemCode, detail: &'static str) -> impl FnOnce(StoreError) -> ApiError {
     move |e| match e {
         StoreError::Duplicate(_) => ApiError::Conflict { code, detail: detail.to_owned() },
         other => other.into(),

@@ -9,65 +9,7 @@ use kinerja_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Every problem `code` the API answers with, in one place: clients switch on these, so they
-/// never change once published. Field errors carry their own codes in `errors[].code`.
-pub mod problem_codes {
-    pub const ALREADY_RATED: &str = "already_rated";
-    pub const CONFLICT: &str = "conflict";
-    pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
-    pub const DEADLINE_PASSED: &str = "deadline_passed";
-    pub const DUPLICATE_CODE: &str = "duplicate_code";
-    pub const DUPLICATE_EVALUATION: &str = "duplicate_evaluation";
-    pub const DUPLICATE_NIP: &str = "duplicate_nip";
-    pub const DUPLICATE_PLAN: &str = "duplicate_plan";
-    pub const DUPLICATE_USERNAME: &str = "duplicate_username";
-    pub const EMPLOYEE_ALREADY_LINKED: &str = "employee_already_linked";
-    pub const DELIVERY_PENDING: &str = "delivery_pending";
-    pub const EMPTY_PLAN: &str = "empty_plan";
-    pub const EXPLANATIONS_MISSING: &str = "explanations_missing";
-    pub const FORBIDDEN: &str = "forbidden";
-    pub const IDEMPOTENCY_KEY_IN_USE: &str = "idempotency_key_in_use";
-    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
-    pub const IMPORT_TIMED_OUT: &str = "import_timed_out";
-    pub const INTERNAL_ERROR: &str = "internal_error";
-    pub const INVALID_CLIENT: &str = "invalid_client";
-    pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
-    pub const INVALID_IDEMPOTENCY_KEY: &str = "invalid_idempotency_key";
-    pub const INVALID_QUERY: &str = "invalid_query";
-    pub const INVALID_REFRESH_TOKEN: &str = "invalid_refresh_token";
-    pub const INVALID_ROWS: &str = "invalid_rows";
-    pub const INVALID_TRANSITION: &str = "invalid_transition";
-    pub const INVALID_VALUE: &str = "invalid_value";
-    pub const MALFORMED_BODY: &str = "malformed_body";
-    pub const MALFORMED_FORM: &str = "malformed_form";
-    pub const MALFORMED_JSON: &str = "malformed_json";
-    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
-    pub const MISSING_FIELD: &str = "missing_field";
-    pub const NO_COMPETENCY_STANDARD: &str = "no_competency_standard";
-    pub const NOT_EXPORTABLE: &str = "not_exportable";
-    pub const NOT_FOUND: &str = "not_found";
-    pub const NOT_RATED: &str = "not_rated";
-    pub const OBJECTION_DECIDED: &str = "objection_decided";
-    pub const OBJECTION_EXISTS: &str = "objection_exists";
-    pub const OBJECTION_FILED: &str = "objection_filed";
-    pub const ORGANISATION_RATING_MISSING: &str = "organisation_rating_missing";
-    pub const OWN_CASE: &str = "own_case";
-    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
-    pub const REQUEST_TIMED_OUT: &str = "request_timed_out";
-    pub const PERIOD_CLOSED: &str = "period_closed";
-    pub const PERIOD_IN_USE: &str = "period_in_use";
-    pub const PRECONDITION_FAILED: &str = "precondition_failed";
-    pub const RATE_LIMITED: &str = "rate_limited";
-    pub const RESULT_HAS_CASCADES: &str = "result_has_cascades";
-    pub const SUPERSEDED: &str = "superseded";
-    pub const UNAUTHENTICATED: &str = "unauthenticated";
-    pub const UNIT_NOT_EMPTY: &str = "unit_not_empty";
-    pub const UNKNOWN_FIELD: &str = "unknown_field";
-    pub const UNKNOWN_PARAMETER: &str = "unknown_parameter";
-    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
-    pub const UPLOAD_FAILED: &str = "upload_failed";
-    pub const VALIDATION_FAILED: &str = "validation_failed";
-}
+pub use crate::http::problem_code::ProblemCode;
 
 /// Seconds a client should wait before retrying when the database is unavailable.
 const UNAVAILABLE_RETRY_SECS: u64 = 5;
@@ -94,13 +36,13 @@ impl FieldError {
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+    "type": "https://github.com/kinerja/kinerja/blob/main/docs/errors.md#validation_failed",
+    "title": "Unprocessable Entity", "status": 422,
     "detail": "the request breaks 1 rule", "code": "validation_failed",
     "errors": [{"field": "password", "code": "too_short", "message": "must be at least 12 characters"}]
 }))]
 pub struct Problem {
     #[serde(rename = "type")]
-    #[schema(example = "about:blank")]
     pub type_: String,
     #[schema(example = "Not Found")]
     pub title: String,
@@ -119,7 +61,7 @@ pub struct Problem {
 pub enum ApiError {
     /// Syntactically broken request: malformed JSON, a bad query string, a bad header.
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ProblemCode, detail: String },
     #[error("{0}")]
     Unauthenticated(&'static str),
     /// Wrong credentials: the same answer for an unknown user and a wrong password.
@@ -139,10 +81,10 @@ pub enum ApiError {
     #[error("{method} is not allowed here; allowed: {}", allow.join(", "))]
     MethodNotAllowed { method: String, allow: Vec<String> },
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     /// A well-formed request that a rule refuses as a whole (`deadline_passed`), not field by field.
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String },
+    Unprocessable { code: ProblemCode, detail: String },
     #[error("the resource changed since you read it (If-Match does not match its ETag)")]
     PreconditionFailed,
     #[error("the body is larger than the limit of {limit} bytes")]
@@ -161,6 +103,9 @@ pub enum ApiError {
     /// JSON of the right shape but a value of the wrong type or an unknown code.
     #[error("{0}")]
     InvalidValue(String),
+    /// A value of the wrong type or an unknown code, at a field the request names.
+    #[error("`{}` {}", .0.field, .0.message)]
+    InvalidField(FieldError),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is unavailable; try again shortly")]
@@ -168,7 +113,7 @@ pub enum ApiError {
     /// The request ran past its time limit and was stopped (nothing it began was kept); 503 with
     /// `Retry-After`, since a less busy moment may let it finish.
     #[error("{detail}")]
-    TimedOut { code: &'static str, detail: String },
+    TimedOut { code: ProblemCode, detail: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -183,30 +128,30 @@ impl ApiError {
     }
 
     /// The stable machine code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
-            | ApiError::TimedOut { code, .. } => code,
-            ApiError::Unauthenticated(_) => problem_codes::UNAUTHENTICATED,
-            ApiError::InvalidCredentials => problem_codes::INVALID_CREDENTIALS,
-            ApiError::InvalidRefreshToken => problem_codes::INVALID_REFRESH_TOKEN,
-            ApiError::InvalidClient => problem_codes::INVALID_CLIENT,
-            ApiError::Forbidden(_) => problem_codes::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => problem_codes::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => problem_codes::METHOD_NOT_ALLOWED,
-            ApiError::PreconditionFailed => problem_codes::PRECONDITION_FAILED,
-            ApiError::PayloadTooLarge { .. } => problem_codes::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType { .. } => problem_codes::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => problem_codes::VALIDATION_FAILED,
-            ApiError::UnknownField(_) => problem_codes::UNKNOWN_FIELD,
-            ApiError::UnknownParameters(_) => problem_codes::UNKNOWN_PARAMETER,
-            ApiError::MissingField(_) => problem_codes::MISSING_FIELD,
-            ApiError::InvalidValue(_) => problem_codes::INVALID_VALUE,
-            ApiError::RateLimited { .. } => problem_codes::RATE_LIMITED,
-            ApiError::Unavailable(_) => problem_codes::DATABASE_UNAVAILABLE,
-            ApiError::Internal(_) => problem_codes::INTERNAL_ERROR,
+            | ApiError::TimedOut { code, .. } => *code,
+            ApiError::Unauthenticated(_) => ProblemCode::Unauthenticated,
+            ApiError::InvalidCredentials => ProblemCode::InvalidCredentials,
+            ApiError::InvalidRefreshToken => ProblemCode::InvalidRefreshToken,
+            ApiError::InvalidClient => ProblemCode::InvalidClient,
+            ApiError::Forbidden(_) => ProblemCode::Forbidden,
+            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => ProblemCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            ApiError::PreconditionFailed => ProblemCode::PreconditionFailed,
+            ApiError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType { .. } => ProblemCode::UnsupportedMediaType,
+            ApiError::Validation(_) => ProblemCode::ValidationFailed,
+            ApiError::UnknownField(_) => ProblemCode::UnknownField,
+            ApiError::UnknownParameters(_) => ProblemCode::UnknownParameter,
+            ApiError::MissingField(_) => ProblemCode::MissingField,
+            ApiError::InvalidValue(_) | ApiError::InvalidField(_) => ProblemCode::InvalidValue,
+            ApiError::RateLimited { .. } => ProblemCode::RateLimited,
+            ApiError::Unavailable(_) => ProblemCode::DatabaseUnavailable,
+            ApiError::Internal(_) => ProblemCode::InternalError,
         }
     }
 
@@ -217,6 +162,7 @@ impl ApiError {
                 vec![FieldError::new(f, "unknown_field", "this field is not part of the request")]
             }
             ApiError::MissingField(f) => vec![FieldError::new(f, "required", "this field is required")],
+            ApiError::InvalidField(error) => vec![error.clone()],
             ApiError::UnknownParameters(names) => names
                 .iter()
                 .map(|name| FieldError::new(name, "unknown_parameter", "this operation takes no such query parameter"))
@@ -246,6 +192,7 @@ impl ResponseError for ApiError {
             | ApiError::UnknownParameters(_)
             | ApiError::MissingField(_)
             | ApiError::InvalidValue(_)
+            | ApiError::InvalidField(_)
             | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::TimedOut { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -262,11 +209,11 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let problem = Problem {
-            type_: "about:blank".into(),
+            type_: self.code().type_uri(),
             title: status.canonical_reason().unwrap_or("Error").into(),
             status: status.as_u16(),
             detail: self.to_string(),
-            code: self.code().into(),
+            code: self.code().as_str().into(),
             errors: self.field_errors(),
         };
         let mut response = HttpResponse::build(status);
@@ -345,7 +292,7 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(cause) | StoreError::TimedOut(cause) => ApiError::Unavailable(cause),
             StoreError::NotFound => ApiError::NotFound("record"),
             StoreError::Duplicate(constraint) => ApiError::Conflict {
-                code: problem_codes::CONFLICT,
+                code: ProblemCode::Conflict,
                 detail: format!("a record with the same unique value exists ({constraint})"),
             },
             StoreError::MissingReference(constraint) => {
@@ -373,7 +320,7 @@ impl From<kinerja_domain::workflow::TransitionError> for ApiError {
                 ApiError::Forbidden("only the rating official approves, returns or rates a plan")
             }
             TransitionError::InvalidTransition { .. } => {
-                ApiError::Conflict { code: problem_codes::INVALID_TRANSITION, detail: e.to_string() }
+                ApiError::Conflict { code: ProblemCode::InvalidTransition, detail: e.to_string() }
             }
         }
     }
@@ -382,7 +329,7 @@ impl From<kinerja_domain::workflow::TransitionError> for ApiError {
 /// A plan naming someone who would judge their own case (422 `own_case`).
 impl From<kinerja_domain::objection::OwnCase> for ApiError {
     fn from(e: kinerja_domain::objection::OwnCase) -> Self {
-        ApiError::validation(e.field(), problem_codes::OWN_CASE, e.to_string())
+        ApiError::validation(e.field(), ProblemCode::OwnCase.as_str(), e.to_string())
     }
 }
 
@@ -423,19 +370,8 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, limit: usize) -> ApiE
         E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::PayloadTooLarge { limit },
         E::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
         E::Deserialize(e) => serde_json_error(&e),
-        other => ApiError::BadRequest { code: problem_codes::MALFORMED_BODY, detail: other.to_string() },
+        other => ApiError::BadRequest { code: ProblemCode::MalformedBody, detail: other.to_string() },
     }
-}
-
-/// A query string that does not parse: 400 `invalid_query`, in words a client understands.
-pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
-    let detail = match err {
-        actix_web::error::QueryPayloadError::Deserialize(e) => {
-            format!("the query string is not understood: {}", in_json_terms(&e.to_string()))
-        }
-        other => format!("the query string is not understood: {other}"),
-    };
-    ApiError::BadRequest { code: problem_codes::INVALID_QUERY, detail }
 }
 
 /// Classifies a serde_json error by what the caller got wrong.
@@ -443,7 +379,7 @@ pub fn serde_json_error(e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest {
-            code: problem_codes::MALFORMED_JSON,
+            code: ProblemCode::MalformedJson,
             detail: format!("the body is not valid JSON: {e}"),
         },
         Category::Data => field_error(e.to_string()).unwrap_or_else(|m| ApiError::InvalidValue(in_json_terms(&m))),
@@ -588,7 +524,7 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        assert!(matches!(classify(r#"{"name": "#), ApiError::BadRequest { code: problem_codes::MALFORMED_JSON, .. }));
+        assert!(matches!(classify(r#"{"name": "#), ApiError::BadRequest { code: ProblemCode::MalformedJson, .. }));
         assert!(matches!(classify(r#"{"name":"a","count":1,"nmae":2}"#), ApiError::UnknownField(f) if f == "nmae"));
         assert!(matches!(classify(r#"{"name":"a"}"#), ApiError::MissingField(f) if f == "count"));
         assert!(matches!(classify(r#"{"name":"a","count":"x"}"#), ApiError::InvalidValue(_)));

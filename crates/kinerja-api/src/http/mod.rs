@@ -7,5 +7,7 @@ pub mod compression;
 pub mod conditional;
 pub mod cors;
 pub mod error;
+pub mod extract;
 pub mod observe;
 pub mod pagination;
+pub mod problem_code;

@@ -4,6 +4,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::acting_officials::{self, ActingQuery, ActingView, CreateActing, UpdateActing};
 use crate::state::AppState;
@@ -25,8 +26,8 @@ use uuid::Uuid;
 pub(super) async fn list_acting_officials(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<ActingQuery>,
-    page: web::Query<PageParams>,
+    query: Query<ActingQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<ActingView>>, ApiError> {
     Ok(web::Json(acting_officials::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
@@ -49,7 +50,7 @@ pub(super) async fn list_acting_officials(
 pub(super) async fn create_acting_official(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateActing>,
+    body: Json<CreateActing>,
 ) -> Result<HttpResponse, ApiError> {
     let view = acting_officials::create(&caller, &state, body.into_inner()).await?;
     let location = format!("/api/v1/acting-officials/{}", view.id);
@@ -90,7 +91,7 @@ pub(super) async fn update_acting_official(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateActing>,
+    body: Json<UpdateActing>,
 ) -> Result<HttpResponse, ApiError> {
     let view = acting_officials::update(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))

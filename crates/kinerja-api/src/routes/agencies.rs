@@ -15,14 +15,15 @@ use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::context::write::{created, with_etag};
 use crate::http::checks::{check_code_and_name, duplicate, reject};
-use crate::http::error::problem_codes;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 
 record!(AgencyRow, AuditEntity::Agency, audited: AgencyView, agency: |a| Some(a.id),
-        lock: org_rows::lock_agency, save: org_rows::update_agency, map_err: duplicate(problem_codes::DUPLICATE_CODE, "an agency has that code"), insert: org_rows::insert_agency);
+        lock: org_rows::lock_agency, save: org_rows::update_agency, map_err: duplicate(ProblemCode::DuplicateCode, "an agency has that code"), insert: org_rows::insert_agency);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgencyView {
@@ -98,7 +99,7 @@ fn check_window(days: Option<i32>) -> Result<(), ApiError> {
 pub(super) async fn list_agencies(
     caller: Caller,
     state: web::Data<AppState>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<AgencyView>>, ApiError> {
     let request = page.parse()?;
     let only = if caller.reads_every_agency() { None } else { Some(caller.agency_id().unwrap_or(Uuid::nil())) };
@@ -121,7 +122,7 @@ pub(super) async fn list_agencies(
 pub(super) async fn create_agency(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateAgency>,
+    body: Json<CreateAgency>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.is_super_admin() {
         return Err(ApiError::Forbidden("only a super admin registers agencies"));
@@ -176,7 +177,7 @@ pub(super) async fn update_agency(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateAgency>,
+    body: Json<UpdateAgency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;

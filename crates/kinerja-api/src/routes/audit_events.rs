@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 
@@ -79,8 +80,8 @@ pub struct AuditQuery {
 pub(super) async fn list_audit_events(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<AuditQuery>,
-    page: web::Query<PageParams>,
+    query: Query<AuditQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<AuditEventView>>, ApiError> {
     let request = page.parse()?;
     let query = query.into_inner();

@@ -2,9 +2,10 @@
 //! (`services::sign_in`); reading the token request's form or JSON is theirs.
 
 use crate::context::caller::Caller;
-use crate::http::error::problem_codes;
 use crate::http::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, Problem};
+use crate::http::extract::Json;
 use crate::http::observe::RequestId;
 use crate::services::sign_in::{self, ClientToken, LoginRequest, Me, RefreshRequest, TokenPair, TokenRequest};
 use crate::state::AppState;
@@ -32,7 +33,7 @@ use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 pub(super) async fn log_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let address = state.client_address(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
@@ -58,7 +59,7 @@ pub(super) async fn log_in(
 pub(super) async fn refresh_tokens(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let address = state.client_address(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     Ok(web::Json(sign_in::refresh(&state, address, body.into_inner()).await?))
@@ -82,7 +83,7 @@ pub(super) async fn refresh_tokens(
 pub(super) async fn log_out(
     caller: Option<Caller>,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     sign_in::log_out(caller.as_ref(), &state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -114,7 +115,7 @@ pub(super) async fn issue_client_token(
     let request: TokenRequest = match mime.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(&body).map_err(|e| {
             crate::http::error::field_error(e.to_string())
-                .unwrap_or_else(|detail| ApiError::BadRequest { code: problem_codes::MALFORMED_FORM, detail })
+                .unwrap_or_else(|detail| ApiError::BadRequest { code: ProblemCode::MalformedForm, detail })
         })?,
         "application/json" => serde_json::from_slice(&body).map_err(|e| crate::http::error::serde_json_error(&e))?,
         _ => {

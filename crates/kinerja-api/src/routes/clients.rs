@@ -3,6 +3,7 @@
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::clients::{self, ClientFilter, ClientView, CreateClient, CreatedClient};
 use crate::state::AppState;
@@ -26,8 +27,8 @@ use uuid::Uuid;
 pub(super) async fn list_clients(
     caller: Caller,
     state: web::Data<AppState>,
-    filter: web::Query<ClientFilter>,
-    page: web::Query<PageParams>,
+    filter: Query<ClientFilter>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<ClientView>>, ApiError> {
     Ok(web::Json(clients::list(&caller, &state, filter.into_inner(), page.into_inner()).await?))
 }
@@ -48,7 +49,7 @@ pub(super) async fn list_clients(
 pub(super) async fn create_client(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateClient>,
+    body: Json<CreateClient>,
 ) -> Result<HttpResponse, ApiError> {
     let view = clients::create(&caller, &state, body.into_inner()).await?;
     let location = format!("/api/v1/clients/{}", view.client.id);

@@ -5,6 +5,7 @@ use crate::context::write::IfMatch;
 use crate::context::write::{created, with_etag};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::employees::{self, CreateEmployee, EmployeeQuery, EmployeeView, SubordinateQuery, UpdateEmployee};
 use crate::state::AppState;
@@ -26,8 +27,8 @@ use uuid::Uuid;
 pub(super) async fn list_employees(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<EmployeeQuery>,
-    page: web::Query<PageParams>,
+    query: Query<EmployeeQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<EmployeeView>>, ApiError> {
     Ok(web::Json(employees::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
@@ -46,7 +47,7 @@ pub(super) async fn list_employees(
 pub(super) async fn create_employee(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateEmployee>,
+    body: Json<CreateEmployee>,
 ) -> Result<HttpResponse, ApiError> {
     let view = employees::create(&caller, &state, body.into_inner()).await?;
     let location = format!("/api/v1/employees/{}", view.id);
@@ -107,7 +108,7 @@ pub(super) async fn update_employee(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateEmployee>,
+    body: Json<UpdateEmployee>,
 ) -> Result<HttpResponse, ApiError> {
     let view = employees::update(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
@@ -128,8 +129,8 @@ pub(super) async fn list_subordinates(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<SubordinateQuery>,
-    page: web::Query<PageParams>,
+    query: Query<SubordinateQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<EmployeeView>>, ApiError> {
     let view =
         employees::subordinates(&caller, &state, path.into_inner(), query.into_inner(), page.into_inner()).await?;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::evaluations::{
     self, CreateEvaluation, CreateFeedback, EvaluationView, FeedbackQuery, FeedbackView, RatingRequest,
@@ -30,7 +31,7 @@ pub(super) async fn create_evaluation(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<CreateEvaluation>,
+    body: Json<CreateEvaluation>,
 ) -> Result<HttpResponse, ApiError> {
     let view = evaluations::create(&caller, &state, path.into_inner(), body.into_inner()).await?;
     let location = format!("/api/v1/performance-plans/{}/evaluations/{}", view.plan_id, view.id);
@@ -69,7 +70,7 @@ pub(super) async fn rate_evaluation(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<RatingRequest>,
+    body: Json<RatingRequest>,
 ) -> Result<web::Json<Evaluation>, ApiError> {
     Ok(web::Json(evaluations::rate(&caller, &state, path.into_inner(), body.into_inner()).await?))
 }
@@ -88,7 +89,7 @@ pub(super) async fn rate_evaluation(
 pub(super) async fn create_feedback(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateFeedback>,
+    body: Json<CreateFeedback>,
 ) -> Result<HttpResponse, ApiError> {
     let view = evaluations::give_feedback(&caller, &state, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(view))
@@ -109,8 +110,8 @@ pub(super) async fn list_feedback(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<FeedbackQuery>,
-    page: web::Query<PageParams>,
+    query: Query<FeedbackQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<FeedbackView>>, ApiError> {
     let view =
         evaluations::list_feedback(&caller, &state, path.into_inner(), query.into_inner(), page.into_inner()).await?;

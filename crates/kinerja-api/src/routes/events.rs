@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::http::pagination::{encode_key, invalid_cursor, PageParams};
 use crate::integration::event_payload::EventView;
 use crate::state::AppState;
@@ -67,7 +68,7 @@ fn decode(bytes: &[u8]) -> Option<(i64, i64)> {
 pub(super) async fn list_events(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<EventQuery>,
+    query: Query<EventQuery>,
 ) -> Result<web::Json<EventPage>, ApiError> {
     let query = query.into_inner();
     let page = PageParams { limit: query.limit, cursor: query.after.clone() };

@@ -15,6 +15,7 @@ use crate::context::access::authorize;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -122,7 +123,7 @@ pub(super) async fn export_records(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<ImportKind>,
-    query: web::Query<ExportQuery>,
+    query: Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = path.into_inner();
     let needed = match kind {
@@ -176,7 +177,7 @@ pub struct RatingsQuery {
 pub(super) async fn export_ratings(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<RatingsQuery>,
+    query: Query<RatingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.read_conn(caller.reads_from).await?;
     let period = kinerja_store::plan_rows::get_period(&mut conn, query.period_id).await?;

@@ -4,6 +4,7 @@ use crate::bulk::file_kinds::ImportKind;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated};
 use crate::http::error::{ApiError, Problem};
+use crate::http::extract::Query;
 use crate::state::AppState;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
@@ -71,7 +72,7 @@ pub(super) async fn import_records(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<ImportKind>,
-    query: web::Query<ImportQuery>,
+    query: Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     crate::bulk::import::import_file(&state, &caller, path.into_inner(), query.dry_run, query.period_id, &req, payload)

@@ -5,6 +5,7 @@ use crate::context::write::IfMatch;
 use crate::context::write::{created, with_etag};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::periods::{self, CreatePeriod, PeriodQuery, PeriodStatusChange, PeriodView, UpdatePeriod};
 use crate::state::AppState;
@@ -24,8 +25,8 @@ use uuid::Uuid;
 pub(super) async fn list_periods(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<PeriodQuery>,
-    page: web::Query<PageParams>,
+    query: Query<PeriodQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<PeriodView>>, ApiError> {
     Ok(web::Json(periods::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
@@ -44,7 +45,7 @@ pub(super) async fn list_periods(
 pub(super) async fn create_period(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreatePeriod>,
+    body: Json<CreatePeriod>,
 ) -> Result<HttpResponse, ApiError> {
     let view = periods::create(&caller, &state, body.into_inner()).await?;
     let location = format!("/api/v1/periods/{}", view.id);
@@ -88,7 +89,7 @@ pub(super) async fn update_period(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdatePeriod>,
+    body: Json<UpdatePeriod>,
 ) -> Result<HttpResponse, ApiError> {
     let view = periods::update(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
@@ -115,7 +116,7 @@ pub(super) async fn close_period(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<PeriodStatusChange>,
+    body: Json<PeriodStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let view =
         periods::change_status(&caller, &state, path.into_inner(), &if_match, body.into_inner(), PeriodStatus::Closed)
@@ -142,7 +143,7 @@ pub(super) async fn reopen_period(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<PeriodStatusChange>,
+    body: Json<PeriodStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let view =
         periods::change_status(&caller, &state, path.into_inner(), &if_match, body.into_inner(), PeriodStatus::Open)

@@ -18,15 +18,16 @@ use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::context::write::{created, with_etag};
 use crate::http::checks::{check_code_and_name, check_position_level, duplicate, present, reject};
-use crate::http::error::problem_codes;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 use kinerja_store::org_rows::AgencyRow;
 
 record!(PositionRow, AuditEntity::Position, audited: PositionView, agency: |p| Some(p.agency_id),
-        lock: org_rows::lock_position, save: org_rows::update_position, map_err: duplicate(problem_codes::DUPLICATE_CODE, DUPLICATE_CODE),
+        lock: org_rows::lock_position, save: org_rows::update_position, map_err: duplicate(ProblemCode::DuplicateCode, DUPLICATE_CODE),
         insert: org_rows::insert_position);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -126,8 +127,8 @@ pub(super) async fn list_positions(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    filter: web::Query<PositionFilter>,
-    page: web::Query<PageParams>,
+    filter: Query<PositionFilter>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<PositionView>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
@@ -154,7 +155,7 @@ pub(super) async fn create_position(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<CreatePosition>,
+    body: Json<CreatePosition>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
@@ -213,7 +214,7 @@ pub(super) async fn update_position(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdatePosition>,
+    body: Json<UpdatePosition>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;

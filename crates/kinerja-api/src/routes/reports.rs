@@ -6,6 +6,7 @@ use crate::bulk::national_export::{self, NationalExport, NationalQuery, National
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::services::reports::{
     self, NationalReport, OversightQuery, ParticipationReport, PredikatReport, ReportQuery,
 };
@@ -26,7 +27,7 @@ use actix_web::{get, web, HttpResponse};
 pub(super) async fn get_participation_report(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> Result<web::Json<ParticipationReport>, ApiError> {
     Ok(web::Json(reports::participation(&caller, &state, query.into_inner()).await?))
 }
@@ -45,7 +46,7 @@ pub(super) async fn get_participation_report(
 pub(super) async fn get_predikat_report(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> Result<web::Json<PredikatReport>, ApiError> {
     Ok(web::Json(reports::predikat(&caller, &state, query.into_inner()).await?))
 }
@@ -70,7 +71,7 @@ pub(super) async fn get_predikat_report(
 pub(super) async fn export_national_skp(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<NationalQuery>,
+    query: Query<NationalQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let export = national_export::national_export(&caller, &state, query.into_inner()).await?;
     let NationalExport { conn, period, format, kinds } = export;
@@ -95,7 +96,7 @@ pub(super) async fn export_national_skp(
 pub(super) async fn get_national_report(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<OversightQuery>,
+    query: Query<OversightQuery>,
 ) -> Result<web::Json<NationalReport>, ApiError> {
     Ok(web::Json(reports::national(&caller, &state, query.into_inner()).await?))
 }

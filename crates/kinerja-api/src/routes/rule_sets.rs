@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::http::pagination::Page;
 use crate::services::scoring::{evaluate, Evaluation};
 use kinerja_domain::competency::Source;
@@ -160,7 +161,7 @@ pub struct EvaluateRequest {
 pub(super) async fn evaluate_rule_set(
     _caller: Caller,
     path: web::Path<String>,
-    body: web::Json<EvaluateRequest>,
+    body: Json<EvaluateRequest>,
 ) -> Result<web::Json<Evaluation>, ApiError> {
     let rule_set = rule_set(&path)?;
     let body = body.into_inner();

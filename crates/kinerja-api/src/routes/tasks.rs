@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::http::pagination::{encode_key, invalid_cursor, Page, PageParams};
 use crate::state::AppState;
 
@@ -224,8 +225,8 @@ fn decode(bytes: &[u8]) -> Option<(NaiveDate, TaskKind, Uuid, u8)> {
 pub(super) async fn list_my_tasks(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<TaskQuery>,
-    page: web::Query<PageParams>,
+    query: Query<TaskQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<TaskView>>, ApiError> {
     let limit = page.checked_limit()? as usize;
     let after = match page.cursor_bytes()? {

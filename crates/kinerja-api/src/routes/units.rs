@@ -19,15 +19,16 @@ use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::context::write::{created, with_etag};
 use crate::http::checks::{check_code_and_name, duplicate, present, reject};
-use crate::http::error::problem_codes;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 use kinerja_store::org_rows::AgencyRow;
 
 record!(UnitRow, AuditEntity::Unit, audited: UnitView, agency: |u| Some(u.agency_id),
-        lock: org_rows::lock_unit, save: org_rows::update_unit, map_err: duplicate(problem_codes::DUPLICATE_CODE, DUPLICATE_CODE),
+        lock: org_rows::lock_unit, save: org_rows::update_unit, map_err: duplicate(ProblemCode::DuplicateCode, DUPLICATE_CODE),
         insert: org_rows::insert_unit);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -139,8 +140,8 @@ pub(super) async fn list_units(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    filter: web::Query<UnitFilter>,
-    page: web::Query<PageParams>,
+    filter: Query<UnitFilter>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<UnitView>>, ApiError> {
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
@@ -165,7 +166,7 @@ pub(super) async fn create_unit(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<CreateUnit>,
+    body: Json<CreateUnit>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
@@ -225,7 +226,7 @@ pub(super) async fn update_unit(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateUnit>,
+    body: Json<UpdateUnit>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     reject(check_code_and_name(body.code.as_deref(), body.name.as_deref()))?;
@@ -270,7 +271,7 @@ pub(super) async fn delete_unit(
     let visible = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, visible.agency_id, "unit")?;
     let not_empty = || ApiError::Conflict {
-        code: problem_codes::UNIT_NOT_EMPTY,
+        code: ProblemCode::UnitNotEmpty,
         detail: "the unit still has sub-units, positions or employees; move them first".into(),
     };
     write::delete(&state, &caller, &if_match, visible.id, async |tx, current: &UnitRow| {

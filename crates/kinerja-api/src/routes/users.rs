@@ -15,6 +15,7 @@ use crate::context::write::{created, with_etag};
 use crate::http::checks::present;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::accounts::{self, AccountChange, AccountInput, UserView};
 use crate::state::AppState;
@@ -107,8 +108,8 @@ fn respond(user: UserRow) -> HttpResponse {
 pub(super) async fn list_users(
     caller: Caller,
     state: web::Data<AppState>,
-    filter: web::Query<UserFilter>,
-    page: web::Query<PageParams>,
+    filter: Query<UserFilter>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
     let request = page.parse()?;
     let agency = account_list_agency(&caller, filter.agency_id)?;
@@ -137,7 +138,7 @@ pub(super) async fn list_users(
 pub(super) async fn create_user(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateUser>,
+    body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if !caller.actor.may_on_accounts(AccountAction::Manage, body.agency_id) {
@@ -207,7 +208,7 @@ pub(super) async fn update_user(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateUser>,
+    body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user = load(&state, &caller, path.into_inner(), AccountAction::Manage).await?;

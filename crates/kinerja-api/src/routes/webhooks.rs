@@ -4,6 +4,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::webhooks::{
     self, CreateWebhook, CreatedWebhook, DeliveryPage, DeliveryQuery, DeliveryView, UpdateWebhook, WebhookQuery,
@@ -25,8 +26,8 @@ use uuid::Uuid;
 pub(super) async fn list_webhooks(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<WebhookQuery>,
-    page: web::Query<PageParams>,
+    query: Query<WebhookQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<WebhookView>>, ApiError> {
     Ok(web::Json(webhooks::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
@@ -49,7 +50,7 @@ pub(super) async fn list_webhooks(
 pub(super) async fn create_webhook(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateWebhook>,
+    body: Json<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let view = webhooks::register(&caller, &state, body.into_inner()).await?;
     let location = format!("/api/v1/webhooks/{}", view.webhook.id);
@@ -93,7 +94,7 @@ pub(super) async fn update_webhook(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateWebhook>,
+    body: Json<UpdateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let view = webhooks::update(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
@@ -157,8 +158,8 @@ pub(super) async fn list_webhook_deliveries(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<DeliveryQuery>,
-    page: web::Query<PageParams>,
+    query: Query<DeliveryQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
     Ok(web::Json(
         webhooks::deliveries(&caller, &state, path.into_inner(), query.into_inner(), page.into_inner()).await?,

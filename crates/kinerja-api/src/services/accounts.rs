@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::auth::{hash_password, random_token};
 use crate::context::audit_actor::AuditActor;
 use crate::http::checks::reject;
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
 
 use crate::context::write::{self, record, Change, IfMatch};
@@ -132,10 +132,10 @@ async fn check_references(
 fn conflict(e: StoreError) -> ApiError {
     match e {
         StoreError::Duplicate(c) if c.contains("username") => {
-            ApiError::Conflict { code: problem_codes::DUPLICATE_USERNAME, detail: "that username is taken".into() }
+            ApiError::Conflict { code: ProblemCode::DuplicateUsername, detail: "that username is taken".into() }
         }
         StoreError::Duplicate(c) if c.contains("employee") => ApiError::Conflict {
-            code: problem_codes::EMPLOYEE_ALREADY_LINKED,
+            code: ProblemCode::EmployeeAlreadyLinked,
             detail: "that employee already has a user account".into(),
         },
         other => other.into(),

@@ -4,8 +4,8 @@
 
 use crate::context::access::{visible, visible_employee};
 use crate::context::caller::Caller;
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::state::AppState;
 use kinerja_domain::competency::{
     self, CompetencyGroup, FillingCategory, JpmError, MappingCategory, Source, SourceLevels,
@@ -231,7 +231,7 @@ pub async fn measured_profile(
         .ok_or_else(|| ApiError::internal("profile missing"))?;
     if matches!(profile.jpm, Err(JpmError::NoStandard)) {
         return Err(ApiError::Unprocessable {
-            code: problem_codes::NO_COMPETENCY_STANDARD,
+            code: ProblemCode::NoCompetencyStandard,
             detail: match employee.position_id {
                 None => "the employee holds no position, so there is no competency standard to compare with".to_owned(),
                 Some(p) => format!(

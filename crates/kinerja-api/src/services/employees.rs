@@ -15,13 +15,13 @@ use crate::context::access::{agency_for_write, ensure_employee_visible, visible_
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::http::checks::{check_employee_fields, duplicate, present, reject};
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 
 record!(EmployeeRow, AuditEntity::Employee, audited: EmployeeView, agency: |e| Some(e.agency_id),
-        lock: org_rows::lock_employee, save: org_rows::update_employee, map_err: duplicate(problem_codes::DUPLICATE_NIP, DUPLICATE_NIP),
+        lock: org_rows::lock_employee, save: org_rows::update_employee, map_err: duplicate(ProblemCode::DuplicateNip, DUPLICATE_NIP),
         insert: org_rows::insert_employee);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

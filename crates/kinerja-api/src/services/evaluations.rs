@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::context::access::{ensure_employee_visible, party, visible_plan};
 use crate::context::caller::Caller;
 use crate::http::checks::{reject, text_error};
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
@@ -124,7 +124,7 @@ pub async fn create(
         return Err(ApiError::Forbidden("only the employee records their realisations"));
     }
     if !Some(plan.status.0).is_some_and(PlanStatus::is_evaluated) || plan.superseded_by.is_some() {
-        return Err(ApiError::Conflict { code: problem_codes::INVALID_TRANSITION, detail: ONLY_APPROVED.into() });
+        return Err(ApiError::Conflict { code: ProblemCode::InvalidTransition, detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
     let period = plan_rows::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
@@ -189,7 +189,7 @@ pub async fn create(
         write::open_period(tx, plan.period_id).await?;
         evaluation_rows::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
             kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
-                code: problem_codes::DUPLICATE_EVALUATION,
+                code: ProblemCode::DuplicateEvaluation,
                 detail: format!("{} is already recorded for this plan", row.period_label),
             },
             other => other.into(),
@@ -260,13 +260,13 @@ pub async fn rate(
         }
         if plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
-                code: problem_codes::SUPERSEDED,
+                code: ProblemCode::Superseded,
                 detail: "this evaluation belongs to a superseded revision of the plan; it is kept as history".into(),
             });
         }
         if plan.status.0 == PlanStatus::Rated {
             return Err(ApiError::Conflict {
-                code: problem_codes::INVALID_TRANSITION,
+                code: ProblemCode::InvalidTransition,
                 detail: "the plan has its annual rating and is locked".into(),
             });
         }

@@ -18,7 +18,7 @@ use crate::context::access::{agency_for_write, authorize, visible};
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::http::checks::{check_code_and_name, present, reject, text_error};
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
@@ -267,7 +267,7 @@ pub async fn update(
         // A plan started in the period locks the period row too, so this check holds.
         if rules_change && plan_rows::period_has_plans(tx, current.id).await? {
             return Err(ApiError::Conflict {
-                code: problem_codes::PERIOD_IN_USE,
+                code: ProblemCode::PeriodInUse,
                 detail: "plans exist in this period: its dates, cadence and rule set are fixed".into(),
             });
         }
@@ -295,7 +295,7 @@ pub async fn change_status(
     let row = write::update_registry(state, caller, if_match, id, action, async |_, current: &PeriodRow| {
         if current.status.0 == to {
             return Err(ApiError::Conflict {
-                code: problem_codes::INVALID_TRANSITION,
+                code: ProblemCode::InvalidTransition,
                 detail: format!("the period is already {}", to.as_str()),
             });
         }

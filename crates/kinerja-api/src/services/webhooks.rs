@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, transaction, Change, IfMatch};
 use crate::http::checks::{reject, text_error};
-use crate::http::error::{problem_codes, ApiError};
+use crate::http::error::{ApiError, ProblemCode};
 use crate::http::pagination::{encode_key, invalid_cursor, Page, PageParams};
 use crate::integration::webhooks::{check_url_resolving, signature};
 use crate::state::AppState;
@@ -369,7 +369,7 @@ pub async fn replay(
         let Some(row) = webhook_rows::replay(tx, endpoint.id, delivery_id).await? else {
             return Err(if webhook_rows::has_delivery(tx, endpoint.id, delivery_id).await? {
                 ApiError::Conflict {
-                    code: problem_codes::DELIVERY_PENDING,
+                    code: ProblemCode::DeliveryPending,
                     detail: "this delivery is pending: it is being sent or waits for its next try".into(),
                 }
             } else {

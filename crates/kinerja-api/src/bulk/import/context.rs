@@ -2,8 +2,8 @@
 //! employees with their plans, and what the file has said so far of each plan.
 
 use crate::http::checks::Evidence;
-use crate::http::error::problem_codes;
 use crate::http::error::FieldError;
+use crate::http::error::ProblemCode;
 use crate::services::plan_contents::{self, IndicatorInput, RealizationInput, ResultInput};
 
 use kinerja_domain::rule_sets::Aspect;
@@ -62,7 +62,7 @@ impl PlanContext {
         if !facts.plan_status.is_some_and(|s| s.0.is_evaluated()) {
             let status = facts.plan_status.map_or("not started", |s| s.0.as_str());
             let message = format!("{}; the employee's plan is {status}", plan_contents::ONLY_APPROVED);
-            errors.push(FieldError::new("nip", problem_codes::INVALID_TRANSITION, message));
+            errors.push(FieldError::new("nip", ProblemCode::InvalidTransition.as_str(), message));
         }
         if let Some(label) = value("period_label").filter(|l| !self.labels.contains(l)) {
             let message = format!("'{label}' is not one of {}", self.labels.join(", "));
@@ -123,7 +123,7 @@ impl PlanContext {
             if !PlanStatus::parse(status).is_some_and(PlanStatus::is_editable) {
                 let message =
                     format!("the employee's plan is {status}; results are edited in a draft (start a new revision)");
-                errors.push(FieldError::new("nip", problem_codes::INVALID_TRANSITION, message));
+                errors.push(FieldError::new("nip", ProblemCode::InvalidTransition.as_str(), message));
             }
         }
         if let (Some(current), Some(Some(given))) = (current, given) {

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::bulk::file_kinds::ImportKind;
 use crate::context::caller::Caller;
 use crate::context::idempotency::ClaimedKey;
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -243,14 +243,14 @@ fn finished(report: ImportReport) -> Result<(StatusCode, serde_json::Value), Api
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let rejected = RejectedImport {
-        type_: "about:blank".into(),
+        type_: ProblemCode::InvalidRows.type_uri(),
         title: "Unprocessable Entity".into(),
         status: status.as_u16(),
         detail: format!(
             "{} of {} rows break a rule ({} errors); nothing was written",
             report.rejected, report.total, report.error_count
         ),
-        code: problem_codes::INVALID_ROWS.into(),
+        code: ProblemCode::InvalidRows.as_str().into(),
         report,
     };
     Ok((status, serde_json::to_value(rejected).map_err(ApiError::internal)?))
@@ -291,7 +291,7 @@ pub async fn import_file(
                 Claim::Claimed => Some(ClaimedKey::new(state.db.clone(), *actor_id, key.clone())),
                 Claim::Taken(first) if first.status == 0 => {
                     return Err(ApiError::Conflict {
-                        code: problem_codes::IDEMPOTENCY_KEY_IN_USE,
+                        code: ProblemCode::IdempotencyKeyInUse,
                         detail: "the first import with this Idempotency-Key is still running; retry shortly".into(),
                     })
                 }
@@ -299,7 +299,7 @@ pub async fn import_file(
                     let mut received: u64 = 0;
                     while let Some(chunk) = payload.next().await {
                         let chunk = chunk.map_err(|e| ApiError::BadRequest {
-                            code: problem_codes::UPLOAD_FAILED,
+                            code: ProblemCode::UploadFailed,
                             detail: e.to_string(),
                         })?;
                         received += chunk.len() as u64;
@@ -310,7 +310,7 @@ pub async fn import_file(
                     }
                     if fingerprint.finalize().as_slice() != first.fingerprint.as_slice() {
                         return Err(ApiError::Unprocessable {
-                            code: problem_codes::IDEMPOTENCY_KEY_REUSED,
+                            code: ProblemCode::IdempotencyKeyReused,
                             detail: "this Idempotency-Key was used for another request".into(),
                         });
                     }
@@ -364,15 +364,15 @@ pub async fn import_file(
         Ok((status, body)) => Ok(answer(status, &body, false)),
         Err(Failure::Header(errors)) => Err(ApiError::Validation(errors)),
         Err(Failure::PeriodClosed) => Err(ApiError::Conflict {
-            code: problem_codes::PERIOD_CLOSED,
+            code: ProblemCode::PeriodClosed,
             detail: "the file's period is closed; an agency admin may reopen it".into(),
         }),
-        Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: problem_codes::UPLOAD_FAILED, detail: cause }),
+        Err(Failure::Upload(cause)) => Err(ApiError::BadRequest { code: ProblemCode::UploadFailed, detail: cause }),
         Err(Failure::TooLarge(limit)) => {
             Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) })
         }
         Err(Failure::TimedOut) => Err(ApiError::TimedOut {
-            code: problem_codes::IMPORT_TIMED_OUT,
+            code: ProblemCode::ImportTimedOut,
             detail: format!(
                 "checking the file took longer than its {} s (a minute and a second per megabyte); nothing was \
                  written — try again when the server is less busy, or in smaller files",

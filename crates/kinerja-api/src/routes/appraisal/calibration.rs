@@ -8,6 +8,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{with_etag, IfMatch};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::services::appraisal::calibration::{self, CalibrationRequest};
 use crate::services::appraisal::FinalRatingView;
 use crate::state::AppState;
@@ -31,7 +32,7 @@ pub(crate) async fn calibrate_final_rating(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<CalibrationRequest>,
+    body: Json<CalibrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let view = calibration::calibrate(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))

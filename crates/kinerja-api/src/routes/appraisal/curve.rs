@@ -9,6 +9,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{with_etag, IfMatch};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::services::appraisal::curve::{self, DistributionQuery, DistributionView, OrgRatingRequest, OrgRatingView};
 use crate::state::AppState;
 
@@ -34,7 +35,7 @@ pub(crate) async fn replace_organisation_rating(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<OrgRatingRequest>,
+    body: Json<OrgRatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let view =
         curve::replace_organisation_rating(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
@@ -76,7 +77,7 @@ pub(crate) async fn get_unit_distribution(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<DistributionQuery>,
+    query: Query<DistributionQuery>,
 ) -> Result<web::Json<DistributionView>, ApiError> {
     Ok(web::Json(curve::unit_distribution(&caller, &state, path.into_inner(), query.into_inner()).await?))
 }

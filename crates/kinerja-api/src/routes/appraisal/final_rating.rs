@@ -8,6 +8,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::services::appraisal::final_rating;
 use crate::services::appraisal::{FinalRatingRequest, FinalRatingView};
 use crate::state::AppState;
@@ -34,7 +35,7 @@ pub(crate) async fn give_final_rating(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<FinalRatingRequest>,
+    body: Json<FinalRatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let view = final_rating::give(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(created(format!("/api/v1/performance-plans/{}/final-rating", view.plan_id), view.updated_at, &view))

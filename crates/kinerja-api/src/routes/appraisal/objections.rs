@@ -8,6 +8,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::appraisal::objections::{
     self, DecisionRequest, ExplanationRequest, FileObjection, ObjectionQuery, ObjectionView,
@@ -35,7 +36,7 @@ pub(crate) async fn file_objection(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<FileObjection>,
+    body: Json<FileObjection>,
 ) -> Result<HttpResponse, ApiError> {
     let view = objections::file(&caller, &state, path.into_inner(), body.into_inner()).await?;
     Ok(created(format!("/api/v1/objections/{}", view.id), view.updated_at, &view))
@@ -55,8 +56,8 @@ pub(crate) async fn file_objection(
 pub(crate) async fn list_objections(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<ObjectionQuery>,
-    page: web::Query<PageParams>,
+    query: Query<ObjectionQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<ObjectionView>>, ApiError> {
     let page = objections::list(&caller, &state, query.into_inner(), page.into_inner()).await?;
     Ok(web::Json(page))
@@ -96,7 +97,7 @@ pub(crate) async fn record_explanation(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ExplanationRequest>,
+    body: Json<ExplanationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let view = objections::record_explanation(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
@@ -120,7 +121,7 @@ pub(crate) async fn decide_objection(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<DecisionRequest>,
+    body: Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let view = objections::decide(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))

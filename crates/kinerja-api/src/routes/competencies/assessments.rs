@@ -5,6 +5,7 @@ use crate::context::caller::Caller;
 use crate::context::write::{created, with_etag};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::competencies::assessments::{
     self, AssessmentQuery, AssessmentView, AssessorList, SubmitAssessment,
@@ -43,7 +44,7 @@ pub(crate) async fn replace_competency_assessors(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<AssessorList>,
+    body: Json<AssessorList>,
 ) -> Result<web::Json<AssessorList>, ApiError> {
     Ok(web::Json(assessments::replace_assessors(&caller, &state, path.into_inner(), body.into_inner()).await?))
 }
@@ -69,7 +70,7 @@ pub(crate) async fn replace_competency_assessors(
 pub(crate) async fn submit_assessment(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<SubmitAssessment>,
+    body: Json<SubmitAssessment>,
 ) -> Result<HttpResponse, ApiError> {
     let (view, replaced) = assessments::submit(&caller, &state, body.into_inner()).await?;
     if replaced {
@@ -113,8 +114,8 @@ pub(crate) async fn get_assessment(
 pub(crate) async fn list_assessments(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<AssessmentQuery>,
-    page: web::Query<PageParams>,
+    query: Query<AssessmentQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<AssessmentView>>, ApiError> {
     Ok(web::Json(assessments::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }

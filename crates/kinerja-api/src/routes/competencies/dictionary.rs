@@ -5,9 +5,10 @@ use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
 use crate::context::write::{created, with_etag};
 use crate::http::checks::{check_code_and_name, duplicate, reject, text_error};
-use crate::http::error::problem_codes;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::competency_profiles::group_of;
 use crate::state::AppState;
@@ -27,7 +28,7 @@ use uuid::Uuid;
 
 record!(CompetencyRow, AuditEntity::Competency, audited: CompetencyView, agency: |c| c.agency_id,
         lock: store::lock_competency, save: store::update_competency,
-        map_err: duplicate(problem_codes::DUPLICATE_CODE, DUPLICATE_COMPETENCY), insert: store::insert_competency);
+        map_err: duplicate(ProblemCode::DuplicateCode, DUPLICATE_COMPETENCY), insert: store::insert_competency);
 
 // ---- the dictionary ----
 
@@ -178,8 +179,8 @@ fn authorize_dictionary_write(caller: &Caller, agency: Option<Uuid>) -> Result<(
 pub(crate) async fn list_competencies(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<CompetencyQuery>,
-    page: web::Query<PageParams>,
+    query: Query<CompetencyQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<CompetencyView>>, ApiError> {
     let request = page.parse()?;
     let agencies = match query.agency_id {
@@ -207,7 +208,7 @@ pub(crate) async fn list_competencies(
 pub(crate) async fn create_competency(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateCompetency>,
+    body: Json<CreateCompetency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if let Some(agency) = body.agency_id {
@@ -269,7 +270,7 @@ pub(crate) async fn update_competency(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateCompetency>,
+    body: Json<UpdateCompetency>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let visible = visible::<CompetencyRow>(&state, &caller, path.into_inner()).await?;

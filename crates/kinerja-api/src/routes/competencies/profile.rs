@@ -3,6 +3,7 @@
 use crate::context::caller::Caller;
 use crate::http::error::responses::{NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::services::competency_profiles::{profile_view, CompetencyProfile, PeriodParam};
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -27,7 +28,7 @@ pub(crate) async fn get_competency_profile(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<PeriodParam>,
+    query: Query<PeriodParam>,
 ) -> Result<web::Json<CompetencyProfile>, ApiError> {
     Ok(web::Json(profile_view(&state, &caller, path.into_inner(), query.period_id).await?))
 }

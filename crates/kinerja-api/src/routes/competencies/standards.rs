@@ -7,6 +7,7 @@ use crate::context::write::{self, IfMatch};
 use crate::http::checks::{level_error, reject, unknown_competency, usable_in};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::{ApiError, FieldError};
+use crate::http::extract::Json;
 use crate::services::competency_profiles::group_of;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -155,7 +156,7 @@ pub(crate) async fn replace_competency_requirements(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<Vec<RequiredLevel>>,
+    body: Json<Vec<RequiredLevel>>,
 ) -> Result<HttpResponse, ApiError> {
     let position = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
     authorize(&caller, RegistryAction::Write, position.agency_id, "position")?;
@@ -226,7 +227,7 @@ pub(crate) async fn replace_default_requirements(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<Vec<RequiredLevel>>,
+    body: Json<Vec<RequiredLevel>>,
 ) -> Result<web::Json<Vec<RequirementView>>, ApiError> {
     let kind = PositionKind::parse(&path).ok_or(ApiError::NotFound("position kind"))?;
     if !caller.is_super_admin() {

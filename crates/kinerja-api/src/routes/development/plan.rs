@@ -5,6 +5,7 @@ use crate::context::write::IfMatch;
 use crate::context::write::{created, with_etag};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::competency_profiles::PeriodParam;
 use crate::services::development::plan::{self, ActivityView, CreateActivity, Suggestions, UpdateActivity};
@@ -25,7 +26,7 @@ pub(crate) async fn list_development_activities(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<ActivityView>>, ApiError> {
     Ok(web::Json(plan::list_activities(&caller, &state, path.into_inner(), page.into_inner()).await?))
 }
@@ -46,7 +47,7 @@ pub(crate) async fn create_development_activity(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<CreateActivity>,
+    body: Json<CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let view = plan::create_activity(&caller, &state, path.into_inner(), body.into_inner()).await?;
     let location = format!("/api/v1/employees/{}/development-plan/{}", view.employee_id, view.id);
@@ -71,7 +72,7 @@ pub(crate) async fn update_development_activity(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<UpdateActivity>,
+    body: Json<UpdateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let view = plan::update_activity(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
@@ -93,7 +94,7 @@ pub(crate) async fn suggest_development_activities(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<PeriodParam>,
+    query: Query<PeriodParam>,
 ) -> Result<web::Json<Suggestions>, ApiError> {
     Ok(web::Json(plan::suggest_activities(&caller, &state, path.into_inner(), query.into_inner()).await?))
 }

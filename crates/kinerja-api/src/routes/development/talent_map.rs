@@ -3,6 +3,7 @@
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::http::pagination::{Page, PageParams};
 use crate::services::development::talent_map::{self, TalentMapQuery, TalentPlacement};
 use crate::state::AppState;
@@ -25,8 +26,8 @@ pub(crate) async fn get_talent_map(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<TalentMapQuery>,
-    page: web::Query<PageParams>,
+    query: Query<TalentMapQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<TalentPlacement>>, ApiError> {
     let view =
         talent_map::talent_map(&caller, &state, path.into_inner(), query.into_inner(), page.into_inner()).await?;

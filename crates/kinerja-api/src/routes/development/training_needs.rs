@@ -3,6 +3,7 @@
 use crate::context::caller::Caller;
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
 use crate::services::development::training_needs::{self, TrainingNeeds, TrainingNeedsQuery};
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -20,7 +21,7 @@ pub(crate) async fn list_training_needs(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    query: web::Query<TrainingNeedsQuery>,
+    query: Query<TrainingNeedsQuery>,
 ) -> Result<web::Json<TrainingNeeds>, ApiError> {
     Ok(web::Json(training_needs::training_needs(&caller, &state, path.into_inner(), query.into_inner()).await?))
 }

@@ -6,6 +6,7 @@ use crate::context::caller::Caller;
 use crate::context::write::IfMatch;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::Json;
 use crate::services::plan_contents::ResultInput;
 use crate::services::plans::contents::{self, RaterOverride};
 use crate::services::plans::{Annex, Expectation, PlanView};
@@ -31,7 +32,7 @@ pub(crate) async fn add_result(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ResultInput>,
+    body: Json<ResultInput>,
 ) -> Result<HttpResponse, ApiError> {
     let view = contents::add_result(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(respond(StatusCode::CREATED, &view))
@@ -54,7 +55,7 @@ pub(crate) async fn update_result(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<ResultInput>,
+    body: Json<ResultInput>,
 ) -> Result<HttpResponse, ApiError> {
     let view = contents::update_result(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(respond(StatusCode::OK, &view))
@@ -98,7 +99,7 @@ pub(crate) async fn replace_behaviour_expectations(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<Vec<Expectation>>,
+    body: Json<Vec<Expectation>>,
 ) -> Result<HttpResponse, ApiError> {
     let view = contents::replace_expectations(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(respond(StatusCode::OK, &view))
@@ -121,7 +122,7 @@ pub(crate) async fn replace_annex(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<Annex>,
+    body: Json<Annex>,
 ) -> Result<HttpResponse, ApiError> {
     let view = contents::replace_annex(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(respond(StatusCode::OK, &view))
@@ -148,7 +149,7 @@ pub(crate) async fn override_rater(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<RaterOverride>,
+    body: Json<RaterOverride>,
 ) -> Result<HttpResponse, ApiError> {
     let view = contents::override_rater(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(respond(StatusCode::OK, &view))

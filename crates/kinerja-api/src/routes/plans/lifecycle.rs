@@ -6,6 +6,7 @@ use crate::context::caller::Caller;
 use crate::context::write::IfMatch;
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::plans::lifecycle::{self, CreatePlan, PlanQuery, PlanSummary, ReturnRequest};
 use crate::services::plans::PlanView;
@@ -32,7 +33,7 @@ use uuid::Uuid;
 pub(crate) async fn create_plan(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreatePlan>,
+    body: Json<CreatePlan>,
 ) -> Result<HttpResponse, ApiError> {
     let view = lifecycle::create(&caller, &state, body.into_inner()).await?;
     Ok(respond_created(&view))
@@ -72,8 +73,8 @@ pub(crate) async fn get_plan(
 pub(crate) async fn list_plans(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<PlanQuery>,
-    page: web::Query<PageParams>,
+    query: Query<PlanQuery>,
+    page: Query<PageParams>,
 ) -> Result<web::Json<Page<PlanSummary>>, ApiError> {
     Ok(web::Json(lifecycle::list(&caller, &state, query.into_inner(), page.into_inner()).await?))
 }
@@ -128,7 +129,7 @@ pub(crate) async fn return_plan(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ReturnRequest>,
+    body: Json<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.into_inner().reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {

@@ -3,8 +3,8 @@
 use crate::context::access::{authorize, visible_plan};
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::state::AppState;
 use chrono::Utc;
 use kinerja_domain::rule_sets::Predikat;
@@ -48,7 +48,7 @@ pub async fn calibrate(
     let mut conn = state.db.conn().await?;
     if appraisal_rows::get_final_rating(&mut conn, plan.id).await?.is_none() {
         return Err(ApiError::Conflict {
-            code: problem_codes::NOT_RATED,
+            code: ProblemCode::NotRated,
             detail: "the plan has no annual rating to calibrate".into(),
         });
     }
@@ -64,7 +64,7 @@ pub async fn calibrate(
             // An objection locks this rating row too when it is filed, so this check holds.
             if let Some(o) = appraisal_rows::objection_of_plan(tx, plan.id).await? {
                 return Err(ApiError::Conflict {
-                    code: problem_codes::OBJECTION_FILED,
+                    code: ProblemCode::ObjectionFiled,
                     detail: format!("objection {} is {}; its decision settles the predikat", o.id, o.status),
                 });
             }

@@ -4,8 +4,8 @@
 use crate::context::access::{party, visible_plan};
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::services::scoring;
 use crate::state::AppState;
 use chrono::Utc;
@@ -49,7 +49,7 @@ pub async fn give(
         async |tx, plan: &PlanRow| {
             if plan.superseded_by.is_some() {
                 return Err(ApiError::Conflict {
-                    code: problem_codes::INVALID_TRANSITION,
+                    code: ProblemCode::InvalidTransition,
                     detail: "this revision was superseded; rate the current one".into(),
                 });
             }
@@ -124,7 +124,7 @@ pub async fn give(
             };
             appraisal_rows::insert_final_rating(tx, &row).await.map_err(|e| match e {
                 StoreError::Duplicate(_) => ApiError::Conflict {
-                    code: problem_codes::ALREADY_RATED,
+                    code: ProblemCode::AlreadyRated,
                     detail: "the plan has its annual rating".into(),
                 },
                 other => other.into(),

@@ -20,8 +20,8 @@ use crate::context::access::visible_plan;
 use crate::context::caller::Caller;
 use crate::context::write::Record;
 use crate::http::checks::text_error;
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::services::scoring::{rating_request, Explanation};
 use crate::state::AppState;
 
@@ -246,7 +246,7 @@ async fn headed_unit_rating(
     match appraisal_rows::get_org_rating(conn, unit_id, period_id).await? {
         Some(rating) => Ok(Some(rating)),
         None => Err(ApiError::Conflict {
-            code: problem_codes::ORGANISATION_RATING_MISSING,
+            code: ProblemCode::OrganisationRatingMissing,
             detail: format!(
                 "the employee heads unit {unit_id}, whose result is their rating hasil kerja; record the unit's \
                  organisation rating for this period first"

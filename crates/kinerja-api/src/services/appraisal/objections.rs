@@ -4,8 +4,8 @@
 use crate::context::access::party;
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -99,7 +99,7 @@ pub async fn file(
         let now = Utc::now();
         if !objection::on_time(rating.in_force_since(), window, now) {
             return Err(ApiError::Unprocessable {
-                code: problem_codes::DEADLINE_PASSED,
+                code: ProblemCode::DeadlinePassed,
                 detail: format!(
                     "objections to this rating closed on {} ({window} days after its predikat was set)",
                     objection::deadline(rating.in_force_since(), window)
@@ -126,7 +126,7 @@ pub async fn file(
         };
         appraisal_rows::insert_objection(tx, &row).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
-                code: problem_codes::OBJECTION_EXISTS,
+                code: ProblemCode::ObjectionExists,
                 detail: "this rating already has an objection; its decision is final".into(),
             },
             other => other.into(),
@@ -216,7 +216,7 @@ fn ensure_decider(caller: &Caller, plan: &PlanRow) -> Result<Uuid, ApiError> {
         }
     };
     check_deciders(&plan.employee_id, plan.rater_id.as_ref(), Some(&me)).map_err(|e| ApiError::Conflict {
-        code: problem_codes::OWN_CASE,
+        code: ProblemCode::OwnCase,
         detail: format!("{e}; an agency admin names another"),
     })?;
     Ok(me)
@@ -227,7 +227,7 @@ fn ensure_open(objection: &ObjectionRow) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            code: problem_codes::OBJECTION_DECIDED,
+            code: ProblemCode::ObjectionDecided,
             detail: "the objection is decided; the decision is final".into(),
         })
     }
@@ -322,7 +322,7 @@ pub async fn decide(
             .collect();
             if !missing.is_empty() {
                 return Err(ApiError::Conflict {
-                    code: problem_codes::EXPLANATIONS_MISSING,
+                    code: ProblemCode::ExplanationsMissing,
                     detail: format!("record the explanation of: {} before deciding", missing.join(", ")),
                 });
             }

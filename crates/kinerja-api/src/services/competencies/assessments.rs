@@ -4,7 +4,7 @@
 use crate::context::access::{authorize, visible, visible_employee};
 use crate::context::caller::Caller;
 use crate::http::checks::{duplicate, level_error, reject, unknown_competency, usable_in};
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
@@ -213,7 +213,7 @@ pub async fn submit(
     competency::may_assess(body.source, standing).map_err(ApiError::Forbidden)?;
     if calendar_day(Utc::now()) > period.ends_on {
         return Err(ApiError::Conflict {
-            code: problem_codes::PERIOD_CLOSED,
+            code: ProblemCode::PeriodClosed,
             detail: format!("the period ended on {}; its assessments are final", period.ends_on),
         });
     }
@@ -256,7 +256,7 @@ pub async fn submit(
     let after = assessment_view(&row, &ratings);
     conn.transaction::<_, ApiError, _>(async |tx| {
         store::save_assessment(tx, &row, &ratings, earlier.is_some()).await.map_err(duplicate(
-            "assessment_exists",
+            ProblemCode::AssessmentExists,
             "this assessment was just recorded; send it again to replace it",
         ))?;
         history_rows::freeze(tx, Act::Assessment, row.id, row.employee_id, row.period_id).await?;

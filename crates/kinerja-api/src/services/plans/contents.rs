@@ -5,7 +5,7 @@ use crate::context::access::visible_plan;
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};
 use crate::http::checks::reject;
-use crate::http::error::problem_codes;
+use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
 use crate::services::plan_contents::{result_errors, IndicatorInput, ResultInput};
 use crate::state::AppState;
@@ -150,7 +150,7 @@ pub async fn delete_result(
         ensure_editor(caller, plan)?;
         if plan_rows::result_has_children(tx, result.id).await? {
             return Err(ApiError::Conflict {
-                code: problem_codes::RESULT_HAS_CASCADES,
+                code: ProblemCode::ResultHasCascades,
                 detail: "results in other plans are cascaded from this one; detach them first".into(),
             });
         }

@@ -4,8 +4,8 @@
 use crate::context::access::{party, visible, visible_plan};
 use crate::context::caller::Caller;
 use crate::context::write::{self, Change, IfMatch};
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::http::pagination::{Page, PageParams};
 use crate::services::plan_contents::{created_event, default_expectations, draft_plan};
 use crate::state::AppState;
@@ -86,7 +86,7 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
             write::open_period(tx, period.id).await?;
             let plan = plan_rows::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
-                    code: problem_codes::DUPLICATE_PLAN,
+                    code: ProblemCode::DuplicatePlan,
                     detail: "the employee already has a plan for this period".into(),
                 },
                 other => other.into(),
@@ -208,7 +208,7 @@ pub async fn move_plan(
         // is locked, so a result deleted meanwhile cannot slip past this count.
         if action == PlanAction::Submit && plan_rows::result_count(tx, plan.id).await? == 0 {
             return Err(ApiError::Conflict {
-                code: problem_codes::EMPTY_PLAN,
+                code: ProblemCode::EmptyPlan,
                 detail: "the plan has no work result (RHK); add one before submitting".into(),
             });
         }
@@ -233,7 +233,7 @@ pub async fn revise(
         }
         if plan.status.0 != PlanStatus::Approved || plan.superseded_by.is_some() {
             return Err(ApiError::Conflict {
-                code: problem_codes::INVALID_TRANSITION,
+                code: ProblemCode::InvalidTransition,
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
             });
         }

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::context::access::{ensure_plan_visible, party};
 use crate::context::caller::Caller;
 use crate::context::write::{self, record, Change, IfMatch};
-use crate::http::error::problem_codes;
 use crate::http::error::ApiError;
+use crate::http::error::ProblemCode;
 use crate::state::AppState;
 
 pub mod contents;
@@ -191,7 +191,7 @@ pub fn ensure_leader(caller: &Caller, plan: &PlanRow) -> Result<(), ApiError> {
 pub fn ensure_editable(plan: &PlanRow) -> Result<(), ApiError> {
     if !plan.status.0.is_editable() {
         return Err(ApiError::Conflict {
-            code: problem_codes::INVALID_TRANSITION,
+            code: ProblemCode::InvalidTransition,
             detail: format!("a {} plan cannot be edited; start a new revision", plan.status),
         });
     }
