@@ -162,7 +162,7 @@ async fn nul_characters_are_bad_input_not_a_crash() {
         .await;
     assert!(login.status.is_client_error(), "{}", login.text);
     app.get("/api/v1/employees?q=a%00b", &admin.token).await.assert_problem(422, "invalid_value");
-    let by_nip = app.get("/api/v1/employees/by-nip/19%0085", &admin.token).await;
+    let by_nip = app.get("/api/v1/employees-by-nip/19%0085", &admin.token).await;
     assert!(by_nip.status.is_client_error(), "{}", by_nip.text);
     let audit = app.get("/api/v1/audit-events?entity=a%00", &admin.token).await;
     assert!(audit.status.is_client_error(), "{}", audit.text);

@@ -105,8 +105,8 @@ async fn a_file_loads_whole_with_references_further_down_and_a_rerun_changes_not
     let s = setup().await;
     load_org(&s).await;
     let app = &s.app;
-    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
-    let bambang = app.get("/api/v1/employees/by-nip/197001011995031002", &s.admin.token).await;
+    let rina = app.get("/api/v1/employees-by-nip/198503152010012003", &s.admin.token).await;
+    let bambang = app.get("/api/v1/employees-by-nip/197001011995031002", &s.admin.token).await;
     assert_eq!(rina.body["supervisor_id"], bambang.body["id"], "{}", rina.text);
     assert_eq!(rina.body["name"], "Rina Marlina, S.Pd.");
     assert_eq!(rina.body["email"], "rina@pky.go.id");
@@ -138,7 +138,7 @@ async fn a_file_loads_whole_with_references_further_down_and_a_rerun_changes_not
     assert_eq!(again.body["updated"], 4);
     assert_eq!(again.body["changed"], 0);
     assert_eq!(count(app, "employees"), 4);
-    let rina_again = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let rina_again = app.get("/api/v1/employees-by-nip/198503152010012003", &s.admin.token).await;
     assert_eq!(rina_again.header("etag"), etag, "an unchanged row is not written");
     assert_eq!(count(app, "audit_events"), audited + 1, "only the import's own event");
 
@@ -146,7 +146,7 @@ async fn a_file_loads_whole_with_references_further_down_and_a_rerun_changes_not
     let changed = EMPLOYEES.replace("Agus Salim,pns,III/a", "Agus Salim,pns,III/b");
     let reply = import(app, &s.admin.token, "/api/v1/imports/employees", CSV, &changed, None).await;
     assert_eq!((reply.body["updated"].as_i64(), reply.body["changed"].as_i64()), (Some(4), Some(1)), "{}", reply.text);
-    let agus = app.get("/api/v1/employees/by-nip/199001012015031001", &s.admin.token).await;
+    let agus = app.get("/api/v1/employees-by-nip/199001012015031001", &s.admin.token).await;
     assert_eq!(agus.body["grade"], "III/b");
     let events = app
         .get(
@@ -476,7 +476,7 @@ async fn what_is_exported_imports_back_unchanged() {
     // but not everyone's records.
     let path = format!("/api/v1/exports/employees?agency_id={}", s.agency);
     app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
-    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let rina = app.get("/api/v1/employees-by-nip/198503152010012003", &s.admin.token).await;
     let rina_id: Uuid = rina.body["id"].as_str().unwrap().parse().unwrap();
     let rina = app.user("rina", &[Role::Employee], Some(s.agency), Some(rina_id)).await;
     app.get(&path, &rina.token).await.assert_problem(403, "forbidden");
@@ -576,7 +576,7 @@ async fn a_periods_ratings_export_with_the_rater_by_nip() {
     assert_eq!(record["predikat"], "sangat_baik");
     // Another agency's admin sees no such period; an employee may not read everyone's ratings.
     app.get(&path, &s.other_admin.token).await.assert_problem(404, "not_found");
-    let rina: Uuid = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await.body["id"]
+    let rina: Uuid = app.get("/api/v1/employees-by-nip/198503152010012003", &s.admin.token).await.body["id"]
         .as_str()
         .unwrap()
         .parse()
@@ -746,7 +746,7 @@ async fn a_file_of_results_sets_each_plan_whole_with_cascades_and_starts_missing
     let plan_of = |nip: &'static str| {
         let period = period.clone();
         async move {
-            let employee = app.get(&format!("/api/v1/employees/by-nip/{nip}"), t).await;
+            let employee = app.get(&format!("/api/v1/employees-by-nip/{nip}"), t).await;
             let id = employee.body["id"].as_str().unwrap().to_owned();
             let list = app.get(&format!("/api/v1/performance-plans?employee_id={id}&period_id={period}"), t).await;
             let plan = list.body["items"][0]["id"].as_str().unwrap().to_owned();
@@ -909,7 +909,7 @@ async fn realisations_of_approved_plans_load_by_natural_key_until_rated() {
     assert_eq!(events.body["items"][0]["action"], "create", "{}", events.text);
     assert_eq!(events.body["items"][0]["changes"], serde_json::json!({"period_label": "2026-Q1", "realizations": 2}));
     let evaluation_id = events.body["items"][0]["entity_id"].as_str().unwrap().to_owned();
-    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", t).await;
+    let rina = app.get("/api/v1/employees-by-nip/198503152010012003", t).await;
     let plans =
         app.get(&format!("/api/v1/performance-plans?employee_id={}", rina.body["id"].as_str().unwrap()), t).await;
     let plan = plans.body["items"][0]["id"].as_str().unwrap().to_owned();
@@ -1028,7 +1028,7 @@ async fn a_formula_exports_neutralised_and_imports_back_unchanged() {
     let s = setup().await;
     load_org(&s).await;
     let app = &s.app;
-    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let rina = app.get("/api/v1/employees-by-nip/198503152010012003", &s.admin.token).await;
     let path = format!("/api/v1/employees/{}", rina.body["id"].as_str().unwrap());
     for name in ["=HYPERLINK(\"x\")", "'=x", "@SUM(A1)"] {
         assert_eq!(app.patch(&path, &s.admin.token, serde_json::json!({"name": name})).await.status, 200);
@@ -1051,7 +1051,7 @@ async fn an_export_as_a_workbook_has_typed_cells_and_a_formula_stays_text() {
     let s = setup().await;
     load_org(&s).await;
     let app = &s.app;
-    let rina = app.get("/api/v1/employees/by-nip/198503152010012003", &s.admin.token).await;
+    let rina = app.get("/api/v1/employees-by-nip/198503152010012003", &s.admin.token).await;
     let path = format!("/api/v1/employees/{}", rina.body["id"].as_str().unwrap());
     assert_eq!(app.patch(&path, &s.admin.token, serde_json::json!({"name": "=HYPERLINK(\"x\")"})).await.status, 200);
     let export = format!("/api/v1/exports/employees?agency_id={}&format=xlsx", s.agency);

@@ -370,8 +370,17 @@ async fn search_by_name_or_nip_prefix_and_filters() {
         ids(&app.get(&format!("/api/v1/employees?supervisor_id={}", o.sekretaris), t).await),
         sorted(vec![&o.staff1, &o.staff2])
     );
-    let by_nip = app.get("/api/v1/employees/by-nip/197204101998032004", t).await;
+    let by_nip = app.get("/api/v1/employees-by-nip/197204101998032004", t).await;
     assert_eq!(by_nip.body["id"], o.sekretaris.as_str(), "{}", by_nip.text);
+    app.get("/api/v1/employees-by-nip/000000000000000000", t).await.assert_problem(404, "not_found");
+    // The earlier path answers the same, saying it is deprecated and where its successor is.
+    let earlier = app.get("/api/v1/employees/by-nip/197204101998032004", t).await;
+    assert_eq!(earlier.body, by_nip.body);
+    assert_eq!(earlier.header("deprecation").as_deref(), Some("@1796601600"));
+    assert_eq!(
+        earlier.header("link").as_deref(),
+        Some("</api/v1/employees-by-nip/197204101998032004>; rel=\"successor-version\"")
+    );
     app.get("/api/v1/employees/by-nip/000000000000000000", t).await.assert_problem(404, "not_found");
 }
 
@@ -388,7 +397,7 @@ async fn employees_see_themselves_and_their_subordinates_only() {
         .await
         .assert_problem(404, "not_found");
     app.get(&format!("/api/v1/employees/{}", o.staff2), &o.staff1_user.token).await.assert_problem(404, "not_found");
-    app.get("/api/v1/employees/by-nip/196608011988031001", &o.staff1_user.token).await.assert_problem(404, "not_found");
+    app.get("/api/v1/employees-by-nip/196608011988031001", &o.staff1_user.token).await.assert_problem(404, "not_found");
     app.get(&format!("/api/v1/employees/{}/subordinates", o.kepala), &o.staff1_user.token)
         .await
         .assert_problem(404, "not_found");

@@ -9,6 +9,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::employees::{self, CreateEmployee, EmployeeQuery, EmployeeView, SubordinateQuery, UpdateEmployee};
 use crate::state::AppState;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use uuid::Uuid;
@@ -72,13 +73,17 @@ pub(super) async fn get_employee(
 }
 
 /// Find an employee by NIP (how national HR systems address people).
+///
+/// Find an employee by NIP, the way national HR systems address people. The path stands apart
+/// from `/employees/{employee_id}/…` so that no path can be read as another; the earlier
+/// `/employees/by-nip/{nip}` still answers the same, with a `Deprecation` header naming this one.
 #[utoipa::path(
     tag = "organisation",
     security(("bearer" = [])),
     params(("nip" = String, Path, example = "198503152010012003", description = "The employee's NIP (18 digits)")),
     responses((status = 200, description = "The employee", body = EmployeeView, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
-#[get("/employees/by-nip/{nip}")]
+#[get("/employees-by-nip/{nip}")]
 pub(super) async fn get_employee_by_nip(
     caller: Caller,
     state: web::Data<AppState>,
@@ -86,6 +91,25 @@ pub(super) async fn get_employee_by_nip(
 ) -> Result<HttpResponse, ApiError> {
     let view = employees::read_by_nip(&caller, &state, path.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, view.updated_at, &view))
+}
+
+/// The earlier path of [`get_employee_by_nip`], kept for integrations that use it (RFC 9745's
+/// `Deprecation`, and `Link` to its successor).
+pub(super) async fn get_employee_by_nip_deprecated(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let nip = path.into_inner();
+    let view = employees::read_by_nip(&caller, &state, nip.clone()).await?;
+    let mut response = with_etag(StatusCode::OK, view.updated_at, &view);
+    let successor = format!("</api/v1/employees-by-nip/{nip}>; rel=\"successor-version\"");
+    let headers = response.headers_mut();
+    headers.insert(HeaderName::from_static("deprecation"), HeaderValue::from_static("@1796601600"));
+    if let Ok(link) = HeaderValue::from_str(&successor) {
+        headers.insert(actix_web::http::header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// Change an employee.

@@ -59,6 +59,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(employees::list_employees)
             .service(employees::create_employee)
             .service(employees::get_employee_by_nip)
+            .route("/employees/by-nip/{nip}", actix_web::web::get().to(employees::get_employee_by_nip_deprecated))
             .service(employees::get_employee)
             .service(employees::update_employee)
             .service(employees::list_subordinates)
