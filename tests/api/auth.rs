@@ -81,16 +81,23 @@ async fn failures_back_off_per_account_and_address_whatever_name_is_used() {
     let guru = app.create_employee(agency, nip, "Rina Marlina");
     app.user("guru", &[Role::Employee], Some(agency), Some(guru)).await;
     let stranger = "198.51.100.7";
-    for _ in 0..5 {
-        app.call(login_from(stranger, "guru", "wrong-password!")).await.assert_problem(401, "invalid_credentials");
+    for left in (0..5).rev() {
+        let failed = app.call(login_from(stranger, "guru", "wrong-password!")).await;
+        failed.assert_problem(401, "invalid_credentials");
+        // The limit and where the caller stands, as the IETF RateLimit fields.
+        assert_eq!(failed.header("ratelimit-policy").as_deref(), Some("\"failed-logins\";q=5;w=900"));
+        assert_eq!(failed.header("ratelimit"), Some(format!("\"failed-logins\";r={left};t=900")));
     }
     // Waiting now, even with the right password, and by NIP too: the count is the account's.
     let waiting = app.call(login_from(stranger, "guru", PASSWORD)).await;
     waiting.assert_problem(429, "rate_limited");
     assert_eq!(waiting.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(waiting.header("ratelimit").as_deref(), Some("\"failed-logins\";r=0;t=1"));
     app.call(login_from(stranger, nip, PASSWORD)).await.assert_problem(429, "rate_limited");
     // The owner, from another address, is not locked out by the stranger.
-    assert_eq!(app.call(login_from("192.0.2.10", nip, PASSWORD)).await.status, 200);
+    let owner = app.call(login_from("192.0.2.10", nip, PASSWORD)).await;
+    assert_eq!(owner.status, 200);
+    assert!(owner.header("ratelimit-policy").is_some());
     // Each further failure doubles the wait: 1 s, then 2 s, then 4 s.
     for expected in ["2", "4"] {
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;

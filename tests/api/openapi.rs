@@ -266,6 +266,10 @@ fn the_document_is_typed_and_described_for_client_generators() {
         }
         for (status, response) in operation["responses"].as_object().unwrap() {
             for (name, header) in response["headers"].as_object().into_iter().flatten() {
+                let header = match header["$ref"].as_str() {
+                    Some(shared) => spec.pointer(shared.trim_start_matches('#')).unwrap_or(&serde_json::Value::Null),
+                    None => header,
+                };
                 assert!(header["description"].is_string(), "{label} {status}: header {name} has no description");
             }
         }
@@ -294,7 +298,11 @@ fn versioned_resources_carry_etag_and_their_writes_take_if_match() {
     let mut versioned = std::collections::BTreeSet::new();
     for (_, operation) in operations(&spec) {
         for (status, response) in operation["responses"].as_object().unwrap() {
-            if status.starts_with('2') && response["headers"].get("ETag").is_some() {
+            // A resource's version, not a list page's hash.
+            let version = response["headers"]
+                .get("ETag")
+                .filter(|etag| !etag["description"].as_str().is_some_and(|d| d.starts_with("A hash of the answer")));
+            if status.starts_with('2') && version.is_some() {
                 versioned.extend(body_of(response));
             }
         }
@@ -348,10 +356,33 @@ fn every_answer_a_client_can_get_is_documented() {
         let unauthorised = &spec["paths"][path]["post"]["responses"]["401"]["description"];
         assert!(unauthorised.as_str().unwrap().contains("credentials are wrong"), "{path}: {unauthorised}");
     }
-    assert_eq!(
-        spec["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"],
-        "integer"
-    );
+    let login = &spec["paths"]["/api/v1/auth/login"]["post"]["responses"];
+    assert_eq!(login["429"]["headers"]["Retry-After"]["$ref"], "#/components/headers/RetryAfter");
+    assert_eq!(spec["components"]["headers"]["RetryAfter"]["schema"]["type"], "integer");
+    for status in ["401", "429"] {
+        assert_eq!(login[status]["headers"]["RateLimit"]["$ref"], "#/components/headers/RateLimit", "{status}");
+        assert_eq!(login[status]["headers"]["RateLimit-Policy"]["$ref"], "#/components/headers/RateLimitPolicy");
+    }
+    // Headers every client may rely on are declared where they are sent.
+    for (label, operation) in operations(&spec) {
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            assert_eq!(
+                response["headers"]["x-request-id"]["$ref"], "#/components/headers/RequestId",
+                "{label} {status}"
+            );
+            if status == "503" {
+                assert!(response["headers"]["Retry-After"].is_object(), "{label} 503 without Retry-After");
+            }
+        }
+        if label.starts_with("get ") && operation["responses"]["200"]["content"]["application/json"].is_object() {
+            assert!(operation["responses"]["304"].is_object(), "{label}: no 304");
+            let names: Vec<&str> =
+                operation["parameters"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+            assert!(names.contains(&"If-None-Match") && names.contains(&"Kinerja-Read-From"), "{label}: {names:?}");
+        }
+    }
+    let create = &spec["paths"]["/api/v1/employees"]["post"]["responses"]["201"]["headers"];
+    assert_eq!(create["Idempotent-Replayed"]["$ref"], "#/components/headers/IdempotentReplayed");
     let rejected = &spec["paths"]["/api/v1/imports/{kind}"]["post"]["responses"]["422"]["content"]
         ["application/problem+json"]["schema"]["$ref"];
     assert_eq!(rejected, "#/components/schemas/ImportProblem");

@@ -131,6 +131,8 @@ pub const READ_YOUR_WRITES_DEFAULT: Duration = Duration::from_secs(5);
 
 /// The request header that sends a caller's reads to the primary.
 pub const READ_FROM_HEADER: &str = "kinerja-read-from";
+/// [`READ_FROM_HEADER`] as the document spells it.
+pub const READ_FROM_HEADER_NAME: &str = "Kinerja-Read-From";
 
 /// Entries kept before the table starts over (bounds memory; losing one sends a read to a replica
 /// a little early, no worse than a client without the table).

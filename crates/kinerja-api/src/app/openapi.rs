@@ -67,8 +67,11 @@ pub fn openapi() -> Result<Value, ApiError> {
     let mut doc = serde_json::to_value(&collected).map_err(ApiError::internal)?;
     name_generic_schemas(&mut doc);
     document_problem_codes(&mut doc);
+    document_shared_headers(&mut doc);
     for (path, method, operation) in operations(&mut doc) {
         document_shared_problems(&path, &method, operation);
+        document_conditional_reads(&method, operation);
+        declare_headers(&path, &method, operation);
         describe_parameters(operation);
         describe_headers(operation);
     }
@@ -212,6 +215,111 @@ fn document_shared_problems(path: &str, method: &str, operation: &mut Map<String
     }
     for (status, description) in shared {
         responses.entry(status).or_insert_with(|| problem(description));
+    }
+}
+
+/// The response headers many operations send, described once under `components/headers`.
+const SHARED_HEADERS: &[(&str, &str, &str)] = &[
+    ("RequestId", "The request's id: the caller's `x-request-id` when it sent a sensible one, else a new one; every log line of the request carries it", "string"),
+    ("RetryAfter", "Seconds to wait before trying again", "integer"),
+    ("IdempotentReplayed", "`true` when this is the kept answer to an earlier request with the same `Idempotency-Key`", "boolean"),
+    ("RateLimitPolicy", "The limit on failed logins (IETF draft RateLimit fields): `\"failed-logins\";q=5;w=900` — 5 free failures per account and address in 900 s", "string"),
+    ("RateLimit", "Where the caller stands: `\"failed-logins\";r=<failures left>;t=<seconds until the count starts again>`", "string"),
+];
+
+fn document_shared_headers(doc: &mut Value) {
+    let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) else { return };
+    let headers = components.entry("headers").or_insert_with(|| json!({}));
+    for (name, description, kind) in SHARED_HEADERS {
+        headers[*name] = json!({ "description": description, "schema": { "type": kind } });
+    }
+}
+
+fn header_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/headers/{name}") })
+}
+
+/// The headers an answer carries, on every response they come with: `x-request-id` on all,
+/// `Retry-After` on 503 and 429, `Idempotent-Replayed` on the success of a keyed `POST`, the
+/// rate-limit fields on the login's answers; and on reads the request header
+/// `Kinerja-Read-From`.
+fn declare_headers(path: &str, method: &str, operation: &mut Map<String, Value>) {
+    let keyed = method == "post" && idempotency::takes_key(path);
+    let login = path == "/api/v1/auth/login";
+    if method == "get" {
+        push_parameter(
+            operation,
+            json!({
+                "name": crate::state::READ_FROM_HEADER_NAME,
+                "in": "header",
+                "required": false,
+                "description": "`primary` reads from the primary database even when read replicas serve lists, reports \
+                                and exports (a client that spreads one user over several servers sends it after a write)",
+                "schema": { "type": "string", "enum": ["primary"] }
+            }),
+        );
+    }
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    for (status, response) in responses.iter_mut() {
+        let Some(response) = response.as_object_mut() else { continue };
+        let headers = response.entry("headers").or_insert_with(|| json!({}));
+        let Some(headers) = headers.as_object_mut() else { continue };
+        headers.insert("x-request-id".into(), header_ref("RequestId"));
+        if status == "503" || status == "429" {
+            headers.insert("Retry-After".into(), header_ref("RetryAfter"));
+        }
+        if keyed && status.starts_with('2') {
+            headers.insert("Idempotent-Replayed".into(), header_ref("IdempotentReplayed"));
+        }
+        if login && matches!(status.as_str(), "200" | "401" | "429") {
+            headers.insert("RateLimit-Policy".into(), header_ref("RateLimitPolicy"));
+            if status != "200" {
+                headers.insert("RateLimit".into(), header_ref("RateLimit"));
+            }
+        }
+    }
+}
+
+/// A successful JSON read answers 304 to an `If-None-Match` naming its `ETag` (a resource's
+/// version, or a hash of a list page), which every such read sends.
+fn document_conditional_reads(method: &str, operation: &mut Map<String, Value>) {
+    let json_ok = operation.get("responses").and_then(|r| r.pointer("/200/content/application~1json")).is_some();
+    if method != "get" || !json_ok {
+        return;
+    }
+    if let Some(ok) = operation.get_mut("responses").and_then(|r| r.get_mut("200")) {
+        let headers = ok.as_object_mut().map(|ok| ok.entry("headers").or_insert_with(|| json!({})));
+        if let Some(headers) = headers.and_then(Value::as_object_mut) {
+            headers.entry("ETag").or_insert_with(|| {
+                json!({ "description": "A hash of the answer: send it back in `If-None-Match`", "schema": { "type": "string" } })
+            });
+        }
+    }
+    push_parameter(
+        operation,
+        json!({
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "description": "The `ETag` of the answer you hold: 304 with no body when it is still current",
+            "schema": { "type": "string" }
+        }),
+    );
+    if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
+        responses.entry("304").or_insert_with(|| {
+            json!({
+                "description": "Not modified: the answer you hold (its `ETag` in `If-None-Match`) is current",
+                "headers": { "ETag": { "description": "The current version", "schema": { "type": "string" } } }
+            })
+        });
+    }
+}
+
+fn push_parameter(operation: &mut Map<String, Value>, parameter: Value) {
+    let parameters = operation.entry("parameters").or_insert_with(|| json!([]));
+    let Some(parameters) = parameters.as_array_mut() else { return };
+    if !parameters.iter().any(|p| p["name"] == parameter["name"] && p["in"] == parameter["in"]) {
+        parameters.push(parameter);
     }
 }
 

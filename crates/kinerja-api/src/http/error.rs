@@ -11,6 +11,31 @@ use utoipa::ToSchema;
 
 pub use crate::http::problem_code::ProblemCode;
 
+/// The limit on failed logins, told as the IETF draft's `RateLimit-Policy` and `RateLimit`
+/// fields (draft-ietf-httpapi-ratelimit-headers): five free failures per account and address
+/// in a 15-minute window, then waits that double.
+pub mod rate_limit {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+    use kinerja_domain::credentials::{FAILURE_MEMORY_MINUTES, FREE_FAILURES_PER_ACCOUNT};
+
+    pub const POLICY_HEADER: HeaderName = HeaderName::from_static("ratelimit-policy");
+    pub const STATE_HEADER: HeaderName = HeaderName::from_static("ratelimit");
+    /// The window in which failures count.
+    pub const WINDOW_SECONDS: u64 = FAILURE_MEMORY_MINUTES as u64 * 60;
+
+    /// `"failed-logins";q=5;w=900`
+    pub fn policy() -> (HeaderName, HeaderValue) {
+        let value = format!("\"failed-logins\";q={FREE_FAILURES_PER_ACCOUNT};w={WINDOW_SECONDS}");
+        (POLICY_HEADER, HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("")))
+    }
+
+    /// `"failed-logins";r=<failures left>;t=<seconds until the count starts again>`
+    pub fn state(left: i32, reset_secs: u64) -> (HeaderName, HeaderValue) {
+        let value = format!("\"failed-logins\";r={};t={reset_secs}", left.max(0));
+        (STATE_HEADER, HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("")))
+    }
+}
+
 /// Seconds a client should wait before retrying when the database is unavailable.
 const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
@@ -64,9 +89,10 @@ pub enum ApiError {
     BadRequest { code: ProblemCode, detail: String },
     #[error("{0}")]
     Unauthenticated(&'static str),
-    /// Wrong credentials: the same answer for an unknown user and a wrong password.
+    /// Wrong credentials: the same answer for an unknown user and a wrong password, with how
+    /// many more failures go before logins from here wait.
     #[error("the username or password is wrong")]
-    InvalidCredentials,
+    InvalidCredentials { failures_left: i32 },
     #[error("the refresh token is not valid")]
     InvalidRefreshToken,
     #[error("unknown client or wrong secret")]
@@ -135,7 +161,7 @@ impl ApiError {
             | ApiError::Unprocessable { code, .. }
             | ApiError::TimedOut { code, .. } => *code,
             ApiError::Unauthenticated(_) => ProblemCode::Unauthenticated,
-            ApiError::InvalidCredentials => ProblemCode::InvalidCredentials,
+            ApiError::InvalidCredentials { .. } => ProblemCode::InvalidCredentials,
             ApiError::InvalidRefreshToken => ProblemCode::InvalidRefreshToken,
             ApiError::InvalidClient => ProblemCode::InvalidClient,
             ApiError::Forbidden(_) => ProblemCode::Forbidden,
@@ -177,7 +203,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated(_)
-            | ApiError::InvalidCredentials
+            | ApiError::InvalidCredentials { .. }
             | ApiError::InvalidRefreshToken
             | ApiError::InvalidClient => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -221,6 +247,13 @@ impl ResponseError for ApiError {
         match self {
             ApiError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                response.insert_header(rate_limit::policy());
+                response.insert_header(rate_limit::state(0, *retry_after_secs));
+            }
+            ApiError::InvalidCredentials { failures_left } => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kinerja\""));
+                response.insert_header(rate_limit::policy());
+                response.insert_header(rate_limit::state(*failures_left, rate_limit::WINDOW_SECONDS));
             }
             ApiError::Unavailable(_) | ApiError::TimedOut { .. } => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
@@ -228,7 +261,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow.join(", ")));
             }
-            ApiError::Unauthenticated(_) | ApiError::InvalidCredentials | ApiError::InvalidRefreshToken => {
+            ApiError::Unauthenticated(_) | ApiError::InvalidRefreshToken => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kinerja\""));
             }
             _ => {}

@@ -4,7 +4,7 @@
 use crate::context::caller::Caller;
 use crate::http::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
 use crate::http::error::ProblemCode;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{rate_limit, ApiError, Problem};
 use crate::http::extract::Json;
 use crate::http::observe::RequestId;
 use crate::services::sign_in::{self, ClientToken, LoginRequest, Me, RefreshRequest, TokenPair, TokenRequest};
@@ -34,10 +34,11 @@ pub(super) async fn log_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
-) -> Result<web::Json<TokenPair>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let address = state.client_address(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    Ok(web::Json(sign_in::log_in(&state, address, request_id, body.into_inner()).await?))
+    let pair = sign_in::log_in(&state, address, request_id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().insert_header(rate_limit::policy()).json(pair))
 }
 
 /// Exchange a refresh token for a new token pair.

@@ -103,10 +103,13 @@ pub async fn log_in(
         known => {
             let forget_before = now - Duration::minutes(FAILURE_MEMORY_MINUTES);
             let mut bursts = Vec::new();
+            let mut failures_left = FREE_FAILURES_PER_ACCOUNT;
             for (key, free) in [(&account_key, FREE_FAILURES_PER_ACCOUNT), (&address_key, FREE_FAILURES_PER_ADDRESS)] {
-                if identity_rows::record_login_failure(&mut conn, key, now, forget_before).await? == free {
+                let failures = identity_rows::record_login_failure(&mut conn, key, now, forget_before).await?;
+                if failures == free {
                     bursts.push(key.clone());
                 }
+                failures_left = failures_left.min(free - failures).max(0);
             }
             tracing::info!(username = %username, address = %address, "login failed");
             if !bursts.is_empty() {
@@ -122,7 +125,7 @@ pub async fn log_in(
                 );
                 audit_rows::record(&mut conn, event).await?;
             }
-            Err(ApiError::InvalidCredentials)
+            Err(ApiError::InvalidCredentials { failures_left })
         }
     }
 }
