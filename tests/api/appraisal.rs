@@ -178,8 +178,10 @@ async fn the_annual_rating_locks_the_plan_and_a_unit_head_follows_the_unit() {
     put(app, &org_path, &d.admin.token, json!({"predikat": "sangat_baik"})).await.assert_problem(422, "invalid_value");
     let recorded = put(app, &org_path, &d.admin.token, org).await;
     assert_eq!(recorded.status, 201, "{}", recorded.text);
+    assert_eq!(recorded.header("location"), Some(org_path.clone()));
     let replaced = put(app, &org_path, &d.admin.token, json!({"predikat": "baik"})).await;
     assert_eq!(replaced.status, 200, "{}", replaced.text);
+    assert!(replaced.header("location").is_none());
     assert_eq!(app.get(&org_path, &d.kabid.token).await.body["predikat"], "baik");
     app.get(&org_path, &d.outsider.token).await.assert_problem(404, "not_found");
     let events = app

@@ -200,7 +200,7 @@ async fn the_dictionary_is_national_plus_the_agencys_technical_competencies() {
     );
     let smp = app.get(&format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF-SMP"]), t).await;
     assert_eq!(
-        smp.body,
+        smp.body["items"],
         json!([{"competency_id": o.ids["M-INT"], "code": "M-INT", "name": "Integritas", "group": "manajerial", "required_level": 1, "from_default": true}])
     );
     // Only the registry's writers set a standard; another agency does not see it.
@@ -208,13 +208,14 @@ async fn the_dictionary_is_national_plus_the_agencys_technical_competencies() {
     put(app, &requirements, &o.kabid.token, json!([])).await.assert_problem(403, "forbidden");
     app.get(&requirements, &o.outsider.token).await.assert_problem(404, "not_found");
     let staf = app.get(&format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF"]), t).await;
-    assert_eq!(staf.body.as_array().unwrap().len(), 3);
-    assert_eq!(staf.body[0]["from_default"], false);
+    assert_eq!(staf.body["items"].as_array().unwrap().len(), 3);
+    assert_eq!(staf.body["next_cursor"], Value::Null, "a standard is one page, whole");
+    assert_eq!(staf.body["items"][0]["from_default"], false);
     // The audit records the standard before and after.
     let events =
         app.get(&format!("/api/v1/audit-events?entity=competency_standard&entity_id={}", o.ids["STAF"]), t).await;
     let changes = &events.body["items"][0]["changes"]["requirements"];
-    assert_eq!(changes["new"], staf.body, "{}", events.text);
+    assert_eq!(changes["new"], staf.body["items"], "{}", events.text);
     assert!(changes["old"].is_array(), "{}", events.text);
     // A standard names each competency once, at a level from 1 to 5.
     let path = format!("/api/v1/positions/{}/competency-requirements", o.ids["STAF"]);
@@ -236,7 +237,7 @@ async fn the_dictionary_is_national_plus_the_agencys_technical_competencies() {
         )
         .await;
     stale.assert_problem(412, "precondition_failed");
-    assert_eq!(app.get(&path, t).await.body.as_array().unwrap().len(), 3, "nothing changed");
+    assert_eq!(app.get(&path, t).await.body["items"].as_array().unwrap().len(), 3, "nothing changed");
 }
 
 #[actix_web::test]
@@ -550,19 +551,25 @@ async fn seed_competencies_loads_the_dictionary_and_defaults_once_and_keeps_edit
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 8, "{}", listed.text);
     let defaults = app.get("/api/v1/competency-requirement-defaults/jpt_pratama", &root.token).await;
     let levels: Vec<u64> =
-        defaults.body.as_array().unwrap().iter().map(|d| d["required_level"].as_u64().unwrap()).collect();
+        defaults.body["items"].as_array().unwrap().iter().map(|d| d["required_level"].as_u64().unwrap()).collect();
     assert_eq!(levels, [4; 9]);
     // An edited default stays edited when the seed runs again, and nothing is added twice.
-    let int = defaults.body.as_array().unwrap().iter().find(|d| d["code"] == "M-INT").unwrap()["competency_id"].clone();
+    let int = defaults.body["items"].as_array().unwrap().iter().find(|d| d["code"] == "M-INT").unwrap()
+        ["competency_id"]
+        .clone();
     let edited = json!([{"competency_id": int, "required_level": 5}]);
     assert_eq!(put(&app, "/api/v1/competency-requirement-defaults/jpt_pratama", &root.token, edited).await.status, 200);
     assert_eq!(kinerja_api::admin::competency_seed::seed(&app.state.db).await.unwrap(), (0, 8));
     let again = app.get("/api/v1/competency-requirement-defaults/jpt_pratama", &root.token).await;
-    let int_level =
-        again.body.as_array().unwrap().iter().find(|d| d["code"] == "M-INT").unwrap()["required_level"].clone();
+    let int_level = again.body["items"].as_array().unwrap().iter().find(|d| d["code"] == "M-INT").unwrap()
+        ["required_level"]
+        .clone();
     assert_eq!(int_level, 5);
     assert_eq!(kinerja_api::admin::competency_seed::seed(&app.state.db).await.unwrap(), (0, 0));
-    assert_eq!(app.get("/api/v1/competency-requirement-defaults/fungsional", &root.token).await.body, json!([]));
+    assert_eq!(
+        app.get("/api/v1/competency-requirement-defaults/fungsional", &root.token).await.body["items"],
+        json!([])
+    );
 }
 
 #[actix_web::test]

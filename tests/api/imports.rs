@@ -621,8 +621,7 @@ async fn a_file_sets_each_named_positions_standard_whole() {
     let (guru, kabid, kadis) = (id_of("GURU-AM"), id_of("KABID-SD"), id_of("KADIS"));
     let standard = |id: String| async move {
         let reply = app.get(&format!("/api/v1/positions/{id}/competency-requirements"), t).await;
-        reply
-            .body
+        reply.body["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -1,7 +1,7 @@
 //! Integrity under concurrency: a version check that holds when writes race, a PATCH that writes
 //! only what it names, and plan transitions that never undo a concurrent change.
 
-use actix_web::http::Method;
+use actix_web::http::{header, Method};
 use actix_web::test::TestRequest;
 use futures_util::future::join_all;
 use kinerja_domain::Role;
@@ -211,6 +211,49 @@ async fn of_fifty_writes_with_one_if_match_exactly_one_wins() {
     }
 }
 
+/// Lists kept whole (an agency's assessors, a kind's default standard) are versioned like a
+/// record: of fifty replacements with one `If-Match`, one wins. A client is revoked on its
+/// version too.
+#[actix_web::test]
+async fn whole_lists_and_client_revocation_take_if_match() {
+    let w = world().await;
+    let app = &w.app;
+    let assessors = format!("/api/v1/agencies/{}/competency-assessors", w.agency);
+    let staff = w.staff.id;
+    for round in 0..2 {
+        let (ok, stale, others) = race_with_one_etag(
+            app,
+            &w.admin.token,
+            Method::PUT,
+            &assessors,
+            50,
+            |i| json!({"user_ids": if i % 2 == 0 { vec![staff] } else { vec![] }}),
+        )
+        .await;
+        assert_eq!((ok, stale), (1, 49), "assessors, round {round}: {others:?}");
+    }
+    let defaults = "/api/v1/competency-requirement-defaults/pelaksana";
+    let (ok, stale, others) = race_with_one_etag(app, &w.root.token, Method::PUT, defaults, 50, |_| json!([])).await;
+    assert_eq!((ok, stale), (1, 49), "defaults: {others:?}");
+
+    let created = app.post("/api/v1/clients", &w.admin.token, json!({"name": "SIASN sync", "scopes": ["read"]})).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let location = created.header("location").unwrap();
+    let read = app.get(&location, &w.admin.token).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(read.header("etag"), created.header("etag"));
+    app.get(&location, &w.staff.token).await.assert_problem(404, "not_found");
+    let revoke = |tag: &str| {
+        TestRequest::delete()
+            .uri(&location)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", w.admin.token)))
+            .insert_header((header::IF_MATCH, tag.to_owned()))
+    };
+    app.call(revoke("\"1\"")).await.assert_problem(412, "precondition_failed");
+    assert_eq!(app.call(revoke(&read.header("etag").unwrap())).await.status, 204);
+    app.get(&location, &w.admin.token).await.assert_problem(404, "not_found");
+}
+
 #[actix_web::test]
 async fn every_write_gives_a_new_etag() {
     let w = world().await;
@@ -355,6 +398,47 @@ async fn an_indicator_without_realisation_counts_as_zero_and_the_year_is_scored_
     assert_eq!(annual.status, 201, "{}", annual.text);
     assert_eq!(annual.body["explanation"]["skp_score"], 50.0, "{}", annual.text);
     assert_eq!(annual.body["predikat"], "cukup", "{}", annual.text);
+}
+
+// ---- PATCH of a result merges ----
+
+#[actix_web::test]
+async fn a_patch_of_one_field_of_a_result_keeps_the_rest() {
+    let w = world().await;
+    let app = &w.app;
+    let body = json!({"kind": "utama", "description": "Dokumen akreditasi tersusun", "indicators": [
+        {"description": "Jumlah dokumen", "aspect": "kuantitas", "target_value": 12, "target_unit": "dokumen"},
+        {"description": "Ketepatan waktu", "aspect": "waktu", "target_value": 12, "target_unit": "bulan"}]});
+    let added = app.post(&format!("/api/v1/performance-plans/{}/results", w.plan), &w.staff.token, body).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let result = added.body["results"][0]["id"].as_str().unwrap().to_owned();
+    let location = added.header("location").unwrap();
+    assert_eq!(location, format!("/api/v1/performance-plans/{}/results/{result}", w.plan));
+    let etag = added.header("etag").unwrap();
+
+    let patch = |tag: &str, body: Value| {
+        TestRequest::patch()
+            .uri(&location)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", w.staff.token)))
+            .insert_header((header::IF_MATCH, tag.to_owned()))
+            .set_json(body)
+    };
+    let changed = app.call(patch(&etag, json!({"description": "Dokumen akreditasi tersusun lengkap"}))).await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    let after = &changed.body["results"][0];
+    assert_eq!(after["description"], "Dokumen akreditasi tersusun lengkap");
+    assert_eq!(after["kind"], "utama");
+    let before_ids: Vec<&Value> =
+        added.body["results"][0]["indicators"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
+    let after_ids: Vec<&Value> = after["indicators"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
+    assert_eq!(after_ids, before_ids, "indicators not named are kept as they were");
+    // The old version is refused; the change is checked whole as it would be.
+    app.call(patch(&etag, json!({"description": "lagi"}))).await.assert_problem(412, "precondition_failed");
+    let fresh = changed.header("etag").unwrap();
+    let emptied = app.call(patch(&fresh, json!({"indicators": []}))).await;
+    emptied.assert_problem(422, "validation_failed");
+    assert_eq!(emptied.body["errors"][0]["field"], "indicators");
+    app.call(patch(&fresh, json!({"descripton": "x"}))).await.assert_problem(422, "unknown_field");
 }
 
 // ---- a revision keeps its cascade; superseded revisions are history ----

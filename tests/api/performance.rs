@@ -45,6 +45,7 @@ async fn periods_carry_cadence_labels_and_rule_set() {
     let _ = root;
 }
 
+use actix_web::http::header;
 use actix_web::test::TestRequest;
 use serde_json::Value;
 
@@ -422,13 +423,32 @@ async fn realisations_then_rating_give_the_predikat_with_its_reasons() {
     // The employee does not rate themself; a stranger does not either.
     app.post(&rating, &s.sekretaris.token, rate.clone()).await.assert_problem(403, "forbidden");
     app.post(&rating, &s.staff.token, rate.clone()).await.assert_problem(404, "not_found");
-    let rated = app.post(&rating, &s.kepala.token, rate).await;
+    // A rating names the version it was made on: one read before another change is refused.
+    let created_tag = made.header("etag").expect("an evaluation's ETag");
+    let stale_rate = TestRequest::post()
+        .uri(&rating)
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", s.kepala.token)))
+        .insert_header((header::IF_MATCH, "\"1\""))
+        .set_json(rate.clone());
+    app.call(stale_rate).await.assert_problem(412, "precondition_failed");
+    let rate_on = |tag: &str| {
+        TestRequest::post()
+            .uri(&rating)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", s.kepala.token)))
+            .insert_header((header::IF_MATCH, tag.to_owned()))
+            .set_json(rate.clone())
+    };
+    let rated = app.call(rate_on(&created_tag)).await;
     assert_eq!(rated.body["predikat"], "kurang", "{}", rated.text);
+    let rated_tag = rated.header("etag").expect("the evaluation's new version");
+    assert_ne!(rated_tag, created_tag);
+    app.call(rate_on(&created_tag)).await.assert_problem(412, "precondition_failed");
     assert_eq!(rated.body["explanation"]["rule_set"], "permenpanrb-6-2022");
     assert!(rated.body["explanation"]["decided_by"].as_str().unwrap().contains("perilaku kerja di_bawah_ekspektasi"));
     app.get(&format!("{evaluations}/{evaluation}"), &s.staff.token).await.assert_problem(404, "not_found");
     let read = app.get(&format!("{evaluations}/{evaluation}"), &s.sekretaris.token).await;
     assert_eq!(read.body["predikat"], "kurang", "{}", read.text);
+    assert_eq!(read.header("etag"), Some(rated_tag));
     assert_eq!(read.body["feedback"]["behaviour"][0]["value"], "akuntabel");
     app.post(&rating, &s.kepala.token, json!({"result_rating": "sesuai_ekspektasi"}))
         .await
@@ -509,4 +529,17 @@ async fn continuous_feedback_from_rater_peers_and_subordinates_never_oneself() {
     assert_eq!(app.get(&path, &s.sekretaris.token).await.body["items"].as_array().unwrap().len(), 2);
     assert_eq!(app.get(&path, &s.kepala.token).await.body["items"].as_array().unwrap().len(), 2);
     app.get(&path, &s.staff.token).await.assert_problem(404, "not_found");
+
+    // Each is at its Location: for its author, and for those who may read the subject's list.
+    let location = from_subordinate.header("location").expect("a Location");
+    assert_eq!(location, format!("/api/v1/feedback/{}", from_subordinate.body["id"].as_str().unwrap()));
+    let by_author = app.get(&location, &s.staff.token).await;
+    assert_eq!(by_author.status, 200, "{}", by_author.text);
+    assert_eq!(by_author.body["text"], "Kerja sama tim sangat baik");
+    assert_eq!(app.get(&location, &s.sekretaris.token).await.status, 200);
+    let rater_feedback = from_rater.header("location").unwrap();
+    app.get(&rater_feedback, &s.staff.token).await.assert_problem(404, "not_found");
+    app.get("/api/v1/feedback/0192f0a0-0000-7000-8000-000000000000", &s.admin.token)
+        .await
+        .assert_problem(404, "not_found");
 }

@@ -13,6 +13,7 @@ const NATIONAL: &[(&str, &str)] = &[
     ("agencies", "the tenants themselves: their id is the distribution key"),
     ("competencies", "the national competency dictionary; an agency's own technical competencies carry agency_id"),
     ("competency_requirement_defaults", "national default levels per position kind and level"),
+    ("competency_default_versions", "the version of each position kind's national defaults"),
     ("users", "accounts, national roles included (super admin, no agency)"),
     ("refresh_tokens", "a user's sessions, read by token hash at refresh"),
     ("login_failures", "throttling by username and address, before anyone is known"),

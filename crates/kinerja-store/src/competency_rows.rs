@@ -218,6 +218,85 @@ pub async fn replace_default_standard(
     Ok(())
 }
 
+// ---- lists kept whole ----
+
+/// A list that is read and replaced whole, versioned by its version table and its own rows.
+#[derive(Debug, Clone, Copy)]
+pub enum WholeList<'a> {
+    /// A position kind's default standard.
+    DefaultStandard(&'a str),
+    /// An agency's appointed assessors.
+    Assessors(Uuid),
+}
+
+impl WholeList<'_> {
+    /// Its version table, the key column there, and the key as text.
+    fn key(&self) -> (&'static str, &'static str, String) {
+        match self {
+            WholeList::DefaultStandard(kind) => ("competency_default_versions", "position_kind", (*kind).to_owned()),
+            WholeList::Assessors(agency) => ("competency_assessor_versions", "agency_id", agency.to_string()),
+        }
+    }
+
+    /// The latest change of its rows (a seed writes them without a list version).
+    fn rows_changed_sql(&self) -> &'static str {
+        match self {
+            WholeList::DefaultStandard(_) => {
+                "(SELECT max(updated_at) FROM competency_requirement_defaults WHERE position_kind = $1)"
+            }
+            WholeList::Assessors(_) => "(SELECT max(created_at) FROM competency_assessors WHERE agency_id = $1::uuid)",
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    version: DateTime<Utc>,
+}
+
+/// The list's version: its last replacement or the last change of its rows, whichever is later.
+pub async fn list_version(conn: &mut AsyncPgConnection, list: WholeList<'_>) -> StoreResult<DateTime<Utc>> {
+    let (table, column, key) = list.key();
+    let sql = format!(
+        "SELECT GREATEST((SELECT version FROM {table} WHERE {column}::text = $1), {}, 'epoch'::timestamptz) \
+         AS version",
+        list.rows_changed_sql()
+    );
+    let row: Version = diesel::sql_query(sql).bind::<Text, _>(key).get_result(conn).await?;
+    Ok(row.version)
+}
+
+/// Locks the list against concurrent replacement until the transaction ends, and returns its
+/// version as the lock found it.
+pub async fn lock_list(conn: &mut AsyncPgConnection, list: WholeList<'_>) -> StoreResult<DateTime<Utc>> {
+    let (table, column, key) = list.key();
+    let cast = if column == "agency_id" { "::uuid" } else { "" };
+    diesel::sql_query(format!(
+        "INSERT INTO {table} ({column}, version) VALUES ($1{cast}, 'epoch') ON CONFLICT DO NOTHING"
+    ))
+    .bind::<Text, _>(&key)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(format!("SELECT version FROM {table} WHERE {column}::text = $1 FOR UPDATE"))
+        .bind::<Text, _>(&key)
+        .execute(conn)
+        .await?;
+    list_version(conn, list).await
+}
+
+/// Records a replacement of the list at `at` (the list being locked).
+pub async fn set_list_version(conn: &mut AsyncPgConnection, list: WholeList<'_>, at: DateTime<Utc>) -> StoreResult<()> {
+    use diesel::sql_types::Timestamptz;
+    let (table, column, key) = list.key();
+    diesel::sql_query(format!("UPDATE {table} SET version = $2 WHERE {column}::text = $1"))
+        .bind::<Text, _>(key)
+        .bind::<Timestamptz, _>(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 // ---- assessors ----
 
 pub async fn assessors(conn: &mut AsyncPgConnection, agency: Uuid) -> StoreResult<Vec<Uuid>> {
@@ -233,13 +312,24 @@ pub async fn is_assessor(conn: &mut AsyncPgConnection, agency: Uuid, user: Uuid)
     Ok(diesel::select(diesel::dsl::exists(competency_assessors::table.find((agency, user)))).get_result(conn).await?)
 }
 
-pub async fn replace_assessors(conn: &mut AsyncPgConnection, agency: Uuid, users: &[Uuid]) -> StoreResult<()> {
+pub async fn replace_assessors(
+    conn: &mut AsyncPgConnection,
+    agency: Uuid,
+    users: &[Uuid],
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
     diesel::delete(competency_assessors::table.filter(competency_assessors::agency_id.eq(agency)))
         .execute(conn)
         .await?;
     let rows: Vec<_> = users
         .iter()
-        .map(|u| (competency_assessors::agency_id.eq(agency), competency_assessors::user_id.eq(*u)))
+        .map(|u| {
+            (
+                competency_assessors::agency_id.eq(agency),
+                competency_assessors::user_id.eq(*u),
+                competency_assessors::created_at.eq(at),
+            )
+        })
         .collect();
     if !rows.is_empty() {
         diesel::insert_into(competency_assessors::table).values(rows).execute(conn).await?;

@@ -104,6 +104,10 @@ pub async fn insert_feedback(conn: &mut AsyncPgConnection, row: &FeedbackRow) ->
     Ok(())
 }
 
+pub async fn get_feedback(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<FeedbackRow>> {
+    Ok(feedback::table.find(id).select(FeedbackRow::as_select()).first(conn).await.optional()?)
+}
+
 pub async fn list_feedback(
     conn: &mut AsyncPgConnection,
     employee_id: Uuid,

@@ -225,6 +225,18 @@ pub async fn insert_client(conn: &mut AsyncPgConnection, client: NewClient<'_>) 
 }
 
 /// A client that has not been revoked.
+/// A client not revoked, locked until the transaction ends.
+pub async fn lock_live_client(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ClientRow>> {
+    Ok(clients::table
+        .find(id)
+        .filter(clients::revoked_at.is_null())
+        .select(ClientRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 pub async fn get_live_client(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ClientRow>> {
     Ok(clients::table
         .find(id)

@@ -349,6 +349,16 @@ pub async fn get_result(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<O
     Ok(plan_results::table.find(id).select(ResultRow::as_select()).first(conn).await.optional()?)
 }
 
+/// A result's indicators, in the order they were written.
+pub async fn indicators_of(conn: &mut AsyncPgConnection, result_id: Uuid) -> StoreResult<Vec<IndicatorRow>> {
+    Ok(plan_indicators::table
+        .filter(plan_indicators::result_id.eq(result_id))
+        .order(plan_indicators::id)
+        .select(IndicatorRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// Replaces a result's text, parent and perspective, and (when given) all its indicators.
 pub async fn update_result(
     conn: &mut AsyncPgConnection,

@@ -360,6 +360,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    competency_assessor_versions (agency_id) {
+        agency_id -> Uuid,
+        version -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    competency_default_versions (position_kind) {
+        position_kind -> Text,
+        version -> Timestamptz,
+    }
+}
+
+diesel::table! {
     competency_assessors (agency_id, user_id) {
         agency_id -> Uuid,
         user_id -> Uuid,

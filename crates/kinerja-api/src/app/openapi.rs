@@ -352,6 +352,7 @@ const PARAMETERS: &[(&str, &str)] = &[
     ("competency_id", "competency"),
     ("employee_id", "employee"),
     ("evaluation_id", "evaluation"),
+    ("feedback_id", "feedback"),
     ("objection_id", "objection (keberatan)"),
     ("acting_official_id", "delegation to an acting official (Plt/Plh)"),
     ("period_id", "appraisal period"),

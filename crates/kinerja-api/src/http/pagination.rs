@@ -80,7 +80,15 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A list small enough to be whole (a position's standard): one page, none after it.
+    pub fn whole(items: Vec<T>) -> Self {
+        Page { items, next_cursor: None }
+    }
 }
 
 impl<T> Page<T> {

@@ -1,11 +1,13 @@
 //! Handlers of periodic evaluations, their rating and continuous feedback
 //! (`services::evaluations`).
 
+use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;
 
 use crate::context::caller::Caller;
-use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::context::write::{created, with_etag, IfMatch};
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
@@ -22,7 +24,7 @@ use crate::state::AppState;
     params(("plan_id" = Uuid, Path)),
     request_body = CreateEvaluation,
     responses(
-        (status = 201, description = "Recorded", body = EvaluationView, headers(("Location" = String))),
+        (status = 201, description = "Recorded", body = EvaluationView, headers(("Location" = String), ("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Conflict, Invalid,
     )
 )]
@@ -35,7 +37,7 @@ pub(super) async fn create_evaluation(
 ) -> Result<HttpResponse, ApiError> {
     let view = evaluations::create(&caller, &state, path.into_inner(), body.into_inner()).await?;
     let location = format!("/api/v1/performance-plans/{}/evaluations/{}", view.plan_id, view.id);
-    Ok(HttpResponse::Created().insert_header(("Location", location)).json(view))
+    Ok(created(location, view.updated_at, &view))
 }
 
 /// Read an evaluation with its realisations and, once rated, the predikat and explanation.
@@ -43,15 +45,16 @@ pub(super) async fn create_evaluation(
     tag = "performance",
     security(("bearer" = [])),
     params(("plan_id" = Uuid, Path), ("evaluation_id" = Uuid, Path)),
-    responses((status = 200, description = "The evaluation", body = EvaluationView), Unauthenticated, NotFound)
+    responses((status = 200, description = "The evaluation", body = EvaluationView, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/performance-plans/{plan_id}/evaluations/{evaluation_id}")]
 pub(super) async fn get_evaluation(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<EvaluationView>, ApiError> {
-    Ok(web::Json(evaluations::read(&caller, &state, path.into_inner()).await?))
+) -> Result<HttpResponse, ApiError> {
+    let view = evaluations::read(&caller, &state, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, view.updated_at, &view))
 }
 
 /// Rate an evaluation.
@@ -61,18 +64,24 @@ pub(super) async fn get_evaluation(
 #[utoipa::path(
     tag = "performance",
     security(("bearer" = [])),
-    params(("evaluation_id" = Uuid, Path)),
+    params(("evaluation_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The evaluation's ETag you read")),
     request_body = RatingRequest,
-    responses((status = 200, description = "The predikat and why", body = Evaluation), Unauthenticated, Forbidden, NotFound, Invalid)
+    responses(
+        (status = 200, description = "The predikat and why", body = Evaluation, headers(("ETag" = String, description = "The evaluation's new version"))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
 )]
 #[post("/evaluations/{evaluation_id}/rating")]
 pub(super) async fn rate_evaluation(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: Json<RatingRequest>,
-) -> Result<web::Json<Evaluation>, ApiError> {
-    Ok(web::Json(evaluations::rate(&caller, &state, path.into_inner(), body.into_inner()).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (outcome, version) =
+        evaluations::rate(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, version, &outcome))
 }
 
 /// Give continuous feedback to a colleague.
@@ -83,7 +92,7 @@ pub(super) async fn rate_evaluation(
     tag = "performance",
     security(("bearer" = [])),
     request_body = CreateFeedback,
-    responses((status = 201, description = "Recorded", body = FeedbackView), Unauthenticated, Forbidden, Invalid)
+    responses((status = 201, description = "Recorded", body = FeedbackView, headers(("Location" = String))), Unauthenticated, Forbidden, Invalid)
 )]
 #[post("/feedback")]
 pub(super) async fn create_feedback(
@@ -92,7 +101,26 @@ pub(super) async fn create_feedback(
     body: Json<CreateFeedback>,
 ) -> Result<HttpResponse, ApiError> {
     let view = evaluations::give_feedback(&caller, &state, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/feedback/{}", view.id))).json(view))
+}
+
+/// Read one piece of feedback.
+///
+/// One piece of feedback: for its author, and for those who may read the feedback its subject
+/// received (the author's name shown as the list shows it).
+#[utoipa::path(
+    tag = "performance",
+    security(("bearer" = [])),
+    params(("feedback_id" = Uuid, Path)),
+    responses((status = 200, description = "The feedback", body = FeedbackView), Unauthenticated, NotFound)
+)]
+#[get("/feedback/{feedback_id}")]
+pub(super) async fn get_feedback(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<FeedbackView>, ApiError> {
+    Ok(web::Json(evaluations::read_feedback(&caller, &state, path.into_inner()).await?))
 }
 
 /// List the feedback an employee received.

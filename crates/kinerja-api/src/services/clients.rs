@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::auth::{random_token, sha256};
 use crate::context::access::account_list_agency;
 use crate::context::caller::Caller;
+use crate::context::write::IfMatch;
 use crate::http::error::ApiError;
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
@@ -27,7 +28,8 @@ pub struct ClientView {
     #[schema(example = json!(["read", "import"]))]
     scopes: Vec<Scope>,
     created_by: Option<Uuid>,
-    created_at: DateTime<Utc>,
+    /// Also its version (`ETag`): a client never changes.
+    pub created_at: DateTime<Utc>,
 }
 
 impl From<ClientRow> for ClientView {
@@ -134,26 +136,40 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreateClient) -> Re
     Ok(CreatedClient { client: ClientView::from(row), client_secret: secret })
 }
 
-pub async fn delete(caller: &Caller, state: &AppState, client_id: Uuid) -> Result<(), ApiError> {
+/// A client of an agency the caller manages accounts of (else, as for any other, not found).
+pub async fn read(caller: &Caller, state: &AppState, client_id: Uuid) -> Result<ClientView, ApiError> {
     let mut conn = state.db.conn().await?;
     let client = identity_rows::get_live_client(&mut conn, client_id).await?.ok_or(ApiError::NotFound("client"))?;
     if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {
         return Err(ApiError::NotFound("client"));
     }
-    conn.transaction::<_, ApiError, _>(async |tx| {
-        identity_rows::revoke_client(tx, client.id, Utc::now()).await?;
-        let event = caller.audit_actor().event(
-            AuditEntity::Client,
-            client.id,
-            "delete",
-            Some(client.agency_id),
-            Some(&ClientView::from(client.clone())),
-            None,
-        );
-        audit_rows::record(tx, event).await?;
-        Ok(())
-    })
-    .await?;
+    Ok(ClientView::from(client))
+}
+
+/// Revokes a client: the row locked, `If-Match` checked against its version (a client never
+/// changes, so its version is its creation), revoked and audited in one transaction.
+pub async fn delete(caller: &Caller, state: &AppState, client_id: Uuid, if_match: &IfMatch) -> Result<(), ApiError> {
+    let mut conn = state.db.conn().await?;
+    let client = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let client = identity_rows::lock_live_client(tx, client_id).await?.ok_or(ApiError::NotFound("client"))?;
+            if !caller.actor.may_on_accounts(AccountAction::Manage, Some(client.agency_id)) {
+                return Err(ApiError::NotFound("client"));
+            }
+            if_match.check(client.created_at)?;
+            identity_rows::revoke_client(tx, client.id, Utc::now()).await?;
+            let event = caller.audit_actor().event(
+                AuditEntity::Client,
+                client.id,
+                "delete",
+                Some(client.agency_id),
+                Some(&ClientView::from(client.clone())),
+                None,
+            );
+            audit_rows::record(tx, event).await?;
+            Ok(client)
+        })
+        .await?;
     // Its tokens stop here at once, on other servers within the session TTL.
     state.sessions.forget(client.id);
     Ok(())

@@ -23,7 +23,7 @@ use crate::http::error::{ApiError, FieldError};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::plan_contents::{realization_errors, RealizationInput, ONLY_APPROVED};
 
-use crate::context::write;
+use crate::context::write::{self, IfMatch};
 use crate::services::scoring;
 use crate::services::scoring::{rating_request, Evaluation, Explanation};
 use crate::state::AppState;
@@ -87,6 +87,8 @@ pub struct EvaluationView {
     rated_by: Option<Uuid>,
     rated_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    /// The evaluation's version (its `ETag`); rating it moves it.
+    pub updated_at: DateTime<Utc>,
 }
 
 fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
@@ -110,6 +112,7 @@ fn view(e: &EvaluationRow, realizations: &[RealizationRow]) -> EvaluationView {
         rated_by: e.rated_by,
         rated_at: e.rated_at,
         created_at: e.created_at,
+        updated_at: e.updated_at,
     }
 }
 
@@ -225,8 +228,9 @@ pub async fn rate(
     caller: &Caller,
     state: &AppState,
     evaluation_id: Uuid,
+    if_match: &IfMatch,
     body: RatingRequest,
-) -> Result<Evaluation, ApiError> {
+) -> Result<(Evaluation, DateTime<Utc>), ApiError> {
     let mut conn = state.db.conn().await?;
     let visible =
         evaluation_rows::get_evaluation(&mut conn, evaluation_id).await?.ok_or(ApiError::NotFound("evaluation"))?;
@@ -271,6 +275,7 @@ pub async fn rate(
             });
         }
         let current = evaluation_rows::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        if_match.check(current.updated_at)?;
         let period = write::open_period(tx, plan.period_id).await?;
         let inputs = body.rater_inputs();
         let outcome =
@@ -291,7 +296,7 @@ pub async fn rate(
                                          "behaviour_rating": {"old": current.behaviour_rating, "new": next.behaviour_rating}});
         let actor = caller.audit_actor_for(plan.rater_id);
         audit_rows::record(tx, actor.raw(AuditEntity::Evaluation, Some(next.id), "rate", Some(next.agency_id), changes)).await?;
-        Ok(outcome)
+        Ok((outcome, next.updated_at))
     })
     .await?;
     Ok(outcome)
@@ -314,7 +319,7 @@ pub struct CreateFeedback {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedbackView {
-    id: Uuid,
+    pub id: Uuid,
     employee_id: Uuid,
     period_id: Uuid,
     /// Who gave it: withheld (`null`) from the person it is about, and from everyone but
@@ -405,6 +410,20 @@ pub async fn give_feedback(caller: &Caller, state: &AppState, body: CreateFeedba
 #[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     period_id: Option<Uuid>,
+}
+
+/// One piece of feedback: for its author, and for whoever may read the feedback its subject
+/// received.
+pub async fn read_feedback(caller: &Caller, state: &AppState, id: Uuid) -> Result<FeedbackView, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = evaluation_rows::get_feedback(&mut conn, id).await?.ok_or(ApiError::NotFound("feedback"))?;
+    if caller.employee_id() != Some(row.author_id) {
+        let employee =
+            org_rows::get_employee(&mut conn, row.employee_id).await?.ok_or(ApiError::NotFound("feedback"))?;
+        drop(conn);
+        ensure_employee_visible(state, caller, &employee).await.map_err(|_| ApiError::NotFound("feedback"))?;
+    }
+    Ok(FeedbackView::for_reader(row, caller))
 }
 
 pub async fn list_feedback(

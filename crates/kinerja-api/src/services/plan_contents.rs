@@ -9,12 +9,12 @@ use kinerja_domain::rule_sets::Aspect;
 use kinerja_domain::skp::{Approach, BerAkhlak, Perspective, ResultKind};
 use kinerja_domain::workflow::PlanStatus;
 use kinerja_store::coded::Coded;
-use kinerja_store::plan_rows::{ExpectationRow, PlanRow};
+use kinerja_store::plan_rows::{ExpectationRow, IndicatorRow, PlanRow, ResultRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::checks::{check_evidence, text_error, Evidence, HIDDEN_CHARACTERS};
+use crate::http::checks::{check_evidence, present, text_error, Evidence, HIDDEN_CHARACTERS};
 use crate::http::error::FieldError;
 
 /// A new plan: a draft, revision 1, rated by `rater_id` (the supervisor, unless an admin named
@@ -95,6 +95,53 @@ pub struct ResultInput {
     pub perspective: Option<Perspective>,
     #[schema(min_items = 1, max_items = 50)]
     pub indicators: Vec<IndicatorInput>,
+}
+
+/// A partial change of a result (`PATCH`): only the fields it names change; `null` clears
+/// `parent_result_id` or `perspective`; `indicators`, when named, replaces them all.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Meningkatnya mutu layanan pendidikan dasar dan menengah"}))]
+pub struct ResultPatch {
+    pub kind: Option<ResultKind>,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_result_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Perspective>)]
+    pub perspective: Option<Option<Perspective>>,
+    #[schema(min_items = 1, max_items = 50)]
+    pub indicators: Option<Vec<IndicatorInput>>,
+}
+
+impl ResultPatch {
+    /// The result as it would be, `current` with this change merged on, to check whole; and
+    /// whether the indicators are replaced.
+    pub fn merged_onto(self, current: &ResultRow, indicators: &[IndicatorRow]) -> (ResultInput, bool) {
+        let replaces_indicators = self.indicators.is_some();
+        let kept = || {
+            indicators
+                .iter()
+                .map(|i| IndicatorInput {
+                    description: i.description.clone(),
+                    aspect: i.aspect.0,
+                    target_value: i.target_value,
+                    target_unit: i.target_unit.clone(),
+                    target_text: i.target_text.clone(),
+                })
+                .collect()
+        };
+        let input = ResultInput {
+            kind: self.kind.unwrap_or(current.kind.0),
+            description: self.description.unwrap_or_else(|| current.description.clone()),
+            parent_result_id: self.parent_result_id.unwrap_or(current.parent_result_id),
+            perspective: self.perspective.unwrap_or(current.perspective.map(|p| p.0)),
+            indicators: self.indicators.unwrap_or_else(kept),
+        };
+        (input, replaces_indicators)
+    }
 }
 
 /// The checks of a result that need no lookup: text, targets by approach (kuantitatif: numbers,

@@ -6,7 +6,7 @@ use actix_web::{get, put, web, HttpResponse};
 use uuid::Uuid;
 
 use crate::context::caller::Caller;
-use crate::context::write::{with_etag, IfMatch};
+use crate::context::write::{created, with_etag, IfMatch};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Query};
@@ -25,7 +25,7 @@ use crate::state::AppState;
     request_body = OrgRatingRequest,
     responses(
         (status = 200, description = "Replaced", body = OrgRatingView, headers(("ETag" = String))),
-        (status = 201, description = "Recorded", body = OrgRatingView, headers(("ETag" = String))),
+        (status = 201, description = "Recorded", body = OrgRatingView, headers(("ETag" = String), ("Location" = String))),
         Unauthenticated, Forbidden, NotFound, Stale, Invalid,
     )
 )]
@@ -37,11 +37,13 @@ pub(crate) async fn replace_organisation_rating(
     if_match: IfMatch,
     body: Json<OrgRatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view =
-        curve::replace_organisation_rating(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
-    let (view, existed) = view;
-    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok(with_etag(status, view.updated_at, &view))
+    let (unit, period) = path.into_inner();
+    let (view, existed) =
+        curve::replace_organisation_rating(&caller, &state, (unit, period), &if_match, body.into_inner()).await?;
+    if existed {
+        return Ok(with_etag(StatusCode::OK, view.updated_at, &view));
+    }
+    Ok(created(format!("/api/v1/units/{unit}/organisation-rating/{period}"), view.updated_at, &view))
 }
 
 /// Read a unit's organisation predikat for a period.

@@ -2,8 +2,8 @@
 //! (`services::competencies::assessments`).
 
 use crate::context::caller::Caller;
-use crate::context::write::{created, with_etag};
-use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::context::write::{created, with_etag, IfMatch};
+use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageParams};
@@ -20,33 +20,40 @@ use uuid::Uuid;
     tag = "competencies",
     security(("bearer" = [])),
     params(("agency_id" = Uuid, Path)),
-    responses((status = 200, description = "The assessors", body = AssessorList), Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "The assessors", body = AssessorList, headers(("ETag" = String))), Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/agencies/{agency_id}/competency-assessors")]
 pub(crate) async fn get_competency_assessors(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<web::Json<AssessorList>, ApiError> {
-    Ok(web::Json(assessments::assessors(&caller, &state, path.into_inner()).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (list, version) = assessments::assessors(&caller, &state, path.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, version, &list))
 }
 
 /// Appoint the agency's competency assessors (the whole list).
 #[utoipa::path(
     tag = "competencies",
     security(("bearer" = [])),
-    params(("agency_id" = Uuid, Path)),
+    params(("agency_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     request_body = AssessorList,
-    responses((status = 200, description = "The assessors now", body = AssessorList), Unauthenticated, Forbidden, NotFound, Invalid)
+    responses(
+        (status = 200, description = "The assessors now", body = AssessorList, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
 )]
 #[put("/agencies/{agency_id}/competency-assessors")]
 pub(crate) async fn replace_competency_assessors(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
     body: Json<AssessorList>,
-) -> Result<web::Json<AssessorList>, ApiError> {
-    Ok(web::Json(assessments::replace_assessors(&caller, &state, path.into_inner(), body.into_inner()).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (list, version) =
+        assessments::replace_assessors(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, version, &list))
 }
 
 /// Give a competency assessment.

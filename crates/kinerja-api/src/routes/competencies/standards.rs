@@ -8,6 +8,7 @@ use crate::http::checks::{level_error, reject, unknown_competency, usable_in};
 use crate::http::error::responses::{Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::Json;
+use crate::http::pagination::Page;
 use crate::services::competency_profiles::group_of;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -17,7 +18,7 @@ use kinerja_domain::audit::AuditEntity;
 use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::competency::{self, CompetencyGroup};
 use kinerja_domain::RegistryAction;
-use kinerja_store::competency_rows::{self as store, CompetencyRow};
+use kinerja_store::competency_rows::{self as store, CompetencyRow, WholeList};
 use kinerja_store::org_rows::PositionRow;
 use kinerja_store::org_rows::{self};
 use kinerja_store::{audit_rows, AsyncConnection, AsyncPgConnection};
@@ -123,7 +124,7 @@ async fn position_standard(
     tag = "competencies",
     security(("bearer" = [])),
     params(("position_id" = Uuid, Path)),
-    responses((status = 200, description = "The standard", body = Vec<RequirementView>, headers(("ETag" = String))), Unauthenticated, NotFound)
+    responses((status = 200, description = "The standard", body = Page<RequirementView>, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/positions/{position_id}/competency-requirements")]
 pub(crate) async fn get_competency_requirements(
@@ -134,7 +135,7 @@ pub(crate) async fn get_competency_requirements(
     let position = visible::<PositionRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let (views, version) = position_standard(&mut conn, &position).await?;
-    Ok(with_etag(StatusCode::OK, version, &views))
+    Ok(with_etag(StatusCode::OK, version, &Page::whole(views)))
 }
 
 /// Replace a position's competency standard.
@@ -146,7 +147,7 @@ pub(crate) async fn get_competency_requirements(
     params(("position_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     request_body(content = Vec<RequiredLevel>, example = json!([{"competency_id": "0193a0c2-0000-7000-8000-000000001001", "required_level": 3}, {"competency_id": "0193a0c2-0000-7000-8000-000000001002", "required_level": 2}])),
     responses(
-        (status = 200, description = "The standard now", body = Vec<RequirementView>, headers(("ETag" = String))),
+        (status = 200, description = "The standard now", body = Page<RequirementView>, headers(("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Stale, Invalid,
     )
 )]
@@ -186,7 +187,7 @@ pub(crate) async fn replace_competency_requirements(
         Ok((after, version))
     })
     .await?;
-    Ok(with_etag(StatusCode::OK, version, &after))
+    Ok(with_etag(StatusCode::OK, version, &Page::whole(after)))
 }
 
 /// Read the default competency standard of a position kind.
@@ -197,19 +198,20 @@ pub(crate) async fn replace_competency_requirements(
     tag = "competencies",
     security(("bearer" = [])),
     params(("position_kind" = PositionKind, Path, description = "The kind of position whose default standard this is")),
-    responses((status = 200, description = "The defaults", body = Vec<RequirementView>), Unauthenticated, NotFound)
+    responses((status = 200, description = "The defaults", body = Page<RequirementView>, headers(("ETag" = String))), Unauthenticated, NotFound)
 )]
 #[get("/competency-requirement-defaults/{position_kind}")]
 pub(crate) async fn get_default_requirements(
     _caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<web::Json<Vec<RequirementView>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let kind = PositionKind::parse(&path).ok_or(ApiError::NotFound("position kind"))?;
     let mut conn = state.db.conn().await?;
+    let version = store::list_version(&mut conn, WholeList::DefaultStandard(kind.as_str())).await?;
     let levels: Vec<_> =
         store::default_standard(&mut conn, kind.as_str()).await?.into_iter().map(|(c, l)| (c, l, true)).collect();
-    Ok(web::Json(requirement_views(&mut conn, &levels).await?))
+    Ok(with_etag(StatusCode::OK, version, &Page::whole(requirement_views(&mut conn, &levels).await?)))
 }
 
 /// Replace the default competency standard of a position kind.
@@ -218,42 +220,63 @@ pub(crate) async fn get_default_requirements(
 #[utoipa::path(
     tag = "competencies",
     security(("bearer" = [])),
-    params(("position_kind" = PositionKind, Path, description = "The kind of position whose default standard this is")),
+    params(("position_kind" = PositionKind, Path, description = "The kind of position whose default standard this is"),
+           ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     request_body(content = Vec<RequiredLevel>, example = json!([{"competency_id": "0193a0c2-0000-7000-8000-000000001001", "required_level": 3}, {"competency_id": "0193a0c2-0000-7000-8000-000000001002", "required_level": 2}])),
-    responses((status = 200, description = "The defaults now", body = Vec<RequirementView>), Unauthenticated, Forbidden, NotFound, Invalid)
+    responses(
+        (status = 200, description = "The defaults now", body = Page<RequirementView>, headers(("ETag" = String))),
+        Unauthenticated, Forbidden, NotFound, Stale, Invalid,
+    )
 )]
 #[put("/competency-requirement-defaults/{position_kind}")]
 pub(crate) async fn replace_default_requirements(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<Vec<RequiredLevel>>,
-) -> Result<web::Json<Vec<RequirementView>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let kind = PositionKind::parse(&path).ok_or(ApiError::NotFound("position kind"))?;
     if !caller.is_super_admin() {
         return Err(ApiError::Forbidden("the default standards are kept by super admins"));
     }
     let mut conn = state.db.conn().await?;
     let levels = check_standard(&mut conn, None, &body).await?;
-    let before = store::default_standard(&mut conn, kind.as_str()).await?;
-    let views = conn
-        .transaction::<_, ApiError, _>(async |tx| {
-            store::replace_default_standard(tx, kind.as_str(), &levels, Utc::now()).await?;
-            let with_flag: Vec<_> = levels.iter().map(|(c, l)| (*c, *l, true)).collect();
-            let views = requirement_views(tx, &with_flag).await?;
-            let trail = |levels: &[(Uuid, i16)]| serde_json::json!({"position_kind": kind.as_str(), "levels": levels});
-            // The defaults have no id of their own: the nil id stands for the national table.
-            let event = caller.audit_actor().event(
-                AuditEntity::CompetencyStandardDefault,
-                Uuid::nil(),
-                "replace",
-                None,
-                Some(&trail(&before)),
-                Some(&trail(&levels)),
-            );
-            audit_rows::record(tx, event).await?;
-            Ok(views)
-        })
-        .await?;
-    Ok(web::Json(views))
+    let (views, at) = replace_defaults(&mut conn, &caller, kind, &if_match, &levels).await?;
+    Ok(with_etag(StatusCode::OK, at, &Page::whole(views)))
+}
+
+/// Replaces a kind's defaults in one transaction: the list locked, so that the version check
+/// holds against a concurrent replacement; changed; audited.
+async fn replace_defaults(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    kind: PositionKind,
+    if_match: &IfMatch,
+    levels: &[(Uuid, i16)],
+) -> Result<(Vec<RequirementView>, DateTime<Utc>), ApiError> {
+    let list = WholeList::DefaultStandard(kind.as_str());
+    conn.transaction::<_, ApiError, _>(async |tx| {
+        let version = store::lock_list(tx, list).await?;
+        if_match.check(version)?;
+        let before = store::default_standard(tx, kind.as_str()).await?;
+        let at = write::next_version(version);
+        store::replace_default_standard(tx, kind.as_str(), levels, at).await?;
+        store::set_list_version(tx, list, at).await?;
+        let with_flag: Vec<_> = levels.iter().map(|(c, l)| (*c, *l, true)).collect();
+        let views = requirement_views(tx, &with_flag).await?;
+        let trail = |levels: &[(Uuid, i16)]| serde_json::json!({"position_kind": kind.as_str(), "levels": levels});
+        // The defaults have no id of their own: the nil id stands for the national table.
+        let event = caller.audit_actor().event(
+            AuditEntity::CompetencyStandardDefault,
+            Uuid::nil(),
+            "replace",
+            None,
+            Some(&trail(&before)),
+            Some(&trail(levels)),
+        );
+        audit_rows::record(tx, event).await?;
+        Ok((views, at))
+    })
+    .await
 }

@@ -3,11 +3,11 @@
 
 use super::respond;
 use crate::context::caller::Caller;
-use crate::context::write::IfMatch;
+use crate::context::write::{created, IfMatch};
 use crate::http::error::responses::{Conflict, Forbidden, Invalid, NotFound, Stale, Unauthenticated};
 use crate::http::error::ApiError;
 use crate::http::extract::Json;
-use crate::services::plan_contents::ResultInput;
+use crate::services::plan_contents::{ResultInput, ResultPatch};
 use crate::services::plans::contents::{self, RaterOverride};
 use crate::services::plans::{Annex, Expectation, PlanView};
 use crate::state::AppState;
@@ -22,7 +22,7 @@ use uuid::Uuid;
     params(("plan_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
     request_body = ResultInput,
     responses(
-        (status = 201, description = "The plan with the new result", body = PlanView, headers(("ETag" = String))),
+        (status = 201, description = "The plan with the new result", body = PlanView, headers(("ETag" = String), ("Location" = String, description = "The new result (to change or remove it)"))),
         Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
     )
 )]
@@ -34,16 +34,21 @@ pub(crate) async fn add_result(
     if_match: IfMatch,
     body: Json<ResultInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = contents::add_result(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
-    Ok(respond(StatusCode::CREATED, &view))
+    let (view, result_id) =
+        contents::add_result(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
+    Ok(created(format!("/api/v1/performance-plans/{}/results/{result_id}", view.id), view.updated_at, &view))
 }
 
-/// Replace a result of a draft plan (its indicators too).
+/// Change a result of a draft plan.
+///
+/// Change a result of a draft plan: the fields named change and the others stay (a merge, as
+/// every PATCH); `indicators`, when named, replaces them all. The whole result is checked as it
+/// would be after the change.
 #[utoipa::path(
     tag = "performance",
     security(("bearer" = [])),
     params(("plan_id" = Uuid, Path), ("result_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
-    request_body = ResultInput,
+    request_body = ResultPatch,
     responses(
         (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))),
         Unauthenticated, Forbidden, NotFound, Conflict, Stale, Invalid,
@@ -55,7 +60,7 @@ pub(crate) async fn update_result(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: Json<ResultInput>,
+    body: Json<ResultPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let view = contents::update_result(&caller, &state, path.into_inner(), &if_match, body.into_inner()).await?;
     Ok(respond(StatusCode::OK, &view))

@@ -3,6 +3,7 @@
 
 use crate::context::access::{authorize, visible, visible_employee};
 use crate::context::caller::Caller;
+use crate::context::write::{self, IfMatch};
 use crate::http::checks::{duplicate, level_error, reject, unknown_competency, usable_in};
 use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
@@ -15,7 +16,9 @@ use kinerja_domain::limits::is_clean_text;
 use kinerja_domain::objection::calendar_day;
 use kinerja_domain::RegistryAction;
 use kinerja_store::coded::Coded;
-use kinerja_store::competency_rows::{self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow};
+use kinerja_store::competency_rows::{
+    self as store, AssessmentFilter, AssessmentRow, CompetencyRow, RatingRow, WholeList,
+};
 use kinerja_store::history_rows::{self, Act};
 use kinerja_store::org_rows::AgencyRow;
 use kinerja_store::org_rows::{self, EmployeeRow};
@@ -35,19 +38,27 @@ pub struct AssessorList {
     user_ids: Vec<Uuid>,
 }
 
-pub async fn assessors(caller: &Caller, state: &AppState, agency_id: Uuid) -> Result<AssessorList, ApiError> {
+pub async fn assessors(
+    caller: &Caller,
+    state: &AppState,
+    agency_id: Uuid,
+) -> Result<(AssessorList, DateTime<Utc>), ApiError> {
     let agency = visible::<AgencyRow>(state, caller, agency_id).await?;
     authorize(caller, RegistryAction::ReadPeople, agency.id, "agency")?;
     let mut conn = state.db.conn().await?;
-    Ok(AssessorList { user_ids: store::assessors(&mut conn, agency.id).await? })
+    let version = store::list_version(&mut conn, WholeList::Assessors(agency.id)).await?;
+    Ok((AssessorList { user_ids: store::assessors(&mut conn, agency.id).await? }, version))
 }
 
+/// Appoints the agency's assessors whole: the list locked, its version checked against
+/// `If-Match`, replaced and audited in one transaction.
 pub async fn replace_assessors(
     caller: &Caller,
     state: &AppState,
     agency_id: Uuid,
+    if_match: &IfMatch,
     body: AssessorList,
-) -> Result<AssessorList, ApiError> {
+) -> Result<(AssessorList, DateTime<Utc>), ApiError> {
     let agency = visible::<AgencyRow>(state, caller, agency_id).await?;
     authorize(caller, RegistryAction::Write, agency.id, "agency")?;
     let mut users = body.user_ids;
@@ -62,23 +73,29 @@ pub async fn replace_assessors(
         }
     }
     reject(errors)?;
-    let before = AssessorList { user_ids: store::assessors(&mut conn, agency.id).await? };
     let after = AssessorList { user_ids: users };
-    conn.transaction::<_, ApiError, _>(async |tx| {
-        store::replace_assessors(tx, agency.id, &after.user_ids).await?;
-        let event = caller.audit_actor().event(
-            AuditEntity::CompetencyAssessors,
-            agency.id,
-            "replace",
-            Some(agency.id),
-            Some(&before),
-            Some(&after),
-        );
-        audit_rows::record(tx, event).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(after)
+    let list = WholeList::Assessors(agency.id);
+    let at = conn
+        .transaction::<_, ApiError, _>(async |tx| {
+            let version = store::lock_list(tx, list).await?;
+            if_match.check(version)?;
+            let before = AssessorList { user_ids: store::assessors(tx, agency.id).await? };
+            let at = write::next_version(version);
+            store::replace_assessors(tx, agency.id, &after.user_ids, at).await?;
+            store::set_list_version(tx, list, at).await?;
+            let event = caller.audit_actor().event(
+                AuditEntity::CompetencyAssessors,
+                agency.id,
+                "replace",
+                Some(agency.id),
+                Some(&before),
+                Some(&after),
+            );
+            audit_rows::record(tx, event).await?;
+            Ok(at)
+        })
+        .await?;
+    Ok((after, at))
 }
 
 // ---- assessments ----

@@ -7,7 +7,7 @@ use crate::context::write::{self, Change, IfMatch};
 use crate::http::checks::reject;
 use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
-use crate::services::plan_contents::{result_errors, IndicatorInput, ResultInput};
+use crate::services::plan_contents::{result_errors, IndicatorInput, ResultInput, ResultPatch};
 use crate::state::AppState;
 use chrono::Utc;
 use kinerja_domain::civil_service::PositionKind;
@@ -77,8 +77,9 @@ pub async fn add_result(
     plan_id: Uuid,
     if_match: &IfMatch,
     body: ResultInput,
-) -> Result<PlanView, ApiError> {
+) -> Result<(PlanView, Uuid), ApiError> {
     let visible = visible_plan(state, caller, plan_id).await?;
+    let result_id = Uuid::now_v7();
     let view = edit_plan(state, caller, if_match, &visible, "add_result", async |tx, plan| {
         ensure_editor(caller, plan)?;
         if plan_rows::result_count(tx, plan.id).await? >= MAX_RESULTS_PER_PLAN {
@@ -88,7 +89,7 @@ pub async fn add_result(
         check_result(tx, plan, &body).await?;
         let now = Utc::now();
         let result = ResultRow {
-            id: Uuid::now_v7(),
+            id: result_id,
             plan_id: plan.id,
             kind: Coded(body.kind),
             description: body.description.trim().to_owned(),
@@ -102,7 +103,7 @@ pub async fn add_result(
         Ok(Change::with_changes(plan.clone(), changes))
     })
     .await?;
-    Ok(view)
+    Ok((view, result_id))
 }
 
 /// The result `id` of `plan`, read on the write's transaction.
@@ -115,12 +116,13 @@ pub async fn update_result(
     state: &AppState,
     (plan_id, result_id): (Uuid, Uuid),
     if_match: &IfMatch,
-    body: ResultInput,
+    patch: ResultPatch,
 ) -> Result<PlanView, ApiError> {
     let visible = visible_plan(state, caller, plan_id).await?;
     let view = edit_plan(state, caller, if_match, &visible, "update_result", async |tx, plan| {
         let current = result_of(tx, plan, result_id).await?;
         ensure_editor(caller, plan)?;
+        let (body, replaces_indicators) = patch.merged_onto(&current, &plan_rows::indicators_of(tx, current.id).await?);
         check_result(tx, plan, &body).await?;
         let next = ResultRow {
             kind: Coded(body.kind),
@@ -130,7 +132,8 @@ pub async fn update_result(
             updated_at: Utc::now(),
             ..current.clone()
         };
-        plan_rows::update_result(tx, &next, Some(&indicator_rows(plan.id, next.id, &body.indicators))).await?;
+        let indicators = replaces_indicators.then(|| indicator_rows(plan.id, next.id, &body.indicators));
+        plan_rows::update_result(tx, &next, indicators.as_deref()).await?;
         let changes = serde_json::json!({"result_id": next.id, "description": {"old": current.description, "new": next.description}});
         Ok(Change::with_changes(plan.clone(), changes))
     })

@@ -1,0 +1,2 @@
+DROP TABLE competency_assessor_versions;
+DROP TABLE competency_default_versions;
