@@ -354,20 +354,62 @@ async fn client_credentials_grant() {
         .await;
     assert_eq!(json_reply.body["scope"], "read", "{}", json_reply.text);
 
+    // HTTP Basic (RFC 6749 §2.3.1: each part form-urlencoded, then base64), as OAuth2 libraries
+    // send it; the answer is never stored.
+    let basic = |id: &str, secret: &str| {
+        use base64::Engine;
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+        form_token("grant_type=client_credentials&scope=read")
+            .insert_header((header::AUTHORIZATION, format!("Basic {pair}")))
+    };
+    let by_basic = app.call(basic(&id, &secret)).await;
+    assert_eq!(by_basic.status, 200, "{}", by_basic.text);
+    assert_eq!(by_basic.body["scope"], "read");
+    assert_eq!(by_basic.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(by_basic.header("pragma").as_deref(), Some("no-cache"));
+
+    // Errors are OAuth2's own bodies (RFC 6749 §5.2), which OAuth2 libraries read.
+    let oauth_error = |reply: &crate::helpers::Reply, status: u16, error: &str| {
+        assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
+        assert_eq!(reply.header("content-type").as_deref(), Some("application/json"), "{}", reply.text);
+        assert_eq!(reply.body["error"], error, "{}", reply.text);
+        assert!(reply.body["error_description"].is_string(), "{}", reply.text);
+        assert!(reply.body.get("code").is_none(), "not a problem document: {}", reply.text);
+    };
+    let wrong_basic = app.call(basic(&id, "nope")).await;
+    oauth_error(&wrong_basic, 401, "invalid_client");
+    assert_eq!(wrong_basic.header("www-authenticate").as_deref(), Some("Basic realm=\"kinerja\""));
+    let both =
+        basic(&id, &secret).set_payload(format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"));
+    oauth_error(&app.call(both).await, 400, "invalid_request");
     // A scope the client was not given, a wrong secret, a wrong grant, an unknown client.
-    app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}&scope=write")))
-        .await
-        .assert_problem(422, "validation_failed");
-    app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret=nope")))
-        .await
-        .assert_problem(401, "invalid_client");
-    app.call(form_token(&format!("grant_type=password&client_id={id}&client_secret={secret}")))
-        .await
-        .assert_problem(422, "validation_failed");
-    app.call(form_token(&format!("grant_type=client_credentials&client_id={}&client_secret=x", Uuid::now_v7())))
-        .await
-        .assert_problem(401, "invalid_client");
-    app.call(form_token("grant_type=client_credentials")).await.assert_problem(422, "missing_field");
+    let form = |body: String| app.call(form_token(&body));
+    oauth_error(
+        &form(format!("grant_type=client_credentials&client_id={id}&client_secret={secret}&scope=write")).await,
+        400,
+        "invalid_scope",
+    );
+    oauth_error(
+        &form(format!("grant_type=client_credentials&client_id={id}&client_secret=nope")).await,
+        401,
+        "invalid_client",
+    );
+    oauth_error(
+        &form(format!("grant_type=password&client_id={id}&client_secret={secret}")).await,
+        400,
+        "unsupported_grant_type",
+    );
+    oauth_error(
+        &form(format!("grant_type=client_credentials&client_id={}&client_secret=x", Uuid::now_v7())).await,
+        401,
+        "invalid_client",
+    );
+    oauth_error(&form("grant_type=client_credentials".into()).await, 401, "invalid_client");
+    oauth_error(&form(format!("client_id={id}&client_secret={secret}")).await, 400, "invalid_request");
+    // Parameters OAuth2 does not define are ignored (§3.2).
+    let extra = form(format!("grant_type=client_credentials&client_id={id}&client_secret={secret}&audience=x")).await;
+    assert_eq!(extra.status, 200, "{}", extra.text);
+    // The transport's refusals stay problem documents.
     let text = TestRequest::post()
         .uri("/api/v1/auth/token")
         .insert_header((header::CONTENT_TYPE, "text/plain"))
@@ -377,9 +419,11 @@ async fn client_credentials_grant() {
     // Revoked: no more tokens.
     let gone = app.send(Method::DELETE, &format!("/api/v1/clients/{id}"), Some(&admin.token), None).await;
     assert_eq!(gone.status, 204, "{}", gone.text);
-    app.call(form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}")))
-        .await
-        .assert_problem(401, "invalid_client");
+    oauth_error(
+        &form(format!("grant_type=client_credentials&client_id={id}&client_secret={secret}")).await,
+        401,
+        "invalid_client",
+    );
 }
 
 #[actix_web::test]

@@ -68,7 +68,9 @@ pub fn openapi() -> Result<Value, ApiError> {
     name_generic_schemas(&mut doc);
     document_problem_codes(&mut doc);
     document_shared_headers(&mut doc);
+    document_oauth2_scheme(&mut doc);
     for (path, method, operation) in operations(&mut doc) {
+        document_client_scopes(&path, &method, operation);
         document_shared_problems(&path, &method, operation);
         document_conditional_reads(&method, operation);
         declare_headers(&path, &method, operation);
@@ -164,6 +166,63 @@ fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
         }
         Value::Array(items) => items.iter_mut().for_each(|child| rewrite_refs(child, renames)),
         _ => {}
+    }
+}
+
+/// What each scope of an integration client lets it do (the client-credentials grant).
+const SCOPES: &[(&str, &str)] = &[
+    ("read", "Read the agency's registry, plans, ratings, reports and exports"),
+    ("write", "Change the agency's registry and appraisal records"),
+    ("import", "Bulk imports by CSV, NDJSON or workbook"),
+    ("events:read", "The agency's event feed"),
+];
+
+/// Integration clients as OAuth2 has them: the client-credentials flow at `/api/v1/auth/token`
+/// with its scopes, and HTTP Basic for the client's own authentication there.
+fn document_oauth2_scheme(doc: &mut Value) {
+    let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) else { return };
+    let schemes = components.entry("securitySchemes").or_insert_with(|| json!({}));
+    let scopes: Map<String, Value> = SCOPES.iter().map(|(s, d)| ((*s).to_owned(), json!(d))).collect();
+    schemes["oauth2"] = json!({
+        "type": "oauth2",
+        "description": "An integration client's access token (OAuth2 client credentials, RFC 6749 §4.4); \
+                        sent as `Authorization: Bearer` like a user's",
+        "flows": { "clientCredentials": { "tokenUrl": "/api/v1/auth/token", "scopes": scopes } }
+    });
+    schemes["client_basic"] = json!({
+        "type": "http",
+        "scheme": "basic",
+        "description": "An integration client's `client_id` and `client_secret`, at the token endpoint only \
+                        (RFC 6749 §2.3.1)"
+    });
+}
+
+/// Paths only people (users) call: accounts, clients, webhooks, a user's own tasks.
+const PEOPLE_ONLY: [&str; 5] =
+    ["/api/v1/users", "/api/v1/clients", "/api/v1/webhooks", "/api/v1/me/tasks", "/api/v1/auth/"];
+
+/// The scope an integration client's token needs for an operation a user's token also calls.
+fn document_client_scopes(path: &str, method: &str, operation: &mut Map<String, Value>) {
+    let bearer = operation
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|requirement| requirement.get("bearer").is_some()));
+    if !bearer || PEOPLE_ONLY.iter().any(|prefix| path.starts_with(prefix)) {
+        return;
+    }
+    let scope: Vec<&str> = if path.starts_with("/api/v1/events") {
+        vec!["events:read"]
+    } else if path.starts_with("/api/v1/imports/") {
+        vec!["import"]
+    } else if path == "/api/v1/me" {
+        vec![]
+    } else if method == "get" {
+        vec!["read"]
+    } else {
+        vec!["write"]
+    };
+    if let Some(security) = operation.get_mut("security").and_then(Value::as_array_mut) {
+        security.push(json!({ "oauth2": scope }));
     }
 }
 

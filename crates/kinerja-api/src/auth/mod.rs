@@ -2,6 +2,7 @@
 //! stand. Who the caller of a request is lives in `context::caller`.
 
 mod jwt;
+pub mod oauth;
 mod secrets;
 mod sessions;
 

@@ -1,8 +1,9 @@
 //! Handlers of login, refresh, logout, the client-credentials grant and `/me`
 //! (`services::sign_in`); reading the token request's form or JSON is theirs.
 
+use crate::auth::oauth::{self, OAuthError};
 use crate::context::caller::Caller;
-use crate::http::error::responses::{BadCredentials, BadRequest, Invalid, Unauthenticated};
+use crate::http::error::responses::{BadCredentials, Invalid, Unauthenticated};
 use crate::http::error::ProblemCode;
 use crate::http::error::{rate_limit, ApiError, Problem};
 use crate::http::extract::Json;
@@ -92,17 +93,21 @@ pub(super) async fn log_out(
 
 /// Get an access token for an integration client.
 ///
-/// The OAuth2 client-credentials grant (RFC 6749 §4.4): a form body, as OAuth2 prescribes. A
-/// JSON object with the same fields is accepted too, for clients that cannot send a form.
+/// The OAuth2 client-credentials grant (RFC 6749 §4.4): a form body, as OAuth2 prescribes (a
+/// JSON object with the same fields is accepted too). The client authenticates with HTTP Basic
+/// or with `client_id` and `client_secret` in the body. Errors are OAuth2's (§5.2), not problem
+/// documents: `invalid_request`, `invalid_client` (401), `unsupported_grant_type`,
+/// `invalid_scope`.
 #[utoipa::path(
     tag = "auth",
+    security((), ("client_basic" = [])),
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "An access token", body = ClientToken),
-        BadCredentials,
-        BadRequest,
-        (status = 415, description = "Not a form (nor JSON)", body = Problem, content_type = "application/problem+json"),
-        Invalid,
+        (status = 200, description = "An access token", body = ClientToken,
+            headers(("Cache-Control" = String, description = "`no-store`: the answer holds a secret"))),
+        (status = 400, description = "OAuth2 error: invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
+        (status = 401, description = "OAuth2 error invalid_client: the client's credentials are wrong", body = OAuthError,
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"kinerja\"` when the client used Basic"))),
     )
 )]
 #[post("/auth/token")]
@@ -110,22 +115,37 @@ pub(super) async fn issue_client_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
-) -> Result<web::Json<ClientToken>, ApiError> {
+) -> Result<HttpResponse, actix_web::Error> {
+    let request = token_request(&req, &body).map_err(|e| refused(e, false))?;
+    let credentials =
+        oauth::client_credentials(req.headers(), request.client_id.clone(), request.client_secret.clone())?;
+    let by_basic = credentials.by_basic;
+    let token = sign_in::client_token(&state, request, &credentials).await.map_err(|e| refused(e, by_basic))?;
+    let mut response = HttpResponse::Ok();
+    oauth::no_store(&mut response);
+    Ok(response.json(token))
+}
+
+/// An error of the token endpoint: OAuth2's body where OAuth2 has words for it.
+fn refused(e: ApiError, by_basic: bool) -> actix_web::Error {
+    match OAuthError::from_api(e, by_basic) {
+        Ok(refused) => refused.into(),
+        Err(e) => e.into(),
+    }
+}
+
+/// The token request, from a form or a JSON object.
+fn token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let request: TokenRequest = match mime.as_str() {
-        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(&body).map_err(|e| {
+    match mime.as_str() {
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| {
             crate::http::error::field_error(e.to_string())
                 .unwrap_or_else(|detail| ApiError::BadRequest { code: ProblemCode::MalformedForm, detail })
-        })?,
-        "application/json" => serde_json::from_slice(&body).map_err(|e| crate::http::error::serde_json_error(&e))?,
-        _ => {
-            return Err(ApiError::UnsupportedMediaType {
-                expected: "application/x-www-form-urlencoded or application/json",
-            })
-        }
-    };
-    Ok(web::Json(sign_in::client_token(&state, request).await?))
+        }),
+        "application/json" => serde_json::from_slice(body).map_err(|e| crate::http::error::serde_json_error(&e)),
+        _ => Err(ApiError::UnsupportedMediaType { expected: "application/x-www-form-urlencoded or application/json" }),
+    }
 }
 
 /// Who am I?

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::oauth::ClientCredentials;
 use crate::auth::{
     random_token, sha256, verify_password, AccessClaims, ACCESS_TOKEN_SECONDS, DUMMY_HASH, REFRESH_TOKEN_DAYS,
 };
@@ -291,15 +292,17 @@ pub async fn log_out(caller: Option<&Caller>, state: &AppState, body: RefreshReq
     end_family(state, &mut conn, &token, Utc::now()).await
 }
 
-/// The OAuth2 client-credentials grant (RFC 6749 §4.4), as a form or JSON.
+/// The OAuth2 client-credentials grant (RFC 6749 §4.4), as a form or JSON. The client's id and
+/// secret come here or in `Authorization: Basic`, not both; parameters OAuth2 does not define
+/// are ignored, as §3.2 says.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "client_credentials", "client_id": "0193a0c2-0000-7000-8000-000000003001", "client_secret": "cs_8fK2mQ7vX1rT5wZ9bN3hJ6pL0dS4gY", "scope": "read import"}))]
 pub struct TokenRequest {
     #[schema(example = "client_credentials")]
     grant_type: String,
-    client_id: String,
-    client_secret: String,
+    /// With `client_secret`, when the client does not authenticate with HTTP Basic.
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
     /// Space-separated subset of the client's scopes; all of them when absent.
     #[schema(example = "read import")]
     scope: Option<String>,
@@ -318,7 +321,11 @@ pub struct ClientToken {
 
 /// The OAuth2 client-credentials grant (RFC 6749 §4.4): checks the client's secret and gives an
 /// access token with the scopes asked for, or all of the client's.
-pub async fn client_token(state: &AppState, request: TokenRequest) -> Result<ClientToken, ApiError> {
+pub async fn client_token(
+    state: &AppState,
+    request: TokenRequest,
+    credentials: &ClientCredentials,
+) -> Result<ClientToken, ApiError> {
     if request.grant_type != "client_credentials" {
         return Err(ApiError::validation(
             "grant_type",
@@ -332,10 +339,10 @@ pub async fn client_token(state: &AppState, request: TokenRequest) -> Result<Cli
         }
         None => None,
     };
-    let client_id: Uuid = request.client_id.parse().map_err(|_| ApiError::InvalidClient)?;
+    let client_id: Uuid = credentials.client_id.parse().map_err(|_| ApiError::InvalidClient)?;
     let mut conn = state.db.conn().await?;
     let client = identity_rows::get_live_client(&mut conn, client_id).await?.ok_or(ApiError::InvalidClient)?;
-    if !constant_time_eq(&client.secret_hash, &sha256(&request.client_secret)) {
+    if !constant_time_eq(&client.secret_hash, &sha256(&credentials.client_secret)) {
         return Err(ApiError::InvalidClient);
     }
     let granted: Vec<Scope> = client.scopes.iter().map(|s| s.0).collect();
