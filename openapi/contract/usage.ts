@@ -1,7 +1,7 @@
 // How a portal team uses the generated types (openapi-typescript + openapi-fetch). check.sh
 // compiles this with `tsc --strict`: if the document stops describing these calls, it fails.
 import createClient from "openapi-fetch";
-import type { components, paths } from "./generated/schema";
+import type { components, paths, webhooks } from "./generated/schema";
 
 type EmployeeView = components["schemas"]["EmployeeView"];
 type Predikat = components["schemas"]["Predikat"];
@@ -62,4 +62,25 @@ export async function moveEmployee(token: string, employeeId: string, supervisor
   const grade: string | null | undefined = data.grade;
   void grade;
   return response.headers.get("ETag");
+}
+
+/** A webhook receiver: the body is typed by its event, and `type` narrows what `data` holds. */
+type FinalRatingIssued = webhooks["final_rating.issued"]["post"]["requestBody"]["content"]["application/json"];
+export function onFinalRating(event: FinalRatingIssued): string {
+  const predikat: Predikat = event.data.changes.predikat;
+  return `${event.subject_id}: ${predikat} by ${event.data.changes.rule_set}`;
+}
+
+/** The event feed: each item is one of the event types, told apart by `type`. */
+export function describe(event: components["schemas"]["EventView"]): string {
+  switch (event.type) {
+    case "import.finished":
+      return `${event.data.changes.kind}: ${event.data.changes.inserted} new`;
+    case "employee.moved": {
+      const supervisor = event.data.changes["supervisor_id"];
+      return `moved; supervisor was ${String(supervisor?.old)}`;
+    }
+    default:
+      return event.type;
+  }
 }

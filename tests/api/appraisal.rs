@@ -147,6 +147,9 @@ async fn the_annual_rating_locks_the_plan_and_a_unit_head_follows_the_unit() {
     assert!(rated.body["explanation"]["decided_by"].as_str().unwrap().contains("baik"));
     assert_eq!(rated.body["unit_id"], d.bidang.as_str());
     assert!(rated.body["objection_deadline"].is_string());
+    // Its event is what the document's webhooks section says `final_rating.issued` is.
+    let told = app.first_event(&d.admin.token, "final_rating.issued", "FinalRatingIssuedEvent").await;
+    assert_eq!(told["data"]["changes"]["predikat"], "baik", "{told}");
 
     // Locked: no second rating, no new evaluation, no revision, no periodic rating.
     assert_eq!(app.get(&path, &d.staff.token).await.body["status"], "rated");

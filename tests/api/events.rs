@@ -95,6 +95,11 @@ async fn changes_are_told_in_their_own_transaction_and_a_refused_one_tells_nothi
     assert_eq!(events[3]["subject_id"], budi.as_str());
     assert_eq!(events[3]["data"]["link"], format!("/api/v1/employees/{budi}"));
     assert_eq!(events[3]["data"]["changes"]["supervisor_id"]["new"], chief.as_str());
+    // Each is what the document (the feed's EventView, the webhooks section) says it is.
+    for event in &events {
+        crate::helpers::check_against_spec(event, &json!({"$ref": "#/components/schemas/EventView"}))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     // Nothing new: the same cursor, an empty page.
     assert_eq!(read_all(app, &s.admin.token, &mut cursor).await.len(), 0);
     let only = app.get("/api/v1/events?type=employee.moved", &s.admin.token).await;

@@ -340,3 +340,95 @@ impl TestApp {
         id_of(&self.post("/api/v1/performance-plans", token, body).await)
     }
 }
+
+/// Checks `value` against the schema the OpenAPI document gives `schema` (the keywords the
+/// document uses: `$ref`, `type`, `const`, `enum`, `required`, `properties`,
+/// `additionalProperties`, `items`, `oneOf`, `anyOf`), naming where it does not fit.
+pub fn check_against_spec(value: &Value, schema: &Value) -> Result<(), String> {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    let spec = SPEC.get_or_init(|| kinerja_api::openapi().expect("spec"));
+    fits(spec, value, schema, "$")
+}
+
+fn fits(spec: &Value, value: &Value, schema: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = spec.pointer(reference.trim_start_matches('#')).ok_or(format!("{at}: no {reference}"))?;
+        return fits(spec, value, target, at);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(choices) = schema[key].as_array() {
+            let fitting = choices.iter().filter(|c| fits(spec, value, c, at).is_ok()).count();
+            if fitting == 0 || (key == "oneOf" && fitting > 1) {
+                return Err(format!("{at}: {fitting} of the {key} choices fit {value}"));
+            }
+        }
+    }
+    if let Some(constant) = schema.get("const") {
+        if constant != value {
+            return Err(format!("{at}: {value} is not {constant}"));
+        }
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            return Err(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    let kinds: Vec<&str> = match &schema["type"] {
+        Value::String(kind) => vec![kind.as_str()],
+        Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let kind_of = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let kind_fits = kinds.contains(&kind_of) || (kind_of == "integer" && kinds.contains(&"number"));
+    if !kinds.is_empty() && !kind_fits {
+        return Err(format!("{at}: {value} is not of type {kinds:?}"));
+    }
+    if let Value::Object(fields) = value {
+        for required in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !fields.contains_key(required) {
+                return Err(format!("{at}: no `{required}` in {value}"));
+            }
+        }
+        for (name, field) in fields {
+            let place = format!("{at}.{name}");
+            match (schema["properties"].get(name), schema.get("additionalProperties")) {
+                (Some(property), _) => fits(spec, field, property, &place)?,
+                (None, Some(Value::Bool(false))) => return Err(format!("{place}: not in the schema")),
+                (None, Some(extra)) if extra.is_object() => fits(spec, field, extra, &place)?,
+                _ => {}
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item)) = (value, schema.get("items")) {
+        for (i, element) in items.iter().enumerate() {
+            fits(spec, element, item, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+impl TestApp {
+    /// The first event of `event_type` in the feed, waiting for it to be told (the feed shows
+    /// an event once every transaction before it has ended), checked against the document.
+    pub async fn first_event(&self, token: &str, event_type: &str, schema: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let page = self.get(&format!("/api/v1/events?type={event_type}"), token).await;
+            let event = page.body["items"][0].clone();
+            if !event.is_null() || std::time::Instant::now() > deadline {
+                let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{schema}") });
+                check_against_spec(&event, &schema).unwrap_or_else(|e| panic!("{e}"));
+                return event;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}

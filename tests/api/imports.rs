@@ -315,6 +315,8 @@ async fn twenty_concurrent_imports_with_one_key_run_once() {
     }
     assert_eq!(app.number("SELECT count(*) AS n FROM audit_events WHERE entity = 'import'"), 1, "one import ran");
     assert_eq!(app.number("SELECT count(*) AS n FROM events WHERE event_type = 'import.finished'"), 1, "one event");
+    let told = app.first_event(&s.admin.token, "import.finished", "ImportFinishedEvent").await;
+    assert_eq!(told["data"]["changes"]["kind"], "units", "{told}");
     // Once it has finished, the key replays.
     let retry = import(app, &s.admin.token, "/api/v1/imports/units", CSV, UNITS, Some("units-once")).await;
     assert_eq!((retry.status.as_u16(), retry.header("idempotent-replayed").as_deref()), (200, Some("true")));

@@ -192,6 +192,31 @@ fn every_operation_states_its_security() {
     );
 }
 
+/// Integrators generate types for what they receive: one `webhooks` entry per event type, its
+/// body that type's schema with `data` typed, the signing headers described; the feed's
+/// `EventView` is the union of the same schemas, told apart by `type`.
+#[test]
+fn every_event_type_is_a_typed_webhook() {
+    let spec = spec();
+    let webhooks = spec["webhooks"].as_object().expect("a webhooks section");
+    let types: Vec<&str> = kinerja_domain::events::EventType::ALL.iter().map(|t| t.as_str()).collect();
+    assert_eq!(webhooks.keys().map(String::as_str).collect::<Vec<_>>().len(), types.len());
+    for event in &types {
+        let post = &webhooks[*event]["post"];
+        let body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+        let schema = spec.pointer(body.trim_start_matches('#')).unwrap();
+        assert_eq!(schema["properties"]["type"]["const"], *event);
+        assert!(schema["properties"]["data"]["$ref"].is_string(), "{event}: untyped data");
+        let headers: Vec<&str> =
+            post["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(headers, ["webhook-id", "webhook-timestamp", "webhook-signature"], "{event}");
+        let mapped = &spec["components"]["schemas"]["EventView"]["discriminator"]["mapping"][*event];
+        assert_eq!(mapped.as_str(), Some(body), "{event}");
+    }
+    let changes = &spec["components"]["schemas"]["AuditEventView"]["properties"]["changes"];
+    assert_eq!(changes["anyOf"][0]["$ref"], "#/components/schemas/FieldChanges");
+}
+
 fn spec() -> serde_json::Value {
     serde_json::from_str(&kinerja_api::openapi_json().unwrap()).unwrap()
 }

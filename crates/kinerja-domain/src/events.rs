@@ -64,6 +64,22 @@ impl EventType {
         }
     }
 
+    /// What happened, in words for the integrator.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            EventType::EmployeeCreated => "An employee was registered (by hand or by an import)",
+            EventType::EmployeeUpdated => "An employee's record changed, not their place",
+            EventType::EmployeeMoved => "An employee has another unit, position or supervisor",
+            EventType::PlanApproved => "A performance plan (SKP) was approved by its rating official",
+            EventType::EvaluationRated => "A periodic evaluation was rated",
+            EventType::FinalRatingIssued => "A plan's annual rating and predikat were set",
+            EventType::FinalRatingCalibrated => "An annual predikat was changed at calibration",
+            EventType::ObjectionDecided => "An objection (keberatan) to a rating was decided",
+            EventType::AssessmentRecorded => "A competency assessment was given or replaced",
+            EventType::ImportFinished => "A bulk import was written",
+        }
+    }
+
     pub fn parse(code: &str) -> Option<EventType> {
         EventType::ALL.into_iter().find(|t| t.as_str() == code)
     }

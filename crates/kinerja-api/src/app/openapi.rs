@@ -3,6 +3,8 @@
 //! the words for shared parameters and headers, and the names client generators see — so that
 //! each of those is said once.
 
+mod events;
+
 use actix_web::App;
 use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -67,6 +69,7 @@ pub fn openapi() -> Result<Value, ApiError> {
     let mut doc = serde_json::to_value(&collected).map_err(ApiError::internal)?;
     name_generic_schemas(&mut doc);
     document_problem_codes(&mut doc);
+    events::document_events(&mut doc);
     document_shared_headers(&mut doc);
     document_oauth2_scheme(&mut doc);
     for (path, method, operation) in operations(&mut doc) {
