@@ -1132,3 +1132,25 @@ async fn a_workbook_imports_like_a_csv_file() {
     garbage.assert_problem(422, "validation_failed");
     assert_eq!(garbage.body["errors"][0]["code"], "malformed_xlsx");
 }
+
+/// A client that sends every file with one content type (a generated client sends
+/// `text/csv` or `application/octet-stream`) names the file's format in `format`, which has the
+/// last word; bytes of no named format are refused.
+#[actix_web::test]
+async fn the_format_parameter_names_the_file_of_a_client_that_sends_one_content_type() {
+    let s = setup().await;
+    let (app, t) = (&s.app, s.admin.token.as_str());
+    let ndjson = "{\"code\":\"DISDIK\",\"name\":\"Dinas Pendidikan\"}\n";
+    let as_bytes =
+        import(app, t, "/api/v1/imports/units?format=ndjson", "application/octet-stream", ndjson, None).await;
+    assert_eq!(as_bytes.status, 200, "{}", as_bytes.text);
+    assert_eq!(as_bytes.body["inserted"], 1);
+    let labelled_csv = import(app, t, "/api/v1/imports/units?format=ndjson&dry_run=true", CSV, ndjson, None).await;
+    assert_eq!(labelled_csv.status, 200, "the parameter has the last word: {}", labelled_csv.text);
+    let unnamed = import(app, t, "/api/v1/imports/units", "application/octet-stream", UNITS, None).await;
+    unnamed.assert_problem(422, "validation_failed");
+    assert_eq!(unnamed.body["errors"][0]["field"], "format");
+    let unknown = import(app, t, "/api/v1/imports/units?format=json", "application/octet-stream", UNITS, None).await;
+    unknown.assert_problem(422, "invalid_value");
+    assert_eq!(unknown.body["errors"][0]["field"], "format");
+}

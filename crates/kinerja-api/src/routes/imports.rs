@@ -8,22 +8,8 @@ use crate::http::extract::Query;
 use crate::state::AppState;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
-use serde::Deserialize;
+use crate::bulk::import::{ImportOptions, ImportProblem, ImportReport};
 
-use utoipa::IntoParams;
-use uuid::Uuid;
-
-use crate::bulk::import::{ImportProblem, ImportReport};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportQuery {
-    /// Check everything and report what would happen, writing nothing.
-    #[serde(default)]
-    dry_run: bool,
-    /// The period a file of performance results is for (required for that kind only).
-    period_id: Option<Uuid>,
-}
 /// Import a file of registry records or plan contents.
 ///
 /// Import a file of registry records or of a period's plan contents. CSV with a header row
@@ -48,13 +34,14 @@ pub struct ImportQuery {
     security(("bearer" = [])),
     params(
         ("kind" = ImportKind, Path, description = "What the file holds"),
-        ImportQuery,
+        ImportOptions,
     ),
     request_body(
         content(
-            (String = "text/csv", example = "agency_code,code,name,parent_code\nPEMKAB-BATANGHARI,SETDA,Sekretariat Daerah,\nPEMKAB-BATANGHARI,DISDIK,Dinas Pendidikan,SETDA\n"),
-            (String = "application/x-ndjson", example = "{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"SETDA\",\"name\":\"Sekretariat Daerah\"}\n{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"DISDIK\",\"name\":\"Dinas Pendidikan\",\"parent_code\":\"SETDA\"}\n"),
+            (crate::bulk::import::RecordFile = "text/csv", example = "agency_code,code,name,parent_code\nPEMKAB-BATANGHARI,SETDA,Sekretariat Daerah,\nPEMKAB-BATANGHARI,DISDIK,Dinas Pendidikan,SETDA\n"),
+            (crate::bulk::import::RecordFile = "application/x-ndjson", example = "{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"SETDA\",\"name\":\"Sekretariat Daerah\"}\n{\"agency_code\":\"PEMKAB-BATANGHARI\",\"code\":\"DISDIK\",\"name\":\"Dinas Pendidikan\",\"parent_code\":\"SETDA\"}\n"),
             (crate::bulk::export_writer::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", example = "(an .xlsx workbook: its first sheet, the header row, then one record per row)"),
+            (crate::bulk::import::RecordFile = "application/octet-stream", example = "(any of the three, its format named in `format`)"),
         ),
         description = "The file: a units file in these examples",
     ),
@@ -72,9 +59,8 @@ pub(super) async fn import_records(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<ImportKind>,
-    query: Query<ImportQuery>,
+    query: Query<ImportOptions>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    crate::bulk::import::import_file(&state, &caller, path.into_inner(), query.dry_run, query.period_id, &req, payload)
-        .await
+    crate::bulk::import::import_file(&state, &caller, path.into_inner(), query.into_inner(), &req, payload).await
 }

@@ -17,7 +17,7 @@ use kinerja_store::idempotency_rows::{self, Claim};
 use kinerja_store::plan_rows::PeriodRow;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::bulk::file_kinds::ImportKind;
@@ -37,7 +37,8 @@ mod context;
 mod job;
 mod rows;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum FileFormat {
     Csv,
     Ndjson,
@@ -64,17 +65,48 @@ impl FileFormat {
         }
     }
 
-    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
-        let expected = "text/csv, application/x-ndjson or an xlsx workbook";
+    /// The file's format: the `format` the request names, else its `Content-Type` (a generated
+    /// client sends every file with one content type, so the parameter has the last word).
+    fn of(req: &HttpRequest, named: Option<FileFormat>) -> Result<Self, ApiError> {
+        let expected = "text/csv, application/x-ndjson, an xlsx workbook, or application/octet-stream with `format`";
         let value = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        match essence.as_str() {
-            "text/csv" => Ok(FileFormat::Csv),
-            "application/x-ndjson" | "application/jsonl" => Ok(FileFormat::Ndjson),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Ok(FileFormat::Xlsx),
-            _ => Err(ApiError::UnsupportedMediaType { expected }),
+        let declared = match essence.as_str() {
+            "text/csv" => Some(FileFormat::Csv),
+            "application/x-ndjson" | "application/jsonl" => Some(FileFormat::Ndjson),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some(FileFormat::Xlsx),
+            "application/octet-stream" => None,
+            _ => return Err(ApiError::UnsupportedMediaType { expected }),
+        };
+        match named.or(declared) {
+            Some(format) => Ok(format),
+            None => Err(ApiError::validation(
+                "format",
+                "required",
+                "a file sent as application/octet-stream names its format: csv, ndjson or xlsx",
+            )),
         }
     }
+}
+
+/// A file of records, sent as it is: CSV, NDJSON or a workbook.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct RecordFile(#[allow(dead_code)] Vec<u8>);
+
+/// How a file is imported (the query of `POST /imports/{kind}`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportOptions {
+    /// Check everything and report what would happen, writing nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The period a file of performance results is for (required for that kind only).
+    pub period_id: Option<Uuid>,
+    /// The file's format, when the `Content-Type` does not say it (`application/octet-stream`)
+    /// or says another (a generated client sends every file as one type); it has the last word.
+    #[param(inline)]
+    pub format: Option<FileFormat>,
 }
 
 /// One problem of one line (line 1 is a CSV file's header row).
@@ -263,12 +295,12 @@ pub async fn import_file(
     state: &AppState,
     caller: &Caller,
     kind: ImportKind,
-    dry_run: bool,
-    period_id: Option<Uuid>,
+    options: ImportOptions,
     req: &HttpRequest,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let format = FileFormat::of(req)?;
+    let ImportOptions { dry_run, period_id, format } = options;
+    let format = FileFormat::of(req, format)?;
     let too_large = ApiError::PayloadTooLarge { limit: usize::try_from(format.limit()).unwrap_or(usize::MAX) };
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
