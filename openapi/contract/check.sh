@@ -7,6 +7,8 @@
 #                                     a PATCH with If-Match, a webhook receiver, the event feed)
 #                                     compiles against the generated types, none an empty record
 #   openapi-python-client             generates a package whose every module imports
+# and, when KINERJA_CONTRACT_URL names a running server, live.sh: the generated Python client
+# uploads files, and a portal page calls the API from a browser (CORS) through the TypeScript one.
 # Needs node/npm (20 or later) and python3 with venv. KINERJA_CONTRACT_CACHE moves the cache.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -64,3 +66,7 @@ for name in names:
     importlib.import_module(name)
 print(f"{len(names)} modules import")
 PY
+
+if [ -n "${KINERJA_CONTRACT_URL:-}" ]; then
+  bash "$here/live.sh" "$work"
+fi
