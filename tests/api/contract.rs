@@ -218,3 +218,91 @@ async fn a_query_parameter_the_operation_does_not_take_is_refused_by_name() {
     let reply = app.get(&format!("/api/v1/employees?agency_id={agency}&limit=5"), t).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
+
+/// A portal's table: related records embedded (`expand`), sorted on a column with pages that
+/// follow on (the cursor keeps the order), and a sync's "what changed since".
+#[actix_web::test]
+async fn lists_embed_sort_and_filter_by_change_as_a_table_needs() {
+    let app = TestApp::new().await;
+    let agency = app.create_agency("KAB-TBL");
+    let admin = app.user("admin-tbl", &[Role::AgencyAdmin], Some(agency), None).await;
+    let t = admin.token.as_str();
+    let unit = crate::helpers::id_of(
+        &app.post(
+            &format!("/api/v1/agencies/{agency}/units"),
+            t,
+            serde_json::json!({"code": "DISDIK", "name": "Dinas Pendidikan"}),
+        )
+        .await,
+    );
+    let position = crate::helpers::id_of(
+        &app.post(
+            &format!("/api/v1/agencies/{agency}/positions"),
+            t,
+            serde_json::json!({"code": "GURU-AM", "name": "Guru Ahli Muda", "kind": "fungsional", "level": "ahli_muda", "unit_id": unit}),
+        )
+        .await,
+    );
+    let chief = app.create_employee(agency, "197204101998032004", "Bambang Sutrisno");
+    let names = ["Sari Dewi", "Agus Salim", "Rina Wulandari", "Dedi Kurnia"];
+    for (i, name) in names.iter().enumerate() {
+        let body = serde_json::json!({"nip": format!("198503152010012{:03}", i + 1), "name": name, "agency_id": agency,
+            "employment_type": "pns", "unit_id": unit, "position_id": position, "supervisor_id": chief});
+        let made = app.post("/api/v1/employees", t, body).await;
+        assert_eq!(made.status, 201, "{}", made.text);
+    }
+
+    let expanded = app.get("/api/v1/employees?expand=unit,position,supervisor&q=Rina", t).await;
+    assert_eq!(expanded.status, 200, "{}", expanded.text);
+    let rina = &expanded.body["items"][0];
+    assert_eq!(rina["unit"]["name"], "Dinas Pendidikan");
+    assert_eq!(rina["position"]["code"], "GURU-AM");
+    assert_eq!(rina["supervisor"]["name"], "Bambang Sutrisno");
+    let plain = app.get("/api/v1/employees?q=Rina", t).await;
+    assert!(plain.body["items"][0].get("unit").is_none(), "nothing embedded unless asked");
+    let unknown = app.get("/api/v1/employees?expand=agency", t).await;
+    unknown.assert_problem(422, "validation_failed");
+    assert_eq!(unknown.body["errors"][0]["field"], "expand");
+
+    // One name a page, by name and the other way round: the cursor carries the order.
+    for (sort, mut expected) in [("name", names.to_vec()), ("-name", names.to_vec())] {
+        expected.push("Bambang Sutrisno");
+        expected.sort();
+        if sort == "-name" {
+            expected.reverse();
+        }
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app.get(&format!("/api/v1/employees?sort={sort}&limit=2&cursor={cursor}"), t).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            seen.extend(page.body["items"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_owned()));
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "sort={sort}");
+    }
+    let by_name = app.get("/api/v1/employees?sort=name&limit=1", t).await;
+    let cursor = by_name.body["next_cursor"].as_str().unwrap();
+    let mixed = app.get(&format!("/api/v1/employees?sort=nip&cursor={cursor}"), t).await;
+    mixed.assert_problem(422, "validation_failed");
+    assert_eq!(mixed.body["errors"][0]["code"], "invalid_cursor");
+
+    // What changed since a moment: only those written after it.
+    app.sql(&format!("UPDATE employees SET updated_at = '2026-01-01T00:00:00Z' WHERE agency_id = '{agency}'"));
+    app.patch(&format!("/api/v1/employees/{chief}"), t, serde_json::json!({"grade": "IV/a"})).await;
+    let changed = app.get("/api/v1/employees?updated_since=2026-06-01T00:00:00Z&sort=-updated_at", t).await;
+    let ids: Vec<&str> = changed.body["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [chief.to_string()], "{}", changed.text);
+    app.get("/api/v1/employees?updated_since=yesterday", t).await.assert_problem(422, "invalid_value");
+    // The other registry lists too.
+    app.sql(&format!("UPDATE units SET updated_at = '2026-01-01T00:00:00Z' WHERE agency_id = '{agency}'"));
+    app.sql(&format!("UPDATE positions SET updated_at = '2026-01-01T00:00:00Z' WHERE agency_id = '{agency}'"));
+    for list in ["units", "positions"] {
+        let since = |at: &str| format!("/api/v1/agencies/{agency}/{list}?updated_since={at}");
+        assert_eq!(app.get(&since("2025-12-31T00:00:00Z"), t).await.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(app.get(&since("2026-06-01T00:00:00Z"), t).await.body["items"], serde_json::json!([]), "{list}");
+    }
+}

@@ -94,6 +94,13 @@ pub async fn insert_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreRe
     Ok(diesel::insert_into(units::table).values(row).returning(UnitRow::as_returning()).get_result(conn).await?)
 }
 
+pub async fn units_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<UnitRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(units::table.filter(units::id.eq_any(ids)).select(UnitRow::as_select()).load(conn).await?)
+}
+
 pub async fn get_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UnitRow>> {
     Ok(units::table.find(id).select(UnitRow::as_select()).first(conn).await.optional()?)
 }
@@ -125,6 +132,7 @@ pub async fn list_units(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     parent_id: Option<Uuid>,
+    updated_since: Option<DateTime<Utc>>,
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<UnitRow>> {
@@ -132,6 +140,9 @@ pub async fn list_units(
         units::table.filter(units::agency_id.eq(agency_id)).select(UnitRow::as_select()).order(units::id).into_boxed();
     if let Some(parent) = parent_id {
         query = query.filter(units::parent_id.eq(parent));
+    }
+    if let Some(since) = updated_since {
+        query = query.filter(units::updated_at.ge(since));
     }
     if let Some(after) = after {
         query = query.filter(units::id.gt(after));
@@ -208,6 +219,13 @@ pub struct PositionRow {
     pub updated_at: DateTime<Utc>,
 }
 
+pub async fn positions_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<PositionRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(positions::table.filter(positions::id.eq_any(ids)).select(PositionRow::as_select()).load(conn).await?)
+}
+
 pub async fn insert_position(conn: &mut AsyncPgConnection, row: &PositionRow) -> StoreResult<PositionRow> {
     Ok(diesel::insert_into(positions::table)
         .values(row)
@@ -251,6 +269,7 @@ pub async fn list_positions(
     agency_id: Uuid,
     unit_id: Option<Uuid>,
     kind: Option<&str>,
+    updated_since: Option<DateTime<Utc>>,
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<PositionRow>> {
@@ -264,6 +283,9 @@ pub async fn list_positions(
     }
     if let Some(kind) = kind {
         query = query.filter(positions::kind.eq(kind.to_owned()));
+    }
+    if let Some(since) = updated_since {
+        query = query.filter(positions::updated_at.ge(since));
     }
     if let Some(after) = after {
         query = query.filter(positions::id.gt(after));
@@ -368,6 +390,41 @@ pub struct EmployeeFilter {
     pub within_subtree_of: Option<Uuid>,
     /// Everyone below this employee in the supervisor chain (not the employee).
     pub below: Option<Uuid>,
+    /// Only those changed at or after this moment (a sync's "what changed since").
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// An order of an employee list other than by id, each ending in the id so it is total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmployeeOrder {
+    Name,
+    Nip,
+    UpdatedAt,
+}
+
+/// Where a sorted page starts: after this row's sort value and id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EmployeeKey {
+    Text(String, Uuid),
+    Time(DateTime<Utc>, Uuid),
+}
+
+/// A sorted list's order: by what, which way, and after which row.
+#[derive(Debug, Clone)]
+pub struct EmployeeSort {
+    pub by: EmployeeOrder,
+    pub descending: bool,
+    pub after: Option<EmployeeKey>,
+}
+
+impl EmployeeOrder {
+    fn column(self) -> &'static str {
+        match self {
+            EmployeeOrder::Name => "employees.name",
+            EmployeeOrder::Nip => "employees.nip",
+            EmployeeOrder::UpdatedAt => "employees.updated_at",
+        }
+    }
 }
 
 /// `<column> IN (<root> and everyone below it in the supervisor chain)`, by one recursive
@@ -401,7 +458,54 @@ type EmployeePage<'a> =
 
 /// The query behind [`list_employees`], public so its plan can be checked with EXPLAIN.
 pub fn employees_page(filter: &EmployeeFilter, after: Option<Uuid>, limit: i64) -> EmployeePage<'static> {
-    let mut query = employees::table.select(EmployeeRow::as_select()).order(employees::id).into_boxed();
+    let mut query = filtered_employees(filter).order(employees::id);
+    if let Some(after) = after {
+        query = query.filter(employees::id.gt(after));
+    }
+    limited(query, limit)
+}
+
+/// A keyset page of employees in `sort`'s order, then by id: the cursor holds the last row's
+/// sort value and id, so a deep page costs what the first does.
+pub async fn list_employees_sorted(
+    conn: &mut AsyncPgConnection,
+    filter: &EmployeeFilter,
+    sort: &EmployeeSort,
+    limit: i64,
+) -> StoreResult<Vec<EmployeeRow>> {
+    use diesel::sql_types::{Text, Timestamptz};
+    let column = sort.by.column();
+    let (direction, past) = if sort.descending { ("DESC", "<") } else { ("ASC", ">") };
+    let mut query =
+        filtered_employees(filter).order(sql::<Bool>(&format!("{column} {direction}, employees.id {direction}")));
+    match &sort.after {
+        Some(EmployeeKey::Text(value, id)) => {
+            let after = sql::<Bool>(&format!("({column}, employees.id) {past} ("))
+                .bind::<Text, _>(value.clone())
+                .sql(", ")
+                .bind::<SqlUuid, _>(*id)
+                .sql(")");
+            query = query.filter(after);
+        }
+        Some(EmployeeKey::Time(value, id)) => {
+            let after = sql::<Bool>(&format!("({column}, employees.id) {past} ("))
+                .bind::<Timestamptz, _>(*value)
+                .sql(", ")
+                .bind::<SqlUuid, _>(*id)
+                .sql(")");
+            query = query.filter(after);
+        }
+        None => {}
+    }
+    Ok(limited(query, limit).load(conn).await?)
+}
+
+type FilteredEmployees<'a> =
+    employees::BoxedQuery<'a, Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<EmployeeRow, Pg>>>;
+
+/// The employees the filter lets through, in no order yet.
+fn filtered_employees(filter: &EmployeeFilter) -> FilteredEmployees<'static> {
+    let mut query = employees::table.select(EmployeeRow::as_select()).into_boxed();
     if let Some(agency) = filter.agency_id {
         query = query.filter(employees::agency_id.eq(agency));
     }
@@ -424,10 +528,10 @@ pub fn employees_page(filter: &EmployeeFilter, after: Option<Uuid>, limit: i64) 
     if let Some(root) = filter.below {
         query = query.filter(in_subtree("employees.id", root, false));
     }
-    if let Some(after) = after {
-        query = query.filter(employees::id.gt(after));
+    if let Some(since) = filter.updated_since {
+        query = query.filter(employees::updated_at.ge(since));
     }
-    limited(query, limit)
+    query
 }
 
 /// Whether `target` is below `root` in the supervisor chain, walking up from `target`.

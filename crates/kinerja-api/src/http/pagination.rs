@@ -18,7 +18,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 500, example = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page (opaque; empty means the first page).
-    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 64)]
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 1200)]
     pub cursor: Option<String>,
 }
 

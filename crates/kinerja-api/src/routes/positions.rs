@@ -102,6 +102,8 @@ pub struct PositionFilter {
     unit_id: Option<Uuid>,
     /// Only positions of this kind.
     kind: Option<PositionKind>,
+    /// Only positions changed at or after this moment (RFC 3339).
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 async fn check_unit(conn: &mut AsyncPgConnection, agency: Uuid, unit: Option<Uuid>) -> Result<(), ApiError> {
@@ -134,8 +136,16 @@ pub(super) async fn list_positions(
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.read_conn(caller.reads_from).await?;
     let kind = filter.kind.map(PositionKind::as_str);
-    let rows =
-        org_rows::list_positions(&mut conn, agency.id, filter.unit_id, kind, request.after, request.fetch()).await?;
+    let rows = org_rows::list_positions(
+        &mut conn,
+        agency.id,
+        filter.unit_id,
+        kind,
+        filter.updated_since,
+        request.after,
+        request.fetch(),
+    )
+    .await?;
     Ok(web::Json(Page::from_rows(rows, request, |p| p.id, |p| PositionView::from(&p))))
 }
 

@@ -91,6 +91,8 @@ pub struct UpdateUnit {
 pub struct UnitFilter {
     /// Only the direct sub-units of this unit.
     parent_id: Option<Uuid>,
+    /// Only units changed at or after this moment (RFC 3339).
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A unit with its sub-units, recursively.
@@ -146,7 +148,15 @@ pub(super) async fn list_units(
     let request = page.parse()?;
     let agency = visible::<AgencyRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.read_conn(caller.reads_from).await?;
-    let rows = org_rows::list_units(&mut conn, agency.id, filter.parent_id, request.after, request.fetch()).await?;
+    let rows = org_rows::list_units(
+        &mut conn,
+        agency.id,
+        filter.parent_id,
+        filter.updated_since,
+        request.after,
+        request.fetch(),
+    )
+    .await?;
     Ok(web::Json(Page::from_rows(rows, request, |u| u.id, |u| UnitView::from(&u))))
 }
 

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use kinerja_domain::audit::AuditEntity;
+use kinerja_domain::civil_service::PositionKind;
 use kinerja_domain::civil_service::{would_cycle, EmploymentType, Nip};
 use kinerja_domain::{RegistryAction, Role};
 use kinerja_store::coded::Coded;
-use kinerja_store::org_rows::{self, EmployeeFilter, EmployeeRow};
+use kinerja_store::org_rows::{self, EmployeeFilter, EmployeeKey, EmployeeOrder, EmployeeRow, EmployeeSort};
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -17,7 +19,7 @@ use crate::context::write::{self, record, Change, IfMatch};
 use crate::http::checks::{check_employee_fields, duplicate, present, reject};
 use crate::http::error::ProblemCode;
 use crate::http::error::{ApiError, FieldError};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{encode_key, invalid_cursor, Page, PageParams, PageRequest};
 use crate::state::AppState;
 
 record!(EmployeeRow, AuditEntity::Employee, audited: EmployeeView, agency: |e| Some(e.agency_id),
@@ -44,6 +46,46 @@ pub struct EmployeeView {
     warnings: Vec<String>,
     created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// With `expand=unit`: the unit, for a table to show without another call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitBrief>,
+    /// With `expand=position`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<PositionBrief>,
+    /// With `expand=supervisor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<EmployeeBrief>,
+}
+
+/// A unit as a list shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitBrief {
+    id: Uuid,
+    #[schema(example = "DISDIK")]
+    code: String,
+    #[schema(example = "Dinas Pendidikan")]
+    name: String,
+}
+
+/// A position as a list shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PositionBrief {
+    id: Uuid,
+    #[schema(example = "GURU-AM")]
+    code: String,
+    #[schema(example = "Guru Ahli Muda")]
+    name: String,
+    kind: PositionKind,
+}
+
+/// An employee as a list shows another (a supervisor).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployeeBrief {
+    id: Uuid,
+    #[schema(example = "197204101998032004")]
+    nip: String,
+    #[schema(example = "Drs. Bambang Sutrisno")]
+    name: String,
 }
 
 impl From<&EmployeeRow> for EmployeeView {
@@ -66,6 +108,9 @@ impl From<&EmployeeRow> for EmployeeView {
             warnings,
             created_at: e.created_at,
             updated_at: e.updated_at,
+            unit: None,
+            position: None,
+            supervisor: None,
         }
     }
 }
@@ -132,6 +177,158 @@ pub struct EmployeeQuery {
     /// A NIP prefix (digits) or part of a name; at most 100 characters.
     #[param(example = "1985", max_length = 100)]
     q: Option<String>,
+    /// Only employees changed at or after this moment (RFC 3339): a sync pulls what changed.
+    updated_since: Option<DateTime<Utc>>,
+    /// The order: `name`, `nip` or `updated_at`, with `-` before it for descending; by id when
+    /// absent. The cursor keeps the order, so pages follow on exactly.
+    #[param(inline)]
+    sort: Option<EmployeeSortParam>,
+    /// Related records to embed in each item, comma-separated: `unit`, `position`, `supervisor`.
+    #[param(example = "unit,position,supervisor", max_length = 100)]
+    expand: Option<String>,
+}
+
+/// The orders of an employee list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum EmployeeSortParam {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDescending,
+    #[serde(rename = "nip")]
+    Nip,
+    #[serde(rename = "-nip")]
+    NipDescending,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDescending,
+}
+
+impl EmployeeSortParam {
+    fn order(self) -> (EmployeeOrder, bool) {
+        match self {
+            EmployeeSortParam::Name => (EmployeeOrder::Name, false),
+            EmployeeSortParam::NameDescending => (EmployeeOrder::Name, true),
+            EmployeeSortParam::Nip => (EmployeeOrder::Nip, false),
+            EmployeeSortParam::NipDescending => (EmployeeOrder::Nip, true),
+            EmployeeSortParam::UpdatedAt => (EmployeeOrder::UpdatedAt, false),
+            EmployeeSortParam::UpdatedAtDescending => (EmployeeOrder::UpdatedAt, true),
+        }
+    }
+
+    /// The cursor's first byte: which order it continues.
+    fn tag(self) -> u8 {
+        self as u8 + 1
+    }
+}
+
+/// What `expand` asks to embed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Expand {
+    unit: bool,
+    position: bool,
+    supervisor: bool,
+}
+
+impl Expand {
+    fn parse(list: Option<&str>) -> Result<Expand, ApiError> {
+        let mut expand = Expand::default();
+        for name in list.into_iter().flat_map(|l| l.split(',')).map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "unit" => expand.unit = true,
+                "position" => expand.position = true,
+                "supervisor" => expand.supervisor = true,
+                other => {
+                    return Err(ApiError::validation(
+                        "expand",
+                        "unknown_expansion",
+                        format!("`{other}` cannot be expanded; unit, position and supervisor can"),
+                    ))
+                }
+            }
+        }
+        Ok(expand)
+    }
+}
+
+/// The cursor after `row`: its id, or in a sorted list the order's tag, its sort value and id.
+fn cursor_of(sort: Option<EmployeeSortParam>, row: &EmployeeRow) -> String {
+    let Some(sort) = sort else { return encode_key(row.id.as_bytes()) };
+    let mut bytes = vec![sort.tag()];
+    match sort.order().0 {
+        EmployeeOrder::Name => bytes.extend_from_slice(row.name.as_bytes()),
+        EmployeeOrder::Nip => bytes.extend_from_slice(row.nip.as_bytes()),
+        EmployeeOrder::UpdatedAt => bytes.extend_from_slice(&row.updated_at.timestamp_micros().to_be_bytes()),
+    }
+    bytes.extend_from_slice(row.id.as_bytes());
+    encode_key(&bytes)
+}
+
+/// Where a sorted page starts, from a cursor of the same order.
+fn sorted_after(sort: EmployeeSortParam, page: &PageParams) -> Result<Option<EmployeeKey>, ApiError> {
+    let Some(bytes) = page.cursor_bytes()? else { return Ok(None) };
+    let invalid = || invalid_cursor("cursor");
+    let (tag, rest) = bytes.split_first().ok_or_else(invalid)?;
+    if *tag != sort.tag() || rest.len() < 16 {
+        return Err(invalid());
+    }
+    let (value, id) = rest.split_at(rest.len() - 16);
+    let id = Uuid::from_slice(id).map_err(|_| invalid())?;
+    Ok(Some(match sort.order().0 {
+        EmployeeOrder::UpdatedAt => {
+            let micros = i64::from_be_bytes(value.try_into().map_err(|_| invalid())?);
+            EmployeeKey::Time(DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?, id)
+        }
+        EmployeeOrder::Name | EmployeeOrder::Nip => {
+            EmployeeKey::Text(String::from_utf8(value.to_vec()).map_err(|_| invalid())?, id)
+        }
+    }))
+}
+
+/// The page's items, with what `expand` asked for read in one query each.
+async fn with_expansions(
+    conn: &mut AsyncPgConnection,
+    rows: &[EmployeeRow],
+    expand: Expand,
+) -> Result<Vec<EmployeeView>, ApiError> {
+    let ids = |pick: fn(&EmployeeRow) -> Option<Uuid>| -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = rows.iter().filter_map(pick).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let units: HashMap<Uuid, UnitBrief> = if expand.unit {
+        let found = org_rows::units_by_ids(conn, &ids(|e| e.unit_id)).await?;
+        found.into_iter().map(|u| (u.id, UnitBrief { id: u.id, code: u.code, name: u.name })).collect()
+    } else {
+        HashMap::new()
+    };
+    let positions: HashMap<Uuid, PositionBrief> = if expand.position {
+        let found = org_rows::positions_by_ids(conn, &ids(|e| e.position_id)).await?;
+        found
+            .into_iter()
+            .map(|p| (p.id, PositionBrief { id: p.id, code: p.code, name: p.name, kind: p.kind.0 }))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let supervisors: HashMap<Uuid, EmployeeBrief> = if expand.supervisor {
+        let found = org_rows::employees_by_ids(conn, &ids(|e| e.supervisor_id)).await?;
+        found.into_iter().map(|s| (s.id, EmployeeBrief { id: s.id, nip: s.nip, name: s.name })).collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut view = EmployeeView::from(row);
+            view.unit = row.unit_id.and_then(|id| units.get(&id).cloned());
+            view.position = row.position_id.and_then(|id| positions.get(&id).cloned());
+            view.supervisor = row.supervisor_id.and_then(|id| supervisors.get(&id).cloned());
+            view
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
@@ -186,7 +383,7 @@ pub async fn list(
     query: EmployeeQuery,
     page: PageParams,
 ) -> Result<Page<EmployeeView>, ApiError> {
-    let request = page.parse()?;
+    let request = PageRequest { limit: page.checked_limit()?, after: None };
     if query.q.as_deref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
         return Err(ApiError::validation(
             "q",
@@ -194,11 +391,13 @@ pub async fn list(
             format!("search with at most {MAX_SEARCH_CHARS} characters"),
         ));
     }
+    let expand = Expand::parse(query.expand.as_deref())?;
     let mut filter = EmployeeFilter {
         agency_id: query.agency_id,
         unit_id: query.unit_id,
         supervisor_id: query.supervisor_id,
         q: query.q,
+        updated_since: query.updated_since,
         ..EmployeeFilter::default()
     };
     if !caller.reads_every_agency() {
@@ -215,8 +414,21 @@ pub async fn list(
         }
     }
     let mut conn = state.read_conn(caller.reads_from).await?;
-    let rows = org_rows::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;
-    Ok(Page::from_rows(rows, request, |e| e.id, |e| EmployeeView::from(&e)))
+    let mut rows = match query.sort {
+        None => {
+            let request = page.parse()?;
+            org_rows::list_employees(&mut conn, &filter, request.after, request.fetch()).await?
+        }
+        Some(sort) => {
+            let (by, descending) = sort.order();
+            let order = EmployeeSort { by, descending, after: sorted_after(sort, &page)? };
+            org_rows::list_employees_sorted(&mut conn, &filter, &order, request.fetch()).await?
+        }
+    };
+    let more = rows.len() > request.limit as usize;
+    rows.truncate(request.limit as usize);
+    let next_cursor = if more { rows.last().map(|row| cursor_of(query.sort, row)) } else { None };
+    Ok(Page { items: with_expansions(&mut conn, &rows, expand).await?, next_cursor })
 }
 
 pub async fn create(caller: &Caller, state: &AppState, body: CreateEmployee) -> Result<EmployeeView, ApiError> {

@@ -1,0 +1,2 @@
+DROP INDEX employees_agency_updated_idx;
+DROP INDEX employees_agency_name_idx;
