@@ -214,6 +214,14 @@ async fn a_query_parameter_the_operation_does_not_take_is_refused_by_name() {
     let reply = app.get("/api/v1/events?cursor=abc", t).await;
     reply.assert_problem(422, "unknown_parameter");
     assert_eq!(reply.body["errors"][0]["field"], "cursor");
+    // A header's value is checked too: Kinerja-Read-From has one.
+    let bad = TestRequest::get()
+        .uri("/api/v1/employees")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {t}")))
+        .insert_header(("Kinerja-Read-From", "replica"));
+    let refused = app.call(bad).await;
+    refused.assert_problem(422, "invalid_value");
+    assert_eq!(refused.body["errors"][0]["field"], "Kinerja-Read-From");
     // The declared ones still work.
     let reply = app.get(&format!("/api/v1/employees?agency_id={agency}&limit=5"), t).await;
     assert_eq!(reply.status, 200, "{}", reply.text);

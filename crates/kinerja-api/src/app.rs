@@ -87,7 +87,9 @@ pub fn app(
         })
         .wrap_fn(|mut req, srv| {
             conditional::head_as_get(&mut req);
-            let checked = document().and_then(|d| d.check_query(req.method().as_str(), req.path(), req.query_string()));
+            let checked = crate::state::check_read_from(req.headers())
+                .and_then(|()| document())
+                .and_then(|d| d.check_query(req.method().as_str(), req.path(), req.query_string()));
             match checked {
                 Ok(()) => srv.call(req).boxed_local(),
                 Err(refused) => std::future::ready(Err(refused.into())).boxed_local(),

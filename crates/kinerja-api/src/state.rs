@@ -174,5 +174,16 @@ pub struct Writer(pub Uuid);
 
 /// Whether this request asks for the primary.
 pub fn asks_for_primary(req: &HttpRequest) -> bool {
-    req.headers().get(READ_FROM_HEADER).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"primary"))
+    req.headers().get(READ_FROM_HEADER).is_some_and(|v| v.as_bytes() == b"primary")
+}
+
+/// Refuses a `Kinerja-Read-From` other than the one value it has, like any value that does not
+/// fit (422 naming the header), before the request is routed.
+pub fn check_read_from(headers: &actix_web::http::header::HeaderMap) -> Result<(), ApiError> {
+    match headers.get(READ_FROM_HEADER) {
+        Some(value) if value.as_bytes() != b"primary" => Err(ApiError::InvalidField(
+            crate::http::error::FieldError::new(READ_FROM_HEADER_NAME, "invalid_value", "the only value is `primary`"),
+        )),
+        _ => Ok(()),
+    }
 }
