@@ -63,10 +63,12 @@ async fn every_agency_owned_table_carries_agency_id_not_null() {
     }
 }
 
-/// A child row written without its agency takes its parent's; one naming another agency is
-/// refused (the rule of migration 2026-12-01-000010_tenancy, here on a position's standard).
+/// A row that names another agency than the rows it refers to is refused by the schema itself:
+/// every reference between agency-owned tables carries the agency (migration
+/// 2026-12-07-000024_distributable_keys), here a position's standard, and a plan whose rating
+/// official works elsewhere. A child row must name its agency: none is filled in for it.
 #[actix_web::test]
-async fn a_child_row_carries_its_parents_agency_and_no_other() {
+async fn a_row_cannot_name_another_agency_than_what_it_refers_to() {
     let app = TestApp::new().await;
     let a = app.create_agency("KAB-TNG");
     let b = app.create_agency("KAB-SRG");
@@ -79,22 +81,36 @@ async fn a_child_row_carries_its_parents_agency_and_no_other() {
         "INSERT INTO competencies (id, code, name, competency_group, levels)
          VALUES ('{competency}', 'INT', 'Integritas', 'manajerial', '[]')"
     ));
+    let requirement = |agency: &str| {
+        format!(
+            "INSERT INTO competency_requirements (position_id, competency_id, required_level{})
+             VALUES ('{position}', '{competency}', 3{})",
+            if agency.is_empty() { "" } else { ", agency_id" },
+            if agency.is_empty() { String::new() } else { format!(", '{agency}'") }
+        )
+    };
+    let unnamed = app.try_sql(&requirement("")).expect_err("a requirement without its agency was stored");
+    assert!(unnamed.contains("agency_id") && unnamed.contains("null"), "{unnamed}");
+    let other = app.try_sql(&requirement(&b.to_string())).expect_err("a requirement naming another agency was stored");
+    assert!(other.contains("competency_requirements_position_id_fkey"), "{other}");
+    assert_eq!(app.try_sql(&requirement(&a.to_string())), Ok(1));
+
+    let period = uuid::Uuid::now_v7();
     app.sql(&format!(
-        "INSERT INTO competency_requirements (position_id, competency_id, required_level) VALUES ('{position}', '{competency}', 3)"
+        "INSERT INTO periods (id, agency_id, name, starts_on, ends_on, cadence, rule_set)
+         VALUES ('{period}', '{a}', 'Tahun 2026', '2026-01-01', '2026-12-31', 'annual', 'permenpanrb-6-2022')"
     ));
-    #[derive(QueryableByName)]
-    struct Agency {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        agency_id: uuid::Uuid,
-    }
-    let mut conn = PgConnection::establish(&app.database_url).unwrap();
-    let stored: Agency =
-        diesel::sql_query("SELECT agency_id FROM competency_requirements").get_result(&mut conn).unwrap();
-    assert_eq!(stored.agency_id, a);
-    let refused = app.try_sql(&format!(
-        "INSERT INTO competency_requirements (position_id, competency_id, required_level, agency_id)
-         VALUES ('{position}', '{competency}', 2, '{b}') ON CONFLICT DO NOTHING"
-    ));
-    let err = refused.expect_err("a requirement naming another agency was stored");
-    assert!(err.contains("is not the agency of its positions"), "{err}");
+    let employee = app.create_employee(a, "198503152010012001", "Siti Aminah");
+    let elsewhere = app.create_employee(b, "197901012005011002", "Budi Santoso");
+    let plan = |rater: uuid::Uuid| {
+        format!(
+            "INSERT INTO performance_plans (id, agency_id, employee_id, period_id, approach, status, rater_id)
+             VALUES ('{}', '{a}', '{employee}', '{period}', 'kuantitatif', 'draft', '{rater}')",
+            uuid::Uuid::now_v7()
+        )
+    };
+    let refused = app.try_sql(&plan(elsewhere)).expect_err("a plan rated from another agency was stored");
+    assert!(refused.contains("performance_plans_rater_id_fkey"), "{refused}");
+    let supervisor = app.create_employee(a, "197001012000011003", "Ahmad Fauzi");
+    assert_eq!(app.try_sql(&plan(supervisor)), Ok(1));
 }

@@ -64,7 +64,7 @@ pub async fn lock_org_rating(
 pub async fn put_org_rating(conn: &mut AsyncPgConnection, row: &OrgRatingRow) -> StoreResult<OrgRatingRow> {
     Ok(diesel::insert_into(organisation_ratings::table)
         .values(row)
-        .on_conflict((organisation_ratings::unit_id, organisation_ratings::period_id))
+        .on_conflict((organisation_ratings::agency_id, organisation_ratings::unit_id, organisation_ratings::period_id))
         .do_update()
         .set((
             organisation_ratings::predikat.eq(&row.predikat),
@@ -335,9 +335,10 @@ pub async fn participation(
         "SELECT u.id AS unit_id, u.code AS unit_code, u.name AS unit_name, count(e.id) AS employees, \
                 {PLAN_PROGRESS} \
          FROM units u \
-         LEFT JOIN employees e ON e.unit_id = u.id \
-         LEFT JOIN performance_plans p ON p.employee_id = e.id AND p.period_id = $2 AND p.superseded_by IS NULL \
-         WHERE u.agency_id = $1 GROUP BY u.id ORDER BY u.code"
+         LEFT JOIN employees e ON e.agency_id = u.agency_id AND e.unit_id = u.id \
+         LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.employee_id = e.id AND p.period_id = $2 \
+                                       AND p.superseded_by IS NULL \
+         WHERE u.agency_id = $1 GROUP BY u.agency_id, u.id ORDER BY u.code"
     ))
     .bind::<SqlUuid, _>(agency_id)
     .bind::<SqlUuid, _>(period_id)
@@ -366,8 +367,8 @@ pub async fn evaluated_by_unit(
     Ok(diesel::sql_query(
         "SELECT e.unit_id, ev.period_label, count(DISTINCT p.employee_id) AS evaluated, \
                 count(DISTINCT p.employee_id) FILTER (WHERE ev.rated_at IS NOT NULL) AS rated \
-         FROM evaluations ev JOIN performance_plans p ON p.id = ev.plan_id \
-         JOIN employees e ON e.id = p.employee_id \
+         FROM evaluations ev JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.id = ev.plan_id \
+         JOIN employees e ON e.agency_id = p.agency_id AND e.id = p.employee_id \
          WHERE p.agency_id = $1 AND p.period_id = $2 AND e.unit_id IS NOT NULL \
          GROUP BY e.unit_id, ev.period_label ORDER BY ev.period_label",
     )

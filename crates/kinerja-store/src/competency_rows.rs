@@ -159,6 +159,7 @@ pub async fn standard_changed_at(conn: &mut AsyncPgConnection, position: Uuid) -
 /// Replaces a position's own standard; an empty list returns it to its kind's defaults.
 pub async fn replace_standard(
     conn: &mut AsyncPgConnection,
+    agency: Uuid,
     position: Uuid,
     levels: &[(Uuid, i16)],
     at: DateTime<Utc>,
@@ -170,6 +171,7 @@ pub async fn replace_standard(
         .iter()
         .map(|(competency, level)| {
             (
+                competency_requirements::agency_id.eq(agency),
                 competency_requirements::position_id.eq(position),
                 competency_requirements::competency_id.eq(*competency),
                 competency_requirements::required_level.eq(*level),
@@ -357,6 +359,7 @@ pub struct AssessmentRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = competency_ratings)]
 pub struct RatingRow {
+    pub agency_id: Uuid,
     pub assessment_id: Uuid,
     pub competency_id: Uuid,
     pub level: i16,

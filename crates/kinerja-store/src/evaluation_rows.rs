@@ -36,6 +36,7 @@ pub struct EvaluationRow {
 #[diesel(table_name = realizations)]
 pub struct RealizationRow {
     pub id: Uuid,
+    pub agency_id: Uuid,
     pub evaluation_id: Uuid,
     pub indicator_id: Uuid,
     pub value: Option<f64>,

@@ -82,7 +82,7 @@ pub async fn freeze(
          FROM employees e JOIN periods pr ON pr.id = $2 \
          LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN units u ON u.id = e.unit_id \
          WHERE e.id = $1 \
-         ON CONFLICT (act, act_id) DO UPDATE SET position_id = EXCLUDED.position_id, \
+         ON CONFLICT (agency_id, act, act_id) DO UPDATE SET position_id = EXCLUDED.position_id, \
              position_code = EXCLUDED.position_code, position_name = EXCLUDED.position_name, \
              unit_id = EXCLUDED.unit_id, unit_name = EXCLUDED.unit_name, grade = EXCLUDED.grade, rule_set = EXCLUDED.rule_set, \
              standard = EXCLUDED.standard, taken_at = now()",

@@ -248,6 +248,7 @@ pub async fn list_plans(
 #[diesel(table_name = plan_results)]
 pub struct ResultRow {
     pub id: Uuid,
+    pub agency_id: Uuid,
     pub plan_id: Uuid,
     pub kind: Coded<ResultKind>,
     pub description: String,
@@ -261,6 +262,7 @@ pub struct ResultRow {
 #[diesel(table_name = plan_indicators)]
 pub struct IndicatorRow {
     pub id: Uuid,
+    pub agency_id: Uuid,
     pub result_id: Uuid,
     pub plan_id: Uuid,
     pub description: String,
@@ -273,6 +275,7 @@ pub struct IndicatorRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = behaviour_expectations, treat_none_as_default_value = false)]
 pub struct ExpectationRow {
+    pub agency_id: Uuid,
     pub plan_id: Uuid,
     pub value: Coded<BerAkhlak>,
     pub expectation: Option<String>,
@@ -427,6 +430,7 @@ pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_pl
         .iter()
         .map(|r| ResultRow {
             id: new_ids[&r.id],
+            agency_id: from.plan.agency_id,
             plan_id: to_plan,
             parent_result_id: r.parent_result_id.map(|p| new_ids.get(&p).copied().unwrap_or(p)),
             created_at: now,

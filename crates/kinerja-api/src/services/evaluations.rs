@@ -181,6 +181,7 @@ pub async fn create(
         .iter()
         .map(|r| RealizationRow {
             id: Uuid::now_v7(),
+            agency_id: row.agency_id,
             evaluation_id: row.id,
             indicator_id: r.indicator_id,
             value: r.value,

@@ -48,8 +48,8 @@ pub fn draft_plan(
 }
 
 /// A new plan expects all seven BerAKHLAK values, none with a specific expectation yet.
-pub fn default_expectations(plan_id: Uuid) -> Vec<ExpectationRow> {
-    BerAkhlak::ALL.iter().map(|v| ExpectationRow { plan_id, value: Coded(*v), expectation: None }).collect()
+pub fn default_expectations(agency_id: Uuid, plan_id: Uuid) -> Vec<ExpectationRow> {
+    BerAkhlak::ALL.iter().map(|v| ExpectationRow { agency_id, plan_id, value: Coded(*v), expectation: None }).collect()
 }
 
 /// The audit event of a plan's creation.

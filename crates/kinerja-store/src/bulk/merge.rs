@@ -60,7 +60,7 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
             )",
             "INSERT INTO units AS t (id, agency_id, parent_id, code, name, created_at, updated_at)
              SELECT id, agency_id, parent_id, code, name, now(), now() FROM resolved WHERE old IS DISTINCT FROM new
-             ON CONFLICT (id) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, updated_at = now()
+             ON CONFLICT (agency_id, id) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, updated_at = now()
              WHERE (t.parent_id, t.name) IS DISTINCT FROM (EXCLUDED.parent_id, EXCLUDED.name)",
             &["id", "agency_id", "parent_id", "code", "name"],
         ),
@@ -81,7 +81,7 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
             "INSERT INTO positions AS t (id, agency_id, unit_id, code, name, kind, level, created_at, updated_at)
              SELECT id, agency_id, unit_id, code, name, kind, level, now(), now()
              FROM resolved WHERE old IS DISTINCT FROM new
-             ON CONFLICT (id) DO UPDATE SET unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
+             ON CONFLICT (agency_id, id) DO UPDATE SET unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
                  level = EXCLUDED.level, updated_at = now()
              WHERE (t.unit_id, t.name, t.kind, t.level) IS DISTINCT FROM
                    (EXCLUDED.unit_id, EXCLUDED.name, EXCLUDED.kind, EXCLUDED.level)",
@@ -114,7 +114,7 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
              SELECT id, agency_id, nip, name, unit_id, position_id, supervisor_id, employment_type, grade, email,
                     now(), now()
              FROM resolved WHERE old IS DISTINCT FROM new
-             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, unit_id = EXCLUDED.unit_id,
+             ON CONFLICT (agency_id, id) DO UPDATE SET name = EXCLUDED.name, unit_id = EXCLUDED.unit_id,
                  position_id = EXCLUDED.position_id, supervisor_id = EXCLUDED.supervisor_id,
                  employment_type = EXCLUDED.employment_type, grade = EXCLUDED.grade, email = EXCLUDED.email,
                  updated_at = now()
@@ -241,10 +241,10 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
              SELECT n.*, CASE WHEN n.old_key IS NULL THEN ({old_default}) ELSE ({old_own}) END AS old, ({new}) AS new
              FROM named n WHERE n.old_key IS DISTINCT FROM n.new_key
          ), up AS (
-             INSERT INTO competency_requirements AS t (position_id, competency_id, required_level, updated_at)
-             SELECT src.position_id, src.competency_id, src.required_level, now()
+             INSERT INTO competency_requirements AS t (agency_id, position_id, competency_id, required_level, updated_at)
+             SELECT src.agency_id, src.position_id, src.competency_id, src.required_level, now()
              FROM src JOIN changed ch ON ch.position_id = src.position_id
-             ON CONFLICT (position_id, competency_id) DO UPDATE
+             ON CONFLICT (agency_id, position_id, competency_id) DO UPDATE
                  SET required_level = EXCLUDED.required_level, updated_at = EXCLUDED.updated_at
          ), gone AS (
              DELETE FROM competency_requirements r USING changed ch
@@ -324,19 +324,19 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
                        AS differs
              FROM parented
          ), up AS (
-             INSERT INTO plan_results AS t (id, plan_id, kind, description, parent_result_id, perspective, created_at,
-                                            updated_at)
-             SELECT id, plan_id, kind, description, parent_result_id, perspective, now(), now()
+             INSERT INTO plan_results AS t (id, agency_id, plan_id, kind, description, parent_result_id, perspective,
+                                            created_at, updated_at)
+             SELECT id, agency_id, plan_id, kind, description, parent_result_id, perspective, now(), now()
              FROM resolved WHERE differs
-             ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, parent_result_id = EXCLUDED.parent_result_id,
+             ON CONFLICT (agency_id, id) DO UPDATE SET kind = EXCLUDED.kind, parent_result_id = EXCLUDED.parent_result_id,
                  perspective = EXCLUDED.perspective, updated_at = now()
          ), old_indicators AS (
              DELETE FROM plan_indicators i USING resolved r
              WHERE i.plan_id = r.plan_id AND i.result_id = r.old_id AND r.differs
          ), new_indicators AS (
-             INSERT INTO plan_indicators (id, result_id, plan_id, description, aspect, target_value, target_unit,
-                                          target_text)
-             SELECT s.indicator_id, r.id, s.plan_id, s.indicator, s.aspect, s.target_value, s.target_unit, s.target_text
+             INSERT INTO plan_indicators (id, agency_id, result_id, plan_id, description, aspect, target_value,
+                                          target_unit, target_text)
+             SELECT s.indicator_id, s.agency_id, r.id, s.plan_id, s.indicator, s.aspect, s.target_value, s.target_unit, s.target_text
              FROM stage_results s JOIN resolved r ON r.plan_id = s.plan_id AND r.description = s.result
              WHERE r.differs
          ), gone AS (
@@ -400,7 +400,7 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
          ), up AS (
              INSERT INTO realizations AS t (id, evaluation_id, indicator_id, value, text, evidence, agency_id)
              SELECT id, eval_id, indicator_id, value, text, evidence, agency_id FROM resolved WHERE differs
-             ON CONFLICT (evaluation_id, indicator_id) DO UPDATE
+             ON CONFLICT (agency_id, evaluation_id, indicator_id) DO UPDATE
                  SET value = EXCLUDED.value, text = EXCLUDED.text, evidence = EXCLUDED.evidence
          ), touched AS (
              UPDATE evaluations ev SET updated_at = now()

@@ -216,7 +216,7 @@ impl PlanContext {
                 facts.supervisor_id,
                 facts.supervisor_supervisor_id,
             );
-            expectations.extend(plan_contents::default_expectations(plan.id));
+            expectations.extend(plan_contents::default_expectations(plan.agency_id, plan.id));
             events.push(plan_contents::created_event(actor, &plan));
             plans_made.push(plan);
         }

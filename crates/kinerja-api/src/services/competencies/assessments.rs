@@ -260,6 +260,7 @@ pub async fn submit(
         .ratings
         .iter()
         .map(|r| RatingRow {
+            agency_id: row.agency_id,
             assessment_id: row.id,
             competency_id: r.competency_id,
             level: i16::from(r.level),

@@ -55,13 +55,14 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
 
 pub(crate) const INVALID_PARENT_RESULT: &str = "must be a result in the rating official's plan for the same period";
 
-fn indicator_rows(plan_id: Uuid, result_id: Uuid, input: &[IndicatorInput]) -> Vec<IndicatorRow> {
+fn indicator_rows(plan: &PlanRow, result_id: Uuid, input: &[IndicatorInput]) -> Vec<IndicatorRow> {
     input
         .iter()
         .map(|i| IndicatorRow {
             id: Uuid::now_v7(),
+            agency_id: plan.agency_id,
             result_id,
-            plan_id,
+            plan_id: plan.id,
             description: i.description.trim().to_owned(),
             aspect: Coded(i.aspect),
             target_value: i.target_value,
@@ -90,6 +91,7 @@ pub async fn add_result(
         let now = Utc::now();
         let result = ResultRow {
             id: result_id,
+            agency_id: plan.agency_id,
             plan_id: plan.id,
             kind: Coded(body.kind),
             description: body.description.trim().to_owned(),
@@ -98,7 +100,7 @@ pub async fn add_result(
             created_at: now,
             updated_at: now,
         };
-        plan_rows::insert_result(tx, &result, &indicator_rows(plan.id, result.id, &body.indicators)).await?;
+        plan_rows::insert_result(tx, &result, &indicator_rows(plan, result.id, &body.indicators)).await?;
         let changes = serde_json::json!({"result_id": result.id, "description": result.description});
         Ok(Change::with_changes(plan.clone(), changes))
     })
@@ -132,7 +134,7 @@ pub async fn update_result(
             updated_at: Utc::now(),
             ..current.clone()
         };
-        let indicators = replaces_indicators.then(|| indicator_rows(plan.id, next.id, &body.indicators));
+        let indicators = replaces_indicators.then(|| indicator_rows(plan, next.id, &body.indicators));
         plan_rows::update_result(tx, &next, indicators.as_deref()).await?;
         let changes = serde_json::json!({"result_id": next.id, "description": {"old": current.description, "new": next.description}});
         Ok(Change::with_changes(plan.clone(), changes))
@@ -187,6 +189,7 @@ pub async fn replace_expectations(
     let rows: Vec<ExpectationRow> = BerAkhlak::ALL
         .iter()
         .map(|v| ExpectationRow {
+            agency_id: visible.agency_id,
             plan_id: visible.id,
             value: Coded(*v),
             expectation: body
