@@ -223,6 +223,9 @@ impl TestApp {
         self.sql(&format!(
             "INSERT INTO employees (id, agency_id, nip, name, employment_type) VALUES ('{id}', '{agency}', '{nip}', '{name}', 'pns')"
         ));
+        self.sql(&format!(
+            "INSERT INTO employee_nips (nip, agency_id, employee_id) VALUES ('{nip}', '{agency}', '{id}')"
+        ));
         id
     }
 

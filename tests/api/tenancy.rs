@@ -114,3 +114,43 @@ async fn a_row_cannot_name_another_agency_than_what_it_refers_to() {
     let supervisor = app.create_employee(a, "197001012000011003", "Ahmad Fauzi");
     assert_eq!(app.try_sql(&plan(supervisor)), Ok(1));
 }
+
+/// The national NIP register is what keeps a NIP unique across agencies on Citus, where
+/// `employees.nip` cannot be unique: with that constraint dropped here as on a cluster, a NIP
+/// another agency holds is still refused, and the register follows a NIP changed by PATCH and
+/// the employees an import creates.
+#[actix_web::test]
+async fn a_nip_is_unique_nationally_through_its_register() {
+    let app = TestApp::new().await;
+    app.sql("ALTER TABLE employees DROP CONSTRAINT employees_nip_key");
+    let (a, b) = (app.create_agency("KAB-TNG"), app.create_agency("KAB-SRG"));
+    let root = app.super_admin().await;
+    let employee = |agency: uuid::Uuid, nip: &str| serde_json::json!({"nip": nip, "name": "Siti Aminah", "agency_id": agency, "employment_type": "pns"});
+    let made = app.post("/api/v1/employees", &root.token, employee(a, "198503152010012001")).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let elsewhere = app.post("/api/v1/employees", &root.token, employee(b, "198503152010012001")).await;
+    elsewhere.assert_problem(409, "duplicate_nip");
+
+    let path = format!("/api/v1/employees/{}", made.body["id"].as_str().unwrap());
+    let moved = app.patch(&path, &root.token, serde_json::json!({"nip": "198503152010012002"})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let freed = app.post("/api/v1/employees", &root.token, employee(b, "198503152010012001")).await;
+    assert_eq!(freed.status, 201, "the old NIP is free again: {}", freed.text);
+    let taken = app.patch(&path, &root.token, serde_json::json!({"nip": "198503152010012001"})).await;
+    taken.assert_problem(409, "duplicate_nip");
+
+    let mut req = actix_web::test::TestRequest::post()
+        .uri("/api/v1/imports/employees")
+        .insert_header(("Authorization", format!("Bearer {}", root.token)))
+        .insert_header(("Content-Type", "text/csv"))
+        .set_payload("agency_code,nip,name,employment_type\nKAB-TNG,199001012015031001,Budi Santoso,pns\n");
+    let imported = app.call(std::mem::take(&mut req)).await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    let out_of_step = app.number(
+        "SELECT count(*) AS n FROM employees e FULL JOIN employee_nips r
+           ON r.nip = e.nip AND r.agency_id = e.agency_id AND r.employee_id = e.id
+         WHERE r.nip IS NULL OR e.id IS NULL",
+    );
+    assert_eq!(out_of_step, 0, "the register and the employees differ");
+    assert_eq!(app.number("SELECT count(*) AS n FROM employee_nips"), 3);
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::db::page::{limited, Limited};
 use crate::error::StoreResult;
-use crate::schema::{agencies, employees, positions, units};
+use crate::schema::{agencies, employee_nips, employees, positions, units};
 
 // ---- agencies ----
 
@@ -312,7 +312,23 @@ pub struct EmployeeRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Claims `nip` for the employee in the national NIP register (migration
+/// 2026-12-07-000025_national_nip_register): a NIP another employee holds, in any agency, is a
+/// duplicate (`employee_nips_pkey`).
+async fn register_nip(conn: &mut AsyncPgConnection, row: &EmployeeRow) -> StoreResult<()> {
+    diesel::insert_into(employee_nips::table)
+        .values((
+            employee_nips::nip.eq(&row.nip),
+            employee_nips::agency_id.eq(row.agency_id),
+            employee_nips::employee_id.eq(row.id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) -> StoreResult<EmployeeRow> {
+    register_nip(conn, row).await?;
     Ok(diesel::insert_into(employees::table)
         .values(row)
         .returning(EmployeeRow::as_returning())
@@ -340,7 +356,13 @@ pub async fn employee_by_nip(conn: &mut AsyncPgConnection, nip: &str) -> StoreRe
     Ok(employees::table.filter(employees::nip.eq(nip)).select(EmployeeRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Writes the employee (locked by the caller); a new NIP moves in the national register.
 pub async fn update_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) -> StoreResult<EmployeeRow> {
+    let stored_nip: String = employees::table.find(row.id).select(employees::nip).first(conn).await?;
+    if stored_nip != row.nip {
+        diesel::delete(employee_nips::table.filter(employee_nips::nip.eq(&stored_nip))).execute(conn).await?;
+        register_nip(conn, row).await?;
+    }
     Ok(diesel::update(employees::table.find(row.id))
         .set((
             employees::nip.eq(&row.nip),

@@ -80,6 +80,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    employee_nips (nip) {
+        nip -> Text,
+        agency_id -> Uuid,
+        employee_id -> Uuid,
+    }
+}
+
+diesel::table! {
     employees (id) {
         id -> Uuid,
         agency_id -> Uuid,

@@ -177,6 +177,9 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor, period: Opt
             _ => merge_requirements(conn, actor),
         };
     };
+    if kind == Kind::Employees {
+        register_new_nips(conn)?;
+    }
     let changes = changes_sql(fields);
     let entity = entity_of(kind);
     let sql = format!(
@@ -193,6 +196,19 @@ pub fn merge(conn: &mut PgConnection, kind: Kind, actor: &BulkActor, period: Opt
                 (SELECT count(*) FROM up WHERE NOT inserted) AS changed, 0::bigint AS deleted"
     );
     run_merge(conn, &sql, actor)
+}
+
+/// Claims the NIPs that no employee holds yet in the national register, for the employees the
+/// merge is about to create (with the staged ids it gives them). A NIP taken meanwhile is a
+/// duplicate, and the import writes nothing.
+fn register_new_nips(conn: &mut PgConnection) -> StoreResult<()> {
+    diesel::sql_query(
+        "INSERT INTO employee_nips (nip, agency_id, employee_id)
+         SELECT s.nip, s.agency_id, s.id FROM stage_employees s
+         WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.nip = s.nip)",
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// A standard as the API shows it (`RequirementView`), ordered by code: `rows` is a set of
