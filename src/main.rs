@@ -141,6 +141,7 @@ fn database(settings: &Settings) -> Result<(String, Option<LocalPostgres>), Fail
         data_dir: settings.data_dir.join("postgres"),
         system_user: settings.pg_user.clone(),
         ephemeral: false,
+        settings: Vec::new(),
     })?;
     cluster.ensure_database("kinerja")?;
     tracing::info!(dir = %cluster.data_dir().display(), "embedded PostgreSQL is running");

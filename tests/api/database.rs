@@ -91,9 +91,13 @@ fn schema_rs_matches_the_migrations() {
 async fn survives_the_database_going_away_and_coming_back() {
     let dir = std::env::temp_dir().join(format!("kinerja-restart-{}", std::process::id()));
     let _cleanup = RemoveOnDrop(dir.clone());
-    let mut pg =
-        LocalPostgres::start(LaunchOptions { data_dir: dir, system_user: "postgres".into(), ephemeral: false })
-            .unwrap();
+    let mut pg = LocalPostgres::start(LaunchOptions {
+        data_dir: dir,
+        system_user: "postgres".into(),
+        ephemeral: false,
+        settings: Vec::new(),
+    })
+    .unwrap();
     pg.ensure_database("kinerja").unwrap();
     let url = pg.url("kinerja");
     migrations::run_pending(&url).unwrap();
@@ -127,7 +131,8 @@ async fn survives_the_database_going_away_and_coming_back() {
 fn starts_over_a_stale_pid_file() {
     let dir = std::env::temp_dir().join(format!("kinerja-stale-{}", std::process::id()));
     let _cleanup = RemoveOnDrop(dir.clone());
-    let options = LaunchOptions { data_dir: dir.clone(), system_user: "postgres".into(), ephemeral: false };
+    let options =
+        LaunchOptions { data_dir: dir.clone(), system_user: "postgres".into(), ephemeral: false, settings: Vec::new() };
     let mut pg = LocalPostgres::start(options.clone()).unwrap();
     pg.stop();
     // What a crash leaves: a pid file naming a process that is gone.

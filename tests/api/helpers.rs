@@ -11,6 +11,7 @@ use kinerja_api::services::accounts::{self, AccountInput};
 use kinerja_api::AppState;
 use kinerja_domain::Role;
 use kinerja_store::db::launcher::{quote_ident, LaunchOptions, LocalPostgres};
+use kinerja_store::db::local_citus::LocalCitus;
 use kinerja_store::db::migrations;
 use kinerja_store::Db;
 use serde_json::Value;
@@ -20,32 +21,75 @@ pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const PASSWORD: &str = "a-long-test-password";
 const TEMPLATE: &str = "kinerja_template";
 
+/// The database server of the run: one PostgreSQL, or with `KINERJA_TEST_CITUS=1` a Citus
+/// coordinator and two workers (the whole suite then runs on a cluster; `.ci/run` does both).
+enum Nodes {
+    Single(LocalPostgres),
+    Citus(LocalCitus),
+}
+
 pub struct Cluster {
-    pg: Mutex<LocalPostgres>,
+    nodes: Mutex<Nodes>,
 }
 
 impl Cluster {
     pub fn url(&self, database: &str) -> String {
-        self.pg.lock().map(|pg| pg.url(database)).unwrap_or_default()
+        self.nodes
+            .lock()
+            .map(|nodes| match &*nodes {
+                Nodes::Single(pg) => pg.url(database),
+                Nodes::Citus(citus) => citus.url(database),
+            })
+            .unwrap_or_default()
     }
 
-    /// A streaming standby of the test cluster in `dir`, started (removed when dropped).
+    /// A streaming standby of the test cluster (on Citus, of its coordinator) in `dir`, started
+    /// (removed when dropped).
     pub fn start_standby(&self, dir: std::path::PathBuf) -> LocalPostgres {
-        let pg = self.pg.lock().expect("cluster");
-        pg.start_standby(dir).unwrap_or_else(|e| panic!("cannot start a standby: {e}"))
+        let nodes = self.nodes.lock().expect("cluster");
+        let primary = match &*nodes {
+            Nodes::Single(pg) => pg,
+            Nodes::Citus(citus) => &citus.coordinator,
+        };
+        primary.start_standby(dir).unwrap_or_else(|e| panic!("cannot start a standby: {e}"))
     }
+
+    pub fn is_citus(&self) -> bool {
+        self.nodes.lock().map(|nodes| matches!(&*nodes, Nodes::Citus(_))).unwrap_or(false)
+    }
+}
+
+/// Whether this run is on a Citus cluster.
+pub fn on_citus() -> bool {
+    cluster().is_citus()
 }
 
 /// The shared cluster, started and given a migrated template database on first use.
 pub fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
+        if std::env::var_os("RUST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::from_default_env();
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         let dir = std::env::temp_dir().join(format!("kinerja-test-{}", std::process::id()));
-        let pg = LocalPostgres::start(LaunchOptions { data_dir: dir, system_user: "postgres".into(), ephemeral: true })
-            .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
-        pg.ensure_database(TEMPLATE).expect("template database");
-        migrations::run_pending(&pg.url(TEMPLATE)).expect("migrating the template");
-        Cluster { pg: Mutex::new(pg) }
+        let nodes = if std::env::var("KINERJA_TEST_CITUS").is_ok_and(|v| v == "1") {
+            // KINERJA_TEST_KEEP_CLUSTER=1 keeps the nodes' folders (and their server.log) after the run.
+            let ephemeral = std::env::var_os("KINERJA_TEST_KEEP_CLUSTER").is_none();
+            let citus = LocalCitus::start(&dir, 2, "postgres", ephemeral)
+                .unwrap_or_else(|e| panic!("cannot start the test Citus cluster: {e}"));
+            citus.create_database(TEMPLATE).expect("template database");
+            Nodes::Citus(citus)
+        } else {
+            let options =
+                LaunchOptions { data_dir: dir, system_user: "postgres".into(), ephemeral: true, settings: Vec::new() };
+            let pg = LocalPostgres::start(options).unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+            pg.ensure_database(TEMPLATE).expect("template database");
+            Nodes::Single(pg)
+        };
+        let cluster = Cluster { nodes: Mutex::new(nodes) };
+        migrations::run_pending(&cluster.url(TEMPLATE)).expect("migrating the template");
+        cluster
     })
 }
 
@@ -53,11 +97,20 @@ pub fn cluster() -> &'static Cluster {
 pub fn create_database(from_template: bool) -> String {
     let cluster = cluster();
     let name = format!("t_{}", Uuid::now_v7().simple());
-    let mut conn = PgConnection::establish(&cluster.url("postgres")).expect("connect to cluster");
-    let template = if from_template { format!(" TEMPLATE {TEMPLATE}") } else { String::new() };
-    diesel::sql_query(format!("CREATE DATABASE {}{template}", quote_ident(&name)))
-        .execute(&mut conn)
-        .expect("create test database");
+    {
+        let nodes = cluster.nodes.lock().expect("cluster");
+        match &*nodes {
+            Nodes::Citus(citus) if from_template => citus.copy_database(TEMPLATE, &name).expect("copy the template"),
+            Nodes::Citus(citus) => citus.create_database(&name).expect("create test database"),
+            Nodes::Single(pg) => {
+                let mut conn = PgConnection::establish(&pg.url("postgres")).expect("connect to cluster");
+                let template = if from_template { format!(" TEMPLATE {TEMPLATE}") } else { String::new() };
+                diesel::sql_query(format!("CREATE DATABASE {}{template}", quote_ident(&name)))
+                    .execute(&mut conn)
+                    .expect("create test database");
+            }
+        }
+    }
     cluster.url(&name)
 }
 

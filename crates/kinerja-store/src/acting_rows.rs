@@ -41,7 +41,15 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<A
 }
 
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActingRow>> {
-    Ok(acting_officials::table.find(id).select(ActingRow::as_select()).for_update().first(conn).await.optional()?)
+    let Some(agency) = crate::shard::agency_of(conn, "acting_officials", "id", id).await? else { return Ok(None) };
+    Ok(acting_officials::table
+        .find(id)
+        .filter(acting_officials::agency_id.eq(agency))
+        .select(ActingRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// Only the end date changes (a delegation ended early or extended).
@@ -105,7 +113,7 @@ pub async fn stands_in_for(conn: &mut AsyncPgConnection, employee: Uuid, day: Na
         "SELECT a.for_employee_id AS id FROM acting_officials a \
          WHERE a.acting_id = $1 AND a.ends_on >= $2 AND a.starts_on <= $2 AND a.for_employee_id IS NOT NULL \
          UNION \
-         SELECT e.id FROM acting_officials a JOIN employees e ON e.position_id = a.for_position_id \
+         SELECT e.id FROM acting_officials a JOIN employees e ON e.agency_id = a.agency_id AND e.position_id = a.for_position_id \
          WHERE a.acting_id = $1 AND a.ends_on >= $2 AND a.starts_on <= $2 AND e.id <> $1",
     )
     .bind::<SqlUuid, _>(employee)

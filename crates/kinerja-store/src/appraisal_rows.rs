@@ -51,8 +51,10 @@ pub async fn lock_org_rating(
     unit_id: Uuid,
     period_id: Uuid,
 ) -> StoreResult<Option<OrgRatingRow>> {
+    let Some(agency) = crate::shard::agency_of(conn, "units", "id", unit_id).await? else { return Ok(None) };
     Ok(organisation_ratings::table
         .find((unit_id, period_id))
+        .filter(organisation_ratings::agency_id.eq(agency))
         .select(OrgRatingRow::as_select())
         .for_update()
         .first(conn)
@@ -120,8 +122,12 @@ pub async fn get_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> St
 
 /// Reads a plan's annual rating and locks it until the transaction ends.
 pub async fn lock_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Option<FinalRatingRow>> {
+    let Some(agency) = crate::shard::agency_of(conn, "performance_plans", "id", plan_id).await? else {
+        return Ok(None);
+    };
     Ok(final_ratings::table
         .find(plan_id)
+        .filter(final_ratings::agency_id.eq(agency))
         .select(FinalRatingRow::as_select())
         .for_update()
         .first(conn)
@@ -176,7 +182,7 @@ struct Count {
 /// Current plans of the period, for employees now in `units`, that have no annual rating yet.
 pub async fn unrated_plans(conn: &mut AsyncPgConnection, period_id: Uuid, units: &[Uuid]) -> StoreResult<i64> {
     let row: Count = diesel::sql_query(
-        "SELECT count(*) AS count FROM performance_plans p JOIN employees e ON e.id = p.employee_id \
+        "SELECT count(*) AS count FROM performance_plans p JOIN employees e ON e.agency_id = p.agency_id AND e.id = p.employee_id \
          WHERE p.period_id = $1 AND p.superseded_by IS NULL AND p.status <> 'rated' AND e.unit_id = ANY($2)",
     )
     .bind::<SqlUuid, _>(period_id)
@@ -229,7 +235,15 @@ pub async fn objection_of_plan(conn: &mut AsyncPgConnection, plan_id: Uuid) -> S
 
 /// Reads an objection and locks it until the transaction ends.
 pub async fn lock_objection(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ObjectionRow>> {
-    Ok(objections::table.find(id).select(ObjectionRow::as_select()).for_update().first(conn).await.optional()?)
+    let Some(agency) = crate::shard::agency_of(conn, "objections", "id", id).await? else { return Ok(None) };
+    Ok(objections::table
+        .find(id)
+        .filter(objections::agency_id.eq(agency))
+        .select(ObjectionRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) -> StoreResult<ObjectionRow> {
@@ -335,8 +349,8 @@ pub async fn participation(
         "SELECT u.id AS unit_id, u.code AS unit_code, u.name AS unit_name, count(e.id) AS employees, \
                 {PLAN_PROGRESS} \
          FROM units u \
-         LEFT JOIN employees e ON e.agency_id = u.agency_id AND e.unit_id = u.id \
-         LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.employee_id = e.id AND p.period_id = $2 \
+         LEFT JOIN employees e ON e.agency_id = u.agency_id AND e.agency_id = u.agency_id AND e.unit_id = u.id \
+         LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.agency_id = e.agency_id AND p.employee_id = e.id AND p.period_id = $2 \
                                        AND p.superseded_by IS NULL \
          WHERE u.agency_id = $1 GROUP BY u.agency_id, u.id ORDER BY u.code"
     ))
@@ -367,8 +381,8 @@ pub async fn evaluated_by_unit(
     Ok(diesel::sql_query(
         "SELECT e.unit_id, ev.period_label, count(DISTINCT p.employee_id) AS evaluated, \
                 count(DISTINCT p.employee_id) FILTER (WHERE ev.rated_at IS NOT NULL) AS rated \
-         FROM evaluations ev JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.id = ev.plan_id \
-         JOIN employees e ON e.agency_id = p.agency_id AND e.id = p.employee_id \
+         FROM evaluations ev JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.agency_id = ev.agency_id AND p.id = ev.plan_id \
+         JOIN employees e ON e.agency_id = p.agency_id AND e.agency_id = p.agency_id AND e.id = p.employee_id \
          WHERE p.agency_id = $1 AND p.period_id = $2 AND e.unit_id IS NOT NULL \
          GROUP BY e.unit_id, ev.period_label ORDER BY ev.period_label",
     )
@@ -447,10 +461,10 @@ pub struct NationalRecordRow {
     pub rater_unit: Option<String>,
 }
 
-const PEOPLE: &str = "JOIN employees e ON e.id = x.employee_id \
-     LEFT JOIN positions ep ON ep.id = e.position_id LEFT JOIN units eu ON eu.id = e.unit_id \
-     LEFT JOIN employees r ON r.id = x.rated_by \
-     LEFT JOIN positions rp ON rp.id = r.position_id LEFT JOIN units ru ON ru.id = r.unit_id";
+const PEOPLE: &str = "JOIN employees e ON e.agency_id = x.agency_id AND e.id = x.employee_id \
+     LEFT JOIN positions ep ON ep.agency_id = e.agency_id AND ep.id = e.position_id LEFT JOIN units eu ON eu.agency_id = e.agency_id AND eu.id = e.unit_id \
+     LEFT JOIN employees r ON r.agency_id = x.agency_id AND r.id = x.rated_by \
+     LEFT JOIN positions rp ON rp.agency_id = r.agency_id AND rp.id = r.position_id LEFT JOIN units ru ON ru.agency_id = r.agency_id AND ru.id = r.unit_id";
 
 const PEOPLE_COLUMNS: &str = "e.nip, e.name, e.grade, ep.name AS position, eu.name AS unit, \
      r.nip AS rater_nip, r.name AS rater_name, r.grade AS rater_grade, rp.name AS rater_position, \
@@ -467,7 +481,7 @@ pub async fn national_annual_batch(
     Ok(diesel::sql_query(format!(
         "SELECT x.plan_id AS id, 'annual' AS label, per.starts_on, per.ends_on, x.result_rating, \
                 x.behaviour_rating, x.predikat, {PEOPLE_COLUMNS} \
-         FROM final_ratings x JOIN periods per ON per.id = x.period_id {PEOPLE} \
+         FROM final_ratings x JOIN periods per ON per.agency_id = x.agency_id AND per.id = x.period_id {PEOPLE} \
          WHERE x.agency_id = $1 AND x.period_id = $2 AND x.plan_id > $3 ORDER BY x.plan_id LIMIT $4"
     ))
     .bind::<SqlUuid, _>(agency_id)
@@ -492,15 +506,15 @@ pub async fn national_periodic_batch(
         "SELECT x.id, x.period_label AS label, per.starts_on, per.ends_on, x.result_rating, \
                 x.behaviour_rating, x.predikat, {PEOPLE_COLUMNS} \
          FROM (SELECT ev.*, p.employee_id, p.period_id FROM evaluations ev \
-               JOIN performance_plans p ON p.id = ev.plan_id \
+               JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.id = ev.plan_id \
                WHERE ev.agency_id = $1 AND p.period_id = $2 AND ev.rated_at IS NOT NULL AND ev.id > $3 \
                  AND NOT EXISTS (SELECT 1 FROM evaluations later \
-                                 JOIN performance_plans lp ON lp.id = later.plan_id \
+                                 JOIN performance_plans lp ON lp.agency_id = later.agency_id AND lp.id = later.plan_id \
                                  WHERE lp.employee_id = p.employee_id AND lp.period_id = p.period_id \
                                    AND later.period_label = ev.period_label AND later.rated_at IS NOT NULL \
                                    AND lp.revision > p.revision) \
                ORDER BY ev.id LIMIT $4) x \
-         JOIN periods per ON per.id = x.period_id {PEOPLE} ORDER BY x.id"
+         JOIN periods per ON per.agency_id = x.agency_id AND per.id = x.period_id {PEOPLE} ORDER BY x.id"
     ))
     .bind::<SqlUuid, _>(agency_id)
     .bind::<SqlUuid, _>(period_id)

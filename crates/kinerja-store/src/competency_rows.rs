@@ -280,7 +280,7 @@ pub async fn lock_list(conn: &mut AsyncPgConnection, list: WholeList<'_>) -> Sto
     .bind::<Text, _>(&key)
     .execute(conn)
     .await?;
-    diesel::sql_query(format!("SELECT version FROM {table} WHERE {column}::text = $1 FOR UPDATE"))
+    diesel::sql_query(format!("SELECT version FROM {table} WHERE {column} = $1{cast} FOR UPDATE"))
         .bind::<Text, _>(&key)
         .execute(conn)
         .await?;
@@ -499,7 +499,7 @@ pub async fn source_levels(
         "SELECT a.employee_id, r.competency_id, a.source, \
                 (array_agg(r.level ORDER BY a.updated_at DESC))[1] AS latest, \
                 avg(r.level)::float8 AS mean, count(*) AS count \
-         FROM competency_assessments a JOIN competency_ratings r ON r.assessment_id = a.id \
+         FROM competency_assessments a JOIN competency_ratings r ON r.agency_id = a.agency_id AND r.assessment_id = a.id \
          WHERE a.agency_id = $1 AND a.period_id = $2 \
            AND ($3::uuid[] IS NULL OR a.employee_id = ANY($3)) AND ($4::uuid IS NULL OR r.competency_id = $4) \
          GROUP BY a.employee_id, r.competency_id, a.source",
@@ -545,7 +545,7 @@ pub async fn latest_predikat(
 ) -> StoreResult<Vec<EmployeeCode>> {
     Ok(diesel::sql_query(
         "SELECT DISTINCT ON (f.employee_id) f.employee_id, f.predikat AS code \
-         FROM final_ratings f JOIN periods p ON p.id = f.period_id \
+         FROM final_ratings f JOIN periods p ON p.agency_id = f.agency_id AND p.id = f.period_id \
          WHERE f.employee_id = ANY($1) AND p.starts_on <= $2 \
          ORDER BY f.employee_id, p.ends_on DESC, f.rated_at DESC",
     )
@@ -605,8 +605,12 @@ pub async fn get_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 
 /// Reads a development activity and locks its row until the transaction ends.
 pub async fn lock_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActivityRow>> {
+    let Some(agency) = crate::shard::agency_of(conn, "development_activities", "id", id).await? else {
+        return Ok(None);
+    };
     Ok(development_activities::table
         .find(id)
+        .filter(development_activities::agency_id.eq(agency))
         .select(ActivityRow::as_select())
         .for_update()
         .first(conn)

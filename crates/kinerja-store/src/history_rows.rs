@@ -79,13 +79,13 @@ pub async fn freeze(
              position_name, unit_id, unit_name, grade, rule_set, standard) \
          SELECT e.agency_id, e.id, pr.id, $3, $4, p.id, p.code, p.name, u.id, u.name, e.grade, \
                 pr.rule_set, $5 \
-         FROM employees e JOIN periods pr ON pr.id = $2 \
-         LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN units u ON u.id = e.unit_id \
+         FROM employees e JOIN periods pr ON pr.agency_id = e.agency_id AND pr.id = $2 \
+         LEFT JOIN positions p ON p.agency_id = e.agency_id AND p.id = e.position_id LEFT JOIN units u ON u.agency_id = e.agency_id AND u.id = e.unit_id \
          WHERE e.id = $1 \
          ON CONFLICT (agency_id, act, act_id) DO UPDATE SET position_id = EXCLUDED.position_id, \
              position_code = EXCLUDED.position_code, position_name = EXCLUDED.position_name, \
              unit_id = EXCLUDED.unit_id, unit_name = EXCLUDED.unit_name, grade = EXCLUDED.grade, rule_set = EXCLUDED.rule_set, \
-             standard = EXCLUDED.standard, taken_at = now()",
+             standard = EXCLUDED.standard, taken_at = EXCLUDED.taken_at",
     )
     .bind::<SqlUuid, _>(employee_id)
     .bind::<SqlUuid, _>(period_id)
@@ -183,8 +183,8 @@ pub async fn periods_of(conn: &mut AsyncPgConnection, employee_id: Uuid) -> Stor
                 fr.rated_predikat, fr.calibration->>'predikat' AS calibrated_predikat, \
                 o.outcome AS objection_outcome, o.decided_predikat AS objection_predikat, fr.predikat, fr.rated_at \
          FROM judged j JOIN periods pr ON pr.id = j.period_id \
-         LEFT JOIN final_ratings fr ON fr.period_id = pr.id AND fr.employee_id = $1 \
-         LEFT JOIN objections o ON o.plan_id = fr.plan_id AND o.decided_at IS NOT NULL \
+         LEFT JOIN final_ratings fr ON fr.agency_id = pr.agency_id AND fr.period_id = pr.id AND fr.employee_id = $1 \
+         LEFT JOIN objections o ON o.agency_id = fr.agency_id AND o.plan_id = fr.plan_id AND o.decided_at IS NOT NULL \
          ORDER BY pr.starts_on, pr.ends_on, pr.id",
     )
     .bind::<SqlUuid, _>(employee_id)

@@ -74,10 +74,11 @@ pub async fn claim(
 ) -> StoreResult<Claim> {
     use diesel_async::RunQueryDsl;
     let claimed = diesel::sql_query(format!(
-        "INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, answer) VALUES ($1, $2, $3, 0, '{{}}')
+        "INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, answer, created_at)
+         VALUES ($1, $2, $3, 0, '{{}}', now())
          ON CONFLICT (actor_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = 0,
-             answer = '{{}}', created_at = now()
-         WHERE idempotency_keys.created_at < now() - interval '{KEPT_HOURS} hours'"
+             answer = '{{}}', created_at = EXCLUDED.created_at
+         WHERE idempotency_keys.created_at < EXCLUDED.created_at - interval '{KEPT_HOURS} hours'"
     ))
     .bind::<diesel::sql_types::Uuid, _>(actor)
     .bind::<diesel::sql_types::Text, _>(key)

@@ -227,8 +227,10 @@ pub async fn insert_client(conn: &mut AsyncPgConnection, client: NewClient<'_>) 
 /// A client that has not been revoked.
 /// A client not revoked, locked until the transaction ends.
 pub async fn lock_live_client(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ClientRow>> {
+    let Some(agency) = crate::shard::agency_of(conn, "clients", "id", id).await? else { return Ok(None) };
     Ok(clients::table
         .find(id)
+        .filter(clients::agency_id.eq(agency))
         .filter(clients::revoked_at.is_null())
         .select(ClientRow::as_select())
         .for_update()

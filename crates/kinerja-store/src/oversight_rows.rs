@@ -53,7 +53,7 @@ pub async fn agency_periods(
                 (SELECT count(*) FROM employees e WHERE e.agency_id = a.id) AS employees, \
                 {PLAN_PROGRESS} \
          FROM periods d JOIN agencies a ON a.id = d.agency_id \
-         LEFT JOIN performance_plans p ON p.agency_id = d.agency_id AND p.period_id = d.id AND p.superseded_by IS NULL \
+         LEFT JOIN performance_plans p ON p.agency_id = d.agency_id AND p.agency_id = d.agency_id AND p.period_id = d.id AND p.superseded_by IS NULL \
          WHERE d.starts_on >= $1 AND d.starts_on < $2 \
          GROUP BY a.id, d.agency_id, d.id ORDER BY a.code, d.starts_on, d.id"
     ))

@@ -69,14 +69,30 @@ pub async fn periods_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Store
 
 /// Reads the period and locks its row until the transaction ends.
 pub async fn lock_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    Ok(periods::table.find(id).select(PeriodRow::as_select()).for_update().first(conn).await.optional()?)
+    let Some(agency) = crate::shard::agency_of(conn, "periods", "id", id).await? else { return Ok(None) };
+    Ok(periods::table
+        .find(id)
+        .filter(periods::agency_id.eq(agency))
+        .select(PeriodRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// Reads the period and holds it (`FOR SHARE`) until the transaction ends: a write that needs
 /// the period open takes it this way, so a concurrent close waits for the write, and a write
 /// after the close sees it closed.
 pub async fn share_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    Ok(periods::table.find(id).select(PeriodRow::as_select()).for_share().first(conn).await.optional()?)
+    let Some(agency) = crate::shard::agency_of(conn, "periods", "id", id).await? else { return Ok(None) };
+    Ok(periods::table
+        .find(id)
+        .filter(periods::agency_id.eq(agency))
+        .select(PeriodRow::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
@@ -157,7 +173,15 @@ pub async fn get_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Opt
 
 /// Reads the plan (its header: every change of a plan or of what it holds takes this lock) and locks its row until the transaction ends.
 pub async fn lock_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
-    Ok(performance_plans::table.find(id).select(PlanRow::as_select()).for_update().first(conn).await.optional()?)
+    let Some(agency) = crate::shard::agency_of(conn, "performance_plans", "id", id).await? else { return Ok(None) };
+    Ok(performance_plans::table
+        .find(id)
+        .filter(performance_plans::agency_id.eq(agency))
+        .select(PlanRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// The current (not superseded) plan of an employee in a period.
@@ -502,8 +526,8 @@ pub async fn cascade_up(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreRes
          )
          SELECT DISTINCT ON (r.id) {CASCADE_COLUMNS}
          FROM c JOIN plan_results r ON r.id = c.id
-                JOIN performance_plans pl ON pl.id = r.plan_id
-                JOIN employees e ON e.id = pl.employee_id
+                JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
+                JOIN employees e ON e.agency_id = pl.agency_id AND e.id = pl.employee_id
          ORDER BY r.id, c.depth"
     ))
     .bind::<diesel::sql_types::Uuid, _>(plan_id)
@@ -516,18 +540,18 @@ pub async fn cascade_up(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreRes
 pub async fn cascade_down(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Vec<CascadeRow>> {
     Ok(diesel::sql_query(format!(
         "WITH RECURSIVE c(id, depth) AS (
-             SELECT r.id, 1 FROM plan_results r JOIN performance_plans pl ON pl.id = r.plan_id
+             SELECT r.id, 1 FROM plan_results r JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
              WHERE pl.superseded_by IS NULL
                AND r.parent_result_id IN (SELECT id FROM plan_results WHERE plan_id = $1)
              UNION
              SELECT r.id, c.depth + 1 FROM plan_results r JOIN c ON r.parent_result_id = c.id
-                    JOIN performance_plans pl ON pl.id = r.plan_id
+                    JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
              WHERE pl.superseded_by IS NULL AND c.depth < 50
          )
          SELECT {CASCADE_COLUMNS}
          FROM c JOIN plan_results r ON r.id = c.id
-                JOIN performance_plans pl ON pl.id = r.plan_id
-                JOIN employees e ON e.id = pl.employee_id
+                JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
+                JOIN employees e ON e.agency_id = pl.agency_id AND e.id = pl.employee_id
          ORDER BY c.depth, r.id"
     ))
     .bind::<diesel::sql_types::Uuid, _>(plan_id)

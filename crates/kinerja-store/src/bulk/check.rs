@@ -147,13 +147,13 @@ fn results_checks(period: Uuid) -> Vec<String> {
         format!(
             "SELECT s.line, 'parent_result' AS field, 'invalid_parent_result' AS code, '{message}' AS message
              FROM stage_results s
-             JOIN employees e ON e.id = s.employee_id
-             LEFT JOIN performance_plans p ON p.id = s.plan_id
+             JOIN employees e ON e.agency_id = s.agency_id AND e.id = s.employee_id
+             LEFT JOIN performance_plans p ON p.agency_id = s.agency_id AND p.id = s.plan_id
              CROSS JOIN LATERAL (SELECT CASE WHEN s.plan_id IS NULL THEN e.supervisor_id ELSE p.rater_id END AS id) rater
              LEFT JOIN (SELECT DISTINCT employee_id FROM stage_results) in_file ON in_file.employee_id = rater.id
              LEFT JOIN (SELECT DISTINCT employee_id, result FROM stage_results) filed
                     ON filed.employee_id = rater.id AND filed.result = s.parent_result
-             LEFT JOIN LATERAL (SELECT 1 AS found FROM performance_plans rp JOIN plan_results r ON r.plan_id = rp.id
+             LEFT JOIN LATERAL (SELECT 1 AS found FROM performance_plans rp JOIN plan_results r ON r.agency_id = rp.agency_id AND r.plan_id = rp.id
                                 WHERE rp.employee_id = rater.id AND rp.period_id = '{period}'
                                   AND rp.superseded_by IS NULL AND r.description = s.parent_result LIMIT 1) stored
                     ON in_file.employee_id IS NULL
@@ -166,7 +166,7 @@ fn results_checks(period: Uuid) -> Vec<String> {
         "SELECT min(s.line) AS line, 'result' AS field, 'result_has_cascades' AS code,
                 'result ' || quote_literal(r.description)
                 || ' is left out of the file, but results in other plans are cascaded from it' AS message
-         FROM stage_results s JOIN plan_results r ON r.plan_id = s.plan_id
+         FROM stage_results s JOIN plan_results r ON r.agency_id = s.agency_id AND r.plan_id = s.plan_id
          WHERE NOT EXISTS (SELECT 1 FROM stage_results f WHERE f.plan_id = r.plan_id AND f.result = r.description)
            AND EXISTS (SELECT 1 FROM plan_results c WHERE c.parent_result_id = r.id
                        AND NOT EXISTS (SELECT 1 FROM stage_results g WHERE g.plan_id = c.plan_id))
@@ -200,7 +200,7 @@ pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<Pare
              FROM stage_employees s WHERE s.supervisor_nip IS NOT NULL
              UNION ALL
              SELECT NULL, e.nip, sup.nip
-             FROM employees e JOIN employees sup ON sup.id = e.supervisor_id
+             FROM employees e JOIN employees sup ON sup.agency_id = e.agency_id AND sup.id = e.supervisor_id
              WHERE e.agency_id IN (SELECT DISTINCT agency_id FROM stage_employees)
                AND NOT EXISTS (SELECT 1 FROM stage_employees s WHERE s.nip = e.nip)"
         }
@@ -209,7 +209,7 @@ pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<Pare
              FROM stage_units s WHERE s.parent_code IS NOT NULL
              UNION ALL
              SELECT NULL, u.agency_id || '/' || u.code, p.agency_id || '/' || p.code
-             FROM units u JOIN units p ON p.id = u.parent_id
+             FROM units u JOIN units p ON p.agency_id = u.agency_id AND p.id = u.parent_id
              WHERE u.agency_id IN (SELECT DISTINCT agency_id FROM stage_units)
                AND NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.agency_id = u.agency_id AND s.code = u.code)"
         }
@@ -244,7 +244,7 @@ fn realizations_checks() -> Vec<String> {
             "SELECT s.line, 'period_label' AS field, 'already_rated' AS code,
                     'the evaluation of ' || s.period_label || ' is rated; its realisations no longer change' AS message
              FROM stage_realizations s
-             JOIN evaluations ev ON ev.plan_id = s.plan_id AND ev.period_label = s.period_label AND ev.rated_at IS NOT NULL
+             JOIN evaluations ev ON ev.agency_id = s.agency_id AND ev.plan_id = s.plan_id AND ev.period_label = s.period_label AND ev.rated_at IS NOT NULL
              CROSS JOIN LATERAL ({NAMED_INDICATOR_SQL}) ind
              WHERE NOT EXISTS (SELECT 1 FROM realizations r WHERE r.evaluation_id = ev.id AND r.indicator_id = ind.id
                                AND (r.value, r.text, r.evidence) IS NOT DISTINCT FROM (s.value, s.text, s.evidence))"

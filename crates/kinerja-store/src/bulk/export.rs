@@ -35,13 +35,13 @@ pub async fn export_batch(
         Kind::Units => {
             "SELECT u.id, jsonb_build_object('agency_code', a.code, 'code', u.code, 'name', u.name,
                     'parent_code', p.code) AS record
-             FROM units u JOIN agencies a ON a.id = u.agency_id LEFT JOIN units p ON p.id = u.parent_id
+             FROM units u JOIN agencies a ON a.id = u.agency_id LEFT JOIN units p ON p.agency_id = u.agency_id AND p.id = u.parent_id
              WHERE u.agency_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3"
         }
         Kind::Positions => {
             "SELECT p.id, jsonb_build_object('agency_code', a.code, 'code', p.code, 'name', p.name, 'kind', p.kind,
                     'level', p.level, 'unit_code', u.code) AS record
-             FROM positions p JOIN agencies a ON a.id = p.agency_id LEFT JOIN units u ON u.id = p.unit_id
+             FROM positions p JOIN agencies a ON a.id = p.agency_id LEFT JOIN units u ON u.agency_id = p.agency_id AND u.id = p.unit_id
              WHERE p.agency_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3"
         }
         Kind::Employees => {
@@ -49,9 +49,9 @@ pub async fn export_batch(
                     'employment_type', e.employment_type, 'grade', e.grade, 'email', e.email, 'unit_code', u.code,
                     'position_code', p.code, 'supervisor_nip', s.nip) AS record
              FROM employees e JOIN agencies a ON a.id = e.agency_id
-             LEFT JOIN units u ON u.id = e.unit_id
-             LEFT JOIN positions p ON p.id = e.position_id
-             LEFT JOIN employees s ON s.id = e.supervisor_id
+             LEFT JOIN units u ON u.agency_id = e.agency_id AND u.id = e.unit_id
+             LEFT JOIN positions p ON p.agency_id = e.agency_id AND p.id = e.position_id
+             LEFT JOIN employees s ON s.agency_id = e.agency_id AND s.id = e.supervisor_id
              WHERE e.agency_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"
         }
         // Positions' own standards (not their kind's defaults, which an import would make their
@@ -63,30 +63,30 @@ pub async fn export_batch(
                       'result', r.description, 'parent_result', pr.description, 'perspective', r.perspective,
                       'indicator', i.description, 'aspect', i.aspect, 'target_value', i.target_value,
                       'target_unit', i.target_unit, 'target_text', i.target_text) AS record
-               FROM (SELECT id, employee_id, approach FROM performance_plans pp
+               FROM (SELECT id, agency_id, employee_id, approach FROM performance_plans pp
                      WHERE pp.period_id = $1 AND pp.superseded_by IS NULL AND pp.id > $2
-                       AND EXISTS (SELECT 1 FROM plan_results r WHERE r.plan_id = pp.id)
+                       AND EXISTS (SELECT 1 FROM plan_results r WHERE r.agency_id = pp.agency_id AND r.plan_id = pp.id)
                      ORDER BY pp.id LIMIT $3 / 10) p
-               JOIN employees e ON e.id = p.employee_id
-               JOIN plan_results r ON r.plan_id = p.id
-               JOIN plan_indicators i ON i.plan_id = p.id AND i.result_id = r.id
-               LEFT JOIN plan_results pr ON pr.id = r.parent_result_id
+               JOIN employees e ON e.agency_id = p.agency_id AND e.id = p.employee_id
+               JOIN plan_results r ON r.agency_id = p.agency_id AND r.plan_id = p.id
+               JOIN plan_indicators i ON i.agency_id = p.agency_id AND i.plan_id = p.id AND i.result_id = r.id
+               LEFT JOIN plan_results pr ON pr.agency_id = r.agency_id AND pr.id = r.parent_result_id
                ORDER BY p.id, r.id, i.id"
         }
         // A period's realisations, a batch of evaluations at a time; `$1` is the period.
         Kind::Realizations => {
             "SELECT ev.id, jsonb_build_object('nip', e.nip, 'period_label', ev.period_label, 'result', pr.description,
                     'indicator', i.description, 'value', r.value, 'text', r.text, 'evidence', r.evidence) AS record
-             FROM (SELECT ev.id, ev.plan_id, ev.period_label FROM evaluations ev
-                   JOIN performance_plans p ON p.id = ev.plan_id
+             FROM (SELECT ev.id, ev.agency_id, ev.plan_id, ev.period_label FROM evaluations ev
+                   JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.id = ev.plan_id
                    WHERE p.period_id = $1 AND p.superseded_by IS NULL AND ev.id > $2
-                     AND EXISTS (SELECT 1 FROM realizations r WHERE r.evaluation_id = ev.id)
+                     AND EXISTS (SELECT 1 FROM realizations r WHERE r.agency_id = ev.agency_id AND r.evaluation_id = ev.id)
                    ORDER BY ev.id LIMIT $3 / 10) ev
-             JOIN performance_plans p ON p.id = ev.plan_id
-             JOIN employees e ON e.id = p.employee_id
-             JOIN realizations r ON r.evaluation_id = ev.id
-             JOIN plan_indicators i ON i.id = r.indicator_id
-             JOIN plan_results pr ON pr.id = i.result_id
+             JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.id = ev.plan_id
+             JOIN employees e ON e.agency_id = p.agency_id AND e.id = p.employee_id
+             JOIN realizations r ON r.agency_id = ev.agency_id AND r.evaluation_id = ev.id
+             JOIN plan_indicators i ON i.agency_id = r.agency_id AND i.id = r.indicator_id
+             JOIN plan_results pr ON pr.agency_id = i.agency_id AND pr.id = i.result_id
              ORDER BY ev.id, pr.id, i.id"
         }
         Kind::Requirements => {
@@ -97,7 +97,7 @@ pub async fn export_batch(
                      AND EXISTS (SELECT 1 FROM competency_requirements r WHERE r.position_id = p.id)
                    ORDER BY p.id LIMIT $3 / 10) p
              JOIN agencies a ON a.id = p.agency_id
-             JOIN competency_requirements r ON r.position_id = p.id
+             JOIN competency_requirements r ON r.agency_id = p.agency_id AND r.position_id = p.id
              JOIN competencies c ON c.id = r.competency_id
              ORDER BY p.id, c.code"
         }
@@ -123,9 +123,9 @@ pub async fn ratings_batch(
                       'rated_predikat', f.rated_predikat, 'predikat', f.predikat, 'rater_nip', r.nip,
                       'rated_at', to_char(f.rated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) AS record
                FROM final_ratings f
-               JOIN employees e ON e.id = f.employee_id
-               JOIN employees r ON r.id = f.rated_by
-               LEFT JOIN units u ON u.id = f.unit_id
+               JOIN employees e ON e.agency_id = f.agency_id AND e.id = f.employee_id
+               JOIN employees r ON r.agency_id = f.agency_id AND r.id = f.rated_by
+               LEFT JOIN units u ON u.agency_id = f.agency_id AND u.id = f.unit_id
                WHERE f.agency_id = $1 AND f.period_id = $2 AND f.plan_id > $3
                ORDER BY f.plan_id LIMIT $4";
     Ok(diesel_async::RunQueryDsl::load(

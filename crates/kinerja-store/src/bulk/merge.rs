@@ -60,7 +60,7 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
             )",
             "INSERT INTO units AS t (id, agency_id, parent_id, code, name, created_at, updated_at)
              SELECT id, agency_id, parent_id, code, name, now(), now() FROM resolved WHERE old IS DISTINCT FROM new
-             ON CONFLICT (agency_id, id) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, updated_at = now()
+             ON CONFLICT (agency_id, id) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, updated_at = EXCLUDED.updated_at
              WHERE (t.parent_id, t.name) IS DISTINCT FROM (EXCLUDED.parent_id, EXCLUDED.name)",
             &["id", "agency_id", "parent_id", "code", "name"],
         ),
@@ -82,7 +82,7 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
              SELECT id, agency_id, unit_id, code, name, kind, level, now(), now()
              FROM resolved WHERE old IS DISTINCT FROM new
              ON CONFLICT (agency_id, id) DO UPDATE SET unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
-                 level = EXCLUDED.level, updated_at = now()
+                 level = EXCLUDED.level, updated_at = EXCLUDED.updated_at
              WHERE (t.unit_id, t.name, t.kind, t.level) IS DISTINCT FROM
                    (EXCLUDED.unit_id, EXCLUDED.name, EXCLUDED.kind, EXCLUDED.level)",
             &["id", "agency_id", "unit_id", "code", "name", "kind", "level"],
@@ -117,7 +117,7 @@ fn merge_sql(kind: Kind) -> Option<(&'static str, &'static str, &'static [&'stat
              ON CONFLICT (agency_id, id) DO UPDATE SET name = EXCLUDED.name, unit_id = EXCLUDED.unit_id,
                  position_id = EXCLUDED.position_id, supervisor_id = EXCLUDED.supervisor_id,
                  employment_type = EXCLUDED.employment_type, grade = EXCLUDED.grade, email = EXCLUDED.email,
-                 updated_at = now()
+                 updated_at = EXCLUDED.updated_at
              WHERE (t.name, t.unit_id, t.position_id, t.supervisor_id, t.employment_type, t.grade, t.email)
                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit_id, EXCLUDED.position_id, EXCLUDED.supervisor_id,
                                      EXCLUDED.employment_type, EXCLUDED.grade, EXCLUDED.email)",
@@ -328,8 +328,8 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
          ), parented AS (
              SELECT m.*, coalesce(pf.id, pd.id) AS parent_result_id
              FROM matched m
-             JOIN performance_plans p ON p.id = m.plan_id
-             LEFT JOIN performance_plans rp ON rp.employee_id = p.rater_id AND rp.period_id = p.period_id
+             JOIN performance_plans p ON p.agency_id = m.agency_id AND p.id = m.plan_id
+             LEFT JOIN performance_plans rp ON rp.agency_id = p.agency_id AND rp.employee_id = p.rater_id AND rp.period_id = p.period_id
                                            AND rp.superseded_by IS NULL
              LEFT JOIN matched pf ON pf.plan_id = rp.id AND pf.description = m.parent_result
              LEFT JOIN LATERAL (SELECT id FROM plan_results r WHERE r.plan_id = rp.id AND r.description = m.parent_result
@@ -345,7 +345,7 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
              SELECT id, agency_id, plan_id, kind, description, parent_result_id, perspective, now(), now()
              FROM resolved WHERE differs
              ON CONFLICT (agency_id, id) DO UPDATE SET kind = EXCLUDED.kind, parent_result_id = EXCLUDED.parent_result_id,
-                 perspective = EXCLUDED.perspective, updated_at = now()
+                 perspective = EXCLUDED.perspective, updated_at = EXCLUDED.updated_at
          ), old_indicators AS (
              DELETE FROM plan_indicators i USING resolved r
              WHERE i.plan_id = r.plan_id AND i.result_id = r.old_id AND r.differs
@@ -398,7 +398,7 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
              FROM src ORDER BY plan_id, period_label, line
          ), evals AS (
              SELECT w.*, coalesce(ev.id, w.new_id) AS id, ev.id IS NULL AS creating
-             FROM wanted w LEFT JOIN evaluations ev ON ev.plan_id = w.plan_id AND ev.period_label = w.period_label
+             FROM wanted w LEFT JOIN evaluations ev ON ev.agency_id = w.agency_id AND ev.plan_id = w.plan_id AND ev.period_label = w.period_label
          ), new_evals AS (
              INSERT INTO evaluations (id, plan_id, agency_id, period_label, created_at, updated_at)
              SELECT id, plan_id, agency_id, period_label, now(), now() FROM evals WHERE creating
@@ -412,7 +412,7 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
                         AS differs
              FROM src
              JOIN evals e ON e.plan_id = src.plan_id AND e.period_label = src.period_label
-             LEFT JOIN realizations r ON r.evaluation_id = e.id AND r.indicator_id = src.indicator_id
+             LEFT JOIN realizations r ON r.agency_id = e.agency_id AND r.evaluation_id = e.id AND r.indicator_id = src.indicator_id
          ), up AS (
              INSERT INTO realizations AS t (id, evaluation_id, indicator_id, value, text, evidence, agency_id)
              SELECT id, eval_id, indicator_id, value, text, evidence, agency_id FROM resolved WHERE differs
@@ -488,9 +488,9 @@ pub fn plan_facts(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreR
         "SELECT e.nip, e.id AS employee_id, e.supervisor_id, sup.supervisor_id AS supervisor_supervisor_id,
                 pos.kind AS position_kind, p.id AS plan_id, p.status AS plan_status, p.approach AS plan_approach
          FROM employees e
-         LEFT JOIN employees sup ON sup.id = e.supervisor_id
-         LEFT JOIN positions pos ON pos.id = e.position_id
-         LEFT JOIN performance_plans p ON p.employee_id = e.id AND p.period_id = $2 AND p.superseded_by IS NULL
+         LEFT JOIN employees sup ON sup.agency_id = e.agency_id AND sup.id = e.supervisor_id
+         LEFT JOIN positions pos ON pos.agency_id = e.agency_id AND pos.id = e.position_id
+         LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.employee_id = e.id AND p.period_id = $2 AND p.superseded_by IS NULL
          WHERE e.agency_id = $1",
     )
     .bind::<SqlUuid, _>(agency)

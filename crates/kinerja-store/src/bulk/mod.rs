@@ -162,7 +162,7 @@ pub(crate) fn table_of(kind: Kind) -> &'static str {
 /// The indicator a staged realisation `s` names: by its result's and its own description in the
 /// row's plan (the first, should a plan repeat a description).
 pub(crate) const NAMED_INDICATOR_SQL: &str =
-    "SELECT i.id FROM plan_results r JOIN plan_indicators i ON i.result_id = r.id
+    "SELECT i.id FROM plan_results r JOIN plan_indicators i ON i.agency_id = r.agency_id AND i.result_id = r.id
      WHERE r.plan_id = s.plan_id AND i.plan_id = s.plan_id AND r.description = s.result
        AND i.description = s.indicator
      ORDER BY r.id, i.id LIMIT 1";

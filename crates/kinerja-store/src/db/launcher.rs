@@ -21,7 +21,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 /// The database superuser the launcher creates; local socket connections are trusted, and the
 /// socket's folder is readable by the cluster's owner only.
 pub const SUPERUSER: &str = "kinerja";
-const PORT: u16 = 5432;
+pub const PORT: u16 = 5432;
 /// Unix socket paths are limited to 107 bytes; `/.s.PGSQL.5432` takes 14 of them.
 const MAX_SOCKET_DIR_LEN: usize = 92;
 
@@ -75,6 +75,8 @@ pub struct LaunchOptions {
     pub system_user: String,
     /// Throw-away clusters (tests): no fsync, and the folder is removed when the server stops.
     pub ephemeral: bool,
+    /// More server settings, `-c name=value` (a Citus node's `shared_preload_libraries`).
+    pub settings: Vec<(String, String)>,
 }
 
 /// The identity the cluster runs under, when it is not this process's own.
@@ -360,6 +362,9 @@ if [ "$ephemeral" = yes ]; then rm -rf "$dir"; fi
             cmd.args(["-c", "max_connections=300"]);
             // Tests compare commit order (a close racing with writes).
             cmd.args(["-c", "track_commit_timestamp=on"]);
+        }
+        for (name, value) in &self.options.settings {
+            cmd.arg("-c").arg(format!("{name}={value}"));
         }
         self.as_cluster_owner(&mut cmd);
         // Its own process group: a Ctrl-C at the terminal reaches this process, which drains its

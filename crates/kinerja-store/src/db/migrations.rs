@@ -13,11 +13,21 @@ pub(crate) fn connect(database_url: &str) -> StoreResult<PgConnection> {
     PgConnection::establish(database_url).map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
-/// Runs every pending migration; returns the versions applied.
+/// Runs every pending migration, then (on a Citus coordinator) places the tables not yet placed
+/// ([`super::citus::distribute`]); returns the versions applied.
 pub fn run_pending(database_url: &str) -> StoreResult<Vec<String>> {
     let mut conn = connect(database_url)?;
-    let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| StoreError::Other(e.to_string()))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    let applied: Vec<String> = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| StoreError::Other(e.to_string()))?
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let placed = super::citus::distribute(&mut conn)?;
+    if !placed.is_empty() {
+        tracing::info!(tables = placed.len(), "placed tables on the Citus cluster");
+    }
+    Ok(applied)
 }
 
 /// Reverts every migration, newest first (used by the test that proves each `down.sql`).
