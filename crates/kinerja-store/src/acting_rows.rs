@@ -41,15 +41,7 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<A
 }
 
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActingRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "acting_officials", "id", id).await? else { return Ok(None) };
-    Ok(acting_officials::table
-        .find(id)
-        .filter(acting_officials::agency_id.eq(agency))
-        .select(ActingRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, acting_officials, ActingRow, id, for_update))
 }
 
 /// Only the end date changes (a delegation ended early or extended).

@@ -235,15 +235,7 @@ pub async fn objection_of_plan(conn: &mut AsyncPgConnection, plan_id: Uuid) -> S
 
 /// Reads an objection and locks it until the transaction ends.
 pub async fn lock_objection(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ObjectionRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "objections", "id", id).await? else { return Ok(None) };
-    Ok(objections::table
-        .find(id)
-        .filter(objections::agency_id.eq(agency))
-        .select(ObjectionRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, objections, ObjectionRow, id, for_update))
 }
 
 pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) -> StoreResult<ObjectionRow> {

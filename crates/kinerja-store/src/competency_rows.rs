@@ -605,17 +605,7 @@ pub async fn get_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 
 /// Reads a development activity and locks its row until the transaction ends.
 pub async fn lock_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActivityRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "development_activities", "id", id).await? else {
-        return Ok(None);
-    };
-    Ok(development_activities::table
-        .find(id)
-        .filter(development_activities::agency_id.eq(agency))
-        .select(ActivityRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, development_activities, ActivityRow, id, for_update))
 }
 
 pub async fn update_activity(conn: &mut AsyncPgConnection, row: &ActivityRow) -> StoreResult<ActivityRow> {

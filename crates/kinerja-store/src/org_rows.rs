@@ -107,15 +107,7 @@ pub async fn get_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Opt
 
 /// Reads the unit and locks its row until the transaction ends.
 pub async fn lock_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UnitRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "units", "id", id).await? else { return Ok(None) };
-    Ok(units::table
-        .find(id)
-        .filter(units::agency_id.eq(agency))
-        .select(UnitRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, units, UnitRow, id, for_update))
 }
 
 pub async fn update_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreResult<UnitRow> {
@@ -248,15 +240,7 @@ pub async fn get_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 
 /// Reads the position and locks its row until the transaction ends.
 pub async fn lock_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PositionRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "positions", "id", id).await? else { return Ok(None) };
-    Ok(positions::table
-        .find(id)
-        .filter(positions::agency_id.eq(agency))
-        .select(PositionRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, positions, PositionRow, id, for_update))
 }
 
 /// Marks a position changed (its competency standard is part of it).
@@ -358,15 +342,7 @@ pub async fn get_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 
 /// Reads the employee and locks its row until the transaction ends.
 pub async fn lock_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EmployeeRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "employees", "id", id).await? else { return Ok(None) };
-    Ok(employees::table
-        .find(id)
-        .filter(employees::agency_id.eq(agency))
-        .select(EmployeeRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, employees, EmployeeRow, id, for_update))
 }
 
 pub async fn employees_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<EmployeeRow>> {

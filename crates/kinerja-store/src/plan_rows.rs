@@ -69,30 +69,14 @@ pub async fn periods_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Store
 
 /// Reads the period and locks its row until the transaction ends.
 pub async fn lock_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "periods", "id", id).await? else { return Ok(None) };
-    Ok(periods::table
-        .find(id)
-        .filter(periods::agency_id.eq(agency))
-        .select(PeriodRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, periods, PeriodRow, id, for_update))
 }
 
 /// Reads the period and holds it (`FOR SHARE`) until the transaction ends: a write that needs
 /// the period open takes it this way, so a concurrent close waits for the write, and a write
 /// after the close sees it closed.
 pub async fn share_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "periods", "id", id).await? else { return Ok(None) };
-    Ok(periods::table
-        .find(id)
-        .filter(periods::agency_id.eq(agency))
-        .select(PeriodRow::as_select())
-        .for_share()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, periods, PeriodRow, id, for_share))
 }
 
 pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
@@ -173,15 +157,7 @@ pub async fn get_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Opt
 
 /// Reads the plan (its header: every change of a plan or of what it holds takes this lock) and locks its row until the transaction ends.
 pub async fn lock_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "performance_plans", "id", id).await? else { return Ok(None) };
-    Ok(performance_plans::table
-        .find(id)
-        .filter(performance_plans::agency_id.eq(agency))
-        .select(PlanRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::shard::locked_by_id!(conn, performance_plans, PlanRow, id, for_update))
 }
 
 /// The current (not superseded) plan of an employee in a period.

@@ -30,3 +30,23 @@ pub(crate) async fn agency_of(
         .optional()?;
     Ok(found.map(|a| a.agency_id))
 }
+
+/// The row of `$table` whose id is `$id`, read with `$lock` (`for_update`, `for_share`) on its
+/// agency's shard: `Option<$row>`, none when there is no such row. Used inside a store function
+/// returning `StoreResult`.
+macro_rules! locked_by_id {
+    ($conn:expr, $table:ident, $row:ty, $id:expr, $lock:ident) => {
+        match crate::shard::agency_of($conn, stringify!($table), "id", $id).await? {
+            None => None,
+            Some(agency) => $table::table
+                .find($id)
+                .filter($table::agency_id.eq(agency))
+                .select(<$row>::as_select())
+                .$lock()
+                .first($conn)
+                .await
+                .optional()?,
+        }
+    };
+}
+pub(crate) use locked_by_id;

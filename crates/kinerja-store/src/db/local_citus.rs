@@ -1,7 +1,7 @@
 //! A Citus cluster on this machine: a coordinator and workers, each a [`LocalPostgres`] with the
 //! extension preloaded, talking over their Unix sockets. For the end-to-end suite on a cluster
-//! (`KINERJA_TEST_CITUS=1`) and the benchmarks; Citus itself comes from its packages, or from
-//! `../shared/citus/build.sh` on the project's machines.
+//! (`KINERJA_TEST_CITUS=1`) and the benchmarks; where Citus comes from is in the README's
+//! prerequisites.
 
 use std::path::Path;
 
