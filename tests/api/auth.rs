@@ -172,7 +172,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 
     // r1 is spent: showing it again past the two-tab grace window is theft or a bug, and ends
     // the whole family.
-    app.sql("UPDATE refresh_tokens SET spent_at = spent_at - interval '31 seconds' WHERE spent_at IS NOT NULL");
+    app.sql("UPDATE refresh_tokens SET spent_at = now() - interval '31 seconds' WHERE spent_at IS NOT NULL");
     refresh(&app, &r1).await.assert_problem(401, "invalid_refresh_token");
     refresh(&app, &r2).await.assert_problem(401, "invalid_refresh_token");
     // ... and the access tokens the family was given (RFC 9700), not only its refresh tokens.
@@ -283,7 +283,7 @@ async fn a_rotated_token_from_elsewhere_or_too_late_is_a_reuse() {
         let first = app.call(refresh_from("198.51.100.20", &token)).await;
         assert_eq!(first.status, 200, "{}", first.text);
         if late {
-            app.sql("UPDATE refresh_tokens SET spent_at = spent_at - interval '31 seconds' WHERE spent_at IS NOT NULL");
+            app.sql("UPDATE refresh_tokens SET spent_at = now() - interval '31 seconds' WHERE spent_at IS NOT NULL");
         }
         app.call(refresh_from(second_address, &token)).await.assert_problem(401, "invalid_refresh_token");
         // The family ends, the tab that rotated first included.

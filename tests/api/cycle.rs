@@ -160,7 +160,7 @@ async fn a_close_racing_with_new_plans_lets_none_in_after_it() {
     assert_eq!(app.number("SELECT count(*) AS n FROM performance_plans"), created);
     // Every plan that got in committed before the close did.
     let after_close = app.number(&format!(
-        "SELECT count(*) AS n FROM performance_plans p, periods d WHERE d.id = '{period}' \
+        "SELECT count(*) AS n FROM performance_plans p, periods d WHERE d.id = '{period}' AND p.agency_id = d.agency_id \
          AND pg_xact_commit_timestamp(p.xmin) > pg_xact_commit_timestamp(d.xmin)"
     ));
     assert_eq!(after_close, 0);

@@ -10,11 +10,11 @@ use kinerja_domain::Role;
 use kinerja_store::db::launcher::{LaunchOptions, LocalPostgres};
 use kinerja_store::db::migrations;
 
-use crate::helpers::{create_database, TestApp};
+use crate::helpers::{create_single_node_database, TestApp};
 
 #[test]
 fn every_migration_runs_down_and_up_again() {
-    let url = create_database(false);
+    let url = create_single_node_database();
     let applied = migrations::run_pending(&url).unwrap();
     assert!(!applied.is_empty());
     let reverted = migrations::revert_all(&url).unwrap();
@@ -77,7 +77,7 @@ fn declared_columns() -> BTreeMap<(String, String), String> {
 
 #[test]
 fn schema_rs_matches_the_migrations() {
-    let url = create_database(false);
+    let url = create_single_node_database();
     migrations::run_pending(&url).unwrap();
     let actual = columns(&url);
     let declared = declared_columns();

@@ -114,6 +114,21 @@ pub fn create_database(from_template: bool) -> String {
     cluster.url(&name)
 }
 
+/// An empty database without the Citus extension, on one node even on a cluster (its
+/// coordinator): for the checks of the migration files themselves, which a cluster does not
+/// change (down migrations are for one node; docs/scaling.md).
+pub fn create_single_node_database() -> String {
+    let cluster = cluster();
+    let name = format!("t_{}", Uuid::now_v7().simple());
+    let nodes = cluster.nodes.lock().expect("cluster");
+    let node = match &*nodes {
+        Nodes::Single(pg) => pg,
+        Nodes::Citus(citus) => &citus.coordinator,
+    };
+    node.ensure_database(&name).expect("create test database");
+    node.url(&name)
+}
+
 pub struct TestApp {
     pub state: web::Data<AppState>,
     pub database_url: String,

@@ -551,7 +551,9 @@ async fn a_deep_page_of_100k_employees_is_served_by_an_index() {
             q: Some("19850315201009".into()),
             ..Default::default()
         },
+        // As the subordinates endpoint asks: the root's agency and the supervisor.
         kinerja_store::org_rows::EmployeeFilter {
+            agency_id: Some(agency),
             supervisor_id: Some(o.sekretaris.parse().unwrap()),
             ..Default::default()
         },

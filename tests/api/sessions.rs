@@ -125,7 +125,7 @@ async fn a_long_search_is_refused_and_a_slow_statement_frees_its_connection() {
     use diesel::{Connection, RunQueryDsl};
     let mut holder = diesel::PgConnection::establish(&database_url).unwrap();
     diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
-    diesel::sql_query(format!("SELECT 1 FROM employees WHERE id = '{employee}' FOR UPDATE"))
+    diesel::sql_query(format!("SELECT 1 FROM employees WHERE agency_id = '{agency}' AND id = '{employee}' FOR UPDATE"))
         .execute(&mut holder)
         .unwrap();
     let path = format!("/api/v1/employees/{employee}");

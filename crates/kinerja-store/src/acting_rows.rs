@@ -46,15 +46,17 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<
 
 /// Only the end date changes (a delegation ended early or extended).
 pub async fn update(conn: &mut AsyncPgConnection, row: &ActingRow) -> StoreResult<ActingRow> {
-    Ok(diesel::update(acting_officials::table.find(row.id))
+    Ok(diesel::update(acting_officials::table.find(row.id).filter(acting_officials::agency_id.eq(row.agency_id)))
         .set((acting_officials::ends_on.eq(row.ends_on), acting_officials::updated_at.eq(row.updated_at)))
         .returning(ActingRow::as_returning())
         .get_result(conn)
         .await?)
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
-    diesel::delete(acting_officials::table.find(id)).execute(conn).await?;
+pub async fn delete(conn: &mut AsyncPgConnection, row: &ActingRow) -> StoreResult<()> {
+    diesel::delete(acting_officials::table.find(row.id).filter(acting_officials::agency_id.eq(row.agency_id)))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

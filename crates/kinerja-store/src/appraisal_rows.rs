@@ -137,7 +137,7 @@ pub async fn lock_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> S
 
 /// Saves the predikat in force and the calibration; the rating official's own stays as issued.
 pub async fn update_final_rating(conn: &mut AsyncPgConnection, row: &FinalRatingRow) -> StoreResult<FinalRatingRow> {
-    Ok(diesel::update(final_ratings::table.find(row.plan_id))
+    Ok(diesel::update(final_ratings::table.find(row.plan_id).filter(final_ratings::agency_id.eq(row.agency_id)))
         .set((
             final_ratings::predikat.eq(&row.predikat),
             final_ratings::calibration.eq(&row.calibration),
@@ -239,7 +239,7 @@ pub async fn lock_objection(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResu
 }
 
 pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) -> StoreResult<ObjectionRow> {
-    Ok(diesel::update(objections::table.find(row.id))
+    Ok(diesel::update(objections::table.find(row.id).filter(objections::agency_id.eq(row.agency_id)))
         .set((
             objections::status.eq(&row.status),
             objections::employee_explanation.eq(&row.employee_explanation),
@@ -341,8 +341,8 @@ pub async fn participation(
         "SELECT u.id AS unit_id, u.code AS unit_code, u.name AS unit_name, count(e.id) AS employees, \
                 {PLAN_PROGRESS} \
          FROM units u \
-         LEFT JOIN employees e ON e.agency_id = u.agency_id AND e.agency_id = u.agency_id AND e.unit_id = u.id \
-         LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.agency_id = e.agency_id AND p.employee_id = e.id AND p.period_id = $2 \
+         LEFT JOIN employees e ON e.agency_id = u.agency_id AND e.unit_id = u.id \
+         LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.employee_id = e.id AND p.period_id = $2 \
                                        AND p.superseded_by IS NULL \
          WHERE u.agency_id = $1 GROUP BY u.agency_id, u.id ORDER BY u.code"
     ))
@@ -373,8 +373,8 @@ pub async fn evaluated_by_unit(
     Ok(diesel::sql_query(
         "SELECT e.unit_id, ev.period_label, count(DISTINCT p.employee_id) AS evaluated, \
                 count(DISTINCT p.employee_id) FILTER (WHERE ev.rated_at IS NOT NULL) AS rated \
-         FROM evaluations ev JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.agency_id = ev.agency_id AND p.id = ev.plan_id \
-         JOIN employees e ON e.agency_id = p.agency_id AND e.agency_id = p.agency_id AND e.id = p.employee_id \
+         FROM evaluations ev JOIN performance_plans p ON p.agency_id = ev.agency_id AND p.id = ev.plan_id \
+         JOIN employees e ON e.agency_id = p.agency_id AND e.id = p.employee_id \
          WHERE p.agency_id = $1 AND p.period_id = $2 AND e.unit_id IS NOT NULL \
          GROUP BY e.unit_id, ev.period_label ORDER BY ev.period_label",
     )
@@ -502,11 +502,13 @@ pub async fn national_periodic_batch(
                WHERE ev.agency_id = $1 AND p.period_id = $2 AND ev.rated_at IS NOT NULL AND ev.id > $3 \
                  AND NOT EXISTS (SELECT 1 FROM evaluations later \
                                  JOIN performance_plans lp ON lp.agency_id = later.agency_id AND lp.id = later.plan_id \
-                                 WHERE lp.employee_id = p.employee_id AND lp.period_id = p.period_id \
+                                 WHERE later.agency_id = ev.agency_id AND lp.employee_id = p.employee_id AND lp.period_id = p.period_id \
                                    AND later.period_label = ev.period_label AND later.rated_at IS NOT NULL \
                                    AND lp.revision > p.revision) \
                ORDER BY ev.id LIMIT $4) x \
-         JOIN periods per ON per.agency_id = x.agency_id AND per.id = x.period_id {PEOPLE} ORDER BY x.id"
+         JOIN periods per ON per.agency_id = $1 AND per.id = x.period_id {people} ORDER BY x.id",
+        // The agency named in every join: Citus does not carry it out of a subquery with a LIMIT.
+        people = PEOPLE.replace("x.agency_id", "$1")
     ))
     .bind::<SqlUuid, _>(agency_id)
     .bind::<SqlUuid, _>(period_id)

@@ -139,7 +139,8 @@ pub async fn standards(conn: &mut AsyncPgConnection, positions: &[Uuid]) -> Stor
          UNION ALL \
          SELECT p.id, d.competency_id, d.required_level, true FROM positions p \
          JOIN competency_requirement_defaults d ON d.position_kind = p.kind \
-         WHERE p.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM competency_requirements r WHERE r.position_id = p.id) \
+         WHERE p.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM competency_requirements r \
+                            WHERE r.agency_id = p.agency_id AND r.position_id = p.id) \
          ORDER BY 1, 2",
     )
     .bind::<Array<SqlUuid>, _>(positions)
@@ -164,9 +165,13 @@ pub async fn replace_standard(
     levels: &[(Uuid, i16)],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::delete(competency_requirements::table.filter(competency_requirements::position_id.eq(position)))
-        .execute(conn)
-        .await?;
+    diesel::delete(
+        competency_requirements::table
+            .filter(competency_requirements::agency_id.eq(agency))
+            .filter(competency_requirements::position_id.eq(position)),
+    )
+    .execute(conn)
+    .await?;
     let rows: Vec<_> = levels
         .iter()
         .map(|(competency, level)| {
@@ -396,13 +401,17 @@ pub async fn save_assessment(
 ) -> StoreResult<()> {
     use competency_assessments as a;
     if replace {
-        diesel::update(a::table.find(row.id))
+        diesel::update(a::table.find(row.id).filter(a::agency_id.eq(row.agency_id)))
             .set((a::potential.eq(&row.potential), a::updated_at.eq(row.updated_at)))
             .execute(conn)
             .await?;
-        diesel::delete(competency_ratings::table.filter(competency_ratings::assessment_id.eq(row.id)))
-            .execute(conn)
-            .await?;
+        diesel::delete(
+            competency_ratings::table
+                .filter(competency_ratings::agency_id.eq(row.agency_id))
+                .filter(competency_ratings::assessment_id.eq(row.id)),
+        )
+        .execute(conn)
+        .await?;
     } else {
         diesel::insert_into(a::table).values(row).execute(conn).await?;
     }
@@ -610,7 +619,7 @@ pub async fn lock_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
 
 pub async fn update_activity(conn: &mut AsyncPgConnection, row: &ActivityRow) -> StoreResult<ActivityRow> {
     use development_activities as d;
-    Ok(diesel::update(d::table.find(row.id))
+    Ok(diesel::update(d::table.find(row.id).filter(d::agency_id.eq(row.agency_id)))
         .set((
             d::competency_id.eq(row.competency_id),
             d::kind.eq(&row.kind),

@@ -30,7 +30,7 @@ impl From<DieselError> for StoreError {
         match e {
             DieselError::NotFound => StoreError::NotFound,
             DieselError::DatabaseError(kind, info) => {
-                let constraint = info.constraint_name().unwrap_or_default().to_owned();
+                let constraint = constraint_of(info.constraint_name(), info.message());
                 match kind {
                     DatabaseErrorKind::UniqueViolation => StoreError::Duplicate(constraint),
                     // An exclusion constraint (23P01) refuses two rows that may not coexist, as a
@@ -85,3 +85,32 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The schema's name of the constraint a database error names. A Citus worker's error names it
+/// only in its message, and on the shard (`users_username_key_102009`): the shard's number goes.
+fn constraint_of(field: Option<&str>, message: &str) -> String {
+    let named = field.map(str::to_owned).or_else(|| {
+        let start = message.find("constraint \"")? + "constraint \"".len();
+        let len = message[start..].find('"')?;
+        Some(message[start..start + len].to_owned())
+    });
+    let Some(name) = named else { return String::new() };
+    match name.rsplit_once('_') {
+        Some((logical, shard)) if shard.len() >= 6 && shard.bytes().all(|b| b.is_ascii_digit()) => logical.to_owned(),
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constraint_of;
+
+    #[test]
+    fn a_shards_constraint_is_named_as_the_schema_names_it() {
+        let message = "duplicate key value violates unique constraint \"users_username_key_102009\"";
+        assert_eq!(constraint_of(None, message), "users_username_key");
+        assert_eq!(constraint_of(Some("employees_nip_key"), message), "employees_nip_key");
+        assert_eq!(constraint_of(Some("units_agency_id_code_key_102041"), ""), "units_agency_id_code_key");
+        assert_eq!(constraint_of(None, "no constraint here"), "");
+    }
+}

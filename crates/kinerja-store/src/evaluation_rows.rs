@@ -70,7 +70,7 @@ pub async fn realizations_of(conn: &mut AsyncPgConnection, evaluation_id: Uuid) 
 }
 
 pub async fn save_rating(conn: &mut AsyncPgConnection, row: &EvaluationRow) -> StoreResult<()> {
-    diesel::update(evaluations::table.find(row.id))
+    diesel::update(evaluations::table.find(row.id).filter(evaluations::agency_id.eq(row.agency_id)))
         .set((
             evaluations::result_rating.eq(&row.result_rating),
             evaluations::behaviour_rating.eq(&row.behaviour_rating),

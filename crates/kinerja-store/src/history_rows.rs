@@ -52,14 +52,16 @@ pub async fn freeze(
     conn: &mut AsyncPgConnection,
     act: Act,
     act_id: Uuid,
+    agency_id: Uuid,
     employee_id: Uuid,
     period_id: Uuid,
 ) -> StoreResult<()> {
     let position: Option<Uuid> = {
         use crate::schema::employees;
-        use diesel::{OptionalExtension, QueryDsl};
+        use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
         employees::table
             .find(employee_id)
+            .filter(employees::agency_id.eq(agency_id))
             .select(employees::position_id)
             .first::<Option<Uuid>>(conn)
             .await
@@ -81,7 +83,7 @@ pub async fn freeze(
                 pr.rule_set, $5 \
          FROM employees e JOIN periods pr ON pr.agency_id = e.agency_id AND pr.id = $2 \
          LEFT JOIN positions p ON p.agency_id = e.agency_id AND p.id = e.position_id LEFT JOIN units u ON u.agency_id = e.agency_id AND u.id = e.unit_id \
-         WHERE e.id = $1 \
+         WHERE e.agency_id = $6 AND e.id = $1 \
          ON CONFLICT (agency_id, act, act_id) DO UPDATE SET position_id = EXCLUDED.position_id, \
              position_code = EXCLUDED.position_code, position_name = EXCLUDED.position_name, \
              unit_id = EXCLUDED.unit_id, unit_name = EXCLUDED.unit_name, grade = EXCLUDED.grade, rule_set = EXCLUDED.rule_set, \
@@ -92,6 +94,7 @@ pub async fn freeze(
     .bind::<Text, _>(act.as_str())
     .bind::<SqlUuid, _>(act_id)
     .bind::<Jsonb, _>(Value::Array(standard))
+    .bind::<SqlUuid, _>(agency_id)
     .execute(conn)
     .await?;
     Ok(())

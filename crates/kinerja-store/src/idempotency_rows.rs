@@ -73,16 +73,20 @@ pub async fn claim(
     fingerprint: &[u8],
 ) -> StoreResult<Claim> {
     use diesel_async::RunQueryDsl;
-    let claimed = diesel::sql_query(format!(
+    // The cutoff is bound, not computed in the statement: Citus takes only immutable functions
+    // in an upsert's condition.
+    let expired_before = chrono::Utc::now() - chrono::Duration::hours(KEPT_HOURS);
+    let claimed = diesel::sql_query(
         "INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, answer, created_at)
-         VALUES ($1, $2, $3, 0, '{{}}', now())
+         VALUES ($1, $2, $3, 0, '{}', now())
          ON CONFLICT (actor_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = 0,
-             answer = '{{}}', created_at = EXCLUDED.created_at
-         WHERE idempotency_keys.created_at < EXCLUDED.created_at - interval '{KEPT_HOURS} hours'"
-    ))
+             answer = '{}', created_at = EXCLUDED.created_at
+         WHERE idempotency_keys.created_at < $4",
+    )
     .bind::<diesel::sql_types::Uuid, _>(actor)
     .bind::<diesel::sql_types::Text, _>(key)
     .bind::<diesel::sql_types::Bytea, _>(fingerprint)
+    .bind::<diesel::sql_types::Timestamptz, _>(expired_before)
     .execute(conn)
     .await?;
     if claimed == 1 {

@@ -269,11 +269,16 @@ pub async fn list_live_clients(
     Ok(limited(query, limit).load(conn).await?)
 }
 
-pub async fn revoke_client(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
-    let n = diesel::update(clients::table.find(id).filter(clients::revoked_at.is_null()))
-        .set(clients::revoked_at.eq(now))
-        .execute(conn)
-        .await?;
+pub async fn revoke_client(conn: &mut AsyncPgConnection, client: &ClientRow, now: DateTime<Utc>) -> StoreResult<bool> {
+    let n = diesel::update(
+        clients::table
+            .find(client.id)
+            .filter(clients::agency_id.eq(client.agency_id))
+            .filter(clients::revoked_at.is_null()),
+    )
+    .set(clients::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
     Ok(n == 1)
 }
 

@@ -111,7 +111,7 @@ pub async fn lock_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Op
 }
 
 pub async fn update_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreResult<UnitRow> {
-    Ok(diesel::update(units::table.find(row.id))
+    Ok(diesel::update(units::table.find(row.id).filter(units::agency_id.eq(row.agency_id)))
         .set((
             units::code.eq(&row.code),
             units::name.eq(&row.name),
@@ -123,8 +123,8 @@ pub async fn update_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreRe
         .await?)
 }
 
-pub async fn delete_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
-    diesel::delete(units::table.find(id)).execute(conn).await?;
+pub async fn delete_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreResult<()> {
+    diesel::delete(units::table.find(row.id).filter(units::agency_id.eq(row.agency_id))).execute(conn).await?;
     Ok(())
 }
 
@@ -164,31 +164,36 @@ struct IdRow {
     id: Uuid,
 }
 
-/// The ancestors of a unit, nearest first, in one recursive query.
-pub async fn unit_ancestors(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Vec<Uuid>> {
+/// The ancestors of a unit of `agency`, nearest first, in one recursive query (the agency in
+/// both terms keeps the walk on one shard).
+pub async fn unit_ancestors(conn: &mut AsyncPgConnection, agency: Uuid, id: Uuid) -> StoreResult<Vec<Uuid>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE up(id, depth) AS (
-             SELECT parent_id, 1 FROM units WHERE id = $1 AND parent_id IS NOT NULL
+             SELECT parent_id, 1 FROM units WHERE agency_id = $1 AND id = $2 AND parent_id IS NOT NULL
              UNION
-             SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL
+             SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id
+             WHERE u.agency_id = $1 AND u.parent_id IS NOT NULL
          ) SELECT id FROM up ORDER BY depth",
     )
+    .bind::<SqlUuid, _>(agency)
     .bind::<SqlUuid, _>(id)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// The unit and everything below it, in one recursive query, parents before children.
-pub async fn unit_subtree(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Vec<UnitRow>> {
+/// The unit (of `unit.agency_id`) and everything below it, in one recursive query, parents
+/// before children.
+pub async fn unit_subtree(conn: &mut AsyncPgConnection, unit: &UnitRow) -> StoreResult<Vec<UnitRow>> {
     Ok(diesel::sql_query(
         "WITH RECURSIVE down AS (
-             SELECT u.*, 0 AS depth FROM units u WHERE u.id = $1
+             SELECT u.*, 0 AS depth FROM units u WHERE u.agency_id = $1 AND u.id = $2
              UNION ALL
-             SELECT u.*, down.depth + 1 FROM units u JOIN down ON u.parent_id = down.id
+             SELECT u.*, down.depth + 1 FROM units u JOIN down ON u.parent_id = down.id WHERE u.agency_id = $1
          ) SELECT id, agency_id, parent_id, code, name, created_at, updated_at FROM down ORDER BY depth, code",
     )
-    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(unit.agency_id)
+    .bind::<SqlUuid, _>(unit.id)
     .load(conn)
     .await?)
 }
@@ -244,13 +249,16 @@ pub async fn lock_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
 }
 
 /// Marks a position changed (its competency standard is part of it).
-pub async fn touch_position(conn: &mut AsyncPgConnection, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
-    diesel::update(positions::table.find(id)).set(positions::updated_at.eq(at)).execute(conn).await?;
+pub async fn touch_position(conn: &mut AsyncPgConnection, row: &PositionRow, at: DateTime<Utc>) -> StoreResult<()> {
+    diesel::update(positions::table.find(row.id).filter(positions::agency_id.eq(row.agency_id)))
+        .set(positions::updated_at.eq(at))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn update_position(conn: &mut AsyncPgConnection, row: &PositionRow) -> StoreResult<PositionRow> {
-    Ok(diesel::update(positions::table.find(row.id))
+    Ok(diesel::update(positions::table.find(row.id).filter(positions::agency_id.eq(row.agency_id)))
         .set((
             positions::code.eq(&row.code),
             positions::name.eq(&row.name),
@@ -358,12 +366,17 @@ pub async fn employee_by_nip(conn: &mut AsyncPgConnection, nip: &str) -> StoreRe
 
 /// Writes the employee (locked by the caller); a new NIP moves in the national register.
 pub async fn update_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) -> StoreResult<EmployeeRow> {
-    let stored_nip: String = employees::table.find(row.id).select(employees::nip).first(conn).await?;
+    let stored_nip: String = employees::table
+        .find(row.id)
+        .filter(employees::agency_id.eq(row.agency_id))
+        .select(employees::nip)
+        .first(conn)
+        .await?;
     if stored_nip != row.nip {
         diesel::delete(employee_nips::table.filter(employee_nips::nip.eq(&stored_nip))).execute(conn).await?;
         register_nip(conn, row).await?;
     }
-    Ok(diesel::update(employees::table.find(row.id))
+    Ok(diesel::update(employees::table.find(row.id).filter(employees::agency_id.eq(row.agency_id)))
         .set((
             employees::nip.eq(&row.nip),
             employees::name.eq(&row.name),
@@ -380,16 +393,17 @@ pub async fn update_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) ->
         .await?)
 }
 
-/// The supervisors above an employee, nearest first, in one recursive query.
-pub async fn supervisor_chain(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Vec<Uuid>> {
+/// The supervisors above an employee of `agency`, nearest first, in one recursive query.
+pub async fn supervisor_chain(conn: &mut AsyncPgConnection, agency: Uuid, id: Uuid) -> StoreResult<Vec<Uuid>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE up(id, depth) AS (
-             SELECT supervisor_id, 1 FROM employees WHERE id = $1 AND supervisor_id IS NOT NULL
+             SELECT supervisor_id, 1 FROM employees WHERE agency_id = $1 AND id = $2 AND supervisor_id IS NOT NULL
              UNION
              SELECT e.supervisor_id, up.depth + 1 FROM employees e JOIN up ON e.id = up.id
-             WHERE e.supervisor_id IS NOT NULL
+             WHERE e.agency_id = $1 AND e.supervisor_id IS NOT NULL
          ) SELECT id FROM up ORDER BY depth",
     )
+    .bind::<SqlUuid, _>(agency)
     .bind::<SqlUuid, _>(id)
     .load(conn)
     .await?;
@@ -450,12 +464,23 @@ impl EmployeeOrder {
 }
 
 /// `<column> IN (<root> and everyone below it in the supervisor chain)`, by one recursive
-/// query. The id is formatted into the SQL: a `Uuid` prints as hex digits and dashes only.
-pub(crate) fn in_subtree(column: &str, root: Uuid, include_root: bool) -> diesel::expression::SqlLiteral<Bool> {
+/// query, within `agency` when known (on Citus a recursive walk must name it). The ids are
+/// formatted into the SQL: a `Uuid` prints as hex digits and dashes only.
+pub(crate) fn in_subtree(
+    column: &str,
+    agency: Option<Uuid>,
+    root: Uuid,
+    include_root: bool,
+) -> diesel::expression::SqlLiteral<Bool> {
     let keep = if include_root { "" } else { " WHERE id <> root_id" };
+    let (anchor, step) = match agency {
+        Some(a) => (format!(" AND agency_id = '{a}'"), format!(" WHERE e.agency_id = '{a}'")),
+        None => (String::new(), String::new()),
+    };
     sql::<Bool>(&format!(
-        "{column} IN (WITH RECURSIVE sub(id, root_id) AS (SELECT id, id FROM employees WHERE id = '{root}' \
-         UNION SELECT e.id, sub.root_id FROM employees e JOIN sub ON e.supervisor_id = sub.id) SELECT id FROM sub{keep})"
+        "{column} IN (WITH RECURSIVE sub(id, root_id) AS (SELECT id, id FROM employees WHERE id = '{root}'{anchor} \
+         UNION SELECT e.id, sub.root_id FROM employees e JOIN sub ON e.supervisor_id = sub.id{step}) \
+         SELECT id FROM sub{keep})"
     ))
 }
 
@@ -545,10 +570,10 @@ fn filtered_employees(filter: &EmployeeFilter) -> FilteredEmployees<'static> {
         }
     }
     if let Some(root) = filter.within_subtree_of {
-        query = query.filter(in_subtree("employees.id", root, true));
+        query = query.filter(in_subtree("employees.id", filter.agency_id, root, true));
     }
     if let Some(root) = filter.below {
-        query = query.filter(in_subtree("employees.id", root, false));
+        query = query.filter(in_subtree("employees.id", filter.agency_id, root, false));
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(employees::updated_at.ge(since));
@@ -556,9 +581,9 @@ fn filtered_employees(filter: &EmployeeFilter) -> FilteredEmployees<'static> {
     query
 }
 
-/// Whether `target` is below `root` in the supervisor chain, walking up from `target`.
-pub async fn is_below(conn: &mut AsyncPgConnection, root: Uuid, target: Uuid) -> StoreResult<bool> {
-    Ok(supervisor_chain(conn, target).await?.contains(&root))
+/// Whether `target` (of `agency`) is below `root` in the supervisor chain, walking up from `target`.
+pub async fn is_below(conn: &mut AsyncPgConnection, agency: Uuid, root: Uuid, target: Uuid) -> StoreResult<bool> {
+    Ok(supervisor_chain(conn, agency, target).await?.contains(&root))
 }
 
 /// Whether the unit and position (when given) belong to `agency`.

@@ -50,12 +50,13 @@ pub async fn agency_periods(
     Ok(diesel::sql_query(format!(
         "SELECT a.id AS agency_id, a.code AS agency_code, a.name AS agency_name, d.id AS period_id, \
                 d.name AS period_name, d.status, \
-                (SELECT count(*) FROM employees e WHERE e.agency_id = a.id) AS employees, \
+                coalesce(staff.n, 0) AS employees, \
                 {PLAN_PROGRESS} \
          FROM periods d JOIN agencies a ON a.id = d.agency_id \
-         LEFT JOIN performance_plans p ON p.agency_id = d.agency_id AND p.agency_id = d.agency_id AND p.period_id = d.id AND p.superseded_by IS NULL \
+         LEFT JOIN (SELECT agency_id, count(*) AS n FROM employees GROUP BY agency_id) staff ON staff.agency_id = d.agency_id \
+         LEFT JOIN performance_plans p ON p.agency_id = d.agency_id AND p.period_id = d.id AND p.superseded_by IS NULL \
          WHERE d.starts_on >= $1 AND d.starts_on < $2 \
-         GROUP BY a.id, d.agency_id, d.id ORDER BY a.code, d.starts_on, d.id"
+         GROUP BY a.id, d.agency_id, d.id, staff.n ORDER BY a.code, d.starts_on, d.id"
     ))
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)

@@ -80,7 +80,7 @@ pub async fn share_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 }
 
 pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
-    Ok(diesel::update(periods::table.find(row.id))
+    Ok(diesel::update(periods::table.find(row.id).filter(periods::agency_id.eq(row.agency_id)))
         .set((
             periods::name.eq(&row.name),
             periods::starts_on.eq(row.starts_on),
@@ -178,7 +178,7 @@ pub async fn current_plan(
 
 /// Saves the plan's header: status, reasons, rater, annex, supersession.
 pub async fn update_plan(conn: &mut AsyncPgConnection, row: &PlanRow) -> StoreResult<PlanRow> {
-    Ok(diesel::update(performance_plans::table.find(row.id))
+    Ok(diesel::update(performance_plans::table.find(row.id).filter(performance_plans::agency_id.eq(row.agency_id)))
         .set((
             performance_plans::status.eq(&row.status),
             performance_plans::approach.eq(&row.approach),
@@ -231,7 +231,8 @@ pub async fn list_plans(
         query = query.filter(performance_plans::status.eq(Coded(*v)));
     }
     if let Some(root) = filter.within_subtree_of {
-        query = query.filter(crate::org_rows::in_subtree("performance_plans.employee_id", root, true));
+        query =
+            query.filter(crate::org_rows::in_subtree("performance_plans.employee_id", filter.agency_id, root, true));
     }
     if !filter.all_revisions {
         query = query.filter(performance_plans::superseded_by.is_null());
@@ -322,10 +323,12 @@ pub async fn plan_to_show(
         .filter(behaviour_expectations::plan_id.eq(id))
         .select(ExpectationRow::as_select())
         .load(&mut &*conn);
-    let names = employees::id
-        .nullable()
-        .eq(performance_plans::rater_id)
-        .or(employees::id.nullable().eq(performance_plans::rater_supervisor_id));
+    let names = employees::agency_id.eq(performance_plans::agency_id).and(
+        employees::id
+            .nullable()
+            .eq(performance_plans::rater_id)
+            .or(employees::id.nullable().eq(performance_plans::rater_supervisor_id)),
+    );
     let people = employees::table
         .inner_join(performance_plans::table.on(names))
         .filter(performance_plans::id.eq(id))
@@ -368,7 +371,7 @@ pub async fn update_result(
     row: &ResultRow,
     indicators: Option<&[IndicatorRow]>,
 ) -> StoreResult<()> {
-    diesel::update(plan_results::table.find(row.id))
+    diesel::update(plan_results::table.find(row.id).filter(plan_results::agency_id.eq(row.agency_id)))
         .set((
             plan_results::kind.eq(&row.kind),
             plan_results::description.eq(&row.description),
@@ -379,7 +382,13 @@ pub async fn update_result(
         .execute(conn)
         .await?;
     if let Some(indicators) = indicators {
-        diesel::delete(plan_indicators::table.filter(plan_indicators::result_id.eq(row.id))).execute(conn).await?;
+        diesel::delete(
+            plan_indicators::table
+                .filter(plan_indicators::agency_id.eq(row.agency_id))
+                .filter(plan_indicators::result_id.eq(row.id)),
+        )
+        .execute(conn)
+        .await?;
         if !indicators.is_empty() {
             diesel::insert_into(plan_indicators::table).values(indicators).execute(conn).await?;
         }
@@ -387,8 +396,10 @@ pub async fn update_result(
     Ok(())
 }
 
-pub async fn delete_result(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
-    diesel::delete(plan_results::table.find(id)).execute(conn).await?;
+pub async fn delete_result(conn: &mut AsyncPgConnection, row: &ResultRow) -> StoreResult<()> {
+    diesel::delete(plan_results::table.find(row.id).filter(plan_results::agency_id.eq(row.agency_id)))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -407,12 +418,16 @@ pub async fn result_has_children(conn: &mut AsyncPgConnection, id: Uuid) -> Stor
 
 pub async fn replace_expectations(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
+    plan: &PlanRow,
     rows: &[ExpectationRow],
 ) -> StoreResult<()> {
-    diesel::delete(behaviour_expectations::table.filter(behaviour_expectations::plan_id.eq(plan_id)))
-        .execute(conn)
-        .await?;
+    diesel::delete(
+        behaviour_expectations::table
+            .filter(behaviour_expectations::agency_id.eq(plan.agency_id))
+            .filter(behaviour_expectations::plan_id.eq(plan.id)),
+    )
+    .execute(conn)
+    .await?;
     diesel::insert_into(behaviour_expectations::table).values(rows).execute(conn).await?;
     Ok(())
 }
@@ -458,12 +473,14 @@ pub async fn copy_contents(conn: &mut AsyncPgConnection, from: &WholePlan, to_pl
     Ok(diesel::sql_query(
         "UPDATE plan_results child SET parent_result_id = m.copy
          FROM unnest($1::uuid[], $2::uuid[]) AS m(old_id, copy), performance_plans pl
-         WHERE child.parent_result_id = m.old_id AND pl.id = child.plan_id
+         WHERE child.agency_id = $4 AND child.parent_result_id = m.old_id
+           AND pl.agency_id = child.agency_id AND pl.id = child.plan_id
            AND pl.superseded_by IS NULL AND child.plan_id <> $3",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(old_ids)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(copies)
     .bind::<diesel::sql_types::Uuid, _>(to_plan)
+    .bind::<diesel::sql_types::Uuid, _>(from.plan.agency_id)
     .execute(conn)
     .await?)
 }
@@ -491,46 +508,49 @@ const CASCADE_COLUMNS: &str = "r.id AS result_id, r.plan_id, pl.employee_id, e.n
                                r.parent_result_id, c.depth";
 
 /// The results this plan's results are cascaded from, up to the root, nearest first: one
-/// recursive query.
-pub async fn cascade_up(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Vec<CascadeRow>> {
+/// recursive query within the plan's agency (a cascade never leaves it).
+pub async fn cascade_up(conn: &mut AsyncPgConnection, plan: &PlanRow) -> StoreResult<Vec<CascadeRow>> {
     Ok(diesel::sql_query(format!(
         "WITH RECURSIVE c(id, depth) AS (
-             SELECT parent_result_id, 1 FROM plan_results WHERE plan_id = $1 AND parent_result_id IS NOT NULL
+             SELECT parent_result_id, 1 FROM plan_results
+             WHERE agency_id = $1 AND plan_id = $2 AND parent_result_id IS NOT NULL
              UNION
              SELECT p.parent_result_id, c.depth + 1 FROM plan_results p JOIN c ON p.id = c.id
-             WHERE p.parent_result_id IS NOT NULL AND c.depth < 50
+             WHERE p.agency_id = $1 AND p.parent_result_id IS NOT NULL AND c.depth < 50
          )
          SELECT DISTINCT ON (r.id) {CASCADE_COLUMNS}
-         FROM c JOIN plan_results r ON r.id = c.id
+         FROM c JOIN plan_results r ON r.agency_id = $1 AND r.id = c.id
                 JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
                 JOIN employees e ON e.agency_id = pl.agency_id AND e.id = pl.employee_id
          ORDER BY r.id, c.depth"
     ))
-    .bind::<diesel::sql_types::Uuid, _>(plan_id)
+    .bind::<diesel::sql_types::Uuid, _>(plan.agency_id)
+    .bind::<diesel::sql_types::Uuid, _>(plan.id)
     .load(conn)
     .await?)
 }
 
 /// The results cascaded from this plan's results, at any depth, in current plans only: one
-/// recursive query.
-pub async fn cascade_down(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Vec<CascadeRow>> {
+/// recursive query within the plan's agency.
+pub async fn cascade_down(conn: &mut AsyncPgConnection, plan: &PlanRow) -> StoreResult<Vec<CascadeRow>> {
     Ok(diesel::sql_query(format!(
         "WITH RECURSIVE c(id, depth) AS (
              SELECT r.id, 1 FROM plan_results r JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
-             WHERE pl.superseded_by IS NULL
-               AND r.parent_result_id IN (SELECT id FROM plan_results WHERE plan_id = $1)
+             WHERE r.agency_id = $1 AND pl.superseded_by IS NULL
+               AND r.parent_result_id IN (SELECT id FROM plan_results WHERE agency_id = $1 AND plan_id = $2)
              UNION
              SELECT r.id, c.depth + 1 FROM plan_results r JOIN c ON r.parent_result_id = c.id
                     JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
-             WHERE pl.superseded_by IS NULL AND c.depth < 50
+             WHERE r.agency_id = $1 AND pl.superseded_by IS NULL AND c.depth < 50
          )
          SELECT {CASCADE_COLUMNS}
-         FROM c JOIN plan_results r ON r.id = c.id
+         FROM c JOIN plan_results r ON r.agency_id = $1 AND r.id = c.id
                 JOIN performance_plans pl ON pl.agency_id = r.agency_id AND pl.id = r.plan_id
                 JOIN employees e ON e.agency_id = pl.agency_id AND e.id = pl.employee_id
          ORDER BY c.depth, r.id"
     ))
-    .bind::<diesel::sql_types::Uuid, _>(plan_id)
+    .bind::<diesel::sql_types::Uuid, _>(plan.agency_id)
+    .bind::<diesel::sql_types::Uuid, _>(plan.id)
     .load(conn)
     .await?)
 }

@@ -91,7 +91,11 @@ async fn relation(state: &AppState, caller: &Caller, employee: &EmployeeRow) -> 
         return Ok(Relation::Own);
     }
     let mut conn = state.db.conn().await?;
-    Ok(if org_rows::is_below(&mut conn, own, employee.id).await? { Relation::Subordinate } else { Relation::Unrelated })
+    Ok(if org_rows::is_below(&mut conn, employee.agency_id, own, employee.id).await? {
+        Relation::Subordinate
+    } else {
+        Relation::Unrelated
+    })
 }
 
 /// An employee is read by their agency's readers, themself and everyone above them.
@@ -151,7 +155,7 @@ pub async fn ensure_plan_visible(
         Relation::Own
     } else if caller.is_or_acts_for(plan.rater_id)
         || caller.is_or_acts_for(plan.rater_supervisor_id)
-        || org_rows::is_below(conn, me, plan.employee_id).await?
+        || org_rows::is_below(conn, plan.agency_id, me, plan.employee_id).await?
     {
         Relation::Subordinate
     } else {
@@ -193,7 +197,12 @@ pub async fn ensure_unit_people_readable(
         _ => None,
     };
     match headed {
-        Some(headed) if headed == unit.id || org_rows::unit_ancestors(conn, unit.id).await?.contains(&headed) => Ok(()),
+        Some(headed)
+            if headed == unit.id
+                || org_rows::unit_ancestors(conn, unit.agency_id, unit.id).await?.contains(&headed) =>
+        {
+            Ok(())
+        }
         Some(_) => Err(ApiError::NotFound("unit")),
         None => Err(ApiError::Forbidden("only the agency's readers and the unit's head read its people")),
     }
@@ -229,7 +238,7 @@ pub async fn unit_report_scope(
         .filter(|p| p.agency_id == unit.agency_id)
         .ok_or(ApiError::NotFound("period"))?;
     let units = if include_subunits {
-        org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect()
+        org_rows::unit_subtree(&mut conn, &unit).await?.into_iter().map(|u| u.id).collect()
     } else {
         vec![unit.id]
     };

@@ -116,7 +116,7 @@ async fn check_parent(
         _ => return Err(ApiError::validation("parent_id", "invalid_parent", "no unit with that id in this agency")),
     }
     if let Some(unit) = unit {
-        let ancestors = org_rows::unit_ancestors(tx, parent).await?;
+        let ancestors = org_rows::unit_ancestors(tx, agency, parent).await?;
         if would_cycle(&unit, &parent, &ancestors) {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "parent_id",
@@ -289,7 +289,7 @@ pub(super) async fn delete_unit(
         if org_rows::unit_has_members(tx, current.id).await? {
             return Err(not_empty());
         }
-        org_rows::delete_unit(tx, current.id).await.map_err(|e| match e {
+        org_rows::delete_unit(tx, &current).await.map_err(|e| match e {
             kinerja_store::StoreError::MissingReference(_) => not_empty(),
             other => other.into(),
         })?;
@@ -314,7 +314,7 @@ pub(super) async fn get_unit_tree(
 ) -> Result<web::Json<UnitTree>, ApiError> {
     let root = visible::<UnitRow>(&state, &caller, path.into_inner()).await?;
     let mut conn = state.read_conn(caller.reads_from).await?;
-    let rows = org_rows::unit_subtree(&mut conn, root.id).await?;
+    let rows = org_rows::unit_subtree(&mut conn, &root).await?;
     let mut children: HashMap<Uuid, Vec<&UnitRow>> = HashMap::new();
     for row in &rows {
         if let Some(parent) = row.parent_id {

@@ -157,7 +157,7 @@ pub async fn delete(caller: &Caller, state: &AppState, client_id: Uuid, if_match
                 return Err(ApiError::NotFound("client"));
             }
             if_match.check(client.created_at)?;
-            identity_rows::revoke_client(tx, client.id, Utc::now()).await?;
+            identity_rows::revoke_client(tx, &client, Utc::now()).await?;
             let event = caller.audit_actor().event(
                 AuditEntity::Client,
                 client.id,

@@ -495,7 +495,7 @@ pub async fn update(
         if next.supervisor_id != current.supervisor_id {
             org_rows::lock_hierarchy(tx, current.agency_id).await?;
             if let Some(supervisor) = next.supervisor_id {
-                let chain = org_rows::supervisor_chain(tx, supervisor).await?;
+                let chain = org_rows::supervisor_chain(tx, current.agency_id, supervisor).await?;
                 if would_cycle(&current.id, &supervisor, &chain) {
                     return Err(ApiError::Validation(vec![FieldError::new(
                         "supervisor_id",
@@ -526,8 +526,14 @@ pub async fn subordinates(
     // Whoever may read an employee may read everyone below them.
     let root = visible_employee(state, caller, employee_id).await?;
     let filter = match query.depth.unwrap_or_default() {
-        Depth::Direct => EmployeeFilter { supervisor_id: Some(root.id), ..EmployeeFilter::default() },
-        Depth::All => EmployeeFilter { below: Some(root.id), ..EmployeeFilter::default() },
+        Depth::Direct => EmployeeFilter {
+            agency_id: Some(root.agency_id),
+            supervisor_id: Some(root.id),
+            ..EmployeeFilter::default()
+        },
+        Depth::All => {
+            EmployeeFilter { agency_id: Some(root.agency_id), below: Some(root.id), ..EmployeeFilter::default() }
+        }
     };
     let mut conn = state.read_conn(caller.reads_from).await?;
     let rows = org_rows::list_employees(&mut conn, &filter, request.after, request.fetch()).await?;

@@ -66,7 +66,7 @@ async fn report_scope(
         .filter(|u| u.agency_id == period.agency_id)
         .ok_or(ApiError::NotFound("unit"))?;
     ensure_unit_people_readable(&mut conn, caller, &unit).await?;
-    let subtree = org_rows::unit_subtree(&mut conn, unit.id).await?.into_iter().map(|u| u.id).collect();
+    let subtree = org_rows::unit_subtree(&mut conn, &unit).await?.into_iter().map(|u| u.id).collect();
     Ok((period, Some(subtree)))
 }
 

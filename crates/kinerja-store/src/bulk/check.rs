@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use uuid::Uuid;
 
-use super::{table_of, Kind, NAMED_INDICATOR_SQL};
+use super::{table_of, Kind, NAMED_INDICATORS_SQL, NAMED_INDICATOR_JOIN};
 
 /// One problem with one line of the file.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -38,20 +38,28 @@ fn duplicates_sql(table: &str, key: &str, partition: &str, label: &str) -> Strin
     )
 }
 
-/// A code that names nothing in the row's agency (nor, with `in_file`, in the file).
+/// A code that names nothing in the row's agency (nor, with `in_file`, in the file). Anti-joins,
+/// not `NOT EXISTS`: Citus joins a staged (local) table with a distributed one, but does not
+/// correlate a subquery across them.
 fn unknown_reference_sql(table: &str, field: &str, target: &str, target_key: &str, in_file: Option<&str>) -> String {
-    let in_file = in_file
+    let (join_file, not_in_file) = in_file
         .map(|key| {
-            format!("AND NOT EXISTS (SELECT 1 FROM {table} f WHERE f.agency_id = s.agency_id AND f.{key} = s.{field})")
+            (
+                format!(
+                    "LEFT JOIN (SELECT DISTINCT agency_id, {key} FROM {table}) f \
+                     ON f.agency_id = s.agency_id AND f.{key} = s.{field}"
+                ),
+                "AND f.agency_id IS NULL",
+            )
         })
         .unwrap_or_default();
     format!(
-        "SELECT line, '{field}' AS field, 'not_found' AS code,
+        "SELECT s.line, '{field}' AS field, 'not_found' AS code,
                 'nothing with ' || quote_literal(s.{field}) || ' in the agency' AS message
          FROM {table} s
-         WHERE s.{field} IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.agency_id = s.agency_id AND t.{target_key} = s.{field})
-           {in_file}"
+         LEFT JOIN {target} t ON t.agency_id = s.agency_id AND t.{target_key} = s.{field}
+         {join_file}
+         WHERE s.{field} IS NOT NULL AND t.agency_id IS NULL {not_in_file}"
     )
 }
 
@@ -78,8 +86,8 @@ pub fn check(conn: &mut PgConnection, kind: Kind, period: Option<Uuid>) -> Store
             // The NIP is the national key: it may belong to one agency only.
             "SELECT s.line, 'nip' AS field, 'duplicate_nip' AS code,
                     'an employee with that NIP is registered in another agency' AS message
-             FROM stage_employees s JOIN employees e ON e.nip = s.nip
-             WHERE e.agency_id <> s.agency_id"
+             FROM stage_employees s JOIN employee_nips n ON n.nip = s.nip
+             WHERE n.agency_id <> s.agency_id"
                 .to_owned(),
         ],
         Kind::Requirements => vec![
@@ -153,12 +161,13 @@ fn results_checks(period: Uuid) -> Vec<String> {
              LEFT JOIN (SELECT DISTINCT employee_id FROM stage_results) in_file ON in_file.employee_id = rater.id
              LEFT JOIN (SELECT DISTINCT employee_id, result FROM stage_results) filed
                     ON filed.employee_id = rater.id AND filed.result = s.parent_result
-             LEFT JOIN LATERAL (SELECT 1 AS found FROM performance_plans rp JOIN plan_results r ON r.agency_id = rp.agency_id AND r.plan_id = rp.id
-                                WHERE rp.employee_id = rater.id AND rp.period_id = '{period}'
-                                  AND rp.superseded_by IS NULL AND r.description = s.parent_result LIMIT 1) stored
-                    ON in_file.employee_id IS NULL
+             LEFT JOIN (SELECT DISTINCT rp.employee_id, r.description
+                        FROM performance_plans rp JOIN plan_results r ON r.agency_id = rp.agency_id AND r.plan_id = rp.id
+                        WHERE rp.agency_id IN (SELECT agency_id FROM stage_results) AND rp.period_id = '{period}'
+                          AND rp.superseded_by IS NULL) stored
+                    ON in_file.employee_id IS NULL AND stored.employee_id = rater.id AND stored.description = s.parent_result
              WHERE s.parent_result IS NOT NULL
-               AND CASE WHEN in_file.employee_id IS NOT NULL THEN filed.employee_id IS NULL ELSE stored.found IS NULL END",
+               AND CASE WHEN in_file.employee_id IS NOT NULL THEN filed.employee_id IS NULL ELSE stored.employee_id IS NULL END",
             message = INVALID_PARENT_RESULT.replace('\'', "''")
         ),
         // A result the file leaves out is removed, unless results of plans the file does not set
@@ -167,9 +176,10 @@ fn results_checks(period: Uuid) -> Vec<String> {
                 'result ' || quote_literal(r.description)
                 || ' is left out of the file, but results in other plans are cascaded from it' AS message
          FROM stage_results s JOIN plan_results r ON r.agency_id = s.agency_id AND r.plan_id = s.plan_id
-         WHERE NOT EXISTS (SELECT 1 FROM stage_results f WHERE f.plan_id = r.plan_id AND f.result = r.description)
-           AND EXISTS (SELECT 1 FROM plan_results c WHERE c.parent_result_id = r.id
-                       AND NOT EXISTS (SELECT 1 FROM stage_results g WHERE g.plan_id = c.plan_id))
+         LEFT JOIN (SELECT DISTINCT plan_id, result FROM stage_results) f ON f.plan_id = r.plan_id AND f.result = r.description
+         JOIN plan_results c ON c.agency_id = r.agency_id AND c.parent_result_id = r.id
+         LEFT JOIN (SELECT DISTINCT plan_id FROM stage_results) g ON g.plan_id = c.plan_id
+         WHERE f.plan_id IS NULL AND g.plan_id IS NULL
          GROUP BY r.id, r.description"
             .to_owned(),
     ]
@@ -201,8 +211,8 @@ pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<Pare
              UNION ALL
              SELECT NULL, e.nip, sup.nip
              FROM employees e JOIN employees sup ON sup.agency_id = e.agency_id AND sup.id = e.supervisor_id
-             WHERE e.agency_id IN (SELECT DISTINCT agency_id FROM stage_employees)
-               AND NOT EXISTS (SELECT 1 FROM stage_employees s WHERE s.nip = e.nip)"
+             LEFT JOIN stage_employees s ON s.nip = e.nip
+             WHERE e.agency_id IN (SELECT DISTINCT agency_id FROM stage_employees) AND s.nip IS NULL"
         }
         Kind::Units => {
             "SELECT s.line, s.agency_id || '/' || s.code AS node, s.agency_id || '/' || s.parent_code AS parent
@@ -210,8 +220,8 @@ pub fn parent_links(conn: &mut PgConnection, kind: Kind) -> StoreResult<Vec<Pare
              UNION ALL
              SELECT NULL, u.agency_id || '/' || u.code, p.agency_id || '/' || p.code
              FROM units u JOIN units p ON p.agency_id = u.agency_id AND p.id = u.parent_id
-             WHERE u.agency_id IN (SELECT DISTINCT agency_id FROM stage_units)
-               AND NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.agency_id = u.agency_id AND s.code = u.code)"
+             LEFT JOIN stage_units s ON s.agency_id = u.agency_id AND s.code = u.code
+             WHERE u.agency_id IN (SELECT DISTINCT agency_id FROM stage_units) AND s.code IS NULL"
         }
     };
     Ok(diesel::sql_query(sql).load(conn)?)
@@ -237,7 +247,8 @@ fn realizations_checks() -> Vec<String> {
             "SELECT s.line, 'indicator' AS field, 'not_found' AS code,
                     'no indicator ' || quote_literal(s.indicator) || ' of a result ' || quote_literal(s.result)
                     || ' in the employee''s plan' AS message
-             FROM stage_realizations s WHERE NOT EXISTS ({NAMED_INDICATOR_SQL})"
+             FROM stage_realizations s LEFT JOIN ({NAMED_INDICATORS_SQL}) ind ON {NAMED_INDICATOR_JOIN}
+             WHERE ind.id IS NULL"
         ),
         // A rated evaluation's realisations stand as rated: a file may repeat them, not change them.
         format!(
@@ -245,9 +256,9 @@ fn realizations_checks() -> Vec<String> {
                     'the evaluation of ' || s.period_label || ' is rated; its realisations no longer change' AS message
              FROM stage_realizations s
              JOIN evaluations ev ON ev.agency_id = s.agency_id AND ev.plan_id = s.plan_id AND ev.period_label = s.period_label AND ev.rated_at IS NOT NULL
-             CROSS JOIN LATERAL ({NAMED_INDICATOR_SQL}) ind
-             WHERE NOT EXISTS (SELECT 1 FROM realizations r WHERE r.evaluation_id = ev.id AND r.indicator_id = ind.id
-                               AND (r.value, r.text, r.evidence) IS NOT DISTINCT FROM (s.value, s.text, s.evidence))"
+             JOIN ({NAMED_INDICATORS_SQL}) ind ON {NAMED_INDICATOR_JOIN}
+             LEFT JOIN realizations r ON r.agency_id = ev.agency_id AND r.evaluation_id = ev.id AND r.indicator_id = ind.id
+             WHERE r.id IS NULL OR (r.value, r.text, r.evidence) IS DISTINCT FROM (s.value, s.text, s.evidence)"
         ),
     ]
 }

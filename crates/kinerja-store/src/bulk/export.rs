@@ -94,7 +94,7 @@ pub async fn export_batch(
                     'competency_code', c.code, 'required_level', r.required_level) AS record
              FROM (SELECT p.id, p.code, p.agency_id FROM positions p
                    WHERE p.agency_id = $1 AND p.id > $2
-                     AND EXISTS (SELECT 1 FROM competency_requirements r WHERE r.position_id = p.id)
+                     AND EXISTS (SELECT 1 FROM competency_requirements r WHERE r.agency_id = p.agency_id AND r.position_id = p.id)
                    ORDER BY p.id LIMIT $3 / 10) p
              JOIN agencies a ON a.id = p.agency_id
              JOIN competency_requirements r ON r.agency_id = p.agency_id AND r.position_id = p.id

@@ -13,7 +13,7 @@ use kinerja_domain::skp::Approach;
 use kinerja_domain::workflow::PlanStatus;
 use uuid::Uuid;
 
-use super::{Kind, NAMED_INDICATOR_SQL};
+use super::{Kind, NAMED_INDICATORS_SQL, NAMED_INDICATOR_JOIN};
 
 /// What a merge did: records created, records the file matched by natural key, and of those the
 /// ones that differed and were changed (a re-run of the same file changes none).
@@ -205,7 +205,7 @@ fn register_new_nips(conn: &mut PgConnection) -> StoreResult<()> {
     diesel::sql_query(
         "INSERT INTO employee_nips (nip, agency_id, employee_id)
          SELECT s.nip, s.agency_id, s.id FROM stage_employees s
-         WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.nip = s.nip)",
+         LEFT JOIN employee_nips n ON n.nip = s.nip WHERE n.nip IS NULL",
     )
     .execute(conn)?;
     Ok(())
@@ -392,7 +392,7 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
     let evaluation = entity_of(Kind::Realizations);
     let sql = format!(
         "WITH src AS (
-             SELECT s.*, ind.id AS indicator_id FROM stage_realizations s CROSS JOIN LATERAL ({NAMED_INDICATOR_SQL}) ind
+             SELECT s.*, ind.id AS indicator_id FROM stage_realizations s JOIN ({NAMED_INDICATORS_SQL}) ind ON {NAMED_INDICATOR_JOIN}
          ), wanted AS (
              SELECT DISTINCT ON (plan_id, period_label) plan_id, period_label, agency_id, evaluation_id AS new_id
              FROM src ORDER BY plan_id, period_label, line
@@ -467,9 +467,14 @@ pub struct PlanFacts {
 
 /// Whether the period is still open, held (`FOR SHARE`) until the import's transaction ends so
 /// that a close waits for the import.
-pub fn period_is_open(conn: &mut PgConnection, period: Uuid) -> StoreResult<bool> {
+pub fn period_is_open(conn: &mut PgConnection, agency: Uuid, period: Uuid) -> StoreResult<bool> {
     use crate::schema::periods;
-    let status: Coded<PeriodStatus> = periods::table.find(period).select(periods::status).for_share().first(conn)?;
+    let status: Coded<PeriodStatus> = periods::table
+        .find(period)
+        .filter(periods::agency_id.eq(agency))
+        .select(periods::status)
+        .for_share()
+        .first(conn)?;
     Ok(status.0 == PeriodStatus::Open)
 }
 

@@ -35,6 +35,7 @@ pub fn connect(database_url: &str, statement_timeout: std::time::Duration) -> St
     diesel::sql_query("SET temp_buffers = '256MB'").execute(&mut conn)?;
     diesel::sql_query(format!("SET statement_timeout = {}", statement_timeout.as_millis().max(1)))
         .execute(&mut conn)?;
+    diesel::sql_query(crate::db::citus::SESSION_SETUP_SQL).execute(&mut conn)?;
     Ok(conn)
 }
 
@@ -159,10 +160,17 @@ pub(crate) fn table_of(kind: Kind) -> &'static str {
     }
 }
 
-/// The indicator a staged realisation `s` names: by its result's and its own description in the
-/// row's plan (the first, should a plan repeat a description).
-pub(crate) const NAMED_INDICATOR_SQL: &str =
-    "SELECT i.id FROM plan_results r JOIN plan_indicators i ON i.agency_id = r.agency_id AND i.result_id = r.id
-     WHERE r.plan_id = s.plan_id AND i.plan_id = s.plan_id AND r.description = s.result
-       AND i.description = s.indicator
-     ORDER BY r.id, i.id LIMIT 1";
+/// The indicators staged realisations can name, by (agency, plan, result's description, own
+/// description): the first, should a plan repeat a description. Joined to a staged row `s` by
+/// [`NAMED_INDICATOR_JOIN`] (a join, not a subquery per row: Citus joins staged rows with
+/// distributed ones but does not correlate a subquery across them).
+pub(crate) const NAMED_INDICATORS_SQL: &str =
+    "SELECT DISTINCT ON (r.agency_id, r.plan_id, r.description, i.description)
+            r.agency_id, r.plan_id, r.description AS result, i.description AS indicator, i.id
+     FROM plan_results r JOIN plan_indicators i ON i.agency_id = r.agency_id AND i.result_id = r.id
+     WHERE r.plan_id IN (SELECT plan_id FROM stage_realizations)
+     ORDER BY r.agency_id, r.plan_id, r.description, i.description, r.id, i.id";
+
+/// The join condition of a staged realisation `s` and the indicator `ind` it names.
+pub(crate) const NAMED_INDICATOR_JOIN: &str = "ind.agency_id = s.agency_id AND ind.plan_id = s.plan_id \
+     AND ind.result = s.result AND ind.indicator = s.indicator";

@@ -104,6 +104,14 @@ struct Constraint {
     definition: String,
 }
 
+/// Run once on every new connection (the pool's and the imports'). On a cluster it makes a
+/// statement that reads or writes several shards use one connection per node, in turn: Citus
+/// refuses to write the coordinator's tables (events, audit trail) in a transaction that already
+/// read shards over parallel connections, and a request that looks a row up by id alone does
+/// that. Router queries (one agency named) are not affected. On one node it sets nothing.
+pub const SESSION_SETUP_SQL: &str = "SELECT set_config('citus.multi_shard_modify_mode', 'sequential', false) \
+     FROM pg_extension WHERE extname = 'citus'";
+
 /// Whether the database is a Citus coordinator (the extension is installed).
 pub fn is_citus(conn: &mut PgConnection) -> StoreResult<bool> {
     let answer: Answer = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS yes")
@@ -126,6 +134,9 @@ pub fn distribute(conn: &mut PgConnection) -> StoreResult<Vec<String>> {
     if !is_citus(conn)? {
         return Ok(Vec::new());
     }
+    // One node keeps the inbox's plan (generic, planned once per connection); Citus routes a
+    // statement by the agency's value, which a generic plan leaves a parameter.
+    run(conn, "ALTER FUNCTION work_inbox(uuid[], uuid, date, uuid) SET plan_cache_mode = force_custom_plan")?;
     let tables = names(
         conn,
         "SELECT c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -35,6 +35,11 @@ impl LocalCitus {
             let mut settings = vec![("shared_preload_libraries".to_owned(), "citus".to_owned())];
             if shards {
                 settings.push(("citus.shard_count".into(), TEST_SHARD_COUNT.to_string()));
+                if !ephemeral {
+                    // A kept cluster is for reading its logs: name every query that is not a
+                    // router query (one shard).
+                    settings.push(("citus.multi_task_query_log_level".into(), "log".into()));
+                }
             }
             // Several nodes on one machine: each keeps its share of the memory small.
             settings.push(("shared_buffers".into(), "128MB".into()));

@@ -156,10 +156,12 @@ impl Db {
             let setting = setting.clone();
             Box::pin(async move {
                 let mut conn = AsyncPgConnection::establish(url).await?;
-                diesel::sql_query(setting)
-                    .execute(&mut conn)
-                    .await
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                for statement in [setting.as_str(), super::citus::SESSION_SETUP_SQL] {
+                    diesel::sql_query(statement)
+                        .execute(&mut conn)
+                        .await
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                }
                 Ok(conn)
             })
         });

@@ -132,7 +132,7 @@ pub(super) fn run(job: Job, body: BodyReader) -> Result<(StatusCode, serde_json:
         let period = job.period.as_ref().map(|p| p.id);
         let plan_context = match &job.period {
             Some(period) if job.kind.of_a_period() => {
-                if !bulk::period_is_open(conn, period.id)? {
+                if !bulk::period_is_open(conn, period.agency_id, period.id)? {
                     return Err(Failure::PeriodClosed);
                 }
                 Some(RefCell::new(PlanContext::load(conn, period)?))

@@ -173,7 +173,7 @@ pub(crate) async fn replace_competency_requirements(
         if_match.check(version)?;
         let at = write::next_version(version);
         store::replace_standard(tx, position.agency_id, position.id, &levels, at).await?;
-        org_rows::touch_position(tx, position.id, at).await?;
+        org_rows::touch_position(tx, &position, at).await?;
         let (after, version) = position_standard(tx, &org_rows::PositionRow { updated_at: at, ..locked }).await?;
         let event = caller.audit_actor().event(
             AuditEntity::CompetencyStandard,

@@ -65,8 +65,8 @@ pub(crate) async fn get_cascade(
 ) -> Result<web::Json<Cascade>, ApiError> {
     let plan = visible_plan(&state, &caller, path.into_inner()).await?;
     let mut conn = state.db.conn().await?;
-    let mut up: Vec<CascadeNode> = plan_rows::cascade_up(&mut conn, plan.id).await?.into_iter().map(node).collect();
+    let mut up: Vec<CascadeNode> = plan_rows::cascade_up(&mut conn, &plan).await?.into_iter().map(node).collect();
     up.sort_by_key(|n| (n.depth, n.result_id));
-    let down = plan_rows::cascade_down(&mut conn, plan.id).await?.into_iter().map(node).collect();
+    let down = plan_rows::cascade_down(&mut conn, &plan).await?.into_iter().map(node).collect();
     Ok(web::Json(Cascade { plan_id: plan.id, up, down }))
 }

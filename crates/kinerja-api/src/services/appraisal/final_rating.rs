@@ -129,7 +129,8 @@ pub async fn give(
                 },
                 other => other.into(),
             })?;
-            history_rows::freeze(tx, Act::FinalRating, row.plan_id, row.employee_id, row.period_id).await?;
+            history_rows::freeze(tx, Act::FinalRating, row.plan_id, row.agency_id, row.employee_id, row.period_id)
+                .await?;
             let changes = json!({"predikat": row.predikat, "result_rating": row.result_rating,
                              "behaviour_rating": row.behaviour_rating, "rule_set": rule_set.code()});
             let event = caller.audit_actor_for(plan.rater_id).raw(

@@ -277,7 +277,7 @@ pub async fn submit(
             ProblemCode::AssessmentExists,
             "this assessment was just recorded; send it again to replace it",
         ))?;
-        history_rows::freeze(tx, Act::Assessment, row.id, row.employee_id, row.period_id).await?;
+        history_rows::freeze(tx, Act::Assessment, row.id, row.agency_id, row.employee_id, row.period_id).await?;
         let action = if earlier.is_some() { "replace" } else { "create" };
         let event = caller.audit_actor().event(
             AuditEntity::CompetencyAssessment,

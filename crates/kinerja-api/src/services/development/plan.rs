@@ -114,7 +114,7 @@ async fn plan_owner(state: &AppState, caller: &Caller, employee_id: Uuid) -> Res
     }
     let mut conn = state.db.conn().await?;
     let allowed = match caller.employee_id() {
-        Some(own) => own == employee.id || org_rows::is_below(&mut conn, own, employee.id).await?,
+        Some(own) => own == employee.id || org_rows::is_below(&mut conn, employee.agency_id, own, employee.id).await?,
         None => false,
     };
     if allowed {

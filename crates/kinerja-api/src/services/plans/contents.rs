@@ -159,7 +159,7 @@ pub async fn delete_result(
                 detail: "results in other plans are cascaded from this one; detach them first".into(),
             });
         }
-        plan_rows::delete_result(tx, result.id).await?;
+        plan_rows::delete_result(tx, &result).await?;
         let changes = serde_json::json!({"result_id": result.id, "description": result.description});
         Ok(Change::with_changes(plan.clone(), changes))
     })
@@ -201,7 +201,7 @@ pub async fn replace_expectations(
         .collect();
     let view = edit_plan(state, caller, if_match, &visible, "set_expectations", async |tx, plan| {
         ensure_leader(caller, plan)?;
-        plan_rows::replace_expectations(tx, plan.id, &rows).await?;
+        plan_rows::replace_expectations(tx, &plan, &rows).await?;
         Ok(Change::with_changes(plan.clone(), serde_json::to_value(&body).unwrap_or_default()))
     })
     .await?;

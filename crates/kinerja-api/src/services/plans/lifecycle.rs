@@ -91,7 +91,7 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
                 },
                 other => other.into(),
             })?;
-            plan_rows::replace_expectations(tx, plan.id, &default_expectations(plan.agency_id, plan.id)).await?;
+            plan_rows::replace_expectations(tx, &plan, &default_expectations(plan.agency_id, plan.id)).await?;
             audit_rows::record(tx, created_event(&caller.audit_actor(), &plan)).await?;
             load_view(tx, plan.id).await
         })
