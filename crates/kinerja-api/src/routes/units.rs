@@ -289,7 +289,7 @@ pub(super) async fn delete_unit(
         if org_rows::unit_has_members(tx, current.id).await? {
             return Err(not_empty());
         }
-        org_rows::delete_unit(tx, &current).await.map_err(|e| match e {
+        org_rows::delete_unit(tx, current).await.map_err(|e| match e {
             kinerja_store::StoreError::MissingReference(_) => not_empty(),
             other => other.into(),
         })?;

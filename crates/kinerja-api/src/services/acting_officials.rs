@@ -256,7 +256,7 @@ pub async fn delete(
     let visible = visible_acting(state, caller, delegation_id).await?;
     authorize(caller, RegistryAction::Write, visible.agency_id, "acting official")?;
     write::delete::<ActingRow>(state, caller, if_match, visible.id, async |tx, current| {
-        Ok(acting_rows::delete(tx, &current).await?)
+        Ok(acting_rows::delete(tx, current).await?)
     })
     .await?;
     state.sessions.forget_all();

@@ -201,7 +201,7 @@ pub async fn replace_expectations(
         .collect();
     let view = edit_plan(state, caller, if_match, &visible, "set_expectations", async |tx, plan| {
         ensure_leader(caller, plan)?;
-        plan_rows::replace_expectations(tx, &plan, &rows).await?;
+        plan_rows::replace_expectations(tx, plan, &rows).await?;
         Ok(Change::with_changes(plan.clone(), serde_json::to_value(&body).unwrap_or_default()))
     })
     .await?;
