@@ -141,22 +141,24 @@ fn results_checks(period: Uuid) -> Vec<String> {
                    FROM stage_results GROUP BY employee_id, result) r
              WHERE n > {MAX_RESULTS_PER_PLAN}"
         ),
-        // The lines of one result agree on what the result is.
+        // The lines of one result agree on what the result is. (Column by column: Citus cannot
+        // pass a row value between nodes.)
         "SELECT line, 'result' AS field, 'inconsistent_result' AS code,
                 'the result''s kind, parent result or perspective differ from line ' || first AS message
-         FROM (SELECT line, (result_kind, parent_result, perspective) AS attrs,
-                      first_value(line) OVER w AS first,
-                      first_value((result_kind, parent_result, perspective)) OVER w AS first_attrs
+         FROM (SELECT line, result_kind, parent_result, perspective, first_value(line) OVER w AS first,
+                      first_value(result_kind) OVER w AS first_kind, first_value(parent_result) OVER w AS first_parent,
+                      first_value(perspective) OVER w AS first_perspective
                FROM stage_results WINDOW w AS (PARTITION BY employee_id, result ORDER BY line)) s
-         WHERE attrs IS DISTINCT FROM first_attrs"
+         WHERE (result_kind, parent_result, perspective) IS DISTINCT FROM (first_kind, first_parent, first_perspective)"
             .to_owned(),
         // A parent is a result of the rating official's plan for the period: as the file sets it
-        // when the file names the official, else as stored. (Joins, not a subquery per line.)
+        // when the file names the official, else as stored. (Joins, not a subquery per line; the
+        // plan joins the employee by agency, not the staged row, so that Citus joins them on a shard.)
         format!(
             "SELECT s.line, 'parent_result' AS field, 'invalid_parent_result' AS code, '{message}' AS message
              FROM stage_results s
              JOIN employees e ON e.agency_id = s.agency_id AND e.id = s.employee_id
-             LEFT JOIN performance_plans p ON p.agency_id = s.agency_id AND p.id = s.plan_id
+             LEFT JOIN performance_plans p ON p.agency_id = e.agency_id AND p.id = s.plan_id
              CROSS JOIN LATERAL (SELECT CASE WHEN s.plan_id IS NULL THEN e.supervisor_id ELSE p.rater_id END AS id) rater
              LEFT JOIN (SELECT DISTINCT employee_id FROM stage_results) in_file ON in_file.employee_id = rater.id
              LEFT JOIN (SELECT DISTINCT employee_id, result FROM stage_results) filed

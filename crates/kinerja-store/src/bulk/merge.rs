@@ -211,51 +211,59 @@ fn register_new_nips(conn: &mut PgConnection) -> StoreResult<()> {
     Ok(())
 }
 
-/// A standard as the API shows it (`RequirementView`), ordered by code: `rows` is a set of
-/// `(competency_id, required_level)` joined to `competencies c`.
-fn standard_view_sql(rows: &str, from_default: &str) -> String {
+/// One requirement as the API shows it (`RequirementView`), aggregated in code order: `level` is
+/// the required level's column, joined to `competencies c`.
+fn standard_json_sql(level: &str, from_default: &str) -> String {
     format!(
-        "SELECT coalesce(jsonb_agg(jsonb_build_object('competency_id', c.id, 'code', c.code, 'name', c.name,
-                    'group', c.competency_group, 'required_level', x.required_level, 'from_default', {from_default})
-                    ORDER BY c.code), '[]')
-         FROM ({rows}) x JOIN competencies c ON c.id = x.competency_id"
+        "jsonb_agg(jsonb_build_object('competency_id', c.id, 'code', c.code, 'name', c.name,
+                   'group', c.competency_group, 'required_level', {level}, 'from_default', {from_default})
+                   ORDER BY c.code)"
     )
 }
 
 /// Sets each position the file names to exactly the file's required levels, leaving positions
 /// whose own standard already equals the file's alone; one `replace` audit event per position
 /// changed, with the standard in force before and after (as the single endpoint records it).
+/// The standards before are grouped joins, not subqueries per position: Citus joins staged rows
+/// with shards but does not correlate a subquery across them.
 fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult<Merged> {
-    let old_own = standard_view_sql(
-        "SELECT competency_id, required_level FROM competency_requirements WHERE position_id = n.position_id",
-        "false",
-    );
-    let old_default = standard_view_sql(
-        "SELECT d.competency_id, d.required_level FROM competency_requirement_defaults d
-         WHERE d.position_kind = n.position_kind",
-        "true",
-    );
-    let new =
-        standard_view_sql("SELECT competency_id, required_level FROM src WHERE position_id = n.position_id", "false");
+    let old_own = standard_json_sql("r.required_level", "false");
+    let old_default = standard_json_sql("d.required_level", "true");
+    let new = standard_json_sql("src.required_level", "false");
     let standard = entity_of(Kind::Requirements);
     let sql = format!(
-        "WITH src AS (
-             SELECT s.line, s.audit_id, s.agency_id, p.id AS position_id, p.kind AS position_kind, c.id AS competency_id,
-                    s.required_level
+        "WITH chosen AS (
+             SELECT DISTINCT ON (s.line) s.line, c.id AS competency_id
              FROM stage_requirements s
+             JOIN competencies c ON c.code = s.competency_code AND (c.agency_id = s.agency_id OR c.agency_id IS NULL)
+             ORDER BY s.line, c.agency_id NULLS LAST
+         ), src AS (
+             SELECT s.line, s.audit_id, s.agency_id, p.id AS position_id, p.kind AS position_kind, ch.competency_id,
+                    s.required_level
+             FROM stage_requirements s JOIN chosen ch ON ch.line = s.line
              JOIN positions p ON p.agency_id = s.agency_id AND p.code = s.position_code
-             CROSS JOIN LATERAL (SELECT id FROM competencies c WHERE c.code = s.competency_code
-                                 AND (c.agency_id = s.agency_id OR c.agency_id IS NULL)
-                                 ORDER BY c.agency_id NULLS LAST LIMIT 1) c
+         ), own AS (
+             SELECT r.position_id, {old_own} AS old,
+                    array_agg(r.competency_id::text || ':' || r.required_level ORDER BY r.competency_id) AS old_key
+             FROM competency_requirements r JOIN competencies c ON c.id = r.competency_id
+             WHERE (r.agency_id, r.position_id) IN (SELECT agency_id, position_id FROM src)
+             GROUP BY r.agency_id, r.position_id
+         ), defaults AS (
+             SELECT d.position_kind, {old_default} AS old
+             FROM competency_requirement_defaults d JOIN competencies c ON c.id = d.competency_id
+             GROUP BY d.position_kind
          ), named AS (
-             SELECT position_id, position_kind, agency_id, (array_agg(audit_id ORDER BY line))[1] AS audit_id,
-                    array_agg(competency_id::text || ':' || required_level ORDER BY competency_id) AS new_key,
-                    (SELECT array_agg(r.competency_id::text || ':' || r.required_level ORDER BY r.competency_id)
-                     FROM competency_requirements r WHERE r.position_id = src.position_id) AS old_key
-             FROM src GROUP BY position_id, position_kind, agency_id
+             SELECT n.*, o.old_key, CASE WHEN o.old_key IS NULL THEN coalesce(d.old, '[]') ELSE o.old END AS old
+             FROM (SELECT src.position_id, src.position_kind, src.agency_id,
+                          (array_agg(src.audit_id ORDER BY src.line))[1] AS audit_id, {new} AS new,
+                          array_agg(src.competency_id::text || ':' || src.required_level ORDER BY src.competency_id)
+                              AS new_key
+                   FROM src JOIN competencies c ON c.id = src.competency_id
+                   GROUP BY src.position_id, src.position_kind, src.agency_id) n
+             LEFT JOIN own o ON o.position_id = n.position_id
+             LEFT JOIN defaults d ON d.position_kind = n.position_kind
          ), changed AS (
-             SELECT n.*, CASE WHEN n.old_key IS NULL THEN ({old_default}) ELSE ({old_own}) END AS old, ({new}) AS new
-             FROM named n WHERE n.old_key IS DISTINCT FROM n.new_key
+             SELECT * FROM named WHERE old_key IS DISTINCT FROM new_key
          ), up AS (
              INSERT INTO competency_requirements AS t (agency_id, position_id, competency_id, required_level, updated_at)
              SELECT src.agency_id, src.position_id, src.competency_id, src.required_level, now()
@@ -263,10 +271,9 @@ fn merge_requirements(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
              ON CONFLICT (agency_id, position_id, competency_id) DO UPDATE
                  SET required_level = EXCLUDED.required_level, updated_at = EXCLUDED.updated_at
          ), gone AS (
-             DELETE FROM competency_requirements r USING changed ch
-             WHERE r.position_id = ch.position_id
-               AND NOT EXISTS (SELECT 1 FROM src WHERE src.position_id = r.position_id
-                               AND src.competency_id = r.competency_id)
+             DELETE FROM competency_requirements r
+             WHERE (r.agency_id, r.position_id) IN (SELECT agency_id, position_id FROM changed)
+               AND (r.position_id, r.competency_id) NOT IN (SELECT position_id, competency_id FROM src)
          ), audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes, request_id)
              SELECT audit_id, $1, $2, agency_id, '{standard}', position_id, 'replace',
@@ -293,10 +300,13 @@ const UUID_V7_SQL: &str = "encode(set_bit(set_bit(overlay(uuid_send(gen_random_u
 /// (`add_result`, `update_result`, `delete_result` on the plan), and each plan changed gets a new
 /// ETag. Plans the import creates are already inserted ([`insert_plans`]). The events' ids are
 /// made here from the clock, as removed results have no staged row to carry one.
+///
+/// Each removal spares what the file writes: on Citus the parts of one statement run one after
+/// another, each seeing the rows the earlier ones wrote.
 fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> StoreResult<Merged> {
     diesel::sql_query(format!(
         "UPDATE stage_results s SET plan_id = p.id FROM performance_plans p
-         WHERE s.plan_id IS NULL AND p.employee_id = s.employee_id AND p.period_id = '{period}'
+         WHERE s.plan_id IS NULL AND p.agency_id = s.agency_id AND p.employee_id = s.employee_id AND p.period_id = '{period}'
            AND p.superseded_by IS NULL"
     ))
     .execute(conn)?;
@@ -316,24 +326,35 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
          ), listed AS (
              SELECT plan_id, result, jsonb_agg({new_list} ORDER BY line) AS list
              FROM (SELECT *, indicator AS description FROM stage_results) x GROUP BY plan_id, result
+         ), plans AS (
+             SELECT p.id, p.agency_id, rp.id AS rater_plan_id
+             FROM performance_plans p
+             LEFT JOIN performance_plans rp ON rp.agency_id = p.agency_id AND rp.employee_id = p.rater_id
+                                           AND rp.period_id = p.period_id AND rp.superseded_by IS NULL
+             WHERE (p.agency_id, p.id) IN (SELECT agency_id, plan_id FROM file)
+         ), stored AS (
+             SELECT DISTINCT ON (r.agency_id, r.plan_id, r.description) r.*
+             FROM plan_results r
+             WHERE (r.agency_id, r.plan_id) IN (SELECT agency_id, id FROM plans UNION SELECT agency_id, rater_plan_id FROM plans)
+             ORDER BY r.agency_id, r.plan_id, r.description, r.id
+         ), stored_lists AS (
+             SELECT i.result_id, jsonb_agg({old_list} ORDER BY i.id) AS list
+             FROM plan_indicators i
+             WHERE (i.agency_id, i.plan_id) IN (SELECT agency_id, plan_id FROM file)
+             GROUP BY i.agency_id, i.result_id
          ), matched AS (
              SELECT f.*, l.list AS new_list, r.id AS old_id, coalesce(r.id, f.new_id) AS id, r.kind AS old_kind,
-                    r.parent_result_id AS old_parent, r.perspective AS old_perspective,
-                    (SELECT jsonb_agg({old_list} ORDER BY i.id) FROM plan_indicators i
-                     WHERE i.plan_id = r.plan_id AND i.result_id = r.id) AS old_list
+                    r.parent_result_id AS old_parent, r.perspective AS old_perspective, sl.list AS old_list
              FROM file f
              JOIN listed l ON l.plan_id = f.plan_id AND l.result = f.description
-             LEFT JOIN LATERAL (SELECT * FROM plan_results r WHERE r.plan_id = f.plan_id AND r.description = f.description
-                                ORDER BY r.id LIMIT 1) r ON true
+             LEFT JOIN stored r ON r.plan_id = f.plan_id AND r.description = f.description
+             LEFT JOIN stored_lists sl ON sl.result_id = r.id
          ), parented AS (
              SELECT m.*, coalesce(pf.id, pd.id) AS parent_result_id
              FROM matched m
-             JOIN performance_plans p ON p.agency_id = m.agency_id AND p.id = m.plan_id
-             LEFT JOIN performance_plans rp ON rp.agency_id = p.agency_id AND rp.employee_id = p.rater_id AND rp.period_id = p.period_id
-                                           AND rp.superseded_by IS NULL
-             LEFT JOIN matched pf ON pf.plan_id = rp.id AND pf.description = m.parent_result
-             LEFT JOIN LATERAL (SELECT id FROM plan_results r WHERE r.plan_id = rp.id AND r.description = m.parent_result
-                                ORDER BY r.id LIMIT 1) pd ON true
+             JOIN plans p ON p.id = m.plan_id
+             LEFT JOIN matched pf ON pf.plan_id = p.rater_plan_id AND pf.description = m.parent_result
+             LEFT JOIN stored pd ON pd.plan_id = p.rater_plan_id AND pd.description = m.parent_result
          ), resolved AS (
              SELECT *, old_id IS NULL OR old_list IS DISTINCT FROM new_list
                        OR (old_kind, old_parent, old_perspective) IS DISTINCT FROM (kind, parent_result_id, perspective)
@@ -347,8 +368,9 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
              ON CONFLICT (agency_id, id) DO UPDATE SET kind = EXCLUDED.kind, parent_result_id = EXCLUDED.parent_result_id,
                  perspective = EXCLUDED.perspective, updated_at = EXCLUDED.updated_at
          ), old_indicators AS (
-             DELETE FROM plan_indicators i USING resolved r
-             WHERE i.plan_id = r.plan_id AND i.result_id = r.old_id AND r.differs
+             DELETE FROM plan_indicators i
+             WHERE (i.agency_id, i.result_id) IN (SELECT agency_id, old_id FROM resolved WHERE differs AND old_id IS NOT NULL)
+               AND i.id NOT IN (SELECT indicator_id FROM stage_results)
          ), new_indicators AS (
              INSERT INTO plan_indicators (id, agency_id, result_id, plan_id, description, aspect, target_value,
                                           target_unit, target_text)
@@ -357,11 +379,13 @@ fn merge_results(conn: &mut PgConnection, actor: &BulkActor, period: Uuid) -> St
              WHERE r.differs
          ), gone AS (
              DELETE FROM plan_results r
-             WHERE r.plan_id IN (SELECT plan_id FROM file) AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.old_id = r.id)
-             RETURNING r.id, r.plan_id, r.description
+             WHERE (r.agency_id, r.plan_id) IN (SELECT agency_id, plan_id FROM file)
+               AND r.id NOT IN (SELECT id FROM matched)
+             RETURNING r.id, r.agency_id, r.plan_id, r.description
          ), touched AS (
              UPDATE performance_plans p SET updated_at = now()
-             WHERE p.id IN (SELECT plan_id FROM resolved WHERE differs UNION SELECT plan_id FROM gone)
+             WHERE (p.agency_id, p.id) IN (SELECT agency_id, plan_id FROM resolved WHERE differs
+                                           UNION SELECT agency_id, plan_id FROM gone)
              RETURNING p.id, p.agency_id
          ), audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes,
@@ -420,14 +444,14 @@ fn merge_realizations(conn: &mut PgConnection, actor: &BulkActor) -> StoreResult
                  SET value = EXCLUDED.value, text = EXCLUDED.text, evidence = EXCLUDED.evidence
          ), touched AS (
              UPDATE evaluations ev SET updated_at = now()
-             WHERE ev.id IN (SELECT eval_id FROM resolved WHERE differs AND NOT creating)
+             WHERE (ev.agency_id, ev.id) IN (SELECT agency_id, eval_id FROM resolved WHERE differs AND NOT creating)
          ), audit AS (
              INSERT INTO audit_events (id, actor_kind, actor_id, agency_id, entity, entity_id, action, changes,
                                        request_id)
              SELECT {UUID_V7_SQL}, $1, $2, e.agency_id, '{evaluation}', e.id, 'create',
-                    jsonb_build_object('period_label', e.period_label,
-                                       'realizations', (SELECT count(*) FROM resolved r WHERE r.eval_id = e.id)), $3
-             FROM evals e WHERE e.creating
+                    jsonb_build_object('period_label', e.period_label, 'realizations', n.count), $3
+             FROM evals e JOIN (SELECT eval_id, count(*) FROM resolved GROUP BY eval_id) n ON n.eval_id = e.id
+             WHERE e.creating
              UNION ALL
              SELECT {UUID_V7_SQL}, $1, $2, agency_id, 'evaluation', eval_id, 'update_realizations',
                     jsonb_build_object('realizations', jsonb_build_object(

@@ -168,7 +168,7 @@ pub(crate) const NAMED_INDICATORS_SQL: &str =
     "SELECT DISTINCT ON (r.agency_id, r.plan_id, r.description, i.description)
             r.agency_id, r.plan_id, r.description AS result, i.description AS indicator, i.id
      FROM plan_results r JOIN plan_indicators i ON i.agency_id = r.agency_id AND i.result_id = r.id
-     WHERE r.plan_id IN (SELECT plan_id FROM stage_realizations)
+     WHERE (r.agency_id, r.plan_id) IN (SELECT agency_id, plan_id FROM stage_realizations)
      ORDER BY r.agency_id, r.plan_id, r.description, i.description, r.id, i.id";
 
 /// The join condition of a staged realisation `s` and the indicator `ind` it names.
