@@ -782,7 +782,8 @@ async fn an_unknown_stored_code_is_an_error_naming_it_never_a_default() {
     app.sql("ALTER TABLE performance_plans DROP CONSTRAINT performance_plans_status_check");
     app.sql(&format!("UPDATE performance_plans SET status = 'archived' WHERE id = '{}'", w.plan));
     let mut conn = app.state.db.conn().await.unwrap();
-    let err = kinerja_store::plan_rows::get_plan(&mut conn, w.plan.parse().unwrap()).await.unwrap_err().to_string();
+    let err =
+        kinerja_store::plan_rows::get_plan(&mut conn, None, w.plan.parse().unwrap()).await.unwrap_err().to_string();
     assert!(err.contains("plan status") && err.contains("\"archived\""), "{err}");
     drop(conn);
     let reply =

@@ -211,3 +211,51 @@ async fn every_table_has_its_place_on_citus() {
         }
     }
 }
+
+/// On a cluster, an agency's main requests run on its one shard (router queries): the test
+/// database makes every statement that asks several shards an error
+/// (`citus.multi_task_query_log_level = error`), so a query that does not name the agency
+/// answers 500 here. Another agency holds rows on other shards meanwhile. On one node the same
+/// requests run and must succeed.
+#[actix_web::test]
+async fn an_agencys_main_requests_run_on_its_one_shard() {
+    use serde_json::json;
+    let s = crate::performance::skp().await;
+    let other = s.app.create_agency("KAB-LAIN");
+    s.app.create_employee(other, "198001012005011001", "Rina Marlina");
+    let (plan, indicator) = crate::performance::submitted_plan(&s).await;
+    if on_citus() {
+        s.app.sql(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.multi_task_query_log_level = error',
+                                        current_database()); END $$",
+        );
+    }
+    // New connections take the setting: the same database behind a fresh application.
+    let app = TestApp::on_database(s.app.database_url.clone()).await;
+    let staff = &s.ids["staff"];
+    let plan_path = format!("/api/v1/performance-plans/{plan}");
+    let reads = [
+        (format!("/api/v1/employees/{staff}"), &s.admin.token),
+        ("/api/v1/employees?limit=50".to_owned(), &s.admin.token),
+        (format!("/api/v1/employees/{staff}"), &s.staff.token),
+        (plan_path.clone(), &s.sekretaris.token),
+        (plan_path.clone(), &s.kepala.token),
+        ("/api/v1/me/tasks".to_owned(), &s.kepala.token),
+        ("/api/v1/me/tasks".to_owned(), &s.sekretaris.token),
+    ];
+    for (path, token) in &reads {
+        let reply = app.get(path, token).await;
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
+    }
+    let approved = app.post(&format!("{plan_path}/approve"), &s.kepala.token, json!({})).await;
+    assert_eq!(approved.status, 200, "approve: {}", approved.text);
+    let evaluation = app
+        .post(
+            &format!("{plan_path}/evaluations"),
+            &s.sekretaris.token,
+            json!({"period_label": "2026-Q1",
+        "realizations": [{"indicator_id": indicator, "value": 3, "text": "3 laporan triwulan"}]}),
+        )
+        .await;
+    assert_eq!(evaluation.status, 201, "start an evaluation: {}", evaluation.text);
+}

@@ -40,8 +40,11 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<A
     Ok(acting_officials::table.find(id).select(ActingRow::as_select()).first(conn).await.optional()?)
 }
 
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActingRow>> {
-    Ok(crate::shard::locked_by_id!(conn, acting_officials, ActingRow, id, for_update))
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<ActingRow>> {
+    Ok(crate::shard::locked_by_id!(conn, acting_officials, ActingRow, key, for_update))
 }
 
 /// Only the end date changes (a delegation ended early or extended).
@@ -101,17 +104,24 @@ struct Official {
 }
 
 /// The officials `employee` stands in for on `day`: those named, and whoever holds a position
-/// named.
-pub async fn stands_in_for(conn: &mut AsyncPgConnection, employee: Uuid, day: NaiveDate) -> StoreResult<Vec<Uuid>> {
+/// named. Delegations stay within the employee's `agency`.
+pub async fn stands_in_for(
+    conn: &mut AsyncPgConnection,
+    agency: Uuid,
+    employee: Uuid,
+    day: NaiveDate,
+) -> StoreResult<Vec<Uuid>> {
     let rows: Vec<Official> = diesel::sql_query(
         "SELECT a.for_employee_id AS id FROM acting_officials a \
-         WHERE a.acting_id = $1 AND a.ends_on >= $2 AND a.starts_on <= $2 AND a.for_employee_id IS NOT NULL \
+         WHERE a.agency_id = $3 AND a.acting_id = $1 AND a.ends_on >= $2 AND a.starts_on <= $2 \
+           AND a.for_employee_id IS NOT NULL \
          UNION \
          SELECT e.id FROM acting_officials a JOIN employees e ON e.agency_id = a.agency_id AND e.position_id = a.for_position_id \
-         WHERE a.acting_id = $1 AND a.ends_on >= $2 AND a.starts_on <= $2 AND e.id <> $1",
+         WHERE a.agency_id = $3 AND a.acting_id = $1 AND a.ends_on >= $2 AND a.starts_on <= $2 AND e.id <> $1",
     )
     .bind::<SqlUuid, _>(employee)
     .bind::<Date, _>(day)
+    .bind::<SqlUuid, _>(agency)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())

@@ -121,9 +121,18 @@ pub async fn get_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> St
 }
 
 /// Reads a plan's annual rating and locks it until the transaction ends.
-pub async fn lock_final_rating(conn: &mut AsyncPgConnection, plan_id: Uuid) -> StoreResult<Option<FinalRatingRow>> {
-    let Some(agency) = crate::shard::agency_of(conn, "performance_plans", "id", plan_id).await? else {
-        return Ok(None);
+pub async fn lock_final_rating(
+    conn: &mut AsyncPgConnection,
+    plan: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<FinalRatingRow>> {
+    let plan = plan.into();
+    let plan_id = plan.id;
+    let agency = match plan.agency {
+        Some(agency) => agency,
+        None => match crate::shard::agency_of(conn, "performance_plans", "id", plan_id).await? {
+            Some(agency) => agency,
+            None => return Ok(None),
+        },
     };
     Ok(final_ratings::table
         .find(plan_id)
@@ -234,8 +243,11 @@ pub async fn objection_of_plan(conn: &mut AsyncPgConnection, plan_id: Uuid) -> S
 }
 
 /// Reads an objection and locks it until the transaction ends.
-pub async fn lock_objection(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ObjectionRow>> {
-    Ok(crate::shard::locked_by_id!(conn, objections, ObjectionRow, id, for_update))
+pub async fn lock_objection(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<ObjectionRow>> {
+    Ok(crate::shard::locked_by_id!(conn, objections, ObjectionRow, key, for_update))
 }
 
 pub async fn update_objection(conn: &mut AsyncPgConnection, row: &ObjectionRow) -> StoreResult<ObjectionRow> {

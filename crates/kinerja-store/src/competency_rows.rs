@@ -46,8 +46,17 @@ pub async fn get_competency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResu
 }
 
 /// Reads a competency and locks its row until the transaction ends.
-pub async fn lock_competency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<CompetencyRow>> {
-    Ok(competencies::table.find(id).select(CompetencyRow::as_select()).for_update().first(conn).await.optional()?)
+pub async fn lock_competency(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<CompetencyRow>> {
+    Ok(competencies::table
+        .find(key.into().id)
+        .select(CompetencyRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 pub async fn national_competency_by_code(
@@ -613,8 +622,11 @@ pub async fn get_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 }
 
 /// Reads a development activity and locks its row until the transaction ends.
-pub async fn lock_activity(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<ActivityRow>> {
-    Ok(crate::shard::locked_by_id!(conn, development_activities, ActivityRow, id, for_update))
+pub async fn lock_activity(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<ActivityRow>> {
+    Ok(crate::shard::locked_by_id!(conn, development_activities, ActivityRow, key, for_update))
 }
 
 pub async fn update_activity(conn: &mut AsyncPgConnection, row: &ActivityRow) -> StoreResult<ActivityRow> {

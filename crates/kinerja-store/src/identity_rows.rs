@@ -71,8 +71,11 @@ pub async fn get_user(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Use
 }
 
 /// Reads the user and locks its row until the transaction ends.
-pub async fn lock_user(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UserRow>> {
-    Ok(users::table.find(id).select(UserRow::as_select()).for_update().first(conn).await.optional()?)
+pub async fn lock_user(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<UserRow>> {
+    Ok(users::table.find(key.into().id).select(UserRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> StoreResult<UserRow> {

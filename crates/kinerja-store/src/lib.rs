@@ -20,7 +20,7 @@ pub mod outbox_rows;
 pub mod oversight_rows;
 pub mod plan_rows;
 pub mod schema;
-mod shard;
+pub mod shard;
 pub mod task_rows;
 pub mod webhook_rows;
 

@@ -38,8 +38,11 @@ pub async fn get_agency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<O
 }
 
 /// Reads the agency and locks its row until the transaction ends.
-pub async fn lock_agency(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<AgencyRow>> {
-    Ok(agencies::table.find(id).select(AgencyRow::as_select()).for_update().first(conn).await.optional()?)
+pub async fn lock_agency(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<AgencyRow>> {
+    Ok(agencies::table.find(key.into().id).select(AgencyRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
 pub async fn agency_by_code(conn: &mut AsyncPgConnection, code: &str) -> StoreResult<Option<AgencyRow>> {
@@ -106,8 +109,11 @@ pub async fn get_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Opt
 }
 
 /// Reads the unit and locks its row until the transaction ends.
-pub async fn lock_unit(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<UnitRow>> {
-    Ok(crate::shard::locked_by_id!(conn, units, UnitRow, id, for_update))
+pub async fn lock_unit(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<UnitRow>> {
+    Ok(crate::shard::locked_by_id!(conn, units, UnitRow, key, for_update))
 }
 
 pub async fn update_unit(conn: &mut AsyncPgConnection, row: &UnitRow) -> StoreResult<UnitRow> {
@@ -244,8 +250,11 @@ pub async fn get_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult
 }
 
 /// Reads the position and locks its row until the transaction ends.
-pub async fn lock_position(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PositionRow>> {
-    Ok(crate::shard::locked_by_id!(conn, positions, PositionRow, id, for_update))
+pub async fn lock_position(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<PositionRow>> {
+    Ok(crate::shard::locked_by_id!(conn, positions, PositionRow, key, for_update))
 }
 
 /// Marks a position changed (its competency standard is part of it).
@@ -344,13 +353,22 @@ pub async fn insert_employee(conn: &mut AsyncPgConnection, row: &EmployeeRow) ->
         .await?)
 }
 
-pub async fn get_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EmployeeRow>> {
-    Ok(employees::table.find(id).select(EmployeeRow::as_select()).first(conn).await.optional()?)
+/// The employee, looked for in `agency` when the caller knows it ([`crate::shard::in_agency`]).
+pub async fn get_employee(
+    conn: &mut AsyncPgConnection,
+    agency: Option<Uuid>,
+    id: Uuid,
+) -> StoreResult<Option<EmployeeRow>> {
+    let query = crate::shard::in_agency!(employees::table.find(id), employees, agency);
+    Ok(query.select(EmployeeRow::as_select()).first(conn).await.optional()?)
 }
 
 /// Reads the employee and locks its row until the transaction ends.
-pub async fn lock_employee(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EmployeeRow>> {
-    Ok(crate::shard::locked_by_id!(conn, employees, EmployeeRow, id, for_update))
+pub async fn lock_employee(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<EmployeeRow>> {
+    Ok(crate::shard::locked_by_id!(conn, employees, EmployeeRow, key, for_update))
 }
 
 pub async fn employees_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<EmployeeRow>> {

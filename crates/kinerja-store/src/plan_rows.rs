@@ -16,6 +16,7 @@ use crate::db::page::limited;
 use crate::error::{StoreError, StoreResult};
 use crate::org_rows::EmployeeRow;
 use crate::schema::{behaviour_expectations, employees, performance_plans, periods, plan_indicators, plan_results};
+use crate::shard::in_agency;
 
 // ---- periods ----
 
@@ -58,25 +59,42 @@ pub async fn insert_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> Sto
     Ok(diesel::insert_into(periods::table).values(row).returning(PeriodRow::as_returning()).get_result(conn).await?)
 }
 
-pub async fn get_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    Ok(periods::table.find(id).select(PeriodRow::as_select()).first(conn).await.optional()?)
+/// The period, looked for in `agency` when the caller knows it ([`crate::shard::in_agency`]).
+pub async fn get_period(
+    conn: &mut AsyncPgConnection,
+    agency: Option<Uuid>,
+    id: Uuid,
+) -> StoreResult<Option<PeriodRow>> {
+    let query = in_agency!(periods::table.find(id), periods, agency);
+    Ok(query.select(PeriodRow::as_select()).first(conn).await.optional()?)
 }
 
 /// The periods of `ids` (any order; missing ones left out).
-pub async fn periods_by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<PeriodRow>> {
-    Ok(periods::table.filter(periods::id.eq_any(ids)).select(PeriodRow::as_select()).load(conn).await?)
+pub async fn periods_by_ids(conn: &mut AsyncPgConnection, agency: Uuid, ids: &[Uuid]) -> StoreResult<Vec<PeriodRow>> {
+    Ok(periods::table
+        .filter(periods::agency_id.eq(agency))
+        .filter(periods::id.eq_any(ids))
+        .select(PeriodRow::as_select())
+        .load(conn)
+        .await?)
 }
 
 /// Reads the period and locks its row until the transaction ends.
-pub async fn lock_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    Ok(crate::shard::locked_by_id!(conn, periods, PeriodRow, id, for_update))
+pub async fn lock_period(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<PeriodRow>> {
+    Ok(crate::shard::locked_by_id!(conn, periods, PeriodRow, key, for_update))
 }
 
 /// Reads the period and holds it (`FOR SHARE`) until the transaction ends: a write that needs
 /// the period open takes it this way, so a concurrent close waits for the write, and a write
 /// after the close sees it closed.
-pub async fn share_period(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
-    Ok(crate::shard::locked_by_id!(conn, periods, PeriodRow, id, for_share))
+pub async fn share_period(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<PeriodRow>> {
+    Ok(crate::shard::locked_by_id!(conn, periods, PeriodRow, key, for_share))
 }
 
 pub async fn update_period(conn: &mut AsyncPgConnection, row: &PeriodRow) -> StoreResult<PeriodRow> {
@@ -151,13 +169,18 @@ pub async fn insert_plan(conn: &mut AsyncPgConnection, row: &PlanRow) -> StoreRe
         .await?)
 }
 
-pub async fn get_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
-    Ok(performance_plans::table.find(id).select(PlanRow::as_select()).first(conn).await.optional()?)
+/// The plan, looked for in `agency` when the caller knows it ([`crate::shard::in_agency`]).
+pub async fn get_plan(conn: &mut AsyncPgConnection, agency: Option<Uuid>, id: Uuid) -> StoreResult<Option<PlanRow>> {
+    let query = crate::shard::in_agency!(performance_plans::table.find(id), performance_plans, agency);
+    Ok(query.select(PlanRow::as_select()).first(conn).await.optional()?)
 }
 
 /// Reads the plan (its header: every change of a plan or of what it holds takes this lock) and locks its row until the transaction ends.
-pub async fn lock_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PlanRow>> {
-    Ok(crate::shard::locked_by_id!(conn, performance_plans, PlanRow, id, for_update))
+pub async fn lock_plan(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<PlanRow>> {
+    Ok(crate::shard::locked_by_id!(conn, performance_plans, PlanRow, key, for_update))
 }
 
 /// The current (not superseded) plan of an employee in a period.
@@ -291,8 +314,12 @@ pub struct WholePlan {
     pub expectations: Vec<ExpectationRow>,
 }
 
-pub async fn whole_plan(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<WholePlan>> {
-    Ok(plan_to_show(conn, id).await?.map(|(whole, _)| whole))
+pub async fn whole_plan(
+    conn: &mut AsyncPgConnection,
+    agency: Option<Uuid>,
+    id: Uuid,
+) -> StoreResult<Option<WholePlan>> {
+    Ok(plan_to_show(conn, agency, id).await?.map(|(whole, _)| whole))
 }
 
 // A plan's rating official and their supervisor are read with the plan (see plan_to_show).
@@ -302,38 +329,46 @@ diesel::allow_tables_to_appear_in_same_query!(employees, performance_plans);
 /// rating official and their supervisor), in one round trip: the five queries are sent together
 /// on the one connection (pipelined) and PostgreSQL answers them in turn. Five small indexed
 /// queries cost PostgreSQL less than one that builds the document as JSON (bench/README.md).
+/// With the caller's `agency` named, each of them goes to the agency's one shard on Citus.
 pub async fn plan_to_show(
     conn: &mut AsyncPgConnection,
+    agency: Option<Uuid>,
     id: Uuid,
 ) -> StoreResult<Option<(WholePlan, Vec<EmployeeRow>)>> {
     let conn: &AsyncPgConnection = conn;
-    let plan = performance_plans::table.find(id).select(PlanRow::as_select()).first(&mut &*conn);
+    let plan = in_agency!(performance_plans::table.find(id), performance_plans, agency)
+        .select(PlanRow::as_select())
+        .first(&mut &*conn);
     let plan = async { plan.await.optional() };
-    let results = plan_results::table
-        .filter(plan_results::plan_id.eq(id))
+    let results = in_agency!(plan_results::table.filter(plan_results::plan_id.eq(id)), plan_results, agency)
         .order(plan_results::id)
         .select(ResultRow::as_select())
         .load(&mut &*conn);
-    let indicators = plan_indicators::table
-        .filter(plan_indicators::plan_id.eq(id))
-        .order(plan_indicators::id)
-        .select(IndicatorRow::as_select())
-        .load(&mut &*conn);
-    let expectations = behaviour_expectations::table
-        .filter(behaviour_expectations::plan_id.eq(id))
-        .select(ExpectationRow::as_select())
-        .load(&mut &*conn);
+    let indicators =
+        in_agency!(plan_indicators::table.filter(plan_indicators::plan_id.eq(id)), plan_indicators, agency)
+            .order(plan_indicators::id)
+            .select(IndicatorRow::as_select())
+            .load(&mut &*conn);
+    let expectations = in_agency!(
+        behaviour_expectations::table.filter(behaviour_expectations::plan_id.eq(id)),
+        behaviour_expectations,
+        agency
+    )
+    .select(ExpectationRow::as_select())
+    .load(&mut &*conn);
     let names = employees::agency_id.eq(performance_plans::agency_id).and(
         employees::id
             .nullable()
             .eq(performance_plans::rater_id)
             .or(employees::id.nullable().eq(performance_plans::rater_supervisor_id)),
     );
-    let people = employees::table
-        .inner_join(performance_plans::table.on(names))
-        .filter(performance_plans::id.eq(id))
-        .select(EmployeeRow::as_select())
-        .load(&mut &*conn);
+    let people = in_agency!(
+        employees::table.inner_join(performance_plans::table.on(names)).filter(performance_plans::id.eq(id)),
+        performance_plans,
+        agency
+    )
+    .select(EmployeeRow::as_select())
+    .load(&mut &*conn);
     let (plan, results, indicators, expectations, people) =
         futures_util::future::try_join5(plan, results, indicators, expectations, people).await?;
     Ok(plan.map(|plan| (WholePlan { plan, results, indicators, expectations }, people)))

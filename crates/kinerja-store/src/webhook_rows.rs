@@ -47,8 +47,17 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<E
     Ok(webhook_endpoints::table.find(id).select(EndpointRow::as_select()).first(conn).await.optional()?)
 }
 
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<EndpointRow>> {
-    Ok(webhook_endpoints::table.find(id).select(EndpointRow::as_select()).for_update().first(conn).await.optional()?)
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    key: impl Into<crate::shard::RowKey>,
+) -> StoreResult<Option<EndpointRow>> {
+    Ok(webhook_endpoints::table
+        .find(key.into().id)
+        .select(EndpointRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// What an admin changes, the secret (rotated) included; the row is the locked one with the

@@ -102,9 +102,11 @@ impl Sessions {
         Ok(match claims.kind.as_str() {
             "user" => match identity_rows::user_standing(&mut conn, claims.sub).await? {
                 Some((version, active)) => {
-                    let acting_for = match claims.employee_id {
-                        Some(me) => acting_rows::stands_in_for(&mut conn, me, calendar_day(Utc::now())).await?,
-                        None => Vec::new(),
+                    let acting_for = match (claims.agency_id, claims.employee_id) {
+                        (Some(agency), Some(me)) => {
+                            acting_rows::stands_in_for(&mut conn, agency, me, calendar_day(Utc::now())).await?
+                        }
+                        _ => Vec::new(),
                     };
                     Standing::User { version, active, acting_for }
                 }

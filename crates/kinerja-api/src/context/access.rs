@@ -57,7 +57,12 @@ macro_rules! structural {
 structural!(AgencyRow, "agency", org_rows::get_agency, |a| Some(a.id));
 structural!(UnitRow, "unit", org_rows::get_unit, |u| Some(u.agency_id));
 structural!(PositionRow, "position", org_rows::get_position, |p| Some(p.agency_id));
-structural!(PeriodRow, "period", plan_rows::get_period, |p| Some(p.agency_id));
+structural!(PeriodRow, "period", period_by_id, |p| Some(p.agency_id));
+
+/// A period by id alone (the structural reads look the row up before its agency is known).
+async fn period_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<PeriodRow>> {
+    plan_rows::get_period(conn, None, id).await
+}
 structural!(CompetencyRow, "competency", kinerja_store::competency_rows::get_competency, |c| c.agency_id);
 
 /// Loads a record of the structure the caller may see (404 otherwise).
@@ -116,7 +121,8 @@ pub async fn ensure_employee_visible(
 /// Loads an employee the caller may read (404 otherwise).
 pub async fn visible_employee(state: &AppState, caller: &Caller, id: Uuid) -> Result<EmployeeRow, ApiError> {
     let mut conn = state.db.conn().await?;
-    let employee = org_rows::get_employee(&mut conn, id).await?.ok_or(ApiError::NotFound("employee"))?;
+    let employee =
+        org_rows::get_employee(&mut conn, caller.shard_hint(), id).await?.ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
     ensure_employee_visible(state, caller, &employee).await?;
     Ok(employee)
@@ -135,7 +141,7 @@ pub fn party(caller: &Caller, plan: &PlanRow) -> PlanParty {
 /// their supervisor, and anyone above the employee in the supervisor chain.
 pub async fn visible_plan(state: &AppState, caller: &Caller, id: Uuid) -> Result<PlanRow, ApiError> {
     let mut conn = state.db.conn().await?;
-    let plan = plan_rows::get_plan(&mut conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let plan = plan_rows::get_plan(&mut conn, caller.shard_hint(), id).await?.ok_or(ApiError::NotFound("plan"))?;
     ensure_plan_visible(&mut conn, caller, &plan).await?;
     Ok(plan)
 }
@@ -171,11 +177,11 @@ pub async fn ensure_plan_visible(
 /// The unit an employee heads, if any (`kinerja_domain::civil_service::heads_unit`: a leading
 /// position in the unit, reporting to someone outside it).
 pub async fn unit_headed_by(conn: &mut AsyncPgConnection, employee_id: Uuid) -> Result<Option<Uuid>, ApiError> {
-    let Some(employee) = org_rows::get_employee(conn, employee_id).await? else { return Ok(None) };
+    let Some(employee) = org_rows::get_employee(conn, None, employee_id).await? else { return Ok(None) };
     let Some(position) = employee.position_id else { return Ok(None) };
     let Some(kind) = org_rows::get_position(conn, position).await?.map(|p| p.kind.0) else { return Ok(None) };
     let supervisor_unit = match employee.supervisor_id {
-        Some(id) => org_rows::get_employee(conn, id).await?.and_then(|s| s.unit_id),
+        Some(id) => org_rows::get_employee(conn, Some(employee.agency_id), id).await?.and_then(|s| s.unit_id),
         None => None,
     };
     Ok(heads_unit(kind, employee.unit_id.as_ref(), supervisor_unit.as_ref()).then_some(employee.unit_id).flatten())
@@ -233,7 +239,7 @@ pub async fn unit_report_scope(
     let unit = visible::<UnitRow>(state, caller, unit_id).await?;
     let mut conn = state.read_conn(caller.reads_from).await?;
     ensure_unit_people_readable(&mut conn, caller, &unit).await?;
-    let period = plan_rows::get_period(&mut conn, period_id)
+    let period = plan_rows::get_period(&mut conn, None, period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)
         .ok_or(ApiError::NotFound("period"))?;

@@ -64,6 +64,16 @@ impl Caller {
         self.actor.has_role(Role::SuperAdmin)
     }
 
+    /// The agency a read by id looks in: the caller's own, unless it reads every agency. On
+    /// Citus a read that names it goes to that agency's shard only.
+    pub fn shard_hint(&self) -> Option<Uuid> {
+        if self.reads_every_agency() {
+            None
+        } else {
+            self.agency_id()
+        }
+    }
+
     /// Super admins and national auditors read every agency.
     pub fn reads_every_agency(&self) -> bool {
         self.actor.reads_every_agency()

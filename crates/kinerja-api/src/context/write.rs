@@ -5,6 +5,7 @@
 //! row locked `FOR UPDATE` once the lock is free), so one `If-Match` wins once. A change merged
 //! onto the locked row writes only what it names and never undoes a concurrent change.
 
+use kinerja_store::shard::RowKey;
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
@@ -121,7 +122,8 @@ pub trait Record: Sized {
         e.into()
     }
     /// Reads the row and locks it until the transaction ends (`SELECT … FOR UPDATE`).
-    async fn lock(tx: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Self>, ApiError>;
+    /// With the key's agency known, the lock goes straight to its shard on Citus.
+    async fn lock(tx: &mut AsyncPgConnection, key: RowKey) -> Result<Option<Self>, ApiError>;
     /// Writes the row back.
     async fn save(&self, tx: &mut AsyncPgConnection) -> Result<Self, ApiError>;
 }
@@ -185,12 +187,12 @@ pub async fn update<R: Record>(
     state: &AppState,
     caller: &Caller,
     if_match: &IfMatch,
-    id: Uuid,
+    key: impl Into<RowKey>,
     action: &'static str,
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
     let mut conn = state.db.conn().await?;
-    update_on(&mut conn, &caller.audit_actor(), if_match, id, action, change).await
+    update_on(&mut conn, &caller.audit_actor(), if_match, key, action, change).await
 }
 
 /// [`update`] of a record of an agency's registry (an agency, a unit, a position, an employee, a
@@ -200,7 +202,7 @@ pub async fn update_registry<R: Record>(
     state: &AppState,
     caller: &Caller,
     if_match: &IfMatch,
-    id: Uuid,
+    key: impl Into<RowKey>,
     action: &'static str,
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
@@ -209,7 +211,7 @@ pub async fn update_registry<R: Record>(
         Some(agency) => authorize(caller, RegistryAction::Write, agency, R::ENTITY.as_str()),
         None => Ok(()),
     };
-    guarded_update(&mut conn, &caller.audit_actor(), if_match, id, action, may_write, change).await
+    guarded_update(&mut conn, &caller.audit_actor(), if_match, key, action, may_write, change).await
 }
 
 /// [`update`] on a connection the caller holds, for an actor that need not be a caller (the CLI).
@@ -217,11 +219,11 @@ pub async fn update_on<R: Record>(
     conn: &mut AsyncPgConnection,
     actor: &AuditActor,
     if_match: &IfMatch,
-    id: Uuid,
+    key: impl Into<RowKey>,
     action: &'static str,
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
-    guarded_update(conn, actor, if_match, id, action, |_| Ok(()), change).await
+    guarded_update(conn, actor, if_match, key, action, |_| Ok(()), change).await
 }
 
 /// The audited write itself: lock, `allowed` on the locked row, `If-Match`, change, save, audit.
@@ -229,13 +231,15 @@ async fn guarded_update<R: Record>(
     conn: &mut AsyncPgConnection,
     actor: &AuditActor,
     if_match: &IfMatch,
-    id: Uuid,
+    key: impl Into<RowKey>,
     action: &'static str,
     allowed: impl FnOnce(&R) -> Result<(), ApiError>,
     change: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
+    let key = key.into();
+    let id = key.id;
     in_transaction(conn, async |tx| {
-        let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
+        let current = R::lock(tx, key).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
         allowed(&current)?;
         if_match.check(current.version())?;
         let Change { mut row, changes } = change(tx, &current).await?;
@@ -259,11 +263,13 @@ pub async fn delete<R: Record>(
     state: &AppState,
     caller: &Caller,
     if_match: &IfMatch,
-    id: Uuid,
+    key: impl Into<RowKey>,
     remove: impl AsyncFnOnce(&mut AsyncPgConnection, &R) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
+    let key = key.into();
+    let id = key.id;
     transaction(state, async |tx| {
-        let current = R::lock(tx, id).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
+        let current = R::lock(tx, key).await?.ok_or(ApiError::NotFound(R::ENTITY.as_str()))?;
         if_match.check(current.version())?;
         remove(tx, &current).await?;
         let event = caller.audit_actor().event(
@@ -318,9 +324,9 @@ macro_rules! record {
 
             async fn lock(
                 tx: &mut kinerja_store::AsyncPgConnection,
-                id: uuid::Uuid,
+                key: kinerja_store::shard::RowKey,
             ) -> Result<Option<Self>, $crate::http::error::ApiError> {
-                Ok($lock(tx, id).await?)
+                Ok($lock(tx, key).await?)
             }
 
             async fn save(&self, tx: &mut kinerja_store::AsyncPgConnection) -> Result<Self, $crate::http::error::ApiError> {
@@ -340,8 +346,9 @@ pub(crate) use record;
 /// The period a write goes into, held (`FOR SHARE`) until the transaction ends; 409
 /// `period_closed` when it is closed. A close waits for the writes holding it, and a write
 /// after a close sees it closed, so nothing slips into a closed period.
-pub async fn open_period(tx: &mut AsyncPgConnection, period_id: Uuid) -> Result<PeriodRow, ApiError> {
-    let period = plan_rows::share_period(tx, period_id).await?.ok_or(ApiError::NotFound("period"))?;
+pub async fn open_period(tx: &mut AsyncPgConnection, agency: Uuid, period_id: Uuid) -> Result<PeriodRow, ApiError> {
+    let period =
+        plan_rows::share_period(tx, RowKey::new(agency, period_id)).await?.ok_or(ApiError::NotFound("period"))?;
     if period.status.0 == PeriodStatus::Closed {
         return Err(ApiError::Conflict {
             code: ProblemCode::PeriodClosed,

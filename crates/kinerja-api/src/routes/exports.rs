@@ -136,7 +136,7 @@ pub(super) async fn export_records(
     authorize(&caller, needed, agency.id, "agency")?;
     let owner = match kind.period_param(query.period_id)? {
         Some(period) => {
-            let period = kinerja_store::plan_rows::get_period(&mut conn, period).await?;
+            let period = kinerja_store::plan_rows::get_period(&mut conn, None, period).await?;
             period.filter(|p| p.agency_id == agency.id).ok_or(ApiError::NotFound("period"))?.id
         }
         None => agency.id,
@@ -180,7 +180,7 @@ pub(super) async fn export_ratings(
     query: Query<RatingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.read_conn(caller.reads_from).await?;
-    let period = kinerja_store::plan_rows::get_period(&mut conn, query.period_id).await?;
+    let period = kinerja_store::plan_rows::get_period(&mut conn, None, query.period_id).await?;
     let period = period.filter(|p| p.agency_id == query.agency_id).ok_or(ApiError::NotFound("period"))?;
     authorize(&caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
     let format = query.format.unwrap_or(ExportFormat::Csv);

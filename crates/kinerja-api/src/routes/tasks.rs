@@ -91,7 +91,7 @@ async fn tasks_of(state: &AppState, caller: &Caller) -> Result<Vec<Keyed>, ApiEr
     let mut period_ids: Vec<Uuid> = rows.iter().map(|r| r.period_id).collect();
     period_ids.sort();
     period_ids.dedup();
-    let periods: HashMap<Uuid, (PeriodRow, Deadlines)> = plan_rows::periods_by_ids(&mut conn, &period_ids)
+    let periods: HashMap<Uuid, (PeriodRow, Deadlines)> = plan_rows::periods_by_ids(&mut conn, agency, &period_ids)
         .await?
         .into_iter()
         .map(|p| p.deadlines().map(|d| (p.id, (p, d))))

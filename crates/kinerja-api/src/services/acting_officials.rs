@@ -161,7 +161,7 @@ pub async fn list(
 
 pub async fn create(caller: &Caller, state: &AppState, body: CreateActing) -> Result<ActingView, ApiError> {
     let mut conn = state.db.conn().await?;
-    let acting = org_rows::get_employee(&mut conn, body.acting_employee_id)
+    let acting = org_rows::get_employee(&mut conn, caller.shard_hint(), body.acting_employee_id)
         .await?
         .filter(|e| caller.is_super_admin() || caller.agency_id() == Some(e.agency_id))
         .ok_or_else(|| ApiError::validation("acting_employee_id", "not_found", "no such employee"))?;

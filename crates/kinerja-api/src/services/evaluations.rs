@@ -10,6 +10,7 @@ use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
 use kinerja_store::coded::Coded;
 use kinerja_store::evaluation_rows::{self, EvaluationRow, FeedbackRow, RealizationRow};
+use kinerja_store::shard::RowKey;
 use kinerja_store::{audit_rows, org_rows, plan_rows, AsyncConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -130,8 +131,11 @@ pub async fn create(
         return Err(ApiError::Conflict { code: ProblemCode::InvalidTransition, detail: ONLY_APPROVED.into() });
     }
     let mut conn = state.db.conn().await?;
-    let period = plan_rows::get_period(&mut conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))?;
-    let whole = plan_rows::whole_plan(&mut conn, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let period = plan_rows::get_period(&mut conn, Some(plan.agency_id), plan.period_id)
+        .await?
+        .ok_or(ApiError::NotFound("period"))?;
+    let whole =
+        plan_rows::whole_plan(&mut conn, Some(plan.agency_id), plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
     let cadence = period.cadence.0;
     let labels = cadence.labels(period.starts_on, period.ends_on);
     let mut errors = Vec::new();
@@ -190,7 +194,7 @@ pub async fn create(
         })
         .collect();
     conn.transaction::<_, ApiError, _>(async |tx| {
-        write::open_period(tx, plan.period_id).await?;
+        write::open_period(tx, plan.agency_id, plan.period_id).await?;
         evaluation_rows::insert_evaluation(tx, &row, &rows).await.map_err(|e| match e {
             kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                 code: ProblemCode::DuplicateEvaluation,
@@ -259,7 +263,7 @@ pub async fn rate(
     reject(feedback_errors)?;
     let outcome = write::transaction(state, async |tx| {
         // The plan locked: its rater, status and revision hold while the rating is written.
-        let plan = plan_rows::lock_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
+        let plan = plan_rows::lock_plan(tx, RowKey::new(plan.agency_id, plan.id)).await?.ok_or(ApiError::NotFound("evaluation"))?;
         if party(caller, &plan) != PlanParty::Rater {
             return Err(ApiError::Forbidden("only the rating official rates"));
         }
@@ -277,10 +281,10 @@ pub async fn rate(
         }
         let current = evaluation_rows::get_evaluation(tx, visible.id).await?.ok_or(ApiError::NotFound("evaluation"))?;
         if_match.check(current.updated_at)?;
-        let period = write::open_period(tx, plan.period_id).await?;
+        let period = write::open_period(tx, plan.agency_id, plan.period_id).await?;
         let inputs = body.rater_inputs();
         let outcome =
-            scoring::rate(tx, period.rule_set.0, plan.id, Some(current.id), inputs, &body.result_ratings).await?;
+            scoring::rate(tx, period.rule_set.0, scoring::PlanKey::of(&plan), Some(current.id), inputs, &body.result_ratings).await?;
         let now = Utc::now();
         let mut next = current.clone();
         next.result_rating = body.result_rating.map(Coded);
@@ -363,13 +367,14 @@ pub async fn give_feedback(caller: &Caller, state: &AppState, body: CreateFeedba
         return Err(ApiError::validation("text", "invalid_length", "1 to 4000 characters"));
     }
     let mut conn = state.db.conn().await?;
-    let author =
-        org_rows::get_employee(&mut conn, me).await?.ok_or(ApiError::Forbidden("your employee record is gone"))?;
-    let subject = org_rows::get_employee(&mut conn, body.employee_id)
+    let author = org_rows::get_employee(&mut conn, caller.shard_hint(), me)
+        .await?
+        .ok_or(ApiError::Forbidden("your employee record is gone"))?;
+    let subject = org_rows::get_employee(&mut conn, Some(author.agency_id), body.employee_id)
         .await?
         .filter(|e| e.agency_id == author.agency_id)
         .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such colleague in your agency"))?;
-    let period = plan_rows::get_period(&mut conn, body.period_id)
+    let period = plan_rows::get_period(&mut conn, caller.shard_hint(), body.period_id)
         .await?
         .filter(|p| p.agency_id == author.agency_id)
         .ok_or_else(|| ApiError::validation("period_id", "not_found", "no such period in your agency"))?;
@@ -419,8 +424,9 @@ pub async fn read_feedback(caller: &Caller, state: &AppState, id: Uuid) -> Resul
     let mut conn = state.db.conn().await?;
     let row = evaluation_rows::get_feedback(&mut conn, id).await?.ok_or(ApiError::NotFound("feedback"))?;
     if caller.employee_id() != Some(row.author_id) {
-        let employee =
-            org_rows::get_employee(&mut conn, row.employee_id).await?.ok_or(ApiError::NotFound("feedback"))?;
+        let employee = org_rows::get_employee(&mut conn, Some(row.agency_id), row.employee_id)
+            .await?
+            .ok_or(ApiError::NotFound("feedback"))?;
         drop(conn);
         ensure_employee_visible(state, caller, &employee).await.map_err(|_| ApiError::NotFound("feedback"))?;
     }
@@ -436,7 +442,9 @@ pub async fn list_feedback(
 ) -> Result<Page<FeedbackView>, ApiError> {
     let request = page.parse()?;
     let mut conn = state.db.conn().await?;
-    let employee = org_rows::get_employee(&mut conn, employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+    let employee = org_rows::get_employee(&mut conn, caller.shard_hint(), employee_id)
+        .await?
+        .ok_or(ApiError::NotFound("employee"))?;
     drop(conn);
     ensure_employee_visible(state, caller, &employee).await?;
     let mut conn = state.db.conn().await?;

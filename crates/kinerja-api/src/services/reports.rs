@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// A period whose agency's people the caller may read.
 pub(crate) async fn readable_period(state: &AppState, caller: &Caller, period_id: Uuid) -> Result<PeriodRow, ApiError> {
     let mut conn = state.read_conn(caller.reads_from).await?;
-    let period = plan_rows::get_period(&mut conn, period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let period = plan_rows::get_period(&mut conn, None, period_id).await?.ok_or(ApiError::NotFound("period"))?;
     authorize(caller, RegistryAction::ReadPeople, period.agency_id, "period")?;
     Ok(period)
 }
@@ -47,7 +47,7 @@ async fn report_scope(
     query: &ReportQuery,
 ) -> Result<(PeriodRow, Option<HashSet<Uuid>>), ApiError> {
     let mut conn = state.read_conn(caller.reads_from).await?;
-    let period = plan_rows::get_period(&mut conn, query.period_id).await?.ok_or(ApiError::NotFound("period"))?;
+    let period = plan_rows::get_period(&mut conn, None, query.period_id).await?.ok_or(ApiError::NotFound("period"))?;
     let reads_agency = caller.actor.may_on_registry(RegistryAction::ReadPeople, period.agency_id);
     let unit = match query.unit_id {
         Some(unit) => Some(unit),

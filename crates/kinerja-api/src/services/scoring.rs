@@ -4,7 +4,7 @@
 
 use kinerja_domain::rule_sets::{Aspect, Inputs, Predikat, Rating, RuleSet};
 use kinerja_store::evaluation_rows::{self, EvaluationRow, RealizationRow};
-use kinerja_store::plan_rows::{self, IndicatorRow};
+use kinerja_store::plan_rows::{self, IndicatorRow, PlanRow};
 use kinerja_store::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -92,15 +92,28 @@ pub fn year_evaluation(evaluations: &[EvaluationRow]) -> Option<&EvaluationRow> 
     whole_year.or_else(|| evaluations.iter().max_by(|a, b| a.period_label.cmp(&b.period_label)))
 }
 
+/// The plan a rating scores, by its agency and id (its shard on Citus).
+#[derive(Debug, Clone, Copy)]
+pub struct PlanKey {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+}
+
+impl PlanKey {
+    pub fn of(plan: &PlanRow) -> PlanKey {
+        PlanKey { agency_id: plan.agency_id, id: plan.id }
+    }
+}
+
 /// Fills `inputs` with the plan's indicators scored against `realised`; returns the indicators
 /// that had no realisation (for the explanation).
 async fn score_plan(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
+    plan: PlanKey,
     realised: &[RealizationRow],
     inputs: &mut Inputs,
 ) -> Result<Vec<Uuid>, ApiError> {
-    let whole = plan_rows::whole_plan(conn, plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let whole = plan_rows::whole_plan(conn, Some(plan.agency_id), plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
     let skp = skp_inputs(&whole.indicators, realised);
     inputs.indicators = skp.indicators;
     Ok(skp.unrealised)
@@ -145,14 +158,14 @@ pub struct ResultRating {
 /// records them, with the departures of the overall result rating from them, in `outcome`.
 async fn rate_results(
     conn: &mut AsyncPgConnection,
-    plan_id: Uuid,
+    plan: PlanKey,
     given: &[ResultRating],
     outcome: &mut Evaluation,
 ) -> Result<(), ApiError> {
     if given.is_empty() {
         return Ok(());
     }
-    let whole = plan_rows::whole_plan(conn, plan_id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let whole = plan_rows::whole_plan(conn, Some(plan.agency_id), plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
     let mut errors = Vec::new();
     let mut rated = Vec::new();
     for (i, r) in given.iter().enumerate() {
@@ -185,7 +198,7 @@ pub struct Evaluation {
 pub async fn rate(
     conn: &mut AsyncPgConnection,
     rule_set: RuleSet,
-    plan_id: Uuid,
+    plan: PlanKey,
     realised_in: Option<Uuid>,
     mut inputs: Inputs,
     result_ratings: &[ResultRating],
@@ -196,11 +209,11 @@ pub async fn rate(
             Some(evaluation_id) => evaluation_rows::realizations_of(conn, evaluation_id).await?,
             None => Vec::new(),
         };
-        unrealised = score_plan(conn, plan_id, &realised, &mut inputs).await?;
+        unrealised = score_plan(conn, plan, &realised, &mut inputs).await?;
     }
     let mut outcome = evaluate(rule_set, &inputs)?;
     outcome.explanation.unrealised_indicators = unrealised;
-    rate_results(conn, plan_id, result_ratings, &mut outcome).await?;
+    rate_results(conn, plan, result_ratings, &mut outcome).await?;
     Ok(outcome)
 }
 

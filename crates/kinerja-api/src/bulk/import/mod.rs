@@ -232,7 +232,7 @@ async fn import_scope(
     let mut conn = state.db.conn().await?;
     if let Some(period) = kind.period_param(period)? {
         // Another agency's period is not revealed; one's own agency's is refused as such.
-        let period = kinerja_store::plan_rows::get_period(&mut conn, period).await?;
+        let period = kinerja_store::plan_rows::get_period(&mut conn, None, period).await?;
         let visible = |p: &PeriodRow| caller.actor.may_on_registry(RegistryAction::ReadStructure, p.agency_id);
         let Some(period) = period.filter(visible) else {
             return Err(ApiError::validation("period_id", "not_found", "no such period"));

@@ -60,7 +60,7 @@ pub async fn calibrate(
         plan.id,
         "calibrate",
         async |tx, current: &FinalRatingRow| {
-            write::open_period(tx, plan.period_id).await?;
+            write::open_period(tx, plan.agency_id, plan.period_id).await?;
             // An objection locks this rating row too when it is filed, so this check holds.
             if let Some(o) = appraisal_rows::objection_of_plan(tx, plan.id).await? {
                 return Err(ApiError::Conflict {

@@ -67,7 +67,7 @@ async fn unit_and_period(
 ) -> Result<(kinerja_store::org_rows::UnitRow, PeriodRow), ApiError> {
     let unit = visible::<UnitRow>(state, caller, unit_id).await?;
     let mut conn = state.db.conn().await?;
-    let period = plan_rows::get_period(&mut conn, period_id)
+    let period = plan_rows::get_period(&mut conn, None, period_id)
         .await?
         .filter(|p| p.agency_id == unit.agency_id)
         .ok_or(ApiError::NotFound("period"))?;

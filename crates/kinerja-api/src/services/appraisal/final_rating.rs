@@ -55,7 +55,7 @@ pub async fn give(
             }
             let status = transition(plan.status.0, PlanAction::Rate, party(caller, plan))?;
             let rater = caller.employee_id().ok_or(ApiError::Forbidden("only the rating official rates"))?;
-            let rule_set = write::open_period(tx, plan.period_id).await?.rule_set.0;
+            let rule_set = write::open_period(tx, plan.agency_id, plan.period_id).await?.rule_set.0;
             let mut inputs = body.rater_inputs();
             let mut year = None;
             if rule_set.scores_realisations() {
@@ -93,7 +93,8 @@ pub async fn give(
                 }
                 inputs.result_rating = follows;
             }
-            let outcome = scoring::rate(tx, rule_set, plan.id, year, inputs, &body.result_ratings).await?;
+            let outcome =
+                scoring::rate(tx, rule_set, scoring::PlanKey::of(plan), year, inputs, &body.result_ratings).await?;
             let mut explanation = serde_json::to_value(&outcome.explanation).unwrap_or_else(|_| json!({}));
             if let (Some(unit_rating), Some(map)) = (&head_of, explanation.as_object_mut()) {
                 let note = UnitHeadNote {
@@ -102,7 +103,9 @@ pub async fn give(
                 };
                 map.insert("unit_head".into(), note_json(&note));
             }
-            let employee = org_rows::get_employee(tx, plan.employee_id).await?.ok_or(ApiError::NotFound("employee"))?;
+            let employee = org_rows::get_employee(tx, Some(plan.agency_id), plan.employee_id)
+                .await?
+                .ok_or(ApiError::NotFound("employee"))?;
             let now = Utc::now();
             let row = FinalRatingRow {
                 plan_id: plan.id,

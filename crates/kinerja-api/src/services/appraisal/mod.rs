@@ -11,6 +11,7 @@ use kinerja_domain::objection::{self, ObjectionStatus, Outcome};
 use kinerja_domain::rule_sets::{Predikat, Rating, RuleSet};
 use kinerja_store::appraisal_rows::{self, FinalRatingRow, OrgRatingRow};
 use kinerja_store::plan_rows::{PeriodRow, PlanRow};
+use kinerja_store::shard::RowKey;
 use kinerja_store::{evaluation_rows, org_rows, plan_rows, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,7 +58,7 @@ fn check_predikat(field: &str, predikat: Predikat, rule_set: RuleSet) -> Result<
 }
 
 async fn period_of(conn: &mut AsyncPgConnection, plan: &PlanRow) -> Result<PeriodRow, ApiError> {
-    plan_rows::get_period(conn, plan.period_id).await?.ok_or(ApiError::NotFound("period"))
+    plan_rows::get_period(conn, Some(plan.agency_id), plan.period_id).await?.ok_or(ApiError::NotFound("period"))
 }
 
 // ---- the final (annual) rating ----
@@ -285,8 +286,8 @@ impl Record for FinalRatingRow {
         FinalRatingAudit { predikat: self.predikat.to_string() }
     }
 
-    async fn lock(tx: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Option<Self>, ApiError> {
-        Ok(appraisal_rows::lock_final_rating(tx, plan_id).await?)
+    async fn lock(tx: &mut AsyncPgConnection, plan: RowKey) -> Result<Option<Self>, ApiError> {
+        Ok(appraisal_rows::lock_final_rating(tx, plan).await?)
     }
 
     async fn save(&self, tx: &mut AsyncPgConnection) -> Result<Self, ApiError> {

@@ -148,7 +148,9 @@ pub async fn file(
 async fn visible_objection(state: &AppState, caller: &Caller, id: Uuid) -> Result<(ObjectionRow, PlanRow), ApiError> {
     let mut conn = state.db.conn().await?;
     let objection = appraisal_rows::get_objection(&mut conn, id).await?.ok_or(ApiError::NotFound("objection"))?;
-    let plan = plan_rows::get_plan(&mut conn, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))?;
+    let plan = plan_rows::get_plan(&mut conn, Some(objection.agency_id), objection.plan_id)
+        .await?
+        .ok_or(ApiError::NotFound("objection"))?;
     let me = caller.employee_id();
     let involved = (me.is_some() && me == Some(objection.employee_id))
         || [objection.decider_id, plan.rater_supervisor_id, plan.rater_id]
@@ -275,7 +277,7 @@ pub async fn record_explanation(
 
 /// The plan an objection is about, as it now is.
 async fn plan_of(tx: &mut AsyncPgConnection, objection: &ObjectionRow) -> Result<PlanRow, ApiError> {
-    plan_rows::get_plan(tx, objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))
+    plan_rows::get_plan(tx, Some(objection.agency_id), objection.plan_id).await?.ok_or(ApiError::NotFound("objection"))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

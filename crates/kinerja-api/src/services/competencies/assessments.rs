@@ -196,7 +196,7 @@ async fn assessor_standing(
     employee: &EmployeeRow,
 ) -> Result<Assessor, ApiError> {
     let own = match caller.employee_id() {
-        Some(id) => org_rows::get_employee(conn, id).await?,
+        Some(id) => org_rows::get_employee(conn, Some(employee.agency_id), id).await?,
         None => None,
     };
     Ok(Assessor {
@@ -218,11 +218,11 @@ pub async fn submit(
     let user =
         caller.user_id().ok_or(ApiError::Forbidden("assessments are given by people, not integration clients"))?;
     let mut conn = state.db.conn().await?;
-    let employee = org_rows::get_employee(&mut conn, body.employee_id)
+    let employee = org_rows::get_employee(&mut conn, caller.shard_hint(), body.employee_id)
         .await?
         .filter(|e| caller.agency_id() == Some(e.agency_id))
         .ok_or(ApiError::NotFound("employee"))?;
-    let period = kinerja_store::plan_rows::get_period(&mut conn, body.period_id)
+    let period = kinerja_store::plan_rows::get_period(&mut conn, Some(employee.agency_id), body.period_id)
         .await?
         .filter(|p| p.agency_id == employee.agency_id)
         .ok_or(ApiError::NotFound("period"))?;

@@ -70,7 +70,7 @@ pub async fn talent_map(
         let unit = unit.ok_or(ApiError::Forbidden("name a unit you head as unit_id"))?;
         ensure_unit_people_readable(&mut conn, caller, &unit).await?;
     }
-    let period = plan_rows::get_period(&mut conn, query.period_id)
+    let period = plan_rows::get_period(&mut conn, None, query.period_id)
         .await?
         .filter(|p| p.agency_id == agency.id)
         .ok_or(ApiError::NotFound("period"))?;

@@ -30,7 +30,7 @@ use crate::services::plans::{edit_plan, ensure_editor, ensure_leader, Annex, Exp
 /// Checks a result against its plan: text, targets by approach, perspective by position kind,
 /// and that its parent is a result of the rating official's current plan for the period.
 async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &ResultInput) -> Result<(), ApiError> {
-    let employee = org_rows::get_employee(tx, plan.employee_id).await?;
+    let employee = org_rows::get_employee(tx, Some(plan.agency_id), plan.employee_id).await?;
     let position = match employee.and_then(|e| e.position_id) {
         Some(p) => org_rows::get_position(tx, p).await?,
         None => None,
@@ -40,7 +40,7 @@ async fn check_result(tx: &mut AsyncPgConnection, plan: &PlanRow, input: &Result
     let mut errors = result_errors(quantitative, jpt, input);
     if let Some(parent) = input.parent_result_id {
         let parent_plan = match plan_rows::get_result(tx, parent).await? {
-            Some(r) => plan_rows::get_plan(tx, r.plan_id).await?,
+            Some(r) => plan_rows::get_plan(tx, Some(r.agency_id), r.plan_id).await?,
             None => None,
         };
         let fits = parent_plan.is_some_and(|p| {
@@ -269,16 +269,24 @@ pub async fn override_rater(
     }
     let view = edit_plan(state, caller, if_match, &visible, "override_rater", async |tx, plan| {
         let in_agency = |e: &EmployeeRow| e.agency_id == plan.agency_id;
-        let rater = org_rows::get_employee(tx, body.rater_id)
+        let rater = org_rows::get_employee(tx, Some(plan.agency_id), body.rater_id)
             .await?
             .filter(in_agency)
             .ok_or_else(|| ApiError::validation("rater_id", "not_found", "no employee with that id in this agency"))?;
         let rater_supervisor = match body.rater_supervisor_id {
-            Some(id) => {
-                Some(org_rows::get_employee(tx, id).await?.filter(in_agency).map(|s| s.id).ok_or_else(|| {
-                    ApiError::validation("rater_supervisor_id", "not_found", "no employee with that id in this agency")
-                })?)
-            }
+            Some(id) => Some(
+                org_rows::get_employee(tx, Some(plan.agency_id), id)
+                    .await?
+                    .filter(in_agency)
+                    .map(|s| s.id)
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            "rater_supervisor_id",
+                            "not_found",
+                            "no employee with that id in this agency",
+                        )
+                    })?,
+            ),
             None => rater.supervisor_id,
         };
         check_deciders(&plan.employee_id, Some(&rater.id), rater_supervisor.as_ref())?;

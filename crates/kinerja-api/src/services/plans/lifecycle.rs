@@ -47,7 +47,7 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
         .await
         .map_err(|_| ApiError::validation("period_id", "not_found", "no such period visible to you"))?;
     let mut conn = state.db.conn().await?;
-    let employee = org_rows::get_employee(&mut conn, body.employee_id)
+    let employee = org_rows::get_employee(&mut conn, Some(period.agency_id), body.employee_id)
         .await?
         .filter(|e| e.agency_id == period.agency_id)
         .ok_or_else(|| ApiError::validation("employee_id", "not_found", "no such employee in the period's agency"))?;
@@ -74,7 +74,9 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
         (None, None) => employee.supervisor_id,
     };
     let rater_supervisor_id = match rater_id {
-        Some(rater) => org_rows::get_employee(&mut conn, rater).await?.and_then(|r| r.supervisor_id),
+        Some(rater) => {
+            org_rows::get_employee(&mut conn, Some(employee.agency_id), rater).await?.and_then(|r| r.supervisor_id)
+        }
         None => None,
     };
     check_deciders(&employee.id, rater_id.as_ref(), rater_supervisor_id.as_ref())?;
@@ -83,7 +85,7 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
     let view = conn
         .transaction::<_, ApiError, _>(async |tx| {
             // Holds the period open, with its dates and rule set, while its plans start.
-            write::open_period(tx, period.id).await?;
+            write::open_period(tx, period.agency_id, period.id).await?;
             let plan = plan_rows::insert_plan(tx, &row).await.map_err(|e| match e {
                 kinerja_store::StoreError::Duplicate(_) => ApiError::Conflict {
                     code: ProblemCode::DuplicatePlan,
@@ -93,7 +95,7 @@ pub async fn create(caller: &Caller, state: &AppState, body: CreatePlan) -> Resu
             })?;
             plan_rows::replace_expectations(tx, &plan, &default_expectations(plan.agency_id, plan.id)).await?;
             audit_rows::record(tx, created_event(&caller.audit_actor(), &plan)).await?;
-            load_view(tx, plan.id).await
+            load_view(tx, plan.agency_id, plan.id).await
         })
         .await?;
     Ok(view)
@@ -237,8 +239,9 @@ pub async fn revise(
                 detail: "only the current approved plan gets a new revision; a draft is edited directly".into(),
             });
         }
-        write::open_period(tx, plan.period_id).await?;
-        let whole = plan_rows::whole_plan(tx, plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
+        write::open_period(tx, plan.agency_id, plan.period_id).await?;
+        let whole =
+            plan_rows::whole_plan(tx, Some(plan.agency_id), plan.id).await?.ok_or(ApiError::NotFound("plan"))?;
         let now = Utc::now();
         let new_id = Uuid::now_v7();
         // One current plan per employee and period: the old revision steps aside (pointing at
@@ -263,6 +266,6 @@ pub async fn revise(
     })
     .await?;
     let new_id = old.superseded_by.ok_or_else(|| ApiError::internal("a revised plan names its revision"))?;
-    let view = load_view(&mut conn, new_id).await?;
+    let view = load_view(&mut conn, old.agency_id, new_id).await?;
     Ok(view)
 }

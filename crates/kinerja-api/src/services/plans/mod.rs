@@ -9,6 +9,7 @@ use kinerja_domain::workflow::{PlanParty, PlanStatus};
 use kinerja_domain::RegistryAction;
 use kinerja_store::org_rows::EmployeeRow;
 use kinerja_store::plan_rows::{self, IndicatorRow, PlanRow, WholePlan};
+use kinerja_store::shard::RowKey;
 use kinerja_store::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -155,15 +156,16 @@ pub fn plan_view(whole: &WholePlan, people: &[EmployeeRow]) -> PlanView {
 }
 
 /// Reads the whole plan and the people it names: one round trip, whatever the plan's size.
-pub async fn load_view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<PlanView, ApiError> {
-    let (whole, people) = plan_rows::plan_to_show(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+pub async fn load_view(conn: &mut AsyncPgConnection, agency: Uuid, id: Uuid) -> Result<PlanView, ApiError> {
+    let (whole, people) = plan_rows::plan_to_show(conn, Some(agency), id).await?.ok_or(ApiError::NotFound("plan"))?;
     Ok(plan_view(&whole, &people))
 }
 
 /// [`load_view`] of a plan the caller may read (404 alike otherwise): the plan's row, read with
 /// what it holds, decides, so a read is one round trip (two for a superior up the chain).
 pub async fn visible_view(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> Result<PlanView, ApiError> {
-    let (whole, people) = plan_rows::plan_to_show(conn, id).await?.ok_or(ApiError::NotFound("plan"))?;
+    let (whole, people) =
+        plan_rows::plan_to_show(conn, caller.shard_hint(), id).await?.ok_or(ApiError::NotFound("plan"))?;
     ensure_plan_visible(conn, caller, &whole.plan).await?;
     Ok(plan_view(&whole, &people))
 }
@@ -242,8 +244,8 @@ pub async fn edit_plan(
         PlanParty::Rater => caller.audit_actor_for(visible.rater_id),
         _ => caller.audit_actor(),
     };
-    write::update_on(&mut conn, &actor, if_match, visible.id, action, change).await?;
-    load_view(&mut conn, visible.id).await
+    write::update_on(&mut conn, &actor, if_match, RowKey::new(visible.agency_id, visible.id), action, change).await?;
+    load_view(&mut conn, visible.agency_id, visible.id).await
 }
 
 /// The plan's annex (lampiran SKP): resources provided, the accountability scheme and the
